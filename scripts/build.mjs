@@ -1,0 +1,70 @@
+// One esbuild script for every entry point: the extension client, the language server,
+// the CLI and the webview are bundled (what ships in the .vsix); src/ and test/ are also
+// transpiled file by file into dist/ so node's test runner can load the tests directly.
+import * as esbuild from 'esbuild';
+import { readdirSync, statSync, rmSync, mkdirSync, copyFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+
+function listTs(dir) {
+  if (!existsSync(dir)) return [];
+  const out = [];
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...listTs(p));
+    else if (name.endsWith('.ts') && !name.endsWith('.d.ts')) out.push(p);
+  }
+  return out;
+}
+
+rmSync('dist', { recursive: true, force: true });
+mkdirSync('dist', { recursive: true });
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  sourcemap: production ? false : 'linked',
+  minify: production,
+  logLevel: 'warning',
+  legalComments: 'none',
+};
+
+const builds = [
+  { ...common, entryPoints: ['src/client/extension.ts'], outfile: 'dist/client/extension.js', external: ['vscode'] },
+  { ...common, entryPoints: ['src/server/server.ts'], outfile: 'dist/server/server.js' },
+  { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli/main.js', banner: { js: '#!/usr/bin/env node' } },
+  {
+    ...common,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    minify: true,
+    entryPoints: ['webview/main.ts'],
+    outfile: 'dist/webview/main.js',
+  },
+];
+
+// Tests and their imports, transpiled without bundling (dist/test/**, dist/src/**, dist/webview/**).
+const testBuild = {
+  entryPoints: [...listTs('src'), ...listTs('test'), ...listTs('webview')],
+  outdir: 'dist',
+  outbase: '.',
+  bundle: false,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  sourcemap: 'inline',
+  logLevel: 'warning',
+};
+
+if (watch) {
+  for (const b of [...builds, testBuild]) (await esbuild.context(b)).watch();
+  console.log('watching…');
+} else {
+  await Promise.all([...builds, ...(production ? [] : [testBuild])].map((b) => esbuild.build(b)));
+  if (existsSync('webview/main.css')) copyFileSync('webview/main.css', 'dist/webview/main.css');
+}

@@ -1,0 +1,64 @@
+// The `stage2-lens` command line: one table of subcommands, each in src/cli/commands/<name>.ts.
+// Errors become one clear line on stderr and a documented exit code, never a stack trace.
+import { CliIo, ExitCode, InputError, UsageError } from './io';
+
+type Command = { summary: string; load: () => Promise<{ run(args: string[], io: CliIo): Promise<number> }> };
+
+const commands: Record<string, Command> = {
+  stats: { summary: 'what a trace contains: format, events, tasks, faults, unrecognised lines', load: () => import('./commands/stats') },
+  analyze: { summary: 'replay a trace through the stage-2 model and list findings', load: () => import('./commands/analyze') },
+  compare: { summary: 'replay a trace under two configurations and show what changes', load: () => import('./commands/compare') },
+  report: { summary: 'print a trace.dat as kernel-format text', load: () => import('./commands/report') },
+  'record-script': { summary: 'write a shell script that records a trace this tool can analyse', load: () => import('./commands/recordScript') },
+  lsp: { summary: 'start the language server (--stdio) for other editors', load: () => import('./commands/lsp') },
+};
+
+function usage(): string {
+  const rows = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(14)} ${c.summary}`);
+  return ['usage: stage2-lens <command> [options] <file>', '', 'commands:', ...rows, '', 'stage2-lens <command> --help for its options'].join('\n');
+}
+
+export async function main(argv: string[], io: CliIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h') {
+    io.out(usage() + '\n');
+    return name ? ExitCode.ok : ExitCode.usage;
+  }
+  if (name === '--version') {
+    io.out(`${process.env.STAGE2_LENS_VERSION ?? '0.1.0'}\n`);
+    return ExitCode.ok;
+  }
+  const command = commands[name];
+  if (!command) {
+    io.err(`stage2-lens: unknown command '${name}'\n\n${usage()}\n`);
+    return ExitCode.usage;
+  }
+  try {
+    return await (await command.load()).run(rest, io);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.err(`stage2-lens ${name}: ${e.message}\n`);
+      return ExitCode.usage;
+    }
+    if (e instanceof InputError) {
+      io.err(`stage2-lens ${name}: ${e.message}\n`);
+      return ExitCode.input;
+    }
+    io.err(`stage2-lens ${name}: internal error: ${(e as Error)?.stack ?? String(e)}\n`);
+    return ExitCode.internal;
+  }
+}
+
+if (require.main === module) {
+  const io: CliIo = {
+    out: (t) => process.stdout.write(t),
+    err: (t) => process.stderr.write(t),
+    isTty: Boolean(process.stderr.isTTY),
+  };
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0); // `stage2-lens report x.dat | head` is fine
+  });
+  main(process.argv.slice(2), io).then((code) => {
+    process.exitCode = code;
+  });
+}

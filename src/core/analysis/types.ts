@@ -1,0 +1,101 @@
+// Plain data produced by a replay and consumed by the CLI, the language server and the timeline:
+// the model configuration, findings (one per spurious fault or redundant CMO, with a stable code),
+// counters, and timeline marks. Nothing here depends on how the trace was read.
+
+export type Granule = 4096 | 16384 | 65536;
+export type BbmLevel = 0 | 1 | 2;
+export type KernelProfile = 'auto' | '5.13' | '5.14' | '6.2' | '6.5' | '6.6';
+export type Arch = 'arm64' | 'x86';
+
+export interface ModelConfig {
+  arch: Arch | 'auto';
+  granule: Granule;
+  ipaBits: number;
+  bbmLevel: BbmLevel;
+  fwb: boolean | 'auto';
+  dic: boolean | 'auto';
+  idc: boolean | 'auto';
+  tlbiRange: boolean | 'auto';
+  /** Eager-split chunk size in bytes; 0 = disabled, 'auto' = as the trace shows. */
+  eagerSplitChunk: number | 'auto';
+  kernel: KernelProfile;
+  /** Ignore kprobe and function-tracer lines: show what inference from tracepoints alone concludes. */
+  tracepointsOnly: boolean;
+  /** Event names replayed as if absent (`--ignore-event`). */
+  ignoreEvents: string[];
+  /** Host backing used for inference when no map probe shows the size: bytes per mapping. */
+  backingPageSize: number | 'auto';
+  /** IPA ranges that must stay mapped (seed 004: SPE buffers). */
+  pinned: { start: number; size: number; label?: string }[];
+}
+
+export type FindingClass =
+  | 'S1' | 'S2' | 'S3' | 'S4' | 'S5' | 'S6' | 'S7' | 'S8' | 'S9'
+  | 'C1' | 'C2' | 'C3' | 'C4' | 'C5' | 'C6' | 'C7'
+  | 'X1' | 'X2' | 'X3' // x86-specific: SPTE rewrite after another vCPU's install, lost split race (-16), fast-path failure
+  | 'P1'; // touches a pinned range
+
+export type Severity = 'error' | 'warning' | 'information' | 'hint';
+
+export interface RelatedLine {
+  line: number;
+  message: string;
+}
+
+export interface Finding {
+  /** Stable identifier: class then a slug, e.g. `S1-lost-race`. */
+  code: string;
+  cls: FindingClass;
+  severity: Severity;
+  line: number;
+  ts: number;
+  /** vCPU label (`vCPU 2 (kvmtest-308)`) or host actor label. */
+  vcpu: string;
+  ipa: { start: number; size: number } | undefined;
+  /** One plain sentence. */
+  message: string;
+  related: RelatedLine[];
+  /** What would avoid it, e.g. `FEAT_BBM level 2`, `eager split at 2 MiB`. */
+  avoid: string[];
+  /** true: the trace shows it (probes); false: inferred from the model. */
+  observed: boolean;
+  /** vCPU time from the fault's kvm_exit to the vCPU's next kvm_entry, ns. */
+  costNs: number | undefined;
+}
+
+export interface Counters {
+  faults: {
+    total: number;
+    byClass: Partial<Record<FindingClass, number>>;
+    /** `translation/L3`, `permission/L2`, `access-flag/L3`, x86: `npf/...` */
+    byKindLevel: Record<string, number>;
+    perVcpu: Record<string, number>;
+  };
+  cmo: {
+    dcacheCleanBytes: number;
+    icacheInvalBytes: number;
+    redundantBytesByClass: Partial<Record<FindingClass, number>>;
+    calls: number;
+  };
+  tlbi: { ipa: number; ipaNsh: number; range: number; vmid: number };
+  splits: { fault: number; eager: number };
+  coalesces: number;
+  invalidWindows: { count: number; totalNs: number };
+  costNsByClass: Partial<Record<FindingClass, number>>;
+}
+
+/** What the timeline draws; the query layer bins these, the webview never sees them raw. */
+export type MarkKind = 'fault' | 'window' | 'split' | 'coalesce' | 'cmo' | 'tlbi' | 'marker' | 'host';
+
+export interface Mark {
+  ts: number;
+  endTs?: number;
+  /** Lane id: a vCPU label or `host`. */
+  lane: string;
+  kind: MarkKind;
+  cls?: FindingClass;
+  line: number;
+  ipa?: number;
+  size?: number;
+  label?: string;
+}

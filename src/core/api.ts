@@ -1,0 +1,95 @@
+// The contract of the engine's facade (`createAnalyzer` in src/core/index.ts): bytes in, plain
+// data out. The CLI, the language server and the tests call only this. No I/O happens in core:
+// callers hand in a ByteSource (an async iterable of chunks, e.g. fs.createReadStream).
+
+import type { Arch, Counters, Finding, Mark, ModelConfig } from './analysis/types';
+import type { RejectReason, TraceFormat } from './parse/types';
+
+export type ByteSource = AsyncIterable<Uint8Array>;
+
+export interface AnalyzeOptions {
+  config?: Partial<ModelConfig>;
+  signal?: AbortSignal;
+  /** Called every few MB with the bytes consumed so far (compressed bytes for .gz/.dat). */
+  onProgress?(bytesRead: number): void;
+  /** Called once early (after the first few MB) with what is known so far: lets an editor show first diagnostics fast. */
+  onEarlyFindings?(findings: Finding[]): void;
+}
+
+export interface UnrecognizedGroup {
+  reason: RejectReason;
+  count: number;
+  /** Line numbers of the first few examples. */
+  examples: number[];
+  detail: string;
+}
+
+export interface TraceStats {
+  format: TraceFormat;
+  lines: { total: number; events: number; unrecognized: number; special: number };
+  firstTs: number | undefined;
+  lastTs: number | undefined;
+  events: Record<string, number>;
+  perTask: Record<string, number>;
+  /** `translation/L3` etc. for stage-2 aborts. */
+  faultsByClassLevel: Record<string, number>;
+  unrecognized: UnrecognizedGroup[];
+  lostEvents: { cpu: number; count: number | undefined; line: number }[];
+  timestampsBackwards: number;
+  /** Plain sentences: what the trace lacks for the stage-2 analyses. */
+  lacks: string[];
+}
+
+/** Whether a trace supports an analysis, and what to add when it does not (issue: trace sufficiency). */
+export interface CoverageItem {
+  analysis: 'lost-races' | 'invalid-windows' | 'splitting' | 'cmo-redundancy' | 'tlb-cost' | 'access-flag' | 'pinned-ranges';
+  support: 'observed' | 'inferred' | 'none';
+  why: string;
+  add: string[];
+}
+
+/** The model's view of one IPA at one moment (for hovers). */
+export interface EntryState {
+  ipa: number;
+  level: number;
+  leaf: 'page' | 'block' | 'table' | 'invalid' | 'locked';
+  size: number;
+  perms: string; // 'rwx', 'r--', ...
+  mappedAtLine: number | undefined;
+  mappedBy: string | undefined;
+  invalidWindowOpen: boolean;
+  lastCmoLine: number | undefined;
+  observed: boolean;
+}
+
+export interface Analysis {
+  arch: Arch;
+  /** The configuration actually replayed (auto values resolved from the trace). */
+  config: ModelConfig;
+  /** How each auto value was decided, e.g. `kernel: 6.5+ (clean_dcache_guest_page only after a successful map)`. */
+  detected: string[];
+  stats: TraceStats;
+  findings: Finding[];
+  counters: Counters;
+  coverage: CoverageItem[];
+  /** vCPU lanes in display order, with labels (`vCPU 0 (kvmtest-306)`), plus `host`. */
+  lanes: { id: string; label: string }[];
+  marks: Mark[];
+  /** Model state for an IPA as of a trace line (undefined when the trace never touched it). */
+  stateAt(line: number, ipa: number): EntryState | undefined;
+}
+
+/** Difference between two replays of the same trace (what-if). */
+export interface Comparison {
+  a: ModelConfig;
+  b: ModelConfig;
+  faults: { a: number; b: number; byClass: Record<string, { a: number; b: number }> };
+  cmoBytes: { a: number; b: number };
+  tlbi: { a: number; b: number };
+  invalidWindows: { a: number; b: number; nsA: number; nsB: number };
+  vcpuTimeSavedNs: number;
+  perVcpu: Record<string, { a: number; b: number }>;
+  /** Lines of A's findings that B avoids (for ghosting in the timeline). */
+  avoidedLines: number[];
+  summary: string[];
+}

@@ -1,0 +1,2 @@
+// Placeholder: the timeline webview entry point (owned by the timeline work).
+export {};
