@@ -7,6 +7,9 @@ import { join } from 'node:path';
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
+// --out DIR lets several builds coexist (parallel work, CI); the layout under it is always the same.
+const outArg = process.argv.indexOf('--out');
+const out = outArg > 0 ? process.argv[outArg + 1] : 'dist';
 
 function listTs(dir) {
   if (!existsSync(dir)) return [];
@@ -19,8 +22,8 @@ function listTs(dir) {
   return out;
 }
 
-rmSync('dist', { recursive: true, force: true });
-mkdirSync('dist', { recursive: true });
+rmSync(out, { recursive: true, force: true });
+mkdirSync(out, { recursive: true });
 
 const common = {
   bundle: true,
@@ -34,9 +37,9 @@ const common = {
 };
 
 const builds = [
-  { ...common, entryPoints: ['src/client/extension.ts'], outfile: 'dist/client/extension.js', external: ['vscode'] },
-  { ...common, entryPoints: ['src/server/server.ts'], outfile: 'dist/server/server.js' },
-  { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli/main.js', banner: { js: '#!/usr/bin/env node' } },
+  { ...common, entryPoints: ['src/client/extension.ts'], outfile: `${out}/client/extension.js`, external: ['vscode'] },
+  { ...common, entryPoints: ['src/server/server.ts'], outfile: `${out}/server/server.js` },
+  { ...common, entryPoints: ['src/cli/main.ts'], outfile: `${out}/cli/main.js`, banner: { js: '#!/usr/bin/env node' } },
   {
     ...common,
     platform: 'browser',
@@ -44,14 +47,14 @@ const builds = [
     target: 'es2022',
     minify: true,
     entryPoints: ['webview/main.ts'],
-    outfile: 'dist/webview/main.js',
+    outfile: `${out}/webview/main.js`,
   },
 ];
 
 // Tests and their imports, transpiled without bundling (dist/test/**, dist/src/**, dist/webview/**).
 const testBuild = {
   entryPoints: [...listTs('src'), ...listTs('test'), ...listTs('webview')],
-  outdir: 'dist',
+  outdir: out,
   outbase: '.',
   bundle: false,
   platform: 'node',
@@ -66,5 +69,5 @@ if (watch) {
   console.log('watching…');
 } else {
   await Promise.all([...builds, ...(production ? [] : [testBuild])].map((b) => esbuild.build(b)));
-  if (existsSync('webview/main.css')) copyFileSync('webview/main.css', 'dist/webview/main.css');
+  if (existsSync('webview/main.css')) copyFileSync('webview/main.css', `${out}/webview/main.css`);
 }

@@ -1,0 +1,38 @@
+// The contract between the facade and an architecture's replay: events in (in trace order),
+// findings, counters, marks and a state query out. arm64 (src/core/replay/arm64*) and x86
+// (src/core/replay/x86/) implement it; the facade picks one from the events it sees.
+import type { CoverageItem, EntryState } from '../api';
+import type { Counters, Finding, Mark, ModelConfig } from '../analysis/types';
+import type { SpecialLine, TraceEvent } from '../parse/types';
+
+export interface ReplayOutput {
+  findings: Finding[];
+  counters: Counters;
+  marks: Mark[];
+  lanes: { id: string; label: string }[];
+  /** How auto configuration values were resolved, in plain words. */
+  detected: string[];
+  /** The configuration as replayed (auto values resolved). */
+  config: ModelConfig;
+  /** Analyses this replay could support, from what it saw (merged with trace-level coverage). */
+  coverage?: CoverageItem[];
+  stateAt(line: number, ipa: number): EntryState | undefined;
+}
+
+export interface Replayer {
+  event(ev: TraceEvent): void;
+  special?(s: SpecialLine): void;
+  finish(): ReplayOutput;
+}
+
+export function emptyCounters(): Counters {
+  return {
+    faults: { total: 0, byClass: {}, byKindLevel: {}, perVcpu: {} },
+    cmo: { dcacheCleanBytes: 0, icacheInvalBytes: 0, redundantBytesByClass: {}, calls: 0 },
+    tlbi: { ipa: 0, ipaNsh: 0, range: 0, vmid: 0 },
+    splits: { fault: 0, eager: 0 },
+    coalesces: 0,
+    invalidWindows: { count: 0, totalNs: 0 },
+    costNsByClass: {},
+  };
+}
