@@ -1,17 +1,154 @@
-// Placeholder: the timeline webview panel (owned by the timeline work). The command table calls
-// createOrShow; activate() calls registerSerializer so a reload restores open panels.
+// The "Stage-2 Timeline" webview panel: one panel per trace, created by `stage2Lens.showTimeline`,
+// revived after a reload by a serializer (view type `stage2Lens.timeline`). It relays the webview's
+// window/selection/find requests to the server (`stage2Lens/timeline*`), reveals lines the user
+// activates, shows the editor's cursor in the timeline and re-queries on `stage2Lens/timelineChanged`.
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
+import {
+  assertNever,
+  TimelineChangedNotification,
+  TimelineRequests,
+  type ExtensionToWebview,
+  type TimelineRequestMap,
+  type TimelineViewState,
+  type WebviewToExtension,
+} from '../shared/timelineProtocol';
+import { newNonce, timelineHtml } from './timelineHtml';
+
+export const TIMELINE_VIEW_TYPE = 'stage2Lens.timeline';
+const TITLE = 'Stage-2 Timeline';
+
+function request<M extends keyof TimelineRequestMap>(client: LanguageClient, method: M, params: TimelineRequestMap[M]['params']): Promise<TimelineRequestMap[M]['result']> {
+  return client.sendRequest(method, params) as Promise<TimelineRequestMap[M]['result']>;
+}
 
 export class TimelinePanel {
-  static createOrShow(_context: vscode.ExtensionContext, _client: LanguageClient, _uri: vscode.Uri): void {
-    void vscode.window.showInformationMessage('Stage-2 Lens: the timeline is not available yet.');
+  private static readonly panels = new Map<string, TimelinePanel>();
+  private static notificationHooked = new WeakSet<LanguageClient>();
+  private readonly disposables: vscode.Disposable[] = [];
+
+  private constructor(
+    private readonly panel: vscode.WebviewPanel,
+    private readonly context: vscode.ExtensionContext,
+    private readonly client: LanguageClient,
+    private readonly uri: vscode.Uri,
+  ) {
+    const webviewRoot = vscode.Uri.joinPath(context.extensionUri, 'dist', 'webview');
+    panel.webview.options = { enableScripts: true, localResourceRoots: [webviewRoot] };
+    panel.webview.html = timelineHtml({
+      cspSource: panel.webview.cspSource,
+      nonce: newNonce(),
+      scriptUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(webviewRoot, 'main.js')).toString(),
+      styleUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(webviewRoot, 'main.css')).toString(),
+    });
+    this.disposables.push(
+      panel.webview.onDidReceiveMessage((m: WebviewToExtension) => void this.onMessage(m)),
+      panel.onDidDispose(() => this.dispose()),
+    );
+    TimelinePanel.panels.set(uri.toString(), this);
+    TimelinePanel.hookNotifications(client);
   }
 
-  static registerSerializer(_context: vscode.ExtensionContext, _client: LanguageClient): vscode.Disposable {
-    return new vscode.Disposable(() => undefined);
+  static createOrShow(context: vscode.ExtensionContext, client: LanguageClient, uri: vscode.Uri): void {
+    const existing = TimelinePanel.panels.get(uri.toString());
+    if (existing) {
+      existing.panel.reveal(undefined, true);
+      return;
+    }
+    const panel = vscode.window.createWebviewPanel(TIMELINE_VIEW_TYPE, TITLE, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, {
+      enableScripts: true,
+      localResourceRoots: [vscode.Uri.joinPath(context.extensionUri, 'dist', 'webview')],
+    });
+    new TimelinePanel(panel, context, client, uri);
+  }
+
+  static registerSerializer(context: vscode.ExtensionContext, client: LanguageClient): vscode.Disposable {
+    return vscode.window.registerWebviewPanelSerializer(TIMELINE_VIEW_TYPE, {
+      async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
+        const uri = (state as TimelineViewState | undefined)?.uri;
+        if (typeof uri !== 'string' || !uri) {
+          panel.dispose();
+          return;
+        }
+        new TimelinePanel(panel, context, client, vscode.Uri.parse(uri));
+      },
+    });
   }
 
   /** The editor's cursor moved in a trace: show it in the timeline. */
-  static revealLine(_uri: vscode.Uri, _line: number): void {}
+  static revealLine(uri: vscode.Uri, line: number): void {
+    const p = TimelinePanel.panels.get(uri.toString());
+    if (!p || !p.panel.visible) return;
+    void request(p.client, TimelineRequests.locate, { uri: uri.toString(), line }).then(
+      (r) => r && p.post({ type: 'cursor', line: r.line, ts: r.ts, lane: r.lane }),
+      () => undefined,
+    );
+  }
+
+  private static hookNotifications(client: LanguageClient): void {
+    if (TimelinePanel.notificationHooked.has(client)) return;
+    TimelinePanel.notificationHooked.add(client);
+    client.onNotification(TimelineChangedNotification, (p: { uri: string }) => void TimelinePanel.panels.get(p.uri)?.sendInfo());
+  }
+
+  private post(m: ExtensionToWebview): void {
+    void this.panel.webview.postMessage(m);
+  }
+
+  private async sendInfo(): Promise<void> {
+    const uri = this.uri.toString();
+    const info = await request(this.client, TimelineRequests.info, { uri });
+    this.post({ type: 'info', uri, info });
+  }
+
+  private async onMessage(m: WebviewToExtension): Promise<void> {
+    const uri = this.uri.toString();
+    try {
+      switch (m.type) {
+        case 'ready':
+          await this.sendInfo();
+          return;
+        case 'window':
+          this.post({ type: 'window', seq: m.seq, result: await request(this.client, TimelineRequests.window, { uri, ...m.range, width: m.width, ...(m.filter ? { filter: m.filter } : {}) }) });
+          return;
+        case 'rangeStats':
+          this.post({ type: 'rangeStats', seq: m.seq, result: await request(this.client, TimelineRequests.rangeStats, { uri, ...m.range, ...(m.filter ? { filter: m.filter } : {}) }) });
+          return;
+        case 'marks':
+          this.post({ type: 'marks', seq: m.seq, result: await request(this.client, TimelineRequests.marks, { uri, ...m.range, ...(m.filter ? { filter: m.filter } : {}), limit: 8 }) });
+          return;
+        case 'findIpa':
+          this.post({ type: 'findIpa', seq: m.seq, result: await request(this.client, TimelineRequests.findIpa, { uri, ipa: m.ipa, limit: 50 }) });
+          return;
+        case 'reveal':
+          await this.reveal(m.line);
+          return;
+        default:
+          assertNever(m);
+      }
+    } catch (e) {
+      const seq = 'seq' in m ? m.seq : undefined;
+      this.post({ type: 'error', ...(seq !== undefined ? { seq } : {}), message: e instanceof Error ? e.message : String(e) });
+    }
+  }
+
+  /** Move the trace's editor to a 1-based line (opening it beside the timeline when closed). */
+  private async reveal(line: number): Promise<void> {
+    if (!Number.isInteger(line) || line < 1) return;
+    const visible = vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === this.uri.toString());
+    const pos = new vscode.Position(line - 1, 0);
+    const document = visible?.document ?? (await vscode.workspace.openTextDocument(this.uri));
+    const editor = await vscode.window.showTextDocument(document, {
+      viewColumn: visible?.viewColumn ?? vscode.ViewColumn.One,
+      selection: new vscode.Range(pos, pos),
+      preserveFocus: false,
+    });
+    editor.revealRange(new vscode.Range(pos, pos), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+  }
+
+  private dispose(): void {
+    TimelinePanel.panels.delete(this.uri.toString());
+    for (const d of this.disposables.splice(0)) d.dispose();
+    void this.context;
+  }
 }

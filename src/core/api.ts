@@ -77,6 +77,12 @@ export interface Analysis {
   marks: Mark[];
   /** Model state for an IPA as of a trace line (undefined when the trace never touched it). */
   stateAt(line: number, ipa: number): EntryState | undefined;
+  /** Fault counts per segment between trace markers (one per pass in the shared recordings). */
+  phases?: import('./replay/replayer').Phase[];
+  /** Faults of the trace this (what-if) replay says would not happen, with their vCPU time. */
+  avoidedFaults?: { line: number; costNs: number; cls?: string }[];
+  /** Break-before-make windows of this replay. */
+  windows?: import('./replay/replayer').WindowRecord[];
 }
 
 /** Difference between two replays of the same trace (what-if). */

@@ -1,10 +1,22 @@
-// Placeholder facade until the replay work lands: the public entry of the engine. The owner of
-// the arm64 replay replaces this file with the real createAnalyzer (see src/core/api.ts).
-import type { AnalyzeOptions, Analysis, ByteSource, Comparison } from './api';
-import type { ModelConfig } from './analysis/types';
+// The engine's facade: `createAnalyzer()` reads a trace once and feeds one or more replays (the
+// observed configuration and any what-if configurations), picking the arm64 or x86 replay from the
+// first architecture-specific kvm event. `--tracepoints-only` and `--ignore-event` filters are
+// applied here, per replay, before events reach a replayer. `compare` diffs two analyses.
+import type { AnalyzeOptions, Analysis, ByteSource, Comparison, CoverageItem } from './api';
+import type { Arch, ModelConfig } from './analysis/types';
+import type { RejectedLine, SpecialLine, TraceEvent } from './parse/types';
+import { readTrace } from './parse/readTrace';
+import { computeCoverage } from './analysis/coverage';
+import { createBasicStats } from './analysis/basicStats';
+import { compareAnalyses } from './analysis/compare';
+import { isWhatIf, normalizeConfig } from './analysis/modelConfig';
+import { createArm64Replayer } from './replay/arm64Replayer';
+import { createX86Replayer } from './replay/x86/x86Replayer';
+import type { Replayer, ReplayOutput } from './replay/replayer';
 
 export * from './api';
 export * from './analysis/types';
+export { normalizeConfig, defaultConfig, validateConfig, PRESETS, parseSize } from './analysis/modelConfig';
 
 export interface Analyzer {
   analyze(source: ByteSource, opts?: AnalyzeOptions): Promise<Analysis>;
@@ -13,6 +25,123 @@ export interface Analyzer {
   compare(a: Analysis, b: Analysis): Comparison;
 }
 
+const PROBE_KINDS = new Set(['kprobe', 'kretprobe', 'function', 'funcgraph']);
+/** Events held back while the architecture is still unknown (then replayed in order). */
+const MAX_BUFFERED = 200_000;
+
+function archOf(ev: TraceEvent): Arch | undefined {
+  const k = ev.decoded?.kind;
+  if (!k) return undefined;
+  if (k.startsWith('x86.')) return 'x86';
+  if (k.startsWith('arm64.')) return 'arm64';
+  return undefined;
+}
+
+class Lane {
+  replayer: Replayer | undefined;
+  readonly ignore: Set<string>;
+  constructor(readonly config: ModelConfig) {
+    this.ignore = new Set(config.ignoreEvents);
+  }
+  accepts(ev: TraceEvent): boolean {
+    if (this.ignore.size && this.ignore.has(ev.name)) return false;
+    if (this.config.tracepointsOnly && ev.decoded && PROBE_KINDS.has(ev.decoded.kind)) return false;
+    if (this.config.tracepointsOnly && !ev.decoded && (ev.name === 'function' || ev.payload.startsWith('('))) return false;
+    return true;
+  }
+  start(arch: Arch): void {
+    const c = { ...this.config, arch };
+    this.replayer = arch === 'x86' ? createX86Replayer(c) : createArm64Replayer(c, { whatIf: isWhatIf(c) });
+  }
+}
+
+function mergeCoverage(trace: CoverageItem[], replay: CoverageItem[] | undefined): CoverageItem[] {
+  const out = new Map<string, CoverageItem>();
+  for (const c of trace) out.set(c.analysis, c);
+  const rank = { none: 0, inferred: 1, observed: 2 };
+  for (const c of replay ?? []) {
+    const prev = out.get(c.analysis);
+    if (!prev || rank[c.support] > rank[prev.support]) out.set(c.analysis, c);
+  }
+  return [...out.values()];
+}
+
+async function runMany(source: ByteSource, partials: Partial<ModelConfig>[], opts: AnalyzeOptions): Promise<Analysis[]> {
+  const lanes = partials.map((p) => new Lane(normalizeConfig({ ...(opts.config ?? {}), ...p })));
+  const stats = createBasicStats();
+  let arch: Arch | undefined;
+  const fixed = lanes.find((l) => l.config.arch !== 'auto')?.config.arch;
+  if (fixed && fixed !== 'auto') {
+    arch = fixed;
+    for (const l of lanes) l.start(l.config.arch === 'auto' ? fixed : l.config.arch);
+  }
+  const buffer: TraceEvent[] = [];
+  const feed = (ev: TraceEvent): void => {
+    for (const l of lanes) if (l.accepts(ev)) l.replayer!.event(ev);
+  };
+  const decide = (a: Arch): void => {
+    arch = a;
+    for (const l of lanes) l.start(l.config.arch === 'auto' ? a : l.config.arch);
+    for (const ev of buffer) feed(ev);
+    buffer.length = 0;
+  };
+  const sink = {
+    event(ev: TraceEvent): void {
+      stats.event(ev);
+      if (!arch) {
+        const a = archOf(ev);
+        if (a) decide(a);
+        else {
+          buffer.push(ev);
+          if (buffer.length >= MAX_BUFFERED) decide('arm64');
+          return;
+        }
+      }
+      feed(ev);
+    },
+    rejected(r: RejectedLine): void {
+      stats.rejected(r);
+    },
+    special(s: SpecialLine): void {
+      stats.special(s);
+      if (arch) for (const l of lanes) l.replayer?.special?.(s);
+    },
+  };
+  const result = await readTrace(source, sink, { signal: opts.signal, onProgress: opts.onProgress });
+  if (!arch) decide('arm64');
+  const traceStats = stats.finish(result.format);
+  const traceCoverage = computeCoverage(traceStats, { arch: arch! });
+  return lanes.map((l) => {
+    const out: ReplayOutput = l.replayer!.finish();
+    return {
+      arch: arch!,
+      config: out.config,
+      detected: out.detected,
+      stats: traceStats,
+      findings: out.findings,
+      counters: out.counters,
+      coverage: mergeCoverage(traceCoverage, out.coverage),
+      lanes: out.lanes,
+      marks: out.marks,
+      stateAt: out.stateAt,
+      phases: out.phases,
+      avoidedFaults: out.avoidedFaults,
+      windows: out.windows,
+    };
+  });
+}
+
 export function createAnalyzer(): Analyzer {
-  throw new Error('the analyzer is not implemented yet');
+  return {
+    async analyze(source, opts = {}) {
+      const [a] = await runMany(source, [opts.config ?? {}], { ...opts, config: undefined });
+      return a;
+    },
+    analyzeMany(source, configs, opts = {}) {
+      return runMany(source, configs.length ? configs : [{}], opts);
+    },
+    compare(a, b) {
+      return compareAnalyses(a, b);
+    },
+  };
 }

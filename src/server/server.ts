@@ -1,2 +1,204 @@
-// Placeholder: the language server entry point (owned by the editor work).
-export {};
+// The Stage-2 Lens language server: wires the connection (stdio, node-ipc or socket, from argv),
+// the synced documents, files read from disk (`stage2Lens/largeFiles`, or any URI a request names),
+// settings, and one adapter per feature: diagnostics, hover, code lens, symbols, inlay hints, the
+// `stage2Lens/*` requests, the `stage2Lens/status` notification and the timeline's handlers.
+import {
+  createConnection,
+  ProposedFeatures,
+  TextDocuments,
+  TextDocumentSyncKind,
+  type InitializeResult,
+} from 'vscode-languageserver/node';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { createAnalyzer, type Analyzer } from '../core/index';
+import { decodeEsr } from '../core/parse/esr';
+import { methods, type LargeFilesParams, type StatusNotification } from '../shared/protocol';
+import { ServerSettings } from './configuration';
+import { defaultDocsRoot, findingsToDiagnostics } from './diagnostics';
+import { esrMarkdown } from './esrText';
+import { buildHover } from './hover';
+import { buildCodeLenses } from './codeLens';
+import { buildEsrHints } from './inlayHints';
+import { decodeLine } from './lineDecoder';
+import { progressFactory } from './progress';
+import { registerRequests } from './requests';
+import { buildSymbols } from './symbols';
+import { summarize } from './summary';
+import { registerTimelineHandlers } from './timeline';
+import { documentSource, diskSource } from './traceSource';
+import { TraceStore, type TraceEntry } from './traceStore';
+
+const connection = createConnection(ProposedFeatures.all);
+const documents = new TextDocuments(TextDocument);
+const settings = new ServerSettings(connection);
+const docsRoot = process.env.STAGE2_LENS_DOCS ?? defaultDocsRoot();
+/** Traces the client has open in editors without a synced document (too large for VS Code to sync). */
+const largeFiles = new Set<string>();
+let progressSupported = false;
+let analyzer: Analyzer | undefined;
+
+const log = (message: string) => connection.console.log(message);
+
+// A bug in one request must never take the server down: log it and keep answering.
+process.on('unhandledRejection', (e) => log(`unhandled rejection: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`));
+process.on('uncaughtException', (e) => log(`uncaught exception: ${e.stack ?? e.message}`));
+
+const store = new TraceStore({
+  analyzer: () => (analyzer ??= createAnalyzer()),
+  settings: () => settings.current,
+  progress: progressFactory(connection, () => progressSupported),
+  log,
+  events: {
+    findings(uri, findings) {
+      const doc = documents.get(uri);
+      const lineLength = doc ? (line: number) => (line < doc.lineCount ? doc.offsetAt({ line: line + 1, character: 0 }) - doc.offsetAt({ line, character: 0 }) : undefined) : undefined;
+      void connection.sendDiagnostics({ uri, diagnostics: findingsToDiagnostics(findings, uri, settings.current, docsRoot, lineLength) });
+    },
+    status(s: StatusNotification) {
+      void connection.sendNotification(methods.status, s);
+    },
+  },
+});
+
+/** Background analysis: failures are reported as status, never thrown. */
+function reanalyze(uri: string): void {
+  store.analyze(uri).catch(() => undefined);
+}
+
+async function ensure(uri: string): Promise<TraceEntry | undefined> {
+  const known = store.get(uri);
+  if (known) return known;
+  const doc = documents.get(uri);
+  const source = doc ? documentSource(doc) : await diskSource(uri);
+  if (!source) return undefined;
+  if (store.get(uri)) return store.get(uri);
+  const entry = store.setSource(uri, source);
+  reanalyze(uri);
+  return entry;
+}
+
+connection.onInitialize((params): InitializeResult => {
+  const caps = params.capabilities;
+  progressSupported = Boolean(caps.window?.workDoneProgress);
+  settings.initialize(params.initializationOptions, Boolean(caps.workspace?.configuration));
+  registerDynamic = Boolean(caps.workspace?.didChangeConfiguration?.dynamicRegistration);
+  return {
+    capabilities: {
+      textDocumentSync: TextDocumentSyncKind.Incremental,
+      hoverProvider: true,
+      codeLensProvider: { resolveProvider: false },
+      documentSymbolProvider: true,
+      inlayHintProvider: true,
+    },
+    serverInfo: { name: 'stage2-lens', version: '0.1.0' },
+  };
+});
+
+let registerDynamic = false;
+
+connection.onInitialized(() => {
+  void settings.start(registerDynamic).then(() => {
+    for (const uri of store.uris()) reanalyze(uri);
+  });
+});
+
+connection.onDidChangeConfiguration(async (change) => {
+  if (await settings.refresh(change.settings)) {
+    for (const uri of store.uris()) reanalyze(uri);
+    void connection.languages.inlayHint.refresh().catch(() => undefined);
+  }
+});
+
+const pendingEdits = new Map<string, ReturnType<typeof setTimeout>>();
+
+documents.onDidChangeContent(({ document }) => {
+  const uri = document.uri;
+  const fresh = !store.get(uri);
+  store.setSource(uri, documentSource(document));
+  clearTimeout(pendingEdits.get(uri));
+  if (fresh) {
+    reanalyze(uri);
+    return;
+  }
+  // Typing in a trace is rare; when it happens, analyse once the edits pause.
+  pendingEdits.set(uri, setTimeout(() => {
+    pendingEdits.delete(uri);
+    reanalyze(uri);
+  }, 300));
+});
+
+documents.onDidClose(({ document }) => {
+  const uri = document.uri;
+  clearTimeout(pendingEdits.get(uri));
+  pendingEdits.delete(uri);
+  store.close(uri);
+});
+
+connection.onNotification(methods.largeFiles, async (params: LargeFilesParams) => {
+  const wanted = new Set(Array.isArray(params?.uris) ? params.uris.filter((u) => typeof u === 'string') : []);
+  for (const uri of [...largeFiles]) {
+    if (wanted.has(uri)) continue;
+    largeFiles.delete(uri);
+    if (!documents.get(uri)) store.close(uri);
+  }
+  for (const uri of wanted) {
+    if (largeFiles.has(uri) || documents.get(uri)) continue;
+    largeFiles.add(uri);
+    await ensure(uri);
+  }
+});
+
+connection.onHover(async (params) => {
+  try {
+    const uri = params.textDocument.uri;
+    const entry = await ensure(uri);
+    if (!entry) return null;
+    const line = params.position.line + 1;
+    // A small trace just opened: wait for its first analysis rather than answer without a model.
+    if (!entry.analysis && (entry.source.size ?? 0) < 50 << 20) await store.current(uri);
+    const { text, event } = await decodeLine(entry.source, line);
+    const hover = buildHover({ uri, line, analysis: entry.analysis, event, docsRoot, analyzing: entry.run !== undefined });
+    if (!event && text) {
+      // Without a decoded event, still decode an ESR printed on the line.
+      const m = /\b(?:hsr|esr)[\s=:]+(?:0x)?([0-9a-fA-F]{1,16})\b/.exec(text);
+      if (m) {
+        const esr = Number.parseInt(m[1].slice(-8), 16);
+        const esrPart = esrMarkdown(esr, decodeEsr(esr)).join('\n\n');
+        const value = hover && typeof hover.contents === 'object' && 'value' in hover.contents ? `${hover.contents.value}\n\n---\n\n${esrPart}` : esrPart;
+        return { contents: { kind: 'markdown', value } };
+      }
+    }
+    return hover;
+  } catch (e) {
+    log(`hover failed: ${e instanceof Error ? e.message : String(e)}`);
+    return null;
+  }
+});
+
+connection.onCodeLens(async (params) => {
+  const entry = store.get(params.textDocument.uri);
+  if (!entry) return [];
+  const a = entry.analysis;
+  return buildCodeLenses(entry.uri, a ? summarize(entry.uri, entry.label, a, entry.durationMs) : undefined, entry.run !== undefined);
+});
+
+connection.onDocumentSymbol(async (params) => {
+  const a = await store.current(params.textDocument.uri);
+  return a ? buildSymbols(a) : [];
+});
+
+connection.languages.inlayHint.on(async (params) => {
+  if (!settings.current.inlayHints.esr) return [];
+  const entry = store.get(params.textDocument.uri) ?? (await ensure(params.textDocument.uri));
+  if (!entry) return [];
+  const first = params.range.start.line + 1;
+  // Bounded whatever range the client asks for: hints are for what is on screen.
+  const last = Math.min(params.range.end.line + 1, first + 2000);
+  return buildEsrHints(await entry.source.lines(first, last), first);
+});
+
+registerRequests(connection, { store, ensure });
+registerTimelineHandlers(connection, (uri) => store.get(uri)?.analysis);
+
+documents.listen(connection);
+connection.listen();

@@ -1,6 +1,100 @@
-// Placeholder: the timeline's LSP requests (owned by the timeline work). server.ts calls
-// registerTimelineHandlers once; getAnalysis returns the latest analysis of an open trace.
+// The timeline's LSP requests (`stage2Lens/timelineInfo|Window|RangeStats|Marks|FindIpa|Locate`,
+// see src/shared/timelineProtocol.ts) answered from a TimelineQuery built once per analysis and
+// kept while that analysis is current. `notifyTimelineChanged` tells the panel to re-query.
 import type { Connection } from 'vscode-languageserver';
-import type { Analysis } from '../core/api';
+import type { Analysis, Comparison } from '../core/api';
+import { TimelineQuery } from '../core/query';
+import {
+  TimelineChangedNotification,
+  TimelineRequests,
+  type FindIpaParams,
+  type InfoParams,
+  type LocateParams,
+  type MarksParams,
+  type RangeStatsParams,
+  type TimelineInfo,
+  type TimelineRequestMap,
+  type WindowParams,
+} from '../shared/timelineProtocol';
 
-export function registerTimelineHandlers(_connection: Connection, _getAnalysis: (uri: string) => Analysis | undefined): void {}
+/** The what-if replay of a trace (configuration B) and its comparison with A, when the user made one. */
+export interface WhatIf {
+  analysis: Analysis;
+  comparison: Comparison;
+}
+
+function configLabel(a: Analysis): string {
+  const c = a.config;
+  const parts = [`${a.arch}`, `${c.granule / 1024}K`, `BBM L${c.bbmLevel}`];
+  if (c.eagerSplitChunk !== 'auto' && c.eagerSplitChunk > 0) parts.push(`eager split ${c.eagerSplitChunk / 1024} KiB`);
+  if (c.fwb === true) parts.push('FWB');
+  return parts.join(', ');
+}
+
+const unavailable = (reason: string): TimelineInfo => ({
+  available: false,
+  reason,
+  extent: { t0: 0, t1: 1 },
+  lanes: [],
+  classes: [],
+  markCount: 0,
+  configA: '',
+  avoidedCount: 0,
+  version: 0,
+});
+
+export function registerTimelineHandlers(
+  connection: Connection,
+  getAnalysis: (uri: string) => Analysis | undefined,
+  getWhatIf?: (uri: string) => WhatIf | undefined,
+): void {
+  // One query per (A, B) pair; a new analysis object means a new index (the old one is collected).
+  const cache = new WeakMap<Analysis, { b: Analysis | undefined; q: TimelineQuery }>();
+  const versions = new Map<string, { a: Analysis; b: Analysis | undefined; version: number }>();
+
+  function queryFor(uri: string): TimelineQuery | undefined {
+    const a = getAnalysis(uri);
+    if (!a) return undefined;
+    const w = getWhatIf?.(uri);
+    const hit = cache.get(a);
+    if (hit && hit.b === w?.analysis) return hit.q;
+    const prev = versions.get(uri);
+    const version = prev && (prev.a !== a || prev.b !== w?.analysis) ? prev.version + 1 : prev?.version ?? 1;
+    versions.set(uri, { a, b: w?.analysis, version });
+    const q = new TimelineQuery({
+      a: { lanes: a.lanes, marks: a.marks, configLabel: configLabel(a) },
+      ...(w ? { b: { lanes: w.analysis.lanes, marks: w.analysis.marks, configLabel: configLabel(w.analysis) }, avoidedLines: w.comparison.avoidedLines } : {}),
+      version,
+    });
+    cache.set(a, { b: w?.analysis, q });
+    return q;
+  }
+
+  function on<M extends keyof TimelineRequestMap>(method: M, handler: (p: TimelineRequestMap[M]['params']) => TimelineRequestMap[M]['result']): void {
+    connection.onRequest(method, (params: TimelineRequestMap[M]['params']): unknown => {
+      try {
+        return handler(params);
+      } catch (e) {
+        connection.console.error(`${method}: ${e instanceof Error ? e.message : String(e)}`);
+        return null;
+      }
+    });
+  }
+
+  on(TimelineRequests.info, (p: InfoParams) => {
+    const q = queryFor(p.uri);
+    if (!q) return unavailable('The trace has not been analysed yet (open it, or wait for the analysis to finish).');
+    const info = q.info();
+    return q.a.markCount === 0 && !q.b ? { ...info, available: false, reason: 'The analysis produced no timeline marks (no stage-2 activity in this trace).' } : info;
+  });
+  on(TimelineRequests.window, (p: WindowParams) => queryFor(p.uri)?.window({ t0: p.t0, t1: p.t1 }, p.width, p.filter) ?? null);
+  on(TimelineRequests.rangeStats, (p: RangeStatsParams) => queryFor(p.uri)?.rangeStats({ t0: p.t0, t1: p.t1 }, p.filter) ?? null);
+  on(TimelineRequests.marks, (p: MarksParams) => queryFor(p.uri)?.marks({ t0: p.t0, t1: p.t1 }, p.filter, p.limit) ?? []);
+  on(TimelineRequests.findIpa, (p: FindIpaParams) => queryFor(p.uri)?.findIpa(p.ipa, p.limit) ?? null);
+  on(TimelineRequests.locate, (p: LocateParams) => queryFor(p.uri)?.locate(p.line) ?? null);
+}
+
+/** Call when the analysis (or the what-if) of `uri` changed: an open timeline re-queries. */
+export function notifyTimelineChanged(connection: Connection, uri: string): void {
+  void connection.sendNotification(TimelineChangedNotification, { uri });
+}

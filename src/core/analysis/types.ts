@@ -33,7 +33,8 @@ export type FindingClass =
   | 'S1' | 'S2' | 'S3' | 'S4' | 'S5' | 'S6' | 'S7' | 'S8' | 'S9'
   | 'C1' | 'C2' | 'C3' | 'C4' | 'C5' | 'C6' | 'C7'
   | 'X1' | 'X2' | 'X3' // x86-specific: SPTE rewrite after another vCPU's install, lost split race (-16), fast-path failure
-  | 'P1'; // touches a pinned range
+  | 'P1' // touches a pinned range
+  | 'H1'; // refault caused by a host-side unmap (MMU notifier): the cost of the host action
 
 export type Severity = 'error' | 'warning' | 'information' | 'hint';
 

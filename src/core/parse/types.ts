@@ -175,6 +175,13 @@ export interface Stage2ProbeArgs {
   va?: bigint;
   mkold?: boolean;
   flags?: number;
+  /** Old descriptor (`stage2_try_break_pte` probe `old=`). */
+  oldDesc?: bigint;
+  /** New descriptor (`stage2_make_pte` probe `new=`). */
+  newDesc?: bigint;
+  /** `kvm_arch_mmu_enable_log_dirty_pt_masked` gfn_offset and 64-page mask. */
+  gfnOffset?: number;
+  mask?: bigint;
 }
 
 export type DecodedKind = Decoded['kind'];

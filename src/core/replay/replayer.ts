@@ -17,6 +17,35 @@ export interface ReplayOutput {
   /** Analyses this replay could support, from what it saw (merged with trace-level coverage). */
   coverage?: CoverageItem[];
   stateAt(line: number, ipa: number): EntryState | undefined;
+  /** Fault counts per segment between trace markers (per pass), as this replay sees them. */
+  phases?: Phase[];
+  /** Faults of the trace that this (what-if) replay says would not happen, with their vCPU time. */
+  avoidedFaults?: { line: number; costNs: number; cls?: string }[];
+  /** Break-before-make windows this replay opened (ts/endTs in ns). */
+  windows?: WindowRecord[];
+}
+
+export interface Phase {
+  label: string;
+  line: number;
+  faults: number;
+  faultsByKindLevel: Record<string, number>;
+  byClass: Record<string, number>;
+}
+
+export interface WindowRecord {
+  kind: 'split' | 'coalesce' | 'replace';
+  owner: string;
+  ipa: number;
+  size: number;
+  level: number;
+  ts: number;
+  endTs: number | undefined;
+  line: number;
+  observed: boolean;
+  /** Faults of other vCPUs attributed to this window (S2). */
+  faults: number;
+  costNs: number;
 }
 
 export interface Replayer {

@@ -1,10 +1,260 @@
-// Placeholder: the streaming trace.dat reader (owned by the trace.dat work). readTraceDat turns a
-// trace.dat byte stream into the same TraceSink calls as a text trace.
+// The streaming trace.dat reader: readTraceDat turns a trace.dat (v6/v7, zstd/zlib/none) into the
+// same TraceSink calls as the kernel's text trace of the same records (names, payload text,
+// decoded fields, line numbers of the rendered text); renderTraceDat writes that text itself.
+// CPUs are merged in timestamp order. Memory: with `openRange` (the caller can reopen the file at
+// an offset) each CPU is read through its own range, so the bound is one compressed chunk plus its
+// decompressed pages per CPU (a few hundred KB each) plus the symbol table; without it (a pure
+// stream) the compressed trace data is held in memory until the CPU layout at the file's end is known.
+
 import type { ByteSource } from '../api';
-import type { TraceSink } from '../parse/types';
+import { decodePayload } from '../parse/decode';
+import type { RejectedLine, TraceEvent, TraceSink } from '../parse/types';
+import { DatFormatError } from './byteReader';
+import { CpuRecords } from './cpuRecords';
+import { initZstd } from './zstd';
+import { type DatMeta, DatMetaReader, TRACE_DAT_MAGIC } from './datFile';
+import type { RecordView } from './printFormat';
+import { contextPrefix, type EventHandler, flagsText, headerLines, kernelHasLazyFlag, makeHandler, makePrintEnv, timestampText, usecsOf } from './recordText';
 
-export const TRACE_DAT_MAGIC = Uint8Array.from([0x17, 0x08, 0x44, 0x74, 0x72, 0x61, 0x63, 0x69, 0x6e, 0x67]);
+export { TRACE_DAT_MAGIC } from './datFile';
+export { DatFormatError } from './byteReader';
 
-export async function readTraceDat(_source: ByteSource, _sink: TraceSink, _opts: { signal?: AbortSignal; onProgress?(bytes: number): void } = {}): Promise<void> {
-  throw new Error('trace.dat reading is not implemented yet');
+export interface TraceDatOptions {
+  signal?: AbortSignal;
+  /** Called every few MB with the (compressed) trace bytes consumed so far. */
+  onProgress?(bytes: number): void;
+  /**
+   * Reopen the same file for bytes [start, end) (end exclusive, undefined = to the end), e.g.
+   * `(s, e) => fs.createReadStream(path, { start: s, end: e === undefined ? undefined : e - 1 })`.
+   * With it memory stays bounded whatever the file size; without it the compressed trace data is buffered.
+   */
+  openRange?(start: number, end?: number): ByteSource;
+}
+
+export interface TraceDatSummary {
+  version: number;
+  compression: string;
+  cpus: number;
+  events: number;
+  /** Lines of the rendered text (header, lost-events markers, events). */
+  lines: number;
+  lost: { cpu: number; count: number | undefined; line: number }[];
+  /** Reading stopped (for the whole file or one CPU) at these points; everything before was delivered. */
+  errors: { offset: number; message: string; kind: DatFormatError['kind'] }[];
+  warnings: string[];
+}
+
+/** True when the bytes start with the trace.dat magic. */
+export function isTraceDat(head: Uint8Array): boolean {
+  if (head.length < TRACE_DAT_MAGIC.length) return false;
+  for (let i = 0; i < TRACE_DAT_MAGIC.length; i++) if (head[i] !== TRACE_DAT_MAGIC[i]) return false;
+  return true;
+}
+
+interface LineOut {
+  header(text: string): void;
+  lost(cpu: number, count: number | undefined, text: string): void;
+  event(text: string, ev: TraceEvent): void;
+  reject(text: string, r: RejectedLine): void;
+  /** An error that ends one CPU or the whole file: not a line of the text. */
+  fail(err: DatFormatError): void;
+}
+
+function asDatError(e: unknown): DatFormatError {
+  if (e instanceof DatFormatError) return e;
+  return new DatFormatError(`unreadable trace.dat: ${(e as Error)?.message ?? String(e)}`, 0, 'corrupt');
+}
+
+async function walk(source: ByteSource, opts: TraceDatOptions, out: LineOut, summary: TraceDatSummary, decode: boolean): Promise<void> {
+  await initZstd();
+  let meta: DatMeta;
+  const metaReader = new DatMetaReader(source, { openRange: opts.openRange });
+  try {
+    meta = await metaReader.read();
+  } catch (e) {
+    const err = asDatError(e);
+    summary.errors.push({ offset: err.offset, message: err.message, kind: err.kind });
+    summary.version = metaReader.meta.version;
+    out.fail(err);
+    return;
+  }
+  summary.version = meta.version;
+  summary.compression = meta.compression;
+  summary.cpus = meta.cpuCount;
+  summary.warnings.push(...meta.warnings);
+
+  for (const h of headerLines('nop', meta.readEvents, meta.cpuCount)) out.header(h);
+
+  const env = makePrintEnv(meta);
+  const handlers = new Map<number, EventHandler>();
+  for (const [id, fmt] of meta.formats) handlers.set(id, makeHandler(fmt, meta, env));
+  const typeField = meta.formats.values().next().value?.byName.get('common_type');
+  const typeOff = typeField?.offset ?? 0;
+  const lazy = kernelHasLazyFlag(meta.uname);
+  const comms = meta.cmdlines;
+  const commCache = new Map<number, string>();
+  const little = meta.little;
+  const timeOffset = meta.timeOffset;
+
+  const streams = meta.cpus.map((_c, i) => CpuRecords.forCpu(meta, i, opts.openRange));
+  const active: CpuRecords[] = [];
+  const finish = (s: CpuRecords): void => {
+    if (s.error) {
+      summary.errors.push({ offset: s.error.offset, message: s.error.message, kind: s.error.kind });
+      out.fail(s.error);
+    }
+  };
+  for (const s of streams) {
+    if (await s.advance()) active.push(s);
+    else finish(s);
+  }
+  const view: RecordView = { buf: new Uint8Array(0), dv: new DataView(new ArrayBuffer(0)), start: 0, size: 0 };
+  let count = 0;
+  while (active.length > 0) {
+    let best = 0;
+    for (let i = 1; i < active.length; i++) if (active[i].recTs < active[best].recTs) best = i;
+    const s = active[best];
+    const ts = s.recTs + timeOffset;
+    if (s.lostBefore !== 0) {
+      const n = s.lostBefore < 0 ? undefined : s.lostBefore;
+      out.lost(s.cpu, n, n === undefined ? `CPU:${s.cpu} [LOST EVENTS]` : `CPU:${s.cpu} [LOST ${n} EVENTS]`);
+    }
+    view.buf = s.buf;
+    view.dv = s.dv;
+    view.start = s.recStart;
+    view.size = s.recSize;
+    if (view.size >= 8) {
+      const type = s.dv.getUint16(view.start + typeOff, little);
+      const eflags = s.buf[view.start + 2];
+      const preempt = s.buf[view.start + 3];
+      const pid = s.dv.getInt32(view.start + 4, little);
+      let comm = commCache.get(pid);
+      if (comm === undefined) {
+        comm = pid === 0 ? '<idle>' : (comms.get(pid) ?? '<...>');
+        commCache.set(pid, comm);
+      }
+      const flags = flagsText(eflags, preempt, lazy);
+      const prefix = contextPrefix(comm, pid, s.cpu) + flags + ' ' + timestampText(ts) + ': ';
+      const h = handlers.get(type);
+      if (h === undefined) {
+        const text = `${prefix}[UNKNOWN EVENT ${type}]`;
+        out.reject(text, { line: 0, offset: 0, reason: 'undecodable-payload', detail: `event id ${type} has no format in the file`, excerpt: text.slice(0, 200) });
+      } else {
+        const name = h.name ?? h.dynamicName!(view);
+        const raw = h.payload(view);
+        const text = h.bare ? prefix + raw : prefix + name + ': ' + raw;
+        const payload = raw.trim();
+        const decoded = decode ? decodePayload(name, payload) : undefined;
+        if (typeof decoded === 'string') {
+          out.reject(text, { line: 0, offset: 0, reason: 'undecodable-payload', detail: `${name}: ${decoded}`, excerpt: text.slice(0, 200) });
+        } else {
+          out.event(text, {
+            line: 0,
+            offset: 0,
+            task: comm,
+            pid,
+            cpu: s.cpu,
+            flags,
+            ts: usecsOf(ts) * 1000,
+            name,
+            payload,
+            decoded,
+          });
+        }
+      }
+    }
+    count++;
+    if ((count & 0xfff) === 0) {
+      if (opts.signal?.aborted) throw opts.signal.reason ?? new Error('aborted');
+      if (opts.onProgress && (count & 0x3ffff) === 0) opts.onProgress(streams.reduce((a, c) => a + c.consumed, 0));
+    }
+    if (!s.nextInPages()) {
+      if (!(await s.advance())) {
+        active.splice(best, 1);
+        finish(s);
+      }
+    }
+  }
+  summary.events = count;
+}
+
+function newSummary(): TraceDatSummary {
+  return { version: 0, compression: 'none', cpus: 0, events: 0, lines: 0, lost: [], errors: [], warnings: [] };
+}
+
+/** Decode a trace.dat into TraceSink calls, in timestamp order; never throws on bad input (errors go to `sink.rejected` and the summary). */
+export async function readTraceDat(source: ByteSource, sink: TraceSink, opts: TraceDatOptions = {}): Promise<TraceDatSummary> {
+  const summary = newSummary();
+  let line = 0;
+  let offset = 0;
+  const advance = (text: string): void => {
+    line++;
+    offset += text.length + 1;
+  };
+  const out: LineOut = {
+    header(text) {
+      advance(text);
+      sink.special?.({ kind: 'header', line, text });
+    },
+    lost(cpu, count, text) {
+      advance(text);
+      summary.lost.push({ cpu, count, line });
+      sink.special?.({ kind: 'lost-events', line, cpu, count });
+    },
+    event(text, ev) {
+      ev.line = line + 1;
+      ev.offset = offset;
+      advance(text);
+      sink.event(ev);
+    },
+    reject(text, r) {
+      r.line = line + 1;
+      r.offset = offset;
+      advance(text);
+      sink.rejected?.(r);
+    },
+    fail(err) {
+      sink.rejected?.({ line: line + 1, offset, reason: err.kind === 'truncated' ? 'truncated' : 'binary', detail: `trace.dat: ${err.message}`, excerpt: '' });
+    },
+  };
+  await walk(source, opts, out, summary, true);
+  summary.lines = line;
+  return summary;
+}
+
+/** Write the kernel-format text of a trace.dat (header + one line per record), in pieces of about 64 KB. */
+export async function renderTraceDat(source: ByteSource, write: (text: string) => void, opts: TraceDatOptions = {}): Promise<TraceDatSummary> {
+  const summary = newSummary();
+  let lines = 0;
+  let pending: string[] = [];
+  let pendingLength = 0;
+  const push = (text: string): void => {
+    lines++;
+    pending.push(text);
+    pendingLength += text.length + 1;
+    if (pendingLength >= 65536) {
+      write(pending.join('\n') + '\n');
+      pending = [];
+      pendingLength = 0;
+    }
+  };
+  const out: LineOut = {
+    header: push,
+    lost(cpu, count, text) {
+      push(text);
+      summary.lost.push({ cpu, count, line: lines });
+    },
+    event: push,
+    reject: push,
+    fail() {
+      // reported in the summary: the text holds only what the file contained
+    },
+  };
+  try {
+    await walk(source, opts, out, summary, false);
+  } finally {
+    if (pending.length) write(pending.join('\n') + '\n');
+  }
+  summary.lines = lines;
+  return summary;
 }

@@ -1,0 +1,75 @@
+// What-if comparison of two replays of the same trace (A, usually the observed configuration,
+// against B): faults avoided or added per class and vCPU, CMO bytes, TLB invalidations, invalid
+// windows, the vCPU time B saves, and plain-sentence summary lines for the CLI and reports.
+import type { Analysis, Comparison } from '../api';
+import type { ModelConfig } from './types';
+import { findingKind } from './findingCatalog';
+
+function tlbiTotal(a: Analysis): number {
+  const t = a.counters.tlbi;
+  return t.ipa + t.ipaNsh + t.range + t.vmid;
+}
+
+function cmoBytes(a: Analysis): number {
+  return a.counters.cmo.dcacheCleanBytes + a.counters.cmo.icacheInvalBytes;
+}
+
+function ms(ns: number): string {
+  return ns >= 1e6 ? `${(ns / 1e6).toFixed(2)} ms` : `${(ns / 1e3).toFixed(1)} us`;
+}
+
+export function describeConfig(c: ModelConfig): string {
+  const parts = [`FEAT_BBM ${c.bbmLevel}`, `eager split ${c.eagerSplitChunk === 0 ? 'off' : c.eagerSplitChunk === 'auto' ? 'as traced' : `${c.eagerSplitChunk / 1048576} MiB`}`, `FWB ${c.fwb ? 'on' : 'off'}`, `DIC ${c.dic ? 'on' : 'off'}`, `kernel ${c.kernel}`];
+  if (c.tracepointsOnly) parts.push('tracepoints only');
+  return parts.join(', ');
+}
+
+export function compareAnalyses(a: Analysis, b: Analysis): Comparison {
+  const byClass: Comparison['faults']['byClass'] = {};
+  // Counts by finding class, from findings (covers C classes too).
+  const count = (an: Analysis): Map<string, number> => {
+    const m = new Map<string, number>();
+    for (const f of an.findings) m.set(f.cls, (m.get(f.cls) ?? 0) + 1);
+    return m;
+  };
+  const ca = count(a);
+  const cb = count(b);
+  for (const k of new Set([...ca.keys(), ...cb.keys()])) byClass[k] = { a: ca.get(k) ?? 0, b: cb.get(k) ?? 0 };
+  const perVcpu: Comparison['perVcpu'] = {};
+  for (const k of new Set([...Object.keys(a.counters.faults.perVcpu), ...Object.keys(b.counters.faults.perVcpu)]))
+    perVcpu[k] = { a: a.counters.faults.perVcpu[k] ?? 0, b: b.counters.faults.perVcpu[k] ?? 0 };
+  const avoidedB = new Map((b.avoidedFaults ?? []).map((f) => [f.line, f]));
+  const avoidedA = new Set((a.avoidedFaults ?? []).map((f) => f.line));
+  const bLines = new Set(b.findings.map((f) => `${f.line}:${f.cls}`));
+  const avoidedLines: number[] = [];
+  for (const f of a.findings) if (!bLines.has(`${f.line}:${f.cls}`)) avoidedLines.push(f.line);
+  let saved = 0;
+  for (const [line, f] of avoidedB) if (!avoidedA.has(line)) saved += f.costNs;
+  for (const f of a.avoidedFaults ?? []) if (!avoidedB.has(f.line)) saved -= f.costNs;
+  const winA = a.counters.invalidWindows;
+  const winB = b.counters.invalidWindows;
+  const cmp: Comparison = {
+    a: a.config,
+    b: b.config,
+    faults: { a: a.counters.faults.total, b: b.counters.faults.total, byClass },
+    cmoBytes: { a: cmoBytes(a), b: cmoBytes(b) },
+    tlbi: { a: tlbiTotal(a), b: tlbiTotal(b) },
+    invalidWindows: { a: winA.count, b: winB.count, nsA: winA.totalNs, nsB: winB.totalNs },
+    vcpuTimeSavedNs: saved,
+    perVcpu,
+    avoidedLines: avoidedLines.sort((x, y) => x - y),
+    summary: [],
+  };
+  const s = cmp.summary;
+  s.push(`A: ${describeConfig(a.config)}`);
+  s.push(`B: ${describeConfig(b.config)}`);
+  const df = cmp.faults.b - cmp.faults.a;
+  s.push(`Stage-2 faults: ${cmp.faults.a} -> ${cmp.faults.b} (${df <= 0 ? `${-df} avoided` : `${df} added`}); vCPU time saved: ${ms(saved)}.`);
+  for (const [k, v] of Object.entries(byClass).sort()) {
+    if (v.a !== v.b) s.push(`${findingKind(k as never).code}: ${v.a} -> ${v.b}`);
+  }
+  if (winA.count !== winB.count) s.push(`Break-before-make windows: ${winA.count} (${ms(winA.totalNs)}) -> ${winB.count} (${ms(winB.totalNs)}).`);
+  if (cmp.tlbi.a !== cmp.tlbi.b) s.push(`TLB invalidations: ${cmp.tlbi.a} -> ${cmp.tlbi.b}.`);
+  if (cmp.cmoBytes.a !== cmp.cmoBytes.b) s.push(`Cache maintenance bytes: ${cmp.cmoBytes.a} -> ${cmp.cmoBytes.b}.`);
+  return cmp;
+}

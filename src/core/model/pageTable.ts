@@ -1,0 +1,492 @@
+// The stage-2 page table as a sparse radix tree keyed by IPA (domain.md 5.3-5.9): invalid, table
+// and leaf (block/page) descriptors with permissions, attributes, access flag, and who wrote each
+// entry (trace line + actor). Every operation returns what it cost: TLB invalidations by kind, the
+// cache maintenance it called (and whether FWB/DIC made it a no-op), and the break-before-make
+// window it needs under the configured FEAT_BBM level. Per-entry state lives in typed arrays.
+import { type Geometry, granuleShift, levelSize } from './geometry';
+
+export const PROT_X = 1;
+export const PROT_W = 2;
+export const PROT_R = 4;
+export const PROT_DEVICE = 8;
+/** Access flag (not a kvm_pgtable_prot bit; kept in the same byte). */
+export const ATTR_AF = 16;
+
+const KIND_INVALID = 0;
+const KIND_TABLE = 1;
+const KIND_LEAF = 2;
+
+export interface ModelFeatures {
+  fwb: boolean;
+  dic: boolean;
+  tlbiRange: boolean;
+  bbmLevel: 0 | 1 | 2;
+  /** v6.5+: relax_perms uses the local (non-shareable) TLBI. */
+  localRelaxTlbi: boolean;
+  /** v5.14+: CMOs happen in the page-table code when a leaf is written (else the fault path does them). */
+  cmoInPgtable: boolean;
+  /** v6.2-v6.5: a table break flushes the whole VMID even with range TLBI. */
+  tableBreakFlushesVmid: boolean;
+}
+
+export interface OpContext {
+  line: number;
+  actor: number;
+}
+
+export interface CmoCall {
+  kind: 'dcache' | 'icache';
+  ipa: number;
+  size: number;
+  /** False when FWB (dcache) or DIC (icache) reduce the call to nothing. */
+  effective: boolean;
+}
+
+export type WindowKind = 'split' | 'coalesce' | 'replace';
+
+export interface BbmWindowNeed {
+  kind: WindowKind;
+  ipa: number;
+  size: number;
+  level: number;
+}
+
+export interface OpResult {
+  result: 'ok' | 'eagain' | 'noop';
+  tlbi: { ipa: number; ipaNsh: number; range: number; vmid: number };
+  cmos: CmoCall[];
+  /** Break-before-make invalid windows this operation opens and closes (empty under FEAT_BBM 1/2 for size changes). */
+  windows: BbmWindowNeed[];
+  /** Size changes done without an invalid window thanks to FEAT_BBM level 1/2. */
+  bbmAvoided: BbmWindowNeed[];
+  splits: number;
+  coalesces: number;
+  /** Level of the leaf written or examined. */
+  level: number | undefined;
+}
+
+export interface LookupResult {
+  kind: 'invalid' | 'table' | 'leaf';
+  /** Level of the descriptor found (for invalid: the level where a walk stops). */
+  level: number;
+  base: number;
+  size: number;
+  prot: number;
+  line: number;
+  actor: number;
+}
+
+class TableNode {
+  readonly kind: Uint8Array;
+  readonly attr: Uint8Array;
+  readonly line: Int32Array;
+  readonly actor: Uint16Array;
+  children: (TableNode | undefined)[] | undefined;
+  used = 0;
+  constructor(readonly level: number, readonly base: number, n: number) {
+    this.kind = new Uint8Array(n);
+    this.attr = new Uint8Array(n);
+    this.line = new Int32Array(n);
+    this.actor = new Uint16Array(n);
+  }
+}
+
+function emptyResult(): OpResult {
+  return { result: 'ok', tlbi: { ipa: 0, ipaNsh: 0, range: 0, vmid: 0 }, cmos: [], windows: [], bbmAvoided: [], splits: 0, coalesces: 0, level: undefined };
+}
+
+export class PageTable {
+  private readonly roots = new Map<number, TableNode>();
+  private readonly n: number;
+  private readonly rootShift: number;
+  /** Bytes currently mapped by leaves, and leaves per level (for reports and invariants). */
+  mappedBytes = 0;
+  readonly leavesPerLevel = [0, 0, 0, 0];
+  tables = 0;
+
+  constructor(readonly geom: Geometry, public features: ModelFeatures) {
+    this.n = geom.entriesPerTable;
+    this.rootShift = granuleShift(geom.pageShift, geom.startLevel - 1);
+  }
+
+  private shift(level: number): number {
+    return granuleShift(this.geom.pageShift, level);
+  }
+
+  private index(node: TableNode, ipa: number): number {
+    return Math.floor((ipa - node.base) / 2 ** this.shift(node.level)) % this.n;
+  }
+
+  private root(ipa: number, create: boolean): TableNode | undefined {
+    const key = Math.floor(ipa / 2 ** this.rootShift);
+    let r = this.roots.get(key);
+    if (!r && create) {
+      r = new TableNode(this.geom.startLevel, key * 2 ** this.rootShift, this.n);
+      this.roots.set(key, r);
+      this.tables++;
+    }
+    return r;
+  }
+
+  private newChild(node: TableNode, i: number, ctx?: OpContext): TableNode {
+    const size = levelSize(this.geom, node.level);
+    const child = new TableNode(node.level + 1, node.base + i * size, this.n);
+    if (!node.children) node.children = new Array(this.n);
+    node.children[i] = child;
+    node.kind[i] = KIND_TABLE;
+    node.line[i] = ctx?.line ?? 0;
+    node.actor[i] = ctx?.actor ?? 0;
+    node.used++;
+    this.tables++;
+    return child;
+  }
+
+  private setLeaf(node: TableNode, i: number, prot: number, ctx: OpContext): void {
+    if (node.kind[i] === KIND_INVALID) node.used++;
+    node.kind[i] = KIND_LEAF;
+    node.attr[i] = prot | ATTR_AF;
+    node.line[i] = ctx.line;
+    node.actor[i] = ctx.actor;
+    this.mappedBytes += levelSize(this.geom, node.level);
+    this.leavesPerLevel[node.level]++;
+  }
+
+  private clearEntry(node: TableNode, i: number): void {
+    const k = node.kind[i];
+    if (k === KIND_INVALID) return;
+    if (k === KIND_LEAF) {
+      this.mappedBytes -= levelSize(this.geom, node.level);
+      this.leavesPerLevel[node.level]--;
+    } else if (node.children) {
+      const child = node.children[i];
+      if (child) this.freeSubtree(child);
+      node.children[i] = undefined;
+    }
+    node.kind[i] = KIND_INVALID;
+    node.attr[i] = 0;
+    node.used--;
+  }
+
+  private freeSubtree(node: TableNode): void {
+    for (let i = 0; i < this.n; i++) if (node.kind[i] !== KIND_INVALID) this.clearEntry(node, i);
+    this.tables--;
+  }
+
+  /** The descriptor that translates `ipa` (or where a hardware walk would stop). */
+  lookup(ipa: number): LookupResult {
+    let node = this.root(ipa, false);
+    if (!node) return { kind: 'invalid', level: this.geom.startLevel, base: 0, size: 0, prot: 0, line: 0, actor: 0 };
+    for (;;) {
+      const i = this.index(node, ipa);
+      const k = node.kind[i];
+      const size = levelSize(this.geom, node.level);
+      const base = node.base + i * size;
+      if (k === KIND_TABLE && node.children?.[i]) {
+        node = node.children[i]!;
+        continue;
+      }
+      return {
+        kind: k === KIND_LEAF ? 'leaf' : 'invalid',
+        level: node.level,
+        base,
+        size,
+        prot: node.attr[i],
+        line: node.line[i],
+        actor: node.actor[i],
+      };
+    }
+  }
+
+  /** The descriptor at exactly `level` over `ipa` (undefined when the walk ends above it). */
+  entryAt(ipa: number, level: number): { kind: 'invalid' | 'table' | 'leaf'; line: number; actor: number } | undefined {
+    let node = this.root(ipa, false);
+    while (node) {
+      const i = this.index(node, ipa);
+      if (node.level === level) {
+        const k = node.kind[i];
+        return { kind: k === KIND_LEAF ? 'leaf' : k === KIND_TABLE ? 'table' : 'invalid', line: node.line[i], actor: node.actor[i] };
+      }
+      if (node.kind[i] !== KIND_TABLE) return undefined;
+      node = node.children?.[i];
+    }
+    return undefined;
+  }
+
+  /** True when a valid table or leaf exists at exactly `level` over `ipa` (used to spot BBM windows). */
+  validAtLevel(ipa: number, level: number): boolean {
+    let node = this.root(ipa, false);
+    while (node) {
+      const i = this.index(node, ipa);
+      if (node.level === level) return node.kind[i] !== KIND_INVALID;
+      if (node.kind[i] !== KIND_TABLE) return false;
+      node = node.children?.[i];
+    }
+    return false;
+  }
+
+  private dcache(res: OpResult, ipa: number, size: number, prot: number): void {
+    if (prot & PROT_DEVICE) return;
+    res.cmos.push({ kind: 'dcache', ipa, size, effective: !this.features.fwb });
+  }
+
+  private icache(res: OpResult, ipa: number, size: number): void {
+    res.cmos.push({ kind: 'icache', ipa, size, effective: !this.features.dic });
+  }
+
+  private needWindow(res: OpResult, need: BbmWindowNeed, sizeChange: boolean): void {
+    if (sizeChange && this.features.bbmLevel > 0) res.bbmAvoided.push(need);
+    else res.windows.push(need);
+  }
+
+  private tableBreakTlbi(res: OpResult): void {
+    if (this.features.tlbiRange && !this.features.tableBreakFlushesVmid) res.tlbi.range++;
+    else res.tlbi.vmid++;
+  }
+
+  /**
+   * kvm_pgtable_stage2_map of [ipa, ipa+size) (size = one level's granule). Splits a covering block
+   * in the fault path (the rest of the block is left unmapped), collapses a table into a block,
+   * returns 'eagain' when a valid leaf differing at most in permissions is already there.
+   */
+  map(ipa: number, size: number, prot: number, ctx: OpContext, opts: { skipCmo?: boolean } = {}): OpResult {
+    const res = emptyResult();
+    let level = this.geom.startLevel;
+    while (level < 3 && levelSize(this.geom, level) > size) level++;
+    const base = Math.floor(ipa / levelSize(this.geom, level)) * levelSize(this.geom, level);
+    let node = this.root(base, true)!;
+    while (node.level < level) {
+      const i = this.index(node, base);
+      const k = node.kind[i];
+      if (k === KIND_TABLE) {
+        node = node.children![i]!;
+        continue;
+      }
+      if (k === KIND_LEAF) {
+        // Split in the fault path: break the block, install an empty table, map only the request.
+        const bsize = levelSize(this.geom, node.level);
+        const bbase = node.base + i * bsize;
+        this.needWindow(res, { kind: 'split', ipa: bbase, size: bsize, level: node.level }, true);
+        res.tlbi.ipa++;
+        res.splits++;
+        this.clearEntry(node, i);
+      }
+      node = this.newChild(node, i, ctx);
+    }
+    const i = this.index(node, base);
+    const k = node.kind[i];
+    res.level = level;
+    if (k === KIND_LEAF) {
+      // stage2_pte_needs_update: only permission bits may differ -> -EAGAIN, nothing written.
+      return { ...res, result: 'eagain' };
+    }
+    if (k === KIND_TABLE) {
+      this.needWindow(res, { kind: 'coalesce', ipa: base, size, level }, true);
+      this.tableBreakTlbi(res);
+      res.coalesces++;
+      this.clearEntry(node, i);
+    }
+    if (this.features.cmoInPgtable && !opts.skipCmo) {
+      this.dcache(res, base, size, prot);
+      if (prot & PROT_X) this.icache(res, base, size);
+    }
+    this.setLeaf(node, i, prot, ctx);
+    return res;
+  }
+
+  /** Leaves overlapping [ipa, ipa+size), visited in address order. */
+  private forLeaves(ipa: number, size: number, fn: (node: TableNode, i: number, base: number, lsize: number) => void): void {
+    const end = ipa + size;
+    const visit = (node: TableNode): void => {
+      const lsize = levelSize(this.geom, node.level);
+      const first = Math.max(0, Math.floor((ipa - node.base) / lsize));
+      const last = Math.min(this.n - 1, Math.floor((end - 1 - node.base) / lsize));
+      for (let i = first; i <= last; i++) {
+        const k = node.kind[i];
+        if (k === KIND_LEAF) fn(node, i, node.base + i * lsize, lsize);
+        else if (k === KIND_TABLE && node.children?.[i]) visit(node.children[i]!);
+      }
+    };
+    const rsize = 2 ** this.rootShift;
+    for (let r = Math.floor(ipa / rsize); r * rsize < end; r++) {
+      const root = this.roots.get(r);
+      if (root) visit(root);
+    }
+  }
+
+  /** kvm_pgtable_stage2_unmap: whole leaves go (a partially covered block entirely); empty tables are freed. */
+  unmap(ipa: number, size: number, _ctx: OpContext): OpResult {
+    const res = emptyResult();
+    const defer = this.features.tlbiRange && this.features.fwb;
+    let removed = 0;
+    this.forLeaves(ipa, size, (node, i, base, lsize) => {
+      const prot = node.attr[i];
+      this.clearEntry(node, i);
+      removed++;
+      if (!defer) res.tlbi.ipa++;
+      if (!this.features.fwb && !(prot & PROT_DEVICE)) res.cmos.push({ kind: 'dcache', ipa: base, size: lsize, effective: true });
+      res.level = node.level;
+    });
+    if (defer && removed > 0) res.tlbi.range++;
+    res.tlbi.ipa += this.pruneEmptyTables(ipa, size);
+    if (removed === 0) res.result = 'noop';
+    return res;
+  }
+
+  private pruneEmptyTables(ipa: number, size: number): number {
+    let freed = 0;
+    const end = ipa + size;
+    const prune = (node: TableNode): void => {
+      if (!node.children) return;
+      const lsize = levelSize(this.geom, node.level);
+      const first = Math.max(0, Math.floor((ipa - node.base) / lsize));
+      const last = Math.min(this.n - 1, Math.floor((end - 1 - node.base) / lsize));
+      for (let i = first; i <= last; i++) {
+        const child = node.children[i];
+        if (node.kind[i] !== KIND_TABLE || !child) continue;
+        prune(child);
+        if (child.used === 0) {
+          this.clearEntry(node, i);
+          freed++;
+        }
+      }
+    };
+    const rsize = 2 ** this.rootShift;
+    for (let r = Math.floor(ipa / rsize); r * rsize < end; r++) {
+      const root = this.roots.get(r);
+      if (root) prune(root);
+    }
+    return freed;
+  }
+
+  /** kvm_pgtable_stage2_relax_perms on the leaf covering ipa: adds permissions; icache when X is gained. */
+  relax(ipa: number, prot: number, ctx: OpContext): OpResult {
+    const res = emptyResult();
+    const found = this.findLeaf(ipa);
+    const tlbi = (): void => {
+      if (this.features.localRelaxTlbi) res.tlbi.ipaNsh++;
+      else res.tlbi.ipa++;
+    };
+    if (!found) {
+      tlbi();
+      return { ...res, result: 'eagain' };
+    }
+    const [node, i] = found;
+    res.level = node.level;
+    const old = node.attr[i];
+    const neu = old | (prot & (PROT_R | PROT_W | PROT_X));
+    if (neu === old) {
+      tlbi();
+      return { ...res, result: 'noop' };
+    }
+    if (neu & PROT_X && !(old & PROT_X)) this.icache(res, node.base + i * levelSize(this.geom, node.level), levelSize(this.geom, node.level));
+    node.attr[i] = neu;
+    node.line[i] = ctx.line;
+    node.actor[i] = ctx.actor;
+    tlbi();
+    return res;
+  }
+
+  private findLeaf(ipa: number): [TableNode, number] | undefined {
+    let node = this.root(ipa, false);
+    while (node) {
+      const i = this.index(node, ipa);
+      if (node.kind[i] === KIND_LEAF) return [node, i];
+      if (node.kind[i] !== KIND_TABLE) return undefined;
+      node = node.children?.[i];
+    }
+    return undefined;
+  }
+
+  /** kvm_pgtable_stage2_wrprotect: clear W on every leaf; the caller's flush is one VMID (or range) TLBI. */
+  wrprotect(ipa: number, size: number, ctx: OpContext, opts: { flush?: boolean } = {}): OpResult {
+    const res = emptyResult();
+    let changed = 0;
+    this.forLeaves(ipa, size, (node, i) => {
+      if (node.attr[i] & PROT_W) {
+        node.attr[i] &= ~PROT_W;
+        node.line[i] = ctx.line;
+        node.actor[i] = ctx.actor;
+        changed++;
+      }
+    });
+    if (opts.flush !== false && changed > 0) {
+      if (this.features.tlbiRange) res.tlbi.range++;
+      else res.tlbi.vmid++;
+    }
+    if (changed === 0) res.result = 'noop';
+    return res;
+  }
+
+  /**
+   * kvm_pgtable_stage2_split (eager split): every valid block in range becomes a table of leaves
+   * of the next size down (recursively to pages), same permissions; one TLBI by IPA per block, no CMO.
+   */
+  split(ipa: number, size: number, ctx: OpContext): OpResult {
+    const res = emptyResult();
+    const blocks: [TableNode, number, number][] = [];
+    this.forLeaves(ipa, size, (node, i, base) => {
+      if (node.level < 3) blocks.push([node, i, base]);
+    });
+    for (const [node, i, base] of blocks) this.splitBlock(node, i, base, ctx, res);
+    if (blocks.length === 0) res.result = 'noop';
+    return res;
+  }
+
+  private splitBlock(node: TableNode, i: number, base: number, ctx: OpContext, res: OpResult): void {
+    const prot = node.attr[i] & ~ATTR_AF;
+    const bsize = levelSize(this.geom, node.level);
+    this.needWindow(res, { kind: 'split', ipa: base, size: bsize, level: node.level }, true);
+    res.tlbi.ipa++;
+    res.splits++;
+    this.clearEntry(node, i);
+    const child = this.newChild(node, i, ctx);
+    for (let j = 0; j < this.n; j++) this.setLeaf(child, j, prot, ctx);
+    if (child.level < 3) {
+      const csize = levelSize(this.geom, child.level);
+      for (let j = 0; j < this.n; j++) this.splitBlockQuiet(child, j, base + j * csize, ctx, prot);
+    }
+  }
+
+  /** Lower levels of an eager split are built unlinked (SKIP_BBM_TLBI): no window, no TLBI. */
+  private splitBlockQuiet(node: TableNode, i: number, _base: number, ctx: OpContext, prot: number): void {
+    this.clearEntry(node, i);
+    const child = this.newChild(node, i, ctx);
+    for (let j = 0; j < this.n; j++) this.setLeaf(child, j, prot, ctx);
+    if (child.level < 3) for (let j = 0; j < this.n; j++) this.splitBlockQuiet(child, j, 0, ctx, prot);
+  }
+
+  /** Access flag: mkyoung sets it (no TLBI); aging clears it. Returns whether a leaf was there. */
+  setAccessFlag(ipa: number, young: boolean): boolean {
+    const found = this.findLeaf(ipa);
+    if (!found) return false;
+    const [node, i] = found;
+    if (young) node.attr[i] |= ATTR_AF;
+    else node.attr[i] &= ~ATTR_AF;
+    return true;
+  }
+
+  clearYoungRange(ipa: number, size: number): number {
+    let n = 0;
+    this.forLeaves(ipa, size, (node, i) => {
+      if (node.attr[i] & ATTR_AF) n++;
+      node.attr[i] &= ~ATTR_AF;
+    });
+    return n;
+  }
+
+  /** Every leaf as [base, size, level] in address order (tests and invariants). */
+  leaves(): [number, number, number][] {
+    const out: [number, number, number][] = [];
+    const keys = [...this.roots.keys()].sort((a, b) => a - b);
+    for (const k of keys) {
+      const r = this.roots.get(k)!;
+      this.forLeaves(r.base, 2 ** this.rootShift, (node, _i, base, lsize) => out.push([base, lsize, node.level]));
+    }
+    return out;
+  }
+
+  /** Approximate bytes held by the model (typed arrays dominate). */
+  memoryBytes(): number {
+    return this.tables * (this.n * 8 + 96) + this.tables * this.n * 0.5;
+  }
+}

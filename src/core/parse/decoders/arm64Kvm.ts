@@ -1,0 +1,124 @@
+// Decoders for the arm64 `kvm` tracepoints (domain.md section 2): kvm_exit, kvm_entry,
+// kvm_guest_fault (with ESR decode), kvm_access_fault, kvm_set_way_flush, kvm_toggle_cache and the
+// timer events that reveal a task's vCPU index. Both spellings (hsr/esr, hxfar/far, HSR_EC/ESR_EC),
+// `trace-cmd report -R` raw fields and libtraceevent's `CAN'T FIND FIELD` prefixes are accepted.
+import { decodeEsr, ecName, EXCEPTION_TYPE_NAMES } from '../esr';
+import { decNumberAt, findField, findFieldAny, hexBigAt, hexNumberAt, intAt } from '../fieldScan';
+import type { DecodeResult } from './result';
+
+/**
+ * Remove the error text libtraceevent's x86 kvm plugin prints into arm64 kvm_entry/kvm_exit lines:
+ * `CAN'T FIND FIELD "vcpu_id"<CANT FIND FIELD rip>PC: ...`.
+ */
+export function stripCantFindField(p: string): string {
+  let s = p;
+  for (let guard = 0; guard < 8; guard++) {
+    if (s.startsWith('CAN\'T FIND FIELD "')) {
+      const q = s.indexOf('"', 18);
+      if (q < 0) return s;
+      s = s.slice(q + 1);
+    } else if (s.startsWith('<CANT FIND FIELD ')) {
+      const q = s.indexOf('>');
+      if (q < 0) return s;
+      s = s.slice(q + 1);
+    } else break;
+  }
+  return s.trimStart();
+}
+
+export function isArm64Exit(p: string): boolean {
+  return p.includes('HSR_EC') || p.includes('ESR_EC') || p.includes('esr_ec=');
+}
+
+export function decodeArm64Exit(payload: string): DecodeResult {
+  const p = stripCantFindField(payload);
+  const raw = findField(p, 'esr_ec');
+  if (raw >= 0 && p.charCodeAt(raw - 1) === 61) {
+    const ret = intAt(p, findField(p, 'ret'));
+    const ec = hexNumberAt(p, raw);
+    if (ec === undefined) return 'esr_ec is not a number';
+    const pc = hexBigAt(p, findField(p, 'vcpu_pc'));
+    const exitType = ret === undefined ? 'UNKNOWN' : (EXCEPTION_TYPE_NAMES[ret] ?? `0x${ret.toString(16)}`);
+    return { kind: 'arm64.kvm_exit', exitType, ec, ecName: ecName(ec), pc };
+  }
+  const ecAt = findFieldAny(p, ['HSR_EC', 'ESR_EC']);
+  const ec = hexNumberAt(p, ecAt);
+  if (ec === undefined) {
+    // arm32-era kernels: `PC: 0x%08lx` only (no exception type, no EC)
+    const pcOnly = hexBigAt(p, findField(p, 'PC'));
+    if (p.startsWith('PC') && pcOnly !== undefined) return { kind: 'arm64.kvm_exit', exitType: 'UNKNOWN', ec: -1, ecName: 'not printed', pc: pcOnly };
+    return 'no HSR_EC/ESR_EC value';
+  }
+  const labelAt = p.indexOf('_EC');
+  // `TRAP: HSR_EC: ...`; kernels before 2016 printed no exception type
+  const colon = p.indexOf(':');
+  const exitType = colon > 0 && colon < labelAt - 3 ? p.slice(0, colon) : 'UNKNOWN';
+  let name = ecName(ec);
+  const open = p.indexOf('(', ecAt);
+  if (open > 0) {
+    const close = p.indexOf(')', open);
+    if (close > open + 1) name = p.slice(open + 1, close);
+  }
+  const pc = hexBigAt(p, findField(p, 'PC'));
+  return { kind: 'arm64.kvm_exit', exitType, ec, ecName: name, pc };
+}
+
+export function isArm64Entry(p: string): boolean {
+  return !p.includes('vcpu ') && (p.includes('PC') || p.includes('vcpu_pc'));
+}
+
+export function decodeArm64Entry(payload: string): DecodeResult {
+  const p = stripCantFindField(payload);
+  const at = findField(p, 'PC');
+  const pc = hexBigAt(p, at >= 0 ? at : findField(p, 'vcpu_pc'));
+  if (pc === undefined) return 'no PC value';
+  return { kind: 'arm64.kvm_entry', pc };
+}
+
+export function decodeGuestFault(p: string): DecodeResult {
+  const ipa = hexNumberAt(p, findField(p, 'ipa'));
+  const esr = hexNumberAt(p, findFieldAny(p, ['hsr', 'esr']));
+  const far = hexBigAt(p, findFieldAny(p, ['hxfar', 'far']));
+  const pcAt = findField(p, 'pc');
+  const pc = hexBigAt(p, pcAt >= 0 ? pcAt : findField(p, 'vcpu_pc'));
+  if (ipa === undefined) return 'no ipa value';
+  if (esr === undefined) return 'no hsr/esr value';
+  if (far === undefined) return 'no hxfar/far value';
+  if (pc === undefined) return 'no pc value';
+  return { kind: 'arm64.kvm_guest_fault', ipa, esr, far, pc, esrInfo: decodeEsr(esr) };
+}
+
+export function decodeAccessFault(p: string): DecodeResult {
+  const at = findFieldAny(p, ['IPA', 'ipa']);
+  const ipa = hexNumberAt(p, at);
+  if (ipa === undefined) return 'no IPA value';
+  return { kind: 'arm64.kvm_access_fault', ipa };
+}
+
+export function decodeSetWayFlush(p: string): DecodeResult {
+  const at = findField(p, 'at');
+  const pc = hexBigAt(p, at >= 0 ? at : findField(p, 'vcpu_pc'));
+  if (pc === undefined) return 'no PC value';
+  const cacheAt = findField(p, 'cache');
+  if (cacheAt < 0) return 'no cache state';
+  const cacheOn = p.startsWith('on', cacheAt) || p.charCodeAt(cacheAt) === 49;
+  return { kind: 'arm64.kvm_set_way_flush', pc, cacheOn };
+}
+
+export function decodeToggleCache(p: string): DecodeResult {
+  const at = findField(p, 'at');
+  const pc = hexBigAt(p, at >= 0 ? at : findField(p, 'vcpu_pc'));
+  const wasAt = findField(p, 'was');
+  const nowAt = findField(p, 'now');
+  if (pc === undefined || wasAt < 0 || nowAt < 0) return 'expected "VM op at PC (cache was X, now Y)"';
+  const on = (i: number): boolean => p.startsWith('on', i) || p.charCodeAt(i) === 49;
+  return { kind: 'arm64.kvm_toggle_cache', pc, was: on(wasAt), now: on(nowAt) };
+}
+
+/** kvm_timer_update_irq / kvm_get_timer_map: `VCPU: N, ...` (or `vcpu_id=N` with -R). */
+export function decodeVcpuIndex(p: string): DecodeResult {
+  const at = findField(p, 'VCPU');
+  const vcpu = decNumberAt(p, at >= 0 ? at : findField(p, 'vcpu_id'));
+  if (vcpu === undefined) return 'no VCPU value';
+  return { kind: 'kvm.vcpu_index', vcpu };
+}

@@ -1,0 +1,234 @@
+// Decoders for tracer lines: kprobe/kretprobe events (recognised by the probed symbol, with the
+// stage-2 arguments normalised whatever the user called them: `addr=`/`ipa=`/`start=`), function
+// tracer lines (`func <-parent`, trace-cmd's `func <-- parent` and `ip= parent_ip=`) and
+// tracing_mark_write markers (kernel `tracing_mark_write:`, trace-cmd `print:`).
+import { parseBigText, parseIntText } from '../fieldScan';
+import { isRawAddress, stage2OpOf, symbolFromProbeName } from '../stage2Symbols';
+import type { Stage2Op, Stage2ProbeArgs } from '../types';
+import type { DecodeResult } from './result';
+
+/** `k=v k="quoted v" ...` into a record (values as printed). */
+export function parseProbeArgs(s: string, from: number): Record<string, string> {
+  const args: Record<string, string> = {};
+  let i = from;
+  const n = s.length;
+  while (i < n) {
+    while (i < n && s.charCodeAt(i) === 32) i++;
+    if (i >= n) break;
+    const eq = s.indexOf('=', i);
+    if (eq < 0) break;
+    const sp = s.indexOf(' ', i);
+    if (sp >= 0 && sp < eq) {
+      // a word without `=`: skip it
+      i = sp + 1;
+      continue;
+    }
+    const key = s.slice(i, eq);
+    let j = eq + 1;
+    if (s.charCodeAt(j) === 34) {
+      const q = s.indexOf('"', j + 1);
+      const end = q < 0 ? n : q;
+      args[key] = s.slice(j + 1, end);
+      i = end + 1;
+      continue;
+    }
+    const end = s.indexOf(' ', j);
+    args[key] = s.slice(j, end < 0 ? n : end);
+    j = end < 0 ? n : end;
+    i = j;
+  }
+  return args;
+}
+
+const IPA_KEYS = ['addr', 'ipa', 'start', 'fault_ipa', 'gpa'];
+
+function num(v: string | undefined): number | undefined {
+  return v === undefined ? undefined : parseIntText(v);
+}
+
+/** The stage-2 arguments of a recognised probe, normalised. */
+export function stage2Args(args: Record<string, string>): Stage2ProbeArgs {
+  const s2: Stage2ProbeArgs = {};
+  for (const k of IPA_KEYS) {
+    const v = num(args[k]);
+    if (v !== undefined) {
+      s2.ipa = v;
+      break;
+    }
+  }
+  const size = num(args.size);
+  if (size !== undefined) s2.size = size;
+  const phys = num(args.phys);
+  if (phys !== undefined) s2.phys = phys;
+  const prot = num(args.prot);
+  if (prot !== undefined) s2.prot = prot;
+  const level = num(args.level);
+  if (level !== undefined) s2.level = level;
+  const pages = num(args.pages);
+  if (pages !== undefined) s2.pages = pages;
+  if (args.va !== undefined) {
+    const va = parseBigText(args.va);
+    if (va !== undefined) s2.va = va;
+  }
+  const mkold = num(args.mkold);
+  if (mkold !== undefined) s2.mkold = mkold !== 0;
+  const flags = num(args.flags);
+  if (flags !== undefined) s2.flags = flags;
+  if (args.old !== undefined) {
+    const d = parseBigText(args.old);
+    if (d !== undefined) s2.oldDesc = d;
+  }
+  if (args.new !== undefined) {
+    const d = parseBigText(args.new);
+    if (d !== undefined) s2.newDesc = d;
+  }
+  const gfnOffset = num(args.gfn_offset);
+  if (gfnOffset !== undefined) s2.gfnOffset = gfnOffset;
+  if (args.mask !== undefined) {
+    const m = parseBigText(args.mask);
+    if (m !== undefined) s2.mask = m;
+  }
+  return s2;
+}
+
+/** `sym+0x0/0x140` -> sym and offset; a raw address stays as it is. */
+function splitSymOffset(t: string): { symbol: string; offset: number } {
+  const plus = t.indexOf('+');
+  if (plus < 0) return { symbol: t, offset: 0 };
+  const slash = t.indexOf('/', plus);
+  const off = parseIntText(t.slice(plus + 1, slash < 0 ? t.length : slash));
+  return { symbol: t.slice(0, plus), offset: off ?? 0 };
+}
+
+function resolve(symbol: string, probe: string): { symbol: string; op: Stage2Op | undefined } {
+  if (isRawAddress(symbol)) {
+    const guessed = symbolFromProbeName(probe);
+    if (guessed) return { symbol: guessed, op: stage2OpOf(guessed) };
+    return { symbol, op: undefined };
+  }
+  return { symbol, op: stage2OpOf(symbol) };
+}
+
+/** Signed return value: `-11`, `0`, or hex `0xfffffff5` of an x32/x64 fetcharg. */
+function retValue(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  if (v.startsWith('0x')) {
+    const b = parseBigText(v);
+    if (b === undefined) return undefined;
+    const digits = v.length - 2;
+    if (digits <= 8) return Number(BigInt.asIntN(32, b));
+    return Number(BigInt.asIntN(64, b));
+  }
+  return parseIntText(v);
+}
+
+/** True when the payload looks like a kprobe/kretprobe line: `(sym+0x0/0x140)`, `(a <- b)`, `(ffff...)`, or -R fields. */
+export function looksLikeProbe(p: string): boolean {
+  if (p.charCodeAt(0) === 40 /* ( */) {
+    const close = p.indexOf(')');
+    if (close < 0) return p.includes('+0x') || p.includes(' <- ');
+    const inner = p.slice(1, close);
+    return inner.includes(' <- ') || (inner.includes('+') && inner.includes('/')) || isRawAddress(inner);
+  }
+  return p.startsWith('__probe_ip=') || p.startsWith('__probe_func=');
+}
+
+export function decodeProbe(probe: string, p: string): DecodeResult {
+  if (p.startsWith('__probe_ip=') || p.startsWith('__probe_func=')) {
+    // trace-cmd report -R: raw fields, addresses only
+    const args = parseProbeArgs(p, 0);
+    if (args.__probe_func !== undefined) {
+      const r = resolve(args.__probe_func, probe);
+      const caller = args.__probe_ret_ip ?? '';
+      delete args.__probe_func;
+      delete args.__probe_ret_ip;
+      return { kind: 'kretprobe', probe, symbol: r.symbol, caller, op: r.op, ret: pickRet(args), args };
+    }
+    const r = resolve(args.__probe_ip, probe);
+    delete args.__probe_ip;
+    return { kind: 'kprobe', probe, symbol: r.symbol, offset: 0, op: r.op, args, s2: r.op ? stage2Args(args) : undefined };
+  }
+  const close = p.indexOf(')');
+  if (close < 0) return 'kprobe location not closed by ")"';
+  const inner = p.slice(1, close);
+  const args = parseProbeArgs(p, close + 1);
+  const arrow = inner.indexOf(' <- ');
+  if (arrow >= 0) {
+    const left = inner.slice(0, arrow);
+    const right = inner.slice(arrow + 4);
+    // kernel: (return site+off/size <- probed); trace-cmd without symbols: (probed <- return site)
+    let probed: string;
+    let caller: string;
+    if (right.includes('+') || (isRawAddress(left) && isRawAddress(right))) {
+      probed = left;
+      caller = right;
+    } else {
+      probed = right;
+      caller = left;
+    }
+    const r = resolve(splitSymOffset(probed).symbol, probe);
+    return { kind: 'kretprobe', probe, symbol: r.symbol, caller, op: r.op, ret: pickRet(args), args };
+  }
+  const { symbol, offset } = splitSymOffset(inner);
+  const r = resolve(symbol, probe);
+  return { kind: 'kprobe', probe, symbol: r.symbol, offset, op: r.op, args, s2: r.op ? stage2Args(args) : undefined };
+}
+
+function pickRet(args: Record<string, string>): number | undefined {
+  const v = args.ret ?? args.$retval ?? args.retval;
+  if (v !== undefined) return retValue(v);
+  const keys = Object.keys(args);
+  return keys.length === 1 ? retValue(args[keys[0]]) : undefined;
+}
+
+function stripCallSite(sym: string): string {
+  // `func+0x0/0x1e0`, `func(arg=1, ...)`, `func <ffff...>`
+  let end = sym.length;
+  for (let i = 0; i < sym.length; i++) {
+    const c = sym.charCodeAt(i);
+    if (c === 43 || c === 40 || c === 32) {
+      end = i;
+      break;
+    }
+  }
+  return end === sym.length ? sym : sym.slice(0, end);
+}
+
+export function decodeFunction(p: string): DecodeResult {
+  let func: string;
+  let parent: string | undefined;
+  if (p.startsWith('ip=')) {
+    const args = parseProbeArgs(p, 0);
+    func = args.ip;
+    parent = args.parent_ip;
+  } else {
+    let arrow = p.indexOf(' <-- ');
+    let skip = 5;
+    if (arrow < 0) {
+      arrow = p.indexOf(' <-');
+      skip = 3;
+    }
+    if (arrow >= 0) {
+      func = p.slice(0, arrow);
+      parent = p.slice(arrow + skip).trim();
+    } else func = p.trim();
+  }
+  if (!func) return 'no function name';
+  func = stripCallSite(func);
+  if (parent !== undefined) {
+    parent = stripCallSite(parent);
+    if (parent === '' || parent.startsWith('[unknown')) parent = undefined;
+  }
+  return { kind: 'function', func, parent, op: stage2OpOf(func) };
+}
+
+/** `tracing_mark_write: text` (kernel) or the `print` event (trace-cmd, also -R `ip=.. buf=..`). */
+export function decodeMarker(name: string, p: string): DecodeResult {
+  if (name === 'tracing_mark_write') return { kind: 'marker', text: p };
+  if (p.startsWith('ip=')) {
+    const b = p.indexOf(' buf=');
+    return { kind: 'marker', text: b >= 0 ? p.slice(b + 5) : '' };
+  }
+  const c = p.indexOf(': ');
+  return { kind: 'marker', text: c >= 0 ? p.slice(c + 2) : p };
+}

@@ -1,0 +1,134 @@
+// Decoders for the x86 `kvm` and `kvmmmu` tracepoints (domain.md section 4): kvm_exit, kvm_entry,
+// kvm_page_fault, fast_page_fault (with its `spurious` verdict), kvm_mmu_spte_requested,
+// kvm_mmu_set_spte, kvm_tdp_mmu_spte_changed, kvm_mmu_split_huge_page, kvm_mmu_get_page,
+// kvm_mmu_prepare_zap_page. Current and older format variants are accepted.
+import { decNumberAt, findField, findFieldAny, hexBigAt, hexNumberAt, intAt, wordAt } from '../fieldScan';
+import type { DecodeResult } from './result';
+
+export function decodeX86Exit(p: string): DecodeResult {
+  const reasonAt = findFieldAny(p, ['reason', 'exit_reason']);
+  const reason = wordAt(p, reasonAt);
+  if (reason === undefined) return 'no exit reason';
+  const vcpu = decNumberAt(p, findFieldAny(p, ['vcpu', 'vcpu_id']));
+  const rip = hexBigAt(p, findFieldAny(p, ['rip', 'guest_rip']));
+  let info1 = hexBigAt(p, findField(p, 'info1'));
+  let info2 = hexBigAt(p, findField(p, 'info2'));
+  if (info1 === undefined) {
+    // older "reason %s rip 0x%lx info %llx %llx"
+    const infoAt = findField(p, 'info');
+    if (infoAt >= 0) {
+      info1 = hexBigAt(p, infoAt);
+      const sp = p.indexOf(' ', infoAt);
+      if (sp > 0) info2 = hexBigAt(p, sp + 1);
+    }
+  }
+  const errorCode = hexNumberAt(p, findField(p, 'error_code'));
+  return { kind: 'x86.kvm_exit', vcpu, reason, rip, info1, info2, errorCode };
+}
+
+export function decodeX86Entry(p: string): DecodeResult {
+  const vcpu = decNumberAt(p, findFieldAny(p, ['vcpu', 'vcpu_id']));
+  if (vcpu === undefined) return 'no vcpu value';
+  const rip = hexBigAt(p, findField(p, 'rip'));
+  return { kind: 'x86.kvm_entry', vcpu, rip };
+}
+
+export function decodePageFault(p: string): DecodeResult {
+  const vcpu = decNumberAt(p, findField(p, 'vcpu'));
+  const rip = hexBigAt(p, findField(p, 'rip'));
+  const address = hexNumberAt(p, findFieldAny(p, ['address', 'fault_address']));
+  const errorCode = hexNumberAt(p, findField(p, 'error_code'));
+  if (address === undefined || errorCode === undefined) return 'expected "address X error_code Y"';
+  return { kind: 'x86.kvm_page_fault', vcpu, rip, address, errorCode };
+}
+
+export function decodeFastPageFault(p: string): DecodeResult {
+  const vcpu = decNumberAt(p, findField(p, 'vcpu'));
+  const gva = hexNumberAt(p, findField(p, 'gva'));
+  const errorCode = wordAt(p, findField(p, 'error_code'));
+  const sptep = hexBigAt(p, findField(p, 'sptep'));
+  const oldSpte = hexBigAt(p, findField(p, 'old'));
+  const newSpte = hexBigAt(p, findField(p, 'new'));
+  const spurious = decNumberAt(p, findField(p, 'spurious'));
+  const fixed = decNumberAt(p, findField(p, 'fixed'));
+  if (vcpu === undefined || gva === undefined || errorCode === undefined || sptep === undefined || oldSpte === undefined || newSpte === undefined) {
+    return 'expected "vcpu N gva X error_code E sptep P old O new N ..."';
+  }
+  return { kind: 'x86.fast_page_fault', vcpu, gva, errorCode, sptep, oldSpte, newSpte, spurious: spurious === 1, fixed: fixed === 1 };
+}
+
+export function decodeSpteRequested(p: string): DecodeResult {
+  const gfn = hexNumberAt(p, findField(p, 'gfn'));
+  const pfn = hexNumberAt(p, findField(p, 'pfn'));
+  const level = decNumberAt(p, findField(p, 'level'));
+  if (gfn === undefined || pfn === undefined || level === undefined) return 'expected "gfn X pfn Y level L"';
+  return { kind: 'x86.kvm_mmu_spte_requested', gfn, pfn, level };
+}
+
+export function decodeSetSpte(p: string): DecodeResult {
+  const gfn = hexNumberAt(p, findField(p, 'gfn'));
+  const spte = hexBigAt(p, findField(p, 'spte'));
+  const open = p.indexOf('(');
+  const close = open >= 0 ? p.indexOf(')', open) : -1;
+  const level = decNumberAt(p, findField(p, 'level'));
+  const sptep = hexBigAt(p, findField(p, 'at'));
+  if (gfn === undefined || spte === undefined || close < 0 || level === undefined || sptep === undefined) {
+    return 'expected "gfn X spte S (perms) level L at P"';
+  }
+  return { kind: 'x86.kvm_mmu_set_spte', gfn, spte, perms: p.slice(open + 1, close), level, sptep };
+}
+
+export function decodeTdpSpteChanged(p: string): DecodeResult {
+  const asId = decNumberAt(p, findField(p, 'as id'));
+  const gfn = hexNumberAt(p, findField(p, 'gfn'));
+  const level = decNumberAt(p, findField(p, 'level'));
+  const oldSpte = hexBigAt(p, findField(p, 'old_spte'));
+  const newSpte = hexBigAt(p, findField(p, 'new_spte'));
+  if (asId === undefined || gfn === undefined || level === undefined || oldSpte === undefined || newSpte === undefined) {
+    return 'expected "as id A gfn X level L old_spte O new_spte N"';
+  }
+  return { kind: 'x86.kvm_tdp_mmu_spte_changed', asId, gfn, level, oldSpte, newSpte };
+}
+
+export function decodeSplitHugePage(p: string): DecodeResult {
+  const gfn = hexNumberAt(p, findField(p, 'gfn'));
+  const spte = hexBigAt(p, findField(p, 'spte'));
+  const level = decNumberAt(p, findField(p, 'level'));
+  const errno = intAt(p, findField(p, 'errno'));
+  if (gfn === undefined || spte === undefined || level === undefined) return 'expected "gfn X spte S level L errno E"';
+  return { kind: 'x86.kvm_mmu_split_huge_page', gfn, spte, level, errno: errno ?? 0 };
+}
+
+/** KVM_MMU_PAGE_PRINTK: `sp gen 0 gfn 40000 l1 8-byte q0 direct wux nxe ad root 0 sync [new|existing]`. */
+function pageLevel(p: string): number | undefined {
+  // older kernels: `new sp gfn 0 4 q0 direct ...` (the level follows the gfn, no `l`)
+  const g = findField(p, 'gfn');
+  if (g >= 0) {
+    const sp = p.indexOf(' ', g);
+    if (sp > 0) {
+      const d = decNumberAt(p, sp + 1);
+      if (d !== undefined && p.charCodeAt(sp + 2) === 32) return d;
+    }
+  }
+  let i = p.indexOf(' l');
+  while (i >= 0) {
+    const d = decNumberAt(p, i + 2);
+    if (d !== undefined && p.charCodeAt(i + 2 + String(d).length) === 32) return d;
+    i = p.indexOf(' l', i + 2);
+  }
+  return undefined;
+}
+
+export function decodeGetPage(p: string): DecodeResult {
+  const gfn = hexNumberAt(p, findField(p, 'gfn'));
+  const level = pageLevel(p);
+  if (gfn === undefined || level === undefined) return 'expected a shadow page description "sp gen G gfn X lN ..."';
+  return { kind: 'x86.kvm_mmu_get_page', gfn, level, created: p.trimEnd().endsWith(' new') || p.startsWith('new '), raw: p };
+}
+
+export function decodePrepareZapPage(p: string): DecodeResult {
+  const gfn = hexNumberAt(p, findField(p, 'gfn'));
+  const level = pageLevel(p);
+  if (gfn === undefined || level === undefined) return 'expected a shadow page description "sp gen G gfn X lN ..."';
+  return { kind: 'x86.kvm_mmu_prepare_zap_page', gfn, level, raw: p };
+}

@@ -1,0 +1,356 @@
+// Turns one line of trace text into a TraceEvent, a SpecialLine or a RejectedLine (with a reason)
+// and hands it to the sink, tracking the detected format. A decode failure is held back for one
+// line so that an e-mail-wrapped continuation can re-label it `wrapped`; the sink still sees
+// everything in input order.
+import { newPrefixScan, PrefixFailure, scanFallbackPrefix, scanPrefix } from './contextPrefix';
+import { decodePayload } from './decode';
+import { decodeFuncGraphText, durationOf, scanFuncGraph } from './functionGraph';
+import type { RejectReason, RejectedLine, TraceEvent, TraceFormat, TraceSink } from './types';
+
+const EXCERPT = 200;
+
+function excerpt(s: string): string {
+  return s.length > EXCERPT ? s.slice(0, EXCERPT) : s;
+}
+
+/** NUL, most C0 controls, DEL or U+FFFD (invalid UTF-8): not text. */
+function looksBinary(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if ((c < 32 && c !== 9 && c !== 12) || c === 0xfffd || c === 127) return true;
+  }
+  return false;
+}
+
+/** `(uaddr: fffff2b37234, op: 1)` (syscall event) rather than `(pgt=0x.., addr=0x..)` (function tracer func-args). */
+function isSyscallArgs(s: string, open: number): boolean {
+  const close = s.indexOf(')', open);
+  const colon = s.indexOf(': ', open);
+  return colon > open && (close < 0 || colon < close);
+}
+
+/** A payload ending in `:` or `,` was probably cut by e-mail wrapping (`kvm_exit: IRQ:`). */
+function endsCut(p: string): boolean {
+  const c = p.charCodeAt(p.length - 1);
+  return c === 58 || c === 44;
+}
+
+function startsWithAt(s: string, i: number, p: string): boolean {
+  return s.startsWith(p, i);
+}
+
+export class LineParser {
+  format: TraceFormat = 'unknown';
+  private readonly scan = newPrefixScan();
+  /** An event line held back one line: its payload failed to decode or is empty, so the next line may be its wrapped tail. */
+  private pending: { ev: TraceEvent; failure: string | undefined; text: string } | undefined;
+  /** The previous line was trace content (an event or a rejected event line): a bare line after it may be a wrapped tail. */
+  private prevWasContent = false;
+  private lastTs = 0;
+  private funcGraphHeader = false;
+
+  constructor(private readonly sink: TraceSink) {}
+
+  private emitReject(r: RejectedLine): void {
+    this.sink.rejected?.(r);
+  }
+
+  private flushPending(): void {
+    const p = this.pending;
+    if (p === undefined) return;
+    this.pending = undefined;
+    if (p.failure === undefined) this.sink.event(p.ev);
+    else this.emitReject({ line: p.ev.line, offset: p.ev.offset, reason: 'undecodable-payload', detail: `${p.ev.name}: ${p.failure}`, excerpt: excerpt(p.text) });
+  }
+
+  /**
+   * A bare line right after a held-back event: an e-mail-wrapped tail. Join it and decode again;
+   * the event is kept when that works, and the tail is reported as `wrapped` either way.
+   */
+  private joinWrapped(s: string, line: number, offset: number): void {
+    const p = this.pending!;
+    this.pending = undefined;
+    const tail = s.trim();
+    const joined = p.ev.payload.length > 0 ? `${p.ev.payload} ${tail}` : tail;
+    const decoded = decodePayload(p.ev.name, joined);
+    if (typeof decoded === 'string') {
+      this.emitReject({
+        line: p.ev.line,
+        offset: p.ev.offset,
+        reason: 'wrapped',
+        detail: `${p.ev.name}: ${decoded} (the line is wrapped: its tail is on line ${line})`,
+        excerpt: excerpt(p.text),
+      });
+      this.emitReject({ line, offset, reason: 'wrapped', detail: `tail of line ${p.ev.line}, which still does not decode`, excerpt: excerpt(s) });
+      return;
+    }
+    p.ev.payload = joined;
+    p.ev.decoded = decoded;
+    this.sink.event(p.ev);
+    this.emitReject({ line, offset, reason: 'wrapped', detail: `tail of the wrapped line ${p.ev.line} (joined to it)`, excerpt: excerpt(s) });
+  }
+
+  /** Call once after the last line. */
+  finish(): void {
+    this.flushPending();
+  }
+
+  private reject(line: number, offset: number, reason: RejectReason, detail: string, text: string): void {
+    this.flushPending();
+    this.emitReject({ line, offset, reason, detail, excerpt: excerpt(text) });
+  }
+
+  /** A line too long to be a trace line: only its head was kept. */
+  tooLong(line: number, offset: number, head: string, length: number): void {
+    this.reject(line, offset, 'too-long', `line of ${length} bytes (limit exceeded): skipped`, head);
+    this.prevWasContent = false;
+  }
+
+  /**
+   * @param s the line without its end-of-line
+   * @param unterminated true for a last line without newline (a cut file)
+   */
+  line(s: string, line: number, offset: number, unterminated: boolean): void {
+    if (s.charCodeAt(0) !== 35 /* # */) {
+      const sc = this.scan;
+      scanPrefix(s, sc);
+      if (sc.status === PrefixFailure.ok) {
+        this.eventLine(s, line, offset, unterminated);
+        return;
+      }
+      if (this.special(s, line)) return;
+      if (this.funcGraph(s, line, offset)) return;
+      if (sc.status === PrefixFailure.noPrefix) {
+        const fb = scanFallbackPrefix(s, sc);
+        if (fb !== undefined) {
+          if (fb === 'latency' && (this.format === 'unknown' || this.format === 'ftrace')) this.format = 'latency';
+          this.eventLine(s, line, offset, unterminated);
+          return;
+        }
+      }
+      this.unparsed(s, line, offset, unterminated, sc.status);
+      return;
+    }
+    this.special(s, line);
+  }
+
+  private eventLine(s: string, line: number, offset: number, unterminated: boolean): void {
+    const sc = this.scan;
+    const rest = sc.rest;
+    const n = s.length;
+    let name: string;
+    let payload: string;
+    if (s.charCodeAt(rest) === 60 /* < */) {
+      // `<stack trace>`, `<user stack trace>`
+      const gt = s.indexOf('>', rest);
+      name = gt > 0 ? s.slice(rest, gt + 1) : s.slice(rest);
+      payload = gt > 0 ? s.slice(gt + 1).trim() : '';
+    } else {
+      let k = rest;
+      let c = 0;
+      while (k < n) {
+        c = s.charCodeAt(k);
+        if (c === 58 /* : */ || c === 32 || c === 40 /* ( */) break;
+        k++;
+      }
+      if (c === 40 && k > rest && isSyscallArgs(s, k)) {
+        // syscall events of older kernels: `sys_futex(uaddr: ..., op: 1)`
+        name = s.slice(rest, k);
+        payload = s.slice(k).trimEnd();
+      } else if (c === 32 && k > rest && s.startsWith(' -> ', k)) {
+        // and their exit: `sys_futex -> 0x0`
+        name = s.slice(rest, k);
+        payload = s.slice(k + 1).trimEnd();
+      } else if (k < n && c === 58 && (k + 1 === n || s.charCodeAt(k + 1) === 32)) {
+        name = s.slice(rest, k);
+        let p = k + 1;
+        while (p < n && s.charCodeAt(p) === 32) p++;
+        let e = n;
+        while (e > p && s.charCodeAt(e - 1) === 32) e--;
+        payload = p === 0 && e === n ? s : s.slice(p, e);
+      } else {
+        // function tracer: `func <-parent`
+        name = 'function';
+        let e = n;
+        while (e > rest && s.charCodeAt(e - 1) === 32) e--;
+        payload = s.slice(rest, e);
+      }
+    }
+    if (this.format === 'unknown' || this.format === 'ftrace') {
+      if (name === 'function' && s.charCodeAt(rest) === 102 && startsWithAt(s, rest, 'function:')) this.format = 'trace-cmd';
+      else if (name === 'print' && payload.startsWith('tracing_mark_write')) this.format = 'trace-cmd';
+      else if (this.format === 'unknown') this.format = 'ftrace';
+    }
+    const decoded = decodePayload(name, payload);
+    this.flushPending();
+    const failed = typeof decoded === 'string';
+    if (failed && unterminated) {
+      this.emitReject({ line, offset, reason: 'truncated', detail: `${name}: ${decoded} (the last line is cut)`, excerpt: excerpt(s) });
+      this.prevWasContent = false;
+      return;
+    }
+    const ev: TraceEvent = {
+      line,
+      offset,
+      task: s.slice(sc.commStart, sc.commEnd),
+      pid: sc.pid,
+      tgid: sc.tgid >= 0 ? sc.tgid : undefined,
+      cpu: sc.cpu,
+      flags: sc.flagsStart >= 0 ? s.slice(sc.flagsStart, sc.flagsEnd) : undefined,
+      ts: sc.ts,
+      name,
+      payload,
+      decoded: failed ? undefined : decoded,
+    };
+    this.lastTs = sc.ts;
+    this.prevWasContent = true;
+    if (failed || payload.length === 0 || endsCut(payload)) this.pending = { ev, failure: failed ? decoded : undefined, text: s };
+    else this.sink.event(ev);
+  }
+
+  /** Header comments and the other non-event lines; true when handled. */
+  private special(s: string, line: number): boolean {
+    const sink = this.sink;
+    let i = 0;
+    while (i < s.length && (s.charCodeAt(i) === 32 || s.charCodeAt(i) === 9)) i++;
+    if (i === s.length) {
+      this.flushPending();
+      sink.special?.({ kind: 'blank', line });
+      this.prevWasContent = false;
+      return true;
+    }
+    const c = s.charCodeAt(i);
+    if (c === 45 /* - */ && /^-{2,}\s*$/.test(s.slice(i))) {
+      // function_graph task-switch banners, `grep -C` separators
+      this.flushPending();
+      sink.special?.({ kind: 'header', line, text: s });
+      this.prevWasContent = false;
+      return true;
+    }
+    if (c === 35 /* # */) {
+      this.flushPending();
+      const m = /^#{3,} CPU (\d+) buffer started #+/.exec(s.slice(i));
+      if (m) sink.special?.({ kind: 'buffer-started', line, cpu: Number(m[1]) });
+      else {
+        if (s.startsWith('# tracer: function_graph', i)) this.funcGraphHeader = true;
+        if (this.format === 'unknown' && s.startsWith('# tracer: ', i)) this.format = this.funcGraphHeader ? 'function-graph' : 'ftrace';
+        sink.special?.({ kind: 'header', line, text: s });
+      }
+      this.prevWasContent = false;
+      return true;
+    }
+    if (c === 67 /* C */ && s.startsWith('CPU', i)) {
+      // CPU:%d [LOST %lu EVENTS] | CPU:%d [LOST EVENTS] | CPU:%d [%lld EVENTS DROPPED] | CPU %d is empty
+      let m = /^CPU:(\d+) \[(?:LOST (\d+) EVENTS|LOST EVENTS|(\d+) EVENTS DROPPED|EVENTS DROPPED)\]/.exec(s.slice(i));
+      if (m) {
+        this.flushPending();
+        const count = m[2] ?? m[3];
+        sink.special?.({ kind: 'lost-events', line, cpu: Number(m[1]), count: count === undefined ? undefined : Number(count) });
+        this.prevWasContent = false;
+        return true;
+      }
+      m = /^CPU (\d+) is empty\s*$/.exec(s.slice(i));
+      if (m) {
+        this.flushPending();
+        this.format = 'trace-cmd';
+        sink.special?.({ kind: 'cpu-empty', line, cpu: Number(m[1]) });
+        this.prevWasContent = false;
+        return true;
+      }
+      if (/^CPU:\d+ \[SUBBUFFER START\]/.test(s.slice(i))) {
+        this.flushPending();
+        sink.special?.({ kind: 'header', line, text: s });
+        return true;
+      }
+      return false;
+    }
+    if (c === 99 /* c */ && s.startsWith('cpus=', i)) {
+      const m = /^cpus=(\d+)\s*$/.exec(s.slice(i));
+      if (m) {
+        this.flushPending();
+        this.format = 'trace-cmd';
+        sink.special?.({ kind: 'cpus', line, cpus: Number(m[1]) });
+        this.prevWasContent = false;
+        return true;
+      }
+      return false;
+    }
+    if (c === 118 /* v */ && /^version = \S+\s*$/.test(s.slice(i))) {
+      this.flushPending();
+      if (this.format === 'unknown') this.format = 'trace-cmd';
+      sink.special?.({ kind: 'header', line, text: s });
+      this.prevWasContent = false;
+      return true;
+    }
+    if (c === 61 /* = */ && s.charCodeAt(i + 1) === 62 /* > */) {
+      this.flushPending();
+      sink.special?.({ kind: 'stack-frame', line, symbol: s.slice(i + 2).trim() });
+      return true;
+    }
+    return false;
+  }
+
+  private funcGraph(s: string, line: number, offset: number): boolean {
+    const g = scanFuncGraph(s);
+    if (g === undefined) return false;
+    this.flushPending();
+    if (this.format === 'unknown' || (this.format === 'ftrace' && this.funcGraphHeader)) this.format = 'function-graph';
+    const payload = s.slice(g.text).trim();
+    const bar = g.text - 1;
+    const duration = s.charCodeAt(bar) === 124 ? durationOf(s, 0, bar) : undefined;
+    const call = decodeFuncGraphText(payload, duration);
+    const ts = g.ts ?? this.lastTs;
+    if (g.ts !== undefined) this.lastTs = g.ts;
+    this.sink.event({
+      line,
+      offset,
+      task: g.task,
+      pid: g.pid,
+      tgid: undefined,
+      cpu: g.cpu,
+      flags: undefined,
+      ts,
+      name: 'funcgraph',
+      payload,
+      decoded: { kind: 'funcgraph', func: call.func, phase: call.phase, durationNs: call.durationNs, retval: call.retval, op: call.op },
+    });
+    this.prevWasContent = true;
+    return true;
+  }
+
+  private unparsed(s: string, line: number, offset: number, unterminated: boolean, status: PrefixFailure): void {
+    let reason: RejectReason;
+    let detail: string;
+    if (looksBinary(s)) {
+      reason = 'binary';
+      detail = 'control characters or invalid UTF-8: not trace text';
+    } else if (/^\s*>/.test(s)) {
+      reason = 'quoted';
+      detail = 'an e-mail quoted line ("> ")';
+    } else if (status === PrefixFailure.truncated || (unterminated && status !== PrefixFailure.noPrefix)) {
+      reason = 'truncated';
+      detail = 'the line ends inside the context prefix';
+    } else if (status === PrefixFailure.badTimestamp) {
+      reason = 'bad-timestamp';
+      detail = 'no "secs.usecs:" timestamp after the CPU field';
+    } else if (/^\s*(\[\.\.\.\]|\.\.\.)/.test(s)) {
+      reason = 'not-a-trace-line';
+      detail = 'an elision mark ("...") in a pasted excerpt';
+    } else if (this.pending !== undefined && status === PrefixFailure.noPrefix) {
+      this.joinWrapped(s, line, offset);
+      this.prevWasContent = false;
+      return;
+    } else if (this.prevWasContent && status === PrefixFailure.noPrefix && !/^\s*\S+-\d+\s/.test(s)) {
+      reason = 'wrapped';
+      detail = 'continuation of the previous line (wrapped)';
+    } else if (unterminated) {
+      reason = 'truncated';
+      detail = 'the last line is cut';
+    } else {
+      reason = 'not-a-trace-line';
+      detail = 'no "comm-pid [cpu] timestamp:" prefix';
+    }
+    this.reject(line, offset, reason, detail, s);
+    this.prevWasContent = false;
+  }
+}

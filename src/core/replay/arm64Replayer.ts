@@ -1,0 +1,1099 @@
+// The arm64 replay: drives the stage-2 model from trace events in order. It correlates per-vCPU
+// fault episodes (kvm_exit -> kvm_guest_fault -> probe/function lines -> kvm_entry on one task),
+// applies host actions (unmap, write-protect, eager split, aging) and classifies every stage-2
+// fault and cache maintenance call into the classes of domain.md 11 (S1-S9, C1-C7, H1), using
+// what probes show where they show it and the model where they do not (labelled observed/inferred).
+// Under a what-if configuration (FEAT_BBM level, eager split, FWB, DIC, kernel era) the same
+// faults are re-judged against that configuration's model: avoided, converted, or kept.
+import type { CoverageItem, EntryState } from '../api';
+import type { Counters, Finding, FindingClass, Mark, ModelConfig } from '../analysis/types';
+import { findingKind } from '../analysis/findingCatalog';
+import type { Decoded, EsrInfo, TraceEvent } from '../parse/types';
+import { computeGeometry, formatSize, levelSize, type Geometry } from '../model/geometry';
+import { detectKernel, kernelBehaviour, type KernelEvidence } from '../model/kernelProfile';
+import { PageTable, PROT_R, PROT_W, PROT_X, PROT_DEVICE, type OpResult } from '../model/pageTable';
+import { emptyCounters, type Phase, type ReplayOutput, type Replayer, type WindowRecord } from './replayer';
+import { REC_MAP, REC_PERMS_CLEAR_W, REC_PERMS_SET, REC_SPLIT, REC_UNMAP, StateHistory } from './stateHistory';
+
+interface FaultInfo {
+  line: number;
+  ts: number;
+  ipa: number;
+  esr: EsrInfo;
+  write: boolean;
+  exec: boolean;
+}
+
+interface Episode {
+  exitTs: number;
+  exitLine: number;
+  runStartTs: number;
+  runStartLine: number;
+  fault?: FaultInfo;
+  mmio: boolean;
+  resolved: boolean;
+  pendingMap?: { ipa: number; size: number; prot: number | undefined; line: number };
+  pendingRelax?: { ipa: number; prot: number | undefined; line: number };
+  fnTryLeaf: number;
+  fnMakePte: number;
+  fnMap: boolean;
+  sawLocked: boolean;
+  observedDcache: number;
+  observedIcache: number;
+  /** Classification decided at resolution; emitted at close (costNs needs the kvm_entry). */
+  decision?: Decision;
+}
+
+interface Decision {
+  cls?: FindingClass;
+  observed: boolean;
+  message: string;
+  related: { line: number; message: string }[];
+  avoid: string[];
+  ipa: { start: number; size: number } | undefined;
+  avoided: boolean;
+  /** Fault kind/level as this replay's configuration would see it (`permission/L3`). */
+  effKindLevel: string | undefined;
+  cmos: PendingCmo[];
+  /** Extra findings tied to this fault (S7 pair, C3 of a pre-5.14 clean). */
+  extra: Finding[];
+}
+
+interface PendingCmo {
+  kind: 'dcache' | 'icache';
+  ipa: number;
+  size: number;
+  line: number;
+  ts: number;
+  lane: string;
+  /** The fault's map changed nothing (pre-5.14 CMO before the map). */
+  onNoChange: boolean;
+  reclean: boolean;
+  observed: boolean;
+}
+
+interface VcpuState {
+  key: string;
+  task: string;
+  pid: number;
+  vcpuIndex: number | undefined;
+  lastEntryTs: number;
+  lastEntryLine: number;
+  ep: Episode | undefined;
+  lastBreak?: { ipa: number; level: number; old: bigint; ts: number; line: number };
+  openWindow?: WindowRecord;
+  isVcpu: boolean;
+  /** vCPU index seen on a non-vCPU line of this task, applied once it runs a vCPU. */
+  pendingIndex?: number;
+  pendingHostMap?: { ipa: number; size: number; prot: number; line: number };
+}
+
+interface WindowEntry extends WindowRecord {
+  ownerKey: string;
+  /** Observed in the trace but not present under this replay's configuration. */
+  avoidedHere: boolean;
+}
+
+const HOST = 'host';
+
+function kindLevel(esr: EsrInfo): string {
+  return `${esr.faultClass}/L${esr.level ?? '?'}`;
+}
+
+function hex(n: number): string {
+  return `0x${n.toString(16)}`;
+}
+
+export interface Arm64ReplayOptions {
+  /** Re-judge faults against this configuration (what-if) instead of taking the trace's ESR as given. */
+  whatIf?: boolean;
+}
+
+export function createArm64Replayer(config: ModelConfig, options: Arm64ReplayOptions = {}): Replayer {
+  return new Arm64Replayer(config, options);
+}
+
+class Arm64Replayer implements Replayer {
+  private readonly geom: Geometry;
+  private readonly pt: PageTable;
+  private readonly counters: Counters = emptyCounters();
+  private readonly findings: Finding[] = [];
+  private readonly marks: Mark[] = [];
+  private readonly tasks = new Map<string, VcpuState>();
+  private readonly actorKeys: string[] = [HOST];
+  private readonly actorIndex = new Map<string, number>([[HOST, 0]]);
+  private readonly history: StateHistory;
+  private readonly windowsByRegion = new Map<number, WindowEntry[]>();
+  private readonly windows: WindowEntry[] = [];
+  private readonly splitOnFault = new Map<number, { line: number; actor: string }>();
+  private readonly hostUnmaps = new Map<number, { line: number; size: number }>();
+  private readonly dataMapsWithoutX = new Map<number, { line: number; ts: number; lane: string; ipa: number; size: number; cost?: number }>();
+  private readonly pendingCmos: PendingCmo[] = [];
+  private readonly phases: Phase[] = [];
+  private readonly avoidedFaults: { line: number; costNs: number; cls?: string }[] = [];
+  private readonly evidence: KernelEvidence = { dcacheAfterSuccessfulMap: 0, dcacheWithoutMap: 0, nshTlbi: 0, rangeTlbi: 0, lockedBreaks: 0, eagerSplits: 0 };
+  private readonly regionSize: number;
+  private readonly cfg: ModelConfig;
+  private readonly whatIf: boolean;
+  private readonly behaviour;
+  private sawBreakProbes = false;
+  private sawMapProbes = false;
+  private sawWrprotect = false;
+  private fwbEvidence: boolean | undefined;
+  private dicEvidence: boolean | undefined;
+  private tlbiRangeSeen = false;
+  private eagerInferredDone = false;
+  private lastTs = 0;
+  private maxLine = 0;
+
+  constructor(config: ModelConfig, options: Arm64ReplayOptions) {
+    this.cfg = config;
+    this.whatIf = options.whatIf ?? false;
+    this.geom = computeGeometry(config.granule, config.ipaBits);
+    const kernel = config.kernel === 'auto' ? '6.6' : config.kernel;
+    this.behaviour = kernelBehaviour(kernel);
+    this.pt = new PageTable(this.geom, {
+      fwb: config.fwb === true,
+      dic: config.dic === true,
+      tlbiRange: config.tlbiRange === true || (config.tlbiRange === 'auto' && this.behaviour.rangeTlbi),
+      bbmLevel: config.bbmLevel,
+      localRelaxTlbi: this.behaviour.localRelaxTlbi,
+      cmoInPgtable: !this.behaviour.cmoInFaultPath,
+      tableBreakFlushesVmid: this.behaviour.tableBreakFlushesVmid,
+    });
+    this.regionSize = levelSize(this.geom, 2);
+    this.history = new StateHistory(this.regionSize);
+    this.phases.push({ label: 'start of trace', line: 1, faults: 0, faultsByKindLevel: {}, byClass: {} });
+  }
+
+  // ---- actors and lanes ----
+
+  private state(ev: TraceEvent): VcpuState {
+    const key = `${ev.task}-${ev.pid}`;
+    let s = this.tasks.get(key);
+    if (!s) {
+      s = { key, task: ev.task, pid: ev.pid, vcpuIndex: undefined, lastEntryTs: ev.ts, lastEntryLine: ev.line, ep: undefined, isVcpu: false };
+      this.tasks.set(key, s);
+    }
+    return s;
+  }
+
+  private actor(key: string): number {
+    let i = this.actorIndex.get(key);
+    if (i === undefined) {
+      i = this.actorKeys.length;
+      this.actorKeys.push(key);
+      this.actorIndex.set(key, i);
+    }
+    return i;
+  }
+
+  private laneLabel(key: string): string {
+    if (key === HOST) return HOST;
+    const s = this.tasks.get(key);
+    if (s?.vcpuIndex !== undefined) return `vCPU ${s.vcpuIndex} (${key})`;
+    return key;
+  }
+
+  // ---- event intake ----
+
+  event(ev: TraceEvent): void {
+    if (ev.ts > this.lastTs) this.lastTs = ev.ts;
+    if (ev.line > this.maxLine) this.maxLine = ev.line;
+    const d = ev.decoded;
+    if (!d) return;
+    try {
+      this.dispatch(ev, d);
+    } catch {
+      // A malformed combination of events must never stop the replay; the event is skipped.
+    }
+  }
+
+  private dispatch(ev: TraceEvent, d: Decoded): void {
+    switch (d.kind) {
+      case 'arm64.kvm_exit': {
+        const s = this.state(ev);
+        s.isVcpu = true;
+        if (s.ep) this.close(s, ev.ts);
+        s.ep = this.newEpisode(s, ev);
+        return;
+      }
+      case 'arm64.kvm_entry': {
+        const s = this.state(ev);
+        s.isVcpu = true;
+        if (s.ep) this.close(s, ev.ts);
+        s.lastEntryTs = ev.ts;
+        s.lastEntryLine = ev.line;
+        return;
+      }
+      case 'arm64.kvm_guest_fault': {
+        const s = this.state(ev);
+        s.isVcpu = true;
+        if (!s.ep || s.ep.fault) {
+          if (s.ep) this.close(s, ev.ts);
+          s.ep = this.newEpisode(s, ev);
+        }
+        const esr = d.esrInfo;
+        const s1ptw = esr.s1ptw;
+        const isIabt = esr.ec === 0x20;
+        const write = esr.faultClass === 'permission' ? esr.wnr || s1ptw : esr.wnr && !s1ptw && !isIabt;
+        s.ep.fault = { line: ev.line, ts: ev.ts, ipa: d.ipa, esr, write, exec: isIabt && !s1ptw };
+        this.onFaultArrival(s, s.ep.fault);
+        return;
+      }
+      case 'arm64.kvm_access_fault':
+        return;
+      case 'kvm.kvm_mmio': {
+        const s = this.state(ev);
+        if (s.ep) s.ep.mmio = true;
+        if (s.vcpuIndex === undefined && d.type === 'write') s.vcpuIndex = Number(d.val & 0xffn);
+        return;
+      }
+      case 'kvm.kvm_userspace_exit': {
+        const s = this.state(ev);
+        if (s.ep && d.reason.includes('MMIO')) s.ep.mmio = true;
+        return;
+      }
+      case 'kvm.vcpu_index': {
+        const s = this.state(ev);
+        // kvm_get_timer_map on the VMM's main thread lists every vCPU; only a vCPU thread's own line counts.
+        if (s.isVcpu || s.ep) s.vcpuIndex = d.vcpu;
+        else s.pendingIndex = d.vcpu;
+        return;
+      }
+      case 'kvm.kvm_unmap_hva_range':
+      case 'kvm.kvm_age_hva':
+        this.marks.push({ ts: ev.ts, lane: HOST, kind: 'host', line: ev.line, label: d.kind === 'kvm.kvm_unmap_hva_range' ? 'MMU-notifier unmap' : 'MMU-notifier age' });
+        return;
+      case 'arm64.kvm_set_way_flush':
+      case 'arm64.kvm_toggle_cache':
+        return;
+      case 'marker':
+        this.marks.push({ ts: ev.ts, lane: HOST, kind: 'marker', line: ev.line, label: d.text.slice(0, 120) });
+        this.phases.push({ label: d.text.slice(0, 160), line: ev.line, faults: 0, faultsByKindLevel: {}, byClass: {} });
+        return;
+      case 'kprobe':
+        this.kprobe(ev, d);
+        return;
+      case 'kretprobe':
+        this.kretprobe(ev, d);
+        return;
+      case 'function':
+        this.functionLine(ev, d.op);
+        return;
+      case 'funcgraph':
+        if (d.phase === 'exit' && d.op === 'map' && d.retval !== undefined) this.mapReturned(this.state(ev), ev, d.retval);
+        else if (d.phase !== 'exit') this.functionLine(ev, d.op);
+        return;
+      default:
+        return;
+    }
+  }
+
+  private newEpisode(s: VcpuState, ev: TraceEvent): Episode {
+    if (s.vcpuIndex === undefined && s.pendingIndex !== undefined) s.vcpuIndex = s.pendingIndex;
+    return {
+      exitTs: ev.ts,
+      exitLine: ev.line,
+      runStartTs: s.lastEntryTs,
+      runStartLine: s.lastEntryLine,
+      mmio: false,
+      resolved: false,
+      fnTryLeaf: 0,
+      fnMakePte: 0,
+      fnMap: false,
+      sawLocked: false,
+      observedDcache: 0,
+      observedIcache: 0,
+    };
+  }
+
+  // ---- probes ----
+
+  private kprobe(ev: TraceEvent, d: Extract<Decoded, { kind: 'kprobe' }>): void {
+    const s = this.state(ev);
+    const a = d.s2 ?? {};
+    const ctx = { line: ev.line, actor: this.actor(s.ep ? s.key : this.hostKey(s)) };
+    switch (d.op) {
+      case 'map':
+        this.sawMapProbes = true;
+        if (a.ipa !== undefined && a.size !== undefined) {
+          if (s.ep && s.ep.fault) s.ep.pendingMap = { ipa: a.ipa, size: a.size, prot: a.prot, line: ev.line };
+          else s.pendingHostMap = { ipa: a.ipa, size: a.size, prot: a.prot ?? PROT_R | PROT_W, line: ev.line };
+          if (a.prot !== undefined && s.ep?.fault && !s.ep.fault.exec && a.prot & PROT_X && !(a.prot & PROT_DEVICE)) this.dicEvidence = true;
+        }
+        return;
+      case 'relax':
+        if (a.ipa !== undefined && s.ep) s.ep.pendingRelax = { ipa: a.ipa, prot: a.prot, line: ev.line };
+        return;
+      case 'unmap':
+        if (a.ipa !== undefined && a.size !== undefined) this.hostUnmap(ev, s, a.ipa, a.size);
+        return;
+      case 'wrprotect':
+        if (a.ipa !== undefined && a.size !== undefined) this.hostWrprotect(ev, s, a.ipa, a.size);
+        return;
+      case 'split':
+        if (a.ipa !== undefined && a.size !== undefined) {
+          this.evidence.eagerSplits++;
+          if (this.cfg.eagerSplitChunk !== 0) this.eagerSplit(ev, this.hostKey(s), a.ipa, a.size, true);
+        }
+        return;
+      case 'mkyoung':
+        if (a.ipa !== undefined) this.pt.setAccessFlag(a.ipa, true);
+        return;
+      case 'age':
+        if (a.ipa !== undefined && a.size !== undefined && a.mkold) this.pt.clearYoungRange(a.ipa, a.size);
+        return;
+      case 'tlbi-ipa-nsh':
+        this.evidence.nshTlbi++;
+        return;
+      case 'tlbi-range':
+        this.evidence.rangeTlbi++;
+        this.noteRangeTlbi();
+        return;
+      case 'dcache-clean':
+        if (s.ep) s.ep.observedDcache++;
+        if (s.ep && s.ep.fault && !s.ep.pendingMap && !s.ep.resolved) this.evidence.dcacheWithoutMap++;
+        return;
+      case 'icache-inval':
+        if (s.ep) s.ep.observedIcache++;
+        return;
+      case 'try-break':
+        this.sawBreakProbes = true;
+        if (a.ipa !== undefined && a.level !== undefined && a.oldDesc !== undefined) {
+          const size = levelSize(this.geom, a.level);
+          s.lastBreak = { ipa: Math.floor(a.ipa / size) * size, level: a.level, old: a.oldDesc, ts: ev.ts, line: ev.line };
+        }
+        return;
+      default:
+        void ctx;
+        return;
+    }
+  }
+
+  private kretprobe(ev: TraceEvent, d: Extract<Decoded, { kind: 'kretprobe' }>): void {
+    const s = this.state(ev);
+    switch (d.op) {
+      case 'map':
+        if (d.ret !== undefined) this.mapReturned(s, ev, d.ret);
+        return;
+      case 'relax':
+        if (s.ep && s.ep.fault && !s.ep.resolved) this.resolve(s, ev, { relaxRet: d.ret ?? 0 });
+        return;
+      case 'try-break': {
+        const b = s.lastBreak;
+        if (!b) return;
+        const ok = d.ret ?? Number(d.args.ok ?? '0');
+        if (ok === 1 && (b.old & 1n) === 1n && b.level < 3) this.openObservedWindow(s, ev, b);
+        else if (ok === 0 && b.old === 0x400n && s.ep) {
+          s.ep.sawLocked = true;
+          this.evidence.lockedBreaks++;
+        }
+        s.lastBreak = undefined;
+        return;
+      }
+      case 'make-pte': {
+        const w = s.openWindow;
+        if (w) {
+          w.endTs = ev.ts;
+          s.openWindow = undefined;
+        }
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  private functionLine(ev: TraceEvent, op: string | undefined): void {
+    if (!op) return;
+    const s = this.state(ev);
+    const ep = s.ep;
+    switch (op) {
+      case 'map':
+        if (ep) ep.fnMap = true;
+        return;
+      case 'try-leaf':
+        if (ep) ep.fnTryLeaf++;
+        return;
+      case 'make-pte':
+        if (ep) ep.fnMakePte++;
+        return;
+      case 'dcache-clean':
+        if (ep && !this.sawMapProbes) ep.observedDcache++;
+        return;
+      case 'icache-inval':
+        if (ep && !this.sawMapProbes) ep.observedIcache++;
+        return;
+      case 'tlbi-range':
+        this.noteRangeTlbi();
+        return;
+      default:
+        return;
+    }
+  }
+
+  private noteRangeTlbi(): void {
+    if (!this.tlbiRangeSeen) {
+      this.tlbiRangeSeen = true;
+      if (this.cfg.tlbiRange === 'auto') this.pt.features.tlbiRange = true;
+    }
+  }
+
+  private hostKey(s: VcpuState): string {
+    return s.ep ? s.key : HOST;
+  }
+
+  private mapReturned(s: VcpuState, ev: TraceEvent, ret: number): void {
+    if (s.ep && s.ep.fault && !s.ep.resolved) {
+      this.resolve(s, ev, { mapRet: ret });
+      return;
+    }
+    const m = s.pendingHostMap;
+    s.pendingHostMap = undefined;
+    if (m && ret === 0) {
+      const r = this.pt.map(m.ipa, m.size, m.prot, { line: m.line, actor: this.actor(HOST) });
+      this.account(r, ev, HOST, m.ipa, m.size, false);
+      this.history.add(REC_MAP, m.ipa, m.size, m.line, r.level ?? 3, m.prot, this.actor(HOST));
+    }
+  }
+
+  // ---- BBM windows ----
+
+  private openObservedWindow(s: VcpuState, ev: TraceEvent, b: NonNullable<VcpuState['lastBreak']>): void {
+    const isTable = (b.old & 3n) === 3n;
+    const kind = isTable ? 'coalesce' : 'split';
+    const size = levelSize(this.geom, b.level);
+    // Would this replay's configuration open this window? FEAT_BBM 1/2 does size changes without one;
+    // an eager split already turned the block into a table, so the fault path does not split it.
+    const look = this.pt.lookup(b.ipa);
+    const presentHere =
+      this.cfg.bbmLevel === 0 &&
+      (kind === 'coalesce' ? this.pt.validAtLevel(b.ipa, b.level) && !(look.kind === 'leaf' && look.level === b.level) : look.kind === 'leaf' && look.level === b.level);
+    const w: WindowEntry = {
+      kind,
+      owner: s.key,
+      ownerKey: s.key,
+      ipa: b.ipa,
+      size,
+      level: b.level,
+      ts: b.ts,
+      endTs: undefined,
+      line: b.line,
+      observed: true,
+      faults: 0,
+      costNs: 0,
+      avoidedHere: !presentHere,
+    };
+    s.openWindow = w;
+    this.addWindow(w);
+    void ev;
+  }
+
+  private addWindow(w: WindowEntry): void {
+    this.windows.push(w);
+    const first = Math.floor(w.ipa / this.regionSize);
+    const last = Math.floor((w.ipa + w.size - 1) / this.regionSize);
+    for (let r = first; r <= last && r - first < 4096; r++) {
+      let l = this.windowsByRegion.get(r);
+      if (!l) this.windowsByRegion.set(r, (l = []));
+      l.push(w);
+    }
+  }
+
+  /** Another actor's window over ipa at `level` that overlaps the vCPU's run interval. */
+  private findWindow(ipa: number, level: number | undefined, from: number, to: number, self: string): WindowEntry | undefined {
+    const l = this.windowsByRegion.get(Math.floor(ipa / this.regionSize));
+    if (!l) return undefined;
+    for (let j = l.length - 1; j >= 0; j--) {
+      const w = l[j];
+      if (w.ownerKey === self) continue;
+      if (ipa < w.ipa || ipa >= w.ipa + w.size) continue;
+      if (level !== undefined && w.level !== level) continue;
+      const end = w.endTs ?? Infinity;
+      if (w.ts <= to && end >= from) return w;
+    }
+    return undefined;
+  }
+
+  // ---- host actions ----
+
+  private hostUnmap(ev: TraceEvent, s: VcpuState, ipa: number, size: number): void {
+    const key = this.hostKey(s);
+    const before = this.pt.leaves.length;
+    void before;
+    const removedBlock = this.pt.lookup(ipa);
+    const r = this.pt.unmap(ipa, size, { line: ev.line, actor: this.actor(key) });
+    this.account(r, ev, key, ipa, size, false);
+    this.history.add(REC_UNMAP, removedBlock.kind === 'leaf' ? Math.min(ipa, removedBlock.base) : ipa, removedBlock.kind === 'leaf' ? Math.max(size, removedBlock.size) : size, ev.line, removedBlock.level, 0, this.actor(key));
+    if (r.result !== 'noop') {
+      const span = removedBlock.kind === 'leaf' ? { base: Math.min(ipa, removedBlock.base), size: Math.max(size, removedBlock.size) } : { base: ipa, size };
+      for (let reg = Math.floor(span.base / this.regionSize); reg * this.regionSize < span.base + span.size; reg++) {
+        const prev = this.hostUnmaps.get(reg);
+        if (!prev || prev.line < ev.line) this.hostUnmaps.set(reg, { line: ev.line, size: span.size });
+      }
+      const label = removedBlock.kind === 'leaf' && removedBlock.size > size
+        ? `unmap ${formatSize(size)} at ${hex(ipa)} removed the whole ${formatSize(removedBlock.size)} block`
+        : `unmap ${formatSize(size)} at ${hex(ipa)}`;
+      this.marks.push({ ts: ev.ts, lane: HOST, kind: 'host', line: ev.line, ipa: span.base, size: span.size, label });
+    }
+    this.checkPinned(ev, key, ipa, size, 'unmap');
+  }
+
+  private hostWrprotect(ev: TraceEvent, s: VcpuState, ipa: number, size: number): void {
+    const key = this.hostKey(s);
+    this.sawWrprotect = true;
+    const r = this.pt.wrprotect(ipa, size, { line: ev.line, actor: this.actor(key) });
+    this.account(r, ev, key, ipa, size, false);
+    this.history.add(REC_PERMS_CLEAR_W, ipa, size, ev.line, 0, 0, this.actor(key));
+    this.marks.push({ ts: ev.ts, lane: HOST, kind: 'host', line: ev.line, ipa, size, label: `write-protect ${formatSize(size)} at ${hex(ipa)}` });
+    this.checkPinned(ev, key, ipa, size, 'write-protect');
+    // What-if eager split on a trace without it: the kernel splits right after write-protecting (6.3).
+    if (this.whatIf && typeof this.cfg.eagerSplitChunk === 'number' && this.cfg.eagerSplitChunk > 0 && this.evidence.eagerSplits === 0) {
+      this.eagerSplit(ev, key, ipa, size, false);
+    }
+  }
+
+  private eagerSplit(ev: TraceEvent, key: string, ipa: number, size: number, observed: boolean): void {
+    const r = this.pt.split(ipa, size, { line: ev.line, actor: this.actor(key) });
+    if (r.splits === 0) return;
+    this.account(r, ev, key, ipa, size, true);
+    for (const w of r.windows) this.history.add(REC_SPLIT, w.ipa, w.size, ev.line, 3, 0, this.actor(key));
+    for (const w of r.bbmAvoided) this.history.add(REC_SPLIT, w.ipa, w.size, ev.line, 3, 0, this.actor(key));
+    this.marks.push({ ts: ev.ts, lane: HOST, kind: 'split', line: ev.line, ipa, size, label: `eager split of ${r.splits} block(s)${observed ? '' : ' (what-if)'}` });
+    this.checkPinned(ev, key, ipa, size, 'split');
+  }
+
+  private checkPinned(ev: TraceEvent, key: string, ipa: number, size: number, what: string): void {
+    for (const p of this.cfg.pinned) {
+      if (ipa < p.start + p.size && ipa + size > p.start) {
+        this.findings.push({
+          code: findingKind('P1').code, cls: 'P1', severity: 'warning', line: ev.line, ts: ev.ts, vcpu: key,
+          ipa: { start: ipa, size },
+          message: `A ${what} touches the pinned range ${p.label ?? hex(p.start)} (${formatSize(p.size)} at ${hex(p.start)}).`,
+          related: [], avoid: ['keep pinned ranges out of host-side changes'], observed: true, costNs: undefined,
+        });
+      }
+    }
+  }
+
+  // ---- accounting ----
+
+  private account(r: OpResult, ev: TraceEvent, key: string, ipa: number, size: number, eager: boolean): void {
+    const t = this.counters.tlbi;
+    t.ipa += r.tlbi.ipa;
+    t.ipaNsh += r.tlbi.ipaNsh;
+    t.range += r.tlbi.range;
+    t.vmid += r.tlbi.vmid;
+    if (eager) this.counters.splits.eager += r.splits;
+    else this.counters.splits.fault += r.splits;
+    this.counters.coalesces += r.coalesces;
+    const lane = key;
+    const tl = r.tlbi.ipa + r.tlbi.ipaNsh + r.tlbi.range + r.tlbi.vmid;
+    if (tl > 0 && (r.splits > 0 || r.coalesces > 0 || r.tlbi.range + r.tlbi.vmid > 0)) {
+      this.marks.push({ ts: ev.ts, lane, kind: 'tlbi', line: ev.line, ipa, size, label: `${tl} TLBI` });
+    }
+    if (r.coalesces > 0) this.marks.push({ ts: ev.ts, lane, kind: 'coalesce', line: ev.line, ipa, size, label: `table -> ${formatSize(size)} block` });
+    if (r.splits > 0 && !eager) this.marks.push({ ts: ev.ts, lane, kind: 'split', line: ev.line, ipa, size, label: 'block split in the fault path' });
+  }
+
+  // ---- faults ----
+
+  private onFaultArrival(s: VcpuState, f: FaultInfo): void {
+    const ph = this.phases[this.phases.length - 1];
+    ph.faults++;
+    if (!this.whatIf) ph.faultsByKindLevel[kindLevel(f.esr)] = (ph.faultsByKindLevel[kindLevel(f.esr)] ?? 0) + 1;
+    // Inferred windows (no break probes): a write fault on a write-protected block will split it;
+    // the window opens now and closes when the owner re-enters the guest.
+    if (this.sawBreakProbes || f.esr.faultClass !== 'permission' || !f.write) return;
+    const look = this.pt.lookup(f.ipa);
+    if (look.kind === 'leaf' && look.level < 3 && !(look.prot & PROT_W)) {
+      if (this.whatIf && typeof this.cfg.eagerSplitChunk === 'number' && this.cfg.eagerSplitChunk > 0) return;
+      if (this.cfg.bbmLevel > 0) return;
+      const w: WindowEntry = {
+        kind: 'split', owner: s.key, ownerKey: s.key, ipa: look.base, size: look.size, level: look.level, ts: f.ts, endTs: undefined,
+        line: f.line, observed: false, faults: 0, costNs: 0, avoidedHere: false,
+      };
+      s.openWindow = w;
+      this.addWindow(w);
+    }
+  }
+
+  private resolve(s: VcpuState, ev: TraceEvent | undefined, obs: { mapRet?: number; relaxRet?: number }): void {
+    const ep = s.ep!;
+    const f = ep.fault!;
+    ep.resolved = true;
+    const line = ev?.line ?? f.line;
+    const key = s.key;
+    const actor = this.actor(key);
+    const esr = f.esr;
+    const L = esr.level;
+    const dec: Decision = { observed: false, message: '', related: [], avoid: [], ipa: undefined, avoided: false, effKindLevel: kindLevel(esr), cmos: [], extra: [] };
+    ep.decision = dec;
+    const page = this.geom.granule;
+    const pageBase = Math.floor(f.ipa / page) * page;
+    const need = PROT_R | (f.write ? PROT_W : 0) | (f.exec ? PROT_X : 0);
+    const mapEagain = obs.mapRet === -11 || (obs.mapRet === undefined && ep.fnMap && ep.fnTryLeaf > 0 && ep.fnMakePte === 0);
+    const probeSaysMapped = obs.mapRet === 0 || (obs.mapRet === undefined && ep.fnMap && ep.fnMakePte > 0);
+    const observedOutcome = obs.mapRet !== undefined || obs.relaxRet !== undefined || ep.fnMap;
+
+    if (ep.mmio) {
+      dec.effKindLevel = kindLevel(esr);
+      return;
+    }
+    if (esr.faultClass === 'access-flag') {
+      this.pt.setAccessFlag(f.ipa, true);
+      this.setClass(dec, 'S9', true, `Access-flag fault at ${hex(f.ipa)}: the host had aged the page and this CPU does not set the access flag in hardware.`, ['FEAT_HAFDBS (hardware access flag)', 'less aggressive page aging']);
+      dec.ipa = { start: pageBase, size: page };
+      return;
+    }
+    let look = this.pt.lookup(f.ipa);
+    let faultClass = esr.faultClass;
+    let level = L;
+
+    if (faultClass === 'translation') {
+      const win = this.findWindow(f.ipa, L, ep.runStartTs, ep.exitTs, key);
+      if (win) {
+        win.faults++;
+        dec.ipa = { start: win.ipa, size: win.size };
+        dec.related.push({ line: win.line, message: `${this.laneLabel(win.ownerKey)} ${win.kind === 'coalesce' ? 'collapsed the table into a block' : 'split the block'} here (invalid window)` });
+        if (win.avoidedHere) {
+          dec.avoided = true;
+          dec.effKindLevel = undefined;
+          return;
+        }
+        this.setClass(dec, 'S2', win.observed, `Translation fault at ${hex(f.ipa)} while ${this.laneLabel(win.ownerKey)} held the level-${win.level} entry invalid for break-before-make (${win.kind}).`, ['FEAT_BBM level 2', 'FEAT_BBM level 1 (nT bit)', win.kind === 'split' ? 'eager split (KVM_CAP_ARM_EAGER_SPLIT_CHUNK_SIZE)' : 'avoid re-coalescing while the block is hot']);
+        (dec as Decision & { win?: WindowEntry }).win = win;
+        return;
+      }
+      // Level rule: a walk stopping at level L although the model holds a valid entry there can only
+      // have met an invalid (locked) entry: another actor's break-before-make window.
+      if (!this.sawBreakProbes && L !== undefined && L < 3 && this.pt.validAtLevel(f.ipa, L)) {
+        // Entries written after this vCPU entered the guest mean a plain race on a fresh table, not a window.
+        const atL = this.pt.entryAt(f.ipa, L);
+        const fresh = atL !== undefined && atL.line >= ep.runStartLine;
+        const tableHere = atL?.kind === 'table' && !(look.kind === 'leaf' && look.line >= ep.runStartLine);
+        const oldLeaf = look.kind === 'leaf' && look.level === L && look.line < ep.runStartLine && look.actor !== actor;
+        if (!fresh && (tableHere || oldLeaf)) {
+          const size = levelSize(this.geom, L);
+          const base = Math.floor(f.ipa / size) * size;
+          const restr = this.splitOnFault.get(Math.floor(base / this.regionSize));
+          dec.ipa = { start: base, size };
+          if (restr) dec.related.push({ line: restr.line, message: `${this.laneLabel(restr.actor)} restructured this block` });
+          if (this.cfg.bbmLevel > 0 || (this.whatIf && !this.inferredWindowNear(f.ipa, ep, key))) {
+            dec.avoided = true;
+            dec.effKindLevel = undefined;
+            return;
+          }
+          this.setClass(dec, 'S2', false, `Translation fault at level ${L} on ${hex(f.ipa)} although the model holds a valid level-${L} entry: only another actor's break-before-make window explains it.`, ['FEAT_BBM level 2', 'FEAT_BBM level 1 (nT bit)']);
+          return;
+        }
+      }
+      if (look.kind === 'leaf') {
+        if ((look.prot & need) === need || mapEagain) {
+          if (this.whatIf && look.line < ep.runStartLine && !mapEagain) {
+            dec.avoided = true;
+            dec.effKindLevel = undefined;
+            return;
+          }
+          if (!((look.prot & need) === need) && this.whatIf) {
+            faultClass = 'permission';
+            level = look.level;
+          } else {
+            dec.ipa = { start: look.base, size: look.size };
+            dec.related.push({ line: look.line, message: `${this.laneLabel(this.actorKeys[look.actor])} mapped it here` });
+            const already = (look.prot & need) === need;
+            this.setClass(dec, already ? 'S1' : 'S4', mapEagain, already
+              ? `Lost race: ${this.laneLabel(this.actorKeys[look.actor])} had already mapped ${hex(look.base)} (${formatSize(look.size)}), so this fault's map changed nothing.`
+              : `Translation fault on ${hex(look.base)} whose entry differed only in permissions; the map returned -EAGAIN and the access will fault again.`,
+              already ? ['nothing practical (concurrent first touch); pre-faulting the memory'] : ['mapping with the final permissions on the first fault']);
+            this.cmoInFaultPath(dec, f, ev, key, look.size, true);
+            return;
+          }
+        } else if (this.whatIf) {
+          faultClass = 'permission';
+          level = look.level;
+        } else {
+          dec.ipa = { start: look.base, size: look.size };
+          dec.related.push({ line: look.line, message: 'mapped here with fewer permissions' });
+          this.setClass(dec, 'S4', mapEagain, `Translation fault on ${hex(look.base)} whose entry differed only in permissions; the map returned -EAGAIN and the access will fault again.`, ['mapping with the final permissions on the first fault']);
+          return;
+        }
+      }
+    }
+
+    if (faultClass === 'translation') {
+      if (mapEagain) {
+        // The probes say another vCPU won although the model has not seen its map yet.
+        this.setClass(dec, 'S1', true, `Lost race on ${hex(pageBase)}: the map returned -EAGAIN because another vCPU had just installed the entry.`, ['nothing practical (concurrent first touch); pre-faulting the memory']);
+        dec.ipa = { start: pageBase, size: page };
+        this.cmoInFaultPath(dec, f, ev, key, page, true);
+        return;
+      }
+      const pm = ep.pendingMap;
+      let size = pm?.size ?? this.inferSize(f, look);
+      if (this.whatIf && pm && size > page && this.inLoggingRegion(f.ipa)) size = page;
+      let prot = pm?.prot ?? PROT_R | PROT_W | (f.exec || this.pt.features.dic ? PROT_X : 0);
+      if (this.cfg.dic === true && !(prot & PROT_DEVICE)) prot |= PROT_X;
+      if (this.cfg.dic === false && this.whatIf && !f.exec && pm?.prot !== undefined) prot &= ~PROT_X;
+      const base = Math.floor(f.ipa / size) * size;
+      this.cmoInFaultPath(dec, f, ev, key, size, false);
+      const r = this.pt.map(base, size, prot, { line, actor });
+      this.applyMapResult(r, dec, f, ev, s, base, size, prot, pm !== undefined || probeSaysMapped);
+      if (r.result === 'ok') {
+        const reg = Math.floor(base / this.regionSize);
+        const sp = this.splitOnFault.get(reg);
+        const un = this.hostUnmaps.get(reg);
+        if (sp && size < this.regionSize && r.splits === 0) {
+          dec.ipa = { start: base, size };
+          dec.related.push({ line: sp.line, message: `${this.laneLabel(sp.actor)} split the block in the fault path here` });
+          this.setClass(dec, 'S5', observedOutcome, `Sibling translation fault at ${hex(base)}: the block was split in the fault path and the rest of it was left unmapped.`, ['eager split at 2 MiB (KVM_CAP_ARM_EAGER_SPLIT_CHUNK_SIZE)', 'FEAT_BBM level 2 with a full split']);
+        } else if (un && (!sp || un.line > sp.line)) {
+          dec.ipa = { start: base, size };
+          dec.related.push({ line: un.line, message: `host unmap (MMU notifier) removed the mapping here` });
+          this.setClass(dec, 'H1', observedOutcome, `Refault at ${hex(base)} (${formatSize(size)}) after the host unmapped the ${formatSize(un.size)} that covered it.`, ['avoid host-side unmaps of guest memory (THP splits, MADV_DONTNEED)']);
+        }
+        if (!f.exec && !(prot & PROT_X) && this.dataMapsWithoutX.size < 1_000_000) this.dataMapsWithoutX.set(base, { line: f.line, ts: f.ts, lane: key, ipa: base, size });
+      }
+      return;
+    }
+
+    if (faultClass === 'permission') {
+      if (look.kind !== 'leaf') {
+        // The model missed the mapping (made before the trace started): reconcile at the fault's level.
+        const lv = level ?? 3;
+        const size = levelSize(this.geom, lv);
+        const base = Math.floor(f.ipa / size) * size;
+        this.pt.map(base, size, PROT_R | (f.exec ? 0 : PROT_X & 0), { line: f.line, actor: 0 });
+        look = this.pt.lookup(f.ipa);
+      } else if (!this.whatIf && level !== undefined && look.level < level && !this.sawMapProbes) {
+        // The fault's level says the leaf is bigger than the model thought: a block mapped earlier.
+        const size = levelSize(this.geom, level);
+        const base = Math.floor(f.ipa / size) * size;
+        this.pt.unmap(base, size, { line: f.line, actor: 0 });
+        this.pt.map(base, size, PROT_R, { line: look.line, actor: look.actor });
+        look = this.pt.lookup(f.ipa);
+      }
+      if (this.whatIf) dec.effKindLevel = `permission/L${look.level}`;
+      if ((look.prot & need) === need) {
+        if (this.whatIf && look.line < ep.runStartLine) {
+          dec.avoided = true;
+          dec.effKindLevel = undefined;
+          return;
+        }
+        if (this.sawWrprotect && obs.relaxRet !== undefined) {
+          dec.ipa = { start: look.base, size: look.size };
+          this.setClass(dec, 'S3', true, `Permission fault at ${hex(f.ipa)} although the entry already allowed the access: a stale TLB entry, dropped by a local TLBI.`, ['nothing (architecturally required local TLBI)']);
+        }
+        this.relax(f, ev, key, look, need, dec);
+        return;
+      }
+      if (f.write && !(look.prot & PROT_W) && look.level < 3) {
+        // Dirty logging on a block: split in the fault path (or, under eager split, split it now).
+        if (this.whatIf && typeof this.cfg.eagerSplitChunk === 'number' && this.cfg.eagerSplitChunk > 0) {
+          if (ev) this.lazyEagerSplit(ev, look.base, look.size);
+          look = this.pt.lookup(f.ipa);
+          dec.effKindLevel = `permission/L${look.level}`;
+          this.relax(f, ev, key, look, need, dec);
+          return;
+        }
+        const prot = (ep.pendingMap?.prot ?? PROT_R | PROT_W) | (look.prot & PROT_X);
+        const r = this.pt.map(pageBase, page, prot | PROT_W, { line, actor });
+        this.splitOnFault.set(Math.floor(look.base / this.regionSize), { line: f.line, actor: key });
+        this.applyMapResult(r, dec, f, ev, s, pageBase, page, prot | PROT_W, true);
+        return;
+      }
+      const pm = ep.pendingMap;
+      if (pm && pm.size > look.size) {
+        // Logging off again: a permission fault on a page maps the whole block over the table.
+        const base = Math.floor(f.ipa / pm.size) * pm.size;
+        const prot = pm.prot ?? PROT_R | PROT_W;
+        const r = this.pt.map(base, pm.size, prot, { line, actor });
+        this.splitOnFault.delete(Math.floor(base / this.regionSize));
+        this.hostUnmaps.delete(Math.floor(base / this.regionSize));
+        this.applyMapResult(r, dec, f, ev, s, base, pm.size, prot, true);
+        return;
+      }
+      if (f.exec && !(look.prot & PROT_X)) {
+        const data = this.dataMapsWithoutX.get(look.base);
+        dec.ipa = { start: look.base, size: look.size };
+        if (data) {
+          dec.related.push({ line: data.line, message: `${this.laneLabel(data.lane)} mapped it without execute permission here` });
+          this.dataMapsWithoutX.delete(look.base);
+          dec.extra.push({
+            code: findingKind('S7').code, cls: 'S7', severity: findingKind('S7').severity, line: data.line, ts: data.ts, vcpu: data.lane,
+            ipa: { start: data.ipa, size: data.size }, message: `Data fault mapped ${hex(data.ipa)} without execute permission; the instruction fetch at line ${f.line} faults again to add it.`,
+            related: [{ line: f.line, message: 'the execute permission fault' }], avoid: ['CTR_EL0.DIC (every map is executable)'], observed: observedOutcome, costNs: undefined,
+          });
+        }
+        this.setClass(dec, 'S7', observedOutcome || obs.relaxRet !== undefined, `Execute permission fault at ${hex(f.ipa)} right after a data-fault mapping: KVM adds X lazily (expected without DIC).`, ['CTR_EL0.DIC (maps are executable from the start)']);
+      }
+      this.relax(f, ev, key, look, need, dec);
+      return;
+    }
+  }
+
+  private inferredWindowNear(ipa: number, ep: Episode, self: string): boolean {
+    return this.findWindow(ipa, undefined, ep.runStartTs, ep.exitTs, self) !== undefined;
+  }
+
+  private inLoggingRegion(ipa: number): boolean {
+    const look = this.pt.lookup(ipa);
+    return look.kind === 'table' || this.splitOnFault.has(Math.floor(ipa / this.regionSize)) || (look.kind === 'invalid' && look.level === 3);
+  }
+
+  private lazyEagerSplit(ev: TraceEvent, base: number, size: number): void {
+    // Without a visible dirty-log enable, the what-if splits every write-protected block at the first sign of logging.
+    void this.eagerInferredDone;
+    this.eagerInferredDone = true;
+    this.eagerSplit(ev, HOST, base, size, false);
+  }
+
+  private inferSize(f: FaultInfo, look: ReturnType<PageTable['lookup']>): number {
+    const b = this.cfg.backingPageSize;
+    if (typeof b === 'number' && b > 0) return b;
+    void f;
+    void look;
+    return this.geom.granule;
+  }
+
+  private relax(f: FaultInfo, ev: TraceEvent | undefined, key: string, look: ReturnType<PageTable['lookup']>, need: number, dec: Decision): void {
+    const line = ev?.line ?? f.line;
+    const r = this.pt.relax(f.ipa, need, { line, actor: this.actor(key) });
+    this.counters.tlbi.ipa += r.tlbi.ipa;
+    this.counters.tlbi.ipaNsh += r.tlbi.ipaNsh;
+    if (r.result === 'ok') this.history.add(REC_PERMS_SET, look.base, look.size, line, look.level, look.prot | need, this.actor(key));
+    for (const c of r.cmos) dec.cmos.push({ kind: c.kind, ipa: c.ipa, size: c.size, line, ts: f.ts, lane: key, onNoChange: false, reclean: false, observed: false });
+    if (!dec.ipa) dec.ipa = { start: look.base, size: look.size };
+  }
+
+  /** <= 5.13: the abort path cleans (and for exec faults invalidates) before mapping, whatever the map then does. */
+  private cmoInFaultPath(dec: Decision, f: FaultInfo, ev: TraceEvent | undefined, key: string, size: number, noChange: boolean): void {
+    if (!this.behaviour.cmoInFaultPath) return;
+    const base = Math.floor(f.ipa / size) * size;
+    const line = ev?.line ?? f.line;
+    dec.cmos.push({ kind: 'dcache', ipa: base, size, line, ts: f.ts, lane: key, onNoChange: noChange, reclean: false, observed: false });
+    if (f.exec) dec.cmos.push({ kind: 'icache', ipa: base, size, line, ts: f.ts, lane: key, onNoChange: noChange, reclean: false, observed: false });
+  }
+
+  private applyMapResult(r: OpResult, dec: Decision, f: FaultInfo, ev: TraceEvent | undefined, s: VcpuState, base: number, size: number, prot: number, observed: boolean): void {
+    const line = ev?.line ?? f.line;
+    const key = s.key;
+    const actor = this.actor(key);
+    const evt = ev ?? ({ line, ts: f.ts } as TraceEvent);
+    this.account(r, evt, key, base, size, false);
+    if (r.result === 'ok') {
+      this.history.add(REC_MAP, base, size, line, r.level ?? 3, prot, actor);
+      const restructured = r.splits > 0 || r.coalesces > 0;
+      for (const c of r.cmos) {
+        dec.cmos.push({ kind: c.kind, ipa: c.ipa, size: c.size, line, ts: f.ts, lane: key, onNoChange: false, reclean: c.kind === 'dcache' && r.coalesces > 0, observed });
+        this.history.addCmo(c.ipa, line);
+      }
+      if (r.cmos.some((c) => c.kind === 'dcache')) this.evidence.dcacheAfterSuccessfulMap++;
+      if (restructured) {
+        if (r.splits > 0) this.splitOnFault.set(Math.floor(base / this.regionSize), { line: f.line, actor: key });
+        this.checkPinned(evt, key, base, size, r.splits > 0 ? 'split' : 'coalesce');
+      }
+      // Inferred windows (no break probes): [fault, owner's next kvm_entry].
+      if (!this.sawBreakProbes) {
+        for (const need of r.windows) {
+          if (s.openWindow && s.openWindow.ipa === need.ipa) continue;
+          const w: WindowEntry = {
+            kind: need.kind, owner: key, ownerKey: key, ipa: need.ipa, size: need.size, level: need.level, ts: f.ts, endTs: undefined,
+            line: f.line, observed: false, faults: 0, costNs: 0, avoidedHere: false,
+          };
+          s.openWindow = w;
+          this.addWindow(w);
+        }
+      }
+    }
+    void observed;
+  }
+
+  private setClass(dec: Decision, cls: FindingClass, observed: boolean, message: string, avoid: string[]): void {
+    dec.cls = cls;
+    dec.observed = observed;
+    dec.message = message;
+    dec.avoid = avoid;
+  }
+
+  /** Episode end (kvm_entry, next kvm_exit, or end of trace): resolve if probes did not, emit the finding. */
+  private close(s: VcpuState, endTs: number): void {
+    const ep = s.ep;
+    s.ep = undefined;
+    if (!ep) return;
+    if (s.openWindow && !s.openWindow.observed) {
+      s.openWindow.endTs = endTs;
+      s.openWindow = undefined;
+    }
+    if (!ep.fault) return;
+    if (!ep.resolved) {
+      s.ep = ep;
+      this.resolve(s, undefined, {});
+      s.ep = undefined;
+    }
+    const f = ep.fault;
+    const dec = ep.decision!;
+    const cost = Math.max(0, endTs - ep.exitTs);
+    const lane = s.key;
+    this.counters.faults.total += dec.avoided ? 0 : 1;
+    if (dec.avoided) {
+      this.avoidedFaults.push({ line: f.line, costNs: cost, cls: dec.cls });
+      return;
+    }
+    const eff = dec.effKindLevel ?? kindLevel(f.esr);
+    this.counters.faults.byKindLevel[eff] = (this.counters.faults.byKindLevel[eff] ?? 0) + 1;
+    this.counters.faults.perVcpu[lane] = (this.counters.faults.perVcpu[lane] ?? 0) + 1;
+    const ph = this.phaseOf(f.line);
+    if (this.whatIf) ph.faultsByKindLevel[eff] = (ph.faultsByKindLevel[eff] ?? 0) + 1;
+    if (dec.cls) {
+      ph.byClass[dec.cls] = (ph.byClass[dec.cls] ?? 0) + 1;
+      const w = (dec as Decision & { win?: WindowEntry }).win;
+      if (w) w.costNs += cost;
+    }
+    for (const c of dec.cmos) this.pendingCmos.push({ ...c, observed: c.observed || ep.observedDcache + ep.observedIcache > 0, onNoChange: c.onNoChange });
+    for (const x of dec.extra) this.pushFinding(x);
+    this.marks.push({ ts: ep.exitTs, endTs, lane, kind: 'fault', cls: dec.cls, line: f.line, ipa: f.ipa, size: this.geom.granule, label: eff });
+    this.inPinned(f, lane, cost);
+    if (!dec.cls) return;
+    const k = findingKind(dec.cls);
+    this.pushFinding({
+      code: k.code, cls: dec.cls, severity: k.severity, line: f.line, ts: f.ts, vcpu: lane,
+      ipa: dec.ipa ?? { start: f.ipa, size: this.geom.granule }, message: dec.message, related: dec.related, avoid: dec.avoid,
+      observed: dec.observed, costNs: cost,
+    });
+  }
+
+  private inPinned(f: FaultInfo, lane: string, cost: number): void {
+    for (const p of this.cfg.pinned) {
+      if (f.ipa >= p.start && f.ipa < p.start + p.size) {
+        this.pushFinding({
+          code: findingKind('P1').code, cls: 'P1', severity: 'warning', line: f.line, ts: f.ts, vcpu: lane, ipa: { start: f.ipa, size: this.geom.granule },
+          message: `Stage-2 fault inside the pinned range ${p.label ?? hex(p.start)}.`, related: [], avoid: ['keep the range mapped (pin it)'], observed: true, costNs: cost,
+        });
+      }
+    }
+  }
+
+  private pushFinding(fd: Finding): void {
+    this.findings.push(fd);
+  }
+
+  private phaseOf(line: number): Phase {
+    for (let i = this.phases.length - 1; i >= 0; i--) if (this.phases[i].line <= line) return this.phases[i];
+    return this.phases[0];
+  }
+
+  // ---- the end ----
+
+  finish(): ReplayOutput {
+    for (const s of this.tasks.values()) if (s.ep) this.close(s, this.lastTs);
+    const detected: string[] = [];
+    const k = detectKernel(this.evidence);
+    if (this.cfg.kernel === 'auto') detected.push(`kernel: ${k.profile}+ (${k.why})`);
+    const fwb = this.cfg.fwb === 'auto' ? this.fwbEvidence ?? false : this.cfg.fwb;
+    const dic = this.cfg.dic === 'auto' ? this.dicEvidence ?? false : this.cfg.dic;
+    if (this.cfg.fwb === 'auto') detected.push(`fwb: ${fwb ? 'on' : 'off'} (${this.fwbEvidence === undefined ? 'no evidence in the trace; pass --fwb if the CPU has it' : 'from the memory attributes'})`);
+    if (this.cfg.dic === 'auto') detected.push(`dic: ${dic ? 'on' : 'off'} (${this.dicEvidence ? 'data faults map executable pages' : 'no executable data-fault maps seen'})`);
+    if (this.cfg.tlbiRange === 'auto')
+      detected.push(`tlbiRange: ${this.tlbiRangeSeen ? 'on (range TLBIs appear)' : `${this.pt.features.tlbiRange ? 'on' : 'off'} (assumed from the kernel era: no range TLBI lines in the trace)`}`);
+    if (this.cfg.eagerSplitChunk === 'auto') detected.push(`eagerSplit: ${this.evidence.eagerSplits > 0 ? 'on (kvm_pgtable_stage2_split appears)' : 'off (no eager splits seen)'}`);
+    this.classifyCmos(fwb, dic);
+
+    // Windows: counters and marks.
+    for (const w of this.windows) {
+      if (w.avoidedHere) continue;
+      this.counters.invalidWindows.count++;
+      const end = w.endTs ?? w.ts;
+      this.counters.invalidWindows.totalNs += Math.max(0, end - w.ts);
+      this.marks.push({ ts: w.ts, endTs: end, lane: w.ownerKey, kind: 'window', line: w.line, ipa: w.ipa, size: w.size, label: `${w.kind} window (${w.faults} faults)` });
+      this.history.addWindow({ ipa: w.ipa, size: w.size, startLine: w.line, endLine: undefined });
+    }
+    const byClass = this.counters.faults.byClass;
+    for (const fd of this.findings) {
+      if (fd.cls[0] === 'S' || fd.cls === 'H1') {
+        byClass[fd.cls] = (byClass[fd.cls] ?? 0) + 1;
+        if (fd.costNs !== undefined) this.counters.costNsByClass[fd.cls] = (this.counters.costNsByClass[fd.cls] ?? 0) + fd.costNs;
+      }
+    }
+    // Labels: a vCPU's index may be learnt after its first findings.
+    for (const fd of this.findings) fd.vcpu = this.laneLabel(fd.vcpu);
+    for (const m of this.marks) m.lane = this.laneLabel(m.lane);
+    const perVcpu: Record<string, number> = {};
+    for (const [kk, v] of Object.entries(this.counters.faults.perVcpu)) perVcpu[this.laneLabel(kk)] = v;
+    this.counters.faults.perVcpu = perVcpu;
+    this.findings.sort((a, b) => a.line - b.line);
+    this.marks.sort((a, b) => a.ts - b.ts);
+    const lanes = [...this.tasks.values()]
+      .filter((s) => s.isVcpu)
+      .sort((a, b) => (a.vcpuIndex ?? 1e9) - (b.vcpuIndex ?? 1e9) || a.pid - b.pid)
+      .map((s) => ({ id: this.laneLabel(s.key), label: this.laneLabel(s.key) }));
+    lanes.push({ id: HOST, label: 'host' });
+    const windows: WindowRecord[] = this.windows.filter((w) => !w.avoidedHere).map((w) => ({ kind: w.kind, owner: this.laneLabel(w.ownerKey), ipa: w.ipa, size: w.size, level: w.level, ts: w.ts, endTs: w.endTs, line: w.line, observed: w.observed, faults: w.faults, costNs: w.costNs }));
+    const resolved: ModelConfig = {
+      ...this.cfg,
+      arch: 'arm64',
+      fwb,
+      dic,
+      idc: this.cfg.idc === 'auto' ? true : this.cfg.idc,
+      tlbiRange: this.pt.features.tlbiRange,
+      eagerSplitChunk: this.cfg.eagerSplitChunk === 'auto' ? (this.evidence.eagerSplits > 0 ? this.regionSize : 0) : this.cfg.eagerSplitChunk,
+      kernel: this.cfg.kernel === 'auto' ? k.profile : this.cfg.kernel,
+    };
+    const coverage: CoverageItem[] = [
+      { analysis: 'lost-races', support: this.sawMapProbes ? 'observed' : 'inferred', why: this.sawMapProbes ? 'map return values (-EAGAIN) show each lost race' : 'inferred from repeated faults on pages the model already maps', add: this.sawMapProbes ? [] : ['kretprobe on kvm_pgtable_stage2_map (ret=$retval)'] },
+      { analysis: 'invalid-windows', support: this.sawBreakProbes ? 'observed' : 'inferred', why: this.sawBreakProbes ? 'stage2_try_break_pte / stage2_make_pte probes bound each window' : 'inferred from fault levels and the owner\'s fault episode', add: this.sawBreakProbes ? [] : ['kprobes on stage2_try_break_pte and stage2_make_pte (+ kretprobes)'] },
+    ];
+    const geom = this.geom;
+    const history = this.history;
+    return {
+      findings: this.findings,
+      counters: this.counters,
+      marks: this.marks,
+      lanes,
+      detected,
+      config: resolved,
+      coverage,
+      phases: this.phases,
+      avoidedFaults: this.avoidedFaults,
+      windows,
+      stateAt: (line: number, ipa: number): EntryState | undefined =>
+        history.stateAt(line, ipa, (a) => this.laneLabel(this.actorKeys[a] ?? HOST), (lvl) => levelSize(geom, lvl)),
+    };
+  }
+
+  private classifyCmos(fwb: boolean, dic: boolean): void {
+    const c = this.counters.cmo;
+    for (const p of this.pendingCmos) {
+      c.calls++;
+      let cls: FindingClass | undefined;
+      let message = '';
+      let avoid: string[] = [];
+      if (p.onNoChange) {
+        cls = 'C3';
+        message = `${p.kind === 'dcache' ? 'D-cache clean' : 'I-cache invalidation'} of ${formatSize(p.size)} at ${hex(p.ipa)} in a fault whose map changed nothing (pre-5.14 abort path).`;
+        avoid = ['kernel 5.14 or later (CMOs only when a PTE is written)'];
+      } else if (p.kind === 'dcache' && fwb) {
+        cls = 'C1';
+        message = `clean_dcache_guest_page of ${formatSize(p.size)} at ${hex(p.ipa)} returns at once: FWB makes stage-2 memory attributes override the guest's.`;
+        avoid = ['skip the call when FWB is present'];
+      } else if (p.kind === 'icache' && dic) {
+        cls = 'C2';
+        message = `invalidate_icache_guest_page of ${formatSize(p.size)} at ${hex(p.ipa)} reduces to an ISB: CTR_EL0.DIC is set.`;
+        avoid = ['skip the call when DIC is set'];
+      } else if (p.reclean) {
+        cls = 'C4';
+        message = `D-cache clean of the whole ${formatSize(p.size)} block at ${hex(p.ipa)} after a table collapse, although most of it was already mapped and cleaned.`;
+        avoid = ['skip CMOs when collapsing a table of already-cleaned pages'];
+      }
+      const effective = (p.kind === 'dcache' && !fwb) || (p.kind === 'icache' && !dic);
+      if (p.kind === 'dcache' && effective) c.dcacheCleanBytes += p.size;
+      if (p.kind === 'icache' && effective) c.icacheInvalBytes += p.size;
+      this.marks.push({ ts: p.ts, lane: p.lane, kind: 'cmo', cls, line: p.line, ipa: p.ipa, size: p.size, label: p.kind === 'dcache' ? 'D-cache clean' : 'I-cache inval' });
+      if (!cls) continue;
+      c.redundantBytesByClass[cls] = (c.redundantBytesByClass[cls] ?? 0) + p.size;
+      const k = findingKind(cls);
+      this.findings.push({ code: k.code, cls, severity: k.severity, line: p.line, ts: p.ts, vcpu: p.lane, ipa: { start: p.ipa, size: p.size }, message, related: [], avoid, observed: p.observed, costNs: undefined });
+    }
+  }
+}

@@ -1,0 +1,141 @@
+// Which x86 MMU produced a trace, from the events alone: the TDP MMU (kvm_tdp_mmu_spte_changed),
+// the legacy MMU on NPT/EPT (npf / EPT_VIOLATION exits, direct shadow pages, kvm_mmu_set_spte only),
+// or shadow paging (PF exceptions, guest page-table walks, indirect shadow pages); NPT vs EPT from
+// the exit reasons (which also decides the SPTE bit layout), and the root level (4 or 5).
+import type { CoverageItem } from '../../api';
+import type { TraceEvent } from '../../parse/types';
+import type { SpteFormat } from '../../model/x86/spte';
+import { gpaBitsForRootLevel } from '../../model/x86/geometry';
+
+export type MmuFlavour = 'tdp-mmu' | 'legacy-tdp' | 'shadow' | 'unknown';
+
+export interface FlavourResult {
+  flavour: MmuFlavour;
+  paging: 'npt' | 'ept' | 'unknown';
+  format: SpteFormat;
+  rootLevel: number | undefined;
+  why: string;
+}
+
+const WALK_EVENTS = new Set(['kvm_mmu_pagetable_walk', 'kvm_mmu_paging_element', 'kvm_mmu_set_accessed_bit', 'kvm_mmu_set_dirty_bit', 'kvm_mmu_walker_error']);
+
+export class FlavourDetector {
+  tdpChanges = 0;
+  setSptes = 0;
+  fastFaults = 0;
+  splitEvents = 0;
+  directPages = 0;
+  indirectPages = 0;
+  walks = 0;
+  npfExits = 0;
+  eptExits = 0;
+  pfExceptionExits = 0;
+  maxLevel = 0;
+
+  observe(ev: TraceEvent): void {
+    const d = ev.decoded;
+    if (WALK_EVENTS.has(ev.name)) this.walks++;
+    if (!d) return;
+    switch (d.kind) {
+      case 'x86.kvm_tdp_mmu_spte_changed':
+        this.tdpChanges++;
+        this.maxLevel = Math.max(this.maxLevel, d.level);
+        break;
+      case 'x86.kvm_mmu_set_spte':
+        this.setSptes++;
+        break;
+      case 'x86.fast_page_fault':
+        this.fastFaults++;
+        break;
+      case 'x86.kvm_mmu_split_huge_page':
+        this.splitEvents++;
+        break;
+      case 'x86.kvm_mmu_get_page':
+        if (/\bdirect\b/.test(d.raw)) this.directPages++;
+        else if (/\bindirect\b/.test(d.raw) || /\bq\d/.test(d.raw)) this.indirectPages++;
+        this.maxLevel = Math.max(this.maxLevel, d.level);
+        break;
+      case 'x86.kvm_exit': {
+        const r = d.reason;
+        if (r === 'npf' || r === 'NPF') this.npfExits++;
+        else if (r.startsWith('EPT_VIOLATION') || r.startsWith('EPT_MISCONFIG')) this.eptExits++;
+        else if (r.startsWith('PF') || r === 'EXCEPTION_NMI') this.pfExceptionExits++;
+        break;
+      }
+      default:
+        break;
+    }
+  }
+
+  result(): FlavourResult {
+    const paging = this.eptExits > this.npfExits ? 'ept' : this.npfExits > 0 ? 'npt' : 'unknown';
+    const format: SpteFormat = paging === 'ept' ? 'ept' : 'npt';
+    const rootLevel = this.maxLevel >= 4 ? this.maxLevel : undefined;
+    const hw = paging === 'ept' ? 'EPT' : paging === 'npt' ? 'NPT' : 'two-dimensional paging';
+    if (this.tdpChanges > 0)
+      return { flavour: 'tdp-mmu', paging, format, rootLevel, why: `TDP MMU on ${hw} (${this.tdpChanges} kvm_tdp_mmu_spte_changed events)` };
+    const shadowSigns = this.walks + this.pfExceptionExits + (this.directPages === 0 ? this.indirectPages : 0);
+    if (shadowSigns > 0 && this.npfExits + this.eptExits === 0)
+      return { flavour: 'shadow', paging: 'unknown', format: 'npt', rootLevel, why: `shadow paging (${this.walks} guest page-table walk events, ${this.pfExceptionExits} #PF exits, no ${hw} exits)` };
+    if (this.npfExits + this.eptExits > 0)
+      return { flavour: 'legacy-tdp', paging, format, rootLevel, why: `legacy (shadow-page) MMU on ${hw}: ${this.npfExits + this.eptExits} ${hw} exits, kvm_mmu_set_spte but no kvm_tdp_mmu_spte_changed` };
+    return { flavour: 'unknown', paging, format, rootLevel, why: 'no x86 MMU events seen' };
+  }
+
+  gpaBits(): number | undefined {
+    const r = this.result().rootLevel;
+    return r ? gpaBitsForRootLevel(r) : undefined;
+  }
+}
+
+/** What each flavour lets the replay conclude (merged with the trace-level coverage by the facade). */
+export function flavourCoverage(f: FlavourResult, seen: { fastFaults: number; splitEvents: number }): CoverageItem[] {
+  const items: CoverageItem[] = [];
+  const fastNote = seen.fastFaults > 0 ? 'fast_page_fault prints the kernel\'s own verdict (spurious/fixed)' : 'fast_page_fault absent: fast-path outcomes are inferred from the model SPTE';
+  switch (f.flavour) {
+    case 'tdp-mmu':
+      items.push({
+        analysis: 'lost-races',
+        support: seen.fastFaults > 0 ? 'observed' : 'inferred',
+        why: `TDP MMU: ${fastNote}; kvm_tdp_mmu_spte_changed gives every SPTE's old/new value, so slow-path rewrites (X1) and retries are visible`,
+        add: seen.fastFaults > 0 ? [] : ['kvmmmu:fast_page_fault'],
+      });
+      items.push({
+        analysis: 'splitting',
+        support: 'observed',
+        why: 'TDP MMU: kvm_mmu_split_huge_page (with errno) and huge leaf -> table transitions show every split, in the fault path or eager',
+        add: seen.splitEvents > 0 ? [] : ['kvmmmu:kvm_mmu_split_huge_page'],
+      });
+      break;
+    case 'legacy-tdp':
+      items.push({
+        analysis: 'lost-races',
+        support: seen.fastFaults > 0 ? 'observed' : 'inferred',
+        why: `legacy MMU: ${fastNote}; slow-path spurious faults are inferred (mmu_set_spte traces only changes, and no old value is printed)`,
+        add: seen.fastFaults > 0 ? [] : ['kvmmmu:fast_page_fault'],
+      });
+      items.push({
+        analysis: 'splitting',
+        support: 'inferred',
+        why: 'legacy MMU: huge pages are dropped and refaulted at 4K (no split events); splits are inferred from kvm_mmu_set_spte levels',
+        add: ['tdp_mmu=Y for observed splits'],
+      });
+      break;
+    case 'shadow':
+      items.push({
+        analysis: 'lost-races',
+        support: 'inferred',
+        why: 'shadow paging: no fast path; a fault that sets no SPTE (or re-sets one already set) is inferred to be spurious or a retry',
+        add: ['npt=1/ept=1 with tdp_mmu=Y for the kernel\'s own verdicts'],
+      });
+      items.push({ analysis: 'splitting', support: 'none', why: 'shadow paging maps at the guest\'s page size; no huge-page splitting to follow', add: [] });
+      break;
+    case 'unknown':
+      items.push({ analysis: 'lost-races', support: 'none', why: 'no x86 MMU events', add: ['kvmmmu:*', 'kvm:kvm_page_fault', 'kvm:kvm_exit', 'kvm:kvm_entry'] });
+      break;
+  }
+  items.push({ analysis: 'invalid-windows', support: 'none', why: 'x86 splits and updates SPTEs without break-before-make (the translation stays valid)', add: [] });
+  items.push({ analysis: 'cmo-redundancy', support: 'none', why: 'x86 KVM does no guest cache maintenance in the fault path', add: [] });
+  items.push({ analysis: 'access-flag', support: 'none', why: f.paging === 'ept' ? 'EPT A/D bits are set by hardware; access tracking is not traced' : 'NPT A/D bits are set by hardware', add: [] });
+  return items;
+}

@@ -1,0 +1,108 @@
+// The `stage2Lens/*` custom requests (types in src/shared/protocol.ts): replay (re-analyses the
+// trace with a preset or configuration and re-publishes its diagnostics), compare, summary,
+// coverage, exportReport, recordingScript and renderDat. Each handler adapts core results to the
+// protocol's plain JSON; cancellation and failures become LSP errors, never a dead server.
+import { LSPErrorCodes, ResponseError, type CancellationToken, type Connection } from 'vscode-languageserver/node';
+import {
+  methods,
+  type CompareParams,
+  type CompareResult,
+  type CoverageResult,
+  type ExportReportParams,
+  type ExportReportResult,
+  type RecordingScriptParams,
+  type RecordingScriptResult,
+  type RenderDatResult,
+  type ReplayParams,
+  type ReplayResult,
+  type SummaryResult,
+  type UriParams,
+} from '../shared/protocol';
+import { presetById } from '../shared/presets';
+import { CancelledError, type TraceEntry, type TraceStore } from './traceStore';
+import { summarize } from './summary';
+import { exportReport } from './report';
+import { recordingScript } from './recordingScript';
+import { renderDat } from './renderDat';
+
+export interface RequestDeps {
+  store: TraceStore;
+  /** The entry for a URI, opening it from disk when no editor synced it. */
+  ensure(uri: string): Promise<TraceEntry | undefined>;
+}
+
+function asResponseError(e: unknown): ResponseError<void> {
+  if (e instanceof ResponseError) return e;
+  if (e instanceof CancelledError) return new ResponseError(LSPErrorCodes.RequestCancelled, e.message);
+  return new ResponseError(LSPErrorCodes.RequestFailed, e instanceof Error ? e.message : String(e));
+}
+
+function isUriParams(p: unknown): p is UriParams {
+  return typeof (p as UriParams | undefined)?.uri === 'string';
+}
+
+function validChoice(c: unknown): boolean {
+  const choice = c as ReplayParams['choice'] | undefined;
+  if (choice?.kind === 'preset') return presetById(choice.preset) !== undefined;
+  if (choice?.kind === 'config') return typeof choice.label === 'string' && typeof choice.config === 'object' && choice.config !== null;
+  return false;
+}
+
+export function registerRequests(connection: Connection, deps: RequestDeps): void {
+  const { store } = deps;
+  const entryOf = async (params: unknown): Promise<TraceEntry> => {
+    if (!isUriParams(params)) throw new ResponseError(LSPErrorCodes.RequestFailed, 'missing uri');
+    const entry = store.get(params.uri) ?? (await deps.ensure(params.uri));
+    if (!entry) throw new ResponseError(LSPErrorCodes.RequestFailed, `not a readable trace: ${params.uri}`);
+    return entry;
+  };
+  const guarded = <P, R>(handler: (params: P, token: CancellationToken) => Promise<R>) => async (params: P, token: CancellationToken): Promise<R | ResponseError<void>> => {
+    try {
+      return await handler(params, token);
+    } catch (e) {
+      return asResponseError(e);
+    }
+  };
+
+  connection.onRequest(methods.replay, guarded(async (params: ReplayParams, token): Promise<ReplayResult> => {
+    const entry = await entryOf(params);
+    if (!validChoice(params.choice)) throw new ResponseError(LSPErrorCodes.RequestFailed, 'invalid configuration choice');
+    const analysis = await store.analyze(entry.uri, params.choice, token);
+    return summarize(entry.uri, entry.label, analysis, entry.durationMs);
+  }));
+
+  connection.onRequest(methods.compare, guarded(async (params: CompareParams, token): Promise<CompareResult> => {
+    const entry = await entryOf(params);
+    if (!validChoice(params.a) || !validChoice(params.b)) throw new ResponseError(LSPErrorCodes.RequestFailed, 'invalid configuration choice');
+    const { comparison, labelA, labelB } = await store.compare(entry.uri, params.a, params.b, token);
+    return { ...comparison, labelA, labelB };
+  }));
+
+  connection.onRequest(methods.summary, guarded(async (params: UriParams): Promise<SummaryResult> => {
+    const entry = await entryOf(params);
+    const analysis = await store.current(entry.uri);
+    return analysis ? summarize(entry.uri, entry.label, analysis, entry.durationMs) : null;
+  }));
+
+  connection.onRequest(methods.coverage, guarded(async (params: UriParams): Promise<CoverageResult | null> => {
+    const entry = await entryOf(params);
+    const a = await store.current(entry.uri);
+    if (!a) return null;
+    return { items: a.coverage, unrecognized: a.stats.unrecognized, lacks: a.stats.lacks, lines: a.stats.lines };
+  }));
+
+  connection.onRequest(methods.exportReport, guarded(async (params: ExportReportParams): Promise<ExportReportResult> => {
+    const entry = await entryOf(params);
+    if (!['md', 'json', 'sarif'].includes(params.format)) throw new ResponseError(LSPErrorCodes.RequestFailed, `unknown report format: ${String(params.format)}`);
+    const a = await store.current(entry.uri);
+    if (!a) throw new ResponseError(LSPErrorCodes.RequestFailed, 'no analysis of this trace yet');
+    return exportReport(a, params.format, entry.uri, entry.source.name);
+  }));
+
+  connection.onRequest(methods.recordingScript, guarded(async (params: RecordingScriptParams): Promise<RecordingScriptResult> => recordingScript(params)));
+
+  connection.onRequest(methods.renderDat, guarded(async (params: UriParams, token): Promise<RenderDatResult> => {
+    if (!isUriParams(params)) throw new ResponseError(LSPErrorCodes.RequestFailed, 'missing uri');
+    return renderDat(params.uri, token);
+  }));
+}

@@ -1,0 +1,48 @@
+// Analysis -> AnalysisSummary (the `stage2Lens/summary` and `stage2Lens/replay` answer, the code
+// lens and the status bar): counts only, plain JSON, small enough to send on every change.
+import type { Analysis } from '../core/api';
+import type { Finding } from '../core/analysis/types';
+import { findingKind } from '../core/analysis/findingCatalog';
+import type { AnalysisSummary } from '../shared/protocol';
+
+/** Avoidable faults: the S and X classes, less those the catalog marks as expected by design (S7, S8). */
+export function spuriousCount(findings: readonly Finding[]): number {
+  let n = 0;
+  for (const f of findings) if ((f.cls.startsWith('S') || f.cls.startsWith('X')) && !findingKind(f.cls).expected) n++;
+  return n;
+}
+
+export function summarize(uri: string, label: string, a: Analysis, durationMs: number): AnalysisSummary {
+  const findingsByCode: Record<string, number> = {};
+  for (const f of a.findings) findingsByCode[f.code] = (findingsByCode[f.code] ?? 0) + 1;
+  const spurious = spuriousCount(a.findings);
+  const redundantCmoBytes = Object.values(a.counters.cmo.redundantBytesByClass).reduce((s: number, v) => s + (v ?? 0), 0);
+  return {
+    uri,
+    label,
+    arch: a.arch,
+    format: a.stats.format,
+    config: a.config,
+    detected: a.detected,
+    lines: a.stats.lines.total,
+    events: a.stats.lines.events,
+    findings: a.findings.length,
+    findingsByCode,
+    spurious,
+    redundantCmoBytes,
+    counters: a.counters,
+    durationMs: Math.round(durationMs),
+  };
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1 << 20) return `${(n / 1024).toFixed(n < 10240 ? 1 : 0)} KiB`;
+  if (n < 1 << 30) return `${(n / (1 << 20)).toFixed(1)} MiB`;
+  return `${(n / (1 << 30)).toFixed(1)} GiB`;
+}
+
+/** The one-line summary shown by the code lens. */
+export function summaryLine(s: AnalysisSummary): string {
+  return `Stage-2 (${s.label}): ${s.counters.faults.total} faults · ${s.spurious} spurious · ${formatBytes(s.redundantCmoBytes)} redundant CMO`;
+}

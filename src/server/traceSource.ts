@@ -1,0 +1,84 @@
+// Where the bytes of a trace come from: the synced text of an open document, or the file on disk
+// by URI (streamed in 1 MB chunks; VS Code does not sync files over 50 MB, and other editors may
+// not sync at all). Also gives back any line by number, from the document or through a LineIndex.
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import type { TextDocument } from 'vscode-languageserver-textdocument';
+import type { ByteSource } from '../core/api';
+import { LineIndex } from './lineIndex';
+
+const chunkChars = 1 << 20;
+
+export interface TraceSource {
+  /** A fresh stream of the bytes each call (a replay or a comparison reads the trace again). */
+  open(onChunk?: (bytes: number) => void): ByteSource;
+  /** Total bytes when known (for the progress percentage). */
+  size: number | undefined;
+  /** Lines first..last (1-based, inclusive). */
+  lines(first: number, last: number): Promise<string[]>;
+  /** A file name for titles and reports. */
+  name: string;
+}
+
+function baseName(uri: string): string {
+  const path = uri.replace(/[?#].*$/, '');
+  return decodeURIComponent(path.slice(path.lastIndexOf('/') + 1)) || uri;
+}
+
+export function documentSource(doc: TextDocument): TraceSource {
+  const encoder = new TextEncoder();
+  return {
+    name: baseName(doc.uri),
+    size: doc.getText().length,
+    open(onChunk) {
+      const text = doc.getText();
+      return (async function* () {
+        for (let i = 0; i < text.length; i += chunkChars) {
+          const bytes = encoder.encode(text.slice(i, i + chunkChars));
+          onChunk?.(bytes.length);
+          yield bytes;
+        }
+      })();
+    },
+    async lines(first, last) {
+      const out: string[] = [];
+      for (let l = Math.max(1, first); l <= Math.min(last, doc.lineCount); l++) {
+        out.push(doc.getText({ start: { line: l - 1, character: 0 }, end: { line: l - 1, character: Number.MAX_SAFE_INTEGER } }).replace(/\r?\n$/, ''));
+      }
+      return out;
+    },
+  };
+}
+
+/** The file behind a `file:` URI, or undefined for other schemes. */
+export async function diskSource(uri: string): Promise<TraceSource | undefined> {
+  if (!uri.startsWith('file:')) return undefined;
+  let path: string;
+  try {
+    path = fileURLToPath(uri);
+  } catch {
+    return undefined;
+  }
+  const info = await stat(path).catch(() => undefined);
+  if (!info?.isFile()) return undefined;
+  // The index is rebuilt on every read; the latest full read wins, which is the one hovers see.
+  let index = new LineIndex(path);
+  return {
+    name: baseName(uri),
+    size: info.size,
+    open(onChunk) {
+      const building = new LineIndex(path);
+      const stream = createReadStream(path, { highWaterMark: 1 << 20 });
+      return (async function* () {
+        for await (const chunk of stream as AsyncIterable<Buffer>) {
+          building.add(chunk);
+          onChunk?.(chunk.length);
+          yield chunk;
+        }
+        index = building;
+      })();
+    },
+    lines: (first, last) => index.read(first, last),
+  };
+}

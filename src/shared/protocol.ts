@@ -1,0 +1,137 @@
+// Every custom message between the Stage-2 Lens client and its language server, typed once:
+// the `stage2Lens/*` requests (replay, compare, summary, exportReport, coverage, recordingScript,
+// renderDat), the `stage2Lens/status` notification (server -> client, handled with an exhaustive
+// switch) and `stage2Lens/largeFiles` (client -> server: traces open in editors that VS Code does
+// not hand to extensions). The server sends and the client receives plain JSON: no bigint, no Map.
+import type { Counters, ModelConfig } from '../core/analysis/types';
+import type { Comparison, CoverageItem, UnrecognizedGroup } from '../core/api';
+import type { PresetId } from './presets';
+
+export const methods = {
+  replay: 'stage2Lens/replay',
+  compare: 'stage2Lens/compare',
+  summary: 'stage2Lens/summary',
+  exportReport: 'stage2Lens/exportReport',
+  coverage: 'stage2Lens/coverage',
+  recordingScript: 'stage2Lens/recordingScript',
+  renderDat: 'stage2Lens/renderDat',
+  status: 'stage2Lens/status',
+  largeFiles: 'stage2Lens/largeFiles',
+} as const;
+
+/** A (partial) engine configuration, as a replay configuration file holds it. */
+export type ReplayConfig = Partial<ModelConfig>;
+
+/** A configuration to replay with: a preset, or an explicit (partial) configuration, e.g. from a file. */
+export type ConfigChoice =
+  | { kind: 'preset'; preset: PresetId }
+  | { kind: 'config'; label: string; config: ReplayConfig };
+
+export interface ReplayParams {
+  uri: string;
+  choice: ConfigChoice;
+}
+
+/** What a replay found, small enough to send on every change. */
+export interface AnalysisSummary {
+  uri: string;
+  /** Which configuration this is (`As recorded`, `FEAT_BBM level 2`, a file name). */
+  label: string;
+  arch: string;
+  format: string;
+  config: ModelConfig;
+  detected: string[];
+  lines: number;
+  events: number;
+  findings: number;
+  findingsByCode: Record<string, number>;
+  /** Avoidable faults: findings of the S and X classes not expected by design. */
+  spurious: number;
+  redundantCmoBytes: number;
+  counters: Counters;
+  durationMs: number;
+}
+
+export type ReplayResult = AnalysisSummary;
+
+export interface CompareParams {
+  uri: string;
+  a: ConfigChoice;
+  b: ConfigChoice;
+}
+
+export type CompareResult = Comparison & { labelA: string; labelB: string };
+
+export interface UriParams {
+  uri: string;
+}
+
+export type SummaryResult = AnalysisSummary | null;
+
+export type ReportFormat = 'md' | 'json' | 'sarif';
+
+export interface ExportReportParams {
+  uri: string;
+  format: ReportFormat;
+}
+
+export interface ExportReportResult {
+  text: string;
+  /** File name to propose in the save dialog. */
+  fileName: string;
+}
+
+export interface CoverageResult {
+  items: CoverageItem[];
+  unrecognized: UnrecognizedGroup[];
+  lacks: string[];
+  lines: { total: number; events: number; unrecognized: number; special: number };
+}
+
+export interface RecordingScriptParams {
+  arch: 'arm64' | 'x86';
+  mode: string;
+  tool: 'tracefs' | 'trace-cmd';
+  probes: boolean;
+}
+
+export interface RecordingScriptResult {
+  text: string;
+  fileName: string;
+}
+
+export interface RenderDatResult {
+  text: string;
+  /** True when the rendering stopped at the size limit. */
+  truncated: boolean;
+}
+
+/** Live state of one trace's analysis; drives the status bar. */
+export type StatusNotification =
+  | { kind: 'analyzing'; uri: string; percent: number | undefined; label: string }
+  | { kind: 'ready'; uri: string; faults: number; spurious: number; findings: number; label: string; partial: boolean }
+  | { kind: 'failed'; uri: string; message: string }
+  | { kind: 'closed'; uri: string };
+
+export interface LargeFilesParams {
+  /** Every trace open in an editor tab that has no text document (too large to sync). */
+  uris: string[];
+}
+
+/** The status-bar text for a status (one place, so the client and the tests agree on it). */
+export function statusText(s: StatusNotification): string {
+  switch (s.kind) {
+    case 'analyzing':
+      return s.percent === undefined ? 'S2: analysing…' : `S2: analysing ${s.percent}%`;
+    case 'ready':
+      return `S2: ${s.faults} faults · ${s.spurious} spurious`;
+    case 'failed':
+      return 'S2: analysis failed';
+    case 'closed':
+      return '';
+    default: {
+      const unhandled: never = s;
+      return unhandled;
+    }
+  }
+}

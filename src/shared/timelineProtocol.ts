@@ -1,0 +1,305 @@
+// Every message of the timeline, typed once: the custom LSP requests the panel sends to the
+// server (`stage2Lens/timeline*`), and the messages between the webview and the extension. Both
+// are discriminated unions on `type`; handlers switch exhaustively (see `assertNever`).
+// The bin classes, their severity order and the bin-edge formula live here too, because the
+// server bins with them and the webview draws with them: one definition for both sides.
+import type { FindingClass, MarkKind } from '../core/analysis/types';
+
+// ---------------------------------------------------------------------------------------------
+// Bin classes: what a bin counts. A mark's class is its finding class when it has one (a spurious
+// fault, a redundant CMO), else its kind (`fault` = an ordinary fault).
+
+export type BinClass = FindingClass | MarkKind;
+
+/** Worst first: a bin's `worst` is the first of these it contains. Spurious faults stand out. */
+export const BIN_CLASS_ORDER: readonly BinClass[] = [
+  'S2', 'S1', 'S4', 'S5', 'S6', 'X2', 'X1', 'X3', 'S3', 'P1',
+  'C3', 'C4', 'C6', 'C7', 'C1', 'C2', 'C5', 'S9', 'S7', 'S8',
+  'window', 'split', 'coalesce', 'tlbi', 'cmo', 'host', 'fault', 'marker',
+];
+
+export const BIN_CLASS_INDEX: Readonly<Record<BinClass, number>> = Object.fromEntries(
+  BIN_CLASS_ORDER.map((c, i) => [c, i]),
+) as Record<BinClass, number>;
+
+/** Classes that are avoidable faults (drawn in the warning/error colours). */
+export function isSpuriousClass(c: BinClass): boolean {
+  return /^(S[1-6]|X[1-3])$/.test(c);
+}
+
+/** Classes that are redundant cache maintenance. */
+export function isRedundantCmoClass(c: BinClass): boolean {
+  return /^C[1-7]$/.test(c);
+}
+
+/** Classes that count as faults (ordinary or classified). */
+export function isFaultClass(c: BinClass): boolean {
+  return c === 'fault' || /^(S\d|X\d|P1)$/.test(c);
+}
+
+export function binClassOf(mark: { kind: MarkKind; cls?: FindingClass | undefined }): BinClass {
+  return mark.cls ?? mark.kind;
+}
+
+/**
+ * Bins of a window [t0, t1] at `width` pixels: bin i covers [binStart(i), binStart(i+1)), the last
+ * bin also holds t1 itself, so the bins of a window add up to the range statistics of [t0, t1].
+ */
+export function binStart(t0: number, t1: number, width: number, i: number): number {
+  return i >= width ? t1 : t0 + ((t1 - t0) * i) / width;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shared shapes
+
+export interface TimeRange {
+  t0: number;
+  t1: number;
+}
+
+/** Restrict a query: undefined = everything. */
+export interface TimelineFilter {
+  lanes?: string[];
+  classes?: BinClass[];
+}
+
+/** Which replay a track shows: A (the configuration of the editor) or B (the what-if). */
+export type TrackConfig = 'A' | 'B';
+
+export interface LaneInfo {
+  id: string;
+  label: string;
+  config: TrackConfig;
+}
+
+export interface TimelineInfo {
+  available: boolean;
+  /** Why there is nothing to show (no analysis yet, not a trace). */
+  reason?: string;
+  /** Trace extent in ns. */
+  extent: TimeRange;
+  lanes: LaneInfo[];
+  /** Classes present anywhere in the trace, worst first. */
+  classes: BinClass[];
+  /** Total marks of configuration A. */
+  markCount: number;
+  configA: string;
+  /** Set when a what-if replay (B) exists. */
+  configB?: string;
+  /** Lines B avoids (counted, not listed: the window carries them per bin). */
+  avoidedCount: number;
+  /** Bumps whenever the analysis behind the timeline changes. */
+  version: number;
+}
+
+/** Per-pixel summary of one lane (sparse: only bins holding something, parallel arrays). */
+export interface LaneBins {
+  lane: string;
+  config: TrackConfig;
+  /** Bin index (0..width-1) of each entry below. */
+  px: number[];
+  total: number[];
+  /** Index into BIN_CLASS_ORDER of the worst class in the bin. */
+  worst: number[];
+  /** Line of the first mark of the worst class in the bin (what a click reveals). */
+  line: number[];
+  /** Marks in the bin that the what-if replay avoids (drawn ghosted). */
+  avoided: number[];
+  /** Counts per class, parallel to px; only classes present in the window. */
+  counts: Partial<Record<BinClass, number[]>>;
+}
+
+export interface WindowBar {
+  lane: string;
+  config: TrackConfig;
+  ts: number;
+  endTs: number;
+  line: number;
+  ipa?: number;
+  size?: number;
+  cls?: BinClass;
+}
+
+export interface MarkerRule {
+  ts: number;
+  line: number;
+  /** Trace text: render with textContent / fillText only. */
+  label: string;
+}
+
+export interface HeatTrack {
+  /** Columns of the heat map (each covers width/columns pixels). */
+  columns: number;
+  /** IPA regions, lowest first. */
+  rows: { ipa: number; size: number }[];
+  /** Row-major: cells[row * columns + column] = faults. */
+  cells: number[];
+  max: number;
+}
+
+export interface SummaryTracks {
+  /** Faults per bin over all vCPU lanes by class (parallel to `px`). */
+  px: number[];
+  faults: Partial<Record<BinClass, number[]>>;
+  cmoBytes: number[];
+  tlbi: number[];
+  heat: HeatTrack;
+}
+
+export interface WindowResult {
+  range: TimeRange;
+  width: number;
+  lanes: LaneBins[];
+  /** Invalid windows overlapping the range; when there are too many, `windowsDense` holds coverage instead. */
+  windows: WindowBar[];
+  /** Per-pixel: number of invalid windows open (per lane), when individual bars would be too many. */
+  windowsDense?: { lane: string; config: TrackConfig; px: number[]; open: number[] }[];
+  markers: MarkerRule[];
+  /** Markers left out because more than one fell in a pixel. */
+  markersThinned: number;
+  summary: SummaryTracks;
+  /** Server-side time to answer, ms. */
+  elapsedMs: number;
+}
+
+/** Counts over a time range; the same function feeds the timeline's selection and the CLI. */
+export interface RangeStats {
+  range: TimeRange;
+  /** Marks in [t0, t1] after the filter. */
+  total: number;
+  byClass: Partial<Record<BinClass, number>>;
+  perLane: Record<string, number>;
+  faults: { total: number; spurious: number; byClass: Partial<Record<BinClass, number>> };
+  cmoBytes: number;
+  tlbi: number;
+  /** Invalid windows starting in the range and their summed length. */
+  invalidWindows: { count: number; totalNs: number };
+  avoided: number;
+}
+
+/** A selection's statistics: configuration A (what the CLI counts) and, with a what-if, B. */
+export interface RangeStatsResult {
+  a: RangeStats;
+  b?: RangeStats;
+}
+
+export interface MarkDetail {
+  lane: string;
+  config: TrackConfig;
+  ts: number;
+  endTs?: number;
+  kind: MarkKind;
+  cls: BinClass;
+  line: number;
+  ipa?: number;
+  size?: number;
+  /** Trace text: render with textContent only. */
+  label?: string;
+  avoided: boolean;
+}
+
+export interface FindIpaResult {
+  ipa: number;
+  total: number;
+  /** The first hits in time order (at most `limit`). */
+  hits: MarkDetail[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Extension <-> server: custom LSP requests (params and results)
+
+export const TimelineRequests = {
+  info: 'stage2Lens/timelineInfo',
+  window: 'stage2Lens/timelineWindow',
+  rangeStats: 'stage2Lens/timelineRangeStats',
+  marks: 'stage2Lens/timelineMarks',
+  findIpa: 'stage2Lens/timelineFindIpa',
+  locate: 'stage2Lens/timelineLocate',
+} as const;
+
+/** Server -> client notification: the analysis of `uri` changed (re-query). */
+export const TimelineChangedNotification = 'stage2Lens/timelineChanged';
+
+export interface UriParams {
+  uri: string;
+}
+export type InfoParams = UriParams;
+export interface WindowParams extends UriParams, TimeRange {
+  width: number;
+  filter?: TimelineFilter;
+}
+export interface RangeStatsParams extends UriParams, TimeRange {
+  filter?: TimelineFilter;
+}
+export interface MarksParams extends UriParams, TimeRange {
+  filter?: TimelineFilter;
+  limit?: number;
+}
+export interface FindIpaParams extends UriParams {
+  ipa: number;
+  limit?: number;
+}
+export interface LocateParams extends UriParams {
+  line: number;
+}
+export interface LocateResult {
+  ts: number;
+  lane: string;
+  line: number;
+}
+
+/** The request table: method -> params and result, so client and server share one spelling. */
+export interface TimelineRequestMap {
+  'stage2Lens/timelineInfo': { params: InfoParams; result: TimelineInfo };
+  'stage2Lens/timelineWindow': { params: WindowParams; result: WindowResult | null };
+  'stage2Lens/timelineRangeStats': { params: RangeStatsParams; result: RangeStatsResult | null };
+  'stage2Lens/timelineMarks': { params: MarksParams; result: MarkDetail[] };
+  'stage2Lens/timelineFindIpa': { params: FindIpaParams; result: FindIpaResult | null };
+  'stage2Lens/timelineLocate': { params: LocateParams; result: LocateResult | null };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Webview <-> extension
+
+/** What the webview keeps in getState/setState (survives hide/show and reload). */
+export interface TimelineViewState {
+  uri: string;
+  viewport?: TimeRange;
+  filter?: TimelineFilter;
+  selection?: TimeRange;
+  findText?: string;
+}
+
+export type WebviewToExtension =
+  | { type: 'ready'; state?: TimelineViewState }
+  | { type: 'window'; seq: number; range: TimeRange; width: number; filter?: TimelineFilter }
+  | { type: 'rangeStats'; seq: number; range: TimeRange; filter?: TimelineFilter }
+  | { type: 'marks'; seq: number; range: TimeRange; filter?: TimelineFilter }
+  | { type: 'findIpa'; seq: number; ipa: number }
+  | { type: 'reveal'; line: number };
+
+export type ExtensionToWebview =
+  | { type: 'info'; uri: string; info: TimelineInfo }
+  | { type: 'window'; seq: number; result: WindowResult | null }
+  | { type: 'rangeStats'; seq: number; result: RangeStatsResult | null }
+  | { type: 'marks'; seq: number; result: MarkDetail[] }
+  | { type: 'findIpa'; seq: number; result: FindIpaResult | null }
+  | { type: 'cursor'; line: number; ts: number; lane: string }
+  | { type: 'error'; seq?: number; message: string };
+
+/** Exhaustiveness check for switches over the unions above. */
+export function assertNever(x: never): never {
+  throw new Error(`unhandled message: ${JSON.stringify(x)}`);
+}
+
+/** Parse an IPA typed by a user: `0x8000_0000`, `80000000h`, `2147483648`; undefined when not a number. */
+export function parseIpa(text: string): number | undefined {
+  const t = text.trim().replace(/_/g, '').toLowerCase();
+  let v: number;
+  if (/^0x[0-9a-f]{1,13}$/.test(t)) v = parseInt(t.slice(2), 16);
+  else if (/^[0-9a-f]{1,13}h$/.test(t)) v = parseInt(t.slice(0, -1), 16);
+  else if (/^[0-9]{1,16}$/.test(t)) v = parseInt(t, 10);
+  else if (/^[0-9a-f]{1,13}$/.test(t)) v = parseInt(t, 16);
+  else return undefined;
+  return Number.isSafeInteger(v) ? v : undefined;
+}

@@ -1,0 +1,55 @@
+// Timeline scale figures (`npm run bench` calls timelineBench): build the index over N synthetic
+// marks (default 10 million), time window queries in the server at common widths while zooming and
+// panning, and time the page's draw routine of one frame on a stub canvas. Prints; asserts nothing.
+import { TimelineQuery } from '../../src/core/query';
+import { syntheticMarks } from '../unit/query/syntheticMarks';
+import { benchDrawFrames } from '../unit/webview/drawBench';
+
+function percentile(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+}
+
+export async function timelineBench(log: (line: string) => void = console.log, count = Number(process.env.TIMELINE_BENCH_MARKS ?? 10_000_000)): Promise<void> {
+  let t = performance.now();
+  const { lanes, marks } = syntheticMarks({ count, vcpus: 4, seed: 1 });
+  log(`timeline: generated ${count.toLocaleString('en')} marks in ${(performance.now() - t).toFixed(0)} ms`);
+  const avoided = marks.filter((m, i) => m.cls === 'S1' && i % 3 === 0).map((m) => m.line);
+  t = performance.now();
+  const q = new TimelineQuery({ a: { lanes, marks }, avoidedLines: avoided });
+  log(`timeline: index built in ${(performance.now() - t).toFixed(0)} ms (once per analysis)`);
+  const { t0, t1 } = q.a.extent;
+  const span = t1 - t0;
+  for (const width of [1200, 2400]) {
+    const times: number[] = [];
+    // Zoom from the whole trace into 1/1000 of it, then pan across.
+    for (let k = 0; k <= 20; k++) {
+      const w = span / Math.pow(1000, k / 20);
+      const c = t0 + span / 2;
+      const s = performance.now();
+      q.window({ t0: c - w / 2, t1: c + w / 2 }, width);
+      times.push(performance.now() - s);
+    }
+    for (let k = 0; k < 20; k++) {
+      const w = span / 10;
+      const a = t0 + (k / 20) * (span - w);
+      const s = performance.now();
+      q.window({ t0: a, t1: a + w }, width);
+      times.push(performance.now() - s);
+    }
+    log(`timeline: window query ${width}px over ${count.toLocaleString('en')} marks: median ${percentile(times, 50).toFixed(1)} ms, p95 ${percentile(times, 95).toFixed(1)} ms, max ${Math.max(...times).toFixed(1)} ms (${times.length} queries)`);
+  }
+  let s = performance.now();
+  const st = q.rangeStats({ t0, t1 });
+  log(`timeline: range statistics of the whole trace ${(performance.now() - s).toFixed(1)} ms (${st?.a.total} marks)`);
+  s = performance.now();
+  const f = q.findIpa(0x40001000);
+  log(`timeline: find IPA ${(performance.now() - s).toFixed(0)} ms (${f?.total} hits)`);
+  const whole = q.window({ t0, t1 }, 1600);
+  if (whole) {
+    const frame = benchDrawFrames(whole, 60);
+    log(`timeline: page draw of one pan/zoom frame (1600 px, ${whole.lanes.length} lanes, stub canvas): median ${frame.median.toFixed(2)} ms, max ${frame.max.toFixed(2)} ms`);
+  }
+}
+
+if (require.main === module) void timelineBench();

@@ -1,0 +1,159 @@
+// Driving the VS Code 1.100 web workbench with Playwright and Debian's Chromium: a hermetic browser,
+// "fully started" detection, quick open, the command palette, editor lines and status bar items.
+// Selectors are the ones verified in ../shared/docs/vscode-e2e.md §3.
+import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { chromium } from 'playwright-core';
+import { CHROMIUM } from './install.mjs';
+
+export async function launchBrowser(dir) {
+  for (const d of ['chrome-profile', 'home', 'xdg', 'tmp']) mkdirSync(join(dir, d), { recursive: true });
+  const context = await chromium.launchPersistentContext(join(dir, 'chrome-profile'), {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: { width: 1400, height: 900 },
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-dev-shm-usage',
+      '--no-default-browser-check',
+    ],
+    // Debian's wrapper and crashpad write under $HOME: keep them in the run dir.
+    env: { ...process.env, HOME: join(dir, 'home'), XDG_CONFIG_HOME: join(dir, 'xdg'), TMPDIR: join(dir, 'tmp') },
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  return { context, page };
+}
+
+/** Workbench shell, explorer row, then the last startup phase ("Eventually"), so quick open is not starved. */
+export async function waitForWorkbench(page, fileName, timeout = 45_000) {
+  await page.locator('.monaco-workbench').waitFor({ timeout });
+  if (fileName) await page.locator('.explorer-folders-view .monaco-list-row', { hasText: fileName }).first().waitFor({ timeout });
+  await page.waitForFunction(() => performance.getEntriesByName('code/didCreateWorkbenchContributions/4').length > 0, undefined, { timeout });
+}
+
+export async function quickOpen(page, fileName) {
+  await page.keyboard.press('Control+P');
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  await input.waitFor({ timeout: 10_000 });
+  await input.fill(fileName);
+  await page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: fileName }).first().waitFor({ timeout: 15_000 });
+  await page.keyboard.press('Enter');
+  await page.locator('.tabs-container .tab.active', { hasText: fileName }).waitFor({ timeout: 15_000 });
+}
+
+/**
+ * Runs a command through F1 by its full title ("Stage-2 Lens: Show Timeline"). Fails with the
+ * titles the palette did offer when the command is not there.
+ */
+export async function runCommand(page, title) {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  await input.waitFor({ timeout: 10_000 });
+  await input.fill(`>${title}`); // fill() replaces the '>' F1 typed
+  const row = page.locator('.quick-input-widget .quick-input-list .monaco-list-row.focused');
+  try {
+    await row.filter({ hasText: title.split(': ').pop() }).first().waitFor({ timeout: 8_000 });
+  } catch {
+    await input.fill('>Stage-2 Lens');
+    await page.waitForTimeout(500);
+    const offered = (await page.locator('.quick-input-widget .quick-input-list .monaco-list-row').evaluateAll((rows) => rows.map((r) => r.getAttribute('aria-label') ?? ''))).filter((l) => l.startsWith('Stage-2 Lens'));
+    await page.keyboard.press('Escape');
+    throw new Error(`command "${title}" is not in the palette; "Stage-2 Lens" commands offered: ${offered.length ? offered.join(' | ') : 'none'}`);
+  }
+  await page.keyboard.press('Enter');
+}
+
+/** Picks a row of an open quick pick by its label text; fails listing the rows offered. */
+export async function pickQuickItem(page, label, timeout = 10_000) {
+  const rows = page.locator('.quick-input-widget .quick-input-list .monaco-list-row');
+  try {
+    await rows.first().waitFor({ timeout });
+  } catch {
+    throw new Error(`no quick pick appeared (expected one offering "${label}")`);
+  }
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  await input.fill(label);
+  const match = rows.filter({ hasText: label }).first();
+  try {
+    await match.waitFor({ timeout: 5_000 });
+  } catch {
+    await input.fill('');
+    await page.waitForTimeout(300);
+    const offered = await rows.evaluateAll((r) => r.map((x) => x.getAttribute('aria-label')));
+    throw new Error(`quick pick has no item "${label}"; offered: ${offered.join(' | ') || 'none'}`);
+  }
+  await page.keyboard.press('Enter');
+}
+
+export async function goToLine(page, line) {
+  await page.keyboard.press('Control+G');
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  await input.waitFor({ timeout: 10_000 });
+  await input.fill(`:${line}`);
+  await page.keyboard.press('Enter');
+}
+
+/**
+ * The rendered line whose text contains `lineNeedle` (unique text of that line, e.g. its
+ * timestamp), with the viewport rectangle of `needle` within it.
+ */
+export async function locateText(page, lineNeedle, needle = lineNeedle, timeout = 10_000) {
+  await page.locator('.editor-instance .view-line', { hasText: lineNeedle }).first().waitFor({ timeout });
+  return page.evaluate(([lineNeedle, needle]) => {
+    for (const line of document.querySelectorAll('.editor-instance .view-line')) {
+      const text = line.textContent.replace(/\u00a0/g, ' ');
+      if (!text.includes(lineNeedle)) continue;
+      const at = text.indexOf(needle);
+      if (at < 0) continue;
+      // Walk text nodes to the substring so the rectangle is right whatever the tokenization.
+      const walker = document.createTreeWalker(line, NodeFilter.SHOW_TEXT);
+      let seen = 0;
+      const range = document.createRange();
+      let startSet = false;
+      for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+        const len = n.textContent.length;
+        if (!startSet && seen + len > at) {
+          range.setStart(n, at - seen);
+          startSet = true;
+        }
+        if (startSet && seen + len >= at + needle.length) {
+          range.setEnd(n, at + needle.length - seen);
+          break;
+        }
+        seen += len;
+      }
+      const r = range.getBoundingClientRect();
+      const spans = [...line.querySelectorAll('span > span')].map((s) => ({ text: s.textContent, color: getComputedStyle(s).color, cls: s.className }));
+      return { text, x: r.x, y: r.y, width: r.width, height: r.height, spans };
+    }
+    return undefined;
+  }, [lineNeedle, needle]);
+}
+
+export async function statusText(page, selector) {
+  const el = page.locator(selector).first();
+  if ((await el.count()) === 0) return undefined;
+  return ((await el.getAttribute('aria-label')) || (await el.innerText())).trim();
+}
+
+/** All extension status bar items of this extension: id attribute starts with the extension id. */
+export async function extensionStatusItems(page, extensionId) {
+  return page.evaluate((extId) => {
+    return [...document.querySelectorAll('.statusbar-item')]
+      .filter((el) => (el.id || '').toLowerCase().startsWith(extId.toLowerCase()))
+      .map((el) => ({ id: el.id, text: el.innerText.trim(), label: el.querySelector('a')?.getAttribute('aria-label') ?? el.getAttribute('aria-label') ?? '' }));
+  }, extensionId);
+}
+
+export async function cursorLine(page) {
+  const t = await page.locator('[id="status.editor.selection"]').first().innerText();
+  const m = /Ln (\d+)/.exec(t);
+  return m ? Number(m[1]) : undefined;
+}

@@ -1,0 +1,569 @@
+#!/usr/bin/env node
+// `npm run test:e2e`: Stage-2 Lens in real VS Code (code-server 4.100.3 = VS Code 1.100.3, driven by
+// Playwright through Debian's Chromium), offline. Installs what is missing, checks the packaged
+// .vsix, installs exactly that file into a fresh hermetic code-server and runs two layers: UI steps
+// as a user would, then the mocha suite inside the real extension host (payload route).
+//
+//   node test/e2e/run.mjs                    uses dist/stage2-lens.vsix (made by `npm run package`)
+//   node test/e2e/run.mjs --build .out/NAME  builds and packages into .out/NAME (leaves dist/ alone)
+//   --vsix FILE, --layers ui,exthost, --trace FILE
+//   env: E2E_BREAK=1 (or a step name) breaks one check on purpose; E2E_UPDATE_SCREENSHOTS=1 copies
+//   the README screenshots into docs/screenshots/; E2E_CACHE_DIR, E2E_VERBOSE, STAGE2_LENS_SHARED.
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync, readdirSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as esbuild from 'esbuild';
+import { codeServerVersion, ensureCodeServer, ensureSystemPackages, CODE_SERVER_VERSION } from './lib/install.mjs';
+import { CodeServer } from './lib/codeServer.mjs';
+import { stageAndPackage } from './lib/package.mjs';
+import { Steps } from './lib/steps.mjs';
+import { extractZip, listZip, vsixProblems } from './lib/vsix.mjs';
+import { cursorLine, extensionStatusItems, goToLine, launchBrowser, locateText, pickQuickItem, quickOpen, runCommand, waitForWorkbench } from './lib/workbench.mjs';
+import { compareFindings, openProblems, readAllProblems } from './lib/problems.mjs';
+
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const args = process.argv.slice(2);
+const opt = (name) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const layers = (opt('layers') ?? 'ui,exthost').split(',');
+const buildDir = opt('build') ? resolve(opt('build')) : undefined;
+const stateDir = join(buildDir ?? join(repo, '.out', 'e2e'), 'run');
+const resultsDir = join(repo, 'test-results', 'e2e');
+const BREAK = process.env.E2E_BREAK ? (process.env.E2E_BREAK === '1' ? 'open-trace' : process.env.E2E_BREAK) : undefined;
+const manifest = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8'));
+const EXTENSION_ID = `${manifest.publisher}.${manifest.name}`;
+const VSIX_MAX_BYTES = 3 * 1024 * 1024;
+const TIMELINE_TITLE = 'Stage-2 Timeline';
+const broken = (step) => BREAK === step;
+const EXTHOST_NOISE = /^(Resolving connection token|Resolved connection token|Creating a socket|Ignoring fetching additional|Updating additional builtin|\[Service Worker\]|ChatSessionStore:|\s+at .*(node:internal|node_modules\/mocha))/;
+
+const steps = new Steps(resultsDir, repo);
+const ctx = {};
+const servers = [];
+let browser;
+
+console.log(`== Stage-2 Lens e2e: code-server ${CODE_SERVER_VERSION}, layers ${layers.join('+')}${BREAK ? `, E2E_BREAK=${BREAK} (one check broken on purpose)` : ''}`);
+
+function sharedTrace() {
+  const shared = process.env.STAGE2_LENS_SHARED ?? join(repo, '..', 'shared');
+  const p = join(shared, 'traces', 'arm64-nested', 'race4_4k-vhe.trace');
+  return existsSync(p) ? p : undefined;
+}
+
+/** The engine's findings for the trace, from the shipped CLI: what Problems must show. */
+function engineFindings(cli, trace, extra = []) {
+  let out;
+  try {
+    out = execFileSync(process.execPath, [cli, 'analyze', trace, '--format', 'json', ...extra], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (e) {
+    throw new Error(`\`node ${cli.replace(repo + '/', '')} analyze ${basename(trace)} --format json\` exited ${e.status}: ${(e.stderr || e.message).toString().trim().split('\n')[0]}`);
+  }
+  let json;
+  try {
+    json = JSON.parse(out);
+  } catch {
+    throw new Error(`analyze --format json did not print JSON (first bytes: ${JSON.stringify(out.slice(0, 120))})`);
+  }
+  const findings = Array.isArray(json) ? json : json.findings;
+  if (!Array.isArray(findings)) throw new Error(`analyze --format json has no findings array (keys: ${Object.keys(json).join(', ')})`);
+  return findings;
+}
+
+/** Unique text of the hover/colour line: its timestamp and event name. */
+function faultNeedle() {
+  return /\d+\.\d+: kvm_guest_fault/.exec(lineOf(ctx.trace, ctx.faultLine))[0];
+}
+
+function lineOf(file, lineNo) {
+  // Traces here are small (the 1 MB race4 trace, or the fixture); the file is read once and cached.
+  ctx.lines ??= readFileSync(file, 'utf8').split('\n');
+  return ctx.lines[lineNo - 1];
+}
+
+async function setTheme(server, theme) {
+  const file = join(server.dir, 'user-data', 'User', 'settings.json');
+  const settings = JSON.parse(readFileSync(file, 'utf8'));
+  settings['workbench.colorTheme'] = theme;
+  writeFileSync(file, JSON.stringify(settings, null, 2));
+  await ctx.page.waitForFunction(
+    (want) => {
+      const cls = document.querySelector('.monaco-workbench')?.className ?? '';
+      return want === 'hc' ? /hc-black|hc-light/.test(cls) : cls.includes(want);
+    },
+    theme.includes('High Contrast') ? 'hc' : theme.includes('Dark') ? 'vs-dark' : 'vs',
+    { timeout: 15_000 },
+  );
+  await ctx.page.waitForTimeout(800); // the webview re-themes after the workbench
+}
+
+function timelineFrame(page) {
+  return page.frameLocator(`iframe.webview.ready[src*="extensionId=${EXTENSION_ID}"]`).frameLocator('iframe#active-frame');
+}
+
+async function main() {
+  // ---------- setup: tools, package, expectations ----------
+  await steps.step('system-packages', () => ensureSystemPackages((m) => console.log(`    ${m}`)), { screenshot: false, timeoutMs: 600_000 });
+  await steps.step(
+    'code-server-install',
+    async () => {
+      const r = await ensureCodeServer((m) => console.log(`    ${m}`));
+      return `${r} (code-server ${codeServerVersion()})`;
+    },
+    { needs: ['system-packages'], screenshot: false, timeoutMs: 900_000 },
+  );
+
+  await steps.step(
+    'vsix',
+    async () => {
+      let vsix = opt('vsix') ? resolve(opt('vsix')) : join(repo, 'dist', 'stage2-lens.vsix');
+      if (buildDir) vsix = (await stageAndPackage(repo, buildDir)).vsix;
+      if (!existsSync(vsix)) throw new Error(`${vsix} does not exist: run \`npm run package\` first (npm run test:e2e does), or pass --build .out/<name>`);
+      const size = statSync(vsix).size;
+      const { entries } = listZip(vsix);
+      const problems = vsixProblems(entries, { maxBytes: VSIX_MAX_BYTES, fileSize: size, manifest });
+      if (problems.length) throw new Error(`${basename(vsix)} is not fit to ship:\n  ${problems.join('\n  ')}`);
+      ctx.vsix = vsix;
+      ctx.extracted = join(stateDir, 'extension-under-test');
+      extractZip(vsix, ctx.extracted);
+      ctx.vsixSize = size;
+      return `${vsix.replace(repo + '/', '')}: ${(size / 1024).toFixed(0)} KiB, ${entries.length} files`;
+    },
+    { screenshot: false, timeoutMs: 180_000 },
+  );
+
+  await steps.step(
+    'trace',
+    async () => {
+      const fixture = join(repo, 'test', 'fixtures', 'e2e', 'race4_4k-head.trace');
+      const trace = opt('trace') ? resolve(opt('trace')) : (sharedTrace() ?? fixture);
+      if (!existsSync(trace)) throw new Error(`no trace: ${trace} is absent`);
+      ctx.trace = trace;
+      ctx.traceName = basename(trace);
+      ctx.lines = undefined;
+      const lines = readFileSync(trace, 'utf8').split('\n');
+      ctx.lines = lines;
+      // The first data abort (EC 0x24) on a kvm_guest_fault line: where the hover is checked.
+      const idx = lines.findIndex((l) => /kvm_guest_fault: ipa 0x[0-9a-f]+, hsr 0x(9[2-3])/.test(l));
+      ctx.faultLine = idx >= 0 ? idx + 1 : lines.findIndex((l) => l.includes('kvm_guest_fault')) + 1;
+      return `${trace.includes('/shared/') ? '../shared/' + trace.split('/shared/')[1] : trace.replace(repo + '/', '')} (${lines.length} lines, first data-abort kvm_guest_fault on line ${ctx.faultLine})`;
+    },
+    { screenshot: false },
+  );
+
+  await steps.step(
+    'engine-findings',
+    async () => {
+      const cli = join(ctx.extracted, 'dist', 'cli', 'main.js');
+      ctx.findings = engineFindings(cli, ctx.trace);
+      const file = join(stateDir, 'expected-findings.json');
+      writeFileSync(file, JSON.stringify(ctx.findings));
+      ctx.expectedFile = file;
+      const byCode = {};
+      for (const f of ctx.findings) byCode[f.code] = (byCode[f.code] ?? 0) + 1;
+      return `${ctx.findings.length} findings from the shipped CLI: ${Object.entries(byCode).map(([c, n]) => `${c} ${n}`).join(', ') || 'none'}`;
+    },
+    { needs: ['vsix', 'trace'], screenshot: false, timeoutMs: 120_000 },
+  );
+
+  if (layers.includes('ui')) await uiLayer();
+  if (layers.includes('exthost')) await exthostLayer();
+}
+
+async function startServer(name, opts) {
+  const server = new CodeServer(join(stateDir, name), opts);
+  servers.push(server);
+  copyFileSync(ctx.trace, join(server.workspace, ctx.traceName));
+  return server;
+}
+
+// ---------- layer 1: the UI, as a user would ----------
+async function uiLayer() {
+  const server = await steps.step(
+    'ui-code-server',
+    async () => {
+      const s = await startServer('ui');
+      const installed = await s.installExtension(ctx.vsix);
+      await s.start();
+      ctx.uiServer = s;
+      return { note: `${installed.trim()}; listening on ${s.port}`, s };
+    },
+    { needs: ['code-server-install', 'vsix', 'trace'], screenshot: false, timeoutMs: 90_000 },
+  );
+  if (!server) return;
+  await steps.step(
+    'browser',
+    async () => {
+      browser = await launchBrowser(join(stateDir, 'browser-ui'));
+      ctx.page = browser.page;
+      steps.page = ctx.page;
+      ctx.consoleErrors = [];
+      ctx.page.on('console', (m) => m.type() === 'error' && !/vsda/.test(`${m.text()} ${m.location()?.url ?? ''}`) && ctx.consoleErrors.push(`${m.text()} (${m.location()?.url ?? '?'})`));
+      return 'chromium up';
+    },
+    { needs: ['ui-code-server'], screenshot: false },
+  );
+  const s = ctx.uiServer;
+  const page = ctx.page;
+
+  await steps.step(
+    'workbench',
+    async () => {
+      await page.goto(s.url(), { waitUntil: 'domcontentloaded' });
+      await waitForWorkbench(page, ctx.traceName);
+      return `workbench fully started: "${await page.title()}"`;
+    },
+    { needs: ['browser'] },
+  );
+
+  await steps.step(
+    'open-trace',
+    async () => {
+      await quickOpen(page, ctx.traceName);
+      // The first event line proves the editor shows the trace (E2E_BREAK=1 asks for text that is not there).
+      const firstEvent = ctx.lines.find((l) => !l.startsWith('#') && l.trim()).trim().slice(0, 40);
+      const needle = broken('open-trace') ? 'E2E_BREAK: this text is not in the trace' : firstEvent;
+      try {
+        await page.locator('.editor-instance .view-line', { hasText: needle }).first().waitFor({ timeout: 10_000 });
+      } catch {
+        throw new Error(`the editor does not show "${needle}" after opening ${ctx.traceName}`);
+      }
+      return `tab "${ctx.traceName}" shows "${firstEvent}..."`;
+    },
+    { needs: ['workbench'] },
+  );
+
+  await steps.step(
+    'language-mode',
+    async () => {
+      const want = 'KVM ftrace';
+      const el = page.locator('[id="status.editor.mode"]');
+      try {
+        await el.filter({ hasText: want }).waitFor({ timeout: 10_000 });
+      } catch {
+        const seen = (await el.innerText().catch(() => '(no language indicator)')).trim();
+        throw new Error(`language mode is "${seen}", expected "${want}" (package.json contributes.languages: id "ftrace", aliases ["KVM ftrace", "ftrace"], extensions [".trace"])`);
+      }
+      return `status bar language: ${want}`;
+    },
+    { needs: ['open-trace'] },
+  );
+
+  await steps.step(
+    'token-colours',
+    async () => {
+      // A kvm_guest_fault line: its event name and hex values must be coloured apart from plain text.
+      await goToLine(page, ctx.faultLine);
+      const hit = await locateText(page, faultNeedle(), 'kvm_guest_fault');
+      const colours = new Set(hit.spans.map((sp) => sp.color));
+      const eventSpan = hit.spans.find((sp) => sp.text.includes('kvm_guest_fault'));
+      const plain = await page.evaluate(() => getComputedStyle(document.querySelector('.monaco-editor .view-lines')).color);
+      const hexSpan = hit.spans.find((sp) => /^0x[0-9a-f]+,?$/.test(sp.text.trim()));
+      const problems = [];
+      if (colours.size < 3) problems.push(`only ${colours.size} colour(s) on the line (${[...colours].join(', ')}): no TextMate grammar for source.ftrace?`);
+      if (!eventSpan || eventSpan.color === plain) problems.push(`event name "kvm_guest_fault" has the plain text colour ${plain}`);
+      if (eventSpan && eventSpan.text.trim() !== 'kvm_guest_fault' && eventSpan.text.trim() !== 'kvm_guest_fault:') problems.push(`event name is not its own token (token text "${eventSpan.text.trim().slice(0, 40)}")`);
+      if (!hexSpan) problems.push('no hex value is its own token');
+      else if (hexSpan.color === plain) problems.push(`hex value ${hexSpan.text.trim()} has the plain text colour`);
+      if (problems.length) throw new Error(problems.join('; '));
+      return `${colours.size} colours on line ${ctx.faultLine}: event ${eventSpan.color}, hex ${hexSpan.color}, plain ${plain}`;
+    },
+    { needs: ['open-trace'] },
+  );
+
+  await steps.step(
+    'problems',
+    async () => {
+      const expected = ctx.findings.filter((f) => f.severity !== 'hint'); // hints never show in Problems
+      const deadline = Date.now() + 30_000;
+      let rows = [];
+      await openProblems(page);
+      // Diagnostics arrive when the server has analysed the file: wait until the count settles.
+      while (Date.now() < deadline) {
+        rows = await readAllProblems(page);
+        if (rows.length >= expected.length && rows.length > 0) break;
+        await page.waitForTimeout(1000);
+      }
+      const ours = rows.filter((r) => /stage2-lens/.test(r.source) || /stage2-lens/.test(r.text));
+      if (ours.length !== rows.length) throw new Error(`${rows.length - ours.length} of ${rows.length} Problems rows are not from source "stage2-lens", e.g. "${rows.find((r) => !ours.includes(r))?.text}"`);
+      const { missing, unexpected } = compareFindings(expected, rows);
+      if (missing.length || unexpected.length || rows.length !== expected.length) {
+        throw new Error(
+          `Problems shows ${rows.length} rows, the engine has ${expected.length} findings (line|code|severity): ` +
+            `${missing.length} missing e.g. ${missing.slice(0, 3).join(', ') || '-'}; ${unexpected.length} unexpected e.g. ${unexpected.slice(0, 3).map((r) => `${r.line}|${r.code}|${r.severity}`).join(', ') || '-'}`,
+        );
+      }
+      ctx.problemsBefore = rows.length;
+      await page.locator('.markers-panel .monaco-list').first().hover();
+      await page.mouse.wheel(0, -1e6);
+      return `${rows.length} rows = ${expected.length} findings (same lines, codes, severities)`;
+    },
+    { needs: ['open-trace', 'engine-findings'], timeoutMs: 90_000 },
+  );
+
+  await steps.step(
+    'hover',
+    async () => {
+      await goToLine(page, ctx.faultLine);
+      const hit = await locateText(page, faultNeedle(), 'kvm_guest_fault');
+      const line = lineOf(ctx.trace, ctx.faultLine);
+      const hsr = /hsr 0x([0-9a-f]+)/.exec(line)[1];
+      const ipa = /ipa 0x([0-9a-f]+)/.exec(line)[1];
+      const ec = (parseInt(hsr, 16) >>> 26) & 0x3f;
+      const hover = page.locator('.monaco-hover:not(.hidden)');
+      for (let i = 0; i < 3 && !(await hover.isVisible().catch(() => false)); i++) {
+        await page.mouse.move(hit.x + hit.width / 2 + i * 3, hit.y + hit.height / 2);
+        await page.mouse.move(hit.x + hit.width / 2 + i * 3 + 2, hit.y + hit.height / 2);
+        await hover.waitFor({ timeout: 4000 }).catch(() => undefined);
+      }
+      if (!(await hover.isVisible().catch(() => false))) throw new Error(`no hover appeared over kvm_guest_fault on line ${ctx.faultLine}`);
+      await page.waitForTimeout(400); // fade-in
+      const text = (await hover.innerText()).replace(/\s+/g, ' ');
+      const checks = [
+        [/ESR|hsr/i, 'the ESR'],
+        [ec === 0x24 ? /data abort|DABT/i : /instruction abort|IABT/i, `the decoded exception class (EC 0x${ec.toString(16)} = ${ec === 0x24 ? 'data abort' : 'instruction abort'})`],
+        [/\b(level|L[0-3])\b/i, 'the fault/entry level'],
+        [new RegExp(`0x0*${ipa.replace(/^0+/, '')}\\b`, 'i'), `the IPA 0x${ipa}`],
+        [/\b(page|block|invalid|table)\b/i, 'the model state (page/block/invalid)'],
+      ];
+      const missing = checks.filter(([re]) => !re.test(text)).map(([, what]) => what);
+      if (missing.length) throw new Error(`hover on line ${ctx.faultLine} lacks ${missing.join(', ')}; hover text: "${text.slice(0, 300)}"`);
+      return `hover: "${text.slice(0, 120)}..."`;
+    },
+    { needs: ['open-trace'] },
+  );
+  await page.mouse.move(5, 5).catch(() => undefined);
+
+  await steps.step(
+    'status-bar',
+    async () => {
+      await page.keyboard.press('Escape');
+      const deadline = Date.now() + 10_000;
+      let items = [];
+      while (Date.now() < deadline) {
+        items = await extensionStatusItems(page, EXTENSION_ID);
+        if (items.some((i) => /\d/.test(i.text))) break;
+        await page.waitForTimeout(300);
+      }
+      const item = items.find((i) => /\d/.test(i.text));
+      if (!item) throw new Error(`no status bar item of ${EXTENSION_ID} with counts (items: ${items.map((i) => `${i.id}="${i.text}"`).join(', ') || 'none'})`);
+      ctx.statusBefore = item.text;
+      return `status bar ${item.id}: "${item.text}"`;
+    },
+    { needs: ['open-trace'] },
+  );
+
+  await steps.step(
+    'replay-bbm2',
+    async () => {
+      const problemsText = async () => (await page.locator('[id="status.problems"]').first().innerText().catch(() => '')).replace(/\s+/g, ' ');
+      const ext = async () => (await extensionStatusItems(page, EXTENSION_ID)).map((i) => i.text).join(' | ');
+      const before = { problems: await problemsText(), ext: await ext() };
+      await runCommand(page, 'Stage-2 Lens: Replay with Configuration...');
+      await pickQuickItem(page, 'FEAT_BBM level 2');
+      const deadline = Date.now() + 30_000;
+      let after = before;
+      while (Date.now() < deadline) {
+        after = { problems: await problemsText(), ext: await ext() };
+        if (after.problems !== before.problems || after.ext !== before.ext) break;
+        await page.waitForTimeout(500);
+      }
+      if (after.problems === before.problems && after.ext === before.ext) {
+        throw new Error(`counts did not change within 30 s of replaying with FEAT_BBM level 2 (Problems "${before.problems}", status "${before.ext}")`);
+      }
+      return `Problems "${before.problems}" -> "${after.problems}"; status "${before.ext}" -> "${after.ext}"`;
+    },
+    { needs: ['open-trace'] },
+  );
+
+  await steps.step(
+    'timeline-open',
+    async () => {
+      await runCommand(page, 'Stage-2 Lens: Show Timeline');
+      try {
+        await page.locator('.tabs-container .tab', { hasText: TIMELINE_TITLE }).first().waitFor({ timeout: 15_000 });
+      } catch {
+        const toast = await page.locator('.notifications-toasts .notification-toast').allInnerTexts().catch(() => []);
+        throw new Error(`no "${TIMELINE_TITLE}" tab appeared${toast.length ? `; notifications: ${toast.join(' | ').replace(/\s+/g, ' ')}` : ''}`);
+      }
+      const frame = timelineFrame(page);
+      try {
+        await frame.locator('canvas#timeline').waitFor({ timeout: 15_000 });
+      } catch {
+        throw new Error(`the "${TIMELINE_TITLE}" webview has no canvas#timeline`);
+      }
+      try {
+        await frame.locator('#marks-list [data-line]').first().waitFor({ state: 'attached', timeout: 15_000 });
+      } catch {
+        throw new Error('the timeline webview has no accessible mark list (#marks-list [data-line])');
+      }
+      const n = await frame.locator('#marks-list [data-line]').count();
+      return `"${TIMELINE_TITLE}" open: canvas#timeline and ${n} marks in #marks-list`;
+    },
+    { needs: ['open-trace'] },
+  );
+
+  await steps.step(
+    'timeline-reveal',
+    async () => {
+      const frame = timelineFrame(page);
+      const marks = await frame.locator('#marks-list [data-line]').evaluateAll((els) => els.map((e, i) => ({ i, line: Number(e.getAttribute('data-line')) })));
+      // A mark far from the top, so revealing it has to scroll the editor.
+      const target = marks.filter((m) => m.line > 200).pop() ?? marks[marks.length - 1];
+      const text = lineOf(ctx.trace, target.line).trim().slice(0, 50);
+      const mark = frame.locator('#marks-list [data-line]').nth(target.i);
+      await mark.scrollIntoViewIfNeeded();
+      await mark.click();
+      try {
+        await page.locator('.editor-instance .view-line', { hasText: text }).first().waitFor({ timeout: 10_000 });
+      } catch {
+        throw new Error(`after clicking the mark with data-line=${target.line}, no editor shows that line ("${text}")`);
+      }
+      const ln = await cursorLine(page).catch(() => undefined);
+      if (ln !== undefined && ln !== target.line) throw new Error(`the editor shows line ${target.line}'s text but its cursor is on line ${ln}`);
+      return `mark data-line=${target.line} revealed "${text}"${ln ? ` (cursor Ln ${ln})` : ''}`;
+    },
+    { needs: ['timeline-open'] },
+  );
+
+  await steps.step(
+    'timeline-themes',
+    async () => {
+      await runCommand(page, 'Stage-2 Lens: Show Timeline');
+      await page.locator('.tabs-container .tab.active', { hasText: TIMELINE_TITLE }).waitFor({ timeout: 10_000 });
+      const shots = [];
+      for (const [theme, file] of [
+        ['Default Light Modern', 'timeline-light.png'],
+        ['Default Dark Modern', 'timeline-dark.png'],
+        ['Default High Contrast', 'timeline-high-contrast.png'],
+      ]) {
+        await setTheme(s, theme);
+        await timelineFrame(page).locator('canvas#timeline').waitFor({ timeout: 10_000 });
+        const path = join(resultsDir, file);
+        await page.locator(`iframe.webview.ready[src*="extensionId=${EXTENSION_ID}"]`).first().screenshot({ path, timeout: 10_000 });
+        shots.push(path);
+      }
+      await setTheme(s, 'Default Light Modern');
+      ctx.themeShots = shots.filter(Boolean);
+      return `${ctx.themeShots.map((p) => basename(p)).join(', ')}`;
+    },
+    { needs: ['timeline-open'] },
+  );
+
+  if (ctx.consoleErrors?.length) console.log(`    browser console errors (vsda 404s excluded): ${ctx.consoleErrors.length}, first: ${ctx.consoleErrors[0].slice(0, 160)}`);
+  await browser.context.close().catch(() => undefined);
+  steps.page = undefined;
+  await s.stop();
+}
+
+// ---------- layer 2: mocha inside the real extension host ----------
+async function exthostLayer() {
+  const ready = await steps.step(
+    'exthost-code-server',
+    async () => {
+      const suiteOut = join(stateDir, 'suite-build');
+      const suiteFiles = ['test/e2e/suite', 'test/support'].flatMap((d) =>
+        readdirSync(join(repo, d))
+          .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))
+          .map((f) => join(repo, d, f)),
+      );
+      // The same per-file transpile scripts/build.mjs does, limited to the suite (one second, not a whole build).
+      await esbuild.build({ entryPoints: suiteFiles, outdir: suiteOut, outbase: repo, bundle: false, platform: 'node', format: 'cjs', target: 'node20', sourcemap: 'inline', logLevel: 'warning' });
+      ctx.suiteIndex = join(suiteOut, 'test', 'e2e', 'suite', 'index.js');
+      ctx.exthostResult = join(stateDir, 'exthost-result.json');
+      const srv = await startServer('exthost', {
+        env: {
+          STAGE2_E2E_TRACE: '', // set below once the workspace path is known
+          STAGE2_E2E_EXPECTED: ctx.expectedFile ?? '',
+          STAGE2_E2E_RESULT: ctx.exthostResult,
+          E2E_BREAK: BREAK ? BREAK : '',
+        },
+      });
+      srv.extraEnv.STAGE2_E2E_TRACE = join(srv.workspace, ctx.traceName);
+      await srv.start();
+      ctx.exthostServer = srv;
+      return `suite ${ctx.suiteIndex.replace(repo + '/', '')}; extension ${ctx.extracted.replace(repo + '/', '')} (from the .vsix); port ${srv.port}`;
+    },
+    { needs: ['code-server-install', 'vsix', 'trace'], screenshot: false, timeoutMs: 90_000 },
+  );
+  if (!ready) return;
+  await steps.step(
+    'exthost-mocha',
+    async () => {
+      const srv = ctx.exthostServer;
+      const b = await launchBrowser(join(stateDir, 'browser-exthost'));
+      browser = b;
+      steps.page = b.page;
+      let resolveExit;
+      const exited = new Promise((r) => (resolveExit = r));
+      const log = [];
+      await b.page.exposeFunction('codeAutomationExit', (code) => resolveExit(code));
+      await b.page.exposeFunction('codeAutomationLog', async (_level, logArgs) => {
+        const { format } = await import('node:util');
+        const line = format(...(logArgs ?? []));
+        log.push(line);
+        // The workbench's own console chatter reaches this hook too: show mocha, not the noise.
+        for (const l of line.split('\n')) if (l.trim() && !EXTHOST_NOISE.test(l)) console.log(`    | ${l}`);
+      });
+      const payload = [
+        ['extensionDevelopmentPath', srv.remoteUri(ctx.extracted)],
+        ['extensionTestsPath', srv.remoteUri(ctx.suiteIndex)],
+      ];
+      await b.page.goto(srv.url(payload), { waitUntil: 'domcontentloaded' });
+      const code = await Promise.race([exited, new Promise((r) => setTimeout(() => r('timeout'), 150_000))]);
+      writeFileSync(join(resultsDir, 'exthost-mocha.log'), log.join('\n'));
+      let summary = '';
+      if (existsSync(ctx.exthostResult)) {
+        const r = JSON.parse(readFileSync(ctx.exthostResult, 'utf8'));
+        summary = `${r.passes} passing, ${r.failures} failing${r.pending ? `, ${r.pending} pending` : ''}`;
+        ctx.exthost = r;
+      }
+      if (code === 'timeout') throw new Error(`the extension host did not finish the suite within 150 s (log: ${join(resultsDir, 'exthost-mocha.log').replace(repo + '/', '')}; server log: ${srv.logFile})`);
+      if (code !== 0) {
+        const failed = (ctx.exthost?.failed ?? []).map((f) => `${f.title}: ${f.error}`).join('\n  ');
+        throw new Error(`mocha in the extension host exited ${code}${summary ? ` (${summary})` : ''}${failed ? `:\n  ${failed}` : ''}`);
+      }
+      return `mocha in the extension host: ${summary || 'exit 0'}`;
+    },
+    { needs: ['exthost-code-server'], timeoutMs: 180_000 },
+  );
+  await browser?.context.close().catch(() => undefined);
+  steps.page = undefined;
+  await ctx.exthostServer.stop();
+}
+
+function updateScreenshots() {
+  if (process.env.E2E_UPDATE_SCREENSHOTS !== '1') return;
+  const dest = join(repo, 'docs', 'screenshots');
+  mkdirSync(dest, { recursive: true });
+  const pick = { problems: 'problems.png', hover: 'hover.png', 'timeline-open': 'timeline.png' };
+  const copied = [];
+  for (const r of steps.results) {
+    if (r.status === 'pass' && r.screenshot && pick[r.name]) {
+      copyFileSync(r.screenshot, join(dest, pick[r.name]));
+      copied.push(pick[r.name]);
+    }
+  }
+  for (const p of ctx.themeShots ?? []) {
+    copyFileSync(p, join(dest, basename(p)));
+    copied.push(basename(p));
+  }
+  console.log(`  E2E_UPDATE_SCREENSHOTS: copied ${copied.join(', ') || 'nothing (no step with a README screenshot passed)'} into docs/screenshots/`);
+}
+
+let ok = false;
+let harnessError;
+try {
+  await main();
+} catch (e) {
+  harnessError = e;
+  console.error(`e2e harness error (not a step): ${e?.stack ?? e}`);
+} finally {
+  await browser?.context.close().catch(() => undefined);
+  await Promise.all(servers.map((s) => s.stop().catch(() => undefined)));
+  updateScreenshots();
+  ok = steps.summary({ vsixBytes: ctx.vsixSize, findings: ctx.findings?.length, exthost: ctx.exthost, break: BREAK ?? null });
+}
+process.exit(ok && !harnessError ? 0 : 1);

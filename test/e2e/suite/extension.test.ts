@@ -1,0 +1,201 @@
+// Extension-host tests of the installed Stage-2 Lens, inside real VS Code: the trace gets language
+// `ftrace`, diagnostics (source `stage2-lens`, code = finding code) equal the engine's findings,
+// the hover decodes the ESR and shows the model state, every `stage2Lens.*` command is registered,
+// a `stage2Lens.*` setting change re-runs the analysis, and Show Timeline opens "Stage-2 Timeline".
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import type { Finding } from '../../../src/core/analysis/types';
+
+const EXTENSION_ID = 'stage2-lens.stage2-lens';
+const SOURCE = 'stage2-lens';
+const COMMANDS: Record<string, string> = {
+  'stage2Lens.replayWith': 'Replay with Configuration...',
+  'stage2Lens.compare': 'Compare Two Configurations...',
+  'stage2Lens.showTimeline': 'Show Timeline',
+  'stage2Lens.exportReport': 'Export Report...',
+  'stage2Lens.showCoverage': 'Show Trace Coverage',
+  'stage2Lens.restartServer': 'Restart Server',
+  'stage2Lens.createRecordingScript': 'Create Recording Script...',
+  'stage2Lens.showSummary': 'Show Summary',
+};
+const SEVERITY: Record<Finding['severity'], vscode.DiagnosticSeverity> = {
+  error: vscode.DiagnosticSeverity.Error,
+  warning: vscode.DiagnosticSeverity.Warning,
+  information: vscode.DiagnosticSeverity.Information,
+  hint: vscode.DiagnosticSeverity.Hint,
+};
+
+function extension(): vscode.Extension<unknown> {
+  const ext = vscode.extensions.getExtension(EXTENSION_ID);
+  assert.ok(ext, `extension ${EXTENSION_ID} is not installed in this extension host`);
+  return ext;
+}
+
+/** The trace under test: given by the harness, else the first *.trace of the workspace. */
+function tracePath(): string {
+  const given = process.env.STAGE2_E2E_TRACE;
+  if (given && existsSync(given)) return given;
+  for (const folder of vscode.workspace.workspaceFolders ?? []) {
+    const hit = readdirSync(folder.uri.fsPath).find((f) => f.endsWith('.trace'));
+    if (hit) return join(folder.uri.fsPath, hit);
+  }
+  throw new Error('no trace: set STAGE2_E2E_TRACE or open a folder with a .trace file');
+}
+
+/** The engine's findings: computed by the harness, else by the extension's own CLI. */
+function expectedFindings(trace: string): Finding[] {
+  const file = process.env.STAGE2_E2E_EXPECTED;
+  const text = file && existsSync(file)
+    ? readFileSync(file, 'utf8')
+    : execFileSync(process.execPath, [join(extension().extensionPath, 'dist', 'cli', 'main.js'), 'analyze', trace, '--format', 'json'], {
+        encoding: 'utf8',
+        maxBuffer: 256 * 1024 * 1024,
+        env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' }, // under @vscode/test-electron execPath is Electron
+      });
+  const json = JSON.parse(text) as Finding[] | { findings: Finding[] };
+  return Array.isArray(json) ? json : json.findings;
+}
+
+/** Resolves once `check()` returns a value, re-checking on every diagnostics change; rejects after timeoutMs. */
+function waitForDiagnostics<T>(check: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const done = (value: T) => {
+      sub.dispose();
+      clearTimeout(timer);
+      resolve(value);
+    };
+    const sub = vscode.languages.onDidChangeDiagnostics(() => {
+      const v = check();
+      if (v !== undefined) done(v);
+    });
+    const timer = setTimeout(() => {
+      sub.dispose();
+      reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`));
+    }, timeoutMs);
+    const now = check();
+    if (now !== undefined) done(now);
+  });
+}
+
+function ours(uri: vscode.Uri): vscode.Diagnostic[] {
+  return vscode.languages.getDiagnostics(uri).filter((d) => d.source === SOURCE);
+}
+
+function codeOf(d: vscode.Diagnostic): string {
+  return typeof d.code === 'object' && d.code !== null ? String(d.code.value) : String(d.code ?? '');
+}
+
+function hoverText(hovers: vscode.Hover[]): string {
+  return hovers
+    .flatMap((h) => h.contents)
+    .map((c) => (typeof c === 'string' ? c : 'value' in c ? c.value : ''))
+    .join('\n');
+}
+
+describe('Stage-2 Lens in the extension host', function () {
+  let uri: vscode.Uri;
+  let lines: string[];
+  let cachedFindings: Finding[] | undefined;
+  // Computed on first use, so a CLI that cannot analyse yet fails only the tests that need it.
+  const findings = (): Finding[] => (cachedFindings ??= expectedFindings(uri.fsPath));
+
+  before(async function () {
+    const trace = tracePath();
+    uri = vscode.Uri.file(trace);
+    lines = readFileSync(trace, 'utf8').split('\n');
+    const doc = await vscode.workspace.openTextDocument(uri);
+    await vscode.window.showTextDocument(doc);
+  });
+
+  it('opens a .trace as language ftrace and activates', async function () {
+    const doc = await vscode.workspace.openTextDocument(uri);
+    assert.equal(doc.languageId, 'ftrace', 'package.json contributes.languages must map *.trace to id "ftrace"');
+    const ext = extension();
+    const deadline = Date.now() + 15_000;
+    while (!ext.isActive && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    assert.ok(ext.isActive, 'the extension did not activate on opening a trace (activationEvents onLanguage:ftrace)');
+  });
+
+  it('publishes one diagnostic per finding: same lines, codes and severities', async function () {
+    const expected = findings();
+    const settled = await waitForDiagnostics(
+      () => {
+        const d = ours(uri);
+        return d.length >= expected.length && d.length > 0 ? d : undefined;
+      },
+      60_000,
+      `${expected.length} diagnostics with source "${SOURCE}" on ${uri.fsPath}`,
+    );
+    const got = settled.map((d) => `${d.range.start.line + 1}|${codeOf(d)}|${d.severity}`).sort();
+    const want = expected.map((f) => `${f.line}|${f.code}|${SEVERITY[f.severity]}`).sort();
+    assert.equal(got.length, want.length, 'diagnostic count = finding count');
+    assert.deepEqual(got, want);
+  });
+
+  it('hover on a kvm_guest_fault line decodes the ESR and shows the model state', async function () {
+    const index = lines.findIndex((l) => /kvm_guest_fault: ipa 0x[0-9a-f]+, hsr 0x9[23]/.test(l));
+    assert.ok(index >= 0, 'the trace has a data-abort kvm_guest_fault line');
+    const line = lines[index];
+    const ipa = /ipa 0x([0-9a-f]+)/.exec(line)![1];
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', uri, new vscode.Position(index, line.indexOf('kvm_guest_fault') + 3));
+    const text = hoverText(hovers ?? []);
+    assert.match(text, /ESR|hsr/i, `hover names the ESR; got: ${text.slice(0, 200)}`);
+    assert.match(text, /data abort|DABT/i, 'hover decodes EC 0x24 as a data abort');
+    assert.match(text, new RegExp(`0x0*${ipa.replace(/^0+/, '')}\\b`, 'i'), `hover names the IPA 0x${ipa}`);
+    assert.match(text, /\b(page|block|invalid|table)\b/i, 'hover shows the model state of the IPA');
+  });
+
+  it('registers every stage2Lens command in category "Stage-2 Lens"', async function () {
+    const registered = new Set(await vscode.commands.getCommands(true));
+    const missing = Object.keys(COMMANDS).filter((c) => !registered.has(c));
+    assert.deepEqual(missing, [], 'commands contributed and registered');
+    const contributed = ((extension().packageJSON as { contributes?: { commands?: { command: string; title: string; category?: string }[] } }).contributes?.commands ?? []);
+    for (const [command, title] of Object.entries(COMMANDS)) {
+      const c = contributed.find((x) => x.command === command);
+      assert.ok(c, `${command} is in contributes.commands`);
+      assert.equal(c.title, title, `${command} title`);
+      assert.equal(c.category, 'Stage-2 Lens', `${command} category`);
+    }
+  });
+
+  it('a FEAT_BBM level setting change re-runs the analysis', async function () {
+    const props = (extension().packageJSON as { contributes?: { configuration?: { properties?: Record<string, unknown> } | { properties?: Record<string, unknown> }[] } }).contributes?.configuration;
+    const all = Object.assign({}, ...(Array.isArray(props) ? props : props ? [props] : []).map((p) => p.properties ?? {})) as Record<string, unknown>;
+    const keys = Object.keys(all);
+    assert.ok(keys.length > 0, 'contributes.configuration has properties');
+    assert.deepEqual(keys.filter((k) => !k.startsWith('stage2Lens.')), [], 'every setting is stage2Lens.<area>.<name>');
+    const bbmKey = keys.find((k) => /bbm/i.test(k));
+    assert.ok(bbmKey, `a FEAT_BBM level setting (stage2Lens.model.bbmLevel?) among ${keys.join(', ')}`);
+    const [section, ...rest] = bbmKey.split('.');
+    const config = vscode.workspace.getConfiguration(section);
+    const name = rest.join('.');
+    const before = ours(uri).length;
+    assert.ok(before > 0, 'diagnostics present before the change');
+    await config.update(name, 2, vscode.ConfigurationTarget.Global);
+    try {
+      const after = await waitForDiagnostics(() => (ours(uri).length !== before ? ours(uri).length : undefined), 30_000, `diagnostics to change after ${bbmKey} = 2`);
+      assert.ok(after < before, `FEAT_BBM level 2 removes findings (${before} -> ${after})`);
+    } finally {
+      await config.update(name, undefined, vscode.ConfigurationTarget.Global);
+    }
+  });
+
+  it('Show Timeline opens the "Stage-2 Timeline" panel', async function () {
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
+    await vscode.commands.executeCommand('stage2Lens.showTimeline');
+    const deadline = Date.now() + 15_000;
+    const find = () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.label === 'Stage-2 Timeline' && t.input instanceof vscode.TabInputWebview);
+    while (!find() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    assert.ok(find(), `a webview tab "Stage-2 Timeline" (tabs: ${vscode.window.tabGroups.all.flatMap((g) => g.tabs).map((t) => t.label).join(', ')})`);
+    await new Promise((r) => setTimeout(r, 500)); // disposing a just-created webview logs "OverlayWebview has been disposed"
+  });
+
+  if (process.env.E2E_BREAK) {
+    it('E2E_BREAK: a check broken on purpose', function () {
+      assert.equal(lines.length, -1, 'broken on purpose by E2E_BREAK: this test must fail');
+    });
+  }
+});

@@ -1,0 +1,282 @@
+// The real bundled server over stdio with a real LSP client, on
+// ../shared/traces/arm64-nested/race4_4k-vhe.trace: diagnostics equal the engine's findings, a hover
+// decodes the ESR and shows the model state, replay (FEAT_BBM level 2) and compare return the
+// engine's numbers, and malformed documents, bad requests and cancellation leave it answering.
+// Expectations come from calling the engine (createAnalyzer) directly; tests needing it skip while
+// it is a placeholder.
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { createReadStream, readFileSync } from 'node:fs';
+import { CancellationTokenSource } from 'vscode-languageserver-protocol/node';
+import type { Hover, InlayHint, MarkupContent } from 'vscode-languageserver-protocol';
+import { createAnalyzer, type Analyzer } from '../../src/core/index';
+import type { ModelConfig } from '../../src/core/analysis/types';
+import { decodeEsr } from '../../src/core/parse/esr';
+import { normalizeSettings, settingsToModelConfig } from '../../src/shared/settings';
+import type { CompareResult, ReplayResult, StatusNotification, SummaryResult } from '../../src/shared/protocol';
+import { spuriousCount } from '../../src/server/summary';
+import { sharedOrSkip } from '../support/shared';
+import { fileUri, startServer, type Harness } from './lspHarness';
+
+const settings = { diagnostics: { maxCount: 100000 } };
+const baseConfig = settingsToModelConfig(normalizeSettings(settings));
+const terminal = (s: StatusNotification) => (s.kind === 'ready' && !s.partial) || s.kind === 'failed';
+
+function engineOrSkip(t: TestContext): Analyzer | undefined {
+  try {
+    return createAnalyzer();
+  } catch (e) {
+    t.skip(`the engine is not available yet (${(e as Error).message})`);
+    return undefined;
+  }
+}
+
+function tracePath(t: TestContext): string | undefined {
+  return sharedOrSkip(t, 'traces', 'arm64-nested', 'race4_4k-vhe.trace');
+}
+
+async function openTrace(h: Harness, path: string): Promise<{ uri: string; text: string; status: StatusNotification }> {
+  const uri = fileUri(path);
+  const text = readFileSync(path, 'utf8');
+  const done = h.status(uri, terminal);
+  await h.connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'ftrace', version: 1, text } });
+  return { uri, text, status: await done };
+}
+
+async function engineAnalysis(analyzer: Analyzer, path: string, config: Partial<ModelConfig>) {
+  return analyzer.analyze(createReadStream(path, { highWaterMark: 1 << 20 }), { config });
+}
+
+function hoverText(h: Hover | null): string {
+  assert.ok(h, 'a hover');
+  return (h.contents as MarkupContent).value;
+}
+
+test('the server initializes with the features it implements', { timeout: 30000 }, async () => {
+  const h = await startServer(settings);
+  try {
+    const caps = h.initializeResult.capabilities;
+    assert.equal(caps.hoverProvider, true);
+    assert.equal(caps.documentSymbolProvider, true);
+    assert.equal(caps.inlayHintProvider, true);
+    assert.deepEqual(caps.codeLensProvider, { resolveProvider: false });
+    assert.equal(h.initializeResult.serverInfo?.name, 'stage2-lens');
+  } finally {
+    await h.close();
+  }
+});
+
+test('diagnostics equal the engine\'s findings (count, lines, codes)', { timeout: 120000 }, async (t) => {
+  const path = tracePath(t);
+  const analyzer = path && engineOrSkip(t);
+  if (!path || !analyzer) return;
+  const expected = await engineAnalysis(analyzer, path, baseConfig);
+  const h = await startServer(settings);
+  try {
+    const { uri, status } = await openTrace(h, path);
+    assert.equal(status.kind, 'ready', JSON.stringify(status));
+    const diags = h.latest(uri) ?? [];
+    const got = diags.map((d) => `${d.range.start.line + 1} ${String(d.code)}`).sort();
+    const want = expected.findings.map((f) => `${f.line} ${f.code}`).sort();
+    assert.equal(diags.length, expected.findings.length);
+    assert.deepEqual(got, want);
+    for (const d of diags) {
+      assert.equal(d.source, 'stage2-lens');
+      assert.match(d.codeDescription?.href ?? '', /^file:.*docs\/findings\/[A-Z]\d\.md$/);
+    }
+    if (status.kind === 'ready') {
+      assert.equal(status.faults, expected.counters.faults.total);
+      assert.equal(status.spurious, spuriousCount(expected.findings));
+    }
+  } finally {
+    await h.close();
+  }
+});
+
+test('a hover on a kvm_guest_fault line decodes the ESR', { timeout: 60000 }, async (t) => {
+  const path = tracePath(t);
+  if (!path) return;
+  const h = await startServer(settings);
+  try {
+    const { uri, text } = await openTrace(h, path);
+    const lines = text.split('\n');
+    const index = lines.findIndex((l) => l.includes('kvm_guest_fault: ipa 0x100000, hsr 0x93c38046'));
+    assert.ok(index >= 0);
+    const hover = hoverText(await h.connection.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line: index, character: 20 } }));
+    const esr = decodeEsr(0x93c38046);
+    assert.equal(esr.ecName, 'DABT_LOW');
+    assert.match(hover, /ESR `0x93c38046`: EC 0x24 \*\*DABT_LOW\*\*/);
+    assert.match(hover, new RegExp(`${esr.faultClass} fault, level ${esr.level}`));
+    assert.match(hover, /WnR=1 \(write\)/);
+    assert.match(hover, /S1PTW=0/);
+  } finally {
+    await h.close();
+  }
+});
+
+test('a hover on a fault line shows the model state the engine reports', { timeout: 120000 }, async (t) => {
+  const path = tracePath(t);
+  const analyzer = path && engineOrSkip(t);
+  if (!path || !analyzer) return;
+  const expected = await engineAnalysis(analyzer, path, baseConfig);
+  const h = await startServer(settings);
+  try {
+    const { uri, text } = await openTrace(h, path);
+    const lines = text.split('\n');
+    const index = lines.findIndex((l) => l.includes('kvm_guest_fault: ipa 0x100000, hsr 0x93c38046'));
+    const state = expected.stateAt(index + 1, 0x100000);
+    const hover = hoverText(await h.connection.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line: index, character: 0 } }));
+    if (state) {
+      assert.match(hover, new RegExp(`\\*\\*Model at line ${index + 1}\\*\\*, IPA \`0x100000\``));
+      assert.match(hover, new RegExp(`level ${state.level} `));
+      assert.ok(hover.includes(`permissions \`${state.perms}\``), hover);
+      assert.match(hover, new RegExp(`invalid window open: ${state.invalidWindowOpen ? '\\*\\*yes\\*\\*' : 'no'}`));
+    } else assert.match(hover, /The model has no entry for IPA `0x100000`/);
+    // Line 1 carries the trace-sufficiency coverage.
+    const first = hoverText(await h.connection.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line: 0, character: 0 } }));
+    assert.match(first, /\*\*Trace coverage\*\*/);
+    for (const c of expected.coverage) assert.ok(first.includes(`| ${c.analysis} | ${c.support} |`), c.analysis);
+  } finally {
+    await h.close();
+  }
+});
+
+test('replay with FEAT_BBM level 2 and compare return the engine\'s numbers', { timeout: 180000 }, async (t) => {
+  const path = tracePath(t);
+  const analyzer = path && engineOrSkip(t);
+  if (!path || !analyzer) return;
+  const bbm2 = await engineAnalysis(analyzer, path, { ...baseConfig, bbmLevel: 2 });
+  const [a, b] = await analyzer.analyzeMany(createReadStream(path), [baseConfig, { ...baseConfig, bbmLevel: 2 }]);
+  const comparison = analyzer.compare(a, b);
+  const h = await startServer(settings);
+  try {
+    const { uri } = await openTrace(h, path);
+    const republished = h.status(uri, terminal);
+    const r: ReplayResult = await h.connection.sendRequest('stage2Lens/replay', { uri, choice: { kind: 'preset', preset: 'bbm2' } });
+    await republished;
+    assert.equal(r.label, 'FEAT_BBM level 2');
+    assert.equal(r.config.bbmLevel, 2);
+    assert.equal(r.counters.faults.total, bbm2.counters.faults.total);
+    assert.equal(r.findings, bbm2.findings.length);
+    assert.equal(r.spurious, spuriousCount(bbm2.findings));
+    assert.deepEqual(r.counters, JSON.parse(JSON.stringify(bbm2.counters)));
+    // The diagnostics now show the replayed configuration.
+    assert.deepEqual((h.latest(uri) ?? []).map((d) => `${d.range.start.line + 1} ${String(d.code)}`).sort(), bbm2.findings.map((f) => `${f.line} ${f.code}`).sort());
+    const s: SummaryResult = await h.connection.sendRequest('stage2Lens/summary', { uri });
+    assert.equal(s?.label, 'FEAT_BBM level 2');
+
+    const c: CompareResult = await h.connection.sendRequest('stage2Lens/compare', { uri, a: { kind: 'preset', preset: 'as-recorded' }, b: { kind: 'preset', preset: 'bbm2' } });
+    const { labelA, labelB, ...rest } = c;
+    assert.equal(labelA, 'As recorded');
+    assert.equal(labelB, 'FEAT_BBM level 2');
+    assert.deepEqual(rest, JSON.parse(JSON.stringify(comparison)));
+  } finally {
+    await h.close();
+  }
+});
+
+test('malformed documents and bad requests leave the server alive and answering', { timeout: 60000 }, async () => {
+  const h = await startServer(settings);
+  try {
+    const uri = 'untitled:garbage.trace';
+    const garbage = ['\u0000\u0001\u0002 binary', 'x'.repeat(200000), '   task-1 [000] ....  12.5: kvm_guest_fault: ipa zz, hsr 0xqq', '# tracer: nop', '\uFFFD\uFFFD', 'kvm_guest_fault: hsr 0x93c38046'].join('\n');
+    const done = h.status(uri, terminal);
+    await h.connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'ftrace', version: 1, text: garbage } });
+    const status = await done;
+    assert.ok(status.kind === 'ready' || status.kind === 'failed');
+    // A hover on the malformed lines answers (the last one still decodes its ESR).
+    const hover = (await h.connection.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line: 5, character: 3 } })) as Hover | null;
+    assert.match(hoverText(hover), /DABT_LOW/);
+    await h.connection.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line: 1, character: 150000 } });
+    await h.connection.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line: 999, character: 0 } });
+    // Bad parameters are errors, not crashes.
+    await assert.rejects(h.connection.sendRequest('stage2Lens/replay', { uri, choice: { kind: 'preset', preset: 'no-such-preset' } }), /invalid configuration choice/);
+    await assert.rejects(h.connection.sendRequest('stage2Lens/replay', {}), /missing uri/);
+    await assert.rejects(h.connection.sendRequest('stage2Lens/exportReport', { uri, format: 'pdf' }), /unknown report format/);
+    await assert.rejects(h.connection.sendRequest('stage2Lens/summary', { uri: 'file:///nonexistent/x.trace' }), /not a readable trace/);
+    const hints = (await h.connection.sendRequest('textDocument/inlayHint', { textDocument: { uri }, range: { start: { line: 0, character: 0 }, end: { line: 10, character: 0 } } })) as InlayHint[];
+    assert.deepEqual(hints.map((x) => [x.position.line, x.label]), [[5, 'DABT_LOW translation L2 W']]);
+    // Still alive: an edit is analysed again and a close clears the diagnostics.
+    const again = h.status(uri, terminal);
+    await h.connection.sendNotification('textDocument/didChange', { textDocument: { uri, version: 2 }, contentChanges: [{ text: '\u0000' }] });
+    await again;
+    const cleared = h.diagnostics(uri, (d) => d.length === 0);
+    await h.connection.sendNotification('textDocument/didClose', { textDocument: { uri } });
+    assert.deepEqual(await cleared, []);
+    assert.equal(h.child.exitCode, null);
+  } finally {
+    await h.close();
+  }
+});
+
+test('cancelling a replay or the analysis progress leaves the server alive and answering', { timeout: 120000 }, async (t) => {
+  const path = tracePath(t);
+  if (!path) return;
+  const h = await startServer(settings, { workDoneProgress: true });
+  try {
+    const uri = fileUri(path);
+    const text = readFileSync(path, 'utf8');
+    // Cancel the opening analysis from the progress UI as soon as it begins.
+    const token = h.nextProgressToken();
+    const first = h.status(uri, terminal);
+    await h.connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'ftrace', version: 1, text } });
+    await h.connection.sendNotification('window/workDoneProgress/cancel', { token: await token });
+    await first;
+    // Cancel a replay request right after sending it.
+    const source = new CancellationTokenSource();
+    const replay = h.connection.sendRequest('stage2Lens/replay', { uri, choice: { kind: 'preset', preset: 'bbm1' } }, source.token);
+    source.cancel();
+    await replay.then(
+      (r) => assert.equal((r as ReplayResult).label, 'FEAT_BBM level 1'), // finished before the cancel arrived
+      (e: { code?: number; message?: string }) => assert.ok(e.code === -32800 || /not implemented/.test(e.message ?? ''), JSON.stringify(e)),
+    );
+    // A replay superseded by another one is cancelled; the newer one answers.
+    const older = h.connection.sendRequest('stage2Lens/replay', { uri, choice: { kind: 'preset', preset: 'fwb' } });
+    const newer = h.connection.sendRequest('stage2Lens/replay', { uri, choice: { kind: 'preset', preset: 'dic' } });
+    const [o, n] = await Promise.allSettled([older, newer]);
+    if (o.status === 'rejected') assert.ok((o.reason as { code?: number }).code === -32800 || /not implemented/.test(String((o.reason as Error).message)));
+    if (n.status === 'fulfilled') assert.equal((n.value as ReplayResult).label, 'CTR_EL0.DIC');
+    // Still answering.
+    const hover = (await h.connection.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line: 91, character: 0 } })) as Hover | null;
+    assert.match(hoverText(hover), /DABT_LOW/);
+    assert.equal(h.child.exitCode, null);
+  } finally {
+    await h.close();
+  }
+});
+
+test('a trace the client only names (too large to sync) is read from disk: diagnostics, hovers, progress', { timeout: 120000 }, async (t) => {
+  const path = tracePath(t);
+  if (!path) return;
+  let analyzer: Analyzer | undefined;
+  try {
+    analyzer = createAnalyzer();
+  } catch {
+    analyzer = undefined;
+  }
+  const h = await startServer(settings, { workDoneProgress: true });
+  try {
+    const uri = fileUri(path);
+    const done = h.status(uri, terminal);
+    await h.connection.sendNotification('stage2Lens/largeFiles', { uris: [uri] });
+    const status = await done;
+    // The hover reads line 92 back from disk.
+    const hover = hoverText(await h.connection.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line: 91, character: 0 } }));
+    assert.match(hover, /ESR `0x93c38046`/);
+    const hints = (await h.connection.sendRequest('textDocument/inlayHint', { textDocument: { uri }, range: { start: { line: 70, character: 0 }, end: { line: 91, character: 0 } } })) as InlayHint[];
+    assert.deepEqual(hints.filter((x) => x.position.line === 70).map((x) => x.label), ['IABT_LOW translation L1 X']);
+    if (analyzer) {
+      const expected = await engineAnalysis(analyzer, path, baseConfig);
+      assert.equal(status.kind, 'ready');
+      assert.equal((h.latest(uri) ?? []).length, expected.findings.length);
+      const begins = [...h.progress.values()].flat().filter((v) => (v as { kind: string }).kind === 'begin');
+      assert.ok(begins.length >= 1);
+    }
+    // Closing the tab (the set no longer names it) clears its diagnostics.
+    const cleared = h.diagnostics(uri, (d) => d.length === 0);
+    await h.connection.sendNotification('stage2Lens/largeFiles', { uris: [] });
+    assert.deepEqual(await cleared, []);
+  } finally {
+    await h.close();
+  }
+});

@@ -1,0 +1,28 @@
+// Times the page side of a pan/zoom frame: drawFrame over a window's per-pixel summaries on a stub
+// canvas, each frame reprojected into a slightly panned and zoomed viewport (what a drag or a
+// wheel does before the next window arrives). JavaScript cost only; the GPU raster is not in it.
+import type { WindowResult } from '../../../src/shared/timelineProtocol';
+import { drawFrame } from '../../../webview/draw';
+import { computeLayout } from '../../../webview/layout';
+import { fallbackTheme } from '../../../webview/theme';
+import { stubCanvas } from './stubCanvas';
+
+export function benchDrawFrames(data: WindowResult, frames: number): { median: number; max: number; rects: number } {
+  const lanes = data.lanes.map((l) => ({ id: l.lane, label: l.lane, config: l.config }));
+  const rows = computeLayout(lanes, data.summary.heat.rows.length);
+  const times: number[] = [];
+  let rects = 0;
+  const span = data.range.t1 - data.range.t0;
+  for (let f = 0; f < frames; f++) {
+    const ctx = stubCanvas();
+    const shift = (span * f) / (frames * 20);
+    const zoom = 1 + f / (frames * 4);
+    const vp = { t0: data.range.t0 + shift, t1: data.range.t0 + shift + span / zoom };
+    const s = performance.now();
+    drawFrame(ctx, { width: data.width, height: 600, rows, vp, data, theme: fallbackTheme, selection: { t0: vp.t0, t1: vp.t0 + span / 10 }, cursorTs: vp.t0 + span / 3 });
+    times.push(performance.now() - s);
+    rects = ctx.rects;
+  }
+  times.sort((a, b) => a - b);
+  return { median: times[Math.floor(times.length / 2)], max: times[times.length - 1], rects };
+}

@@ -1,0 +1,161 @@
+// The timeline's viewport math, pure and unit-tested: time <-> pixel, zoom about an anchor, pan,
+// clamping to the trace, wheel and keyboard steps, axis ticks and time labels. The renderer and the
+// interaction code only ever go through these functions.
+import { binStart, type TimeRange } from '../src/shared/timelineProtocol';
+
+export interface Bounds {
+  /** The trace extent, ns. */
+  t0: number;
+  t1: number;
+  /** Smallest visible span, ns (text traces have microsecond resolution). */
+  minSpan: number;
+}
+
+export const DEFAULT_MIN_SPAN = 1000;
+
+export function span(vp: TimeRange): number {
+  return vp.t1 - vp.t0;
+}
+
+export function timeToX(vp: TimeRange, width: number, t: number): number {
+  return ((t - vp.t0) / span(vp)) * width;
+}
+
+export function xToTime(vp: TimeRange, width: number, x: number): number {
+  return vp.t0 + (x / width) * span(vp);
+}
+
+/** Keep the viewport inside the trace (with a margin of 2 % of the extent) and its span within limits. */
+export function clampViewport(vp: TimeRange, b: Bounds): TimeRange {
+  const margin = (b.t1 - b.t0) * 0.02;
+  const lo = b.t0 - margin;
+  const hi = b.t1 + margin;
+  const maxSpan = hi - lo;
+  let s = Math.min(Math.max(span(vp), b.minSpan), maxSpan);
+  if (!Number.isFinite(s) || s <= 0) s = maxSpan;
+  let t0 = Number.isFinite(vp.t0) ? vp.t0 : lo;
+  if (t0 < lo) t0 = lo;
+  if (t0 + s > hi) t0 = hi - s;
+  return { t0, t1: t0 + s };
+}
+
+/** Zoom by `factor` (>1 zooms in) keeping the time under pixel `anchorX` where it is. */
+export function zoomAt(vp: TimeRange, width: number, factor: number, anchorX: number, b: Bounds): TimeRange {
+  const anchor = xToTime(vp, width, anchorX);
+  const frac = width > 0 ? anchorX / width : 0.5;
+  const s = Math.min(Math.max(span(vp) / factor, b.minSpan), (b.t1 - b.t0) * 1.04);
+  return clampViewport({ t0: anchor - frac * s, t1: anchor - frac * s + s }, b);
+}
+
+/** Pan by `dx` pixels (positive: content moves right, so earlier time comes into view). */
+export function panBy(vp: TimeRange, width: number, dx: number, b: Bounds): TimeRange {
+  const dt = (dx / width) * span(vp);
+  return clampViewport({ t0: vp.t0 - dt, t1: vp.t1 - dt }, b);
+}
+
+/** Centre `t` keeping the span. */
+export function centreOn(vp: TimeRange, t: number, b: Bounds): TimeRange {
+  const s = span(vp);
+  return clampViewport({ t0: t - s / 2, t1: t + s / 2 }, b);
+}
+
+export function fullView(b: Bounds): TimeRange {
+  return clampViewport({ t0: b.t0, t1: b.t1 }, b);
+}
+
+/** Zoom factor of one wheel event (deltaMode 1 = lines, 2 = pages). */
+export function wheelZoomFactor(deltaY: number, deltaMode: number): number {
+  const px = deltaMode === 1 ? deltaY * 16 : deltaMode === 2 ? deltaY * 400 : deltaY;
+  return Math.pow(2, -Math.max(-600, Math.min(600, px)) / 300);
+}
+
+export type KeyAction = { zoom: number } | { pan: number } | { reset: true } | undefined;
+
+/** Keyboard map of the canvas: +/- zoom, arrows pan by a tenth, Home shows everything. */
+export function keyAction(key: string, shift: boolean): KeyAction {
+  switch (key) {
+    case '+':
+    case '=':
+      return { zoom: shift ? 4 : 2 };
+    case '-':
+    case '_':
+      return { zoom: shift ? 0.25 : 0.5 };
+    case 'ArrowLeft':
+      return { pan: shift ? 0.5 : 0.1 };
+    case 'ArrowRight':
+      return { pan: shift ? -0.5 : -0.1 };
+    case 'Home':
+    case '0':
+      return { reset: true };
+    default:
+      return undefined;
+  }
+}
+
+/** Pixel extent [x0, x1) of bin i of a window answered for `data`, drawn in viewport `vp`. */
+export function binToPx(data: { range: TimeRange; width: number }, i: number, vp: TimeRange, width: number): [number, number] {
+  const a = binStart(data.range.t0, data.range.t1, data.width, i);
+  const b = binStart(data.range.t0, data.range.t1, data.width, i + 1);
+  return [timeToX(vp, width, a), timeToX(vp, width, b)];
+}
+
+/** Bin index of pixel x of viewport `vp` in the window of `data` (may be out of 0..width-1). */
+export function pxToBin(data: { range: TimeRange; width: number }, x: number, vp: TimeRange, width: number): number {
+  const t = xToTime(vp, width, x);
+  const s = data.range.t1 - data.range.t0;
+  let i = Math.floor(((t - data.range.t0) / s) * data.width);
+  // Match binStart exactly at the edges (the server bins with the same formula).
+  if (i >= 0 && i < data.width) {
+    if (t < binStart(data.range.t0, data.range.t1, data.width, i)) i--;
+    else if (i + 1 < data.width && t >= binStart(data.range.t0, data.range.t1, data.width, i + 1)) i++;
+  }
+  return i;
+}
+
+/** Whether data answered for one window is still good enough for viewport `vp` (covers it, resolution within 1.5x). */
+export function dataCovers(data: { range: TimeRange; width: number }, vp: TimeRange, width: number): boolean {
+  const ratio = (span(data.range) / data.width) / (span(vp) / width);
+  return data.range.t0 <= vp.t0 && data.range.t1 >= vp.t1 && ratio < 1.5 && ratio > 1 / 1.5;
+}
+
+const NICE = [1, 2, 5];
+
+/** Tick step (ns) giving at least `minPx` pixels between ticks: 1, 2, 5 x 10^k. */
+export function tickStep(vp: TimeRange, width: number, minPx = 90): number {
+  const raw = (span(vp) / Math.max(1, width)) * minPx;
+  const p = Math.pow(10, Math.floor(Math.log10(Math.max(raw, 1e-3))));
+  for (const n of NICE) if (n * p >= raw) return n * p;
+  return 10 * p;
+}
+
+export function ticks(vp: TimeRange, width: number, minPx = 90): number[] {
+  const step = tickStep(vp, width, minPx);
+  const out: number[] = [];
+  for (let t = Math.ceil(vp.t0 / step) * step; t <= vp.t1 && out.length < 200; t += step) out.push(t);
+  return out;
+}
+
+/** A timestamp as ftrace prints it (seconds), with as many decimals as the step needs. */
+export function formatTs(ns: number, stepNs = 1000): string {
+  const decimals = Math.max(0, Math.min(9, Math.ceil(-Math.log10(Math.max(stepNs, 1) / 1e9))));
+  return `${(ns / 1e9).toFixed(decimals)} s`;
+}
+
+export function formatDuration(ns: number): string {
+  const a = Math.abs(ns);
+  if (a >= 1e9) return `${(ns / 1e9).toFixed(3)} s`;
+  if (a >= 1e6) return `${(ns / 1e6).toFixed(3)} ms`;
+  if (a >= 1e3) return `${(ns / 1e3).toFixed(1)} µs`;
+  return `${Math.round(ns)} ns`;
+}
+
+export function formatBytes(n: number): string {
+  if (n >= 1 << 30) return `${(n / (1 << 30)).toFixed(1)} GiB`;
+  if (n >= 1 << 20) return `${(n / (1 << 20)).toFixed(1)} MiB`;
+  if (n >= 1 << 10) return `${(n / (1 << 10)).toFixed(1)} KiB`;
+  return `${n} B`;
+}
+
+export function formatIpa(ipa: number): string {
+  return `0x${ipa.toString(16)}`;
+}
