@@ -7,6 +7,10 @@ import { laneBinsFor, type Row } from './layout';
 import { classColour, type Theme } from './theme';
 import { formatTs, tickStep, ticks, timeToX } from './viewport';
 
+// Module-level aliases keep import getters out of the per-bin loops (one definition still).
+const edgeAt = binStart;
+const toX = timeToX;
+
 export type Canvas2D = Pick<
   CanvasRenderingContext2D,
   | 'fillRect' | 'clearRect' | 'beginPath' | 'rect' | 'fill' | 'stroke' | 'moveTo' | 'lineTo' | 'fillText' | 'save' | 'restore' | 'setLineDash' | 'measureText' | 'strokeRect'
@@ -36,12 +40,16 @@ export interface Frame {
 /** Rects grouped by colour and alpha, flushed with one fill per group (no per-rect allocation). */
 class RectBatch {
   private readonly groups = new Map<string, Map<number, number[]>>();
-  add(colour: string, alpha: number, x: number, y: number, w: number, h: number): void {
+  /** The rect list of one colour and alpha: hot loops fetch it once and push x, y, w, h. */
+  group(colour: string, alpha: number): number[] {
     let byAlpha = this.groups.get(colour);
     if (!byAlpha) this.groups.set(colour, (byAlpha = new Map()));
     let rects = byAlpha.get(alpha);
     if (!rects) byAlpha.set(alpha, (rects = []));
-    rects.push(x, y, w, h);
+    return rects;
+  }
+  add(colour: string, alpha: number, x: number, y: number, w: number, h: number): void {
+    this.group(colour, alpha).push(x, y, w, h);
   }
   flush(ctx: Canvas2D): void {
     for (const [colour, byAlpha] of this.groups) {
@@ -81,7 +89,7 @@ export function drawFrame(ctx: Canvas2D, f: Frame): void {
   const batch = new RectBatch();
   const rankColours = BIN_CLASS_ORDER.map((c) => classColour(t, c));
   const colourOf = (rank: number) => rankColours[rank] ?? t.blue;
-  const binX = (i: number): number => (data ? timeToX(vp, width, binStart(data.range.t0, data.range.t1, data.width, i)) : 0);
+  const binX = (i: number): number => (data ? toX(vp, width, edgeAt(data.range.t0, data.range.t1, data.width, i)) : 0);
 
   // Grid and axis.
   const step = tickStep(vp, width);
@@ -110,29 +118,30 @@ export function drawFrame(ctx: Canvas2D, f: Frame): void {
         const logMax = Math.log1p(max);
         const top = r.y + 12;
         const h = r.h - 16;
+        const solid = rankColours.map((c) => batch.group(c, ghostB ? 0.75 : 1));
         for (let k = 0; k < lb.px.length; k++) {
           const x0 = binX(lb.px[k]);
           const x1 = binX(lb.px[k] + 1);
           if (x1 < 0 || x0 > width) continue;
           const bh = Math.max(2, h * (0.35 + (0.65 * Math.log1p(lb.total[k])) / logMax));
           const w = Math.max(1, x1 - x0);
-          const c = colourOf(lb.worst[k]);
           const avoided = lb.avoided[k];
-          if (avoided >= lb.total[k]) batch.add(c, t.highContrast ? 0.6 : 0.3, x0, top + h - bh, w, bh);
+          if (avoided >= lb.total[k]) batch.add(colourOf(lb.worst[k]), t.highContrast ? 0.6 : 0.3, x0, top + h - bh, w, bh);
           else {
-            batch.add(c, ghostB ? 0.75 : 1, x0, top + h - bh, w, bh);
+            (solid[lb.worst[k]] ?? solid[0]).push(x0, top + h - bh, w, bh);
             if (avoided > 0) batch.add(t.background, 0.5, x0, top + h - bh, w, (bh * avoided) / lb.total[k]);
           }
         }
         if (data.windowsDense) {
           const d = data.windowsDense.find((x) => x.lane === lb.lane && x.config === lb.config);
-          if (d) for (const p of d.px) batch.add(t.orange, 0.8, binX(p), r.y + r.h - 4, Math.max(1, binX(p + 1) - binX(p)), 3);
+          const g = batch.group(t.orange, 0.8);
+          if (d) for (const p of d.px) g.push(binX(p), r.y + r.h - 4, Math.max(1, binX(p + 1) - binX(p)), 3);
         }
       } else if (r.kind === 'faults') {
         const s = data.summary;
         const classes = Object.keys(s.faults) as BinClass[];
         const series = classes.map((c) => s.faults[c] ?? []);
-        const colours = classes.map((c) => classColour(t, c));
+        const groups = classes.map((c) => batch.group(classColour(t, c), 1));
         const totals = new Float64Array(s.px.length);
         for (const arr of series) for (let k = 0; k < arr.length; k++) totals[k] += arr[k];
         let max = 1;
@@ -149,7 +158,7 @@ export function drawFrame(ctx: Canvas2D, f: Frame): void {
             if (!n) continue;
             const bh = (h * n) / max;
             y -= bh;
-            batch.add(colours[j], 1, x0, y, w, bh);
+            groups[j].push(x0, y, w, bh);
           }
         }
       } else if (r.kind === 'cmo' || r.kind === 'tlbi') {
@@ -158,11 +167,12 @@ export function drawFrame(ctx: Canvas2D, f: Frame): void {
         let max = 1;
         for (const v of vals) if (v > max) max = v;
         const h = r.h - 12;
+        const g = batch.group(r.kind === 'cmo' ? t.yellow : t.green, 1);
         for (let k = 0; k < s.px.length; k++) {
           if (!vals[k]) continue;
           const x0 = binX(s.px[k]);
           const bh = Math.max(1, (h * vals[k]) / max);
-          batch.add(r.kind === 'cmo' ? t.yellow : t.green, 1, x0, r.y + r.h - 1 - bh, Math.max(1, binX(s.px[k] + 1) - x0), bh);
+          g.push(x0, r.y + r.h - 1 - bh, Math.max(1, binX(s.px[k] + 1) - x0), bh);
         }
       } else if (r.kind === 'heat') {
         const heat = data.summary.heat;
@@ -223,7 +233,7 @@ export function drawFrame(ctx: Canvas2D, f: Frame): void {
       ctx.lineTo(x, f.height);
       ctx.stroke();
       if (x > lastLabelEnd + 4 && m.label) {
-        const text = fitText(ctx, m.label, 160);
+        const text = fitText(ctx, m.label, 240);
         ctx.fillText(text, x + 3, 11);
         lastLabelEnd = x + 3 + ctx.measureText(text).width;
       }

@@ -56,7 +56,14 @@ export function marksListEntries(data: WindowResult | undefined, lanes: readonly
       const t1 = binStart(data.range.t0, data.range.t1, data.width, i + 1);
       if (!visible(t0, t1)) continue;
       const parts: string[] = [];
-      for (const [cls, arr] of Object.entries(lb.counts) as [BinClass, number[]][]) if (arr[k]) parts.push(`${arr[k]} ${className(cls)}`);
+      let own = 0;
+      for (const [cls, arr] of Object.entries(lb.counts) as [BinClass, number[]][]) {
+        if (!arr[k]) continue;
+        parts.push(`${arr[k]} ${className(cls)}`);
+        if (!(cls === 'marker' || (cls === 'window' && !data.windowsDense))) own += arr[k];
+      }
+      // Markers and window bars have entries of their own: a bin holding only those is not repeated.
+      if (own === 0) continue;
       const worst = BIN_CLASS_ORDER[lb.worst[k]] ?? 'fault';
       const n = lb.total[k];
       const avoided = lb.avoided[k] ? `; ${lb.avoided[k]} avoided by the what-if` : '';

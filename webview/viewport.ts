@@ -25,15 +25,15 @@ export function xToTime(vp: TimeRange, width: number, x: number): number {
   return vp.t0 + (x / width) * span(vp);
 }
 
-/** Keep the viewport inside the trace (with a margin of 2 % of the extent) and its span within limits. */
+/** Keep the viewport inside the trace (a margin of 2 % of the extent lets the ends be panned clear of the edge). */
 export function clampViewport(vp: TimeRange, b: Bounds): TimeRange {
   const margin = (b.t1 - b.t0) * 0.02;
   const lo = b.t0 - margin;
   const hi = b.t1 + margin;
   const maxSpan = hi - lo;
-  let s = Math.min(Math.max(span(vp), b.minSpan), maxSpan);
-  if (!Number.isFinite(s) || s <= 0) s = maxSpan;
-  let t0 = Number.isFinite(vp.t0) ? vp.t0 : lo;
+  if (!Number.isFinite(vp.t0) || !Number.isFinite(vp.t1) || vp.t1 <= vp.t0) return { t0: b.t0, t1: b.t1 };
+  const s = Math.min(Math.max(span(vp), b.minSpan), maxSpan);
+  let t0 = vp.t0;
   if (t0 < lo) t0 = lo;
   if (t0 + s > hi) t0 = hi - s;
   return { t0, t1: t0 + s };
@@ -43,7 +43,9 @@ export function clampViewport(vp: TimeRange, b: Bounds): TimeRange {
 export function zoomAt(vp: TimeRange, width: number, factor: number, anchorX: number, b: Bounds): TimeRange {
   const anchor = xToTime(vp, width, anchorX);
   const frac = width > 0 ? anchorX / width : 0.5;
-  const s = Math.min(Math.max(span(vp) / factor, b.minSpan), (b.t1 - b.t0) * 1.04);
+  const s = Math.max(span(vp) / factor, b.minSpan);
+  // Zoomed out all the way: the whole trace, exactly (no margin, no drift).
+  if (s >= b.t1 - b.t0) return fullView(b);
   return clampViewport({ t0: anchor - frac * s, t1: anchor - frac * s + s }, b);
 }
 
@@ -60,7 +62,7 @@ export function centreOn(vp: TimeRange, t: number, b: Bounds): TimeRange {
 }
 
 export function fullView(b: Bounds): TimeRange {
-  return clampViewport({ t0: b.t0, t1: b.t1 }, b);
+  return { t0: b.t0, t1: Math.max(b.t1, b.t0 + b.minSpan) };
 }
 
 /** Zoom factor of one wheel event (deltaMode 1 = lines, 2 = pages). */

@@ -164,24 +164,23 @@ export function registerCommands(context: vscode.ExtensionContext, client: () =>
         { label: 'x86', value: 'x86' },
       ]);
       if (!arch) return;
-      const mode = await pick<string>('Stage-2 Lens: what to record', [
-        { label: 'Faults and stage-2 operations', value: 'full', detail: 'tracepoints plus kprobes on the stage-2 functions' },
-        { label: 'Tracepoints only', value: 'tracepoints', detail: 'lowest overhead; some analyses are inferred' },
-        { label: 'Minimal', value: 'minimal', detail: 'fault tracepoints only' },
+      const mode = arch === 'x86' ? 'vhe' : await pick<RecordingScriptParams['mode']>('Stage-2 Lens: where KVM runs', [
+        { label: 'VHE', value: 'vhe', detail: 'the host kernel runs at EL2 (most current systems)' },
+        { label: 'nVHE / protected', value: 'nvhe', detail: 'KVM\'s hypervisor code runs separately at EL2' },
       ]);
       if (!mode) return;
       const tool = await pick<RecordingScriptParams['tool']>('Stage-2 Lens: recording tool', [
-        { label: 'tracefs (/sys/kernel/tracing)', value: 'tracefs' },
-        { label: 'trace-cmd', value: 'trace-cmd' },
+        { label: 'tracefs (/sys/kernel/tracing)', value: 'tracefs', detail: 'no extra tools needed; writes a .trace text file' },
+        { label: 'trace-cmd', value: 'trace-cmd', detail: 'writes a trace.dat' },
       ]);
       if (!tool) return;
-      const probes = await pick<'yes' | 'no'>('Stage-2 Lens: add kprobes on stage-2 functions?', [
-        { label: 'Yes', value: 'yes', detail: 'observed (not inferred) maps, splits, CMOs and TLBIs' },
-        { label: 'No', value: 'no' },
+      const probes = await pick<RecordingScriptParams['probes']>('Stage-2 Lens: kprobes on stage-2 functions', [
+        { label: 'Basic', value: 'basic', detail: 'tracepoints plus the few probes every analysis needs' },
+        { label: 'Full', value: 'full', detail: 'every stage-2 probe: maps, splits, CMOs and TLBIs observed, not inferred' },
       ]);
       if (!probes) return;
       try {
-        const r = await request<RecordingScriptParams, RecordingScriptResult>(methods.recordingScript, { arch, mode, tool, probes: probes === 'yes' });
+        const r = await request<RecordingScriptParams, RecordingScriptResult>(methods.recordingScript, { arch, mode, tool, probes });
         const doc = await vscode.workspace.openTextDocument({ language: 'shellscript', content: r.text });
         await vscode.window.showTextDocument(doc);
       } catch (e) {

@@ -22,13 +22,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     return client;
   };
   const resendLargeFiles = trackLargeFiles(context, current);
-  const onStarted = () => {
-    context.subscriptions.push(current().onNotification(methods.status, (s: StatusNotification) => statusBar.update(s)));
-    resendLargeFiles();
-  };
+  // Registered before start, the handler survives restarts (the client re-installs it).
+  context.subscriptions.push(client.onNotification(methods.status, (s: StatusNotification) => statusBar.update(s)));
   registerCommands(context, current, async () => {
+    statusBar.clear();
     await current().restart();
-    onStarted();
+    resendLargeFiles();
   });
   registerDatDocuments(context, current);
   context.subscriptions.push(
@@ -38,7 +37,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     }),
   );
   await client.start();
-  onStarted();
+  resendLargeFiles();
 }
 
 export async function deactivate(): Promise<void> {

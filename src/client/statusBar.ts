@@ -37,6 +37,12 @@ export class StatusBar implements vscode.Disposable {
     this.render();
   }
 
+  /** Forget every trace's state (the server restarts and will report again). */
+  clear(): void {
+    this.byUri.clear();
+    this.render();
+  }
+
   private render(): void {
     const uri = activeTraceUri();
     const s = uri ? this.byUri.get(uri.toString()) : undefined;

@@ -25,12 +25,14 @@ function request<M extends keyof TimelineRequestMap>(client: LanguageClient, met
 export class TimelinePanel {
   private static readonly panels = new Map<string, TimelinePanel>();
   private static notificationHooked = new WeakSet<LanguageClient>();
+  /** The client of the latest call: after "Restart Server" panels talk to the new one. */
+  private static latestClient: LanguageClient | undefined;
   private readonly disposables: vscode.Disposable[] = [];
 
   private constructor(
     private readonly panel: vscode.WebviewPanel,
-    private readonly context: vscode.ExtensionContext,
-    private readonly client: LanguageClient,
+    context: vscode.ExtensionContext,
+    private readonly initialClient: LanguageClient,
     private readonly uri: vscode.Uri,
   ) {
     const webviewRoot = vscode.Uri.joinPath(context.extensionUri, 'dist', 'webview');
@@ -46,10 +48,16 @@ export class TimelinePanel {
       panel.onDidDispose(() => this.dispose()),
     );
     TimelinePanel.panels.set(uri.toString(), this);
-    TimelinePanel.hookNotifications(client);
+    TimelinePanel.hookNotifications(initialClient);
+  }
+
+  private get client(): LanguageClient {
+    return TimelinePanel.latestClient ?? this.initialClient;
   }
 
   static createOrShow(context: vscode.ExtensionContext, client: LanguageClient, uri: vscode.Uri): void {
+    TimelinePanel.latestClient = client;
+    TimelinePanel.hookNotifications(client);
     const existing = TimelinePanel.panels.get(uri.toString());
     if (existing) {
       existing.panel.reveal(undefined, true);
@@ -75,6 +83,11 @@ export class TimelinePanel {
     });
   }
 
+  /** The analysis of `uri` changed (e.g. a status `ready`): an open timeline re-queries. */
+  static analysisChanged(uri: vscode.Uri | string): void {
+    void TimelinePanel.panels.get(uri.toString())?.sendInfo().catch(() => undefined);
+  }
+
   /** The editor's cursor moved in a trace: show it in the timeline. */
   static revealLine(uri: vscode.Uri, line: number): void {
     const p = TimelinePanel.panels.get(uri.toString());
@@ -88,7 +101,7 @@ export class TimelinePanel {
   private static hookNotifications(client: LanguageClient): void {
     if (TimelinePanel.notificationHooked.has(client)) return;
     TimelinePanel.notificationHooked.add(client);
-    client.onNotification(TimelineChangedNotification, (p: { uri: string }) => void TimelinePanel.panels.get(p.uri)?.sendInfo());
+    client.onNotification(TimelineChangedNotification, (p: { uri: string }) => TimelinePanel.analysisChanged(p.uri));
   }
 
   private post(m: ExtensionToWebview): void {
@@ -149,6 +162,5 @@ export class TimelinePanel {
   private dispose(): void {
     TimelinePanel.panels.delete(this.uri.toString());
     for (const d of this.disposables.splice(0)) d.dispose();
-    void this.context;
   }
 }

@@ -3,7 +3,7 @@
 // callers hand in a ByteSource (an async iterable of chunks, e.g. fs.createReadStream).
 
 import type { Arch, Counters, Finding, Mark, ModelConfig } from './analysis/types';
-import type { RejectReason, TraceFormat } from './parse/types';
+import type { RejectReason, Stage2Op, TraceFormat } from './parse/types';
 
 export type ByteSource = AsyncIterable<Uint8Array>;
 
@@ -38,6 +38,12 @@ export interface TraceStats {
   timestampsBackwards: number;
   /** Plain sentences: what the trace lacks for the stage-2 analyses. */
   lacks: string[];
+  /** Task (`comm-pid`) -> vCPU index, when the trace reveals it (kvm_timer_update_irq, x86 `vcpu N`). */
+  vcpuOfTask?: Record<string, number>;
+  /** Stage-2 operations seen (kprobes, function and function_graph lines, by probed symbol). */
+  ops?: Partial<Record<Stage2Op, number>>;
+  /** Stage-2 operations whose return value is seen (kretprobes, funcgraph-retval). */
+  opReturns?: Partial<Record<Stage2Op, number>>;
 }
 
 /** Whether a trace supports an analysis, and what to add when it does not (issue: trace sufficiency). */

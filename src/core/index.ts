@@ -7,7 +7,7 @@ import type { Arch, ModelConfig } from './analysis/types';
 import type { RejectedLine, SpecialLine, TraceEvent } from './parse/types';
 import { readTrace } from './parse/readTrace';
 import { computeCoverage } from './analysis/coverage';
-import { createBasicStats } from './analysis/basicStats';
+import { createStatsCollector } from './stats/statsCollector';
 import { compareAnalyses } from './analysis/compare';
 import { isWhatIf, normalizeConfig } from './analysis/modelConfig';
 import { createArm64Replayer } from './replay/arm64Replayer';
@@ -68,7 +68,7 @@ function mergeCoverage(trace: CoverageItem[], replay: CoverageItem[] | undefined
 
 async function runMany(source: ByteSource, partials: Partial<ModelConfig>[], opts: AnalyzeOptions): Promise<Analysis[]> {
   const lanes = partials.map((p) => new Lane(normalizeConfig({ ...(opts.config ?? {}), ...p })));
-  const stats = createBasicStats();
+  const stats = createStatsCollector();
   let arch: Arch | undefined;
   const fixed = lanes.find((l) => l.config.arch !== 'auto')?.config.arch;
   if (fixed && fixed !== 'auto') {
@@ -109,7 +109,8 @@ async function runMany(source: ByteSource, partials: Partial<ModelConfig>[], opt
   };
   const result = await readTrace(source, sink, { signal: opts.signal, onProgress: opts.onProgress });
   if (!arch) decide('arm64');
-  const traceStats = stats.finish(result.format);
+  stats.setFormat(result.format);
+  const traceStats = stats.result();
   const traceCoverage = computeCoverage(traceStats, { arch: arch! });
   return lanes.map((l) => {
     const out: ReplayOutput = l.replayer!.finish();

@@ -3,7 +3,8 @@
 // relatedInformation. Uses `stage2Lens.diagnostics.severity` (per class, `off` hides a class) and
 // `stage2Lens.diagnostics.maxCount` (past it, one summary diagnostic on line 1).
 import { pathToFileURL } from 'node:url';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { Diagnostic, DiagnosticSeverity } from 'vscode-languageserver/node';
 import type { Finding, Severity } from '../core/analysis/types';
 import { findingClassInfo } from '../shared/findingClasses';
@@ -18,9 +19,15 @@ const lspSeverity: Record<Severity, DiagnosticSeverity> = {
   hint: DiagnosticSeverity.Hint,
 };
 
-/** Folder holding docs/findings/*.md, found from the bundled server (<out>/server/server.js -> repo or extension root). */
-export function defaultDocsRoot(): string {
-  return join(__dirname, '..', '..', 'docs', 'findings');
+/** Folder holding docs/findings/*.md: the first docs/findings above the bundled server (<out>/server/server.js; the extension or repository root). */
+export function defaultDocsRoot(from = __dirname): string {
+  let dir = from;
+  for (let i = 0; i < 5; i++) {
+    dir = dirname(dir);
+    const candidate = join(dir, 'docs', 'findings');
+    if (existsSync(candidate)) return candidate;
+  }
+  return join(from, '..', '..', 'docs', 'findings');
 }
 
 export function findingDocUrl(cls: Finding['cls'], docsRoot: string): string {

@@ -6,13 +6,15 @@ import type { Hover } from 'vscode-languageserver/node';
 import { MarkupKind } from 'vscode-languageserver/node';
 import type { Analysis, EntryState } from '../core/api';
 import type { Decoded, TraceEvent } from '../core/parse/types';
+import type { Finding } from '../core/analysis/types';
 import { findingClassInfo } from '../shared/findingClasses';
 import { findingDocUrl } from './diagnostics';
 import { esrMarkdown } from './esrText';
 import { formatBytes } from './summary';
 
+/** Trace text as inert Markdown: no emphasis, links, code, tables, HTML or headings can come out of it. */
 export function escapeMarkdown(text: string): string {
-  return text.replace(/[\\`*_{}[\]()#+\-.!|<>~]/g, (c) => `\\${c}`);
+  return text.replace(/[\\`*_[\]|<>~]/g, (c) => `\\${c}`).replace(/^([#+-]|\d+\.)/, '\\$1');
 }
 
 function hex(n: number | bigint): string {
@@ -84,10 +86,26 @@ function stateMarkdown(uri: string, s: EntryState, line: number): string[] {
   return out;
 }
 
+// Findings by line, built once per analysis: a hover must not scan half a million findings.
+const findingsByLine = new WeakMap<Analysis, Map<number, Finding[]>>();
+
+function findingsOn(a: Analysis, line: number): Finding[] {
+  let byLine = findingsByLine.get(a);
+  if (!byLine) {
+    byLine = new Map();
+    for (const f of a.findings) {
+      const list = byLine.get(f.line);
+      if (list) list.push(f);
+      else byLine.set(f.line, [f]);
+    }
+    findingsByLine.set(a, byLine);
+  }
+  return byLine.get(line) ?? [];
+}
+
 function findingsMarkdown(uri: string, a: Analysis, line: number, docsRoot: string): string[] {
   const out: string[] = [];
-  for (const f of a.findings) {
-    if (f.line !== line) continue;
+  for (const f of findingsOn(a, line)) {
     const info = findingClassInfo[f.cls];
     out.push(`**${escapeMarkdown(f.code)}**: ${escapeMarkdown(info?.title ?? f.cls)} (${f.observed ? 'observed' : 'inferred'})`, '');
     out.push(escapeMarkdown(f.message), '');

@@ -1,8 +1,42 @@
-// stage2Lens/renderDat: the kernel-format text of a trace.dat (core's src/core/tracedat/), which the
-// client shows in a read-only `stage2lens-dat:` document. The file is read from disk by URI.
+// stage2Lens/renderDat: the kernel-format text of a trace.dat (core's renderTraceDat), which the
+// client shows in a read-only `stage2lens-dat:` document. The file is read from disk by URI, by
+// ranges (bounded memory); the text stops at a limit that keeps the document small enough for
+// VS Code to sync to the server (it is then analysed like any open trace).
+import { createReadStream } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { LSPErrorCodes, ResponseError, type CancellationToken } from 'vscode-languageserver/node';
+import { renderTraceDat } from '../core/tracedat/index';
 import type { RenderDatResult } from '../shared/protocol';
 
-export async function renderDat(_uri: string, _token: CancellationToken): Promise<RenderDatResult> {
-  throw new ResponseError(LSPErrorCodes.RequestFailed, 'trace.dat rendering (src/core/tracedat/) is not available in this build yet');
+/** Just under VS Code's 50 MB sync limit. */
+export const renderLimitChars = 48 * 1024 * 1024;
+
+class LimitReached extends Error {}
+
+export async function renderDat(uri: string, token: CancellationToken, limit = renderLimitChars): Promise<RenderDatResult> {
+  let path: string;
+  try {
+    path = fileURLToPath(uri);
+  } catch {
+    throw new ResponseError(LSPErrorCodes.RequestFailed, `not a file URI: ${uri}`);
+  }
+  const abort = new AbortController();
+  token.onCancellationRequested(() => abort.abort());
+  const parts: string[] = [];
+  let length = 0;
+  let truncated = false;
+  try {
+    await renderTraceDat(createReadStream(path, { highWaterMark: 1 << 20 }), (text) => {
+      if (length + text.length > limit) {
+        truncated = true;
+        throw new LimitReached();
+      }
+      parts.push(text);
+      length += text.length;
+    }, { signal: abort.signal, openRange: (start, end) => createReadStream(path, { start, end: end === undefined ? undefined : end - 1, highWaterMark: 1 << 20 }) });
+  } catch (e) {
+    if (abort.signal.aborted) throw new ResponseError(LSPErrorCodes.RequestCancelled, 'cancelled');
+    if (!(e instanceof LimitReached)) throw new ResponseError(LSPErrorCodes.RequestFailed, `cannot read the trace.dat: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  return { text: parts.join(''), truncated };
 }

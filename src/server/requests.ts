@@ -6,6 +6,7 @@ import { LSPErrorCodes, ResponseError, type CancellationToken, type Connection }
 import {
   methods,
   type CompareParams,
+  type ConfigChoice,
   type CompareResult,
   type CoverageResult,
   type ExportReportParams,
@@ -18,6 +19,7 @@ import {
   type SummaryResult,
   type UriParams,
 } from '../shared/protocol';
+import { validateConfig } from '../core/analysis/modelConfig';
 import { presetById } from '../shared/presets';
 import { CancelledError, type TraceEntry, type TraceStore } from './traceStore';
 import { summarize } from './summary';
@@ -41,11 +43,16 @@ function isUriParams(p: unknown): p is UriParams {
   return typeof (p as UriParams | undefined)?.uri === 'string';
 }
 
-function validChoice(c: unknown): boolean {
-  const choice = c as ReplayParams['choice'] | undefined;
-  if (choice?.kind === 'preset') return presetById(choice.preset) !== undefined;
-  if (choice?.kind === 'config') return typeof choice.label === 'string' && typeof choice.config === 'object' && choice.config !== null;
-  return false;
+/** A choice the engine accepts: a known preset, or a configuration core's validateConfig passes (what schemas/config.schema.json describes). */
+function checkedChoice(c: unknown): ConfigChoice {
+  const choice = c as ConfigChoice | undefined;
+  if (choice?.kind === 'preset' && presetById(choice.preset)) return choice;
+  if (choice?.kind === 'config' && typeof choice.label === 'string') {
+    const { config, errors } = validateConfig(choice.config);
+    if (errors.length || !config) throw new ResponseError(LSPErrorCodes.RequestFailed, `invalid configuration ${choice.label}: ${errors.join('; ')}`);
+    return { kind: 'config', label: choice.label, config };
+  }
+  throw new ResponseError(LSPErrorCodes.RequestFailed, 'invalid configuration choice');
 }
 
 export function registerRequests(connection: Connection, deps: RequestDeps): void {
@@ -66,15 +73,13 @@ export function registerRequests(connection: Connection, deps: RequestDeps): voi
 
   connection.onRequest(methods.replay, guarded(async (params: ReplayParams, token): Promise<ReplayResult> => {
     const entry = await entryOf(params);
-    if (!validChoice(params.choice)) throw new ResponseError(LSPErrorCodes.RequestFailed, 'invalid configuration choice');
-    const analysis = await store.analyze(entry.uri, params.choice, token);
+    const analysis = await store.analyze(entry.uri, checkedChoice(params.choice), token);
     return summarize(entry.uri, entry.label, analysis, entry.durationMs);
   }));
 
   connection.onRequest(methods.compare, guarded(async (params: CompareParams, token): Promise<CompareResult> => {
     const entry = await entryOf(params);
-    if (!validChoice(params.a) || !validChoice(params.b)) throw new ResponseError(LSPErrorCodes.RequestFailed, 'invalid configuration choice');
-    const { comparison, labelA, labelB } = await store.compare(entry.uri, params.a, params.b, token);
+    const { comparison, labelA, labelB } = await store.compare(entry.uri, checkedChoice(params.a), checkedChoice(params.b), token);
     return { ...comparison, labelA, labelB };
   }));
 

@@ -13,6 +13,8 @@ const chunkChars = 1 << 20;
 export interface TraceSource {
   /** A fresh stream of the bytes each call (a replay or a comparison reads the trace again). */
   open(onChunk?: (bytes: number) => void): ByteSource;
+  /** Only the first `bytes` bytes (about: a document is cut by characters), for a quick first look. */
+  openPrefix(bytes: number): ByteSource;
   /** Total bytes when known (for the progress percentage). */
   size: number | undefined;
   /** Lines first..last (1-based, inclusive). */
@@ -39,6 +41,12 @@ export function documentSource(doc: TextDocument): TraceSource {
           onChunk?.(bytes.length);
           yield bytes;
         }
+      })();
+    },
+    openPrefix(bytes) {
+      const text = doc.getText().slice(0, bytes);
+      return (async function* () {
+        yield encoder.encode(text);
       })();
     },
     async lines(first, last) {
@@ -79,6 +87,7 @@ export async function diskSource(uri: string): Promise<TraceSource | undefined> 
         index = building;
       })();
     },
+    openPrefix: (bytes) => createReadStream(path, { start: 0, end: Math.max(0, bytes - 1), highWaterMark: 1 << 20 }),
     lines: (first, last) => index.read(first, last),
   };
 }

@@ -51,6 +51,10 @@ export interface TraceEntry {
   run: Run | undefined;
 }
 
+/** Traces at least this large get a quick first look at their beginning, for diagnostics within seconds. */
+export const earlyLookMinBytes = 32 << 20;
+const earlyLookBytes = 4 << 20;
+
 export class CancelledError extends Error {
   constructor() {
     super('the analysis was cancelled or superseded');
@@ -169,18 +173,29 @@ export class TraceStore {
       events.status({ kind: 'analyzing', uri, percent, label });
     };
     events.status({ kind: 'analyzing', uri, percent: source.size ? 0 : undefined, label });
+    let earlyPublished = false;
+    const early = new AbortController();
+    const publishEarly = (findings: readonly Finding[]) => {
+      if (earlyPublished || !isCurrent()) return;
+      earlyPublished = true;
+      events.findings(uri, findings, true);
+      events.status({ kind: 'ready', uri, faults: findings.length, spurious: spuriousCount(findings), findings: findings.length, label, partial: true });
+    };
     try {
       if (abort.signal.aborted) throw new CancelledError();
       const analyzer = this.opts.analyzer();
+      // A large trace: replay its first few MB alongside the full run (the two interleave chunk by
+      // chunk), so that diagnostics appear within seconds even when the engine reports no early findings.
+      if ((source.size ?? 0) >= earlyLookMinBytes) {
+        analyzer
+          .analyze(source.openPrefix(earlyLookBytes), { config, signal: early.signal })
+          .then((a) => publishEarly(a.findings), () => undefined);
+      }
       const analysis = await analyzer.analyze(source.open(), {
         config,
         signal: abort.signal,
         onProgress,
-        onEarlyFindings: (findings) => {
-          if (!isCurrent()) return;
-          events.findings(uri, findings, true);
-          events.status({ kind: 'ready', uri, faults: findings.length, spurious: spuriousCount(findings), findings: findings.length, label, partial: true });
-        },
+        onEarlyFindings: publishEarly,
       });
       if (abort.signal.aborted || !isCurrent()) throw new CancelledError();
       entry.analysis = analysis;
@@ -213,6 +228,7 @@ export class TraceStore {
       }
       throw e;
     } finally {
+      early.abort();
       progress.done();
     }
   }

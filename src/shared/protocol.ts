@@ -88,11 +88,15 @@ export interface CoverageResult {
   lines: { total: number; events: number; unrecognized: number; special: number };
 }
 
+/** The choices of "Create Recording Script..." (core's RecordingScriptOptions). */
 export interface RecordingScriptParams {
   arch: 'arm64' | 'x86';
-  mode: string;
+  /** arm64: where KVM's hypervisor code runs (ignored for x86). */
+  mode: 'vhe' | 'nvhe';
   tool: 'tracefs' | 'trace-cmd';
-  probes: boolean;
+  /** `basic`: tracepoints and the few probes every analysis needs; `full`: every stage-2 probe. */
+  probes: 'basic' | 'full';
+  durationSec?: number;
 }
 
 export interface RecordingScriptResult {

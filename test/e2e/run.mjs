@@ -69,7 +69,31 @@ function engineFindings(cli, trace, extra = []) {
   }
   const findings = Array.isArray(json) ? json : json.findings;
   if (!Array.isArray(findings)) throw new Error(`analyze --format json has no findings array (keys: ${Object.keys(json).join(', ')})`);
-  return findings;
+  return Object.assign(findings, { analysis: Array.isArray(json) ? undefined : json });
+}
+
+/** The counts a replay notification shows, from the CLI's JSON: faults, spurious (S classes), findings. */
+function replayCounts(findings) {
+  const a = findings.analysis;
+  const byClass = a?.counters?.faults?.byClass ?? {};
+  const spurious = Object.entries(byClass).filter(([c]) => c.startsWith('S')).reduce((n, [, v]) => n + v, 0);
+  return { faults: a?.counters?.faults?.total, spurious, findings: a?.findingsTotal ?? findings.length };
+}
+
+/**
+ * The line checked for hover and colours: the first data abort (EC 0x24) on guest RAM
+ * (IPA >= 0x40000000, not MMIO) at an IPA already faulted 30+ lines earlier, so the model has an
+ * entry to show. Same choice as test/e2e/suite/extension.test.ts. 1-based, or 0 when none.
+ */
+function repeatFaultLine(lines) {
+  const first = new Map();
+  for (let i = 0; i < lines.length; i++) {
+    const m = /kvm_guest_fault: ipa 0x([0-9a-f]+), hsr 0x9[23]/.exec(lines[i]);
+    if (!m || parseInt(m[1], 16) < 0x40000000) continue;
+    if (!first.has(m[1])) first.set(m[1], i);
+    else if (i - first.get(m[1]) >= 30) return i + 1;
+  }
+  return 0;
 }
 
 /** Unique text of the hover/colour line: its timestamp and event name. */
@@ -83,11 +107,10 @@ function lineOf(file, lineNo) {
   return ctx.lines[lineNo - 1];
 }
 
-async function setTheme(server, theme) {
-  const file = join(server.dir, 'user-data', 'User', 'settings.json');
-  const settings = JSON.parse(readFileSync(file, 'utf8'));
-  settings['workbench.colorTheme'] = theme;
-  writeFileSync(file, JSON.stringify(settings, null, 2));
+/** Switches the colour theme the way a user does (Preferences: Color Theme), then waits for the workbench to repaint. */
+async function setTheme(theme) {
+  await runCommand(ctx.page, 'Preferences: Color Theme');
+  await pickQuickItem(ctx.page, theme);
   await ctx.page.waitForFunction(
     (want) => {
       const cls = document.querySelector('.monaco-workbench')?.className ?? '';
@@ -145,10 +168,9 @@ async function main() {
       ctx.lines = undefined;
       const lines = readFileSync(trace, 'utf8').split('\n');
       ctx.lines = lines;
-      // The first data abort (EC 0x24) on a kvm_guest_fault line: where the hover is checked.
-      const idx = lines.findIndex((l) => /kvm_guest_fault: ipa 0x[0-9a-f]+, hsr 0x(9[2-3])/.test(l));
-      ctx.faultLine = idx >= 0 ? idx + 1 : lines.findIndex((l) => l.includes('kvm_guest_fault')) + 1;
-      return `${trace.includes('/shared/') ? '../shared/' + trace.split('/shared/')[1] : trace.replace(repo + '/', '')} (${lines.length} lines, first data-abort kvm_guest_fault on line ${ctx.faultLine})`;
+      ctx.faultLine = repeatFaultLine(lines);
+      if (!ctx.faultLine) throw new Error(`${trace} has no repeated data-abort kvm_guest_fault on guest RAM (the hover needs one)`);
+      return `${trace.includes('/shared/') ? '../shared/' + trace.split('/shared/')[1] : trace.replace(repo + '/', '')} (${lines.length} lines; hover line ${ctx.faultLine}: a repeated data abort)`;
     },
     { screenshot: false },
   );
@@ -273,6 +295,15 @@ async function uiLayer() {
     { needs: ['open-trace'] },
   );
 
+  async function restoreProblemsLayout() {
+    if ((page.viewportSize()?.height ?? 900) === 900) return;
+    await runCommand(page, 'View: Toggle Maximized Panel').catch(() => undefined);
+    await page.setViewportSize({ width: 1400, height: 900 });
+    await page.locator('.markers-panel .monaco-list').first().hover().catch(() => undefined);
+    await page.mouse.wheel(0, -1e7);
+    await page.waitForTimeout(300);
+  }
+
   await steps.step(
     'problems',
     async () => {
@@ -280,12 +311,16 @@ async function uiLayer() {
       const deadline = Date.now() + 30_000;
       let rows = [];
       await openProblems(page);
+      // A tall window and a maximized panel: about 170 rows per screen, so a few wheel turns read them all.
+      await page.setViewportSize({ width: 1400, height: 4000 });
+      await runCommand(page, 'View: Toggle Maximized Panel');
       // Diagnostics arrive when the server has analysed the file: wait until the count settles.
       while (Date.now() < deadline) {
         rows = await readAllProblems(page);
         if (rows.length >= expected.length && rows.length > 0) break;
         await page.waitForTimeout(1000);
       }
+      await restoreProblemsLayout();
       const ours = rows.filter((r) => /stage2-lens/.test(r.source) || /stage2-lens/.test(r.text));
       if (ours.length !== rows.length) throw new Error(`${rows.length - ours.length} of ${rows.length} Problems rows are not from source "stage2-lens", e.g. "${rows.find((r) => !ours.includes(r))?.text}"`);
       const { missing, unexpected } = compareFindings(expected, rows);
@@ -296,12 +331,11 @@ async function uiLayer() {
         );
       }
       ctx.problemsBefore = rows.length;
-      await page.locator('.markers-panel .monaco-list').first().hover();
-      await page.mouse.wheel(0, -1e6);
       return `${rows.length} rows = ${expected.length} findings (same lines, codes, severities)`;
     },
     { needs: ['open-trace', 'engine-findings'], timeoutMs: 90_000 },
   );
+  await restoreProblemsLayout().catch(() => undefined);
 
   await steps.step(
     'hover',
@@ -319,16 +353,23 @@ async function uiLayer() {
         await hover.waitFor({ timeout: 4000 }).catch(() => undefined);
       }
       if (!(await hover.isVisible().catch(() => false))) throw new Error(`no hover appeared over kvm_guest_fault on line ${ctx.faultLine}`);
-      await page.waitForTimeout(400); // fade-in
-      const text = (await hover.innerText()).replace(/\s+/g, ' ');
       const checks = [
         [/ESR|hsr/i, 'the ESR'],
         [ec === 0x24 ? /data abort|DABT/i : /instruction abort|IABT/i, `the decoded exception class (EC 0x${ec.toString(16)} = ${ec === 0x24 ? 'data abort' : 'instruction abort'})`],
         [/\b(level|L[0-3])\b/i, 'the fault/entry level'],
         [new RegExp(`0x0*${ipa.replace(/^0+/, '')}\\b`, 'i'), `the IPA 0x${ipa}`],
-        [/\b(page|block|invalid|table)\b/i, 'the model state (page/block/invalid)'],
+        [/\bmodel\b/i, 'the model state ("Model at line ...")'],
+        [/\b(page|block|invalid|table|not mapped)\b/i, 'the entry state (page/block/invalid)'],
       ];
-      const missing = checks.filter(([re]) => !re.test(text)).map(([, what]) => what);
+      // The diagnostic part shows at once; the server's part can take a few seconds on a loaded machine.
+      let text = '';
+      let missing = [];
+      const deadline = Date.now() + 15_000;
+      do {
+        await page.waitForTimeout(300);
+        text = (await hover.innerText().catch(() => '')).replace(/\s+/g, ' ');
+        missing = checks.filter(([re]) => !re.test(text)).map(([, what]) => what);
+      } while (missing.length && Date.now() < deadline && (await hover.isVisible().catch(() => false)));
       if (missing.length) throw new Error(`hover on line ${ctx.faultLine} lacks ${missing.join(', ')}; hover text: "${text.slice(0, 300)}"`);
       return `hover: "${text.slice(0, 120)}..."`;
     },
@@ -350,7 +391,14 @@ async function uiLayer() {
       const item = items.find((i) => /\d/.test(i.text));
       if (!item) throw new Error(`no status bar item of ${EXTENSION_ID} with counts (items: ${items.map((i) => `${i.id}="${i.text}"`).join(', ') || 'none'})`);
       ctx.statusBefore = item.text;
-      return `status bar ${item.id}: "${item.text}"`;
+      if (ctx.findings) {
+        const want = replayCounts(ctx.findings);
+        const num = (re) => Number((re.exec(item.text) ?? [])[1]);
+        const shown = { faults: num(/(\d+)\s+faults/), spurious: num(/(\d+)\s+spurious/) };
+        const wrong = Object.keys(shown).filter((k) => shown[k] !== want[k]);
+        if (wrong.length) throw new Error(`status bar "${item.text}" shows ${wrong.map((k) => `${k} ${shown[k]}`).join(', ')}, the engine has ${wrong.map((k) => `${k} ${want[k]}`).join(', ')}`);
+      }
+      return `status bar ${item.id}: "${item.text}"${ctx.findings ? ' = the engine\'s counts' : ''}`;
     },
     { needs: ['open-trace'] },
   );
@@ -358,24 +406,32 @@ async function uiLayer() {
   await steps.step(
     'replay-bbm2',
     async () => {
-      const problemsText = async () => (await page.locator('[id="status.problems"]').first().innerText().catch(() => '')).replace(/\s+/g, ' ');
-      const ext = async () => (await extensionStatusItems(page, EXTENSION_ID)).map((i) => i.text).join(' | ');
-      const before = { problems: await problemsText(), ext: await ext() };
+      const before = (await extensionStatusItems(page, EXTENSION_ID)).map((i) => i.text).join(' | ');
+      const toasts = page.locator('.notifications-toasts .notification-toast');
+      const toastsBefore = await toasts.count();
       await runCommand(page, 'Stage-2 Lens: Replay with Configuration...');
       await pickQuickItem(page, 'FEAT_BBM level 2');
-      const deadline = Date.now() + 30_000;
-      let after = before;
-      while (Date.now() < deadline) {
-        after = { problems: await problemsText(), ext: await ext() };
-        if (after.problems !== before.problems || after.ext !== before.ext) break;
-        await page.waitForTimeout(500);
+      // The replay answers with a notification carrying its counts: "Stage-2 Lens (FEAT_BBM level 2): N faults, M spurious, ...".
+      const result = toasts.filter({ hasText: 'FEAT_BBM level 2' }).last();
+      try {
+        await result.waitFor({ timeout: 60_000 });
+      } catch {
+        const seen = await toasts.allInnerTexts().catch(() => []);
+        throw new Error(`no notification with the FEAT_BBM level 2 replay's counts within 60 s (${toastsBefore} toasts before; now: ${seen.join(' | ').replace(/\s+/g, ' ') || 'none'})`);
       }
-      if (after.problems === before.problems && after.ext === before.ext) {
-        throw new Error(`counts did not change within 30 s of replaying with FEAT_BBM level 2 (Problems "${before.problems}", status "${before.ext}")`);
-      }
-      return `Problems "${before.problems}" -> "${after.problems}"; status "${before.ext}" -> "${after.ext}"`;
+      const after = (await result.innerText()).replace(/\s+/g, ' ').trim();
+      const num = (re, t) => Number((re.exec(t) ?? [])[1]);
+      const shown = { faults: num(/(\d+)\s+faults/, after), spurious: num(/(\d+)\s+spurious/, after), findings: num(/(\d+)\s+findings/, after) };
+      // The engine's answer for the same what-if, from the shipped CLI.
+      const cli = replayCounts(engineFindings(join(ctx.extracted, 'dist', 'cli', 'main.js'), ctx.trace, ['--bbm', '2']));
+      const recorded = replayCounts(ctx.findings);
+      const wrong = Object.keys(cli).filter((k) => shown[k] !== cli[k]);
+      if (wrong.length) throw new Error(`the FEAT_BBM level 2 replay shows ${wrong.map((k) => `${k} ${shown[k]}`).join(', ')} but \`analyze --bbm 2\` gives ${wrong.map((k) => `${k} ${cli[k]}`).join(', ')} ("${after}")`);
+      const changed = Object.keys(cli).filter((k) => cli[k] !== recorded[k]);
+      const delta = changed.length ? changed.map((k) => `${k} ${recorded[k]} -> ${cli[k]}`).join(', ') : `unchanged vs as recorded (${recorded.spurious} spurious; the engine agrees)`;
+      return `replay "${after}" = CLI --bbm 2; ${delta}; status before "${before}"`;
     },
-    { needs: ['open-trace'] },
+    { needs: ['open-trace', 'engine-findings'], timeoutMs: 90_000 },
   );
 
   await steps.step(
@@ -414,8 +470,10 @@ async function uiLayer() {
       const target = marks.filter((m) => m.line > 200).pop() ?? marks[marks.length - 1];
       const text = lineOf(ctx.trace, target.line).trim().slice(0, 50);
       const mark = frame.locator('#marks-list [data-line]').nth(target.i);
+      const t0 = Date.now();
       await mark.scrollIntoViewIfNeeded();
       await mark.click();
+      const tClick = Date.now() - t0;
       try {
         await page.locator('.editor-instance .view-line', { hasText: text }).first().waitFor({ timeout: 10_000 });
       } catch {
@@ -423,7 +481,7 @@ async function uiLayer() {
       }
       const ln = await cursorLine(page).catch(() => undefined);
       if (ln !== undefined && ln !== target.line) throw new Error(`the editor shows line ${target.line}'s text but its cursor is on line ${ln}`);
-      return `mark data-line=${target.line} revealed "${text}"${ln ? ` (cursor Ln ${ln})` : ''}`;
+      return `mark data-line=${target.line} revealed "${text}"${ln ? ` (cursor Ln ${ln})` : ''}; click ${tClick} ms, reveal ${Date.now() - t0 - tClick} ms`;
     },
     { needs: ['timeline-open'] },
   );
@@ -439,19 +497,20 @@ async function uiLayer() {
         ['Default Dark Modern', 'timeline-dark.png'],
         ['Default High Contrast', 'timeline-high-contrast.png'],
       ]) {
-        await setTheme(s, theme);
+        await setTheme(theme);
         await timelineFrame(page).locator('canvas#timeline').waitFor({ timeout: 10_000 });
         const path = join(resultsDir, file);
         await page.locator(`iframe.webview.ready[src*="extensionId=${EXTENSION_ID}"]`).first().screenshot({ path, timeout: 10_000 });
         shots.push(path);
       }
-      await setTheme(s, 'Default Light Modern');
+      await setTheme('Default Light Modern');
       ctx.themeShots = shots.filter(Boolean);
       return `${ctx.themeShots.map((p) => basename(p)).join(', ')}`;
     },
     { needs: ['timeline-open'] },
   );
 
+  if (ctx.consoleErrors?.length) writeFileSync(join(resultsDir, 'console-errors.txt'), ctx.consoleErrors.join('\n'));
   if (ctx.consoleErrors?.length) console.log(`    browser console errors (vsda 404s excluded): ${ctx.consoleErrors.length}, first: ${ctx.consoleErrors[0].slice(0, 160)}`);
   await browser.context.close().catch(() => undefined);
   steps.page = undefined;

@@ -16,6 +16,8 @@ import type { Diagnostic, InitializeResult } from 'vscode-languageserver-protoco
 import type { StatusNotification } from '../../src/shared/protocol';
 
 export const serverPath = join(__dirname, '..', '..', 'server', 'server.js');
+/** The bundled CLI: `stage2-lens lsp --stdio` starts the same server. */
+export const cliPath = join(__dirname, '..', '..', 'cli', 'main.js');
 
 export interface Harness {
   connection: ProtocolConnection;
@@ -45,9 +47,10 @@ export function fileUri(path: string): string {
   return pathToFileURL(path).toString();
 }
 
-export async function startServer(settings: unknown, opts: { workDoneProgress?: boolean } = {}): Promise<Harness> {
-  if (!existsSync(serverPath)) throw new Error(`no bundled server at ${serverPath}: build first (node scripts/build.mjs --out <dir>)`);
-  const child = spawn(process.execPath, [serverPath, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
+export async function startServer(settings: unknown, opts: { workDoneProgress?: boolean; args?: string[] } = {}): Promise<Harness> {
+  const args = opts.args ?? [serverPath, '--stdio'];
+  if (!existsSync(args[0])) throw new Error(`no bundled server at ${args[0]}: build first (node scripts/build.mjs --out <dir>)`);
+  const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => {
     stderr += d.toString();

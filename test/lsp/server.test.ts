@@ -12,11 +12,15 @@ import type { Hover, InlayHint, MarkupContent } from 'vscode-languageserver-prot
 import { createAnalyzer, type Analyzer } from '../../src/core/index';
 import type { ModelConfig } from '../../src/core/analysis/types';
 import { decodeEsr } from '../../src/core/parse/esr';
+import { reportJson } from '../../src/core/analysis/reportJson';
+import { generateRecordingScript } from '../../src/core/record/index';
+import { renderTraceDat } from '../../src/core/tracedat/index';
+import { reportMarkdown } from '../../src/core/analysis/reportMarkdown';
 import { normalizeSettings, settingsToModelConfig } from '../../src/shared/settings';
 import type { CompareResult, ReplayResult, StatusNotification, SummaryResult } from '../../src/shared/protocol';
 import { spuriousCount } from '../../src/server/summary';
 import { sharedOrSkip } from '../support/shared';
-import { fileUri, startServer, type Harness } from './lspHarness';
+import { cliPath, fileUri, startServer, type Harness } from './lspHarness';
 
 const settings = { diagnostics: { maxCount: 100000 } };
 const baseConfig = settingsToModelConfig(normalizeSettings(settings));
@@ -61,6 +65,19 @@ test('the server initializes with the features it implements', { timeout: 30000 
     assert.equal(caps.inlayHintProvider, true);
     assert.deepEqual(caps.codeLensProvider, { resolveProvider: false });
     assert.equal(h.initializeResult.serverInfo?.name, 'stage2-lens');
+  } finally {
+    await h.close();
+  }
+});
+
+test('`stage2-lens lsp --stdio` starts the same server', { timeout: 30000 }, async () => {
+  const h = await startServer(settings, { args: [cliPath, 'lsp', '--stdio'] });
+  try {
+    assert.equal(h.initializeResult.serverInfo?.name, 'stage2-lens');
+    const uri = 'untitled:one.trace';
+    const done = h.status(uri, terminal);
+    await h.connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'ftrace', version: 1, text: '# tracer: nop\n' } });
+    assert.ok(['ready', 'failed'].includes((await done).kind));
   } finally {
     await h.close();
   }
@@ -122,16 +139,28 @@ test('a hover on a fault line shows the model state the engine reports', { timeo
   const h = await startServer(settings);
   try {
     const { uri, text } = await openTrace(h, path);
+    // The first fault line where the engine's model holds an entry (a refault of a mapped page).
     const lines = text.split('\n');
-    const index = lines.findIndex((l) => l.includes('kvm_guest_fault: ipa 0x100000, hsr 0x93c38046'));
-    const state = expected.stateAt(index + 1, 0x100000);
+    let index = -1;
+    let ipa = 0;
+    for (let i = 0; i < lines.length && index < 0; i++) {
+      const m = /kvm_guest_fault: ipa (0x[0-9a-f]+)/.exec(lines[i]);
+      if (m && expected.stateAt(i + 1, Number(m[1]))) [index, ipa] = [i, Number(m[1])];
+    }
+    assert.ok(index >= 0, 'the engine knows the state of some faulting IPA');
+    const state = expected.stateAt(index + 1, ipa)!;
     const hover = hoverText(await h.connection.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line: index, character: 0 } }));
-    if (state) {
-      assert.match(hover, new RegExp(`\\*\\*Model at line ${index + 1}\\*\\*, IPA \`0x100000\``));
-      assert.match(hover, new RegExp(`level ${state.level} `));
-      assert.ok(hover.includes(`permissions \`${state.perms}\``), hover);
-      assert.match(hover, new RegExp(`invalid window open: ${state.invalidWindowOpen ? '\\*\\*yes\\*\\*' : 'no'}`));
-    } else assert.match(hover, /The model has no entry for IPA `0x100000`/);
+    assert.ok(hover.includes(`**Model at line ${index + 1}**, IPA \`0x${ipa.toString(16)}\``), hover);
+    assert.ok(hover.includes(`- level ${state.level} ${state.leaf}`), hover);
+    assert.ok(hover.includes(`permissions \`${state.perms}\``), hover);
+    if (state.mappedAtLine !== undefined) assert.ok(hover.includes(`at [line ${state.mappedAtLine}](${uri}#L${state.mappedAtLine})`), hover);
+    assert.ok(hover.includes(`invalid window open: ${state.invalidWindowOpen ? '**yes**' : 'no'}`), hover);
+    if (state.lastCmoLine !== undefined) assert.ok(hover.includes(`last cache maintenance: [line ${state.lastCmoLine}]`), hover);
+    // On a finding's line: its code, explanation and what would avoid it.
+    const f = expected.findings.find((x) => x.avoid.length > 0)!;
+    const onFinding = hoverText(await h.connection.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line: f.line - 1, character: 0 } }));
+    assert.ok(onFinding.includes(`**${f.code}**`), onFinding);
+    assert.ok(onFinding.includes('Avoided by: '), onFinding);
     // Line 1 carries the trace-sufficiency coverage.
     const first = hoverText(await h.connection.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line: 0, character: 0 } }));
     assert.match(first, /\*\*Trace coverage\*\*/);
@@ -170,6 +199,75 @@ test('replay with FEAT_BBM level 2 and compare return the engine\'s numbers', { 
     assert.equal(labelA, 'As recorded');
     assert.equal(labelB, 'FEAT_BBM level 2');
     assert.deepEqual(rest, JSON.parse(JSON.stringify(comparison)));
+  } finally {
+    await h.close();
+  }
+});
+
+test('a settings change re-runs the analysis of open traces', { timeout: 120000 }, async (t) => {
+  const path = tracePath(t);
+  const analyzer = path && engineOrSkip(t);
+  if (!path || !analyzer) return;
+  const expected = await engineAnalysis(analyzer, path, { ...baseConfig, bbmLevel: 1 });
+  const h = await startServer(settings);
+  try {
+    const { uri } = await openTrace(h, path);
+    const rerun = h.status(uri, terminal);
+    // A client without workspace/configuration pushes the section (Neovim's default).
+    await h.connection.sendNotification('workspace/didChangeConfiguration', { settings: { stage2Lens: { ...settings, model: { bbmLevel: 1 }, diagnostics: { maxCount: 100000, severity: { S1: 'off' } } } } });
+    await rerun;
+    const s: SummaryResult = await h.connection.sendRequest('stage2Lens/summary', { uri });
+    assert.equal(s?.config.bbmLevel, 1);
+    assert.equal(s?.findings, expected.findings.length);
+    const shown = expected.findings.filter((f) => f.cls !== 'S1');
+    assert.deepEqual((h.latest(uri) ?? []).map((d) => `${d.range.start.line + 1} ${String(d.code)}`).sort(), shown.map((f) => `${f.line} ${f.code}`).sort());
+  } finally {
+    await h.close();
+  }
+});
+
+test('export report returns core\'s Markdown, JSON and SARIF for the open analysis', { timeout: 120000 }, async (t) => {
+  const path = tracePath(t);
+  const analyzer = path && engineOrSkip(t);
+  if (!path || !analyzer) return;
+  const h = await startServer(settings);
+  try {
+    const { uri } = await openTrace(h, path);
+    const json = (await h.connection.sendRequest('stage2Lens/exportReport', { uri, format: 'json' })) as { text: string; fileName: string };
+    assert.equal(json.fileName, 'race4_4k-vhe.stage2.json');
+    const expected = await engineAnalysis(analyzer, path, baseConfig);
+    assert.equal(json.text, reportJson(expected));
+    const sarif = (await h.connection.sendRequest('stage2Lens/exportReport', { uri, format: 'sarif' })) as { text: string };
+    assert.equal((JSON.parse(sarif.text) as { runs: { results: unknown[] }[] }).runs[0].results.length, expected.findings.length);
+    const md = (await h.connection.sendRequest('stage2Lens/exportReport', { uri, format: 'md' })) as { text: string; fileName: string };
+    assert.equal(md.text, reportMarkdown(expected, { title: 'race4_4k-vhe.trace' }));
+    assert.equal(md.fileName, 'race4_4k-vhe.stage2.md');
+  } finally {
+    await h.close();
+  }
+});
+
+test('recordingScript returns core\'s script; renderDat renders a trace.dat as kernel-format text', { timeout: 120000 }, async (t) => {
+  const h = await startServer(settings);
+  try {
+    const script = (await h.connection.sendRequest('stage2Lens/recordingScript', { arch: 'arm64', mode: 'vhe', tool: 'tracefs', probes: 'basic' })) as { text: string; fileName: string };
+    assert.equal(script.text, generateRecordingScript({ arch: 'arm64', mode: 'vhe', tool: 'tracefs', probes: 'basic' }));
+    assert.equal(script.fileName, 'record-stage2-arm64-vhe.sh');
+    await assert.rejects(h.connection.sendRequest('stage2Lens/recordingScript', { arch: 'mips', mode: 'vhe', tool: 'tracefs', probes: 'basic' }), /arch must be arm64 or x86/);
+    const dat = sharedOrSkip(t, 'traces', 'trace-cmd', 'race4_4k_tc-vhe.dat');
+    if (!dat) return;
+    const r = (await h.connection.sendRequest('stage2Lens/renderDat', { uri: fileUri(dat) })) as { text: string; truncated: boolean };
+    const chunks: string[] = [];
+    await renderTraceDat(createReadStream(dat), (x) => void chunks.push(x), { openRange: (start, end) => createReadStream(dat, { start, end: end === undefined ? undefined : end - 1 }) });
+    assert.equal(r.truncated, false);
+    assert.equal(r.text, chunks.join(''));
+    assert.ok(r.text.split('\n').length > 1000);
+    // The rendering opened as a document (what the client's stage2lens-dat: provider does) is analysed like a trace.
+    const uri = fileUri(dat).replace(/^file:/, 'stage2lens-dat:');
+    const done = h.status(uri, terminal);
+    await h.connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'ftrace', version: 1, text: r.text } });
+    const status = await done;
+    assert.equal(status.kind, 'ready', JSON.stringify(status));
   } finally {
     await h.close();
   }

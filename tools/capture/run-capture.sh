@@ -5,7 +5,9 @@
 # builds the initramfs, boots the Debian arm64 6.12 kernel under QEMU (VHE, -cpu max, 4 CPUs) and
 # collects the trace. Needs a built CLI (node scripts/build.mjs --out .out/record) and, the first
 # time, the tool's fetch.sh (QEMU, cross gcc, the Debian packages: about 300 MB).
+# MODE=nvhe records the nVHE variant instead (kvm-arm.mode=nvhe, script generated with --mode nvhe).
 set -e
+MODE=${MODE:-vhe}
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 W=${1:-/tmp/capture}
@@ -16,13 +18,13 @@ mkdir -p "$W"
 cp -r "$SRC"/. "$W"/ && chmod -R u+w "$W"
 cp "$HERE"/plans/*.sh "$W"/plans/
 rm -f "$W"/plans/s2lens-record.sh
-node "$CLI" record-script --arch arm64 --mode vhe --tool tracefs --probes full -o "$W"/plans/s2lens-record.sh
+node "$CLI" record-script --arch arm64 --mode "$MODE" --tool tracefs --probes full -o "$W"/plans/s2lens-record.sh
 cd "$W"
 [ -d "$REALVM_WORK/dl/kern" ] || ./fetch.sh
 ./build.sh
-OUT=$REALVM_WORK/out/s2lens-vhe
+OUT=$REALVM_WORK/out/s2lens-$MODE
 rm -rf "$OUT"
-./run.sh s2lens vhe 4 2048 "$OUT"
+./run.sh s2lens "$MODE" 4 2048 "$OUT"
 ls -la "$OUT"/traces
 grep -a -E 's2lens|stage2-lens' "$OUT"/meta.txt | head -80
-echo "trace: $OUT/traces/s2lens_race4_4k.trace (gzip -9 it into test/fixtures/recorded/)"
+echo "trace: $OUT/traces/s2lens_race4_4k.trace (gzip -9 it into test/fixtures/recorded/s2lens_race4_4k-$MODE.trace.gz)"

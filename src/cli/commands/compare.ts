@@ -1,7 +1,67 @@
-// Placeholder until this command is implemented; the owner replaces this file.
-import { CliIo, ExitCode } from '../io';
+// `stage2-lens compare <file> --a <config|preset> --b <config|preset>`: one read of the trace,
+// two replays, and what B changes against A (faults avoided per class, vCPU time saved, windows,
+// TLBIs, CMO bytes). Presets: observed, bbm1, bbm2, eager2m, noeager, fwb, dic, 5.13, ... (join with +).
+import { createAnalyzer } from '../../core/index';
+import type { ModelConfig } from '../../core/analysis/types';
+import { comparisonJson } from '../../core/analysis/reportJson';
+import { comparisonMarkdown } from '../../core/analysis/reportMarkdown';
+import { comparisonText } from '../../core/analysis/reportText';
+import { PRESETS } from '../../core/analysis/modelConfig';
+import { CliIo, ExitCode, UsageError } from '../io';
+import { openSource } from '../openSource';
+import { MODEL_FLAGS_HELP, configOrPreset, modelFlag } from './analyze';
 
-export async function run(_args: string[], io: CliIo): Promise<number> {
-  io.err('stage2-lens: this command is not implemented yet\n');
-  return ExitCode.usage;
+const USAGE = `usage: stage2-lens compare <file> --a <config|preset> --b <config|preset> [options]
+
+  --a, --b SPEC        a .json configuration file or a preset: ${Object.keys(PRESETS).join(', ')}
+                       (combine presets with +, e.g. bbm2+fwb); --a defaults to observed
+  --format F           text (default), json or md
+  common model flags apply to both sides:
+${MODEL_FLAGS_HELP}
+`;
+
+export async function run(args: string[], io: CliIo): Promise<number> {
+  const common: Partial<ModelConfig> = {};
+  let file: string | undefined;
+  let a: Partial<ModelConfig> = {};
+  let b: Partial<ModelConfig> | undefined;
+  let format = 'text';
+  for (let i = 0; i < args.length; ) {
+    const x = args[i];
+    if (x === '--help' || x === '-h') {
+      io.out(USAGE);
+      return ExitCode.ok;
+    }
+    const used = modelFlag(args, i, common);
+    if (used) {
+      i += used;
+      continue;
+    }
+    if (x === '--a' || x === '--b') {
+      const v = args[i + 1];
+      if (v === undefined) throw new UsageError(`${x} needs a configuration file or preset`);
+      if (x === '--a') a = configOrPreset(v);
+      else b = configOrPreset(v);
+      i += 2;
+    } else if (x === '--format') {
+      format = args[i + 1] ?? '';
+      if (!['text', 'json', 'md'].includes(format)) throw new UsageError('--format must be text, json or md');
+      i += 2;
+    } else if (x.startsWith('-') && x !== '-') {
+      throw new UsageError(`unknown option ${x}\n\n${USAGE}`);
+    } else if (file !== undefined) {
+      throw new UsageError(`one file only (got ${file} and ${x})`);
+    } else {
+      file = x;
+      i++;
+    }
+  }
+  if (file === undefined) throw new UsageError(`missing <file>\n\n${USAGE}`);
+  if (!b) throw new UsageError(`missing --b (the configuration to compare with)\n\n${USAGE}`);
+  const { source } = await openSource(file);
+  const analyzer = createAnalyzer();
+  const [ra, rb] = await analyzer.analyzeMany(source, [{ ...common, ...a }, { ...common, ...b }]);
+  const cmp = analyzer.compare(ra, rb);
+  io.out(format === 'json' ? comparisonJson(cmp) : format === 'md' ? comparisonMarkdown(cmp) : comparisonText(cmp));
+  return ExitCode.ok;
 }

@@ -1,7 +1,122 @@
-// Placeholder until this command is implemented; the owner replaces this file.
-import { CliIo, ExitCode } from '../io';
+// `stage2-lens stats <file> [--json]`: what a trace contains (format, time span, events by name,
+// per-task counts, stage-2 faults by class and level, unrecognised lines by reason with example
+// line numbers, lost events, and what the trace lacks for the analyses). Readable text by default,
+// the TraceStats JSON with --json; progress on stderr only when it is a terminal and the file is big.
+import type { TraceStats } from '../../core/api';
+import { readTrace } from '../../core/parse/readTrace';
+import { createStatsCollector } from '../../core/stats/statsCollector';
+import { CliIo, ExitCode, UsageError } from '../io';
+import { openSource } from '../openSource';
 
-export async function run(_args: string[], io: CliIo): Promise<number> {
-  io.err('stage2-lens: this command is not implemented yet\n');
-  return ExitCode.usage;
+const USAGE = `usage: stage2-lens stats <file> [--json]
+
+  <file>   a kernel trace / trace_pipe text, trace-cmd report text or trace.dat (.gz is fine)
+  --json   print the statistics as JSON (format, lines, events, unrecognized, ...)
+
+exit codes: 0 ok, 2 usage error, 3 input missing/unreadable/not a trace, 4 internal error
+`;
+
+/** Files below this size finish before a progress line would help. */
+const PROGRESS_MIN_BYTES = 32 * 1024 * 1024;
+
+function parseArgs(args: string[]): { file: string; json: boolean } | 'help' {
+  let file: string | undefined;
+  let json = false;
+  for (const a of args) {
+    if (a === '--help' || a === '-h') return 'help';
+    if (a === '--json') json = true;
+    else if (a.startsWith('-') && a !== '-') throw new UsageError(`unknown option ${a}\n\n${USAGE}`);
+    else if (file !== undefined) throw new UsageError(`one file only (got ${file} and ${a})`);
+    else file = a;
+  }
+  if (file === undefined) throw new UsageError(`missing <file>\n\n${USAGE}`);
+  return { file, json };
+}
+
+function seconds(ns: number): string {
+  return `${(ns / 1e9).toFixed(6)} s`;
+}
+
+function mb(bytes: number): string {
+  return `${(bytes / 1048576).toFixed(1)} MB`;
+}
+
+const FORMAT_NAMES: Record<string, string> = {
+  ftrace: 'ftrace (kernel trace / trace_pipe text)',
+  'trace-cmd': 'trace-cmd report text',
+  'trace-dat': 'trace.dat (binary)',
+  'function-graph': 'function_graph tracer text',
+  latency: 'latency-format text',
+  unknown: 'unknown (no trace line recognised)',
+};
+
+function table(rows: [string, number][], limit = 40): string[] {
+  const shown = rows.slice(0, limit);
+  const w = Math.max(1, ...shown.map(([, n]) => String(n).length));
+  const out = shown.map(([k, n]) => `  ${String(n).padStart(w)}  ${k}`);
+  if (rows.length > limit) out.push(`  ... ${rows.length - limit} more`);
+  return out;
+}
+
+export function formatStats(file: string, s: TraceStats): string {
+  const out: string[] = [];
+  out.push(`file: ${file}`);
+  out.push(`format: ${FORMAT_NAMES[s.format] ?? s.format}`);
+  out.push(`lines: ${s.lines.total} total, ${s.lines.events} events, ${s.lines.special} header/special, ${s.lines.unrecognized} not recognised`);
+  if (s.firstTs !== undefined && s.lastTs !== undefined) out.push(`time span: ${seconds(s.firstTs)} .. ${seconds(s.lastTs)} (${seconds(s.lastTs - s.firstTs)})`);
+  out.push('');
+  out.push('events by name:');
+  out.push(...(Object.keys(s.events).length ? table(Object.entries(s.events)) : ['  none']));
+  out.push('');
+  out.push('events per task:');
+  const vcpu = s.vcpuOfTask ?? {};
+  out.push(...(Object.keys(s.perTask).length ? table(Object.entries(s.perTask).map(([t, n]) => [vcpu[t] !== undefined ? `${t} (vCPU ${vcpu[t]})` : t, n] as [string, number]), 20) : ['  none']));
+  out.push('');
+  out.push('stage-2 faults by class and level:');
+  out.push(...(Object.keys(s.faultsByClassLevel).length ? table(Object.entries(s.faultsByClassLevel)) : ['  none']));
+  out.push('');
+  out.push('lines not recognised:');
+  if (s.unrecognized.length === 0) out.push('  none');
+  for (const g of s.unrecognized) out.push(`  ${g.count} ${g.reason} (e.g. line${g.examples.length > 1 ? 's' : ''} ${g.examples.join(', ')}): ${g.detail}`);
+  if (s.lostEvents.length > 0 || s.timestampsBackwards > 0) {
+    out.push('');
+    for (const l of s.lostEvents.slice(0, 10)) out.push(`lost events: CPU ${l.cpu}, ${l.count ?? 'unknown number'} at line ${l.line}`);
+    if (s.lostEvents.length > 10) out.push(`lost events: ... ${s.lostEvents.length - 10} more markers`);
+    if (s.timestampsBackwards > 0) out.push(`timestamps going backwards (per CPU): ${s.timestampsBackwards}`);
+  }
+  out.push('');
+  out.push('what this trace lacks for the stage-2 analyses:');
+  out.push(...(s.lacks.length ? s.lacks.map((l) => `  - ${l}`) : ['  nothing: every analysis has what it needs']));
+  return out.join('\n') + '\n';
+}
+
+export async function run(args: string[], io: CliIo): Promise<number> {
+  const parsed = parseArgs(args);
+  if (parsed === 'help') {
+    io.out(USAGE);
+    return ExitCode.ok;
+  }
+  const { source, size } = await openSource(parsed.file);
+  const showProgress = io.isTty && size >= PROGRESS_MIN_BYTES;
+  let lastShown = 0;
+  const collector = createStatsCollector();
+  const result = await readTrace(source, collector, {
+    onProgress: showProgress
+      ? (bytes) => {
+          const now = Date.now();
+          if (now - lastShown < 200) return;
+          lastShown = now;
+          io.err(`\rstats: ${mb(bytes)} of ${mb(size)} (${Math.min(100, Math.floor((bytes / size) * 100))}%)`);
+        }
+      : undefined,
+  });
+  if (showProgress) io.err('\r\x1b[K');
+  collector.setFormat(result.format);
+  const stats = collector.result();
+  io.out(parsed.json ? JSON.stringify({ file: parsed.file, ...stats }, null, 2) + '\n' : formatStats(parsed.file, stats));
+  if (stats.lines.events === 0 && stats.lines.special === 0 && stats.lines.total > 0) {
+    io.err(`stage2-lens stats: ${parsed.file}: not a trace (no line was recognised)\n`);
+    return ExitCode.input;
+  }
+  return ExitCode.ok;
 }

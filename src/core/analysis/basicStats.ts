@@ -1,10 +1,10 @@
-// A small trace-statistics collector used by the facade when the full collector (src/core/stats)
-// is not available: counts lines, events by name, tasks, fault kinds, lost events. Bounded memory
-// (maps keyed by event/task names, capped).
+// A small trace-statistics collector with a `finish(format)` API (kept for callers written
+// against it, e.g. the coverage tests); the facade uses the full collector in src/core/stats.
+// Counts lines, events by name, tasks, fault kinds and lost events, with bounded memory.
 import type { TraceStats } from '../api';
 import type { RejectedLine, SpecialLine, TraceEvent, TraceFormat } from '../parse/types';
 
-export interface StatsCollector {
+export interface BasicStatsCollector {
   event(ev: TraceEvent): void;
   rejected(r: RejectedLine): void;
   special(s: SpecialLine): void;
@@ -13,7 +13,7 @@ export interface StatsCollector {
 
 const MAX_KEYS = 10_000;
 
-export function createBasicStats(): StatsCollector {
+export function createBasicStats(): BasicStatsCollector {
   const events: Record<string, number> = {};
   const perTask: Record<string, number> = {};
   const faultsByClassLevel: Record<string, number> = {};

@@ -172,7 +172,7 @@ function arm64Coverage(f: Facts): CoverageItem[] {
   const split = f.op('split') || f.op('split-huge');
   if (!faults && !map) out.push(item('splitting', 'none', noFaults, withAdvice(f, [...faultAdd, ...probeAdvice(['s2_map', 's2_split', 's2_wrprotect'])])));
   else if (map && split) out.push(item('splitting', 'observed', 's2_map sizes show fault-path splits and coalescing; s2_split / split_huge show eager splits', []));
-  else if (map) out.push(item('splitting', 'inferred', 'fault-path splits show in s2_map sizes, but eager splits (kvm_pgtable_stage2_split) are not recorded: inferred from write-protection and fault patterns', withAdvice(f, probeAdvice(['s2_split', 's2_split_ret', 'split_huge', 's2_wrprotect']))));
+  else if (map) out.push(item('splitting', 'inferred', `fault-path splits show in s2_map sizes, but ${f.scripted ? 'kvm_pgtable_stage2_split could not be probed' : 'no eager split is recorded (none happened, or kvm_pgtable_stage2_split was not probed)'}: eager splits are inferred from write-protection and fault patterns`, withAdvice(f, probeAdvice(['s2_split', 's2_split_ret', 'split_huge', 's2_wrprotect']))));
   else out.push(item('splitting', 'inferred', 'no map probes: block vs page mappings are inferred from the fault levels', withAdvice(f, probeAdvice(['s2_map', 's2_split', 's2_wrprotect']))));
 
   // Cache maintenance: the CMO calls themselves, or the model's per-map rule (kernel era, FWB).
@@ -197,7 +197,8 @@ function arm64Coverage(f: Facts): CoverageItem[] {
     const add = f.op('tlbi-vmid-range-wrapper') ? [] : probeAdvice(['tlbi_range_wrapper', 'flush_remote_tlbs']);
     out.push(item('tlb-cost', 'inferred', why, add.length ? [...add, 'the EL2 TLBIs themselves are visible only on a VHE host'] : ['the EL2 TLBIs themselves are visible only on a VHE host']));
   } else {
-    const why = map ? `no TLBI probes: invalidations are counted from the model per operation (${f.modeWhy})` : 'no probes: invalidations are counted from the model per inferred operation';
+    const none = f.scripted ? 'the recording script could not probe __kvm_tlb_flush_vmid*' : 'no TLB invalidation in the trace (none happened, or __kvm_tlb_flush_vmid* was not probed)';
+    const why = map ? `${none}: invalidations are counted from the model per operation (${f.modeWhy})` : 'no probes: invalidations are counted from the model per inferred operation';
     out.push(item('tlb-cost', 'inferred', why, withAdvice(f, probeAdvice(['tlbi_ipa', 'tlbi_ipa_nsh', 'tlbi_range', 'tlbi_vmid']))));
   }
 
@@ -206,7 +207,7 @@ function arm64Coverage(f: Facts): CoverageItem[] {
   const haf = f.cpuFeatures.hafdbs === '1' ? ' (the CPU updates the access flag in hardware (FEAT_HAFDBS): no access-flag faults are expected)' : '';
   if (!faults) out.push(item('access-flag', 'none', noFaults, withAdvice(f, [...faultAdd, 'event kvm:kvm_access_fault', 'event kvm:kvm_age_hva', ...probeAdvice(['s2_age', 's2_age_ret', 's2_mkyoung'])])));
   else if (aging) out.push(item('access-flag', 'observed', `access-flag faults show in kvm_guest_fault; page aging (kvm_age_hva / s2_age) is recorded${haf}`, []));
-  else out.push(item('access-flag', 'inferred', `access-flag faults show in kvm_guest_fault's FSC, but the aging that caused them is not recorded${haf}`, withAdvice(f, ['event kvm:kvm_age_hva', 'event kvm:kvm_test_age_hva', 'event kvm:kvm_access_fault', ...probeAdvice(['s2_age', 's2_age_ret', 's2_mkyoung'])])));
+  else out.push(item('access-flag', 'inferred', `access-flag faults show in kvm_guest_fault's FSC, but no page aging is in the trace (none happened, or kvm_age_hva / s2_age were not enabled): their cause is inferred${haf}`, withAdvice(f, ['event kvm:kvm_age_hva', 'event kvm:kvm_test_age_hva', 'event kvm:kvm_access_fault', ...probeAdvice(['s2_age', 's2_age_ret', 's2_mkyoung'])])));
 
   // Pinned ranges: everything that can take a mapping away (unmap, write-protect, split, BBM).
   const unmap = f.op('unmap');
@@ -214,7 +215,9 @@ function arm64Coverage(f: Facts): CoverageItem[] {
   if (!faults && !map && !hostUnmap) out.push(item('pinned-ranges', 'none', 'nothing in the trace maps or unmaps guest memory', withAdvice(f, [...faultAdd, 'event kvm:kvm_unmap_hva_range', ...probeAdvice(['s2_map', 's2_unmap', 's2_wrprotect'])])));
   else if (map && unmap && f.op('wrprotect')) out.push(item('pinned-ranges', 'observed', 's2_map, s2_unmap and s2_wrprotect record every change to a range by IPA', []));
   else {
-    const why = hostUnmap ? 'host unmaps show only as kvm_unmap_hva_range (host VAs): the IPAs they hit are inferred' : 'no unmap or write-protect records: changes to pinned ranges are inferred from refaults';
+    const lacking = [unmap ? '' : 's2_unmap', f.op('wrprotect') ? '' : 's2_wrprotect', map ? '' : 's2_map'].filter(Boolean).join(', ');
+    const base = hostUnmap ? 'host unmaps show only as kvm_unmap_hva_range (host VAs): the IPAs they hit are inferred' : 'changes to pinned ranges are inferred from refaults';
+    const why = `${base}; not in the trace: ${lacking}${f.scripted ? '' : ' (none happened, or not probed)'}`;
     out.push(item('pinned-ranges', 'inferred', why, withAdvice(f, probeAdvice(['s2_map', 's2_unmap', 's2_wrprotect']).filter((a) => !(map && a.includes('/s2_map '))))));
   }
   return out;

@@ -32,7 +32,7 @@ export function normalizeConfig(partial: Partial<ModelConfig> | undefined): Mode
 
 /** A replay whose configuration changes what faults happen (not only how CMOs are judged). */
 export function isWhatIf(c: ModelConfig): boolean {
-  return c.bbmLevel !== 0 || c.eagerSplitChunk !== 'auto';
+  return c.bbmLevel !== 0 || c.eagerSplitChunk !== 'auto' || c.dic === true;
 }
 
 export const PRESETS: Record<string, Partial<ModelConfig>> = {

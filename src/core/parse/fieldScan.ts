@@ -58,40 +58,58 @@ export function findFieldAny(s: string, labels: readonly string[]): number {
   return -1;
 }
 
-/** End index of a run of hex digits starting at i (after an optional 0x), and where the digits start. */
-function hexSpan(s: string, i: number): { start: number; end: number } {
+// Span of the last hex scan, kept in module variables: no object per call on the hot path.
+let spanStart = 0;
+let spanEnd = 0;
+
+/** Scan hex digits at i (after an optional 0x); sets spanStart/spanEnd (leading zeros skipped). */
+function scanHex(s: string, i: number): void {
   let start = i;
   if (s.charCodeAt(i) === 48 && (s.charCodeAt(i + 1) === 120 || s.charCodeAt(i + 1) === 88)) start = i + 2;
   let end = start;
-  while (end < s.length && isHexDigit(s.charCodeAt(end))) end++;
-  return { start, end };
+  const n = s.length;
+  while (end < n && isHexDigit(s.charCodeAt(end))) end++;
+  spanEnd = end;
+  if (end === start) {
+    spanStart = end + 1; // marks "no digits"
+    return;
+  }
+  while (start < end - 1 && s.charCodeAt(start) === 48) start++;
+  spanStart = start;
+}
+
+function valueOf(s: string, from: number, to: number): number {
+  let v = 0;
+  for (let k = from; k < to; k++) v = v * 16 + hexValue(s.charCodeAt(k));
+  return v;
 }
 
 /** A hex number (with or without 0x) at i as a JS number, or undefined when there is none or it exceeds 53 bits. */
 export function hexNumberAt(s: string, i: number): number | undefined {
   if (i < 0) return undefined;
-  const { start, end } = hexSpan(s, i);
-  if (end === start) return undefined;
-  let k = start;
-  while (k < end - 1 && s.charCodeAt(k) === 48) k++;
-  if (end - k > 13) {
-    // 13 hex digits = 52 bits; allow up to 2^53 exactly via BigInt
-    const big = BigInt('0x' + s.slice(k, end));
-    return big <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(big) : undefined;
-  }
-  let v = 0;
-  for (; k < end; k++) v = v * 16 + hexValue(s.charCodeAt(k));
-  return v;
+  scanHex(s, i);
+  const start = spanStart;
+  const end = spanEnd;
+  if (start > end) return undefined;
+  const digits = end - start;
+  if (digits <= 13) return valueOf(s, start, end);
+  if (digits === 14 && hexValue(s.charCodeAt(start)) < 2) return valueOf(s, start, end); // < 2^53
+  return undefined;
 }
 
 /** A hex number at i as a bigint (no bits lost), or undefined. */
 export function hexBigAt(s: string, i: number): bigint | undefined {
   if (i < 0) return undefined;
-  const { start, end } = hexSpan(s, i);
-  if (end === start) return undefined;
-  if (end - start <= 13) {
-    const n = hexNumberAt(s, i);
-    return n === undefined ? undefined : BigInt(n);
+  scanHex(s, i);
+  const start = spanStart;
+  const end = spanEnd;
+  if (start > end) return undefined;
+  const digits = end - start;
+  if (digits <= 13) return BigInt(valueOf(s, start, end));
+  if (digits <= 16) {
+    // two exact halves: cheaper than parsing a string into a BigInt
+    const split = end - 8;
+    return (BigInt(valueOf(s, start, split)) << 32n) | BigInt(valueOf(s, split, end));
   }
   return BigInt('0x' + s.slice(start, end));
 }
@@ -155,9 +173,13 @@ export function parseBigText(v: string): bigint | undefined {
   if (v.length === 0) return undefined;
   if (v.charCodeAt(0) === 48 && v.charCodeAt(1) === 120) {
     const b = hexBigAt(v, 0);
-    return b !== undefined && hexSpan(v, 0).end === v.length ? b : undefined;
+    return b !== undefined && spanEnd === v.length ? b : undefined;
   }
-  if (/^-?\d+$/.test(v)) return BigInt(v);
-  if (/^[0-9a-fA-F]+$/.test(v)) return BigInt('0x' + v);
-  return undefined;
+  let k = v.charCodeAt(0) === 45 ? 1 : 0;
+  if (k === v.length) return undefined;
+  let dec = true;
+  for (let j = k; j < v.length; j++) if (!isDigit(v.charCodeAt(j))) dec = false;
+  if (dec) return BigInt(v);
+  for (k = 0; k < v.length; k++) if (!isHexDigit(v.charCodeAt(k))) return undefined;
+  return hexBigAt(v, 0);
 }

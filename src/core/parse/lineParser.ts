@@ -5,6 +5,7 @@
 import { newPrefixScan, PrefixFailure, scanFallbackPrefix, scanPrefix } from './contextPrefix';
 import { decodePayload } from './decode';
 import { decodeFuncGraphText, durationOf, scanFuncGraph } from './functionGraph';
+import { Interner } from './interner';
 import type { RejectReason, RejectedLine, TraceEvent, TraceFormat, TraceSink } from './types';
 
 const EXCERPT = 200;
@@ -42,10 +43,13 @@ function startsWithAt(s: string, i: number, p: string): boolean {
 export class LineParser {
   format: TraceFormat = 'unknown';
   private readonly scan = newPrefixScan();
+  private readonly strings = new Interner();
   /** An event line held back one line: its payload failed to decode or is empty, so the next line may be its wrapped tail. */
   private pending: { ev: TraceEvent; failure: string | undefined; text: string } | undefined;
   /** The previous line was trace content (an event or a rejected event line): a bare line after it may be a wrapped tail. */
   private prevWasContent = false;
+  /** Length of the previous content line: e-mail clients wrap at 72-80 columns. */
+  private prevLen = 0;
   private lastTs = 0;
   private funcGraphHeader = false;
 
@@ -114,7 +118,7 @@ export class LineParser {
     if (s.charCodeAt(0) !== 35 /* # */) {
       const sc = this.scan;
       scanPrefix(s, sc);
-      if (sc.status === PrefixFailure.ok) {
+      if (sc.status === PrefixFailure.ok && s.charCodeAt(sc.commStart) !== 62 /* > quoted */) {
         this.eventLine(s, line, offset, unterminated);
         return;
       }
@@ -162,7 +166,7 @@ export class LineParser {
         name = s.slice(rest, k);
         payload = s.slice(k + 1).trimEnd();
       } else if (k < n && c === 58 && (k + 1 === n || s.charCodeAt(k + 1) === 32)) {
-        name = s.slice(rest, k);
+        name = this.strings.get(s, rest, k);
         let p = k + 1;
         while (p < n && s.charCodeAt(p) === 32) p++;
         let e = n;
@@ -192,11 +196,11 @@ export class LineParser {
     const ev: TraceEvent = {
       line,
       offset,
-      task: s.slice(sc.commStart, sc.commEnd),
+      task: this.strings.get(s, sc.commStart, sc.commEnd),
       pid: sc.pid,
       tgid: sc.tgid >= 0 ? sc.tgid : undefined,
       cpu: sc.cpu,
-      flags: sc.flagsStart >= 0 ? s.slice(sc.flagsStart, sc.flagsEnd) : undefined,
+      flags: sc.flagsStart >= 0 ? this.strings.get(s, sc.flagsStart, sc.flagsEnd) : undefined,
       ts: sc.ts,
       name,
       payload,
@@ -204,6 +208,7 @@ export class LineParser {
     };
     this.lastTs = sc.ts;
     this.prevWasContent = true;
+    this.prevLen = s.length;
     if (failed || payload.length === 0 || endsCut(payload)) this.pending = { ev, failure: failed ? decoded : undefined, text: s };
     else this.sink.event(ev);
   }
@@ -340,7 +345,7 @@ export class LineParser {
       this.joinWrapped(s, line, offset);
       this.prevWasContent = false;
       return;
-    } else if (this.prevWasContent && status === PrefixFailure.noPrefix && !/^\s*\S+-\d+\s/.test(s)) {
+    } else if (this.prevWasContent && status === PrefixFailure.noPrefix && this.prevLen >= 50 && this.prevLen <= 100 && !/^\s*\S+-\d+\s/.test(s)) {
       reason = 'wrapped';
       detail = 'continuation of the previous line (wrapped)';
     } else if (unterminated) {

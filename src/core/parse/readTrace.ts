@@ -14,6 +14,11 @@ export interface ReadTraceOptions {
   signal?: AbortSignal;
   /** Called every few MB with the bytes consumed so far (compressed bytes for .gz/.dat). */
   onProgress?(bytes: number): void;
+  /**
+   * Reopen the same input for bytes [start, end): passed to the trace.dat reader (uncompressed
+   * files only) so that its memory stays bounded.
+   */
+  openRange?(start: number, end?: number): ByteSource;
 }
 
 export interface ReadTraceResult {
@@ -106,8 +111,8 @@ export async function readTrace(source: ByteSource, sink: TraceSink, opts: ReadT
   let head = first.head;
   const all = first.all;
   if (startsWith(head, TRACE_DAT_MAGIC)) {
-    await readTraceDat(all, sink, opts);
-    return { format: 'trace-dat', bytes: counter.raw, lines: 0 };
+    const summary = await readTraceDat(all, sink, opts);
+    return { format: 'trace-dat', bytes: counter.raw, lines: summary.lines };
   }
   let text: AsyncIterable<Uint8Array> = all;
   if (head[0] === 0x1f && head[1] === 0x8b) {
@@ -122,8 +127,9 @@ export async function readTrace(source: ByteSource, sink: TraceSink, opts: ReadT
     head = inflated.head;
     text = inflated.all;
     if (startsWith(head, TRACE_DAT_MAGIC)) {
-      await readTraceDat(text, sink, opts);
-      return { format: 'trace-dat', bytes: counter.raw, lines: 0 };
+      // ranges of the file would be compressed bytes: no openRange here
+      const summary = await readTraceDat(text, sink, { signal: opts.signal, onProgress: opts.onProgress });
+      return { format: 'trace-dat', bytes: counter.raw, lines: summary.lines };
     }
   }
   const parser = new LineParser(sink);

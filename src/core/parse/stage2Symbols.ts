@@ -4,7 +4,7 @@
 // symbol (trace-cmd report prints raw addresses for kprobes).
 import type { Stage2Op } from './types';
 
-const SYMBOL_OPS: Record<string, Stage2Op> = {
+const SYMBOL_OP_TABLE: Record<string, Stage2Op> = {
   kvm_pgtable_stage2_map: 'map',
   kvm_pgtable_stage2_relax_perms: 'relax',
   kvm_pgtable_stage2_wrprotect: 'wrprotect',
@@ -38,6 +38,9 @@ const SYMBOL_OPS: Record<string, Stage2Op> = {
   kvm_unmap_gfn_range: 'unmap-gfn-range',
   kvm_pgtable_stage2_destroy: 'destroy',
 };
+
+// A Map: symbols come from untrusted text (`constructor`, `__proto__`), and Map lookups are fast.
+const SYMBOL_OPS = new Map<string, Stage2Op>(Object.entries(SYMBOL_OP_TABLE));
 
 /** Probe names used by ../shared recordings and domain.md 10, for unsymbolized probes only. */
 const PROBE_NAME_SYMBOLS: Record<string, string> = {
@@ -82,10 +85,10 @@ export function baseSymbol(sym: string): string {
 }
 
 export function stage2OpOf(symbol: string): Stage2Op | undefined {
-  const op = SYMBOL_OPS[symbol];
+  const op = SYMBOL_OPS.get(symbol);
   if (op !== undefined) return op;
   const dot = symbol.indexOf('.');
-  return dot > 0 ? SYMBOL_OPS[symbol.slice(0, dot)] : undefined;
+  return dot > 0 ? SYMBOL_OPS.get(symbol.slice(0, dot)) : undefined;
 }
 
 /**
@@ -93,7 +96,7 @@ export function stage2OpOf(symbol: string): Stage2Op | undefined {
  * default names (`p_kvm_pgtable_stage2_map_0`, `r_..._0`) and the well-known names above.
  */
 export function symbolFromProbeName(name: string): string | undefined {
-  const known = PROBE_NAME_SYMBOLS[name];
+  const known = Object.prototype.hasOwnProperty.call(PROBE_NAME_SYMBOLS, name) ? PROBE_NAME_SYMBOLS[name] : undefined;
   if (known) return known;
   const m = /^[pr]_(.+)_\d+$/.exec(name);
   if (m && stage2OpOf(m[1]) !== undefined) return m[1];

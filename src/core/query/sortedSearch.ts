@@ -3,6 +3,9 @@
 // pos[i] = first element >= binStart(i) for i < width, pos[width] = first element > t1.
 import { binStart } from '../../shared/timelineProtocol';
 
+// A module-level alias: one definition of the bin edges, without an import getter in hot loops.
+const edgeAt = binStart;
+
 export type SortedNumbers = Float64Array | readonly number[];
 
 /** First index i in [lo, hi) with a[i] >= x (hi when none). */
@@ -26,9 +29,25 @@ export function upperBound(a: SortedNumbers, x: number, lo = 0, hi = a.length): 
 }
 
 /**
+ * lowerBound of x at or after `from`, searching outward from `from` first (galloping): the next
+ * bin edge is usually close to the previous one, so this touches few cache lines of a big array.
+ */
+export function gallopLowerBound(a: SortedNumbers, x: number, from: number, hi: number): number {
+  if (from >= hi || a[from] >= x) return from;
+  let step = 1;
+  let lo = from;
+  while (from + step < hi && a[from + step] < x) {
+    lo = from + step;
+    step *= 2;
+  }
+  return lowerBound(a, x, lo + 1, Math.min(from + step, hi));
+}
+
+/**
  * Positions of the bin edges of [t0, t1] at `width` bins in `a` (length width + 1, see header).
  * Few elements in the window: one merge walk (O(width + k)); many: a binary search per edge
- * (O(width log n)). Both compute the same lower bounds, so the result never depends on the path.
+ * (galloping from the previous edge, O(width log(k / width))). Both compute the same lower bounds,
+ * so the result never depends on the path.
  */
 export function edgePositions(a: SortedNumbers, t0: number, t1: number, width: number, out = new Int32Array(width + 1)): Int32Array {
   const first = lowerBound(a, t0);
@@ -44,14 +63,14 @@ export function edgePositions(a: SortedNumbers, t0: number, t1: number, width: n
   if (k <= width * log) {
     let p = first;
     for (let i = 1; i < width; i++) {
-      const e = binStart(t0, t1, width, i);
+      const e = edgeAt(t0, t1, width, i);
       while (p < last && a[p] < e) p++;
       out[i] = p;
     }
   } else {
     let p = first;
     for (let i = 1; i < width; i++) {
-      p = lowerBound(a, binStart(t0, t1, width, i), p, last);
+      p = gallopLowerBound(a, edgeAt(t0, t1, width, i), p, last);
       out[i] = p;
     }
   }

@@ -94,10 +94,10 @@ export class TimelineIndex {
   private readonly heatRegions: IpaRegions;
   /** Fault timestamps per heat row. */
   private readonly heatTs: Float64Array[];
-  /** Mark indices ordered by line, for locate(). */
-  private readonly byLine: Int32Array;
-  /** Mark indices in time order, for findIpa(). */
-  private readonly byTime: Int32Array;
+  /** Indices of the marks that passed validation, in mark order. */
+  private readonly valid: Int32Array;
+  private byLineCache: Int32Array | undefined;
+  private byTimeCache: Int32Array | undefined;
 
   constructor(input: TimelineIndexInput) {
     this.config = input.config ?? 'A';
@@ -106,49 +106,62 @@ export class TimelineIndex {
     const marks = input.marks;
     for (const l of input.lanes) this.addLane(l.id, l.label);
 
-    // Group valid marks by lane and class; a mark with a non-finite timestamp is untrusted noise.
-    const groups = new Map<Lane, Map<BinClass, number[]>>();
+    // Bucket valid marks by lane and class index; a mark with a non-finite timestamp is untrusted noise.
+    const buckets = new Map<Lane, (number[] | undefined)[]>();
     const markerIds: number[] = [];
     const heatIds: number[] = [];
-    const valid: number[] = [];
+    const valid = new Int32Array(marks.length);
+    let nValid = 0;
     let t0 = Infinity;
     let t1 = -Infinity;
+    let lastLane: Lane | undefined;
+    let lastBuckets: (number[] | undefined)[] = [];
     for (let i = 0; i < marks.length; i++) {
       const m = marks[i];
-      if (!Number.isFinite(m.ts)) continue;
-      const cls = binClassOf(m);
-      if (BIN_CLASS_INDEX[cls] === undefined) continue;
-      valid.push(i);
-      t0 = Math.min(t0, m.ts);
-      t1 = Math.max(t1, Number.isFinite(m.endTs) ? Math.max(m.ts, m.endTs as number) : m.ts);
-      const lane = this.laneById.get(m.lane) ?? this.addLane(m.lane, m.lane);
-      let byCls = groups.get(lane);
-      if (!byCls) groups.set(lane, (byCls = new Map()));
-      let ids = byCls.get(cls);
-      if (!ids) byCls.set(cls, (ids = []));
-      ids.push(i);
+      const ts = m.ts;
+      if (!Number.isFinite(ts)) continue;
+      const cls = m.cls ?? m.kind;
+      const rank = BIN_CLASS_INDEX[cls];
+      if (rank === undefined) continue;
+      valid[nValid++] = i;
+      if (ts < t0) t0 = ts;
+      const end = m.endTs !== undefined && Number.isFinite(m.endTs) && m.endTs > ts ? m.endTs : ts;
+      if (end > t1) t1 = end;
+      if (lastLane === undefined || lastLane.id !== m.lane) {
+        lastLane = this.laneById.get(m.lane) ?? this.addLane(m.lane, m.lane);
+        let b = buckets.get(lastLane);
+        if (!b) buckets.set(lastLane, (b = []));
+        lastBuckets = b;
+      }
+      (lastBuckets[rank] ??= []).push(i);
       if (m.kind === 'marker') markerIds.push(i);
-      if (isFaultClass(cls) && m.ipa !== undefined && Number.isFinite(m.ipa)) heatIds.push(i);
+      if (m.ipa !== undefined && isFaultClass(cls) && Number.isFinite(m.ipa)) heatIds.push(i);
     }
-    this.markCount = valid.length;
-    this.extent = valid.length ? { t0, t1 } : { t0: 0, t1: 0 };
+    this.valid = valid.subarray(0, nValid);
+    this.markCount = nValid;
+    this.extent = nValid ? { t0, t1 } : { t0: 0, t1: 0 };
 
     const present = new Set<BinClass>();
     for (const lane of this.lanes) {
-      const byCls = groups.get(lane);
+      const byRank = buckets.get(lane) ?? [];
       const windowIds: number[] = [];
-      for (const cls of BIN_CLASS_ORDER) {
-        const ids = byCls?.get(cls);
-        if (!ids) continue;
+      BIN_CLASS_ORDER.forEach((cls, rank) => {
+        const ids = byRank[rank];
+        if (!ids) return;
         present.add(cls);
         lane.series.push(this.buildSeries(cls, ids));
         for (const i of ids) if (marks[i].kind === 'window') windowIds.push(i);
-      }
+      });
       const widx = sortByTs(windowIds, marks);
-      const wts = Float64Array.from(widx, (i) => marks[i].ts);
-      const wend = Float64Array.from(widx, (i) => Math.max(marks[i].ts, Number.isFinite(marks[i].endTs) ? (marks[i].endTs as number) : marks[i].ts));
+      const wts = new Float64Array(widx.length);
+      const wend = new Float64Array(widx.length);
       let maxDur = 0;
-      for (let j = 0; j < wts.length; j++) maxDur = Math.max(maxDur, wend[j] - wts[j]);
+      for (let j = 0; j < widx.length; j++) {
+        const m = marks[widx[j]];
+        wts[j] = m.ts;
+        wend[j] = m.endTs !== undefined && Number.isFinite(m.endTs) && m.endTs > m.ts ? m.endTs : m.ts;
+        maxDur = Math.max(maxDur, wend[j] - wts[j]);
+      }
       lane.windows = { ts: wts, end: wend, idx: widx, maxDur };
     }
     this.classes = BIN_CLASS_ORDER.filter((c) => present.has(c));
@@ -157,15 +170,22 @@ export class TimelineIndex {
     this.markerTs = Float64Array.from(this.markerIdx, (i) => marks[i].ts);
 
     this.heatRegions = ipaRegions(heatIds.map((i) => marks[i].ipa as number), HEAT_ROWS);
-    const rows: number[][] = this.heatRegions.keys.length ? Array.from(this.heatRegions.keys, () => []) : [];
+    const rows: number[][] = Array.from(this.heatRegions.keys, () => []);
     for (const i of sortByTs(heatIds, marks)) {
       const r = regionRow(this.heatRegions, marks[i].ipa as number);
       if (r >= 0) rows[r].push(marks[i].ts);
     }
     this.heatTs = rows.map((r) => Float64Array.from(r));
+  }
 
-    this.byTime = sortByTs(valid, marks);
-    this.byLine = sortBy(valid, (i) => marks[i].line);
+  /** Mark indices ordered by line (built on first use: only locate() needs them). */
+  private get byLine(): Int32Array {
+    return (this.byLineCache ??= sortBy(Array.from(this.valid), (i) => this.marks[i].line));
+  }
+
+  /** Mark indices in time order (built on first use: only findIpa() needs them). */
+  private get byTime(): Int32Array {
+    return (this.byTimeCache ??= sortBy(Array.from(this.valid), (i) => this.marks[i].ts));
   }
 
   private addLane(id: string, label: string): Lane {

@@ -36,7 +36,8 @@ export function parseRecordingMarker(text: string): RecordingMarker | undefined 
       if (rest[0] === 'end') return { kind: 'end', fields: keyValues(rest.slice(1)) };
       return undefined;
     case 'events':
-      return { kind: 'events', events: rest.filter((e) => /^[\w:*]+$/.test(e)) };
+      // `kvmmmu:all` (a whole system) is reported as `kvmmmu:*`
+      return { kind: 'events', events: rest.filter((e) => /^[\w:*]+$/.test(e)).map((e) => (e.endsWith(':all') ? e.slice(0, -3) + '*' : e)) };
     case 'probe': {
       // `probe s2_map kvm_pgtable_stage2_map args` / `... noargs`
       if (!rest[0] || !rest[1]) return undefined;

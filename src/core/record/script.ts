@@ -109,7 +109,7 @@ cleanup() {
   [ -n "$T" ] || return 0
   [ "$STARTED" = 1 ] && echo 0 > "$T/tracing_on" 2>/dev/null
   for ev in $EVENTS; do
-    if [ "@{ev#*:}" = '*' ]; then echo 0 > "$T/events/@{ev%%:*}/enable" 2>/dev/null
+    if [ "@{ev#*:}" = all ]; then echo 0 > "$T/events/@{ev%%:*}/enable" 2>/dev/null
     else echo 0 > "$T/events/@{ev%%:*}/@{ev#*:}/enable" 2>/dev/null; fi
   done
   if [ -n "$PROBES" ]; then
@@ -140,9 +140,10 @@ case "$BUFFER_KB" in ''|*[!0-9]*|0) die "-b wants KiB per CPU (e.g. 16384), got 
 [ -n "$OUTPUT" ] || OUTPUT="stage2-$(uname -n)-$(date +%Y%m%d-%H%M%S).%%EXT%%"
 [ -e "$OUTPUT" ] && die "$OUTPUT already exists: choose another name with -o"
 
-# 1. Root, and tracefs (mounted at /sys/kernel/tracing since 4.1, or under debugfs on older systems).
+# 1. Root, and tracefs (mounted at /sys/kernel/tracing since 4.1, or under debugfs on older systems;
+# S2LENS_TRACEFS names another mount point).
 [ "$(id -u)" = 0 ] || die "ftrace needs root: run 'sudo sh $0 ...'"
-for d in /sys/kernel/tracing /sys/kernel/debug/tracing; do
+for d in @{S2LENS_TRACEFS:-} /sys/kernel/tracing /sys/kernel/debug/tracing; do
   if [ -e "$d/trace" ]; then T=$d; break; fi
 done
 if [ -z "$T" ]; then
@@ -348,12 +349,13 @@ function eventBlock(arch: RecordArch, tool: RecordingScriptOptions['tool']): str
   const calls = evs.map((e) => `enable_event ${e.system} ${e.name === '*' ? "'*'" : e.name}   # ${e.purpose}`).join('\n');
   const enable =
     tool === 'tracefs'
-      ? `    if echo 1 > "$ee_file" 2>/dev/null; then EVENTS="$EVENTS $1:$2"; return 0; fi`
-      : `    EVENTS="$EVENTS $1:$2"; return 0`;
+      ? `    if echo 1 > "$ee_file" 2>/dev/null; then EVENTS="$EVENTS $1:$ee_name"; return 0; fi`
+      : `    EVENTS="$EVENTS $1:$ee_name"; return 0`;
   return fill(sh(String.raw`
 # 4. The kvm events the analyses use (an event missing from this kernel is skipped, and said so).
+# A whole system is listed as SYSTEM:all (never an unquoted '*', which the shell would glob).
 enable_event() {
-  if [ "$2" = '*' ]; then ee_file=$T/events/$1/enable; else ee_file=$T/events/$1/$2/enable; fi
+  if [ "$2" = '*' ]; then ee_file=$T/events/$1/enable; ee_name=all; else ee_file=$T/events/$1/$2/enable; ee_name=$2; fi
   if [ -e "$ee_file" ]; then
 %%ENABLE%%
   fi
@@ -434,7 +436,7 @@ const RECORD_TRACECMD = sh(String.raw`
 # runs the command, sleeps -d seconds, or waits for Ctrl-C (trace-cmd then still writes the file).
 TC_EVENTS=""
 for ev in $EVENTS; do
-  if [ "@{ev#*:}" = '*' ]; then TC_EVENTS="$TC_EVENTS -e @{ev%%:*}"; else TC_EVENTS="$TC_EVENTS -e $ev"; fi
+  if [ "@{ev#*:}" = all ]; then TC_EVENTS="$TC_EVENTS -e @{ev%%:*}"; else TC_EVENTS="$TC_EVENTS -e $ev"; fi
 done
 [ -z "$PROBES" ] || TC_EVENTS="$TC_EVENTS -e $GROUP"
 cat > "$TMP/child.sh" <<'EOF'

@@ -81,20 +81,25 @@ interface VcpuState {
   lastEntryLine: number;
   ep: Episode | undefined;
   lastBreak?: { ipa: number; level: number; old: bigint; ts: number; line: number };
-  openWindow?: WindowRecord;
+  openWindow?: WindowEntry;
   isVcpu: boolean;
   /** vCPU index seen on a non-vCPU line of this task, applied once it runs a vCPU. */
   pendingIndex?: number;
   pendingHostMap?: { ipa: number; size: number; prot: number; line: number };
+  pendingSplit?: { ipa: number; size: number };
 }
 
 interface WindowEntry extends WindowRecord {
   ownerKey: string;
   /** Observed in the trace but not present under this replay's configuration. */
   avoidedHere: boolean;
+  /** The break failed (cmpxchg lost): not a window at all. */
+  dropped?: boolean;
 }
 
 const HOST = 'host';
+const MAX_FINDINGS_PER_CLASS = 20_000;
+const MAX_MARKS = 400_000;
 
 function kindLevel(esr: EsrInfo): string {
   return `${esr.faultClass}/L${esr.level ?? '?'}`;
@@ -119,7 +124,13 @@ class Arm64Replayer implements Replayer {
   private readonly counters: Counters = emptyCounters();
   private readonly findings: Finding[] = [];
   private readonly marks: Mark[] = [];
-  private readonly tasks = new Map<string, VcpuState>();
+  private readonly tasks = new Map<number, VcpuState>();
+  private readonly tasksByKey = new Map<string, VcpuState>();
+  /** Exact per-class counts and costs (stored findings are capped per class on huge traces). */
+  private readonly classCount = new Map<FindingClass, number>();
+  private readonly classCost = new Map<FindingClass, number>();
+  private findingsDropped = 0;
+  private marksDropped = 0;
   private readonly actorKeys: string[] = [HOST];
   private readonly actorIndex = new Map<string, number>([[HOST, 0]]);
   private readonly history: StateHistory;
@@ -144,6 +155,10 @@ class Arm64Replayer implements Replayer {
   private tlbiRangeSeen = false;
   private eagerInferredDone = false;
   private lastTs = 0;
+  private lastNotifierUnmapLine = 0;
+  private sawUnmapProbes = false;
+  /** A write-protect's caller flushes once per batch (GET_DIRTY_LOG / memslot): one TLBI per run of wrprotects. */
+  private wpFlushPending = false;
   private maxLine = 0;
 
   constructor(config: ModelConfig, options: Arm64ReplayOptions) {
@@ -169,11 +184,13 @@ class Arm64Replayer implements Replayer {
   // ---- actors and lanes ----
 
   private state(ev: TraceEvent): VcpuState {
-    const key = `${ev.task}-${ev.pid}`;
-    let s = this.tasks.get(key);
+    // Keyed by pid (a number) on the hot path; the task name only labels the lane.
+    let s = this.tasks.get(ev.pid);
     if (!s) {
+      const key = `${ev.task}-${ev.pid}`;
       s = { key, task: ev.task, pid: ev.pid, vcpuIndex: undefined, lastEntryTs: ev.ts, lastEntryLine: ev.line, ep: undefined, isVcpu: false };
-      this.tasks.set(key, s);
+      this.tasks.set(ev.pid, s);
+      this.tasksByKey.set(key, s);
     }
     return s;
   }
@@ -190,7 +207,7 @@ class Arm64Replayer implements Replayer {
 
   private laneLabel(key: string): string {
     if (key === HOST) return HOST;
-    const s = this.tasks.get(key);
+    const s = this.tasksByKey.get(key);
     if (s?.vcpuIndex !== undefined) return `vCPU ${s.vcpuIndex} (${key})`;
     return key;
   }
@@ -214,14 +231,15 @@ class Arm64Replayer implements Replayer {
       case 'arm64.kvm_exit': {
         const s = this.state(ev);
         s.isVcpu = true;
-        if (s.ep) this.close(s, ev.ts);
+        if (s.ep) this.close(s, ev);
         s.ep = this.newEpisode(s, ev);
         return;
       }
       case 'arm64.kvm_entry': {
+        this.wpFlushPending = false;
         const s = this.state(ev);
         s.isVcpu = true;
-        if (s.ep) this.close(s, ev.ts);
+        if (s.ep) this.close(s, ev);
         s.lastEntryTs = ev.ts;
         s.lastEntryLine = ev.line;
         return;
@@ -230,7 +248,7 @@ class Arm64Replayer implements Replayer {
         const s = this.state(ev);
         s.isVcpu = true;
         if (!s.ep || s.ep.fault) {
-          if (s.ep) this.close(s, ev.ts);
+          if (s.ep) this.close(s, ev);
           s.ep = this.newEpisode(s, ev);
         }
         const esr = d.esrInfo;
@@ -262,8 +280,11 @@ class Arm64Replayer implements Replayer {
         return;
       }
       case 'kvm.kvm_unmap_hva_range':
+        this.lastNotifierUnmapLine = ev.line;
+        this.marks.push({ ts: ev.ts, lane: HOST, kind: 'host', line: ev.line, label: 'MMU-notifier unmap' });
+        return;
       case 'kvm.kvm_age_hva':
-        this.marks.push({ ts: ev.ts, lane: HOST, kind: 'host', line: ev.line, label: d.kind === 'kvm.kvm_unmap_hva_range' ? 'MMU-notifier unmap' : 'MMU-notifier age' });
+        this.marks.push({ ts: ev.ts, lane: HOST, kind: 'host', line: ev.line, label: 'MMU-notifier age' });
         return;
       case 'arm64.kvm_set_way_flush':
       case 'arm64.kvm_toggle_cache':
@@ -327,6 +348,7 @@ class Arm64Replayer implements Replayer {
         if (a.ipa !== undefined && s.ep) s.ep.pendingRelax = { ipa: a.ipa, prot: a.prot, line: ev.line };
         return;
       case 'unmap':
+        this.sawUnmapProbes = true;
         if (a.ipa !== undefined && a.size !== undefined) this.hostUnmap(ev, s, a.ipa, a.size);
         return;
       case 'wrprotect':
@@ -335,7 +357,8 @@ class Arm64Replayer implements Replayer {
       case 'split':
         if (a.ipa !== undefined && a.size !== undefined) {
           this.evidence.eagerSplits++;
-          if (this.cfg.eagerSplitChunk !== 0) this.eagerSplit(ev, this.hostKey(s), a.ipa, a.size, true);
+          // Applied at the return, so that the per-block break probes inside it still see the blocks.
+          if (this.cfg.eagerSplitChunk !== 0) s.pendingSplit = { ipa: a.ipa, size: a.size };
         }
         return;
       case 'mkyoung':
@@ -363,6 +386,8 @@ class Arm64Replayer implements Replayer {
         if (a.ipa !== undefined && a.level !== undefined && a.oldDesc !== undefined) {
           const size = levelSize(this.geom, a.level);
           s.lastBreak = { ipa: Math.floor(a.ipa / size) * size, level: a.level, old: a.oldDesc, ts: ev.ts, line: ev.line };
+          // The entry may already be locked before the return probe fires: open the window now.
+          if ((a.oldDesc & 1n) === 1n && a.level < 3) this.openObservedWindow(s, ev, s.lastBreak);
         }
         return;
       default:
@@ -380,12 +405,23 @@ class Arm64Replayer implements Replayer {
       case 'relax':
         if (s.ep && s.ep.fault && !s.ep.resolved) this.resolve(s, ev, { relaxRet: d.ret ?? 0 });
         return;
+      case 'split': {
+        const p = s.pendingSplit;
+        s.pendingSplit = undefined;
+        if (p) this.eagerSplit(ev, this.hostKey(s), p.ipa, p.size, true);
+        return;
+      }
       case 'try-break': {
         const b = s.lastBreak;
         if (!b) return;
         const ok = d.ret ?? Number(d.args.ok ?? '0');
-        if (ok === 1 && (b.old & 1n) === 1n && b.level < 3) this.openObservedWindow(s, ev, b);
-        else if (ok === 0 && b.old === 0x400n && s.ep) {
+        if (ok !== 1 && s.openWindow && s.openWindow.line === b.line) {
+          // The cmpxchg lost: no window after all.
+          s.openWindow.dropped = true;
+          s.openWindow.avoidedHere = true;
+          s.openWindow = undefined;
+        }
+        if (ok === 0 && b.old === 0x400n && s.ep) {
           s.ep.sawLocked = true;
           this.evidence.lockedBreaks++;
         }
@@ -469,7 +505,8 @@ class Arm64Replayer implements Replayer {
     const look = this.pt.lookup(b.ipa);
     const presentHere =
       this.cfg.bbmLevel === 0 &&
-      (kind === 'coalesce' ? this.pt.validAtLevel(b.ipa, b.level) && !(look.kind === 'leaf' && look.level === b.level) : look.kind === 'leaf' && look.level === b.level);
+      (!this.whatIf ||
+      (kind === 'coalesce' ? this.pt.validAtLevel(b.ipa, b.level) && !(look.kind === 'leaf' && look.level === b.level) : look.kind === 'leaf' && look.level === b.level));
     const w: WindowEntry = {
       kind,
       owner: s.key,
@@ -507,7 +544,7 @@ class Arm64Replayer implements Replayer {
     if (!l) return undefined;
     for (let j = l.length - 1; j >= 0; j--) {
       const w = l[j];
-      if (w.ownerKey === self) continue;
+      if (w.ownerKey === self || w.dropped) continue;
       if (ipa < w.ipa || ipa >= w.ipa + w.size) continue;
       if (level !== undefined && w.level !== level) continue;
       const end = w.endTs ?? Infinity;
@@ -543,7 +580,8 @@ class Arm64Replayer implements Replayer {
   private hostWrprotect(ev: TraceEvent, s: VcpuState, ipa: number, size: number): void {
     const key = this.hostKey(s);
     this.sawWrprotect = true;
-    const r = this.pt.wrprotect(ipa, size, { line: ev.line, actor: this.actor(key) });
+    const r = this.pt.wrprotect(ipa, size, { line: ev.line, actor: this.actor(key) }, { flush: !this.wpFlushPending });
+    if (r.result === 'ok') this.wpFlushPending = true;
     this.account(r, ev, key, ipa, size, false);
     this.history.add(REC_PERMS_CLEAR_W, ipa, size, ev.line, 0, 0, this.actor(key));
     this.marks.push({ ts: ev.ts, lane: HOST, kind: 'host', line: ev.line, ipa, size, label: `write-protect ${formatSize(size)} at ${hex(ipa)}` });
@@ -567,7 +605,7 @@ class Arm64Replayer implements Replayer {
   private checkPinned(ev: TraceEvent, key: string, ipa: number, size: number, what: string): void {
     for (const p of this.cfg.pinned) {
       if (ipa < p.start + p.size && ipa + size > p.start) {
-        this.findings.push({
+        this.pushFinding({
           code: findingKind('P1').code, cls: 'P1', severity: 'warning', line: ev.line, ts: ev.ts, vcpu: key,
           ipa: { start: ipa, size },
           message: `A ${what} touches the pinned range ${p.label ?? hex(p.start)} (${formatSize(p.size)} at ${hex(p.start)}).`,
@@ -666,6 +704,17 @@ class Arm64Replayer implements Replayer {
         (dec as Decision & { win?: WindowEntry }).win = win;
         return;
       }
+      if (!this.sawUnmapProbes && this.lastNotifierUnmapLine > 0 && (look.kind === 'leaf' || this.pt.validAtLevel(f.ipa, L ?? 3)) && this.leafLineAt(f.ipa, look) < this.lastNotifierUnmapLine && this.lastNotifierUnmapLine < f.line) {
+        // An MMU-notifier unmap (host VA, not translatable without the memslots) came after this
+        // mapping: the refault is explained by it; the model drops the covering leaf.
+        const cover = look.kind === 'leaf' ? look : this.pt.lookup(f.ipa);
+        const span = cover.kind === 'leaf' ? { base: cover.base, size: cover.size } : { base: Math.floor(f.ipa / this.regionSize) * this.regionSize, size: this.regionSize };
+        this.pt.unmap(span.base, span.size, { line: this.lastNotifierUnmapLine, actor: 0 });
+        for (let reg = Math.floor(span.base / this.regionSize); reg * this.regionSize < span.base + span.size; reg++)
+          this.hostUnmaps.set(reg, { line: this.lastNotifierUnmapLine, size: span.size });
+        this.splitOnFault.delete(Math.floor(span.base / this.regionSize));
+        look = this.pt.lookup(f.ipa);
+      }
       // Level rule: a walk stopping at level L although the model holds a valid entry there can only
       // have met an invalid (locked) entry: another actor's break-before-make window.
       if (!this.sawBreakProbes && L !== undefined && L < 3 && this.pt.validAtLevel(f.ipa, L)) {
@@ -753,12 +802,17 @@ class Arm64Replayer implements Replayer {
           dec.related.push({ line: un.line, message: `host unmap (MMU notifier) removed the mapping here` });
           this.setClass(dec, 'H1', observedOutcome, `Refault at ${hex(base)} (${formatSize(size)}) after the host unmapped the ${formatSize(un.size)} that covered it.`, ['avoid host-side unmaps of guest memory (THP splits, MADV_DONTNEED)']);
         }
-        if (!f.exec && !(prot & PROT_X) && this.dataMapsWithoutX.size < 1_000_000) this.dataMapsWithoutX.set(base, { line: f.line, ts: f.ts, lane: key, ipa: base, size });
+        if (!f.exec && !(prot & PROT_X)) this.rememberDataMap(base, { line: f.line, ts: f.ts, lane: key, ipa: base, size });
       }
       return;
     }
 
     if (faultClass === 'permission') {
+      if (mapEagain && !this.whatIf) {
+        // The probes say the map changed nothing (another vCPU held or had changed the entry): no model change.
+        dec.ipa = { start: look.base, size: look.size || page };
+        return;
+      }
       if (look.kind !== 'leaf') {
         // The model missed the mapping (made before the trace started): reconcile at the fault's level.
         const lv = level ?? 3;
@@ -766,7 +820,7 @@ class Arm64Replayer implements Replayer {
         const base = Math.floor(f.ipa / size) * size;
         this.pt.map(base, size, PROT_R | (f.exec ? 0 : PROT_X & 0), { line: f.line, actor: 0 });
         look = this.pt.lookup(f.ipa);
-      } else if (!this.whatIf && level !== undefined && look.level < level && !this.sawMapProbes) {
+      } else if (!this.whatIf && level !== undefined && look.level > level && !this.sawMapProbes) {
         // The fault's level says the leaf is bigger than the model thought: a block mapped earlier.
         const size = levelSize(this.geom, level);
         const base = Math.floor(f.ipa / size) * size;
@@ -831,6 +885,22 @@ class Arm64Replayer implements Replayer {
       this.relax(f, ev, key, look, need, dec);
       return;
     }
+  }
+
+  /** Line of the leaf covering ipa, or of the deepest valid table entry above it. */
+  private leafLineAt(ipa: number, look: ReturnType<PageTable['lookup']>): number {
+    if (look.kind === 'leaf') return look.line;
+    for (let l = 3; l >= this.geom.startLevel; l--) {
+      const e = this.pt.entryAt(ipa, l);
+      if (e && e.kind !== 'invalid') return e.line;
+    }
+    return 0;
+  }
+
+  private rememberDataMap(base: number, v: { line: number; ts: number; lane: string; ipa: number; size: number }): void {
+    // Bounded: an exec fault follows its data-fault map soon, or never.
+    if (this.dataMapsWithoutX.size >= 65536) this.dataMapsWithoutX.delete(this.dataMapsWithoutX.keys().next().value as number);
+    this.dataMapsWithoutX.set(base, v);
   }
 
   private inferredWindowNear(ipa: number, ep: Episode, self: string): boolean {
@@ -918,7 +988,8 @@ class Arm64Replayer implements Replayer {
   }
 
   /** Episode end (kvm_entry, next kvm_exit, or end of trace): resolve if probes did not, emit the finding. */
-  private close(s: VcpuState, endTs: number): void {
+  private close(s: VcpuState, endEv: TraceEvent): void {
+    const endTs = endEv.ts;
     const ep = s.ep;
     s.ep = undefined;
     if (!ep) return;
@@ -929,7 +1000,7 @@ class Arm64Replayer implements Replayer {
     if (!ep.fault) return;
     if (!ep.resolved) {
       s.ep = ep;
-      this.resolve(s, undefined, {});
+      this.resolve(s, endEv, {});
       s.ep = undefined;
     }
     const f = ep.fault;
@@ -953,7 +1024,7 @@ class Arm64Replayer implements Replayer {
     }
     for (const c of dec.cmos) this.pendingCmos.push({ ...c, observed: c.observed || ep.observedDcache + ep.observedIcache > 0, onNoChange: c.onNoChange });
     for (const x of dec.extra) this.pushFinding(x);
-    this.marks.push({ ts: ep.exitTs, endTs, lane, kind: 'fault', cls: dec.cls, line: f.line, ipa: f.ipa, size: this.geom.granule, label: eff });
+    this.pushMark({ ts: ep.exitTs, endTs, lane, kind: 'fault', cls: dec.cls, line: f.line, ipa: f.ipa, size: this.geom.granule, label: eff });
     this.inPinned(f, lane, cost);
     if (!dec.cls) return;
     const k = findingKind(dec.cls);
@@ -976,7 +1047,23 @@ class Arm64Replayer implements Replayer {
   }
 
   private pushFinding(fd: Finding): void {
+    const n = (this.classCount.get(fd.cls) ?? 0) + 1;
+    this.classCount.set(fd.cls, n);
+    if (fd.costNs !== undefined) this.classCost.set(fd.cls, (this.classCost.get(fd.cls) ?? 0) + fd.costNs);
+    if (n > MAX_FINDINGS_PER_CLASS) {
+      this.findingsDropped++;
+      return;
+    }
     this.findings.push(fd);
+  }
+
+  /** Fault and CMO marks are capped (the timeline bins them; counters stay exact). */
+  private pushMark(m: Mark): void {
+    if (this.marks.length >= MAX_MARKS) {
+      this.marksDropped++;
+      return;
+    }
+    this.marks.push(m);
   }
 
   private phaseOf(line: number): Phase {
@@ -987,7 +1074,8 @@ class Arm64Replayer implements Replayer {
   // ---- the end ----
 
   finish(): ReplayOutput {
-    for (const s of this.tasks.values()) if (s.ep) this.close(s, this.lastTs);
+    const end = { line: this.maxLine, ts: this.lastTs } as TraceEvent;
+    for (const s of this.tasks.values()) if (s.ep) this.close(s, end);
     const detected: string[] = [];
     const k = detectKernel(this.evidence);
     if (this.cfg.kernel === 'auto') detected.push(`kernel: ${k.profile}+ (${k.why})`);
@@ -1010,12 +1098,15 @@ class Arm64Replayer implements Replayer {
       this.history.addWindow({ ipa: w.ipa, size: w.size, startLine: w.line, endLine: undefined });
     }
     const byClass = this.counters.faults.byClass;
-    for (const fd of this.findings) {
-      if (fd.cls[0] === 'S' || fd.cls === 'H1') {
-        byClass[fd.cls] = (byClass[fd.cls] ?? 0) + 1;
-        if (fd.costNs !== undefined) this.counters.costNsByClass[fd.cls] = (this.counters.costNsByClass[fd.cls] ?? 0) + fd.costNs;
+    for (const [cls, n] of this.classCount) {
+      if (cls[0] === 'S' || cls === 'H1' || cls === 'P1') {
+        byClass[cls] = n;
+        const cost = this.classCost.get(cls);
+        if (cost !== undefined) this.counters.costNsByClass[cls] = cost;
       }
     }
+    if (this.findingsDropped) detected.push(`findings: ${this.findingsDropped} beyond ${MAX_FINDINGS_PER_CLASS} per class are counted but not listed`);
+    if (this.marksDropped) detected.push(`timeline: ${this.marksDropped} fault/CMO marks beyond ${MAX_MARKS} are not drawn`);
     // Labels: a vCPU's index may be learnt after its first findings.
     for (const fd of this.findings) fd.vcpu = this.laneLabel(fd.vcpu);
     for (const m of this.marks) m.lane = this.laneLabel(m.lane);
@@ -1089,11 +1180,11 @@ class Arm64Replayer implements Replayer {
       const effective = (p.kind === 'dcache' && !fwb) || (p.kind === 'icache' && !dic);
       if (p.kind === 'dcache' && effective) c.dcacheCleanBytes += p.size;
       if (p.kind === 'icache' && effective) c.icacheInvalBytes += p.size;
-      this.marks.push({ ts: p.ts, lane: p.lane, kind: 'cmo', cls, line: p.line, ipa: p.ipa, size: p.size, label: p.kind === 'dcache' ? 'D-cache clean' : 'I-cache inval' });
+      this.pushMark({ ts: p.ts, lane: p.lane, kind: 'cmo', cls, line: p.line, ipa: p.ipa, size: p.size, label: p.kind === 'dcache' ? 'D-cache clean' : 'I-cache inval' });
       if (!cls) continue;
       c.redundantBytesByClass[cls] = (c.redundantBytesByClass[cls] ?? 0) + p.size;
       const k = findingKind(cls);
-      this.findings.push({ code: k.code, cls, severity: k.severity, line: p.line, ts: p.ts, vcpu: p.lane, ipa: { start: p.ipa, size: p.size }, message, related: [], avoid, observed: p.observed, costNs: undefined });
+      this.pushFinding({ code: k.code, cls, severity: k.severity, line: p.line, ts: p.ts, vcpu: p.lane, ipa: { start: p.ipa, size: p.size }, message, related: [], avoid, observed: p.observed, costNs: undefined });
     }
   }
 }

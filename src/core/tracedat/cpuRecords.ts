@@ -79,6 +79,11 @@ export class CpuRecords {
     return this.totalSize - this.bytesLeft;
   }
 
+  /** Release the file range (also when reading stopped early). */
+  async close(): Promise<void> {
+    await this.reader.close();
+  }
+
   /** Load pages until a record is current; false at the end of this CPU's data (or on error). */
   async advance(): Promise<boolean> {
     for (;;) {
@@ -191,6 +196,10 @@ export class CpuRecords {
     const start = next + pg.dataOffset;
     if (len > ps - pg.dataOffset) {
       this.fail(`page with bad length ${len} (page size ${ps})`, next);
+      return false;
+    }
+    if (start + len > this.pagesEnd) {
+      this.fail(`page data (${len} bytes) runs past the end of its data`, next);
       return false;
     }
     if (commit & MISSING_EVENTS) {

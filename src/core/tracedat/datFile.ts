@@ -136,6 +136,8 @@ export class DatMetaReader {
   private reader: ByteReader;
   /** v7 flyrecord sections seen before their BUFFER option: file offset of the section header -> data. */
   private flySections = new Map<number, { dataStart: number; bytes: Uint8Array | undefined }>();
+  /** Options sections announced by a DONE option but not reached yet (a truncated file never reaches them). */
+  private pendingOptions = new Set<number>();
   private buffers: { sectionOffset: number; name: string; clock: string; cpus: { cpu: number; offset: number; size: number }[] }[] = [];
 
   constructor(
@@ -201,6 +203,7 @@ export class DatMetaReader {
       const flags = this.e.u16(h, 2);
       const size = this.e.u64(h, 8);
       if (size > MAX_SECTION * 8) throw new DatFormatError(`section ${id} claims ${size} bytes`, at, 'corrupt');
+      if (id === 0) this.pendingOptions.delete(at);
       if (id === 3 || id === 22) {
         await this.flyrecordSection(at, size);
         continue;
@@ -214,6 +217,10 @@ export class DatMetaReader {
         body = decompressBlock(this.meta.compression, body.subarray(8, 8 + csize), usize, at + 16);
       }
       this.section(id, body, at);
+    }
+    if (this.pendingOptions.size > 0) {
+      const next = Math.min(...this.pendingOptions);
+      throw new DatFormatError(`file ends before the options section announced at byte offset ${next}`, this.reader.position, 'truncated');
     }
     this.resolveBuffers();
   }
@@ -260,7 +267,7 @@ export class DatMetaReader {
         break;
       case 19: {
         const n = e.u32(b, 0);
-        this.meta.kallsyms = Kallsyms.parse(text(b.subarray(4, 4 + n)));
+        this.meta.kallsyms = Kallsyms.parseBytes(b.subarray(4, 4 + n));
         break;
       }
       case 20: {
@@ -311,7 +318,13 @@ export class DatMetaReader {
       const size = e.u32(b, o + 2);
       const d = b.subarray(o + 6, o + 6 + size);
       o += 6 + size;
-      if (id === 0) return;
+      if (id === 0) {
+        if (this.meta.version >= 7 && d.length >= 8) {
+          const next = e.u64(d, 0);
+          if (next > 0) this.pendingOptions.add(next);
+        }
+        return;
+      }
       this.option(id, d, at);
     }
   }
@@ -399,7 +412,7 @@ export class DatMetaReader {
       const n = await this.u32('event count');
       for (let i = 0; i < n; i++) this.addFormat(text(await r.read(await this.u64('format size'), 'an event format')), sys);
     }
-    this.meta.kallsyms = Kallsyms.parse(text(await r.read(await this.u32('kallsyms size'), 'kallsyms')));
+    this.meta.kallsyms = Kallsyms.parseBytes(await r.read(await this.u32('kallsyms size'), 'kallsyms'));
     parsePrintk(text(await r.read(await this.u32('printk size'), 'printk formats')), this.meta.printk);
     parseCmdlines(text(await r.read(await this.u64('cmdlines size'), 'saved command lines')), this.meta.cmdlines);
     const cpus = await this.u32('cpu count');

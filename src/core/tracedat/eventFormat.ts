@@ -13,6 +13,8 @@ export interface FieldFormat {
   arrayLength: number | undefined;
   /** `__data_loc` fields hold (length << 16 | offset) of data elsewhere in the record. */
   dataLoc: boolean;
+  /** `__rel_loc`: the offset counts from the end of the field itself. */
+  relLoc: boolean;
   /** char arrays and `__data_loc char[]` print as strings. */
   isString: boolean;
   isPointer: boolean;
@@ -54,11 +56,13 @@ export function parseEventFormat(text: string, system: string): EventFormat | un
 function parseFieldDecl(decl: string, offset: number, size: number, signed: boolean): FieldFormat | undefined {
   let d = decl.trim();
   let dataLoc = false;
+  let relLoc = false;
   if (d.startsWith('__data_loc ')) {
     dataLoc = true;
     d = d.slice('__data_loc '.length).trim();
   } else if (d.startsWith('__rel_loc ')) {
     dataLoc = true;
+    relLoc = true;
     d = d.slice('__rel_loc '.length).trim();
   }
   let arrayLength: number | undefined;
@@ -91,6 +95,7 @@ function parseFieldDecl(decl: string, offset: number, size: number, signed: bool
     signed,
     arrayLength,
     dataLoc,
+    relLoc,
     isString: (dataLoc || arrayLength !== undefined) && /char/.test(base),
     isPointer: /\*\s*$/.test(type) && !isChar,
   };

@@ -8,13 +8,14 @@
 
 import type { ByteSource } from '../api';
 import { decodePayload } from '../parse/decode';
+import type { DecodeResult } from '../parse/decoders/result';
 import type { RejectedLine, TraceEvent, TraceSink } from '../parse/types';
 import { DatFormatError } from './byteReader';
 import { CpuRecords } from './cpuRecords';
 import { initZstd } from './zstd';
 import { type DatMeta, DatMetaReader, TRACE_DAT_MAGIC } from './datFile';
 import type { RecordView } from './printFormat';
-import { contextPrefix, type EventHandler, flagsText, headerLines, kernelHasLazyFlag, makeHandler, makePrintEnv, timestampText, usecsOf } from './recordText';
+import { contextPrefix, type EventHandler, flagsText, headerLines, kernelHasLazyFlag, makeHandler, makePrintEnv, prefixLengthOf, timestampText, usecsOf } from './recordText';
 
 export { TRACE_DAT_MAGIC } from './datFile';
 export { DatFormatError } from './byteReader';
@@ -54,7 +55,8 @@ export function isTraceDat(head: Uint8Array): boolean {
 interface LineOut {
   header(text: string): void;
   lost(cpu: number, count: number | undefined, text: string): void;
-  event(text: string, ev: TraceEvent): void;
+  /** Rendering passes the text; reading passes the line's length and the event. */
+  event(text: string | undefined, length: number, ev: TraceEvent | undefined): void;
   reject(text: string, r: RejectedLine): void;
   /** An error that ends one CPU or the whole file: not a line of the text. */
   fail(err: DatFormatError): void;
@@ -65,7 +67,7 @@ function asDatError(e: unknown): DatFormatError {
   return new DatFormatError(`unreadable trace.dat: ${(e as Error)?.message ?? String(e)}`, 0, 'corrupt');
 }
 
-async function walk(source: ByteSource, opts: TraceDatOptions, out: LineOut, summary: TraceDatSummary, decode: boolean): Promise<void> {
+async function walk(source: ByteSource, opts: TraceDatOptions, out: LineOut, summary: TraceDatSummary, wantText: boolean): Promise<void> {
   await initZstd();
   let meta: DatMeta;
   const metaReader = new DatMetaReader(source, { openRange: opts.openRange });
@@ -95,6 +97,7 @@ async function walk(source: ByteSource, opts: TraceDatOptions, out: LineOut, sum
   const commCache = new Map<number, string>();
   const little = meta.little;
   const timeOffset = meta.timeOffset;
+  const flagsCache: (string | undefined)[] = new Array(65536);
 
   const streams = meta.cpus.map((_c, i) => CpuRecords.forCpu(meta, i, opts.openRange));
   const active: CpuRecords[] = [];
@@ -104,78 +107,126 @@ async function walk(source: ByteSource, opts: TraceDatOptions, out: LineOut, sum
       out.fail(s.error);
     }
   };
-  for (const s of streams) {
-    if (await s.advance()) active.push(s);
-    else finish(s);
+  try {
+    await merge(streams);
+  } finally {
+    // an exception from the sink or an abort must not leave file ranges open
+    await Promise.all(streams.map((st) => st.close()));
   }
-  const view: RecordView = { buf: new Uint8Array(0), dv: new DataView(new ArrayBuffer(0)), start: 0, size: 0 };
-  let count = 0;
-  while (active.length > 0) {
-    let best = 0;
-    for (let i = 1; i < active.length; i++) if (active[i].recTs < active[best].recTs) best = i;
-    const s = active[best];
-    const ts = s.recTs + timeOffset;
-    if (s.lostBefore !== 0) {
-      const n = s.lostBefore < 0 ? undefined : s.lostBefore;
-      out.lost(s.cpu, n, n === undefined ? `CPU:${s.cpu} [LOST EVENTS]` : `CPU:${s.cpu} [LOST ${n} EVENTS]`);
+
+  async function merge(streams: CpuRecords[]): Promise<void> {
+    for (const s of streams) {
+      if (await s.advance()) active.push(s);
+      else finish(s);
     }
-    view.buf = s.buf;
-    view.dv = s.dv;
-    view.start = s.recStart;
-    view.size = s.recSize;
-    if (view.size >= 8) {
-      const type = s.dv.getUint16(view.start + typeOff, little);
-      const eflags = s.buf[view.start + 2];
-      const preempt = s.buf[view.start + 3];
-      const pid = s.dv.getInt32(view.start + 4, little);
-      let comm = commCache.get(pid);
-      if (comm === undefined) {
-        comm = pid === 0 ? '<idle>' : (comms.get(pid) ?? '<...>');
-        commCache.set(pid, comm);
+    const view: RecordView = { buf: new Uint8Array(0), dv: new DataView(new ArrayBuffer(0)), start: 0, size: 0 };
+    let count = 0;
+    while (active.length > 0) {
+      let best = 0;
+      for (let i = 1; i < active.length; i++) if (active[i].recTs < active[best].recTs) best = i;
+      const s = active[best];
+      const ts = s.recTs + timeOffset;
+      if (s.lostBefore !== 0) {
+        const n = s.lostBefore < 0 ? undefined : s.lostBefore;
+        out.lost(s.cpu, n, n === undefined ? `CPU:${s.cpu} [LOST EVENTS]` : `CPU:${s.cpu} [LOST ${n} EVENTS]`);
       }
-      const flags = flagsText(eflags, preempt, lazy);
-      const prefix = contextPrefix(comm, pid, s.cpu) + flags + ' ' + timestampText(ts) + ': ';
-      const h = handlers.get(type);
-      if (h === undefined) {
-        const text = `${prefix}[UNKNOWN EVENT ${type}]`;
-        out.reject(text, { line: 0, offset: 0, reason: 'undecodable-payload', detail: `event id ${type} has no format in the file`, excerpt: text.slice(0, 200) });
-      } else {
-        const name = h.name ?? h.dynamicName!(view);
-        const raw = h.payload(view);
-        const text = h.bare ? prefix + raw : prefix + name + ': ' + raw;
-        const payload = raw.trim();
-        const decoded = decode ? decodePayload(name, payload) : undefined;
-        if (typeof decoded === 'string') {
-          out.reject(text, { line: 0, offset: 0, reason: 'undecodable-payload', detail: `${name}: ${decoded}`, excerpt: text.slice(0, 200) });
+      view.buf = s.buf;
+      view.dv = s.dv;
+      view.start = s.recStart;
+      view.size = s.recSize;
+      if (view.size >= 8) {
+        const type = s.dv.getUint16(view.start + typeOff, little);
+        const eflags = s.buf[view.start + 2];
+        const preempt = s.buf[view.start + 3];
+        const pid = s.dv.getInt32(view.start + 4, little);
+        let comm = commCache.get(pid);
+        if (comm === undefined) {
+          comm = pid === 0 ? '<idle>' : (comms.get(pid) ?? '<...>');
+          commCache.set(pid, comm);
+        }
+        const fk = (eflags << 8) | preempt;
+        const flags = flagsCache[fk] ?? (flagsCache[fk] = flagsText(eflags, preempt, lazy));
+        // the text prefix is built only when rendering; reading needs just its length (line offsets)
+        const prefix = wantText ? contextPrefix(comm, pid, s.cpu) + flags + ' ' + timestampText(ts) + ': ' : undefined;
+        const prefixLength = prefix?.length ?? prefixLengthOf(comm, pid, s.cpu, ts);
+        const h = handlers.get(type);
+        if (h === undefined) {
+          const text = `${prefix ?? contextPrefix(comm, pid, s.cpu) + flags + ' ' + timestampText(ts) + ': '}[UNKNOWN EVENT ${type}]`;
+          out.reject(text, { line: 0, offset: 0, reason: 'undecodable-payload', detail: `event id ${type} has no format in the file`, excerpt: text.slice(0, 200) });
         } else {
-          out.event(text, {
-            line: 0,
-            offset: 0,
-            task: comm,
-            pid,
-            cpu: s.cpu,
-            flags,
-            ts: usecsOf(ts) * 1000,
-            name,
-            payload,
-            decoded,
-          });
+          const name = h.name ?? h.dynamicName!(view);
+          const raw = h.payload(view);
+          if (wantText) out.event(h.bare ? prefix + raw : prefix + name + ': ' + raw, 0, undefined);
+          else {
+            const payload = raw.trim();
+            const decoded = memoDecode(h, name, payload);
+            if (typeof decoded === 'string') {
+              const text = contextPrefix(comm, pid, s.cpu) + flags + ' ' + timestampText(ts) + ': ' + (h.bare ? raw : name + ': ' + raw);
+              out.reject(text, { line: 0, offset: 0, reason: 'undecodable-payload', detail: `${name}: ${decoded}`, excerpt: text.slice(0, 200) });
+            } else {
+              out.event(undefined, prefixLength + (h.bare ? 0 : name.length + 2) + raw.length, {
+                line: 0,
+                offset: 0,
+                task: comm,
+                pid,
+                cpu: s.cpu,
+                flags,
+                ts: usecsOf(ts) * 1000,
+                name,
+                payload,
+                decoded,
+              });
+            }
+          }
+        }
+      }
+      count++;
+      if ((count & 0xfff) === 0) {
+        if (opts.signal?.aborted) throw opts.signal.reason ?? new Error('aborted');
+        if (opts.onProgress && (count & 0x3ffff) === 0) opts.onProgress(streams.reduce((a, c) => a + c.consumed, 0));
+      }
+      if (!s.nextInPages()) {
+        if (!(await s.advance())) {
+          active.splice(best, 1);
+          finish(s);
         }
       }
     }
-    count++;
-    if ((count & 0xfff) === 0) {
-      if (opts.signal?.aborted) throw opts.signal.reason ?? new Error('aborted');
-      if (opts.onProgress && (count & 0x3ffff) === 0) opts.onProgress(streams.reduce((a, c) => a + c.consumed, 0));
-    }
-    if (!s.nextInPages()) {
-      if (!(await s.advance())) {
-        active.splice(best, 1);
-        finish(s);
-      }
-    }
+    summary.events = count;
   }
-  summary.events = count;
+}
+
+/**
+ * decodePayload with a per-event memo: most records repeat a few payloads (function pairs, debug
+ * register writes), so identical text is decoded once and its Decoded object shared (consumers
+ * treat decoded payloads as read-only). Events whose payloads rarely repeat stop memoising.
+ */
+interface Memo {
+  map: Map<string, DecodeResult>;
+  lookups: number;
+  hits: number;
+  off: boolean;
+}
+const memos = new WeakMap<EventHandler, Memo>();
+function memoDecode(h: EventHandler, name: string, payload: string): DecodeResult {
+  let m = memos.get(h);
+  if (!m) memos.set(h, (m = { map: new Map(), lookups: 0, hits: 0, off: false }));
+  if (m.off || h.name === undefined) return decodePayload(name, payload);
+  m.lookups++;
+  const hit = m.map.get(payload);
+  if (hit !== undefined) {
+    m.hits++;
+    return hit;
+  }
+  const d = decodePayload(name, payload);
+  if (m.lookups === 2048 && m.hits < 1024) {
+    m.off = true;
+    m.map.clear();
+    return d;
+  }
+  if (m.map.size >= 8192) m.map.clear();
+  m.map.set(payload, d);
+  return d;
 }
 
 function newSummary(): TraceDatSummary {
@@ -201,11 +252,12 @@ export async function readTraceDat(source: ByteSource, sink: TraceSink, opts: Tr
       summary.lost.push({ cpu, count, line });
       sink.special?.({ kind: 'lost-events', line, cpu, count });
     },
-    event(text, ev) {
-      ev.line = line + 1;
-      ev.offset = offset;
-      advance(text);
-      sink.event(ev);
+    event(_text, length, ev) {
+      line++;
+      ev!.line = line;
+      ev!.offset = offset;
+      offset += length + 1;
+      sink.event(ev!);
     },
     reject(text, r) {
       r.line = line + 1;
@@ -217,7 +269,7 @@ export async function readTraceDat(source: ByteSource, sink: TraceSink, opts: Tr
       sink.rejected?.({ line: line + 1, offset, reason: err.kind === 'truncated' ? 'truncated' : 'binary', detail: `trace.dat: ${err.message}`, excerpt: '' });
     },
   };
-  await walk(source, opts, out, summary, true);
+  await walk(source, opts, out, summary, false);
   summary.lines = line;
   return summary;
 }
@@ -244,17 +296,15 @@ export async function renderTraceDat(source: ByteSource, write: (text: string) =
       push(text);
       summary.lost.push({ cpu, count, line: lines });
     },
-    event: push,
+    event: (text) => push(text!),
     reject: push,
     fail() {
       // reported in the summary: the text holds only what the file contained
     },
   };
-  try {
-    await walk(source, opts, out, summary, false);
-  } finally {
-    if (pending.length) write(pending.join('\n') + '\n');
-  }
+  await walk(source, opts, out, summary, true);
+  // not in a finally: when `write` itself threw (a consumer's size limit), nothing more is written
+  if (pending.length) write(pending.join('\n') + '\n');
   summary.lines = lines;
   return summary;
 }

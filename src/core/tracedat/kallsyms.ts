@@ -20,38 +20,87 @@ export class Kallsyms {
   }
 
   static parse(text: string): Kallsyms {
+    return Kallsyms.parseBytes(Buffer.from(text, 'latin1'));
+  }
+
+  /**
+   * Parse /proc/kallsyms bytes (`ffffb009f9c9f3e0 t name\t[module]` lines) without building a
+   * string per line: a trace.dat carries 150k+ symbols and this keeps the peak memory small.
+   */
+  static parseBytes(bytes: Uint8Array): Kallsyms {
     const k = new Kallsyms();
-    const entries: { hi: number; lo: number; name: string }[] = [];
-    let pos = 0;
-    while (pos < text.length) {
-      let end = text.indexOf('\n', pos);
-      if (end < 0) end = text.length;
-      const sp1 = text.indexOf(' ', pos);
-      if (sp1 > pos && sp1 < end) {
-        const hex = text.slice(pos, sp1);
-        const type = text[sp1 + 1];
-        let name = text.slice(sp1 + 3, end);
-        const tab = name.indexOf('\t');
-        if (tab >= 0) name = `${name.slice(0, tab)} ${name.slice(tab + 1).trim()}`;
-        if (hex.length <= 16 && /^[0-9a-fA-F]+$/.test(hex) && type !== 'a' && type !== 'A' && type !== 'U') {
-          const padded = hex.padStart(16, '0');
-          const hi = Number.parseInt(padded.slice(0, 8), 16);
-          const lo = Number.parseInt(padded.slice(8), 16);
-          if (hi !== 0 || lo !== 0) entries.push({ hi, lo, name });
-        }
+    let cap = 1024;
+    let his = new Uint32Array(cap);
+    let los = new Uint32Array(cap);
+    let nameStart = new Uint32Array(cap);
+    let nameEnd = new Uint32Array(cap);
+    let n = 0;
+    const len = bytes.length;
+    let i = 0;
+    while (i < len) {
+      let hi = 0;
+      let lo = 0;
+      let digits = 0;
+      let ok = true;
+      for (; i < len; i++) {
+        const c = bytes[i];
+        let v: number;
+        if (c >= 48 && c <= 57) v = c - 48;
+        else if (c >= 97 && c <= 102) v = c - 87;
+        else if (c >= 65 && c <= 70) v = c - 55;
+        else break;
+        hi = ((hi << 4) | (lo >>> 28)) >>> 0;
+        lo = ((lo << 4) | v) >>> 0;
+        digits++;
       }
-      pos = end + 1;
+      if (digits === 0 || digits > 16 || bytes[i] !== 32) ok = false;
+      const type = bytes[i + 1];
+      // absolute and undefined symbols never hold code
+      if (type === 97 || type === 65 || type === 85 || bytes[i + 2] !== 32) ok = false;
+      const start = i + 3;
+      let end = start;
+      while (end < len && bytes[end] !== 10) end++;
+      if (ok && (hi !== 0 || lo !== 0) && end > start) {
+        if (n === cap) {
+          cap *= 2;
+          const grow = (a: Uint32Array): Uint32Array<ArrayBuffer> => {
+            const b2 = new Uint32Array(cap);
+            b2.set(a);
+            return b2;
+          };
+          his = grow(his);
+          los = grow(los);
+          nameStart = grow(nameStart);
+          nameEnd = grow(nameEnd);
+        }
+        his[n] = hi;
+        los[n] = lo;
+        nameStart[n] = start;
+        nameEnd[n] = end;
+        n++;
+      }
+      i = end + 1;
     }
-    if (entries.length === 0) return k;
-    entries.sort((a, b) => a.hi - b.hi || a.lo - b.lo); // stable: the first alias of an address wins
-    k.baseHi = entries[0].hi;
-    k.baseLo = entries[0].lo;
-    k.rel = new Float64Array(entries.length);
-    k.names = new Array<string>(entries.length);
-    for (let i = 0; i < entries.length; i++) {
-      k.rel[i] = (entries[i].hi - k.baseHi) * TWO32 + (entries[i].lo - k.baseLo);
-      k.names[i] = entries[i].name;
-      if (k.kretTrampoline < 0 && (entries[i].name === '__kretprobe_trampoline' || entries[i].name === 'kretprobe_trampoline')) k.kretTrampoline = k.rel[i];
+    if (n === 0) return k;
+    const order = new Uint32Array(n);
+    for (let j = 0; j < n; j++) order[j] = j;
+    let sorted = true;
+    for (let j = 1; j < n && sorted; j++) if (his[j] < his[j - 1] || (his[j] === his[j - 1] && los[j] < los[j - 1])) sorted = false;
+    // stable: the first alias of an address wins
+    if (!sorted) order.sort((a, b) => his[a] - his[b] || los[a] - los[b] || a - b);
+    k.baseHi = his[order[0]];
+    k.baseLo = los[order[0]];
+    k.rel = new Float64Array(n);
+    k.names = new Array<string>(n);
+    const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    for (let j = 0; j < n; j++) {
+      const o = order[j];
+      k.rel[j] = (his[o] - k.baseHi) * TWO32 + (los[o] - k.baseLo);
+      let name = text.toString('latin1', nameStart[o], nameEnd[o]);
+      const tab = name.indexOf('\t');
+      if (tab >= 0) name = `${name.slice(0, tab)} ${name.slice(tab + 1).trim()}`;
+      k.names[j] = name;
+      if (k.kretTrampoline < 0 && (name === '__kretprobe_trampoline' || name === 'kretprobe_trampoline')) k.kretTrampoline = k.rel[j];
     }
     return k;
   }

@@ -36,7 +36,7 @@ export function fieldReader(f: FieldFormat, little: boolean): Expr {
       const loc = r.dv.getUint32(r.start + off, little);
       let o = loc & 0xffff;
       const len = loc >>> 16;
-      if (f.type.startsWith('__rel_loc') || f.type.includes('rel_loc')) o += off + 4;
+      if (f.relLoc) o += off + 4;
       return f.isString ? cString(r, o, len) : o;
     };
   }
@@ -555,6 +555,20 @@ class ExprParser {
         if (v !== 0n) parts.push('0x' + v.toString(16));
         return parts.join(delim);
       };
+    }
+    // `__get_str(name)` names the field bare, without REC->
+    const t1 = this.toks[this.i + 1];
+    const t2 = this.toks[this.i + 2];
+    if (fn.startsWith('__get_') && t1?.t === 'id' && t2?.t === 'op' && t2.v === ')' && this.fmt.byName.has(t1.v)) {
+      this.i += 3;
+      const f = this.fmt.byName.get(t1.v)!;
+      this.lastField = f;
+      if (fn === '__get_dynamic_array_len') {
+        const off = f.offset;
+        const little = this.env.little;
+        return (r) => (off + 4 <= r.size ? r.dv.getUint32(r.start + off, little) >>> 16 : undefined);
+      }
+      return fieldReader(f, this.env.little);
     }
     const args = this.callArgs();
     switch (fn) {

@@ -22,14 +22,21 @@ export interface EventHandler {
   printError: string | undefined;
 }
 
-function hiLo(f: FieldFormat, little: boolean): (r: RecordView) => [number, number] | undefined {
+/** Reads a kernel address field as two 32-bit halves into `addr` (no allocation); false when the record is short. */
+const addr = { hi: 0, lo: 0 };
+function readAddr(f: FieldFormat, little: boolean, r: RecordView): boolean {
   const off = f.offset;
-  if (f.size === 4) return (r) => (off + 4 <= r.size ? [0, r.dv.getUint32(r.start + off, little)] : undefined);
-  return (r) => {
-    if (off + 8 > r.size) return undefined;
-    const p = r.start + off;
-    return little ? [r.dv.getUint32(p + 4, true), r.dv.getUint32(p, true)] : [r.dv.getUint32(p, false), r.dv.getUint32(p + 4, false)];
-  };
+  if (f.size === 4) {
+    if (off + 4 > r.size) return false;
+    addr.hi = 0;
+    addr.lo = r.dv.getUint32(r.start + off, little);
+    return true;
+  }
+  if (off + 8 > r.size) return false;
+  const p = r.start + off;
+  addr.hi = r.dv.getUint32(little ? p + 4 : p, little);
+  addr.lo = r.dv.getUint32(little ? p : p + 4, little);
+  return true;
 }
 
 function hex(hi: number, lo: number): string {
@@ -37,9 +44,9 @@ function hex(hi: number, lo: number): string {
 }
 
 /** The kernel's seq_print_ip_sym: `0` for a null address, the symbol, or the raw address. */
-function symText(k: Kallsyms, a: [number, number] | undefined, withOffset: boolean): string {
-  if (!a) return '0';
-  const [hi, lo] = a;
+function symText(k: Kallsyms, ok: boolean, withOffset: boolean): string {
+  if (!ok) return '0';
+  const { hi, lo } = addr;
   if (hi === 0 && lo === 0) return '0';
   if (k.isKretprobeTrampoline(hi, lo)) return "[unknown/kretprobe'd]";
   return k.lookupHiLo(hi, lo, withOffset) ?? '0x' + hex(hi, lo);
@@ -47,12 +54,18 @@ function symText(k: Kallsyms, a: [number, number] | undefined, withOffset: boole
 
 export function makePrintEnv(meta: DatMeta): PrintEnv {
   const k = meta.kallsyms;
+  const seen = new Map<number | bigint, string | null>();
   return {
     little: meta.little,
-    symbol: (addr, withOffset) => k.lookup(addr, withOffset),
-    pointerString: (addr) => {
-      const h = (typeof addr === 'bigint' ? BigInt.asUintN(64, addr) : BigInt.asUintN(64, BigInt(Math.trunc(addr)))).toString(16);
-      return meta.printk.get(h);
+    symbol: (a, withOffset) => k.lookup(a, withOffset),
+    pointerString: (a) => {
+      const hit = seen.get(a);
+      if (hit !== undefined) return hit ?? undefined;
+      const h = (typeof a === 'bigint' ? BigInt.asUintN(64, a) : BigInt.asUintN(64, BigInt(Math.trunc(a)))).toString(16);
+      const s = meta.printk.get(h);
+      if (seen.size > 4096) seen.clear();
+      seen.set(a, s ?? null);
+      return s;
     },
   };
 }
@@ -62,22 +75,48 @@ export function makeHandler(fmt: EventFormat, meta: DatMeta, env: PrintEnv): Eve
   const little = meta.little;
   const f = fmt.byName;
   if (fmt.system === 'ftrace' && fmt.name === 'function' && f.get('ip') && f.get('parent_ip')) {
-    const ip = hiLo(f.get('ip')!, little);
-    const parent = hiLo(f.get('parent_ip')!, little);
+    const ipField = f.get('ip')!;
+    const parentField = f.get('parent_ip')!;
+    // function lines repeat a few (ip, parent) pairs millions of times: memoise the text per pair
+    const memo = new Map<number, Map<number, string>>();
+    let memoSize = 0;
     return {
       format: fmt,
       name: 'function',
       bare: true,
       printError: undefined,
       payload: (r) => {
-        const s = symText(k, ip(r), false);
-        const p = parent(r);
-        return p && (p[0] !== 0 || p[1] !== 0) ? `${s} <-${symText(k, p, false)}` : s;
+        const okIp = readAddr(ipField, little, r);
+        const ipHi = addr.hi;
+        const ipLo = addr.lo;
+        const okParent = readAddr(parentField, little, r);
+        const cacheable = okIp && okParent && ipHi === addr.hi;
+        const byParent = cacheable ? memo.get(ipLo) : undefined;
+        const hit = byParent?.get(addr.lo);
+        if (hit !== undefined) return hit;
+        const parentHi = addr.hi;
+        const parentLo = addr.lo;
+        const p = okParent && (parentHi !== 0 || parentLo !== 0) ? symText(k, true, false) : undefined;
+        addr.hi = ipHi;
+        addr.lo = ipLo;
+        const s = symText(k, okIp, false);
+        const text = p === undefined ? s : s + ' <-' + p;
+        if (cacheable) {
+          if (memoSize >= 65536) {
+            memo.clear();
+            memoSize = 0;
+          }
+          let m = memo.get(ipLo);
+          if (!m) memo.set(ipLo, (m = new Map()));
+          m.set(parentLo, text);
+          memoSize++;
+        }
+        return text;
       },
     };
   }
   if (fmt.system === 'ftrace' && (fmt.name === 'print' || fmt.name === 'bputs') && f.get('ip')) {
-    const ip = hiLo(f.get('ip')!, little);
+    const ipField = f.get('ip')!;
     const textField = f.get('buf') ?? f.get('str');
     const text = textField ? fieldReader(textField, little) : () => '';
     return {
@@ -85,7 +124,7 @@ export function makeHandler(fmt: EventFormat, meta: DatMeta, env: PrintEnv): Eve
       name: undefined,
       bare: false,
       printError: undefined,
-      dynamicName: (r) => symText(k, ip(r), false),
+      dynamicName: (r) => symText(k, readAddr(ipField, little, r), false),
       payload: (r) => {
         const v = text(r);
         const s = typeof v === 'string' ? v : '';
@@ -95,21 +134,18 @@ export function makeHandler(fmt: EventFormat, meta: DatMeta, env: PrintEnv): Eve
   }
   const probeIp = f.get('__probe_ip');
   if (probeIp) {
-    const ip = hiLo(probeIp, little);
     const rest = compilePrintFmt(fmt, env, { prefix: '(%lx)', args: 1 });
     return {
       format: fmt,
       name: fmt.name,
       bare: false,
       printError: rest.error,
-      payload: (r) => `(${symText(k, ip(r), true)})${rest.render(r)}`,
+      payload: (r) => '(' + symText(k, readAddr(probeIp, little, r), true) + ')' + rest.render(r),
     };
   }
   const probeFunc = f.get('__probe_func');
   const probeRet = f.get('__probe_ret_ip');
   if (probeFunc && probeRet) {
-    const func = hiLo(probeFunc, little);
-    const ret = hiLo(probeRet, little);
     const rest = compilePrintFmt(fmt, env, { prefix: '(%lx <- %lx)', args: 2 });
     return {
       format: fmt,
@@ -117,7 +153,10 @@ export function makeHandler(fmt: EventFormat, meta: DatMeta, env: PrintEnv): Eve
       bare: false,
       printError: rest.error,
       // the kernel prints the return site first: `(caller+0x3a4/0x8f0 <- probed_function)`
-      payload: (r) => `(${symText(k, ret(r), true)} <- ${symText(k, func(r), false)})${rest.render(r)}`,
+      payload: (r) => {
+        const site = symText(k, readAddr(probeRet, little, r), true);
+        return '(' + site + ' <- ' + symText(k, readAddr(probeFunc, little, r), false) + ')' + rest.render(r);
+      },
     };
   }
   const compiled = compilePrintFmt(fmt, env);
@@ -171,13 +210,35 @@ export function usecsOf(ns: number): number {
   return Math.floor((ns + 500) / 1000);
 }
 
+let lastSecs = -1;
+let lastSecsText = '';
+
 /** `%5lu.%06lu` of the nanosecond timestamp. */
 export function timestampText(ns: number): string {
   const usecs = usecsOf(ns);
   const secs = Math.floor(usecs / 1e6);
+  if (secs !== lastSecs) {
+    const s = String(secs);
+    lastSecs = secs;
+    lastSecsText = (s.length < 5 ? SPACES.slice(0, 5 - s.length) + s : s) + '.';
+  }
   const frac = String(usecs - secs * 1e6);
-  const s = String(secs);
-  return (s.length < 5 ? SPACES.slice(0, 5 - s.length) + s : s) + '.' + '000000'.slice(frac.length) + frac;
+  return lastSecsText + '000000'.slice(frac.length) + frac;
+}
+
+let lenSecs = -1;
+let lenSecsDigits = 0;
+
+/** The length of contextPrefix + flags + ' ' + timestampText + ': ' without building it. */
+export function prefixLengthOf(comm: string, pid: number, cpu: number, ns: number): number {
+  const secs = Math.floor(usecsOf(ns) / 1e6);
+  if (secs !== lenSecs) {
+    lenSecs = secs;
+    lenSecsDigits = String(secs).length;
+  }
+  const pidLen = pid >= 0 && pid < 1e6 ? 7 : String(pid).length;
+  const cpuLen = cpu < 1000 ? 3 : String(cpu).length;
+  return Math.max(16, comm.length) + 1 + Math.max(7, pidLen) + 2 + cpuLen + 2 + 5 + 1 + Math.max(5, lenSecsDigits) + 7 + 2;
 }
 
 export function headerLines(tracer: string, entries: number | undefined, cpus: number): string[] {

@@ -24,7 +24,7 @@ function collectVisible(page) {
         severity,
         message: row.querySelector('.marker-message')?.textContent?.trim() ?? '',
         source: row.querySelector('.marker-source')?.textContent?.trim() ?? '',
-        code: (/\b([SCXP]\d+-[a-z0-9-]+)\b/.exec(text) ?? [])[1] ?? '',
+        code: row.querySelector('.marker-code')?.textContent?.trim() ?? '',
         line: lm ? Number(lm[1]) : undefined,
         text,
       });
@@ -56,7 +56,7 @@ export async function readAllProblems(page, limit = 20_000) {
       await page.mouse.move(box.x + box.width / 2, box.y + Math.min(box.height / 2, 60));
       await page.mouse.wheel(0, Math.max(200, box.height - 40));
     }
-    await page.waitForTimeout(60);
+    await page.waitForTimeout(30);
   }
   return [...byIndex.values()].sort((a, b) => a.index - b.index);
 }

@@ -57,17 +57,23 @@ export async function runCommand(page, title) {
   const input = page.locator('.quick-input-widget .quick-input-box input');
   await input.waitFor({ timeout: 10_000 });
   await input.fill(`>${title}`); // fill() replaces the '>' F1 typed
-  const row = page.locator('.quick-input-widget .quick-input-list .monaco-list-row.focused');
-  try {
-    await row.filter({ hasText: title.split(': ').pop() }).first().waitFor({ timeout: 8_000 });
-  } catch {
+  // The row whose label is exactly the title ("Preferences: Color Theme", not "...Browse Color Themes...").
+  const exact = (label) => label === title || label.startsWith(`${title},`) || label.startsWith(`${title} `);
+  let index = -1;
+  const deadline = Date.now() + 8_000;
+  while (index < 0 && Date.now() < deadline) {
+    const labels = await page.locator('.quick-input-widget .quick-input-list .monaco-list-row').evaluateAll((rows) => rows.map((r) => r.getAttribute('aria-label') ?? ''));
+    index = labels.findIndex(exact);
+    if (index < 0) await page.waitForTimeout(200);
+  }
+  if (index < 0) {
     await input.fill('>Stage-2 Lens');
     await page.waitForTimeout(500);
     const offered = (await page.locator('.quick-input-widget .quick-input-list .monaco-list-row').evaluateAll((rows) => rows.map((r) => r.getAttribute('aria-label') ?? ''))).filter((l) => l.startsWith('Stage-2 Lens'));
     await page.keyboard.press('Escape');
     throw new Error(`command "${title}" is not in the palette; "Stage-2 Lens" commands offered: ${offered.length ? offered.join(' | ') : 'none'}`);
   }
-  await page.keyboard.press('Enter');
+  await page.locator('.quick-input-widget .quick-input-list .monaco-list-row').nth(index).click();
 }
 
 /** Picks a row of an open quick pick by its label text; fails listing the rows offered. */

@@ -7,7 +7,7 @@ import { computeLayout } from '../../../webview/layout';
 import { fallbackTheme } from '../../../webview/theme';
 import { stubCanvas } from './stubCanvas';
 
-export function benchDrawFrames(data: WindowResult, frames: number): { median: number; max: number; rects: number } {
+export function benchDrawFrames(data: WindowResult, frames: number): { median: number; p95: number; max: number; rects: number } {
   const lanes = data.lanes.map((l) => ({ id: l.lane, label: l.lane, config: l.config }));
   const rows = computeLayout(lanes, data.summary.heat.rows.length);
   const times: number[] = [];
@@ -24,5 +24,5 @@ export function benchDrawFrames(data: WindowResult, frames: number): { median: n
     rects = ctx.rects;
   }
   times.sort((a, b) => a - b);
-  return { median: times[Math.floor(times.length / 2)], max: times[times.length - 1], rects };
+  return { median: times[Math.floor(times.length / 2)], p95: times[Math.min(times.length - 1, Math.floor(times.length * 0.95))], max: times[times.length - 1], rects };
 }

@@ -6,6 +6,10 @@ import { parseBigText, parseIntText } from '../fieldScan';
 import { isRawAddress, stage2OpOf, symbolFromProbeName } from '../stage2Symbols';
 import type { Stage2Op, Stage2ProbeArgs } from '../types';
 import type { DecodeResult } from './result';
+import { Interner } from '../interner';
+
+/** Function symbols repeat on every line: share their strings. */
+const symbols = new Interner();
 
 /** `k=v k="quoted v" ...` into a record (values as printed). */
 export function parseProbeArgs(s: string, from: number): Record<string, string> {
@@ -15,16 +19,19 @@ export function parseProbeArgs(s: string, from: number): Record<string, string> 
   while (i < n) {
     while (i < n && s.charCodeAt(i) === 32) i++;
     if (i >= n) break;
-    const eq = s.indexOf('=', i);
-    if (eq < 0) break;
-    const sp = s.indexOf(' ', i);
-    if (sp >= 0 && sp < eq) {
-      // a word without `=`: skip it
-      i = sp + 1;
+    // key: up to `=` (a word without one is skipped)
+    let k = i;
+    while (k < n) {
+      const c = s.charCodeAt(k);
+      if (c === 61 || c === 32) break;
+      k++;
+    }
+    if (k >= n || s.charCodeAt(k) === 32) {
+      i = k + 1;
       continue;
     }
-    const key = s.slice(i, eq);
-    let j = eq + 1;
+    const key = s.slice(i, k);
+    const j = k + 1;
     if (s.charCodeAt(j) === 34) {
       const q = s.indexOf('"', j + 1);
       const end = q < 0 ? n : q;
@@ -32,61 +39,76 @@ export function parseProbeArgs(s: string, from: number): Record<string, string> 
       i = end + 1;
       continue;
     }
-    const end = s.indexOf(' ', j);
-    args[key] = s.slice(j, end < 0 ? n : end);
-    j = end < 0 ? n : end;
-    i = j;
+    let end = s.indexOf(' ', j);
+    if (end < 0) end = n;
+    args[key] = s.slice(j, end);
+    i = end;
   }
   return args;
 }
-
-const IPA_KEYS = ['addr', 'ipa', 'start', 'fault_ipa', 'gpa'];
 
 function num(v: string | undefined): number | undefined {
   return v === undefined ? undefined : parseIntText(v);
 }
 
-/** The stage-2 arguments of a recognised probe, normalised. */
+/** The stage-2 arguments of a recognised probe, normalised (`addr`/`ipa`/`start`/`fault_ipa`/`gpa` -> ipa). */
 export function stage2Args(args: Record<string, string>): Stage2ProbeArgs {
   const s2: Stage2ProbeArgs = {};
-  for (const k of IPA_KEYS) {
-    const v = num(args[k]);
-    if (v !== undefined) {
-      s2.ipa = v;
-      break;
+  for (const key in args) {
+    const v = args[key];
+    switch (key) {
+      case 'addr':
+      case 'ipa':
+      case 'start':
+      case 'fault_ipa':
+      case 'gpa': {
+        const x = num(v);
+        if (x !== undefined && s2.ipa === undefined) s2.ipa = x;
+        break;
+      }
+      case 'size':
+      case 'phys':
+      case 'prot':
+      case 'level':
+      case 'pages':
+      case 'flags': {
+        const x = num(v);
+        if (x !== undefined) s2[key] = x;
+        break;
+      }
+      case 'gfn_offset': {
+        const x = num(v);
+        if (x !== undefined) s2.gfnOffset = x;
+        break;
+      }
+      case 'mkold': {
+        const x = num(v);
+        if (x !== undefined) s2.mkold = x !== 0;
+        break;
+      }
+      case 'va': {
+        const x = parseBigText(v);
+        if (x !== undefined) s2.va = x;
+        break;
+      }
+      case 'old': {
+        const x = parseBigText(v);
+        if (x !== undefined) s2.oldDesc = x;
+        break;
+      }
+      case 'new': {
+        const x = parseBigText(v);
+        if (x !== undefined) s2.newDesc = x;
+        break;
+      }
+      case 'mask': {
+        const x = parseBigText(v);
+        if (x !== undefined) s2.mask = x;
+        break;
+      }
+      default:
+        break;
     }
-  }
-  const size = num(args.size);
-  if (size !== undefined) s2.size = size;
-  const phys = num(args.phys);
-  if (phys !== undefined) s2.phys = phys;
-  const prot = num(args.prot);
-  if (prot !== undefined) s2.prot = prot;
-  const level = num(args.level);
-  if (level !== undefined) s2.level = level;
-  const pages = num(args.pages);
-  if (pages !== undefined) s2.pages = pages;
-  if (args.va !== undefined) {
-    const va = parseBigText(args.va);
-    if (va !== undefined) s2.va = va;
-  }
-  const mkold = num(args.mkold);
-  if (mkold !== undefined) s2.mkold = mkold !== 0;
-  const flags = num(args.flags);
-  if (flags !== undefined) s2.flags = flags;
-  if (args.old !== undefined) {
-    const d = parseBigText(args.old);
-    if (d !== undefined) s2.oldDesc = d;
-  }
-  if (args.new !== undefined) {
-    const d = parseBigText(args.new);
-    if (d !== undefined) s2.newDesc = d;
-  }
-  const gfnOffset = num(args.gfn_offset);
-  if (gfnOffset !== undefined) s2.gfnOffset = gfnOffset;
-  if (args.mask !== undefined) {
-    const m = parseBigText(args.mask);
-    if (m !== undefined) s2.mask = m;
   }
   return s2;
 }
@@ -181,43 +203,42 @@ function pickRet(args: Record<string, string>): number | undefined {
   return keys.length === 1 ? retValue(args[keys[0]]) : undefined;
 }
 
-function stripCallSite(sym: string): string {
-  // `func+0x0/0x1e0`, `func(arg=1, ...)`, `func <ffff...>`
-  let end = sym.length;
-  for (let i = 0; i < sym.length; i++) {
-    const c = sym.charCodeAt(i);
-    if (c === 43 || c === 40 || c === 32) {
-      end = i;
-      break;
-    }
+/** End of the symbol in `func+0x0/0x1e0`, `func(arg=1, ...)`, `func <ffff...>`. */
+function symbolEnd(s: string, from: number, to: number): number {
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 43 || c === 40 || c === 32) return i;
   }
-  return end === sym.length ? sym : sym.slice(0, end);
+  return to;
 }
 
 export function decodeFunction(p: string): DecodeResult {
   let func: string;
   let parent: string | undefined;
-  if (p.startsWith('ip=')) {
+  if (p.charCodeAt(0) === 105 && p.startsWith('ip=')) {
     const args = parseProbeArgs(p, 0);
-    func = args.ip;
+    if (!args.ip) return 'no function name';
+    func = args.ip.slice(0, symbolEnd(args.ip, 0, args.ip.length));
     parent = args.parent_ip;
   } else {
-    let arrow = p.indexOf(' <-- ');
-    let skip = 5;
-    if (arrow < 0) {
-      arrow = p.indexOf(' <-');
-      skip = 3;
-    }
+    const arrow = p.indexOf(' <-');
     if (arrow >= 0) {
-      func = p.slice(0, arrow);
-      parent = p.slice(arrow + skip).trim();
-    } else func = p.trim();
+      func = symbols.get(p, 0, symbolEnd(p, 0, arrow));
+      let ps = arrow + 3;
+      if (p.charCodeAt(ps) === 45) ps++; // trace-cmd -N: ` <-- parent`
+      while (p.charCodeAt(ps) === 32) ps++;
+      if (p.charCodeAt(ps) === 91 /* [unknown/kretprobe'd] */) parent = undefined;
+      else {
+        const pe = symbolEnd(p, ps, p.length);
+        parent = pe > ps ? symbols.get(p, ps, pe) : undefined;
+      }
+    } else func = symbols.get(p, 0, symbolEnd(p, 0, p.length));
   }
   if (!func) return 'no function name';
-  func = stripCallSite(func);
   if (parent !== undefined) {
-    parent = stripCallSite(parent);
-    if (parent === '' || parent.startsWith('[unknown')) parent = undefined;
+    const pe = symbolEnd(parent, 0, parent.length);
+    if (pe < parent.length) parent = parent.slice(0, pe);
+    if (parent === '' || parent.charCodeAt(0) === 91) parent = undefined;
   }
   return { kind: 'function', func, parent, op: stage2OpOf(func) };
 }

@@ -41,6 +41,8 @@ export interface Episode {
   whatIf: string | undefined;
   /** True when the what-if replaces the real handling (the real findings of this episode do not apply). */
   whatIfReplaces: boolean;
+  /** Legacy MMU: the fault replaced a huge mapping by a smaller one (inferred from kvm_mmu_set_spte levels). */
+  hugeDropped?: { gfn: number; level: number; line: number };
   /** Index of the marker segment the fault belongs to. */
   segment: number;
 }

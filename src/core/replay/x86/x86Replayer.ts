@@ -14,29 +14,11 @@ import { classifyTransition, decodeSpte, hexSpte, SPTE_HUGE, sptePerms, transiti
 import { SpteTable } from '../../model/x86/spteTable';
 import { episodeGfn, episodeOutcome, isPresentFault, isWriteFault, type Episode } from './episode';
 import { EagerSplitWhatIf, type EagerMode } from './eagerSplitWhatIf';
-import { FlavourDetector, flavourCoverage, type FlavourResult } from './mmuFlavour';
+import { inc, SegmentState, type X86SegmentSummary } from './segmentTally';
+import { AVOID_EAGER, AVOID_EAGER_CLEAR, AVOID_NEWER_KERNEL, AVOID_RACE, AVOID_TDP_MMU } from './avoidance';
 
-/** Per-marker segment tallies (the capture tool cuts its ground truth the same way). */
-export interface X86SegmentSummary {
-  label: string;
-  line: number;
-  ts: number;
-  faults: number;
-  distinctPages: number;
-  duplicates: number;
-  /** Fault outcomes in the ground truth's vocabulary (`fast_fixed`, `slow_modify(clear_D)`, ...). */
-  outcomes: Record<string, number>;
-  /** The same faults under the configured what-if (equal to `outcomes` when nothing differs). */
-  whatIfOutcomes: Record<string, number>;
-  /** Outcomes of the duplicate faults only: a page's faults beyond the one that did its work (or beyond its first). */
-  duplicateOutcomes: Record<string, number>;
-  fast: { total: number; fixed: number; spurious: number; neither: number };
-  /** `L1:wrprot`, `L2:split`, ... counts of SPTE transitions. */
-  transitions: Record<string, number>;
-  /** `ok/L2`, `errno-16/L2`. */
-  splitEvents: Record<string, number>;
-  findings: Partial<Record<FindingClass, number>>;
-}
+export type { X86SegmentSummary } from './segmentTally';
+import { FlavourDetector, flavourCoverage, type FlavourResult } from './mmuFlavour';
 
 export interface X86Details {
   flavour: FlavourResult;
@@ -70,16 +52,6 @@ interface Lane {
   pid: number;
 }
 
-interface SegmentState {
-  summary: X86SegmentSummary;
-  /** Outcomes per 4 KiB page faulted in the segment, to tell the one fault that did the work from its duplicates. */
-  pageOutcomes: Map<number, string[]>;
-  setSeen: Set<number>;
-}
-
-/** Outcomes that did the page's work (installed or unprotected it); the page's other faults are duplicates. */
-const PRODUCTIVE = /^(fast_fail\+)?(fast_fixed|slow_map|slow_unwp|slow_set_first)(\+split)?$/;
-
 interface HostRun {
   pid: number;
   segment: number;
@@ -91,17 +63,9 @@ interface HostRun {
 
 const MAX_FINDINGS = 200_000;
 const MAX_MARKS = 300_000;
+/** A fault mark carries one class: the most specific of its findings. */
+const MARK_PRIORITY: FindingClass[] = ['X2', 'S5', 'X3', 'X1', 'S6', 'S1'];
 const FAULT_EXIT = /^(npf|NPF|EPT_VIOLATION|EPT_MISCONFIG|PF excp|PF|EXCEPTION_NMI)/;
-
-const AVOID_EAGER = 'eager page splitting (kvm.eager_page_split=Y): the dirty-log ioctl splits huge pages before any vCPU writes';
-const AVOID_EAGER_CLEAR = 'eager page splitting at KVM_CLEAR_DIRTY_LOG (kvm.eager_page_split=Y): huge pages are split before they are write-protected, and the 4 KiB SPTEs keep MMU-writable';
-const AVOID_NEWER_KERNEL = 'Linux 6.13+ (commit 386d69f9f29b "KVM: x86/mmu: Treat TDP MMU faults as spurious if access is already allowed"): the existing SPTE is left alone';
-const AVOID_RACE = 'fewer vCPUs touching the same page at once (an inherent race: the loser only re-enters the guest)';
-const AVOID_TDP_MMU = 'the TDP MMU (kvm.tdp_mmu=Y with NPT/EPT): faults in parallel under the read lock, lockless fast path';
-
-function inc(rec: Record<string, number>, key: string, by = 1): void {
-  rec[key] = (rec[key] ?? 0) + by;
-}
 
 function hex(n: number): string {
   return `0x${n.toString(16)}`;
@@ -136,6 +100,9 @@ export function createX86Replayer(config: ModelConfig): X86Replayer {
   let eagerFromMarker: 'Y' | 'N' | undefined;
   let fastSeen = 0;
   let inferredFastFaults = 0;
+  let untracedProtects = 0;
+  /** Last marker or host-thread MMU event: where an untraced write-protect may have happened. */
+  let lastHostTs = -Infinity;
   let hostSplits = 0;
   let faultSplits = 0;
   let hostHugeWp = 0;
@@ -153,26 +120,7 @@ export function createX86Replayer(config: ModelConfig): X86Replayer {
   }
 
   function newSegment(label: string, line: number, ts: number): void {
-    segments.push({
-      summary: {
-        label, line, ts, faults: 0, distinctPages: 0, duplicates: 0, outcomes: {}, whatIfOutcomes: {}, duplicateOutcomes: {},
-        fast: { total: 0, fixed: 0, spurious: 0, neither: 0 }, transitions: {}, splitEvents: {}, findings: {},
-      },
-      pageOutcomes: new Map(),
-      setSeen: new Set(),
-    });
-  }
-
-  function closeSegment(s: SegmentState): void {
-    for (const list of s.pageOutcomes.values()) {
-      let primary = list.findIndex((o) => PRODUCTIVE.test(o));
-      if (primary < 0) primary = 0;
-      list.forEach((o, i) => {
-        if (i !== primary) inc(s.summary.duplicateOutcomes, o);
-      });
-    }
-    s.pageOutcomes.clear();
-    s.setSeen.clear();
+    segments.push(new SegmentState(label, line, ts));
   }
   newSegment('(start)', 0, 0);
   const seg = (): SegmentState => segments[segments.length - 1];
@@ -216,6 +164,7 @@ export function createX86Replayer(config: ModelConfig): X86Replayer {
   }
 
   function noteHost(ev: TraceEvent, what: string): void {
+    lastHostTs = ev.ts;
     const segIndex = segments.length - 1;
     if (!hostRun || hostRun.pid !== ev.pid || hostRun.segment !== segIndex) {
       flushHostRun();
@@ -227,8 +176,9 @@ export function createX86Replayer(config: ModelConfig): X86Replayer {
 
   function onMarker(ev: TraceEvent, text: string): void {
     flushHostRun();
+    lastHostTs = ev.ts;
     // Faults still open belong to the old segment and close later: keep its page lists until then.
-    if (![...open.values()].some((e) => e.segment === segments.length - 1)) closeSegment(seg());
+    if (![...open.values()].some((e) => e.segment === segments.length - 1)) seg().close();
     newSegment(text.replace(/^kvmtest:\s*/, '').trim(), ev.line, ev.ts);
     const eager = /eager_page_split\s*(?:<-|=)\s*([YN])/.exec(text);
     if (eager) eagerFromMarker = eager[1] as 'Y' | 'N';
@@ -290,7 +240,9 @@ export function createX86Replayer(config: ModelConfig): X86Replayer {
     if (info.huge)
       return {
         cause: 'huge-page-under-dirty-logging',
-        message: `the ${levelSizeWords(level)} SPTE ${hexSpte(fast.oldSpte)} is write-protected for dirty logging, and the fast path cannot make a huge page writable while the slot is logged: the slow path split it`,
+        message: !info.mmuWritable && protect?.clear
+          ? `the ${levelSizeWords(level)} SPTE ${hexSpte(fast.oldSpte)} was write-protected by KVM_CLEAR_DIRTY_LOG (manual protect: kvm_mmu_slot_gfn_write_protect, which also clears MMU-writable), and the fast path cannot make a huge page writable while the slot is logged: the slow path split it, and the 4 KiB children inherit the missing MMU-writable`
+          : `the ${levelSizeWords(level)} SPTE ${hexSpte(fast.oldSpte)} is write-protected for dirty logging, and the fast path cannot make a huge page writable while the slot is logged: the slow path split it`,
         avoid: [protect?.clear ? AVOID_EAGER_CLEAR : AVOID_EAGER],
         related,
       };
@@ -328,16 +280,24 @@ export function createX86Replayer(config: ModelConfig): X86Replayer {
     // Nothing traced but a present fault: with fast_page_fault absent, the model tells what the fast path did.
     if (quiet && isPresentFault(ep.errorCode) && (fastSeen === 0 || ignore.has('fast_page_fault')) && !shadow) {
       const leaf = table.leaf(gfn);
-      if (leaf) {
-        const info = decodeSpte(leaf.spte, leaf.level, table.format);
-        if (info.present && (!write || info.writable)) {
+      const info = leaf ? decodeSpte(leaf.spte, leaf.level, table.format) : undefined;
+      if (leaf && info?.present) {
+        const allowed = !write || info.writable;
+        const rec = leaf.record;
+        // The TDP MMU traces every write-protect, so an allowing SPTE means another vCPU fixed it (its TLB may still
+        // hold the old entry). The legacy MMU does not trace its rmap write-protects: an SPTE fixed before the last
+        // host activity (an ioctl, a marker) may have been protected again since.
+        const fixedSinceProtect = tdp || (rec !== undefined && rec.ts > lastHostTs && rec.actor !== ep.lane);
+        if (allowed && fixedSinceProtect) {
           outcome = 'fast_spurious';
           inferred = true;
-          fixerLine = leaf.record?.line;
-        } else if (info.present && write && info.mmuWritable) {
+          fixerLine = rec?.line;
+        } else if (write && (info.mmuWritable || allowed)) {
+          // Allowed but not fixed since the exit: a write-protection the trace does not show (the legacy MMU's rmap protect).
+          if (allowed) untracedProtects++;
           outcome = 'fast_fixed';
           inferred = true;
-          table.set(leaf.gfn, leaf.level, leaf.spte | 2n, ep.faultLine, ep.faultTs, ep.lane, true);
+          table.set(leaf.gfn, leaf.level, leaf.spte | 2n, ep.faultLine, endTs, ep.lane, true);
         }
         if (inferred) inferredFastFaults++;
       }
@@ -346,19 +306,7 @@ export function createX86Replayer(config: ModelConfig): X86Replayer {
     const whatIfOutcome = ep.whatIfReplaces && ep.whatIf ? ep.whatIf : outcome;
     lastFault.set(ep.lane, { gfn, retried: /none/.test(outcome), whatIfDone: ep.whatIfReplaces && /^fast_(fixed|spurious)$/.test(whatIfOutcome) });
 
-    // Tallies.
-    const sum = s.summary;
-    sum.faults++;
-    inc(sum.outcomes, outcome);
-    inc(sum.whatIfOutcomes, whatIfOutcome);
-    const list = s.pageOutcomes.get(gfn);
-    if (list) {
-      sum.duplicates++;
-      list.push(outcome);
-    } else {
-      sum.distinctPages++;
-      s.pageOutcomes.set(gfn, [outcome]);
-    }
+    s.addFault(gfn, outcome, whatIfOutcome);
     if (whatIfOutcome !== 'avoided') {
       // Counters describe the replayed configuration: a fault the what-if avoids is not counted.
       counters.faults.total++;
@@ -373,7 +321,7 @@ export function createX86Replayer(config: ModelConfig): X86Replayer {
     let markCls: FindingClass | undefined;
     const base = { line: ep.faultLine, ts: ep.faultTs, vcpu: vcpuLabel, ipa, costNs };
     const emit = (f: Omit<Finding, 'severity' | 'code' | 'line' | 'ts' | 'vcpu' | 'ipa' | 'costNs'> & { code?: string }): void => {
-      markCls ??= f.cls;
+      if (markCls === undefined || MARK_PRIORITY.indexOf(f.cls) < MARK_PRIORITY.indexOf(markCls)) markCls = f.cls;
       addFinding({ ...base, ...f }, segIndex);
     };
     const flavourAvoid = flavour.result().flavour === 'tdp-mmu' ? [] : [AVOID_TDP_MMU];
@@ -432,6 +380,15 @@ export function createX86Replayer(config: ModelConfig): X86Replayer {
         fastPathFailures[c.cause] = (fastPathFailures[c.cause] ?? 0) + 1;
         emit({ cls: 'X3', message: `fast path failed, slow path took over: ${c.message}`, related: [{ line: ep.fast.line, message: 'fast_page_fault: spurious 0 fixed 0' }, ...c.related], avoid: c.avoid, observed: true });
       }
+      if (ep.hugeDropped) {
+        const h = ep.hugeDropped;
+        emit({
+          cls: 'S5',
+          message: `${vcpuLabel} dropped the ${levelSizeWords(h.level)} mapping at gfn ${hex(h.gfn)} and mapped ${levelSizeWords(h.level - 1)} (legacy MMU, inferred): each of its ${pagesPerEntry(h.level)} pages faults again, through the slow path`,
+          related: [{ line: h.line, message: 'the small mapping inside the huge one' }],
+          avoid: [AVOID_TDP_MMU, AVOID_EAGER], observed: false,
+        });
+      }
       for (const sp of ep.splits) {
         const rk = regionKey(sp.gfn, sp.level);
         if (sp.errno === -16) {
@@ -452,7 +409,7 @@ export function createX86Replayer(config: ModelConfig): X86Replayer {
           }
           emit({
             cls: 'S5',
-            message: `${vcpuLabel} split the ${levelSizeWords(sp.level)} page at gfn ${hex(sp.gfn)} in the fault path (dirty logging); ${related.length - 1} other vCPU fault(s) hit the same huge page meanwhile, and each of its ${pagesPerEntry(sp.level)} 4 KiB pages faults again on first write`,
+            message: `${vcpuLabel} split the ${levelSizeWords(sp.level)} page at gfn ${hex(sp.gfn)} in the fault path (dirty logging): the split (page-table allocation under the vCPU) sits in this fault's latency${related.length > 1 ? `, and ${related.length - 1} other vCPU fault(s) on the same huge page were in flight meanwhile (they fail the fast path or lose the split race)` : ''}`,
             related, avoid: [AVOID_EAGER], observed: true,
           });
         }
@@ -515,6 +472,14 @@ export function createX86Replayer(config: ModelConfig): X86Replayer {
 
   function event(ev: TraceEvent): void {
     if (ignore.has(ev.name)) return;
+    try {
+      dispatch(ev);
+    } catch {
+      // A trace is untrusted: an inconsistent combination of events skips that event, never the replay.
+    }
+  }
+
+  function dispatch(ev: TraceEvent): void {
     flavour.observe(ev);
     const d = ev.decoded;
     if (!d) return;
@@ -546,6 +511,7 @@ export function createX86Replayer(config: ModelConfig): X86Replayer {
         if (!ep) ep = openEpisode(lane, ev, 'npf'); // kvm_exit ignored or absent
         ep.faultLine = ev.line;
         ep.faultTs = ev.ts;
+        ep.segment = segments.length - 1;
         ep.address = d.address;
         ep.errorCode = d.errorCode;
         break;
@@ -583,8 +549,17 @@ export function createX86Replayer(config: ModelConfig): X86Replayer {
         // The TDP MMU's real old/new pairs come from kvm_tdp_mmu_spte_changed; set_spte may print a newer value.
         if (flavour.tdpChanges === 0) {
           const actor = lanesByPid.get(ev.pid)?.id ?? 'host';
-          const prev = table.set(d.gfn, d.level, d.spte, ev.line, ev.ts, actor);
-          void prev;
+          if (d.level < 3) {
+            // The legacy MMU never splits: a 4 KiB set_spte inside a huge mapping means the huge SPTE was dropped.
+            const huge = table.get(d.gfn, d.level + 1);
+            if (huge && decodeSpte(huge.spte, d.level + 1, table.format).huge) {
+              table.set(d.gfn, d.level + 1, 0n, ev.line, ev.ts, actor, true);
+              faultSplits++;
+              if (ep && ep.faultLine !== 0) ep.hugeDropped = { gfn: huge.gfn, level: d.level + 1, line: ev.line };
+              pushMark({ ts: ev.ts, lane: actor, kind: 'split', line: ev.line, ipa: huge.gfn * 4096, size: bytesPerEntry(d.level + 1), label: 'huge page dropped, refaulted small (legacy MMU)' });
+            }
+          }
+          table.set(d.gfn, d.level, d.spte, ev.line, ev.ts, actor);
         }
         break;
       }
@@ -628,7 +603,9 @@ export function createX86Replayer(config: ModelConfig): X86Replayer {
   function finish(): X86ReplayOutput {
     for (const ep of [...open.values()]) closeEpisode(ep, ep.faultLine, ep.faultTs);
     flushHostRun();
-    for (const s of segments) closeSegment(s);
+    for (const s of segments) s.close();
+    findings.sort((a, b) => a.line - b.line);
+    marks.sort((a, b) => a.ts - b.ts);
     const fl = flavour.result();
     const traceEager: 'Y' | 'N' | 'unknown' = hostSplits > 0 ? 'Y' : faultSplits > 0 || hostHugeWp > 0 ? 'N' : eagerFromMarker ?? 'unknown';
     const mode = whatIf.mode;
@@ -646,9 +623,15 @@ export function createX86Replayer(config: ModelConfig): X86Replayer {
     detected.push(`eager page split: ${traceEager} in the trace (${eagerWhy})${mode === 'as-trace' ? '' : `; replayed as if eager_page_split=${mode === 'on' ? 'Y' : 'N'} (${whatIf.virtualEagerSplits + whatIf.suppressedEagerSplits} huge page(s) handled differently)`}`);
     if (mode === 'on' && fl.flavour !== 'tdp-mmu') detected.push('eager-split what-if needs kvm_tdp_mmu_spte_changed (the TDP MMU) to see which huge SPTEs the ioctl protected; nothing was changed');
     if (hugeRecovered > 0) detected.push(`huge pages recovered after dirty logging stopped: ${hugeRecovered} (zap of the 4 KiB SPTEs, then ${hugeRecovered} huge refault(s))`);
-    if (inferredFastFaults > 0) detected.push(`fast page faults inferred from the model (fast_page_fault absent): ${inferredFastFaults}`);
+    if (inferredFastFaults > 0) detected.push(`fast page faults inferred from the model (fast_page_fault absent): ${inferredFastFaults}${untracedProtects > 0 ? `, ${untracedProtects} of them after a write-protection the trace does not show` : ''}`);
     const x3Total = Object.values(fastPathFailures).reduce((a, b) => a + b, 0);
-    if (x3Total > 0) detected.push(`fast-path failures (X3): ${x3Total} — ${Object.entries(fastPathFailures).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+    if (x3Total > 0) {
+      const inherited = fastPathFailures['not-mmu-writable-inherited-from-split'] ?? 0;
+      const why = inherited > 0
+        ? `; ${inherited} 4 KiB SPTEs lack MMU-writable because their huge parents were write-protected with kvm_mmu_slot_gfn_write_protect (KVM_CLEAR_DIRTY_LOG with manual protect and eager_page_split=N) and split children inherit the bit, so only the slow path may unprotect them; eager splitting at KVM_CLEAR_DIRTY_LOG splits first and keeps MMU-writable`
+        : '';
+      detected.push(`fast-path failures (X3): ${x3Total} — ${Object.entries(fastPathFailures).map(([k, v]) => `${k} ${v}`).join(', ')}${why}`);
+    }
     if (loggingOn) detected.push('dirty logging was still on at the end of the trace');
     if (findingsDropped > 0) detected.push(`findings list capped at ${MAX_FINDINGS}: ${findingsDropped} more counted but not listed`);
     if (marksDropped > 0) detected.push(`timeline marks capped at ${MAX_MARKS}: ${marksDropped} dropped`);

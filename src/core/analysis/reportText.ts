@@ -1,0 +1,57 @@
+// The terminal report of `stage2-lens analyze` (--format text): summary counts first, then the
+// findings grouped by class with a few examples each, never thousands of lines. Plain ASCII.
+import type { Analysis, Comparison } from '../api';
+import { describeConfig } from './compare';
+import { fmtBytes, fmtNs, groupFindings, headline } from './reportSummary';
+
+function hex(n: number): string {
+  return `0x${n.toString(16)}`;
+}
+
+export function reportText(a: Analysis, opts: { examples?: number; source?: string } = {}): string {
+  const out: string[] = [];
+  out.push(`Stage-2 Lens: ${opts.source ?? 'trace'} (${a.arch}, ${a.stats.lines.total} lines, ${a.lanes.length - 1} vCPU threads)`);
+  out.push(`Model: ${describeConfig(a.config)}, ${a.config.granule / 1024}K granule, ${a.config.ipaBits}-bit IPA`);
+  for (const d of a.detected) out.push(`  detected ${d}`);
+  out.push('');
+  out.push('Summary');
+  for (const h of headline(a)) out.push(`  ${h}`);
+  const kl = Object.entries(a.counters.faults.byKindLevel).sort((x, y) => y[1] - x[1]);
+  if (kl.length) out.push(`  faults by kind: ${kl.map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  const pv = Object.entries(a.counters.faults.perVcpu);
+  if (pv.length) out.push(`  faults per vCPU: ${pv.map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  const groups = groupFindings(a, opts.examples ?? 3);
+  out.push('');
+  if (!groups.length) out.push('No findings: every fault and cache maintenance call was needed.');
+  for (const g of groups) {
+    const extra = g.cls[0] === 'C' ? `, ${fmtBytes(g.bytes)}` : g.costNs ? `, ${fmtNs(g.costNs)} of vCPU time` : '';
+    out.push(`${g.code}: ${g.count}${extra} (${g.observed === g.count ? 'observed' : g.observed === 0 ? 'inferred' : `${g.observed} observed`})${g.expected ? ' [expected by design]' : ''}`);
+    out.push(`  ${g.title}`);
+    for (const f of g.examples) {
+      out.push(`  line ${f.line} ${f.vcpu}${f.ipa ? ` ${hex(f.ipa.start)}` : ''}: ${f.message}`);
+      for (const r of f.related.slice(0, 2)) out.push(`      see line ${r.line}: ${r.message}`);
+    }
+    if (g.examples[0]?.avoid.length) out.push(`  avoided by: ${g.examples[0].avoid.join('; ')}`);
+    if (g.count > g.examples.length) out.push(`  ... and ${g.count - g.examples.length} more`);
+    out.push('');
+  }
+  const ws = a.windows ?? [];
+  if (ws.length) {
+    out.push(`Break-before-make windows: ${ws.length}`);
+    for (const w of ws.slice(0, 5)) {
+      out.push(`  line ${w.line} ${w.owner}: ${w.kind} of ${hex(w.ipa)} (${fmtBytes(w.size)}), ${w.endTs !== undefined ? fmtNs(w.endTs - w.ts) : 'not closed'}, ${w.faults} faults of other vCPUs${w.observed ? '' : ' (inferred)'}`);
+    }
+    if (ws.length > 5) out.push(`  ... and ${ws.length - 5} more`);
+    out.push('');
+  }
+  const missing = a.coverage.filter((c) => c.support !== 'observed' && c.add.length);
+  if (missing.length) {
+    out.push('To observe rather than infer, record:');
+    for (const c of missing.slice(0, 4)) out.push(`  ${c.analysis}: ${c.add.join(', ')}`);
+  }
+  return out.join('\n') + '\n';
+}
+
+export function comparisonText(c: Comparison): string {
+  return c.summary.join('\n') + '\n';
+}

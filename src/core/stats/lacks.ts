@@ -1,0 +1,65 @@
+// What a trace lacks for the stage-2 analyses, as plain sentences for `stage2-lens stats` and the
+// facade: missing fault events, map probes, return values, cache maintenance, TLB invalidations,
+// break-before-make observation, markers, vCPU identity, and lost or overwritten events.
+import type { Stage2Op } from '../parse/types';
+
+export interface TraceFacts {
+  events: Record<string, number>;
+  /** Decoded kinds seen (`arm64.kvm_guest_fault`, `kprobe`, ...). */
+  kinds: Set<string>;
+  ops: Partial<Record<Stage2Op, number>>;
+  opReturns: Partial<Record<Stage2Op, number>>;
+  vcpuTasks: number;
+  lostMarkers: number;
+  lostCount: number;
+  lostUnknown: boolean;
+  headerWrapped: { inBuffer: number; written: number } | undefined;
+  nEvents: number;
+  backwards: number;
+}
+
+export function lacksOf(f: TraceFacts): string[] {
+  const out: string[] = [];
+  const has = (k: string): boolean => f.kinds.has(k);
+  const op = (...o: Stage2Op[]): boolean => o.some((x) => (f.ops[x] ?? 0) > 0);
+  const arm64 = [...f.kinds].some((k) => k.startsWith('arm64.'));
+  const x86 = [...f.kinds].some((k) => k.startsWith('x86.'));
+  if (f.nEvents === 0) {
+    out.push('No trace events at all: nothing to analyse.');
+    return out;
+  }
+  if (!arm64 && !x86 && !op('map', 'unmap', 'relax', 'handle-guest-abort')) {
+    out.push('No KVM events (kvm_guest_fault, kvm_exit, kvm_page_fault) and no stage-2 probes: nothing for the stage-2 analyses.');
+    return out;
+  }
+  if (!x86) {
+    if (!has('arm64.kvm_guest_fault')) out.push('No kvm_guest_fault events: stage-2 faults (IPA, ESR class and level) cannot be seen; enable events/kvm/kvm_guest_fault.');
+    if (!has('arm64.kvm_exit') || !has('arm64.kvm_entry')) out.push('No kvm_exit/kvm_entry pairs: vCPU run time and fault-to-resume latency cannot be measured.');
+    if (!op('map')) out.push('No kvm_pgtable_stage2_map probes or function-tracer lines: mappings will be inferred from the faults, not observed.');
+    else if ((f.opReturns.map ?? 0) === 0) out.push('No return values of kvm_pgtable_stage2_map (kretprobe or funcgraph-retval): a lost race (-EAGAIN) cannot be told from a successful map.');
+    if (!op('dcache-clean', 'icache-inval')) out.push('No clean_dcache_guest_page/invalidate_icache_guest_page probes or function lines: cache maintenance will be inferred, not observed.');
+    if (!op('tlbi-ipa', 'tlbi-ipa-nsh', 'tlbi-range', 'tlbi-vmid', 'tlbi-vmid-range-wrapper', 'flush-remote-tlbs')) {
+      out.push('No TLB invalidation seen (__kvm_tlb_flush_vmid* probes or function lines): invalidations will be inferred; on an nVHE host they run at EL2 and cannot be traced.');
+    }
+    if (!op('relax', 'wrprotect')) out.push('No kvm_pgtable_stage2_relax_perms/wrprotect probes or function lines: permission changes will be inferred from the faults.');
+    if (!op('try-break', 'make-pte')) out.push('No stage2_try_break_pte/stage2_make_pte probes or function lines: break-before-make windows will be inferred from the maps, not observed.');
+    if (!op('unmap', 'unmap-gfn-range') && (f.events.kvm_unmap_hva_range ?? 0) > 0) {
+      out.push('kvm_unmap_hva_range is in host-VA space and there are no kvm_pgtable_stage2_unmap probes: the IPAs it unmaps are unknown.');
+    }
+    if (f.vcpuTasks === 0) out.push('No per-thread vCPU index (kvm_timer_update_irq): vCPUs are identified by thread only.');
+  } else {
+    if (!has('x86.kvm_page_fault')) out.push('No kvm_page_fault events: stage-2 (NPT/EPT) faults cannot be seen.');
+    if (!has('x86.kvm_tdp_mmu_spte_changed') && !has('x86.kvm_mmu_set_spte')) out.push('No kvmmmu SPTE events (kvm_tdp_mmu_spte_changed, kvm_mmu_set_spte): mappings will be inferred from the faults.');
+    if (!has('x86.fast_page_fault')) out.push('No fast_page_fault events: the kernel\'s own spurious-fault verdicts are not available.');
+  }
+  if ((f.events.tracing_mark_write ?? 0) + (f.events.print ?? 0) === 0) out.push('No tracing_mark_write markers: test phases cannot be delimited.');
+  if (f.lostMarkers > 0) {
+    const n = f.lostUnknown ? `at least ${f.lostCount}` : String(f.lostCount);
+    out.push(`${n} events were lost (${f.lostMarkers} ring-buffer overrun marker${f.lostMarkers === 1 ? '' : 's'}): counts are lower bounds and some fault episodes are incomplete.`);
+  }
+  if (f.headerWrapped && f.headerWrapped.written > f.headerWrapped.inBuffer) {
+    out.push(`The ring buffer wrapped (${f.headerWrapped.written} entries written, ${f.headerWrapped.inBuffer} kept): the start of the recording is missing.`);
+  }
+  if (f.backwards > 0) out.push(`${f.backwards} timestamps go backwards on their CPU (trace_pipe or merged files?): ordering within a CPU is not reliable there.`);
+  return out;
+}

@@ -1,0 +1,183 @@
+// The streaming statistics collector: a TraceSink that builds the TraceStats of src/core/api.ts
+// (format, line counts, time span, events by name, per-task counts, stage-2 faults by class and
+// level, unrecognised lines grouped by reason, lost events, backwards timestamps, and the `lacks`
+// sentences). Memory is bounded: name and task tables are capped, examples are a few line numbers.
+import type { TraceStats, UnrecognizedGroup } from '../api';
+import type { RejectedLine, SpecialLine, Stage2Op, TraceEvent, TraceFormat, TraceSink } from '../parse/types';
+import { lacksOf, type TraceFacts } from './lacks';
+
+export interface StatsCollector extends TraceSink {
+  event(ev: TraceEvent): void;
+  rejected(r: RejectedLine): void;
+  special(s: SpecialLine): void;
+  /** The format readTrace detected (the collector cannot tell it from the events alone). */
+  setFormat(format: TraceFormat): void;
+  result(): TraceStats;
+}
+
+/** Distinct event names / tasks kept; the rest are counted under OTHER. */
+const MAX_KEYS = 10_000;
+const OTHER = '(other)';
+const EXAMPLES = 5;
+const MAX_LOST = 1000;
+
+class Counter {
+  readonly map = new Map<string, number>();
+  bump(key: string, n = 1): void {
+    const m = this.map;
+    const v = m.get(key);
+    if (v !== undefined) m.set(key, v + n);
+    else if (m.size < MAX_KEYS) m.set(key, n);
+    else m.set(OTHER, (m.get(OTHER) ?? 0) + n);
+  }
+  toObject(): Record<string, number> {
+    const o: Record<string, number> = Object.create(null);
+    const sorted = [...this.map].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+    for (const [k, v] of sorted) o[k] = v;
+    return { ...o };
+  }
+}
+
+function faultKey(cls: string, level: number | undefined): string {
+  return level === undefined ? cls : `${cls}/L${level}`;
+}
+
+export function createStatsCollector(): StatsCollector {
+  let format: TraceFormat = 'unknown';
+  let nEvents = 0;
+  let nUnrec = 0;
+  let nSpecial = 0;
+  let firstTs: number | undefined;
+  let lastTs: number | undefined;
+  let backwards = 0;
+  const lastTsOfCpu = new Map<number, number>();
+  const names = new Counter();
+  const tasks = new Counter();
+  const faults = new Counter();
+  const ops = new Map<Stage2Op, number>();
+  const opReturns = new Map<Stage2Op, number>();
+  const kinds = new Set<string>();
+  const vcpus = new Map<string, number>(); // task -> vcpu, -1 when ambiguous
+  const unrec = new Map<string, UnrecognizedGroup>();
+  const lost: TraceStats['lostEvents'] = [];
+  let lostMarkers = 0;
+  let headerWrapped: { inBuffer: number; written: number } | undefined;
+
+  const bumpOp = (m: Map<Stage2Op, number>, op: Stage2Op | undefined): void => {
+    if (op !== undefined) m.set(op, (m.get(op) ?? 0) + 1);
+  };
+  const noteVcpu = (task: string, vcpu: number): void => {
+    const v = vcpus.get(task);
+    if (v === undefined) {
+      if (vcpus.size < MAX_KEYS) vcpus.set(task, vcpu);
+    } else if (v !== vcpu) vcpus.set(task, -1);
+  };
+
+  return {
+    setFormat(f: TraceFormat): void {
+      format = f;
+    },
+    event(ev: TraceEvent): void {
+      nEvents++;
+      const ts = ev.ts;
+      if (firstTs === undefined || ts < firstTs) firstTs = ts;
+      if (lastTs === undefined || ts > lastTs) lastTs = ts;
+      const prev = lastTsOfCpu.get(ev.cpu);
+      if (prev !== undefined && ts < prev) backwards++;
+      lastTsOfCpu.set(ev.cpu, ts);
+      names.bump(ev.name);
+      const task = ev.pid >= 0 ? `${ev.task}-${ev.pid}` : ev.task || '(no task)';
+      tasks.bump(task);
+      const d = ev.decoded;
+      if (d === undefined) return;
+      kinds.add(d.kind);
+      switch (d.kind) {
+        case 'arm64.kvm_guest_fault':
+          faults.bump(faultKey(d.esrInfo.faultClass, d.esrInfo.level));
+          break;
+        case 'x86.kvm_page_fault':
+          // PFERR_PRESENT_MASK: a present entry that forbids the access
+          faults.bump((d.errorCode & 1) === 1 ? 'permission' : 'translation');
+          break;
+        case 'kvm.vcpu_index':
+          // kvm_get_timer_map also runs on the VMM thread for every vCPU: ambiguity marks it -1
+          noteVcpu(task, d.vcpu);
+          break;
+        case 'x86.kvm_entry':
+          noteVcpu(task, d.vcpu);
+          break;
+        case 'kprobe':
+        case 'function':
+          bumpOp(ops, d.op);
+          break;
+        case 'kretprobe':
+          bumpOp(ops, d.op);
+          if (d.ret !== undefined) bumpOp(opReturns, d.op);
+          break;
+        case 'funcgraph':
+          if (d.phase !== 'exit') bumpOp(ops, d.op);
+          if (d.retval !== undefined) bumpOp(opReturns, d.op);
+          break;
+        default:
+          break;
+      }
+    },
+    rejected(r: RejectedLine): void {
+      nUnrec++;
+      const key = r.reason;
+      let g = unrec.get(key);
+      if (g === undefined) {
+        g = { reason: r.reason, count: 0, examples: [], detail: r.detail };
+        unrec.set(key, g);
+      }
+      g.count++;
+      if (g.examples.length < EXAMPLES) g.examples.push(r.line);
+    },
+    special(s: SpecialLine): void {
+      nSpecial++;
+      if (s.kind === 'lost-events') {
+        lostMarkers++;
+        if (lost.length < MAX_LOST) lost.push({ cpu: s.cpu, count: s.count, line: s.line });
+      } else if (s.kind === 'header' && headerWrapped === undefined) {
+        const m = /entries-in-buffer\/entries-written: (\d+)\/(\d+)/.exec(s.text);
+        if (m) headerWrapped = { inBuffer: Number(m[1]), written: Number(m[2]) };
+      }
+    },
+    result(): TraceStats {
+      const vcpuOfTask: Record<string, number> = {};
+      for (const [t, v] of vcpus) if (v >= 0) vcpuOfTask[t] = v;
+      const opsObj: Partial<Record<Stage2Op, number>> = Object.fromEntries(ops);
+      const retObj: Partial<Record<Stage2Op, number>> = Object.fromEntries(opReturns);
+      const events = names.toObject();
+      const facts: TraceFacts = {
+        events,
+        kinds,
+        ops: opsObj,
+        opReturns: retObj,
+        vcpuTasks: Object.keys(vcpuOfTask).length,
+        lostMarkers,
+        lostCount: lost.reduce((n, l) => n + (l.count ?? 0), 0),
+        lostUnknown: lost.some((l) => l.count === undefined),
+        headerWrapped,
+        nEvents,
+        backwards,
+      };
+      return {
+        format,
+        lines: { total: nEvents + nUnrec + nSpecial, events: nEvents, unrecognized: nUnrec, special: nSpecial },
+        firstTs,
+        lastTs,
+        events,
+        perTask: tasks.toObject(),
+        faultsByClassLevel: faults.toObject(),
+        unrecognized: [...unrec.values()].sort((a, b) => b.count - a.count).map((g) => ({ ...g, examples: [...g.examples] })),
+        lostEvents: lost.map((l) => ({ ...l })),
+        timestampsBackwards: backwards,
+        lacks: lacksOf(facts),
+        vcpuOfTask,
+        ops: opsObj,
+        opReturns: retObj,
+      };
+    },
+  };
+}

@@ -1,0 +1,99 @@
+// `npm run bench [-- <size>...] [--sections a,b] [--seed N]`: generates (or reuses) seeded synthetic
+// traces under os.tmpdir() and runs each bench section in its own child process, printing MB/s
+// (MB = 10^6 bytes), events/s and peak RSS, plus tokenize+decode against the naive baseline.
+// Sizes: `1g` (default), `100m`, `512m`, ... Sections live in test/bench/sections/, one per file.
+import { fork } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateTrace } from './generateTrace';
+import { naiveSection } from './sections/naiveSection';
+import { parseSection } from './sections/parseSection';
+import type { BenchSection, SectionResult } from './sections/section';
+
+/** Every section, in run order. Other areas add theirs here (analyze, trace.dat, timeline, ...). */
+export const SECTIONS: BenchSection[] = [parseSection, naiveSection];
+
+interface ChildReply {
+  result: SectionResult;
+  maxRssKb: number;
+}
+
+function parseSize(s: string): number {
+  const m = /^(\d+(?:\.\d+)?)([kmg]?)b?$/i.exec(s);
+  if (!m) throw new Error(`bad size ${s} (try 100m or 1g)`);
+  const mult = { '': 1, k: 1e3, m: 1e6, g: 1e9 }[m[2].toLowerCase() as '' | 'k' | 'm' | 'g'];
+  return Math.round(Number(m[1]) * mult);
+}
+
+function traceFor(bytes: number, seed: number): string {
+  const file = join(tmpdir(), `stage2-lens-bench-${bytes}-s${seed}.trace`);
+  if (existsSync(file) && statSync(file).size >= bytes) return file;
+  const t0 = Date.now();
+  const g = generateTrace(file, { bytes, seed });
+  console.log(`generated ${file}: ${(g.bytes / 1e6).toFixed(0)} MB, ${g.lines} lines, ${g.passes} passes, ${g.dataFaults} data faults, map ret=0 ${g.mapOk} / ret=-11 ${g.mapEagain} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  return file;
+}
+
+function runChild(section: string, file: string): Promise<ChildReply> {
+  return new Promise((resolve, reject) => {
+    const child = fork(__filename, ['--child', section, file], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    let reply: ChildReply | undefined;
+    child.on('message', (m) => (reply = m as ChildReply));
+    child.on('error', reject);
+    child.on('exit', (code) => (reply && code === 0 ? resolve(reply) : reject(new Error(`section ${section} exited with ${code}`))));
+  });
+}
+
+async function childMain(name: string, file: string): Promise<void> {
+  const section = SECTIONS.find((s) => s.name === name);
+  if (!section) throw new Error(`unknown section ${name}`);
+  const c0 = process.cpuUsage();
+  const result = await section.run({ file, bytes: statSync(file).size });
+  const c = process.cpuUsage(c0);
+  result.cpuSeconds ??= (c.user + c.system) / 1e6;
+  process.send?.({ result, maxRssKb: process.resourceUsage().maxRSS } satisfies ChildReply);
+}
+
+function fmt(r: SectionResult, rssKb: number): string {
+  const mbs = r.bytes / 1e6 / r.seconds;
+  const cpu = r.cpuSeconds ?? r.seconds;
+  return `  ${r.label.padEnd(42)} ${mbs.toFixed(1).padStart(7)} MB/s wall, ${(r.bytes / 1e6 / cpu).toFixed(1).padStart(7)} MB/s CPU  ${(r.events / cpu / 1e6).toFixed(2).padStart(5)} M events/s  peak RSS ${(rssKb / 1024).toFixed(0).padStart(4)} MB  (${r.seconds.toFixed(2)} s wall, ${cpu.toFixed(2)} s CPU${r.notes ? `; ${r.notes}` : ''})`;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const ci = argv.indexOf('--child');
+  if (ci >= 0) return childMain(argv[ci + 1], argv[ci + 2]);
+  const sizes: number[] = [];
+  let only: string[] | undefined;
+  let seed = 1;
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--sections') only = argv[++i].split(',');
+    else if (argv[i] === '--seed') seed = Number(argv[++i]);
+    else sizes.push(parseSize(argv[i]));
+  }
+  if (sizes.length === 0) sizes.push(1e9);
+  const sections = SECTIONS.filter((s) => !only || only.includes(s.name));
+  console.log(`node ${process.version}, one core per section (child process); timings on a shared machine are noisy`);
+  for (const bytes of sizes) {
+    const file = traceFor(bytes, seed);
+    console.log(`\n${file} (${(statSync(file).size / 1e6).toFixed(0)} MB):`);
+    const results = new Map<string, ChildReply>();
+    for (const s of sections) {
+      const r = await runChild(s.name, file);
+      results.set(s.name, r);
+      console.log(fmt(r.result, r.maxRssKb));
+    }
+    const p = results.get('parse');
+    const n = results.get('naive');
+    if (p && n) {
+      const cpu = (r: SectionResult): number => r.cpuSeconds ?? r.seconds;
+      console.log(`  tokenize+decode vs naive baseline: ${(n.result.seconds / p.result.seconds).toFixed(2)}x wall, ${(cpu(n.result) / cpu(p.result)).toFixed(2)}x CPU`);
+    }
+  }
+}
+
+main(process.argv.slice(2)).catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,98 @@
+// Large-file figures for the language server (`npm run bench` may call lspBench): generates a trace
+// of N MB (default 500) by repeating ../shared/traces/arm64-nested/race4_4k-vhe.trace with shifted
+// timestamps, opens it the way VS Code does for files over 50 MB (by URI, `stage2Lens/largeFiles`,
+// read from disk by the server) and prints the time to the first diagnostics, the whole analysis's
+// MB/s and the server's peak RSS. Prints; asserts nothing.
+import { createReadStream, createWriteStream, existsSync, readFileSync, statSync } from 'node:fs';
+import { once } from 'node:events';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sharedPath } from '../support/shared';
+import { fileUri, startServer } from '../lsp/lspHarness';
+
+const stamp = /^(\s*\S.*?\s\[\d+\]\s+(?:\S{4,5}\s+)?)(\d+)\.(\d{6}):/;
+
+async function generate(path: string, sourcePath: string, bytes: number): Promise<void> {
+  const lines = readFileSync(sourcePath, 'latin1').split('\n');
+  const header = lines.filter((l) => l.startsWith('#'));
+  const body = lines.filter((l) => l && !l.startsWith('#'));
+  const us = (l: string) => {
+    const m = stamp.exec(l);
+    return m ? Number(m[2]) * 1e6 + Number(m[3]) : undefined;
+  };
+  const first = us(body[0]) ?? 0;
+  const last = us(body[body.length - 1]) ?? first;
+  const span = last - first + 1000;
+  const out = createWriteStream(path, { encoding: 'latin1' });
+  let written = 0;
+  const write = async (text: string) => {
+    written += text.length;
+    if (!out.write(text)) await once(out, 'drain');
+  };
+  await write(header.join('\n') + '\n');
+  for (let k = 0; written < bytes; k++) {
+    const shifted = body.map((l) => l.replace(stamp, (_m, prefix: string, s: string, f: string) => {
+      const t = Number(s) * 1e6 + Number(f) + k * span;
+      return `${prefix}${Math.floor(t / 1e6)}.${String(t % 1e6).padStart(6, '0')}:`;
+    }));
+    await write(shifted.join('\n') + '\n');
+  }
+  out.end();
+  await once(out, 'finish');
+}
+
+function peakRssMb(pid: number): number | undefined {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function lspBench(log: (line: string) => void = console.log, sizeMb = Number(process.env.LSP_BENCH_MB ?? 500)): Promise<void> {
+  const source = sharedPath('traces', 'arm64-nested', 'race4_4k-vhe.trace');
+  if (!source) {
+    log('lsp: ../shared/traces/arm64-nested/race4_4k-vhe.trace is absent: skipped');
+    return;
+  }
+  const path = join(tmpdir(), `stage2-lens-bench-${sizeMb}MB.trace`);
+  if (!existsSync(path) || statSync(path).size < sizeMb * 1e6) {
+    const t = performance.now();
+    await generate(path, source, sizeMb * 1e6);
+    log(`lsp: generated ${path} in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+  }
+  const bytes = statSync(path).size;
+  // Warm the page cache so the figure is the server's, not the disk's.
+  for await (const _chunk of createReadStream(path, { highWaterMark: 1 << 20 })) void _chunk;
+  const h = await startServer({}, { workDoneProgress: true });
+  try {
+    const uri = fileUri(path);
+    let rssSamples = 0;
+    let rssMax = 0;
+    const sampler = setInterval(() => {
+      const r = peakRssMb(h.child.pid ?? 0);
+      if (r !== undefined) [rssMax, rssSamples] = [Math.max(rssMax, r), rssSamples + 1];
+    }, 100);
+    const t0 = performance.now();
+    const firstDiagnostics = h.diagnostics(uri, (d) => d.length > 0).then(() => performance.now() - t0);
+    const done = h.status(uri, (s) => (s.kind === 'ready' && !s.partial) || s.kind === 'failed');
+    await h.connection.sendNotification('stage2Lens/largeFiles', { uris: [uri] });
+    const status = await done;
+    const total = performance.now() - t0;
+    clearInterval(sampler);
+    const first = await Promise.race([firstDiagnostics, Promise.resolve(undefined)]);
+    const mb = bytes / 1e6;
+    log(`lsp: ${mb.toFixed(0)} MB trace read from disk by the server: ${status.kind === 'ready' ? `${status.findings} findings, ${status.faults} faults` : `failed (${status.kind === 'failed' ? status.message : ''})`}`);
+    log(`lsp: first diagnostics after ${first === undefined ? 'n/a' : `${(first / 1000).toFixed(2)} s`} (target <= 3 s)`);
+    log(`lsp: whole analysis ${(total / 1000).toFixed(1)} s = ${(mb / (total / 1000)).toFixed(0)} MB/s (target >= 100 MB/s)`);
+    log(`lsp: server peak RSS ${peakRssMb(h.child.pid ?? 0)?.toFixed(0) ?? 'n/a'} MB (VmHWM; target <= 500 MB)`);
+    const hoverStart = performance.now();
+    await h.connection.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line: Math.floor(bytes / 110), character: 0 } });
+    log(`lsp: hover near the end of the file answered in ${(performance.now() - hoverStart).toFixed(0)} ms`);
+  } finally {
+    await h.close();
+  }
+}
+
+if (require.main === module) void lspBench();
