@@ -221,6 +221,19 @@ export function drawFrame(ctx: Canvas2D, f: Frame): void {
     }
     ctx.setLineDash([]);
 
+    // Invalid windows wide enough for it carry their IPA range as a label.
+    ctx.fillStyle = t.orange;
+    for (const w of data.windows) {
+      if (w.ipa === undefined) continue;
+      const x0 = Math.max(0, toX(vp, width, w.ts));
+      const x1 = Math.min(width, toX(vp, width, w.endTs));
+      if (x1 - x0 < 90) continue;
+      const r = f.rows.find((x) => x.kind === 'lane' && x.lane?.id === w.lane && x.lane.config === w.config);
+      if (!r) continue;
+      const label = `0x${w.ipa.toString(16)}${w.size ? `+0x${w.size.toString(16)}` : ''}`;
+      ctx.fillText(fitText(ctx, label, x1 - x0 - 4), x0 + 2, r.y + r.h - 15);
+    }
+
     // Trace markers: labelled vertical rules over every row.
     ctx.strokeStyle = t.purple;
     ctx.fillStyle = t.purple;

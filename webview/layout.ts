@@ -32,7 +32,7 @@ export function computeLayout(lanes: readonly LaneInfo[], heatRows: number): Row
   push({ kind: 'faults', h: FAULTS_H, label: 'faults by class' });
   push({ kind: 'cmo', h: SMALL_H, label: 'CMO bytes' });
   push({ kind: 'tlbi', h: SMALL_H, label: 'TLB invalidations' });
-  push({ kind: 'heat', h: Math.max(SMALL_H, Math.min(32, heatRows) * 3 + 4), label: 'IPA heat' });
+  push({ kind: 'heat', h: Math.max(SMALL_H, Math.min(44, heatRows * 6 + 4)), label: 'IPA heat' });
   return rows;
 }
 

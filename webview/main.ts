@@ -134,17 +134,18 @@ function draw(): void {
 // --- queries -------------------------------------------------------------------------------
 
 let windowTimer: ReturnType<typeof setTimeout> | undefined;
-/** Ask for the window of the current viewport; coalesces bursts of wheel and drag events. */
+/** Ask for the window of the current viewport: at most one request per 40 ms while wheeling or dragging (the last viewport wins). */
 function requestWindow(immediate = false): void {
   if (!info?.available) return;
-  if (windowTimer) clearTimeout(windowTimer);
   const send = () => {
     windowTimer = undefined;
     const f = filter();
     post({ type: 'window', seq: ++seq, range: vp, width: Math.max(1, Math.round(cssWidth)), ...(f ? { filter: f } : {}) });
   };
-  if (immediate) send();
-  else windowTimer = setTimeout(send, 40);
+  if (immediate) {
+    if (windowTimer) clearTimeout(windowTimer);
+    send();
+  } else if (!windowTimer) windowTimer = setTimeout(send, 40);
 }
 
 function requestStats(): void {
@@ -275,6 +276,8 @@ function showStats(r: RangeStatsResult | null): void {
 
 // --- messages from the extension ----------------------------------------------------------------
 
+let retryTimer: ReturnType<typeof setTimeout> | undefined;
+
 function applyInfo(uri: string, i: TimelineInfo): void {
   const fresh = state.uri !== uri;
   state = { ...state, uri };
@@ -284,13 +287,17 @@ function applyInfo(uri: string, i: TimelineInfo): void {
     data = undefined;
     rows = [];
     scheduleDraw();
+    // The analysis may still be running: ask again (the server also notifies when it is done).
+    if (retryTimer) clearTimeout(retryTimer);
+    retryTimer = setTimeout(() => post({ type: 'ready', state }), 2000);
     return;
   }
+  if (retryTimer) clearTimeout(retryTimer);
   bounds = { t0: i.extent.t0, t1: i.extent.t1, minSpan: DEFAULT_MIN_SPAN };
   vp = !fresh && state.viewport ? clampViewport(state.viewport, bounds) : fullView(bounds);
   const laneSel = state.filter?.lanes;
   const shown = laneSel ? i.lanes.filter((l) => laneSel.includes(l.id)) : i.lanes;
-  rows = computeLayout(shown, 32);
+  rows = computeLayout(shown, data?.summary.heat.rows.length ?? 8);
   fillFilters(i);
   const avoided = i.configB ? ` · B: ${i.configB} avoids ${i.avoidedCount}` : '';
   status.textContent = `${i.markCount.toLocaleString('en')} marks · ${i.lanes.filter((l) => l.config === 'A').length} lanes · A: ${i.configA}${avoided}`;
@@ -338,6 +345,12 @@ function onMessage(m: ExtensionToWebview): void {
       if (m.seq < lastWindowSeq) return;
       lastWindowSeq = m.seq;
       data = m.result ?? undefined;
+      if (data && info && rows.length) {
+        // The heat track's height follows the number of IPA regions that fault.
+        const heat = rows[rows.length - 1];
+        const want = computeLayout([], data.summary.heat.rows.length).at(-1)?.h ?? heat.h;
+        if (want !== heat.h) rows = computeLayout(rows.flatMap((r) => (r.lane ? [r.lane] : [])), data.summary.heat.rows.length);
+      }
       scheduleDraw();
       updateList();
       return;

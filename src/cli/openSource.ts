@@ -7,7 +7,31 @@ import { InputError } from './io';
 
 const CHUNK = 1024 * 1024;
 
-export async function openSource(path: string): Promise<{ source: ByteSource; size: number }> {
+export interface OpenedSource {
+  source: ByteSource;
+  size: number;
+  /** The bytes [start, end) of the same file: lets the trace.dat reader keep its memory bounded. */
+  openRange(start: number, end?: number): ByteSource;
+}
+
+function streamOf(path: string, start?: number, end?: number): ByteSource {
+  return {
+    async *[Symbol.asyncIterator]() {
+      // createReadStream's `end` is inclusive
+      const stream = createReadStream(path, { highWaterMark: CHUNK, start, end: end === undefined ? undefined : end - 1 });
+      try {
+        for await (const chunk of stream) yield chunk as Buffer;
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        throw new InputError(`${path}: read failed (${code ?? (e as Error).message})`);
+      } finally {
+        stream.destroy();
+      }
+    },
+  };
+}
+
+export async function openSource(path: string): Promise<OpenedSource> {
   let size: number;
   try {
     const st = await fs.stat(path);
@@ -25,18 +49,5 @@ export async function openSource(path: string): Promise<{ source: ByteSource; si
     if (code === 'EISDIR') throw new InputError(`${path}: is a directory, not a trace file`);
     throw new InputError(`${path}: cannot be read (${code ?? (e as Error).message})`);
   }
-  const source: ByteSource = {
-    async *[Symbol.asyncIterator]() {
-      const stream = createReadStream(path, { highWaterMark: CHUNK });
-      try {
-        for await (const chunk of stream) yield chunk as Buffer;
-      } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        throw new InputError(`${path}: read failed (${code ?? (e as Error).message})`);
-      } finally {
-        stream.destroy();
-      }
-    },
-  };
-  return { source, size };
+  return { source: streamOf(path), size, openRange: (start, end) => streamOf(path, start, end) };
 }

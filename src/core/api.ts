@@ -101,6 +101,8 @@ export interface Comparison {
   invalidWindows: { a: number; b: number; nsA: number; nsB: number };
   vcpuTimeSavedNs: number;
   perVcpu: Record<string, { a: number; b: number }>;
+  /** Faults per 2 MiB IPA region in A and B (regions where they differ). */
+  perRegion?: Record<string, { a: number; b: number }>;
   /** Lines of A's findings that B avoids (for ghosting in the timeline). */
   avoidedLines: number[];
   summary: string[];

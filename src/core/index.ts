@@ -28,6 +28,8 @@ export interface Analyzer {
 const PROBE_KINDS = new Set(['kprobe', 'kretprobe', 'function', 'funcgraph']);
 /** Events held back while the architecture is still unknown (then replayed in order). */
 const MAX_BUFFERED = 200_000;
+/** onEarlyFindings fires once this many bytes have been read. */
+const EARLY_FINDINGS_BYTES = 8 * 1024 * 1024;
 
 function archOf(ev: TraceEvent): Arch | undefined {
   const k = ev.decoded?.kind;
@@ -107,7 +109,15 @@ async function runMany(source: ByteSource, partials: Partial<ModelConfig>[], opt
       if (arch) for (const l of lanes) l.replayer?.special?.(s);
     },
   };
-  const result = await readTrace(source, sink, { signal: opts.signal, onProgress: opts.onProgress });
+  let earlySent = false;
+  const onProgress = (bytes: number): void => {
+    opts.onProgress?.(bytes);
+    if (!earlySent && opts.onEarlyFindings && bytes >= EARLY_FINDINGS_BYTES && arch) {
+      earlySent = true;
+      opts.onEarlyFindings(lanes[0].replayer?.peekFindings?.() ?? []);
+    }
+  };
+  const result = await readTrace(source, sink, { signal: opts.signal, onProgress });
   if (!arch) decide('arm64');
   stats.setFormat(result.format);
   const traceStats = stats.result();

@@ -2,7 +2,6 @@
 // then pulled with workspace/configuration (section `stage2Lens`) when the client supports it, or
 // taken from workspace/didChangeConfiguration's payload when it does not (Neovim's default).
 import type { Connection } from 'vscode-languageserver/node';
-import { DidChangeConfigurationNotification } from 'vscode-languageserver/node';
 import { defaultSettings, normalizeSettings, type Settings } from '../shared/settings';
 
 export class ServerSettings {
@@ -21,10 +20,12 @@ export class ServerSettings {
     this.pull = canPull;
   }
 
-  /** After `initialized`: first pull, and ask for change notifications. */
-  async start(canRegister: boolean): Promise<void> {
-    if (canRegister) await this.connection.client.register(DidChangeConfigurationNotification.type, { section: 'stage2Lens' }).catch(() => undefined);
-    if (this.pull) await this.refresh(undefined);
+  /**
+   * After `initialized`: the first pull; true when it changed the settings. Change notifications
+   * come unasked: VS Code's client sends them for `synchronize.configurationSection`, Neovim always.
+   */
+  async start(): Promise<boolean> {
+    return this.pull ? this.refresh(undefined) : false;
   }
 
   /** Returns true when the settings changed. */

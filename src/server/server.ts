@@ -81,7 +81,6 @@ connection.onInitialize((params): InitializeResult => {
   const caps = params.capabilities;
   progressSupported = Boolean(caps.window?.workDoneProgress);
   settings.initialize(params.initializationOptions, Boolean(caps.workspace?.configuration));
-  registerDynamic = Boolean(caps.workspace?.didChangeConfiguration?.dynamicRegistration);
   return {
     capabilities: {
       textDocumentSync: TextDocumentSyncKind.Incremental,
@@ -94,11 +93,10 @@ connection.onInitialize((params): InitializeResult => {
   };
 });
 
-let registerDynamic = false;
-
 connection.onInitialized(() => {
-  void settings.start(registerDynamic).then(() => {
-    for (const uri of store.uris()) reanalyze(uri);
+  void settings.start().then((changed) => {
+    // Traces opened before the first pull were analysed with the initial settings.
+    if (changed) for (const uri of store.uris()) reanalyze(uri);
   });
 });
 

@@ -32,7 +32,8 @@ const layers = (opt('layers') ?? 'ui,exthost').split(',');
 const buildDir = opt('build') ? resolve(opt('build')) : undefined;
 const stateDir = join(buildDir ?? join(repo, '.out', 'e2e'), 'run');
 const resultsDir = join(repo, 'test-results', 'e2e');
-const BREAK = process.env.E2E_BREAK ? (process.env.E2E_BREAK === '1' ? 'open-trace' : process.env.E2E_BREAK) : undefined;
+// E2E_BREAK=1 breaks the Problems check (one finding the engine never produced); E2E_BREAK=open-trace breaks an early step.
+const BREAK = process.env.E2E_BREAK ? (process.env.E2E_BREAK === '1' ? 'problems' : process.env.E2E_BREAK) : undefined;
 const manifest = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8'));
 const EXTENSION_ID = `${manifest.publisher}.${manifest.name}`;
 const VSIX_MAX_BYTES = 3 * 1024 * 1024;
@@ -244,7 +245,7 @@ async function uiLayer() {
     'open-trace',
     async () => {
       await quickOpen(page, ctx.traceName);
-      // The first event line proves the editor shows the trace (E2E_BREAK=1 asks for text that is not there).
+      // The first event line proves the editor shows the trace (E2E_BREAK=open-trace asks for text that is not there).
       const firstEvent = ctx.lines.find((l) => !l.startsWith('#') && l.trim()).trim().slice(0, 40);
       const needle = broken('open-trace') ? 'E2E_BREAK: this text is not in the trace' : firstEvent;
       try {
@@ -299,8 +300,8 @@ async function uiLayer() {
     if ((page.viewportSize()?.height ?? 900) === 900) return;
     await runCommand(page, 'View: Toggle Maximized Panel').catch(() => undefined);
     await page.setViewportSize({ width: 1400, height: 900 });
-    await page.locator('.markers-panel .monaco-list').first().hover().catch(() => undefined);
-    await page.mouse.wheel(0, -1e7);
+    await page.locator('.markers-panel .monaco-list').first().focus().catch(() => undefined);
+    await page.keyboard.press('Home'); // back to the first rows for the screenshot
     await page.waitForTimeout(300);
   }
 
@@ -308,18 +309,19 @@ async function uiLayer() {
     'problems',
     async () => {
       const expected = ctx.findings.filter((f) => f.severity !== 'hint'); // hints never show in Problems
+      if (broken('problems')) expected.push({ line: 1, code: 'E2E_BREAK-on-purpose', severity: 'warning' });
       const deadline = Date.now() + 30_000;
       let rows = [];
       await openProblems(page);
       // A tall window and a maximized panel: about 170 rows per screen, so a few wheel turns read them all.
       await page.setViewportSize({ width: 1400, height: 4000 });
       await runCommand(page, 'View: Toggle Maximized Panel');
-      // Diagnostics arrive when the server has analysed the file: wait until the count settles.
-      while (Date.now() < deadline) {
-        rows = await readAllProblems(page);
-        if (rows.length >= expected.length && rows.length > 0) break;
-        await page.waitForTimeout(1000);
-      }
+      // Diagnostics arrive when the server has analysed the file: wait for the status bar total, then read the list once.
+      const total = async () => ((await page.locator('[id="status.problems"]').first().innerText().catch(() => '')).match(/\d+/g) ?? []).reduce((n, x) => n + Number(x), 0);
+      while (Date.now() < deadline && (await total()) < expected.length) await page.waitForTimeout(300);
+      const t0 = Date.now();
+      rows = await readAllProblems(page);
+      const readMs = Date.now() - t0;
       await restoreProblemsLayout();
       const ours = rows.filter((r) => /stage2-lens/.test(r.source) || /stage2-lens/.test(r.text));
       if (ours.length !== rows.length) throw new Error(`${rows.length - ours.length} of ${rows.length} Problems rows are not from source "stage2-lens", e.g. "${rows.find((r) => !ours.includes(r))?.text}"`);
@@ -331,7 +333,7 @@ async function uiLayer() {
         );
       }
       ctx.problemsBefore = rows.length;
-      return `${rows.length} rows = ${expected.length} findings (same lines, codes, severities)`;
+      return `${rows.length} rows = ${expected.length} findings (same lines, codes, severities); list read in ${readMs} ms, ${rows.turns} pages of a ${Math.round(rows.listHeight)} px list`;
     },
     { needs: ['open-trace', 'engine-findings'], timeoutMs: 90_000 },
   );
@@ -346,13 +348,18 @@ async function uiLayer() {
       const hsr = /hsr 0x([0-9a-f]+)/.exec(line)[1];
       const ipa = /ipa 0x([0-9a-f]+)/.exec(line)[1];
       const ec = (parseInt(hsr, 16) >>> 26) & 0x3f;
-      const hover = page.locator('.monaco-hover:not(.hidden)');
-      for (let i = 0; i < 3 && !(await hover.isVisible().catch(() => false)); i++) {
-        await page.mouse.move(hit.x + hit.width / 2 + i * 3, hit.y + hit.height / 2);
-        await page.mouse.move(hit.x + hit.width / 2 + i * 3 + 2, hit.y + hit.height / 2);
-        await hover.waitFor({ timeout: 4000 }).catch(() => undefined);
-      }
-      if (!(await hover.isVisible().catch(() => false))) throw new Error(`no hover appeared over kvm_guest_fault on line ${ctx.faultLine}`);
+      // The editor's hover, not a workbench hover (Problems rows and status items use .monaco-hover too).
+      await page.mouse.move(700, 5);
+      await page.keyboard.press('Escape');
+      // Several hover parts can exist at once (content, glyph margin): read every visible one.
+      const hoverText = () =>
+        page.evaluate(() =>
+          [...document.querySelectorAll('.monaco-editor .monaco-hover:not(.hidden)')]
+            .filter((el) => el.offsetParent !== null && el.getBoundingClientRect().height > 0)
+            .map((el) => el.innerText)
+            .join('\n')
+            .trim(),
+        );
       const checks = [
         [/ESR|hsr/i, 'the ESR'],
         [ec === 0x24 ? /data abort|DABT/i : /instruction abort|IABT/i, `the decoded exception class (EC 0x${ec.toString(16)} = ${ec === 0x24 ? 'data abort' : 'instruction abort'})`],
@@ -362,16 +369,29 @@ async function uiLayer() {
         [/\b(page|block|invalid|table|not mapped)\b/i, 'the entry state (page/block/invalid)'],
       ];
       // The diagnostic part shows at once; the server's part can take a few seconds on a loaded machine.
+      // A hover that closes (re-render, focus change) is opened again by moving the mouse over the word.
       let text = '';
-      let missing = [];
-      const deadline = Date.now() + 15_000;
-      do {
-        await page.waitForTimeout(300);
-        text = (await hover.innerText().catch(() => '')).replace(/\s+/g, ' ');
+      let best = '';
+      let missing = checks.map(([, what]) => what);
+      let moves = 0;
+      const deadline = Date.now() + 20_000;
+      while (missing.length && Date.now() < deadline) {
+        text = (await hoverText()).replace(/\s+/g, ' ');
+        if (!text) {
+          const dx = (moves++ % 4) * 3;
+          await page.mouse.move(hit.x + hit.width / 2 + dx, hit.y + hit.height / 2);
+          await page.mouse.move(hit.x + hit.width / 2 + dx + 2, hit.y + hit.height / 2);
+          await page.waitForTimeout(400);
+          continue;
+        }
+        if (text.length > best.length) best = text;
         missing = checks.filter(([re]) => !re.test(text)).map(([, what]) => what);
-      } while (missing.length && Date.now() < deadline && (await hover.isVisible().catch(() => false)));
+        if (missing.length) await page.waitForTimeout(300);
+      }
+      if (!best) throw new Error(`no hover appeared over kvm_guest_fault on line ${ctx.faultLine} in 20 s (${moves} mouse moves)`);
+      text = missing.length ? best : text;
       if (missing.length) throw new Error(`hover on line ${ctx.faultLine} lacks ${missing.join(', ')}; hover text: "${text.slice(0, 300)}"`);
-      return `hover: "${text.slice(0, 120)}..."`;
+      return `hover: "...${text.slice(Math.max(0, text.search(/ESR/)), Math.max(0, text.search(/ESR/)) + 160)}..."`;
     },
     { needs: ['open-trace'] },
   );
@@ -491,6 +511,11 @@ async function uiLayer() {
     async () => {
       await runCommand(page, 'Stage-2 Lens: Show Timeline');
       await page.locator('.tabs-container .tab.active', { hasText: TIMELINE_TITLE }).waitFor({ timeout: 10_000 });
+      // README pictures: the timeline alone, wide, from its top (best effort: the layout commands are the workbench's).
+      await page.locator('.tabs-container .tab', { hasText: TIMELINE_TITLE }).first().click(); // its group becomes the active one
+      for (const layout of ['Notifications: Clear All Notifications', 'View: Hide Panel', 'View: Maximize Editor Group and Hide Side Bars']) await runCommand(page, layout).catch(() => page.keyboard.press('Escape'));
+      await page.waitForTimeout(500);
+      await timelineFrame(page).locator('body').evaluate(() => window.scrollTo(0, 0)).catch(() => undefined);
       const shots = [];
       for (const [theme, file] of [
         ['Default Light Modern', 'timeline-light.png'],

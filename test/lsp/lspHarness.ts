@@ -47,7 +47,7 @@ export function fileUri(path: string): string {
   return pathToFileURL(path).toString();
 }
 
-export async function startServer(settings: unknown, opts: { workDoneProgress?: boolean; args?: string[] } = {}): Promise<Harness> {
+export async function startServer(settings: unknown, opts: { workDoneProgress?: boolean; args?: string[]; pullConfiguration?: boolean } = {}): Promise<Harness> {
   const args = opts.args ?? [serverPath, '--stdio'];
   if (!existsSync(args[0])) throw new Error(`no bundled server at ${args[0]}: build first (node scripts/build.mjs --out <dir>)`);
   const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
@@ -99,9 +99,10 @@ export async function startServer(settings: unknown, opts: { workDoneProgress?: 
     rootUri: null,
     capabilities: {
       window: { workDoneProgress: Boolean(opts.workDoneProgress) },
+      workspace: { configuration: Boolean(opts.pullConfiguration) },
       textDocument: { hover: { contentFormat: ['markdown', 'plaintext'] }, publishDiagnostics: { relatedInformation: true, codeDescriptionSupport: true } },
     },
-    initializationOptions: { settings },
+    initializationOptions: opts.pullConfiguration ? undefined : { settings },
   })) as InitializeResult;
   await connection.sendNotification('initialized', {});
 

@@ -18,7 +18,7 @@ import { renderTraceDat } from '../../src/core/tracedat/index';
 import { reportMarkdown } from '../../src/core/analysis/reportMarkdown';
 import { normalizeSettings, settingsToModelConfig } from '../../src/shared/settings';
 import type { CompareResult, ReplayResult, StatusNotification, SummaryResult } from '../../src/shared/protocol';
-import { spuriousCount } from '../../src/server/summary';
+import { formatBytes, spuriousCount } from '../../src/server/summary';
 import { sharedOrSkip } from '../support/shared';
 import { cliPath, fileUri, startServer, type Harness } from './lspHarness';
 
@@ -105,6 +105,14 @@ test('diagnostics equal the engine\'s findings (count, lines, codes)', { timeout
       assert.equal(status.faults, expected.counters.faults.total);
       assert.equal(status.spurious, spuriousCount(expected.findings));
     }
+    // The code lens on line 1 and the outline come from the same analysis.
+    const lenses = (await h.connection.sendRequest('textDocument/codeLens', { textDocument: { uri } })) as { command?: { title: string; command: string } }[];
+    assert.deepEqual(lenses.map((l) => l.command?.command), ['stage2Lens.showSummary', 'stage2Lens.replayWith']);
+    assert.equal(lenses[0].command?.title, `Stage-2 (As recorded): ${expected.counters.faults.total} faults · ${spuriousCount(expected.findings)} spurious · ${formatBytes(Object.values(expected.counters.cmo.redundantBytesByClass).reduce((x: number, y) => x + (y ?? 0), 0))} redundant CMO`);
+    const symbols = (await h.connection.sendRequest('textDocument/documentSymbol', { textDocument: { uri } })) as { name: string; children?: { name: string; selectionRange: { start: { line: number } } }[] }[];
+    const markers = expected.marks.filter((m) => m.kind === 'marker');
+    assert.deepEqual(symbols.find((x) => x.name === 'Passes')?.children?.map((c) => [c.name, c.selectionRange.start.line + 1]), markers.map((m) => [m.label, m.line]));
+    assert.deepEqual(symbols.find((x) => x.name === 'vCPUs')?.children?.map((c) => c.name), expected.lanes.filter((l) => expected.marks.some((m) => m.lane === l.id)).map((l) => l.label));
   } finally {
     await h.close();
   }
@@ -221,6 +229,24 @@ test('a settings change re-runs the analysis of open traces', { timeout: 120000 
     assert.equal(s?.findings, expected.findings.length);
     const shown = expected.findings.filter((f) => f.cls !== 'S1');
     assert.deepEqual((h.latest(uri) ?? []).map((d) => `${d.range.start.line + 1} ${String(d.code)}`).sort(), shown.map((f) => `${f.line} ${f.code}`).sort());
+  } finally {
+    await h.close();
+  }
+});
+
+test('a client with workspace/configuration has its stage2Lens section pulled', { timeout: 120000 }, async (t) => {
+  const path = tracePath(t);
+  const analyzer = path && engineOrSkip(t);
+  if (!path || !analyzer) return;
+  const expected = await engineAnalysis(analyzer, path, baseConfig);
+  const h = await startServer({ diagnostics: { maxCount: 100000, severity: { S1: 'off', S2: 'error' } } }, { pullConfiguration: true });
+  try {
+    const uri = fileUri(path);
+    const pulled = h.diagnostics(uri, (d) => d.length > 0 && d.every((x) => x.code !== 'S1-lost-race'));
+    await h.connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'ftrace', version: 1, text: readFileSync(path, 'utf8') } });
+    const d = await pulled;
+    const s2 = expected.findings.filter((f) => f.cls === 'S2');
+    assert.deepEqual(d.map((x) => [x.range.start.line + 1, x.code, x.severity]), s2.map((f) => [f.line, f.code, 1]));
   } finally {
     await h.close();
   }

@@ -3,8 +3,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { repoRoot } from '../support/shared';
 
-const root = join(__dirname, '..', '..', '..');
+const root = repoRoot();
 
 function walk(dir: string): string[] {
   return readdirSync(dir).flatMap((n) => {

@@ -96,11 +96,12 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     io.out(USAGE);
     return ExitCode.ok;
   }
-  const { source, size } = await openSource(parsed.file);
+  const { source, size, openRange } = await openSource(parsed.file);
   const showProgress = io.isTty && size >= PROGRESS_MIN_BYTES;
   let lastShown = 0;
   const collector = createStatsCollector();
   const result = await readTrace(source, collector, {
+    openRange,
     onProgress: showProgress
       ? (bytes) => {
           const now = Date.now();

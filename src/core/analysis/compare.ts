@@ -19,6 +19,7 @@ function ms(ns: number): string {
 }
 
 export function describeConfig(c: ModelConfig): string {
+  if (c.arch === 'x86') return `eager page split ${c.eagerSplitChunk === 0 ? 'off' : c.eagerSplitChunk === 'auto' ? 'as traced' : 'on'}${c.tracepointsOnly ? ', tracepoints only' : ''}`;
   const parts = [`FEAT_BBM ${c.bbmLevel}`, `eager split ${c.eagerSplitChunk === 0 ? 'off' : c.eagerSplitChunk === 'auto' ? 'as traced' : `${c.eagerSplitChunk / 1048576} MiB`}`, `FWB ${c.fwb ? 'on' : 'off'}`, `DIC ${c.dic ? 'on' : 'off'}`, `kernel ${c.kernel}`];
   if (c.tracepointsOnly) parts.push('tracepoints only');
   return parts.join(', ');
@@ -38,6 +39,14 @@ export function compareAnalyses(a: Analysis, b: Analysis): Comparison {
   const perVcpu: Comparison['perVcpu'] = {};
   for (const k of new Set([...Object.keys(a.counters.faults.perVcpu), ...Object.keys(b.counters.faults.perVcpu)]))
     perVcpu[k] = { a: a.counters.faults.perVcpu[k] ?? 0, b: b.counters.faults.perVcpu[k] ?? 0 };
+  const perRegion: Record<string, { a: number; b: number }> = {};
+  const ra = a.counters.perRegion ?? {};
+  const rb = b.counters.perRegion ?? {};
+  for (const k of new Set([...Object.keys(ra), ...Object.keys(rb)])) {
+    const x = ra[k]?.faults ?? 0;
+    const y = rb[k]?.faults ?? 0;
+    if (x !== y) perRegion[k] = { a: x, b: y };
+  }
   const avoidedB = new Map((b.avoidedFaults ?? []).map((f) => [f.line, f]));
   const avoidedA = new Set((a.avoidedFaults ?? []).map((f) => f.line));
   const bLines = new Set(b.findings.map((f) => `${f.line}:${f.cls}`));
@@ -57,6 +66,7 @@ export function compareAnalyses(a: Analysis, b: Analysis): Comparison {
     invalidWindows: { a: winA.count, b: winB.count, nsA: winA.totalNs, nsB: winB.totalNs },
     vcpuTimeSavedNs: saved,
     perVcpu,
+    perRegion,
     avoidedLines: avoidedLines.sort((x, y) => x - y),
     summary: [],
   };

@@ -31,6 +31,8 @@ export function groupFindings(a: Analysis, examplesPerClass = 3): ClassGroup[] {
     if (f.cls[0] === 'C') g.bytes += f.ipa?.size ?? 0;
     if (g.examples.length < examplesPerClass) g.examples.push(f);
   }
+  // Stored findings are capped per class on huge traces; the fault counters are exact.
+  for (const g of groups.values()) g.count = Math.max(g.count, a.counters.faults.byClass[g.cls] ?? 0);
   return [...groups.values()].sort((x, y) => CLASS_ORDER.indexOf(x.cls) - CLASS_ORDER.indexOf(y.cls));
 }
 

@@ -11,14 +11,14 @@ function hex(n: number): string {
 export function reportText(a: Analysis, opts: { examples?: number; source?: string } = {}): string {
   const out: string[] = [];
   out.push(`Stage-2 Lens: ${opts.source ?? 'trace'} (${a.arch}, ${a.stats.lines.total} lines, ${a.lanes.length - 1} vCPU threads)`);
-  out.push(`Model: ${describeConfig(a.config)}, ${a.config.granule / 1024}K granule, ${a.config.ipaBits}-bit IPA`);
+  out.push(`Model: ${describeConfig(a.config)}${a.arch === 'arm64' ? `, ${a.config.granule / 1024}K granule, ${a.config.ipaBits}-bit IPA` : ''}`);
   for (const d of a.detected) out.push(`  detected ${d}`);
   out.push('');
   out.push('Summary');
   for (const h of headline(a)) out.push(`  ${h}`);
   const kl = Object.entries(a.counters.faults.byKindLevel).sort((x, y) => y[1] - x[1]);
   if (kl.length) out.push(`  faults by kind: ${kl.map(([k, v]) => `${k} ${v}`).join(', ')}`);
-  const pv = Object.entries(a.counters.faults.perVcpu);
+  const pv = Object.entries(a.counters.faults.perVcpu).sort((x, y) => (x[0] < y[0] ? -1 : 1));
   if (pv.length) out.push(`  faults per vCPU: ${pv.map(([k, v]) => `${k} ${v}`).join(', ')}`);
   const groups = groupFindings(a, opts.examples ?? 3);
   out.push('');
@@ -46,9 +46,9 @@ export function reportText(a: Analysis, opts: { examples?: number; source?: stri
   }
   const missing = a.coverage.filter((c) => c.support !== 'observed' && c.add.length);
   if (missing.length) {
-    out.push('To observe rather than infer, record:');
-    for (const c of missing.slice(0, 4)) out.push(`  ${c.analysis}: ${c.add.join(', ')}`);
+    out.push(`Inferred rather than observed: ${missing.map((c) => c.analysis).join(', ')} (stage2-lens record-script writes a recording script with the probes that show them).`);
   }
+  out.push(`What if: stage2-lens compare ${opts.source ?? '<file>'} --b ${a.arch === 'x86' ? 'eager2m (or noeager)' : 'bbm2 (or eager2m, fwb, dic, 5.13)'}`);
   return out.join('\n') + '\n';
 }
 

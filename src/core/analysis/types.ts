@@ -83,6 +83,8 @@ export interface Counters {
   coalesces: number;
   invalidWindows: { count: number; totalNs: number };
   costNsByClass: Partial<Record<FindingClass, number>>;
+  /** Faults and findings per 2 MiB IPA region (`0x40200000`), capped at 10000 regions. */
+  perRegion?: Record<string, { faults: number; byClass: Partial<Record<FindingClass, number>> }>;
 }
 
 /** What the timeline draws; the query layer bins these, the webview never sees them raw. */

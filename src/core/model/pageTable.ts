@@ -104,17 +104,17 @@ export class PageTable {
   readonly leavesPerLevel = [0, 0, 0, 0];
   tables = 0;
 
+  /** Bytes mapped by one entry at each level (index = level + 1, so level -1 fits). */
+  private readonly sizeOf: number[] = [];
+
   constructor(readonly geom: Geometry, public features: ModelFeatures) {
     this.n = geom.entriesPerTable;
     this.rootShift = granuleShift(geom.pageShift, geom.startLevel - 1);
-  }
-
-  private shift(level: number): number {
-    return granuleShift(this.geom.pageShift, level);
+    for (let l = -1; l <= 3; l++) this.sizeOf.push(levelSize(geom, l));
   }
 
   private index(node: TableNode, ipa: number): number {
-    return Math.floor((ipa - node.base) / 2 ** this.shift(node.level)) % this.n;
+    return Math.floor((ipa - node.base) / this.sizeOf[node.level + 1]) % this.n;
   }
 
   private root(ipa: number, create: boolean): TableNode | undefined {
@@ -129,7 +129,7 @@ export class PageTable {
   }
 
   private newChild(node: TableNode, i: number, ctx?: OpContext): TableNode {
-    const size = levelSize(this.geom, node.level);
+    const size = this.sizeOf[node.level + 1];
     const child = new TableNode(node.level + 1, node.base + i * size, this.n);
     if (!node.children) node.children = new Array(this.n);
     node.children[i] = child;
@@ -147,7 +147,7 @@ export class PageTable {
     node.attr[i] = prot | ATTR_AF;
     node.line[i] = ctx.line;
     node.actor[i] = ctx.actor;
-    this.mappedBytes += levelSize(this.geom, node.level);
+    this.mappedBytes += this.sizeOf[node.level + 1];
     this.leavesPerLevel[node.level]++;
   }
 
@@ -155,7 +155,7 @@ export class PageTable {
     const k = node.kind[i];
     if (k === KIND_INVALID) return;
     if (k === KIND_LEAF) {
-      this.mappedBytes -= levelSize(this.geom, node.level);
+      this.mappedBytes -= this.sizeOf[node.level + 1];
       this.leavesPerLevel[node.level]--;
     } else if (node.children) {
       const child = node.children[i];
@@ -179,7 +179,7 @@ export class PageTable {
     for (;;) {
       const i = this.index(node, ipa);
       const k = node.kind[i];
-      const size = levelSize(this.geom, node.level);
+      const size = this.sizeOf[node.level + 1];
       const base = node.base + i * size;
       if (k === KIND_TABLE && node.children?.[i]) {
         node = node.children[i]!;
@@ -263,7 +263,7 @@ export class PageTable {
       }
       if (k === KIND_LEAF) {
         // Split in the fault path: break the block, install an empty table, map only the request.
-        const bsize = levelSize(this.geom, node.level);
+        const bsize = this.sizeOf[node.level + 1];
         const bbase = node.base + i * bsize;
         this.needWindow(res, { kind: 'split', ipa: bbase, size: bsize, level: node.level }, true);
         res.tlbi.ipa++;
@@ -297,7 +297,7 @@ export class PageTable {
   private forLeaves(ipa: number, size: number, fn: (node: TableNode, i: number, base: number, lsize: number) => void): void {
     const end = ipa + size;
     const visit = (node: TableNode): void => {
-      const lsize = levelSize(this.geom, node.level);
+      const lsize = this.sizeOf[node.level + 1];
       const first = Math.max(0, Math.floor((ipa - node.base) / lsize));
       const last = Math.min(this.n - 1, Math.floor((end - 1 - node.base) / lsize));
       for (let i = first; i <= last; i++) {
@@ -337,7 +337,7 @@ export class PageTable {
     const end = ipa + size;
     const prune = (node: TableNode): void => {
       if (!node.children) return;
-      const lsize = levelSize(this.geom, node.level);
+      const lsize = this.sizeOf[node.level + 1];
       const first = Math.max(0, Math.floor((ipa - node.base) / lsize));
       const last = Math.min(this.n - 1, Math.floor((end - 1 - node.base) / lsize));
       for (let i = first; i <= last; i++) {
@@ -378,7 +378,7 @@ export class PageTable {
       tlbi();
       return { ...res, result: 'noop' };
     }
-    if (neu & PROT_X && !(old & PROT_X)) this.icache(res, node.base + i * levelSize(this.geom, node.level), levelSize(this.geom, node.level));
+    if (neu & PROT_X && !(old & PROT_X)) this.icache(res, node.base + i * this.sizeOf[node.level + 1], this.sizeOf[node.level + 1]);
     node.attr[i] = neu;
     node.line[i] = ctx.line;
     node.actor[i] = ctx.actor;
@@ -434,7 +434,7 @@ export class PageTable {
 
   private splitBlock(node: TableNode, i: number, base: number, ctx: OpContext, res: OpResult): void {
     const prot = node.attr[i] & ~ATTR_AF;
-    const bsize = levelSize(this.geom, node.level);
+    const bsize = this.sizeOf[node.level + 1];
     this.needWindow(res, { kind: 'split', ipa: base, size: bsize, level: node.level }, true);
     res.tlbi.ipa++;
     res.splits++;

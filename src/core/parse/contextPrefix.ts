@@ -36,7 +36,17 @@ export function newPrefixScan(): PrefixScan {
 /** How far into a line the CPU bracket may be (comm is 16 columns, pid 7, tgid 10, plus slack). */
 const MAX_BRACKET = 160;
 
+function digits3(s: string, i: number): boolean {
+  const a = s.charCodeAt(i) - 48;
+  const b = s.charCodeAt(i + 1) - 48;
+  const c = s.charCodeAt(i + 2) - 48;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 && c >= 0 && c <= 9;
+}
+
 function findCpuBracket(s: string): number {
+  // fast path: kernel `%16s-%-7d [` puts it at column 25, trace-cmd `%16s-%-5d [` at 23
+  if (s.charCodeAt(25) === 91 && s.charCodeAt(24) === 32 && s.charCodeAt(29) === 93 && digits3(s, 26)) return 25;
+  if (s.charCodeAt(23) === 91 && s.charCodeAt(22) === 32 && s.charCodeAt(27) === 93 && digits3(s, 24)) return 23;
   let i = s.indexOf('[');
   while (i > 0 && i < MAX_BRACKET) {
     if (s.charCodeAt(i - 1) === 32) {

@@ -20,8 +20,12 @@ export function ecName(ec: number): string {
   return EC_NAMES[ec] ?? `0x${ec.toString(16).padStart(2, '0')}`;
 }
 
-/** Fault status class and level of an xFSC (DFSC/IFSC) value. */
-export function classifyFsc(fsc: number): { faultClass: FaultStatusClass; level: number | undefined } {
+type FscInfo = { readonly faultClass: FaultStatusClass; readonly level: number | undefined };
+
+/** Every xFSC value's class and level, computed once (no object per fault). */
+const FSC_TABLE: readonly FscInfo[] = Array.from({ length: 64 }, (_, fsc) => classifyFscUncached(fsc));
+
+function classifyFscUncached(fsc: number): FscInfo {
   if (fsc === 0x2b) return { faultClass: 'translation', level: -1 };
   if (fsc === 0x29) return { faultClass: 'address-size', level: -1 };
   if (fsc === 0x10) return { faultClass: 'sea', level: undefined };
@@ -38,13 +42,24 @@ export function classifyFsc(fsc: number): { faultClass: FaultStatusClass; level:
   }
 }
 
+/** Fault status class and level of an xFSC (DFSC/IFSC) value. */
+export function classifyFsc(fsc: number): FscInfo {
+  return FSC_TABLE[fsc & 0x3f];
+}
+
 export function decodeEsr(esr: number): EsrInfo {
   // esr fits 32 bits for the fields used here; >>> keeps it unsigned.
   const lo = esr >>> 0;
   const ec = (lo >>> 26) & 0x3f;
   const fsc = lo & 0x3f;
   const isAbort = ec === 0x20 || ec === 0x21 || ec === 0x24 || ec === 0x25;
-  const { faultClass, level } = isAbort ? classifyFsc(fsc) : { faultClass: 'other' as const, level: undefined };
+  let faultClass: FaultStatusClass = 'other';
+  let level: number | undefined;
+  if (isAbort) {
+    const c = classifyFsc(fsc);
+    faultClass = c.faultClass;
+    level = c.level;
+  }
   return {
     ec,
     ecName: ecName(ec),

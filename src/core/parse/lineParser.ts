@@ -4,6 +4,7 @@
 // everything in input order.
 import { newPrefixScan, PrefixFailure, scanFallbackPrefix, scanPrefix } from './contextPrefix';
 import { decodePayload } from './decode';
+import { DecodeMemo } from './decodeMemo';
 import { decodeFuncGraphText, durationOf, scanFuncGraph } from './functionGraph';
 import { Interner } from './interner';
 import type { RejectReason, RejectedLine, TraceEvent, TraceFormat, TraceSink } from './types';
@@ -44,6 +45,7 @@ export class LineParser {
   format: TraceFormat = 'unknown';
   private readonly scan = newPrefixScan();
   private readonly strings = new Interner();
+  private readonly memo = new DecodeMemo();
   /** An event line held back one line: its payload failed to decode or is empty, so the next line may be its wrapped tail. */
   private pending: { ev: TraceEvent; failure: string | undefined; text: string } | undefined;
   /** The previous line was trace content (an event or a rejected event line): a bare line after it may be a wrapped tail. */
@@ -150,11 +152,12 @@ export class LineParser {
       name = gt > 0 ? s.slice(rest, gt + 1) : s.slice(rest);
       payload = gt > 0 ? s.slice(gt + 1).trim() : '';
     } else {
+      // the name ends at the first `:`, space or `(`
       let k = rest;
       let c = 0;
       while (k < n) {
         c = s.charCodeAt(k);
-        if (c === 58 /* : */ || c === 32 || c === 40 /* ( */) break;
+        if (c === 58 || c === 32 || c === 40) break;
         k++;
       }
       if (c === 40 && k > rest && isSyscallArgs(s, k)) {
@@ -185,7 +188,7 @@ export class LineParser {
       else if (name === 'print' && payload.startsWith('tracing_mark_write')) this.format = 'trace-cmd';
       else if (this.format === 'unknown') this.format = 'ftrace';
     }
-    const decoded = decodePayload(name, payload);
+    const decoded = this.memo.decode(name, payload);
     this.flushPending();
     const failed = typeof decoded === 'string';
     if (failed && unterminated) {

@@ -29,7 +29,10 @@ export interface TraceEvent {
   name: string;
   /** Everything after `name: ` (for function-tracer lines, `func <-parent`). */
   payload: string;
-  /** Undefined when the event is well-formed but not one the decoders know (still counted by name). */
+  /**
+   * Undefined when the event is well-formed but not one the decoders know (still counted by name).
+   * Events with identical payload text may share one Decoded object: treat it as read-only.
+   */
   decoded: Decoded | undefined;
 }
 

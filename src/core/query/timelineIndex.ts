@@ -19,7 +19,7 @@ import {
   type WindowBar,
 } from '../../shared/timelineProtocol';
 import { addToStats, emptyRangeStats, markMeasures, passesFilter } from './rangeStats';
-import { edgePositions, lowerBound, upperBound } from './sortedSearch';
+import { edgePositions, lowerBound, SAMPLE_STRIDE, sampleOf, upperBound } from './sortedSearch';
 import { ipaRegions, regionRow, type IpaRegions } from './ipaRegions';
 
 /** Individual invalid-window bars up to this many per query; beyond, per-pixel coverage. */
@@ -32,8 +32,12 @@ export const HEAT_ROWS = 32;
 interface Series {
   cls: BinClass;
   ts: Float64Array;
+  /** sampleOf(ts), for big series only. */
+  sample?: Float64Array;
   /** Index of each entry in the replay's marks. */
   idx: Int32Array;
+  /** Line of each entry: a bin's line is read from here, not from the (scattered) mark objects. */
+  lines: Int32Array;
   /** Prefix sums (length n + 1), present only when the series holds marks of that kind. */
   cumBytes?: Float64Array;
   cumTlbi?: Float64Array;
@@ -171,11 +175,12 @@ export class TimelineIndex {
 
     this.heatRegions = ipaRegions(heatIds.map((i) => marks[i].ipa as number), HEAT_ROWS);
     const rows: number[][] = Array.from(this.heatRegions.keys, () => []);
-    for (const i of sortByTs(heatIds, marks)) {
+    for (const i of heatIds) {
       const r = regionRow(this.heatRegions, marks[i].ipa as number);
       if (r >= 0) rows[r].push(marks[i].ts);
     }
-    this.heatTs = rows.map((r) => Float64Array.from(r));
+    // A typed-array sort (numeric, no comparator) puts each row in time order.
+    this.heatTs = rows.map((r) => Float64Array.from(r).sort());
   }
 
   /** Mark indices ordered by line (built on first use: only locate() needs them). */
@@ -196,20 +201,31 @@ export class TimelineIndex {
   }
 
   private buildSeries(cls: BinClass, ids: number[]): Series {
+    const first = this.fillSeries(cls, Int32Array.from(ids));
+    if (first.sorted) return first.series;
+    // Out of time order (CPUs interleave): sort the indices by the timestamps just read, fill again.
+    const order = Array.from(first.series.ts.keys()).sort((x, y) => first.series.ts[x] - first.series.ts[y] || x - y);
+    return this.fillSeries(cls, Int32Array.from(order, (j) => first.series.idx[j])).series;
+  }
+
+  /** One pass over a series' marks: timestamps, lines and the prefix sums of the measures (see markMeasures for the rule). */
+  private fillSeries(cls: BinClass, idx: Int32Array): { series: Series; sorted: boolean } {
     const marks = this.marks;
-    const idx = sortByTs(ids, marks);
     const n = idx.length;
+    let sorted = true;
     const ts = new Float64Array(n);
+    const lines = new Int32Array(n);
     let bytes: Float64Array | undefined;
     let tlbi: Float64Array | undefined;
     let windows: Float64Array | undefined;
     let windowNs: Float64Array | undefined;
     const avoided: number[] = [];
     const checkAvoided = this.avoidedLines.size > 0;
-    // One pass: timestamps and the prefix sums of the measures (see markMeasures for the rule).
     for (let j = 0; j < n; j++) {
       const m = marks[idx[j]];
       ts[j] = m.ts;
+      if (j > 0 && m.ts < ts[j - 1]) sorted = false;
+      lines[j] = m.line;
       if (m.kind === 'cmo') bytes ??= new Float64Array(n + 1);
       else if (m.kind === 'tlbi') tlbi ??= new Float64Array(n + 1);
       else if (m.kind === 'window') {
@@ -225,14 +241,15 @@ export class TimelineIndex {
       }
       if (checkAvoided && this.avoidedLines.has(m.line)) avoided.push(m.ts);
     }
-    const s: Series = { cls, ts, idx, avoidedTs: Float64Array.from(avoided) };
+    const s: Series = { cls, ts, idx, lines, avoidedTs: Float64Array.from(avoided) };
+    if (n > 4 * SAMPLE_STRIDE * SAMPLE_STRIDE) s.sample = sampleOf(ts);
     if (bytes) s.cumBytes = bytes;
     if (tlbi) s.cumTlbi = tlbi;
     if (windows && windowNs) {
       s.cumWindows = windows;
       s.cumWindowNs = windowNs;
     }
-    return s;
+    return { series: s, sorted };
   }
 
   private selectedLanes(filter: TimelineFilter | undefined): Lane[] {
@@ -258,7 +275,7 @@ export class TimelineIndex {
       const cmoBytes = new Float64Array(width);
       const tlbi = new Float64Array(width);
       for (const s of this.selectedSeries(lane, filter)) {
-        edgePositions(s.ts, t0, t1, width, pos);
+        edgePositions(s.ts, t0, t1, width, pos, s.sample);
         if (pos[0] === pos[width]) continue;
         const c = new Int32Array(width);
         const rank = BIN_CLASS_INDEX[s.cls];
@@ -270,7 +287,7 @@ export class TimelineIndex {
           // Series are ordered worst first, so the first class seen in a bin is its worst.
           if (worst[i] < 0) {
             worst[i] = rank;
-            line[i] = this.marks[s.idx[pos[i]]].line;
+            line[i] = s.lines[pos[i]];
           }
         }
         if (s.cumBytes) for (let i = 0; i < width; i++) cmoBytes[i] += s.cumBytes[pos[i + 1]] - s.cumBytes[pos[i]];

@@ -98,11 +98,17 @@ interface WindowEntry extends WindowRecord {
 }
 
 const HOST = 'host';
-const MAX_FINDINGS_PER_CLASS = 20_000;
-const MAX_MARKS = 400_000;
+const MAX_FINDINGS_PER_CLASS = 5_000;
+const MAX_MARKS = 100_000;
+const MAX_CMO_RECORDS = 50_000;
+
+const KIND_LEVEL = new Map<string, string>();
 
 function kindLevel(esr: EsrInfo): string {
-  return `${esr.faultClass}/L${esr.level ?? '?'}`;
+  const k = esr.faultClass + (esr.level ?? '?');
+  let v = KIND_LEVEL.get(k);
+  if (v === undefined) KIND_LEVEL.set(k, (v = `${esr.faultClass}/L${esr.level ?? '?'}`));
+  return v;
 }
 
 function hex(n: number): string {
@@ -130,6 +136,7 @@ class Arm64Replayer implements Replayer {
   private readonly classCount = new Map<FindingClass, number>();
   private readonly classCost = new Map<FindingClass, number>();
   private findingsDropped = 0;
+  private readonly regions = new Map<number, { faults: number; byClass: Partial<Record<FindingClass, number>> }>();
   private marksDropped = 0;
   private readonly actorKeys: string[] = [HOST];
   private readonly actorIndex = new Map<string, number>([[HOST, 0]]);
@@ -140,6 +147,7 @@ class Arm64Replayer implements Replayer {
   private readonly hostUnmaps = new Map<number, { line: number; size: number }>();
   private readonly dataMapsWithoutX = new Map<number, { line: number; ts: number; lane: string; ipa: number; size: number; cost?: number }>();
   private readonly pendingCmos: PendingCmo[] = [];
+  private readonly cmoOverflow = new Map<string, { count: number; bytes: number }>();
   private readonly phases: Phase[] = [];
   private readonly avoidedFaults: { line: number; costNs: number; cls?: string }[] = [];
   private readonly evidence: KernelEvidence = { dcacheAfterSuccessfulMap: 0, dcacheWithoutMap: 0, nshTlbi: 0, rangeTlbi: 0, lockedBreaks: 0, eagerSplits: 0 };
@@ -522,6 +530,11 @@ class Arm64Replayer implements Replayer {
       costNs: 0,
       avoidedHere: !presentHere,
     };
+    // An inferred window of the same owner (opened at its fault, before the break probe showed up) is superseded.
+    if (s.openWindow && !s.openWindow.observed) {
+      s.openWindow.dropped = true;
+      s.openWindow.avoidedHere = true;
+    }
     s.openWindow = w;
     this.addWindow(w);
     void ev;
@@ -820,7 +833,7 @@ class Arm64Replayer implements Replayer {
         const base = Math.floor(f.ipa / size) * size;
         this.pt.map(base, size, PROT_R | (f.exec ? 0 : PROT_X & 0), { line: f.line, actor: 0 });
         look = this.pt.lookup(f.ipa);
-      } else if (!this.whatIf && level !== undefined && look.level > level && !this.sawMapProbes) {
+      } else if (level !== undefined && look.level > level && !this.sawMapProbes) {
         // The fault's level says the leaf is bigger than the model thought: a block mapped earlier.
         const size = levelSize(this.geom, level);
         const base = Math.floor(f.ipa / size) * size;
@@ -829,6 +842,17 @@ class Arm64Replayer implements Replayer {
         look = this.pt.lookup(f.ipa);
       }
       if (this.whatIf) dec.effKindLevel = `permission/L${look.level}`;
+      const pm = ep.pendingMap;
+      if (pm && pm.size > look.size) {
+        // Logging off again: a permission fault on a page maps the whole block over the table.
+        const base = Math.floor(f.ipa / pm.size) * pm.size;
+        const prot = pm.prot ?? PROT_R | PROT_W;
+        const r = this.pt.map(base, pm.size, prot, { line, actor });
+        this.splitOnFault.delete(Math.floor(base / this.regionSize));
+        this.hostUnmaps.delete(Math.floor(base / this.regionSize));
+        this.applyMapResult(r, dec, f, ev, s, base, pm.size, prot, true);
+        return;
+      }
       if ((look.prot & need) === need) {
         if (this.whatIf && look.line < ep.runStartLine) {
           dec.avoided = true;
@@ -855,17 +879,6 @@ class Arm64Replayer implements Replayer {
         const r = this.pt.map(pageBase, page, prot | PROT_W, { line, actor });
         this.splitOnFault.set(Math.floor(look.base / this.regionSize), { line: f.line, actor: key });
         this.applyMapResult(r, dec, f, ev, s, pageBase, page, prot | PROT_W, true);
-        return;
-      }
-      const pm = ep.pendingMap;
-      if (pm && pm.size > look.size) {
-        // Logging off again: a permission fault on a page maps the whole block over the table.
-        const base = Math.floor(f.ipa / pm.size) * pm.size;
-        const prot = pm.prot ?? PROT_R | PROT_W;
-        const r = this.pt.map(base, pm.size, prot, { line, actor });
-        this.splitOnFault.delete(Math.floor(base / this.regionSize));
-        this.hostUnmaps.delete(Math.floor(base / this.regionSize));
-        this.applyMapResult(r, dec, f, ev, s, base, pm.size, prot, true);
         return;
       }
       if (f.exec && !(look.prot & PROT_X)) {
@@ -1015,6 +1028,7 @@ class Arm64Replayer implements Replayer {
     const eff = dec.effKindLevel ?? kindLevel(f.esr);
     this.counters.faults.byKindLevel[eff] = (this.counters.faults.byKindLevel[eff] ?? 0) + 1;
     this.counters.faults.perVcpu[lane] = (this.counters.faults.perVcpu[lane] ?? 0) + 1;
+    this.bumpRegion(f.ipa, dec.cls);
     const ph = this.phaseOf(f.line);
     if (this.whatIf) ph.faultsByKindLevel[eff] = (ph.faultsByKindLevel[eff] ?? 0) + 1;
     if (dec.cls) {
@@ -1022,9 +1036,10 @@ class Arm64Replayer implements Replayer {
       const w = (dec as Decision & { win?: WindowEntry }).win;
       if (w) w.costNs += cost;
     }
-    for (const c of dec.cmos) this.pendingCmos.push({ ...c, observed: c.observed || ep.observedDcache + ep.observedIcache > 0, onNoChange: c.onNoChange });
+    for (const c of dec.cmos) this.addCmo({ ...c, observed: c.observed || ep.observedDcache + ep.observedIcache > 0 });
     for (const x of dec.extra) this.pushFinding(x);
-    this.pushMark({ ts: ep.exitTs, endTs, lane, kind: 'fault', cls: dec.cls, line: f.line, ipa: f.ipa, size: this.geom.granule, label: eff });
+    if (this.marks.length < MAX_MARKS) this.pushMark({ ts: ep.exitTs, endTs, lane, kind: 'fault', cls: dec.cls, line: f.line, ipa: f.ipa, size: this.geom.granule, label: eff });
+    else this.marksDropped++;
     this.inPinned(f, lane, cost);
     if (!dec.cls) return;
     const k = findingKind(dec.cls);
@@ -1057,6 +1072,31 @@ class Arm64Replayer implements Replayer {
     this.findings.push(fd);
   }
 
+  private bumpRegion(ipa: number, cls: FindingClass | undefined): void {
+    const key = Math.floor(ipa / this.regionSize);
+    let r = this.regions.get(key);
+    if (!r) {
+      if (this.regions.size >= 10_000) return;
+      r = { faults: 0, byClass: {} };
+      this.regions.set(key, r);
+    }
+    r.faults++;
+    if (cls) r.byClass[cls] = (r.byClass[cls] ?? 0) + 1;
+  }
+
+  /** CMO records are classified at the end (FWB/DIC may be learnt late); beyond a cap only their sums are kept. */
+  private addCmo(c: PendingCmo): void {
+    if (this.pendingCmos.length < MAX_CMO_RECORDS) {
+      this.pendingCmos.push(c);
+      return;
+    }
+    const k = `${c.kind}:${c.onNoChange ? 1 : 0}:${c.reclean ? 1 : 0}`;
+    const agg = this.cmoOverflow.get(k) ?? { count: 0, bytes: 0 };
+    agg.count++;
+    agg.bytes += c.size;
+    this.cmoOverflow.set(k, agg);
+  }
+
   /** Fault and CMO marks are capped (the timeline bins them; counters stay exact). */
   private pushMark(m: Mark): void {
     if (this.marks.length >= MAX_MARKS) {
@@ -1069,6 +1109,10 @@ class Arm64Replayer implements Replayer {
   private phaseOf(line: number): Phase {
     for (let i = this.phases.length - 1; i >= 0; i--) if (this.phases[i].line <= line) return this.phases[i];
     return this.phases[0];
+  }
+
+  peekFindings(): Finding[] {
+    return this.findings.map((f) => ({ ...f, vcpu: this.laneLabel(f.vcpu) }));
   }
 
   // ---- the end ----
@@ -1087,6 +1131,11 @@ class Arm64Replayer implements Replayer {
       detected.push(`tlbiRange: ${this.tlbiRangeSeen ? 'on (range TLBIs appear)' : `${this.pt.features.tlbiRange ? 'on' : 'off'} (assumed from the kernel era: no range TLBI lines in the trace)`}`);
     if (this.cfg.eagerSplitChunk === 'auto') detected.push(`eagerSplit: ${this.evidence.eagerSplits > 0 ? 'on (kvm_pgtable_stage2_split appears)' : 'off (no eager splits seen)'}`);
     this.classifyCmos(fwb, dic);
+    if (this.regions.size) {
+      const per: NonNullable<Counters['perRegion']> = {};
+      for (const k of [...this.regions.keys()].sort((x, y) => x - y)) per[hex(k * this.regionSize)] = this.regions.get(k)!;
+      this.counters.perRegion = per;
+    }
 
     // Windows: counters and marks.
     for (const w of this.windows) {
@@ -1153,8 +1202,29 @@ class Arm64Replayer implements Replayer {
     };
   }
 
+  private cmoClass(kind: 'dcache' | 'icache', onNoChange: boolean, reclean: boolean, fwb: boolean, dic: boolean): FindingClass | undefined {
+    if (onNoChange) return 'C3';
+    if (kind === 'dcache' && fwb) return 'C1';
+    if (kind === 'icache' && dic) return 'C2';
+    if (reclean) return 'C4';
+    return undefined;
+  }
+
   private classifyCmos(fwb: boolean, dic: boolean): void {
     const c = this.counters.cmo;
+    for (const [k, agg] of this.cmoOverflow) {
+      const [kind, noChange, reclean] = k.split(':');
+      const cls = this.cmoClass(kind as 'dcache' | 'icache', noChange === '1', reclean === '1', fwb, dic);
+      c.calls += agg.count;
+      const effective = (kind === 'dcache' && !fwb) || (kind === 'icache' && !dic);
+      if (kind === 'dcache' && effective) c.dcacheCleanBytes += agg.bytes;
+      if (kind === 'icache' && effective) c.icacheInvalBytes += agg.bytes;
+      if (cls) {
+        c.redundantBytesByClass[cls] = (c.redundantBytesByClass[cls] ?? 0) + agg.bytes;
+        this.classCount.set(cls, (this.classCount.get(cls) ?? 0) + agg.count);
+        this.findingsDropped += agg.count;
+      }
+    }
     for (const p of this.pendingCmos) {
       c.calls++;
       let cls: FindingClass | undefined;

@@ -52,6 +52,8 @@ export interface Replayer {
   event(ev: TraceEvent): void;
   special?(s: SpecialLine): void;
   finish(): ReplayOutput;
+  /** Findings so far (labels may still change), for early diagnostics on big traces. */
+  peekFindings?(): Finding[];
 }
 
 export function emptyCounters(): Counters {

@@ -68,7 +68,7 @@ export class StateHistory {
   truncated = false;
 
   constructor(private readonly regionSize: number, opts: { maxRecords?: number } = {}) {
-    this.maxRecords = opts.maxRecords ?? 8_000_000;
+    this.maxRecords = opts.maxRecords ?? 500_000;
   }
 
   add(kind: number, ipa: number, size: number, line: number, level: number, prot: number, actor: number): void {
@@ -116,6 +116,7 @@ export class StateHistory {
     cands.sort((a, b) => b - a);
     let permsClearW = false;
     let permsSet: number | undefined;
+    let splitLevel: number | undefined;
     for (const k of cands) {
       const s = this.recs.f[k * 2];
       const size = this.recs.f[k * 2 + 1];
@@ -132,6 +133,11 @@ export class StateHistory {
         if (permsSet === undefined) permsSet = prot;
         continue;
       }
+      if (kind === REC_SPLIT) {
+        // Same output and permissions, smaller leaves: the mapping record further back says the rest.
+        if (splitLevel === undefined) splitLevel = level;
+        continue;
+      }
       const recLine = this.recs.i[k * 4];
       const actor = this.recs.i[k * 4 + 2];
       const win = this.windowAt(line, ipa);
@@ -141,7 +147,7 @@ export class StateHistory {
       }
       let p = permsSet ?? prot;
       if (permsClearW && permsSet === undefined) p &= ~2;
-      const lvl = kind === REC_SPLIT ? 3 : level;
+      const lvl = splitLevel ?? level;
       const lsize = leafSize(lvl);
       return {
         ipa: Math.floor(ipa / lsize) * lsize,

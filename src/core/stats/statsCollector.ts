@@ -12,7 +12,8 @@ export interface StatsCollector extends TraceSink {
   special(s: SpecialLine): void;
   /** The format readTrace detected (the collector cannot tell it from the events alone). */
   setFormat(format: TraceFormat): void;
-  result(): TraceStats;
+  /** The statistics so far; `format` (readTrace's result) may be given here instead of setFormat. */
+  result(format?: TraceFormat): TraceStats;
 }
 
 /** Distinct event names / tasks kept; the rest are counted under OTHER. */
@@ -143,7 +144,8 @@ export function createStatsCollector(): StatsCollector {
         if (m) headerWrapped = { inBuffer: Number(m[1]), written: Number(m[2]) };
       }
     },
-    result(): TraceStats {
+    result(detected?: TraceFormat): TraceStats {
+      if (detected !== undefined) format = detected;
       const vcpuOfTask: Record<string, number> = {};
       for (const [t, v] of vcpus) if (v >= 0) vcpuOfTask[t] = v;
       const opsObj: Partial<Record<Stage2Op, number>> = Object.fromEntries(ops);

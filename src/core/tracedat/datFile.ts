@@ -43,6 +43,8 @@ export interface DatMeta {
   /** Nanoseconds added to every timestamp (OFFSET option). */
   timeOffset: number;
   uname: string | undefined;
+  /** The v7 flyrecord section of the top buffer (header offset and size), for tools that rewrite files. */
+  flyrecordSection: { offset: number; size: number } | undefined;
   warnings: string[];
 }
 
@@ -130,12 +132,13 @@ export class DatMetaReader {
     readEvents: undefined,
     timeOffset: 0,
     uname: undefined,
+    flyrecordSection: undefined,
     warnings: [],
   };
   private e = new Endian(true);
   private reader: ByteReader;
   /** v7 flyrecord sections seen before their BUFFER option: file offset of the section header -> data. */
-  private flySections = new Map<number, { dataStart: number; bytes: Uint8Array | undefined }>();
+  private flySections = new Map<number, { dataStart: number; size: number; bytes: Uint8Array | undefined }>();
   /** Options sections announced by a DONE option but not reached yet (a truncated file never reaches them). */
   private pendingOptions = new Set<number>();
   private buffers: { sectionOffset: number; name: string; clock: string; cpus: { cpu: number; offset: number; size: number }[] }[] = [];
@@ -186,7 +189,9 @@ export class DatMetaReader {
       await r.cString('the compression version', 64);
       if (algo !== 'none' && algo !== 'zstd' && algo !== 'zlib') throw new DatFormatError(`unsupported compression '${algo}'`, r.position, 'unsupported');
       this.meta.compression = algo;
-      await this.u64('the first options offset');
+      const firstOptions = await this.u64('the first options offset');
+      // a file cut before its first options section must not read as an empty trace
+      if (firstOptions > 0) this.pendingOptions.add(firstOptions);
     }
   }
 
@@ -229,13 +234,13 @@ export class DatMetaReader {
     const dataStart = at + 16;
     if (this.opts.openRange) {
       // skip the trace data by reopening after it; each CPU is read later through its own range
-      this.flySections.set(at, { dataStart, bytes: undefined });
+      this.flySections.set(at, { dataStart, size, bytes: undefined });
       await this.reader.close();
       this.reader = new ByteReader(this.opts.openRange(dataStart + size), dataStart + size);
       return;
     }
     // stream-only input: the CPU layout is in a later BUFFER option, so keep the compressed data
-    this.flySections.set(at, { dataStart, bytes: (await this.reader.read(size, 'flyrecord data')).slice() });
+    this.flySections.set(at, { dataStart, size, bytes: (await this.reader.read(size, 'flyrecord data')).slice() });
   }
 
   private section(id: number, b: Uint8Array, at: number): void {
@@ -383,6 +388,7 @@ export class DatMetaReader {
     this.meta.clock = top.clock;
     const fly = this.flySections.get(top.sectionOffset);
     if (!fly) throw new DatFormatError('the BUFFER option points at no flyrecord section', top.sectionOffset, 'corrupt');
+    this.meta.flyrecordSection = { offset: top.sectionOffset, size: fly.size };
     for (const c of top.cpus) {
       const rel = c.offset - fly.dataStart;
       const extra = this.meta.compression !== 'none' ? 4 : 0; // the chunk count is not in the size

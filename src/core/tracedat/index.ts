@@ -7,7 +7,8 @@
 // stream) the compressed trace data is held in memory until the CPU layout at the file's end is known.
 
 import type { ByteSource } from '../api';
-import { decodePayload } from '../parse/decode';
+import { decodePayload, isKnownEvent } from '../parse/decode';
+import { decodeProbe } from '../parse/decoders/probes';
 import type { DecodeResult } from '../parse/decoders/result';
 import type { RejectedLine, TraceEvent, TraceSink } from '../parse/types';
 import { DatFormatError } from './byteReader';
@@ -158,7 +159,7 @@ async function walk(source: ByteSource, opts: TraceDatOptions, out: LineOut, sum
           const raw = h.payload(view);
           if (wantText) out.event(h.bare ? prefix + raw : prefix + name + ': ' + raw, 0, undefined);
           else {
-            const payload = raw.trim();
+            const payload = h.mayPad ? raw.trim() : raw;
             const decoded = memoDecode(h, name, payload);
             if (typeof decoded === 'string') {
               const text = contextPrefix(comm, pid, s.cpu) + flags + ' ' + timestampText(ts) + ': ' + (h.bare ? raw : name + ': ' + raw);
@@ -207,11 +208,11 @@ interface Memo {
   hits: number;
   off: boolean;
 }
-const memos = new WeakMap<EventHandler, Memo>();
+const MEMO_LIMIT = 256;
 function memoDecode(h: EventHandler, name: string, payload: string): DecodeResult {
-  let m = memos.get(h);
-  if (!m) memos.set(h, (m = { map: new Map(), lookups: 0, hits: 0, off: false }));
-  if (m.off || h.name === undefined) return decodePayload(name, payload);
+  let m = h.memo as Memo | undefined;
+  if (!m) h.memo = m = { map: new Map(), lookups: 0, hits: 0, off: false };
+  if (m.off || h.name === undefined) return h.isProbe && !isKnownEvent(name) ? decodeProbe(name, payload) : decodePayload(name, payload);
   m.lookups++;
   const hit = m.map.get(payload);
   if (hit !== undefined) {
@@ -219,13 +220,16 @@ function memoDecode(h: EventHandler, name: string, payload: string): DecodeResul
     return hit;
   }
   const d = decodePayload(name, payload);
-  if (m.lookups === 2048 && m.hits < 1024) {
-    m.off = true;
-    m.map.clear();
-    return d;
+  // a memo that misses often only turns garbage into long-lived garbage: keep it for >= 90% hits
+  if ((m.lookups & 4095) === 0) {
+    if (m.hits < m.lookups * 0.9) {
+      m.off = true;
+      m.map.clear();
+      return d;
+    }
+    m.lookups = m.hits = 0;
   }
-  if (m.map.size >= 8192) m.map.clear();
-  m.map.set(payload, d);
+  if (m.map.size < MEMO_LIMIT) m.map.set(payload, d);
   return d;
 }
 

@@ -10,13 +10,23 @@ export class Kallsyms {
   private baseLo = 0;
   /** Addresses relative to the lowest one, ascending (exact: kernel addresses span far less than 2^53). */
   private rel: Float64Array = new Float64Array(0);
-  private names: string[] = [];
+  /** Names stay bytes until looked up (150k+ symbols, a handful ever printed). */
+  private text: Buffer = Buffer.alloc(0);
+  private nameStart: Uint32Array = new Uint32Array(0);
+  private nameEnd: Uint32Array = new Uint32Array(0);
+  private count = 0;
   private cacheOff = new Map<number, string | null>();
   private cacheNoOff = new Map<number, string | null>();
   private kretTrampoline = -1;
 
   get size(): number {
-    return this.names.length;
+    return this.count;
+  }
+
+  private nameAt(j: number): string {
+    const name = this.text.toString('latin1', this.nameStart[j], this.nameEnd[j]);
+    const tab = name.indexOf('\t');
+    return tab < 0 ? name : `${name.slice(0, tab)} ${name.slice(tab + 1).trim()}`;
   }
 
   static parse(text: string): Kallsyms {
@@ -29,7 +39,9 @@ export class Kallsyms {
    */
   static parseBytes(bytes: Uint8Array): Kallsyms {
     const k = new Kallsyms();
-    let cap = 1024;
+    let lines = 1;
+    for (let j = bytes.indexOf(10); j >= 0; j = bytes.indexOf(10, j + 1)) lines++;
+    let cap = lines;
     let his = new Uint32Array(cap);
     let los = new Uint32Array(cap);
     let nameStart = new Uint32Array(cap);
@@ -91,23 +103,30 @@ export class Kallsyms {
     k.baseHi = his[order[0]];
     k.baseLo = los[order[0]];
     k.rel = new Float64Array(n);
-    k.names = new Array<string>(n);
-    const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    k.nameStart = new Uint32Array(n);
+    k.nameEnd = new Uint32Array(n);
+    k.count = n;
+    k.text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     for (let j = 0; j < n; j++) {
       const o = order[j];
       k.rel[j] = (his[o] - k.baseHi) * TWO32 + (los[o] - k.baseLo);
-      let name = text.toString('latin1', nameStart[o], nameEnd[o]);
-      const tab = name.indexOf('\t');
-      if (tab >= 0) name = `${name.slice(0, tab)} ${name.slice(tab + 1).trim()}`;
-      k.names[j] = name;
-      if (k.kretTrampoline < 0 && (name === '__kretprobe_trampoline' || name === 'kretprobe_trampoline')) k.kretTrampoline = k.rel[j];
+      k.nameStart[j] = nameStart[o];
+      k.nameEnd[j] = nameEnd[o];
+    }
+    for (const t of ['__kretprobe_trampoline', 'kretprobe_trampoline']) {
+      for (let at = k.text.indexOf(t); at >= 0 && k.kretTrampoline < 0; at = k.text.indexOf(t, at + 1)) {
+        if (k.text[at - 1] !== 32) continue;
+        const j = k.nameStart.indexOf(at);
+        if (j >= 0 && k.nameAt(j) === t) k.kretTrampoline = k.rel[j];
+      }
+      if (k.kretTrampoline >= 0) break;
     }
     return k;
   }
 
   /** Address as (high, low) 32-bit halves: the hot path of the record decoders, no bigint. */
   lookupHiLo(hi: number, lo: number, withOffset: boolean): string | undefined {
-    if (this.names.length === 0) return undefined;
+    if (this.count === 0) return undefined;
     const r = (hi - this.baseHi) * TWO32 + (lo - this.baseLo);
     const cache = withOffset ? this.cacheOff : this.cacheNoOff;
     const hit = cache.get(r);
@@ -144,7 +163,7 @@ export class Kallsyms {
     while (i > 0 && rel[i - 1] === rel[lo]) i--;
     let next = lo + 1;
     while (next < rel.length && rel[next] === rel[lo]) next++;
-    const full = this.names[i];
+    const full = this.nameAt(i);
     const sp = full.indexOf(' ');
     const name = sp < 0 ? full : full.slice(0, sp);
     const mod = sp < 0 ? '' : full.slice(sp);

@@ -20,6 +20,20 @@ export interface EventHandler {
   dynamicName?: (r: RecordView) => string;
   /** Why the print fmt fell back to raw fields, if it did. */
   printError: string | undefined;
+  /** The payload may start or end with spaces (the text parser trims them). */
+  mayPad: boolean;
+  /** A kprobe/kretprobe event (its payload starts with the probe location). */
+  isProbe?: boolean;
+  /** The reader's decode memo for this event (owned by index.ts). */
+  memo?: unknown;
+}
+
+/** Whether a print fmt's output can begin or end with white space (then the payload is trimmed like the text parser does). */
+function printMayPad(fmt: EventFormat): boolean {
+  const m = /^"((?:[^"\\]|\\.)*)"\s*(.?)/.exec(fmt.printFmt);
+  if (!m || m[2] === '"') return true; // unusual or concatenated literals: trim to be safe
+  const f = m[1];
+  return /^(\s|\\[tn]|%[-+ #0-9.]*[lhLzjt]*[sc]|%[-+ #0]*[*1-9])/.test(f) || /(\s|\\[tn]|%[-+ #0-9.]*[lhLzjt]*[sc]|%[+ #0]*-[0-9.*]*[lhLzjt]*[a-zA-Z])$/.test(f);
 }
 
 /** Reads a kernel address field as two 32-bit halves into `addr` (no allocation); false when the record is short. */
@@ -85,6 +99,7 @@ export function makeHandler(fmt: EventFormat, meta: DatMeta, env: PrintEnv): Eve
       name: 'function',
       bare: true,
       printError: undefined,
+      mayPad: false,
       payload: (r) => {
         const okIp = readAddr(ipField, little, r);
         const ipHi = addr.hi;
@@ -124,6 +139,7 @@ export function makeHandler(fmt: EventFormat, meta: DatMeta, env: PrintEnv): Eve
       name: undefined,
       bare: false,
       printError: undefined,
+      mayPad: true,
       dynamicName: (r) => symText(k, readAddr(ipField, little, r), false),
       payload: (r) => {
         const v = text(r);
@@ -140,6 +156,8 @@ export function makeHandler(fmt: EventFormat, meta: DatMeta, env: PrintEnv): Eve
       name: fmt.name,
       bare: false,
       printError: rest.error,
+      mayPad: printMayPad(fmt),
+      isProbe: true,
       payload: (r) => '(' + symText(k, readAddr(probeIp, little, r), true) + ')' + rest.render(r),
     };
   }
@@ -152,6 +170,8 @@ export function makeHandler(fmt: EventFormat, meta: DatMeta, env: PrintEnv): Eve
       name: fmt.name,
       bare: false,
       printError: rest.error,
+      mayPad: printMayPad(fmt),
+      isProbe: true,
       // the kernel prints the return site first: `(caller+0x3a4/0x8f0 <- probed_function)`
       payload: (r) => {
         const site = symText(k, readAddr(probeRet, little, r), true);
@@ -160,7 +180,7 @@ export function makeHandler(fmt: EventFormat, meta: DatMeta, env: PrintEnv): Eve
     };
   }
   const compiled = compilePrintFmt(fmt, env);
-  return { format: fmt, name: fmt.name, bare: false, printError: compiled.error, payload: compiled.render };
+  return { format: fmt, name: fmt.name, bare: false, printError: compiled.error, mayPad: compiled.error !== undefined || printMayPad(fmt), payload: compiled.render };
 }
 
 /** The kernel's irq-info column (trace_print_lat_fmt), for 6.12 (no lazy preemption bit) or 6.13+ semantics. */

@@ -35,13 +35,22 @@ function collectVisible(page) {
   });
 }
 
-/** Every marker row of the Problems panel (scrolls the whole list once). */
+/** Every marker row of the Problems panel (pages through the whole list once). */
 export async function readAllProblems(page, limit = 20_000) {
   await openProblems(page);
   const list = page.locator('.markers-panel .monaco-list').first();
   await list.waitFor({ timeout: 10_000 });
   const box = await list.boundingBox();
+  if (box) {
+    await page.mouse.move(box.x + box.width / 2, box.y + Math.min(box.height / 2, 60));
+    await page.mouse.wheel(0, -1e7); // start from the top
+    await page.waitForTimeout(100);
+  }
+  // Focus the list itself (a click on a row would open that marker in the editor).
+  await list.focus();
+  await page.keyboard.press('Home');
   const byIndex = new Map();
+  let turns = 0;
   let still = 0;
   let lastSlider = '';
   for (let i = 0; i < 2000 && byIndex.size < limit; i++) {
@@ -52,13 +61,13 @@ export async function readAllProblems(page, limit = 20_000) {
     else still = 0;
     if (still >= 3) break;
     lastSlider = sliderTop;
-    if (box) {
-      await page.mouse.move(box.x + box.width / 2, box.y + Math.min(box.height / 2, 60));
-      await page.mouse.wheel(0, Math.max(200, box.height - 40));
-    }
+    // PageDown moves the list's focus a screen at a time (the wheel scrolls only ~60 px a turn, whatever the delta).
+    await page.keyboard.press('PageDown');
+    turns++;
     await page.waitForTimeout(30);
   }
-  return [...byIndex.values()].sort((a, b) => a.index - b.index);
+  const rows = [...byIndex.values()].sort((a, b) => a.index - b.index);
+  return Object.assign(rows, { turns, listHeight: box?.height });
 }
 
 /** Multiset difference of findings (from the CLI) and Problems rows, keyed by line, code and severity. */

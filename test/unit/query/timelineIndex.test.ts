@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Mark } from '../../../src/core/analysis/types';
+import { sampleOf } from '../../../src/core/query/sortedSearch';
 import { countMarksInRange, edgePositions, ipaRegions, MAX_MARKERS, MAX_WINDOW_BARS, TimelineIndex, TimelineQuery } from '../../../src/core/query';
 import { BIN_CLASS_INDEX, BIN_CLASS_ORDER, binStart, type LaneBins, type TimelineFilter } from '../../../src/shared/timelineProtocol';
 import { mulberry32, syntheticMarks } from './syntheticMarks';
@@ -41,6 +42,7 @@ test('edgePositions: the merge walk and the binary searches agree', () => {
   const a = Float64Array.from({ length: 5000 }, () => Math.floor(rnd() * 1e6)).sort();
   for (const [t0, t1, w] of [[0, 1e6, 3], [0, 1e6, 4000], [123, 456789, 17], [5e5, 5e5 + 10, 1000]] as const) {
     const fast = edgePositions(a, t0, t1, w);
+    assert.deepEqual(Array.from(edgePositions(a, t0, t1, w, undefined, sampleOf(a))), Array.from(fast), 'two-level search');
     const slow = new Int32Array(w + 1);
     for (let i = 0; i < w; i++) slow[i] = a.findIndex((x) => x >= binStart(t0, t1, w, i));
     for (let i = 0; i < w; i++) if (slow[i] < 0) slow[i] = a.length;

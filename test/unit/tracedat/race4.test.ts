@@ -3,13 +3,16 @@
 // decoded kvm fields, kprobes symbolized as the kernel prints them, and the same findings.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createReadStream, readFileSync } from 'node:fs';
+import { createReadStream, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { createAnalyzer } from '../../../src/core/index';
 import { readTrace } from '../../../src/core/parse/readTrace';
 import type { TraceEvent } from '../../../src/core/parse/types';
 import { readTraceDat } from '../../../src/core/tracedat/index';
 import { sharedOrSkip } from '../../support/shared';
+import { writeMultiCopyDat } from './multiCopyDat';
 
 function fileRange(path: string) {
   return (start: number, end?: number) => createReadStream(path, { start, end: end === undefined ? undefined : end - 1 });
@@ -105,4 +108,18 @@ test('race4_4k_tc-vhe.dat: analyze gives the findings of its report -N text (lin
   const shift = (x: unknown): unknown => JSON.parse(JSON.stringify(x, (k, v) => (k === 'line' && typeof v === 'number' ? v - 11 : typeof v === 'bigint' ? v.toString() : v)));
   assert.deepEqual(shift(a.findings), JSON.parse(JSON.stringify(b.findings, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))));
   assert.deepEqual(a.counters, b.counters);
+});
+
+test('a 2-copy rewrite of race4 (multiCopyDat helper) reads twice the events, with bounded ranges', async (t) => {
+  const dat = sharedOrSkip(t, 'traces', 'trace-cmd', 'race4_4k_tc-vhe.dat');
+  if (!dat) return;
+  const dest = join(tmpdir(), `stage2lens-tracedat-${process.pid}-x2.dat`);
+  try {
+    await writeMultiCopyDat(dat, dest, 2);
+    const events = await datEvents(dest, true);
+    assert.equal(events.length, 2 * 33393);
+    assert.equal(events.filter((e) => e.name === 'kvm_guest_fault').length, 2 * 1605);
+  } finally {
+    rmSync(dest, { force: true });
+  }
 });

@@ -3,10 +3,14 @@
 // accessible list reveals lines by click and by Enter, the keyboard zooms, the viewport survives a
 // reload through setState, and a drag selection asks for that range's statistics.
 import { test } from 'node:test';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import type { Mark } from '../../../src/core/analysis/types';
 import { TimelineQuery } from '../../../src/core/query';
-import { chromiumAvailable, openTimelinePage } from './pageHarness';
+import { repoRoot } from '../../support/shared';
+import { chromium } from 'playwright-core';
+import { CHROMIUM, chromiumAvailable, openTimelinePage, THEMES } from './pageHarness';
 
 const EVIL = '<img src=x onerror=alert(1)>';
 
@@ -56,7 +60,6 @@ test('timeline page: hostile text stays text, list reveals lines, keyboard, stat
       return !!s?.viewport && Math.abs(s.viewport.t1 - s.viewport.t0 - span / 2) < 1;
     }, before.t1 - before.t0);
     const zoomed = (await tp.state())?.viewport;
-    await page.waitForFunction(() => true);
 
     // Shift+drag selects a range and asks for its statistics, which are shown as text.
     const box = await page.locator('#timeline').boundingBox();
@@ -73,22 +76,63 @@ test('timeline page: hostile text stays text, list reveals lines, keyboard, stat
     const expected = query().rangeStats(req.range);
     const items = await page.locator('#range-stats li').allTextContents();
     assert.equal(items[0], `${expected?.a.total} marks`);
+    // Filters (toolkit dropdowns) and find-IPA (toolkit text field) reach the extension as typed messages.
+    await page.click('#class-filter');
+    await page.click('#class-filter vscode-option[value="spurious"]');
+    await page.waitForFunction(() => (window as unknown as { __state?: { filter?: { classes?: string[] } } }).__state?.filter?.classes?.join() === 'S1');
+    const filtered = tp.posted.filter((m) => m.type === 'window').at(-1);
+    assert.ok(filtered && filtered.type === 'window');
+    assert.deepEqual(filtered.filter, { classes: ['S1'] });
+    await page.locator('#find-ipa input').fill('0x40002000');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#find-results [data-line]');
+    assert.deepEqual(tp.posted.filter((m) => m.type === 'findIpa').at(-1), { type: 'findIpa', seq: (tp.posted.filter((m) => m.type === 'findIpa').at(-1) as { seq: number }).seq, ipa: 0x40002000 });
+    assert.deepEqual(await page.locator('#find-results [data-line]').evaluateAll((els) => els.map((e) => e.getAttribute('data-line'))), ['22', '11'], 'the fault on that page, then the invalid window over its block');
+    assert.equal(await page.textContent('#status'), '2 marks touch 0x40002000.');
     assert.deepEqual(tp.problems, [], 'no CSP violation, console error or page error');
 
     // Reload with the saved state: the viewport comes back.
     const saved = await tp.state();
-    assert.deepEqual(saved?.viewport, zoomed);
+    assert.ok(saved?.viewport && zoomed);
+    assert.equal(saved.viewport.t1 - saved.viewport.t0, zoomed.t1 - zoomed.t0, 'find-IPA centred the hit, keeping the zoom');
     const again = await openTimelinePage(query(), { state: saved });
     try {
       await again.windows(1);
       const w = again.posted.find((m) => m.type === 'window');
       assert.ok(w && w.type === 'window');
-      assert.deepEqual(w.range, zoomed);
+      assert.deepEqual(w.range, saved.viewport);
       assert.deepEqual(again.posted[0], { type: 'ready', state: saved });
     } finally {
       await again.close();
     }
   } finally {
     await tp.close();
+  }
+});
+
+test('timeline page in light, dark and high contrast: canvas drawn in the theme colours; screenshots', { timeout: 90_000 }, async (t) => {
+  if (!chromiumAvailable()) return t.skip('no Chromium at /usr/bin/chromium (set CHROMIUM_PATH)');
+  const out = join(repoRoot(), 'test-results', 'timeline');
+  mkdirSync(out, { recursive: true });
+  const q = query();
+  const rgb = (hex: string) => [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu'] });
+  t.after(() => browser.close());
+  for (const theme of ['light', 'dark', 'high-contrast'] as const) {
+    const tp = await openTimelinePage(q, { theme, width: 1100, browser });
+    try {
+      await tp.windows(1);
+      await tp.page.waitForSelector('#marks-list [data-line]');
+      await tp.page.waitForTimeout(100);
+      const pixel = await tp.page.evaluate(() => {
+        const c = document.getElementById('timeline') as HTMLCanvasElement;
+        return Array.from((c.getContext('2d') as CanvasRenderingContext2D).getImageData(c.width - 2, 19, 1, 1).data.slice(0, 3));
+      });
+      assert.deepEqual(pixel, rgb(THEMES[theme].vars['--vscode-editor-background']), `${theme}: the canvas background is the editor background`);
+      await tp.page.screenshot({ path: join(out, `timeline-${theme}.png`), fullPage: true });
+      assert.deepEqual(tp.problems, []);
+    } finally {
+      await tp.close();
+    }
   }
 });

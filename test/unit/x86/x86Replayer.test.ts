@@ -136,6 +136,18 @@ test('legacy MMU without fast_page_fault: a dropped huge page (S5, inferred) and
   assert.ok(run.out.detected.some((d) => /write-protection the trace does not show/.test(d)));
 });
 
+test('Intel EPT: EPT_VIOLATION exits select the EPT bit layout (Dirty is bit 9, MMU-writable bit 58)', async () => {
+  const run = await replayFile(fixture('eptRewrite.trace'));
+  assert.equal(run.rejected.length, 0);
+  assert.equal(run.out.x86.flavour.paging, 'ept');
+  assert.equal(run.out.x86.flavour.format, 'ept');
+  assert.deepEqual(run.out.x86.segments[0].outcomes, { slow_map: 1, 'slow_modify(clear_D)': 1 });
+  assert.deepEqual(segment(run, 'set memslot 1').transitions, { 'L1:wrprot': 1 });
+  assert.deepEqual(codes(run), { 'X1-spte-rewrite': 1 });
+  assert.match(run.out.detected.join('\n'), /EPT \(A bit 8, D bit 9/);
+  assert.equal(run.out.stateAt(28, 0x40000000)?.perms, 'r-x');
+});
+
 test('hover state: the SPTE as of a line', async () => {
   const run = await replayFile(fixture('wpRace.trace'));
   const mapped = run.out.stateAt(18, 0x40000800);

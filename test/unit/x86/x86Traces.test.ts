@@ -170,6 +170,10 @@ test('dirty_manual_noeager: the 8192 fast-path failures, explained (MMU-writable
   const whatIf = await run(path, 'dirty_manual_noeager-eager', x86Config({ eagerSplitChunk: EAGER }));
   const real = await run(eagerPath, 'dirty_manual_eager');
   for (const n of [2, 3, 4]) within5(pass(whatIf, n).whatIfOutcomes, pass(real, n).outcomes, `manual pass ${n}`);
+  // And the reverse: the eager run replayed as if eager_page_split=N predicts the 8192 failures.
+  const reverse = await run(eagerPath, 'dirty_manual_eager-noeager', x86Config({ eagerSplitChunk: 0 }));
+  assert.deepEqual(pass(reverse, 3).whatIfOutcomes, pass(r, 3).outcomes);
+  assert.equal(reverse.out.findings.filter((f) => f.cls === 'X3').length, 8192);
 });
 
 test('through the facade: x86 picked, --ignore-event applied, 0 unrecognised lines, vCPU lanes plus host', async (t) => {

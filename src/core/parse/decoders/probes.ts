@@ -2,7 +2,7 @@
 // stage-2 arguments normalised whatever the user called them: `addr=`/`ipa=`/`start=`), function
 // tracer lines (`func <-parent`, trace-cmd's `func <-- parent` and `ip= parent_ip=`) and
 // tracing_mark_write markers (kernel `tracing_mark_write:`, trace-cmd `print:`).
-import { parseBigText, parseIntText } from '../fieldScan';
+import { hexNumberAt, parseBigText, parseIntText } from '../fieldScan';
 import { isRawAddress, stage2OpOf, symbolFromProbeName } from '../stage2Symbols';
 import type { Stage2Op, Stage2ProbeArgs } from '../types';
 import type { DecodeResult } from './result';
@@ -30,7 +30,7 @@ export function parseProbeArgs(s: string, from: number): Record<string, string> 
       i = k + 1;
       continue;
     }
-    const key = s.slice(i, k);
+    const key = symbols.get(s, i, k);
     const j = k + 1;
     if (s.charCodeAt(j) === 34) {
       const q = s.indexOf('"', j + 1);
@@ -51,65 +51,39 @@ function num(v: string | undefined): number | undefined {
   return v === undefined ? undefined : parseIntText(v);
 }
 
+function big(v: string | undefined): bigint | undefined {
+  return v === undefined ? undefined : parseBigText(v);
+}
+
 /** The stage-2 arguments of a recognised probe, normalised (`addr`/`ipa`/`start`/`fault_ipa`/`gpa` -> ipa). */
 export function stage2Args(args: Record<string, string>): Stage2ProbeArgs {
   const s2: Stage2ProbeArgs = {};
-  for (const key in args) {
-    const v = args[key];
-    switch (key) {
-      case 'addr':
-      case 'ipa':
-      case 'start':
-      case 'fault_ipa':
-      case 'gpa': {
-        const x = num(v);
-        if (x !== undefined && s2.ipa === undefined) s2.ipa = x;
-        break;
-      }
-      case 'size':
-      case 'phys':
-      case 'prot':
-      case 'level':
-      case 'pages':
-      case 'flags': {
-        const x = num(v);
-        if (x !== undefined) s2[key] = x;
-        break;
-      }
-      case 'gfn_offset': {
-        const x = num(v);
-        if (x !== undefined) s2.gfnOffset = x;
-        break;
-      }
-      case 'mkold': {
-        const x = num(v);
-        if (x !== undefined) s2.mkold = x !== 0;
-        break;
-      }
-      case 'va': {
-        const x = parseBigText(v);
-        if (x !== undefined) s2.va = x;
-        break;
-      }
-      case 'old': {
-        const x = parseBigText(v);
-        if (x !== undefined) s2.oldDesc = x;
-        break;
-      }
-      case 'new': {
-        const x = parseBigText(v);
-        if (x !== undefined) s2.newDesc = x;
-        break;
-      }
-      case 'mask': {
-        const x = parseBigText(v);
-        if (x !== undefined) s2.mask = x;
-        break;
-      }
-      default:
-        break;
-    }
-  }
+  const ipa = num(args.addr) ?? num(args.ipa) ?? num(args.start) ?? num(args.fault_ipa) ?? num(args.gpa);
+  if (ipa !== undefined) s2.ipa = ipa;
+  const size = num(args.size);
+  if (size !== undefined) s2.size = size;
+  const phys = num(args.phys);
+  if (phys !== undefined) s2.phys = phys;
+  const prot = num(args.prot);
+  if (prot !== undefined) s2.prot = prot;
+  const level = num(args.level);
+  if (level !== undefined) s2.level = level;
+  const pages = num(args.pages);
+  if (pages !== undefined) s2.pages = pages;
+  const flags = num(args.flags);
+  if (flags !== undefined) s2.flags = flags;
+  const mkold = num(args.mkold);
+  if (mkold !== undefined) s2.mkold = mkold !== 0;
+  const gfnOffset = num(args.gfn_offset);
+  if (gfnOffset !== undefined) s2.gfnOffset = gfnOffset;
+  const va = big(args.va);
+  if (va !== undefined) s2.va = va;
+  const oldDesc = big(args.old);
+  if (oldDesc !== undefined) s2.oldDesc = oldDesc;
+  const newDesc = big(args.new);
+  if (newDesc !== undefined) s2.newDesc = newDesc;
+  const mask = big(args.mask);
+  if (mask !== undefined) s2.mask = mask;
   return s2;
 }
 
@@ -118,8 +92,8 @@ function splitSymOffset(t: string): { symbol: string; offset: number } {
   const plus = t.indexOf('+');
   if (plus < 0) return { symbol: t, offset: 0 };
   const slash = t.indexOf('/', plus);
-  const off = parseIntText(t.slice(plus + 1, slash < 0 ? t.length : slash));
-  return { symbol: t.slice(0, plus), offset: off ?? 0 };
+  const off = hexNumberAt(t, plus + 1);
+  return { symbol: symbols.get(t, 0, plus), offset: slash > plus && off !== undefined ? off : 0 };
 }
 
 function resolve(symbol: string, probe: string): { symbol: string; op: Stage2Op | undefined } {
@@ -203,13 +177,16 @@ function pickRet(args: Record<string, string>): number | undefined {
   return keys.length === 1 ? retValue(args[keys[0]]) : undefined;
 }
 
-/** End of the symbol in `func+0x0/0x1e0`, `func(arg=1, ...)`, `func <ffff...>`. */
+/** End of the symbol in `func+0x0/0x1e0`, `func(arg=1, ...)`, `func <ffff...>` (native scans). */
 function symbolEnd(s: string, from: number, to: number): number {
-  for (let i = from; i < to; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 43 || c === 40 || c === 32) return i;
-  }
-  return to;
+  let e = to;
+  const plus = s.indexOf('+', from);
+  if (plus >= 0 && plus < e) e = plus;
+  const paren = s.indexOf('(', from);
+  if (paren >= 0 && paren < e) e = paren;
+  const sp = s.indexOf(' ', from);
+  if (sp >= 0 && sp < e) e = sp;
+  return e;
 }
 
 export function decodeFunction(p: string): DecodeResult {

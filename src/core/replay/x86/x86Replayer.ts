@@ -262,7 +262,7 @@ export function createX86Replayer(config: ModelConfig): X86Replayer {
     return { cause: 'other', message: `the fast path gave up on SPTE ${hexSpte(fast.oldSpte)}`, avoid: [], related };
   }
 
-  function closeEpisode(ep: Episode, endLine: number, endTs: number): void {
+  function closeEpisode(ep: Episode, endTs: number): void {
     open.delete(ep.pid);
     if (ep.faultLine === 0) return; // an exit without a page fault: not a fault episode
     const segIndex = ep.segment;
@@ -307,6 +307,8 @@ export function createX86Replayer(config: ModelConfig): X86Replayer {
     lastFault.set(ep.lane, { gfn, retried: /none/.test(outcome), whatIfDone: ep.whatIfReplaces && /^fast_(fixed|spurious)$/.test(whatIfOutcome) });
 
     s.addFault(gfn, outcome, whatIfOutcome);
+    // The last open fault of an earlier segment settles that segment (its page lists are freed).
+    if (segIndex < segments.length - 1 && ![...open.values()].some((e) => e.segment === segIndex)) s.close();
     if (whatIfOutcome !== 'avoided') {
       // Counters describe the replayed configuration: a fault the what-if avoids is not counted.
       counters.faults.total++;
@@ -416,7 +418,6 @@ export function createX86Replayer(config: ModelConfig): X86Replayer {
       }
     }
     pushMark({ ts: ep.exitTs, endTs, lane: ep.lane, kind: 'fault', cls: markCls, line: ep.faultLine, ipa: gfn * 4096, size: 4096, label: whatIfOutcome });
-    void endLine;
   }
 
   function onSpteChange(ev: TraceEvent, gfn: number, level: number, oldSpte: bigint, newSpte: bigint): void {
@@ -490,7 +491,7 @@ export function createX86Replayer(config: ModelConfig): X86Replayer {
       case 'x86.kvm_exit': {
         const lane = laneFor(ev.pid, ev.task, d.vcpu);
         const prev = open.get(ev.pid);
-        if (prev) closeEpisode(prev, ev.line, ev.ts);
+        if (prev) closeEpisode(prev, ev.ts);
         if (lane && FAULT_EXIT.test(d.reason)) openEpisode(lane, ev, d.reason.split(' ')[0] === 'PF' ? 'PF excp' : d.reason.split(' ')[0]);
         break;
       }
@@ -503,7 +504,7 @@ export function createX86Replayer(config: ModelConfig): X86Replayer {
           const reason = ep.exitReason;
           const exitLine = ep.exitLine;
           const exitTs = ep.exitTs;
-          closeEpisode(ep, ev.line, ev.ts);
+          closeEpisode(ep, ev.ts);
           ep = openEpisode(lane, ev, reason);
           ep.exitLine = exitLine;
           ep.exitTs = exitTs;
@@ -589,7 +590,7 @@ export function createX86Replayer(config: ModelConfig): X86Replayer {
       case 'x86.kvm_entry': {
         laneFor(ev.pid, ev.task, d.vcpu);
         const ep = open.get(ev.pid);
-        if (ep) closeEpisode(ep, ev.line, ev.ts);
+        if (ep) closeEpisode(ep, ev.ts);
         break;
       }
       case 'kvm.kvm_unmap_hva_range':
@@ -601,7 +602,7 @@ export function createX86Replayer(config: ModelConfig): X86Replayer {
   }
 
   function finish(): X86ReplayOutput {
-    for (const ep of [...open.values()]) closeEpisode(ep, ep.faultLine, ep.faultTs);
+    for (const ep of [...open.values()]) closeEpisode(ep, ep.faultTs);
     flushHostRun();
     for (const s of segments) s.close();
     findings.sort((a, b) => a.line - b.line);
@@ -646,6 +647,9 @@ export function createX86Replayer(config: ModelConfig): X86Replayer {
       eagerSplitChunk: config.eagerSplitChunk === 'auto' ? (traceEager === 'Y' ? 2 * 1024 * 1024 : traceEager === 'N' ? 0 : 'auto') : config.eagerSplitChunk,
     };
     const coverage: CoverageItem[] = flavourCoverage(fl, { fastFaults: fastSeen, splitEvents: hostSplits + faultSplits });
+    const supported = coverage.filter((c) => c.support !== 'none').map((c) => `${c.analysis} (${c.support})`);
+    const notApplicable = coverage.filter((c) => c.support === 'none').map((c) => c.analysis);
+    detected.splice(1, 0, `${fl.flavour} supports: ${supported.join(', ') || 'nothing'}${notApplicable.length ? `; not on x86 / not in this trace: ${notApplicable.join(', ')}` : ''}`);
 
     const lanes = [...laneOrder].sort((a, b) => a.vcpu - b.vcpu).map((l) => ({ id: l.id, label: l.id }));
     lanes.push({ id: 'host', label: 'host' });
