@@ -49,7 +49,7 @@ class RectBatch {
     return rects;
   }
   add(colour: string, alpha: number, x: number, y: number, w: number, h: number): void {
-    this.group(colour, alpha).push(x, y, w, h);
+    pushRect(this.group(colour, alpha), x, y, w, h);
   }
   flush(ctx: Canvas2D): void {
     for (const [colour, byAlpha] of this.groups) {
@@ -64,6 +64,23 @@ class RectBatch {
     ctx.globalAlpha = 1;
     this.groups.clear();
   }
+}
+
+/**
+ * Append a rect to a colour group, merging it into the previous one when it continues it (same
+ * top and height, touching): dense zoomed-out windows become a few long runs instead of one rect
+ * per pixel, which is what keeps a frame cheap in a software-rastered canvas. y and h are snapped
+ * to whole pixels (crisper, and equal bars merge).
+ */
+export function pushRect(g: number[], x: number, y: number, w: number, h: number): void {
+  const ry = Math.round(y);
+  const rh = Math.max(1, Math.round(y + h) - ry);
+  const n = g.length;
+  if (n >= 4 && g[n - 3] === ry && g[n - 1] === rh && Math.abs(g[n - 4] + g[n - 2] - x) < 0.75) {
+    g[n - 2] = Math.max(g[n - 2], x + w - g[n - 4]);
+    return;
+  }
+  g.push(x, ry, w, rh);
 }
 
 /** Text truncated to fit maxWidth (measureText is cheap enough for a few dozen labels). */
@@ -128,14 +145,14 @@ export function drawFrame(ctx: Canvas2D, f: Frame): void {
           const avoided = lb.avoided[k];
           if (avoided >= lb.total[k]) batch.add(colourOf(lb.worst[k]), t.highContrast ? 0.6 : 0.3, x0, top + h - bh, w, bh);
           else {
-            (solid[lb.worst[k]] ?? solid[0]).push(x0, top + h - bh, w, bh);
+            pushRect(solid[lb.worst[k]] ?? solid[0], x0, top + h - bh, w, bh);
             if (avoided > 0) batch.add(t.background, 0.5, x0, top + h - bh, w, (bh * avoided) / lb.total[k]);
           }
         }
         if (data.windowsDense) {
           const d = data.windowsDense.find((x) => x.lane === lb.lane && x.config === lb.config);
           const g = batch.group(t.orange, 0.8);
-          if (d) for (const p of d.px) g.push(binX(p), r.y + r.h - 4, Math.max(1, binX(p + 1) - binX(p)), 3);
+          if (d) for (const p of d.px) pushRect(g, binX(p), r.y + r.h - 4, Math.max(1, binX(p + 1) - binX(p)), 3);
         }
       } else if (r.kind === 'faults') {
         const s = data.summary;
@@ -158,7 +175,7 @@ export function drawFrame(ctx: Canvas2D, f: Frame): void {
             if (!n) continue;
             const bh = (h * n) / max;
             y -= bh;
-            groups[j].push(x0, y, w, bh);
+            pushRect(groups[j], x0, y, w, bh);
           }
         }
       } else if (r.kind === 'cmo' || r.kind === 'tlbi') {
@@ -172,7 +189,7 @@ export function drawFrame(ctx: Canvas2D, f: Frame): void {
           if (!vals[k]) continue;
           const x0 = binX(s.px[k]);
           const bh = Math.max(1, (h * vals[k]) / max);
-          g.push(x0, r.y + r.h - 1 - bh, Math.max(1, binX(s.px[k] + 1) - x0), bh);
+          pushRect(g, x0, r.y + r.h - 1 - bh, Math.max(1, binX(s.px[k] + 1) - x0), bh);
         }
       } else if (r.kind === 'heat') {
         const heat = data.summary.heat;

@@ -14,6 +14,11 @@ export interface AnalyzeOptions {
   onProgress?(bytesRead: number): void;
   /** Called once early (after the first few MB) with what is known so far: lets an editor show first diagnostics fast. */
   onEarlyFindings?(findings: Finding[]): void;
+  /**
+   * Reopen the same input for bytes [start, end) (end exclusive): a trace.dat is then read one
+   * CPU range at a time with bounded memory; without it its compressed trace data is buffered.
+   */
+  openRange?(start: number, end?: number): ByteSource;
 }
 
 export interface UnrecognizedGroup {

@@ -6,13 +6,14 @@ import type { AnalyzeOptions, Analysis, ByteSource, Comparison, CoverageItem } f
 import type { Arch, ModelConfig } from './analysis/types';
 import type { RejectedLine, SpecialLine, TraceEvent } from './parse/types';
 import { readTrace } from './parse/readTrace';
-import { computeCoverage } from './analysis/coverage';
+import { computeCoverage, createCoverageCollector } from './analysis/coverage';
 import { createStatsCollector } from './stats/statsCollector';
 import { compareAnalyses } from './analysis/compare';
 import { isWhatIf, normalizeConfig } from './analysis/modelConfig';
 import { createArm64Replayer } from './replay/arm64Replayer';
 import { createX86Replayer } from './replay/x86/x86Replayer';
 import type { Replayer, ReplayOutput } from './replay/replayer';
+import type { RecordingManifest } from './record/traceEvidence';
 
 export * from './api';
 export * from './analysis/types';
@@ -51,9 +52,9 @@ class Lane {
     if (this.config.tracepointsOnly && !ev.decoded && (ev.name === 'function' || ev.payload.startsWith('('))) return false;
     return true;
   }
-  start(arch: Arch): void {
+  start(arch: Arch, recording: () => RecordingManifest | undefined): void {
     const c = { ...this.config, arch };
-    this.replayer = arch === 'x86' ? createX86Replayer(c) : createArm64Replayer(c, { whatIf: isWhatIf(c) });
+    this.replayer = arch === 'x86' ? createX86Replayer(c) : createArm64Replayer(c, { whatIf: isWhatIf(c), recording });
   }
 }
 
@@ -71,35 +72,40 @@ function mergeCoverage(trace: CoverageItem[], replay: CoverageItem[] | undefined
 async function runMany(source: ByteSource, partials: Partial<ModelConfig>[], opts: AnalyzeOptions): Promise<Analysis[]> {
   const lanes = partials.map((p) => new Lane(normalizeConfig({ ...(opts.config ?? {}), ...p })));
   const stats = createStatsCollector();
+  // Trace sufficiency: the recording script's markers and the probes' ops, for coverage and for
+  // the CPU features (FWB, DIC, ...) the replay would otherwise have to guess.
+  const ev = createCoverageCollector();
+  const recording = (): RecordingManifest | undefined => ev.evidence().recording;
   let arch: Arch | undefined;
   const fixed = lanes.find((l) => l.config.arch !== 'auto')?.config.arch;
   if (fixed && fixed !== 'auto') {
     arch = fixed;
-    for (const l of lanes) l.start(l.config.arch === 'auto' ? fixed : l.config.arch);
+    for (const l of lanes) l.start(l.config.arch === 'auto' ? fixed : l.config.arch, recording);
   }
   const buffer: TraceEvent[] = [];
-  const feed = (ev: TraceEvent): void => {
-    for (const l of lanes) if (l.accepts(ev)) l.replayer!.event(ev);
+  const feed = (e: TraceEvent): void => {
+    for (const l of lanes) if (l.accepts(e)) l.replayer!.event(e);
   };
   const decide = (a: Arch): void => {
     arch = a;
-    for (const l of lanes) l.start(l.config.arch === 'auto' ? a : l.config.arch);
-    for (const ev of buffer) feed(ev);
+    for (const l of lanes) l.start(l.config.arch === 'auto' ? a : l.config.arch, recording);
+    for (const e of buffer) feed(e);
     buffer.length = 0;
   };
   const sink = {
-    event(ev: TraceEvent): void {
-      stats.event(ev);
+    event(e: TraceEvent): void {
+      stats.event(e);
+      ev.event(e);
       if (!arch) {
-        const a = archOf(ev);
+        const a = archOf(e);
         if (a) decide(a);
         else {
-          buffer.push(ev);
+          buffer.push(e);
           if (buffer.length >= MAX_BUFFERED) decide('arm64');
           return;
         }
       }
-      feed(ev);
+      feed(e);
     },
     rejected(r: RejectedLine): void {
       stats.rejected(r);
@@ -121,7 +127,7 @@ async function runMany(source: ByteSource, partials: Partial<ModelConfig>[], opt
   if (!arch) decide('arm64');
   stats.setFormat(result.format);
   const traceStats = stats.result();
-  const traceCoverage = computeCoverage(traceStats, { arch: arch! });
+  const traceCoverage = computeCoverage(traceStats, { arch: arch!, evidence: ev.evidence() });
   return lanes.map((l) => {
     const out: ReplayOutput = l.replayer!.finish();
     return {

@@ -499,7 +499,12 @@ async function uiLayer() {
       } catch {
         throw new Error(`after clicking the mark with data-line=${target.line}, no editor shows that line ("${text}")`);
       }
-      const ln = await cursorLine(page).catch(() => undefined);
+      // The text can show a moment before the status bar reports the new cursor position.
+      let ln = await cursorLine(page).catch(() => undefined);
+      for (let i = 0; i < 25 && ln !== undefined && ln !== target.line; i++) {
+        await page.waitForTimeout(200);
+        ln = await cursorLine(page).catch(() => undefined);
+      }
       if (ln !== undefined && ln !== target.line) throw new Error(`the editor shows line ${target.line}'s text but its cursor is on line ${ln}`);
       return `mark data-line=${target.line} revealed "${text}"${ln ? ` (cursor Ln ${ln})` : ''}; click ${tClick} ms, reveal ${Date.now() - t0 - tClick} ms`;
     },
@@ -513,7 +518,16 @@ async function uiLayer() {
       await page.locator('.tabs-container .tab.active', { hasText: TIMELINE_TITLE }).waitFor({ timeout: 10_000 });
       // README pictures: the timeline alone, wide, from its top (best effort: the layout commands are the workbench's).
       await page.locator('.tabs-container .tab', { hasText: TIMELINE_TITLE }).first().click(); // its group becomes the active one
-      for (const layout of ['Notifications: Clear All Notifications', 'View: Hide Panel', 'View: Maximize Editor Group and Hide Side Bars']) await runCommand(page, layout).catch(() => page.keyboard.press('Escape'));
+      const timings = [];
+      let mark = Date.now();
+      const lap = (what) => {
+        timings.push(`${what} ${((Date.now() - mark) / 1000).toFixed(1)} s`);
+        mark = Date.now();
+      };
+      for (const layout of ['Notifications: Clear All Notifications', 'View: Hide Panel', 'View: Maximize Editor Group and Hide Side Bars']) {
+        await runCommand(page, layout).catch(() => page.keyboard.press('Escape'));
+        lap(layout.split(': ')[1]);
+      }
       await page.waitForTimeout(500);
       await timelineFrame(page).locator('body').evaluate(() => window.scrollTo(0, 0)).catch(() => undefined);
       const shots = [];
@@ -527,10 +541,11 @@ async function uiLayer() {
         const path = join(resultsDir, file);
         await page.locator(`iframe.webview.ready[src*="extensionId=${EXTENSION_ID}"]`).first().screenshot({ path, timeout: 10_000 });
         shots.push(path);
+        lap(theme);
       }
       await setTheme('Default Light Modern');
       ctx.themeShots = shots.filter(Boolean);
-      return `${ctx.themeShots.map((p) => basename(p)).join(', ')}`;
+      return `${ctx.themeShots.map((p) => basename(p)).join(', ')} (${timings.join(', ')})`;
     },
     { needs: ['timeline-open'] },
   );

@@ -47,10 +47,13 @@ export function fileUri(path: string): string {
   return pathToFileURL(path).toString();
 }
 
-export async function startServer(settings: unknown, opts: { workDoneProgress?: boolean; args?: string[]; pullConfiguration?: boolean } = {}): Promise<Harness> {
+export async function startServer(settings: unknown, opts: { workDoneProgress?: boolean; args?: string[]; pullConfiguration?: boolean; signal?: AbortSignal } = {}): Promise<Harness> {
   const args = opts.args ?? [serverPath, '--stdio'];
   if (!existsSync(args[0])) throw new Error(`no bundled server at ${args[0]}: build first (node scripts/build.mjs --out <dir>)`);
   const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  // A test that times out never reaches close(): its signal kills the server, so that pending
+  // requests fail and the test process can exit.
+  opts.signal?.addEventListener('abort', () => child.kill());
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => {
     stderr += d.toString();

@@ -56,8 +56,8 @@ function hoverText(h: Hover | null): string {
   return (h.contents as MarkupContent).value;
 }
 
-test('the server initializes with the features it implements', { timeout: 30000 }, async () => {
-  const h = await startServer(settings);
+test('the server initializes with the features it implements', { timeout: 30000 }, async (t) => {
+  const h = await startServer(settings, { signal: t.signal });
   try {
     const caps = h.initializeResult.capabilities;
     assert.equal(caps.hoverProvider, true);
@@ -70,8 +70,8 @@ test('the server initializes with the features it implements', { timeout: 30000 
   }
 });
 
-test('`stage2-lens lsp --stdio` starts the same server', { timeout: 30000 }, async () => {
-  const h = await startServer(settings, { args: [cliPath, 'lsp', '--stdio'] });
+test('`stage2-lens lsp --stdio` starts the same server', { timeout: 30000 }, async (t) => {
+  const h = await startServer(settings, { signal: t.signal, args: [cliPath, 'lsp', '--stdio'] });
   try {
     assert.equal(h.initializeResult.serverInfo?.name, 'stage2-lens');
     const uri = 'untitled:one.trace';
@@ -88,7 +88,7 @@ test('diagnostics equal the engine\'s findings (count, lines, codes)', { timeout
   const analyzer = path && engineOrSkip(t);
   if (!path || !analyzer) return;
   const expected = await engineAnalysis(analyzer, path, baseConfig);
-  const h = await startServer(settings);
+  const h = await startServer(settings, { signal: t.signal });
   try {
     const { uri, status } = await openTrace(h, path);
     assert.equal(status.kind, 'ready', JSON.stringify(status));
@@ -121,7 +121,7 @@ test('diagnostics equal the engine\'s findings (count, lines, codes)', { timeout
 test('a hover on a kvm_guest_fault line decodes the ESR', { timeout: 60000 }, async (t) => {
   const path = tracePath(t);
   if (!path) return;
-  const h = await startServer(settings);
+  const h = await startServer(settings, { signal: t.signal });
   try {
     const { uri, text } = await openTrace(h, path);
     const lines = text.split('\n');
@@ -144,7 +144,7 @@ test('a hover on a fault line shows the model state the engine reports', { timeo
   const analyzer = path && engineOrSkip(t);
   if (!path || !analyzer) return;
   const expected = await engineAnalysis(analyzer, path, baseConfig);
-  const h = await startServer(settings);
+  const h = await startServer(settings, { signal: t.signal });
   try {
     const { uri, text } = await openTrace(h, path);
     // The first fault line where the engine's model holds an entry (a refault of a mapped page).
@@ -185,7 +185,7 @@ test('replay with FEAT_BBM level 2 and compare return the engine\'s numbers', { 
   const bbm2 = await engineAnalysis(analyzer, path, { ...baseConfig, bbmLevel: 2 });
   const [a, b] = await analyzer.analyzeMany(createReadStream(path), [baseConfig, { ...baseConfig, bbmLevel: 2 }]);
   const comparison = analyzer.compare(a, b);
-  const h = await startServer(settings);
+  const h = await startServer(settings, { signal: t.signal });
   try {
     const { uri } = await openTrace(h, path);
     const republished = h.status(uri, terminal);
@@ -217,7 +217,7 @@ test('a settings change re-runs the analysis of open traces', { timeout: 120000 
   const analyzer = path && engineOrSkip(t);
   if (!path || !analyzer) return;
   const expected = await engineAnalysis(analyzer, path, { ...baseConfig, bbmLevel: 1 });
-  const h = await startServer(settings);
+  const h = await startServer(settings, { signal: t.signal });
   try {
     const { uri } = await openTrace(h, path);
     const rerun = h.status(uri, terminal);
@@ -239,7 +239,7 @@ test('a client with workspace/configuration has its stage2Lens section pulled', 
   const analyzer = path && engineOrSkip(t);
   if (!path || !analyzer) return;
   const expected = await engineAnalysis(analyzer, path, baseConfig);
-  const h = await startServer({ diagnostics: { maxCount: 100000, severity: { S1: 'off', S2: 'error' } } }, { pullConfiguration: true });
+  const h = await startServer({ diagnostics: { maxCount: 100000, severity: { S1: 'off', S2: 'error' } } }, { signal: t.signal, pullConfiguration: true });
   try {
     const uri = fileUri(path);
     const pulled = h.diagnostics(uri, (d) => d.length > 0 && d.every((x) => x.code !== 'S1-lost-race'));
@@ -256,7 +256,7 @@ test('export report returns core\'s Markdown, JSON and SARIF for the open analys
   const path = tracePath(t);
   const analyzer = path && engineOrSkip(t);
   if (!path || !analyzer) return;
-  const h = await startServer(settings);
+  const h = await startServer(settings, { signal: t.signal });
   try {
     const { uri } = await openTrace(h, path);
     const json = (await h.connection.sendRequest('stage2Lens/exportReport', { uri, format: 'json' })) as { text: string; fileName: string };
@@ -274,7 +274,7 @@ test('export report returns core\'s Markdown, JSON and SARIF for the open analys
 });
 
 test('recordingScript returns core\'s script; renderDat renders a trace.dat as kernel-format text', { timeout: 120000 }, async (t) => {
-  const h = await startServer(settings);
+  const h = await startServer(settings, { signal: t.signal });
   try {
     const script = (await h.connection.sendRequest('stage2Lens/recordingScript', { arch: 'arm64', mode: 'vhe', tool: 'tracefs', probes: 'basic' })) as { text: string; fileName: string };
     assert.equal(script.text, generateRecordingScript({ arch: 'arm64', mode: 'vhe', tool: 'tracefs', probes: 'basic' }));
@@ -299,8 +299,8 @@ test('recordingScript returns core\'s script; renderDat renders a trace.dat as k
   }
 });
 
-test('malformed documents and bad requests leave the server alive and answering', { timeout: 60000 }, async () => {
-  const h = await startServer(settings);
+test('malformed documents and bad requests leave the server alive and answering', { timeout: 60000 }, async (t) => {
+  const h = await startServer(settings, { signal: t.signal });
   try {
     const uri = 'untitled:garbage.trace';
     const garbage = ['\u0000\u0001\u0002 binary', 'x'.repeat(200000), '   task-1 [000] ....  12.5: kvm_guest_fault: ipa zz, hsr 0xqq', '# tracer: nop', '\uFFFD\uFFFD', 'kvm_guest_fault: hsr 0x93c38046'].join('\n');
@@ -336,7 +336,7 @@ test('malformed documents and bad requests leave the server alive and answering'
 test('cancelling a replay or the analysis progress leaves the server alive and answering', { timeout: 120000 }, async (t) => {
   const path = tracePath(t);
   if (!path) return;
-  const h = await startServer(settings, { workDoneProgress: true });
+  const h = await startServer(settings, { signal: t.signal, workDoneProgress: true });
   try {
     const uri = fileUri(path);
     const text = readFileSync(path, 'utf8');
@@ -378,7 +378,7 @@ test('a trace the client only names (too large to sync) is read from disk: diagn
   } catch {
     analyzer = undefined;
   }
-  const h = await startServer(settings, { workDoneProgress: true });
+  const h = await startServer(settings, { signal: t.signal, workDoneProgress: true });
   try {
     const uri = fileUri(path);
     const done = h.status(uri, terminal);

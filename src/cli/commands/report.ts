@@ -1,7 +1,7 @@
 // `stage2-lens report <file.dat>`: prints a trace.dat as the kernel's own `trace` text (header,
 // one line per record, `CPU:n [LOST m EVENTS]` markers), with kprobe and function addresses
 // symbolized from the file's kallsyms. Reading problems go to stderr with the byte offset.
-import { createReadStream } from 'node:fs';
+import type { ByteSource } from '../../core/api';
 import { isTraceDat, renderTraceDat } from '../../core/tracedat/index';
 import { CliIo, ExitCode, InputError, UsageError } from '../io';
 import { openSource } from '../openSource';
@@ -13,10 +13,9 @@ kernel's /sys/kernel/tracing/trace file would show for the same records. Line nu
 the diagnostics stage2-lens reports for the .dat.
 `;
 
-async function readHead(path: string): Promise<Uint8Array> {
-  const stream = createReadStream(path, { start: 0, end: 15 });
-  const parts: Buffer[] = [];
-  for await (const c of stream) parts.push(c as Buffer);
+async function readHead(source: ByteSource): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  for await (const c of source) parts.push(c);
   return Buffer.concat(parts);
 }
 
@@ -30,12 +29,10 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   if (unknown) throw new UsageError(`unknown option ${unknown}\n\n${USAGE}`);
   if (files.length !== 1) throw new UsageError(`expected one trace.dat file\n\n${USAGE}`);
   const path = files[0];
-  const { source } = await openSource(path);
-  if (!isTraceDat(await readHead(path))) throw new InputError(`${path}: not a trace.dat file (a text trace is already readable as is)`);
-  const summary = await renderTraceDat(source, (text) => io.out(text), {
-    // each CPU's data is read through its own range of the file: memory stays bounded
-    openRange: (start, end) => createReadStream(path, { start, end: end === undefined ? undefined : end - 1, highWaterMark: 1 << 20 }),
-  });
+  const { source, openRange } = await openSource(path);
+  if (!isTraceDat(await readHead(openRange(0, 16)))) throw new InputError(`${path}: not a trace.dat file (a text trace is already readable as is)`);
+  // each CPU's data is read through its own range of the file: memory stays bounded
+  const summary = await renderTraceDat(source, (text) => io.out(text), { openRange });
   for (const w of summary.warnings) io.err(`stage2-lens report: ${path}: ${w}\n`);
   for (const e of summary.errors) io.err(`stage2-lens report: ${path}: ${e.message}\n`);
   return summary.errors.length > 0 ? ExitCode.input : ExitCode.ok;

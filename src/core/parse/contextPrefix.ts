@@ -17,6 +17,8 @@ export interface PrefixScan {
   ts: number;
   /** Index of the event text after `ts: `. */
   rest: number;
+  /** End of `comm-pid [(tgid)] [cpu] [flags]`: a next line with the same text there can reuse the fields. */
+  prefixEnd: number;
 }
 
 export const enum PrefixFailure {
@@ -30,7 +32,7 @@ export const enum PrefixFailure {
 }
 
 export function newPrefixScan(): PrefixScan {
-  return { status: PrefixFailure.noPrefix, commStart: 0, commEnd: 0, pid: 0, tgid: -1, cpu: 0, flagsStart: 0, flagsEnd: 0, ts: 0, rest: 0 };
+  return { status: PrefixFailure.noPrefix, commStart: 0, commEnd: 0, pid: 0, tgid: -1, cpu: 0, flagsStart: 0, flagsEnd: 0, ts: 0, rest: 0, prefixEnd: 0 };
 }
 
 /** How far into a line the CPU bracket may be (comm is 16 columns, pid 7, tgid 10, plus slack). */
@@ -156,6 +158,7 @@ export function scanPrefix(s: string, out: PrefixScan): void {
     return;
   }
   out.flagsStart = out.flagsEnd = -1;
+  out.prefixEnd = k;
   let colon = scanTimestamp(s, k, out);
   if (colon < 0) {
     // a flags token: up to the next space
@@ -166,6 +169,7 @@ export function scanPrefix(s: string, out: PrefixScan): void {
     }
     out.flagsStart = k;
     out.flagsEnd = sp;
+    out.prefixEnd = sp;
     k = sp;
     while (k < n && s.charCodeAt(k) === 32) k++;
     if (k >= n) {
@@ -189,6 +193,25 @@ export function scanPrefix(s: string, out: PrefixScan): void {
   if (s.charCodeAt(r) === 32) r++;
   out.rest = r;
   out.status = PrefixFailure.ok;
+}
+
+/**
+ * For a line whose first out.prefixEnd characters equal those of the last line scanPrefix
+ * accepted (same task, pid, CPU and flags: vCPU threads print in bursts), scan only the timestamp
+ * and find the event text. False when that fails (the caller then runs scanPrefix).
+ */
+export function scanPrefixReuse(s: string, out: PrefixScan): boolean {
+  const n = s.length;
+  let k = out.prefixEnd;
+  while (k < n && s.charCodeAt(k) === 32) k++;
+  if (k >= n) return false;
+  const colon = scanTimestamp(s, k, out);
+  if (colon < 0 || colon + 1 >= n) return false;
+  let r = colon + 1;
+  if (s.charCodeAt(r) === 32) r++;
+  out.rest = r;
+  out.status = PrefixFailure.ok;
+  return true;
 }
 
 const LATENCY_LINE = /^\s*(.*\S)-(\d+)\s+(\d+)([.dDbXBNLnplZzHhs0-9a-f]{4,5})\s+(\d+)us.: /;

@@ -2,7 +2,7 @@
 // and hands it to the sink, tracking the detected format. A decode failure is held back for one
 // line so that an e-mail-wrapped continuation can re-label it `wrapped`; the sink still sees
 // everything in input order.
-import { newPrefixScan, PrefixFailure, scanFallbackPrefix, scanPrefix } from './contextPrefix';
+import { newPrefixScan, PrefixFailure, scanFallbackPrefix, scanPrefix, scanPrefixReuse } from './contextPrefix';
 import { decodePayload } from './decode';
 import { DecodeMemo } from './decodeMemo';
 import { decodeFuncGraphText, durationOf, scanFuncGraph } from './functionGraph';
@@ -46,6 +46,10 @@ export class LineParser {
   private readonly scan = newPrefixScan();
   private readonly strings = new Interner();
   private readonly memo = new DecodeMemo();
+  /** The context prefix text of the last event line, and its task and flags strings. */
+  private prevPrefix: string | undefined;
+  private prevTask = '';
+  private prevFlags: string | undefined;
   /** An event line held back one line: its payload failed to decode or is empty, so the next line may be its wrapped tail. */
   private pending: { ev: TraceEvent; failure: string | undefined; text: string } | undefined;
   /** The previous line was trace content (an event or a rejected event line): a bare line after it may be a wrapped tail. */
@@ -119,18 +123,25 @@ export class LineParser {
   line(s: string, line: number, offset: number, unterminated: boolean): void {
     if (s.charCodeAt(0) !== 35 /* # */) {
       const sc = this.scan;
-      scanPrefix(s, sc);
-      if (sc.status === PrefixFailure.ok && s.charCodeAt(sc.commStart) !== 62 /* > quoted */) {
-        this.eventLine(s, line, offset, unterminated);
+      const pp = this.prevPrefix;
+      if (pp !== undefined && s.charCodeAt(pp.length) === 32 && s.startsWith(pp) && scanPrefixReuse(s, sc)) {
+        this.eventLine(s, line, offset, unterminated, true);
         return;
       }
+      scanPrefix(s, sc);
+      if (sc.status === PrefixFailure.ok && s.charCodeAt(sc.commStart) !== 62 /* > quoted */) {
+        this.prevPrefix = s.slice(0, sc.prefixEnd);
+        this.eventLine(s, line, offset, unterminated, false);
+        return;
+      }
+      this.prevPrefix = undefined;
       if (this.special(s, line)) return;
       if (this.funcGraph(s, line, offset)) return;
       if (sc.status === PrefixFailure.noPrefix) {
         const fb = scanFallbackPrefix(s, sc);
         if (fb !== undefined) {
           if (fb === 'latency' && (this.format === 'unknown' || this.format === 'ftrace')) this.format = 'latency';
-          this.eventLine(s, line, offset, unterminated);
+          this.eventLine(s, line, offset, unterminated, false);
           return;
         }
       }
@@ -140,7 +151,7 @@ export class LineParser {
     this.special(s, line);
   }
 
-  private eventLine(s: string, line: number, offset: number, unterminated: boolean): void {
+  private eventLine(s: string, line: number, offset: number, unterminated: boolean, samePrefix: boolean): void {
     const sc = this.scan;
     const rest = sc.rest;
     const n = s.length;
@@ -196,14 +207,18 @@ export class LineParser {
       this.prevWasContent = false;
       return;
     }
+    if (!samePrefix) {
+      this.prevTask = this.strings.get(s, sc.commStart, sc.commEnd);
+      this.prevFlags = sc.flagsStart >= 0 ? this.strings.get(s, sc.flagsStart, sc.flagsEnd) : undefined;
+    }
     const ev: TraceEvent = {
       line,
       offset,
-      task: this.strings.get(s, sc.commStart, sc.commEnd),
+      task: this.prevTask,
       pid: sc.pid,
       tgid: sc.tgid >= 0 ? sc.tgid : undefined,
       cpu: sc.cpu,
-      flags: sc.flagsStart >= 0 ? this.strings.get(s, sc.flagsStart, sc.flagsEnd) : undefined,
+      flags: this.prevFlags,
       ts: sc.ts,
       name,
       payload,

@@ -13,6 +13,7 @@ import { computeGeometry, formatSize, levelSize, type Geometry } from '../model/
 import { detectKernel, kernelBehaviour, type KernelEvidence } from '../model/kernelProfile';
 import { PageTable, PROT_R, PROT_W, PROT_X, PROT_DEVICE, type OpResult } from '../model/pageTable';
 import { emptyCounters, type Phase, type ReplayOutput, type Replayer, type WindowRecord } from './replayer';
+import type { RecordingManifest } from '../record/traceEvidence';
 import { REC_MAP, REC_PERMS_CLEAR_W, REC_PERMS_SET, REC_SPLIT, REC_UNMAP, StateHistory } from './stateHistory';
 
 interface FaultInfo {
@@ -118,6 +119,24 @@ function hex(n: number): string {
 export interface Arm64ReplayOptions {
   /** Re-judge faults against this configuration (what-if) instead of taking the trace's ESR as given. */
   whatIf?: boolean;
+  /** The recording script's manifest so far (src/core/record/traceEvidence.ts): its `cpu-features`
+   * marker settles FWB, DIC, IDC, range TLBI and hardware AF where the configuration says 'auto'. */
+  recording?: () => RecordingManifest | undefined;
+}
+
+/** CPU features as the recording script's `stage2-lens: cpu-features fwb=1 ...` marker states them. */
+interface MarkerFeatures {
+  fwb?: boolean;
+  dic?: boolean;
+  idc?: boolean;
+  tlbiRange?: boolean;
+  haf?: boolean;
+}
+
+const FROM_MARKER = "from the recording script's cpu-features marker";
+
+function markerBit(v: string | undefined): boolean | undefined {
+  return v === '1' ? true : v === '0' ? false : undefined;
 }
 
 export function createArm64Replayer(config: ModelConfig, options: Arm64ReplayOptions = {}): Replayer {
@@ -154,6 +173,8 @@ class Arm64Replayer implements Replayer {
   private readonly regionSize: number;
   private readonly cfg: ModelConfig;
   private readonly whatIf: boolean;
+  private readonly recording: (() => RecordingManifest | undefined) | undefined;
+  private marker: MarkerFeatures = {};
   private readonly behaviour;
   private sawBreakProbes = false;
   private sawMapProbes = false;
@@ -172,6 +193,7 @@ class Arm64Replayer implements Replayer {
   constructor(config: ModelConfig, options: Arm64ReplayOptions) {
     this.cfg = config;
     this.whatIf = options.whatIf ?? false;
+    this.recording = options.recording;
     this.geom = computeGeometry(config.granule, config.ipaBits);
     const kernel = config.kernel === 'auto' ? '6.6' : config.kernel;
     this.behaviour = kernelBehaviour(kernel);
@@ -217,6 +239,9 @@ class Arm64Replayer implements Replayer {
     if (key === HOST) return HOST;
     const s = this.tasksByKey.get(key);
     if (s?.vcpuIndex !== undefined) return `vCPU ${s.vcpuIndex} (${key})`;
+    // QEMU names its vCPU threads `CPU <n>/KVM`.
+    const m = s ? /^CPU (\d+)\/KVM$/.exec(s.task) : null;
+    if (m) return `vCPU ${m[1]} (${key})`;
     return key;
   }
 
@@ -298,6 +323,7 @@ class Arm64Replayer implements Replayer {
       case 'arm64.kvm_toggle_cache':
         return;
       case 'marker':
+        if (d.text.includes('cpu-features')) this.applyCpuFeatures();
         this.marks.push({ ts: ev.ts, lane: HOST, kind: 'marker', line: ev.line, label: d.text.slice(0, 120) });
         this.phases.push({ label: d.text.slice(0, 160), line: ev.line, faults: 0, faultsByKindLevel: {}, byClass: {} });
         return;
@@ -317,6 +343,19 @@ class Arm64Replayer implements Replayer {
       default:
         return;
     }
+  }
+
+  /** Takes the CPU features the recording script saw (dmesg / ID registers) for every 'auto' setting. */
+  private applyCpuFeatures(): void {
+    const f = this.recording?.()?.cpuFeatures;
+    if (!f) return;
+    const m: MarkerFeatures = {
+      fwb: markerBit(f.fwb), dic: markerBit(f.dic), idc: markerBit(f.idc), tlbiRange: markerBit(f.tlbirange), haf: markerBit(f.hafdbs),
+    };
+    this.marker = m;
+    if (this.cfg.fwb === 'auto' && m.fwb !== undefined) this.pt.features.fwb = m.fwb;
+    if (this.cfg.dic === 'auto' && m.dic !== undefined) this.pt.features.dic = m.dic;
+    if (this.cfg.tlbiRange === 'auto' && m.tlbiRange !== undefined) this.pt.features.tlbiRange = m.tlbiRange || this.tlbiRangeSeen;
   }
 
   private newEpisode(s: VcpuState, ev: TraceEvent): Episode {
@@ -694,7 +733,8 @@ class Arm64Replayer implements Replayer {
     }
     if (esr.faultClass === 'access-flag') {
       this.pt.setAccessFlag(f.ipa, true);
-      this.setClass(dec, 'S9', true, `Access-flag fault at ${hex(f.ipa)}: the host had aged the page and this CPU does not set the access flag in hardware.`, ['FEAT_HAFDBS (hardware access flag)', 'less aggressive page aging']);
+      const why = this.marker.haf ? 'although the recording script saw FEAT_HAFDBS (hardware access-flag updates are not enabled for stage 2 here)' : 'and this CPU does not set the access flag in hardware';
+      this.setClass(dec, 'S9', true, `Access-flag fault at ${hex(f.ipa)}: the host had aged the page ${why}.`, ['FEAT_HAFDBS (hardware access flag)', 'less aggressive page aging']);
       dec.ipa = { start: pageBase, size: page };
       return;
     }
@@ -1123,12 +1163,19 @@ class Arm64Replayer implements Replayer {
     const detected: string[] = [];
     const k = detectKernel(this.evidence);
     if (this.cfg.kernel === 'auto') detected.push(`kernel: ${k.profile}+ (${k.why})`);
-    const fwb = this.cfg.fwb === 'auto' ? this.fwbEvidence ?? false : this.cfg.fwb;
-    const dic = this.cfg.dic === 'auto' ? this.dicEvidence ?? false : this.cfg.dic;
-    if (this.cfg.fwb === 'auto') detected.push(`fwb: ${fwb ? 'on' : 'off'} (${this.fwbEvidence === undefined ? 'no evidence in the trace; pass --fwb if the CPU has it' : 'from the memory attributes'})`);
-    if (this.cfg.dic === 'auto') detected.push(`dic: ${dic ? 'on' : 'off'} (${this.dicEvidence ? 'data faults map executable pages' : 'no executable data-fault maps seen'})`);
+    const m = this.marker;
+    const onOff = (b: boolean): string => (b ? 'on' : 'off');
+    const fwb = this.cfg.fwb === 'auto' ? m.fwb ?? this.fwbEvidence ?? false : this.cfg.fwb;
+    const dic = this.cfg.dic === 'auto' ? m.dic ?? this.dicEvidence ?? false : this.cfg.dic;
+    const idc = this.cfg.idc === 'auto' ? m.idc ?? true : this.cfg.idc;
+    if (this.cfg.fwb === 'auto')
+      detected.push(`fwb: ${onOff(fwb)} (${m.fwb !== undefined ? FROM_MARKER : this.fwbEvidence === undefined ? 'no evidence in the trace; pass --fwb if the CPU has it' : 'from the memory attributes'})`);
+    if (this.cfg.dic === 'auto')
+      detected.push(`dic: ${onOff(dic)} (${m.dic !== undefined ? FROM_MARKER : this.dicEvidence ? 'data faults map executable pages' : 'no executable data-fault maps seen'})`);
+    if (this.cfg.idc === 'auto') detected.push(`idc: ${onOff(idc)} (${m.idc !== undefined ? FROM_MARKER : 'assumed: no cpu-features marker in the trace'})`);
     if (this.cfg.tlbiRange === 'auto')
-      detected.push(`tlbiRange: ${this.tlbiRangeSeen ? 'on (range TLBIs appear)' : `${this.pt.features.tlbiRange ? 'on' : 'off'} (assumed from the kernel era: no range TLBI lines in the trace)`}`);
+      detected.push(`tlbiRange: ${this.tlbiRangeSeen ? 'on (range TLBIs appear)' : m.tlbiRange !== undefined ? `${onOff(m.tlbiRange)} (${FROM_MARKER})` : `${onOff(this.pt.features.tlbiRange)} (assumed from the kernel era: no range TLBI lines in the trace)`}`);
+    if (m.haf !== undefined) detected.push(`hardware access flag: ${onOff(m.haf)} (${FROM_MARKER}${m.haf ? ': access-flag faults are not expected' : ''})`);
     if (this.cfg.eagerSplitChunk === 'auto') detected.push(`eagerSplit: ${this.evidence.eagerSplits > 0 ? 'on (kvm_pgtable_stage2_split appears)' : 'off (no eager splits seen)'}`);
     this.classifyCmos(fwb, dic);
     if (this.regions.size) {
@@ -1175,7 +1222,7 @@ class Arm64Replayer implements Replayer {
       arch: 'arm64',
       fwb,
       dic,
-      idc: this.cfg.idc === 'auto' ? true : this.cfg.idc,
+      idc,
       tlbiRange: this.pt.features.tlbiRange,
       eagerSplitChunk: this.cfg.eagerSplitChunk === 'auto' ? (this.evidence.eagerSplits > 0 ? this.regionSize : 0) : this.cfg.eagerSplitChunk,
       kernel: this.cfg.kernel === 'auto' ? k.profile : this.cfg.kernel,

@@ -8,7 +8,7 @@
 
 import type { ByteSource } from '../api';
 import { decodePayload, isKnownEvent } from '../parse/decode';
-import { decodeProbe } from '../parse/decoders/probes';
+import { decodeProbe, looksLikeProbe } from '../parse/decoders/probes';
 import type { DecodeResult } from '../parse/decoders/result';
 import type { RejectedLine, TraceEvent, TraceSink } from '../parse/types';
 import { DatFormatError } from './byteReader';
@@ -89,13 +89,16 @@ async function walk(source: ByteSource, opts: TraceDatOptions, out: LineOut, sum
   for (const h of headerLines('nop', meta.readEvents, meta.cpuCount)) out.header(h);
 
   const env = makePrintEnv(meta);
-  const handlers = new Map<number, EventHandler>();
-  for (const [id, fmt] of meta.formats) handlers.set(id, makeHandler(fmt, meta, env));
+  // event ids are 16-bit: a dense table is faster than a Map on the per-record path
+  const handlers: (EventHandler | undefined)[] = new Array(65536);
+  for (const [id, fmt] of meta.formats) if (id < 65536) handlers[id] = makeHandler(fmt, meta, env);
   const typeField = meta.formats.values().next().value?.byName.get('common_type');
   const typeOff = typeField?.offset ?? 0;
   const lazy = kernelHasLazyFlag(meta.uname);
   const comms = meta.cmdlines;
   const commCache = new Map<number, string>();
+  let lastPid = -1;
+  let lastComm = '';
   const little = meta.little;
   const timeOffset = meta.timeOffset;
   const flagsCache: (string | undefined)[] = new Array(65536);
@@ -140,17 +143,19 @@ async function walk(source: ByteSource, opts: TraceDatOptions, out: LineOut, sum
         const eflags = s.buf[view.start + 2];
         const preempt = s.buf[view.start + 3];
         const pid = s.dv.getInt32(view.start + 4, little);
-        let comm = commCache.get(pid);
+        let comm = pid === lastPid ? lastComm : commCache.get(pid);
         if (comm === undefined) {
           comm = pid === 0 ? '<idle>' : (comms.get(pid) ?? '<...>');
           commCache.set(pid, comm);
         }
+        lastPid = pid;
+        lastComm = comm;
         const fk = (eflags << 8) | preempt;
         const flags = flagsCache[fk] ?? (flagsCache[fk] = flagsText(eflags, preempt, lazy));
         // the text prefix is built only when rendering; reading needs just its length (line offsets)
         const prefix = wantText ? contextPrefix(comm, pid, s.cpu) + flags + ' ' + timestampText(ts) + ': ' : undefined;
         const prefixLength = prefix?.length ?? prefixLengthOf(comm, pid, s.cpu, ts);
-        const h = handlers.get(type);
+        const h = handlers[type];
         if (h === undefined) {
           const text = `${prefix ?? contextPrefix(comm, pid, s.cpu) + flags + ' ' + timestampText(ts) + ': '}[UNKNOWN EVENT ${type}]`;
           out.reject(text, { line: 0, offset: 0, reason: 'undecodable-payload', detail: `event id ${type} has no format in the file`, excerpt: text.slice(0, 200) });
@@ -212,7 +217,7 @@ const MEMO_LIMIT = 256;
 function memoDecode(h: EventHandler, name: string, payload: string): DecodeResult {
   let m = h.memo as Memo | undefined;
   if (!m) h.memo = m = { map: new Map(), lookups: 0, hits: 0, off: false };
-  if (m.off || h.name === undefined) return h.isProbe && !isKnownEvent(name) ? decodeProbe(name, payload) : decodePayload(name, payload);
+  if (m.off || h.name === undefined) return h.isProbe && !isKnownEvent(name) ? (looksLikeProbe(payload) ? decodeProbe(name, payload) : undefined) : decodePayload(name, payload);
   m.lookups++;
   const hit = m.map.get(payload);
   if (hit !== undefined) {

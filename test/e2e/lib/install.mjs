@@ -146,8 +146,13 @@ export async function ensureCodeServer(log) {
     JSON.stringify({ name: 'stage2-lens-e2e-tools', private: true, dependencies: { 'code-server': CODE_SERVER_VERSION } }, null, 2),
   );
   log(`npm install code-server@${CODE_SERVER_VERSION} into ${dir} (compiles native modules: 2-4 min on 2 cores)`);
+  // Under `npm run`, npm exports its whole configuration as npm_config_* (local_prefix=<repo>,
+  // omit=peer, ...): the nested install must not inherit it, or it could install into the project.
+  // npm re-reads ~/.npmrc and the global npmrc itself; only the cache, registry and network settings pass.
+  const keep = new Set(['npm_config_cache', 'npm_config_registry', 'npm_config_proxy', 'npm_config_https_proxy', 'npm_config_noproxy', 'npm_config_cafile', 'npm_config_strict_ssl', 'npm_config_userconfig', 'npm_config_globalconfig']);
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k) || keep.has(k.toLowerCase())));
   const env = {
-    ...process.env,
+    ...inherited,
     TMPDIR: tmpDir,
     npm_config_unsafe_perm: 'true',
     npm_config_yes: 'true',
@@ -155,9 +160,6 @@ export async function ensureCodeServer(log) {
     npm_config_fund: 'false',
     npm_config_update_notifier: 'false',
   };
-  // The project's npm settings (omit=peer, lockfile) must not leak into the tools install.
-  delete env.npm_config_omit;
-  for (const k of Object.keys(env)) if (k.startsWith('npm_package_') || k === 'npm_lifecycle_event' || k === 'npm_lifecycle_script') delete env[k];
   await run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=warn'], { cwd: partial, env, verbose: Boolean(process.env.E2E_VERBOSE) });
   const problems = codeServerProblems(dir);
   if (problems.length) throw new Error(`code-server install is incomplete:\n  ${problems.join('\n  ')}`);

@@ -174,3 +174,15 @@ test('untrusted input: garbage and half episodes never throw', async () => {
   const [a] = await analyzeText(b.text() + '\u0000\u0001 garbage\n' + 'x'.repeat(5000) + '\n');
   assert.equal(a.counters.faults.total, 1);
 });
+
+test('lanes: QEMU vCPU thread names give the index when no event reveals it', async () => {
+  const text = [
+    '# tracer: nop',
+    '          CPU 3/KVM-4104    [001] ..... 1200.000010: kvm_exit: TRAP: HSR_EC: 0x0024 (DABT_LOW), PC: 0x0000000010000040',
+    '          CPU 3/KVM-4104    [001] ..... 1200.000020: kvm_guest_fault: ipa 0x40000000, hsr 0x93c38047, hxfar 0x40000800, pc 0x00000010000040',
+    '          CPU 3/KVM-4104    [001] d.... 1200.000030: kvm_entry: PC: 0x0000000010000040',
+  ].join('\n') + '\n';
+  const [a] = await analyzeText(text);
+  assert.deepEqual(a.lanes.map((l) => l.label), ['vCPU 3 (CPU 3/KVM-4104)', 'host']);
+  assert.equal(a.counters.faults.perVcpu['vCPU 3 (CPU 3/KVM-4104)'], 1);
+});

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import type { Mark } from '../../../src/core/analysis/types';
 import { TimelineQuery } from '../../../src/core/query';
 import { contentSecurityPolicy, newNonce, timelineHtml } from '../../../src/client/timelineHtml';
-import { drawFrame } from '../../../webview/draw';
+import { drawFrame, pushRect } from '../../../webview/draw';
 import { computeLayout, hitBin } from '../../../webview/layout';
 import { marksListEntries, renderMarksList, type ListDom, type ListElement } from '../../../webview/marksList';
 import { describeStats } from '../../../webview/statsText';
@@ -141,4 +141,14 @@ test('theme from --vscode-* variables, spurious faults in the error colour, stat
   const st = hostileQuery().rangeStats({ t0: 0, t1: 500 });
   assert.ok(st);
   assert.deepEqual(describeStats(st.a).slice(0, 3), ['4 marks', '2 faults, 1 spurious (1 S1, 1 fault)', '1 invalid windows, 150 ns in total']);
+});
+
+test('rect runs: touching rects of equal top and height merge, others stay apart', () => {
+  const g: number[] = [];
+  pushRect(g, 0, 10.2, 1, 5);
+  pushRect(g, 1, 10, 1, 5.1);
+  pushRect(g, 2.2, 10, 1, 5);
+  pushRect(g, 5, 10, 1, 5); // gap
+  pushRect(g, 6, 11, 1, 5); // other top
+  assert.deepEqual(g, [0, 10, 3.2, 5, 5, 10, 1, 5, 6, 11, 1, 5]);
 });
