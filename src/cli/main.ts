@@ -1,16 +1,23 @@
 // The `stage2-lens` command line: one table of subcommands, each in src/cli/commands/<name>.ts.
 // Errors become one clear line on stderr and a documented exit code, never a stack trace.
 import { CliIo, ExitCode, InputError, UsageError } from './io';
+import * as stats from './commands/stats';
+import * as analyze from './commands/analyze';
+import * as compare from './commands/compare';
+import * as report from './commands/report';
+import * as recordScript from './commands/recordScript';
+import * as lsp from './commands/lsp';
 
-type Command = { summary: string; load: () => Promise<{ run(args: string[], io: CliIo): Promise<number> }> };
+// Static imports (not import()): the unbundled test build loads this file as CommonJS too.
+type Command = { summary: string; module: { run(args: string[], io: CliIo): Promise<number> } };
 
 const commands: Record<string, Command> = {
-  stats: { summary: 'what a trace contains: format, events, tasks, faults, unrecognised lines', load: () => import('./commands/stats') },
-  analyze: { summary: 'replay a trace through the stage-2 model and list findings', load: () => import('./commands/analyze') },
-  compare: { summary: 'replay a trace under two configurations and show what changes', load: () => import('./commands/compare') },
-  report: { summary: 'print a trace.dat as kernel-format text', load: () => import('./commands/report') },
-  'record-script': { summary: 'write a shell script that records a trace this tool can analyse', load: () => import('./commands/recordScript') },
-  lsp: { summary: 'start the language server (--stdio) for other editors', load: () => import('./commands/lsp') },
+  stats: { summary: 'what a trace contains: format, events, tasks, faults, unrecognised lines', module: stats },
+  analyze: { summary: 'replay a trace through the stage-2 model and list findings', module: analyze },
+  compare: { summary: 'replay a trace under two configurations and show what changes', module: compare },
+  report: { summary: 'print a trace.dat as kernel-format text', module: report },
+  'record-script': { summary: 'write a shell script that records a trace this tool can analyse', module: recordScript },
+  lsp: { summary: 'start the language server (--stdio) for other editors', module: lsp },
 };
 
 function usage(): string {
@@ -34,7 +41,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     return ExitCode.usage;
   }
   try {
-    return await (await command.load()).run(rest, io);
+    return await command.module.run(rest, io);
   } catch (e) {
     if (e instanceof UsageError) {
       io.err(`stage2-lens ${name}: ${e.message}\n`);

@@ -101,7 +101,6 @@ export class TimelineIndex {
   /** Indices of the marks that passed validation, in mark order. */
   private readonly valid: Int32Array;
   private byLineCache: Int32Array | undefined;
-  private byTimeCache: Int32Array | undefined;
 
   constructor(input: TimelineIndexInput) {
     this.config = input.config ?? 'A';
@@ -186,11 +185,6 @@ export class TimelineIndex {
   /** Mark indices ordered by line (built on first use: only locate() needs them). */
   private get byLine(): Int32Array {
     return (this.byLineCache ??= sortBy(Array.from(this.valid), (i) => this.marks[i].line));
-  }
-
-  /** Mark indices in time order (built on first use: only findIpa() needs them). */
-  private get byTime(): Int32Array {
-    return (this.byTimeCache ??= sortBy(Array.from(this.valid), (i) => this.marks[i].ts));
   }
 
   private addLane(id: string, label: string): Lane {
@@ -455,19 +449,19 @@ export class TimelineIndex {
 
   /** Marks whose [ipa, ipa + size) holds `ipa`, in time order: the first `limit` and the total. */
   findIpa(ipa: number, limit = 100): { total: number; hits: MarkDetail[] } {
-    const hits: MarkDetail[] = [];
-    let total = 0;
-    for (let j = 0; j < this.byTime.length; j++) {
-      const i = this.byTime[j];
-      const m = this.marks[i];
-      if (m.ipa === undefined) continue;
+    // One pass in mark order (memory order of the mark objects), then sort only the matches.
+    const matches: number[] = [];
+    const marks = this.marks;
+    const valid = this.valid;
+    for (let j = 0; j < valid.length; j++) {
+      const m = marks[valid[j]];
+      const start = m.ipa;
+      if (start === undefined || ipa < start) continue;
       const size = m.size && m.size > 0 ? m.size : 1;
-      if (ipa >= m.ipa && ipa < m.ipa + size) {
-        total++;
-        if (hits.length < limit) hits.push(this.detail(i));
-      }
+      if (ipa < start + size) matches.push(valid[j]);
     }
-    return { total, hits };
+    matches.sort((x, y) => marks[x].ts - marks[y].ts || x - y);
+    return { total: matches.length, hits: matches.slice(0, limit).map((i) => this.detail(i)) };
   }
 
   /** The mark at `line`, or the last one before it (the first one when none is before). */

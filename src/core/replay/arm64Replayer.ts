@@ -41,6 +41,8 @@ interface Episode {
   sawLocked: boolean;
   observedDcache: number;
   observedIcache: number;
+  /** The CMO probe lines of this episode (clean_dcache_guest_page / invalidate_icache_guest_page). */
+  cmoProbes: { kind: 'dcache' | 'icache'; line: number; ts: number; size: number }[];
   /** Classification decided at resolution; emitted at close (costNs needs the kvm_entry). */
   decision?: Decision;
 }
@@ -177,6 +179,9 @@ class Arm64Replayer implements Replayer {
   private marker: MarkerFeatures = {};
   private readonly behaviour;
   private sawBreakProbes = false;
+  private sawCmoProbes = false;
+  /** The observed replay (no what-if, kernel as the trace shows): CMO probe lines replace the model's CMOs. */
+  private readonly cmoFromProbes: boolean;
   private sawMapProbes = false;
   private sawWrprotect = false;
   private fwbEvidence: boolean | undefined;
@@ -194,6 +199,7 @@ class Arm64Replayer implements Replayer {
     this.cfg = config;
     this.whatIf = options.whatIf ?? false;
     this.recording = options.recording;
+    this.cmoFromProbes = !this.whatIf && config.kernel === 'auto';
     this.geom = computeGeometry(config.granule, config.ipaBits);
     const kernel = config.kernel === 'auto' ? '6.6' : config.kernel;
     this.behaviour = kernelBehaviour(kernel);
@@ -373,6 +379,7 @@ class Arm64Replayer implements Replayer {
       sawLocked: false,
       observedDcache: 0,
       observedIcache: 0,
+      cmoProbes: [],
     };
   }
 
@@ -424,9 +431,11 @@ class Arm64Replayer implements Replayer {
       case 'dcache-clean':
         if (s.ep) s.ep.observedDcache++;
         if (s.ep && s.ep.fault && !s.ep.pendingMap && !s.ep.resolved) this.evidence.dcacheWithoutMap++;
+        this.cmoProbe(s, ev, 'dcache', a.size);
         return;
       case 'icache-inval':
         if (s.ep) s.ep.observedIcache++;
+        this.cmoProbe(s, ev, 'icache', a.size);
         return;
       case 'try-break':
         this.sawBreakProbes = true;
@@ -486,6 +495,20 @@ class Arm64Replayer implements Replayer {
       default:
         return;
     }
+  }
+
+  /** A CMO probe line: the observed replay classifies these calls themselves rather than the model's prediction. */
+  private cmoProbe(s: VcpuState, ev: TraceEvent, kind: 'dcache' | 'icache', size: number | undefined): void {
+    this.sawCmoProbes = true;
+    if (!this.cmoFromProbes) return;
+    const bytes = size ?? this.geom.granule;
+    if (s.ep && s.ep.fault) {
+      if (s.ep.cmoProbes.length < 64) s.ep.cmoProbes.push({ kind, line: ev.line, ts: ev.ts, size: bytes });
+      return;
+    }
+    // Outside a fault (host-side map, or no fault line seen): the model has no IPA for it.
+    const ipa = s.pendingHostMap?.ipa ?? 0;
+    this.addCmo({ kind, ipa, size: bytes, line: ev.line, ts: ev.ts, lane: this.hostKey(s), onNoChange: false, reclean: false, observed: true });
   }
 
   private functionLine(ev: TraceEvent, op: string | undefined): void {
@@ -1076,7 +1099,8 @@ class Arm64Replayer implements Replayer {
       const w = (dec as Decision & { win?: WindowEntry }).win;
       if (w) w.costNs += cost;
     }
-    for (const c of dec.cmos) this.addCmo({ ...c, observed: c.observed || ep.observedDcache + ep.observedIcache > 0 });
+    if (this.cmoFromProbes && this.sawCmoProbes) this.observedCmos(ep, dec, f, lane);
+    else for (const c of dec.cmos) this.addCmo({ ...c, observed: c.observed || ep.observedDcache + ep.observedIcache > 0 });
     for (const x of dec.extra) this.pushFinding(x);
     if (this.marks.length < MAX_MARKS) this.pushMark({ ts: ep.exitTs, endTs, lane, kind: 'fault', cls: dec.cls, line: f.line, ipa: f.ipa, size: this.geom.granule, label: eff });
     else this.marksDropped++;
@@ -1088,6 +1112,16 @@ class Arm64Replayer implements Replayer {
       ipa: dec.ipa ?? { start: f.ipa, size: this.geom.granule }, message: dec.message, related: dec.related, avoid: dec.avoid,
       observed: dec.observed, costNs: cost,
     });
+  }
+
+  /** With CMO probes the trace shows every call: each one is a record, placed and flagged by the model's view of the fault. */
+  private observedCmos(ep: Episode, dec: Decision, f: FaultInfo, lane: string): void {
+    for (const p of ep.cmoProbes) {
+      const model = dec.cmos.find((c) => c.kind === p.kind);
+      const size = model?.size ?? p.size;
+      const ipa = model?.ipa ?? Math.floor(f.ipa / size) * size;
+      this.addCmo({ kind: p.kind, ipa, size: p.size, line: p.line, ts: p.ts, lane, onNoChange: model?.onNoChange ?? false, reclean: model?.reclean ?? false, observed: true });
+    }
   }
 
   private inPinned(f: FaultInfo, lane: string, cost: number): void {

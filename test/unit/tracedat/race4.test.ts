@@ -10,7 +10,7 @@ import { gunzipSync } from 'node:zlib';
 import { createAnalyzer } from '../../../src/core/index';
 import { readTrace } from '../../../src/core/parse/readTrace';
 import type { TraceEvent } from '../../../src/core/parse/types';
-import { readTraceDat } from '../../../src/core/tracedat/index';
+import { readTraceDat, renderTraceDat } from '../../../src/core/tracedat/index';
 import { sharedOrSkip } from '../../support/shared';
 import { writeMultiCopyDat } from './multiCopyDat';
 
@@ -82,6 +82,12 @@ test('race4_4k_tc-vhe.dat: kprobe and kretprobe lines symbolized as the kernel p
   assert.equal(first('dcache_clean').payload, '(clean_dcache_guest_page+0x0/0x40) va=0xfff00000c3a3e000 size=0x1000');
   assert.equal(first('function').payload, 'kvm_arch_prepare_memory_region <-kvm_set_memslot');
   assert.equal(first('tracing_mark_write').payload, 'kvmtest: pass 0 begin: store sel=n who=* vcpus=4 (vcpu0 pages 0..+0 stride 1)');
+  // the events' line numbers are lines of the rendered text
+  let text = '';
+  await renderTraceDat(createReadStream(dat), (t) => (text += t), { openRange: fileRange(dat) });
+  const lines = text.split('\n');
+  assert.equal(lines.length - 1, 12 + 33393);
+  for (const e of events) assert.ok(lines[e.line - 1].endsWith(e.payload) && lines[e.line - 1].includes(`[00${e.cpu}]`), `line ${e.line}`);
   const kinds = count(events.filter((e) => e.name.startsWith('s2_') || e.name.endsWith('_clean') || e.name.endsWith('_inval')), (e) => `${e.name}:${e.decoded?.kind}`);
   assert.deepEqual(kinds, {
     's2_map:kprobe': 1597,
