@@ -14,7 +14,7 @@ const noVscode = (extra = []) => ({
 });
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'out/**', '.e2e/**', 'test/e2e/**/*.mjs', 'scripts/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'out/**', '.out/**', 'test-results/**', '.e2e/**', 'test/e2e/**/*.mjs', 'scripts/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

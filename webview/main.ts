@@ -277,6 +277,7 @@ function showStats(r: RangeStatsResult | null): void {
 // --- messages from the extension ----------------------------------------------------------------
 
 let retryTimer: ReturnType<typeof setTimeout> | undefined;
+let retryDelay = 1000;
 
 function applyInfo(uri: string, i: TimelineInfo): void {
   const fresh = state.uri !== uri;
@@ -289,10 +290,12 @@ function applyInfo(uri: string, i: TimelineInfo): void {
     scheduleDraw();
     // The analysis may still be running: ask again (the server also notifies when it is done).
     if (retryTimer) clearTimeout(retryTimer);
-    retryTimer = setTimeout(() => post({ type: 'ready', state }), 2000);
+    retryDelay = Math.min(30_000, retryDelay * 2);
+    retryTimer = setTimeout(() => post({ type: 'ready', state }), retryDelay);
     return;
   }
   if (retryTimer) clearTimeout(retryTimer);
+  retryDelay = 1000;
   bounds = { t0: i.extent.t0, t1: i.extent.t1, minSpan: DEFAULT_MIN_SPAN };
   vp = !fresh && state.viewport ? clampViewport(state.viewport, bounds) : fullView(bounds);
   const laneSel = state.filter?.lanes;

@@ -94,6 +94,8 @@ export interface Analysis {
   avoidedFaults?: { line: number; costNs: number; cls?: string }[];
   /** Break-before-make windows of this replay. */
   windows?: import('./replay/replayer').WindowRecord[];
+  /** x86 only: per-marker pass tallies, the eager-split summary and fast-path failure causes. */
+  x86?: import('./replay/x86/x86Replayer').X86Details;
 }
 
 /** Difference between two replays of the same trace (what-if). */

@@ -11,7 +11,7 @@ import { createStatsCollector } from './stats/statsCollector';
 import { compareAnalyses } from './analysis/compare';
 import { isWhatIf, normalizeConfig } from './analysis/modelConfig';
 import { createArm64Replayer } from './replay/arm64Replayer';
-import { createX86Replayer } from './replay/x86/x86Replayer';
+import { createX86Replayer, type X86ReplayOutput } from './replay/x86/x86Replayer';
 import type { Replayer, ReplayOutput } from './replay/replayer';
 import type { RecordingManifest } from './record/traceEvidence';
 
@@ -29,8 +29,8 @@ export interface Analyzer {
 const PROBE_KINDS = new Set(['kprobe', 'kretprobe', 'function', 'funcgraph']);
 /** Events held back while the architecture is still unknown (then replayed in order). */
 const MAX_BUFFERED = 200_000;
-/** onEarlyFindings fires once this many bytes have been read. */
-const EARLY_FINDINGS_BYTES = 8 * 1024 * 1024;
+/** onEarlyFindings fires once this many bytes have been read (the reader reports progress every 4 MiB). */
+const EARLY_FINDINGS_BYTES = 4 * 1024 * 1024;
 
 function archOf(ev: TraceEvent): Arch | undefined {
   const k = ev.decoded?.kind;
@@ -144,6 +144,7 @@ async function runMany(source: ByteSource, partials: Partial<ModelConfig>[], opt
       phases: out.phases,
       avoidedFaults: out.avoidedFaults,
       windows: out.windows,
+      ...('x86' in out ? { x86: (out as X86ReplayOutput).x86 } : {}),
     };
   });
 }

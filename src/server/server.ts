@@ -24,7 +24,7 @@ import { progressFactory } from './progress';
 import { registerRequests } from './requests';
 import { buildSymbols } from './symbols';
 import { summarize } from './summary';
-import { registerTimelineHandlers } from './timeline';
+import { notifyTimelineChanged, registerTimelineHandlers } from './timeline';
 import { documentSource, diskSource } from './traceSource';
 import { TraceStore, type TraceEntry } from './traceStore';
 
@@ -56,6 +56,9 @@ const store = new TraceStore({
     },
     status(s: StatusNotification) {
       void connection.sendNotification(methods.status, s);
+    },
+    changed(uri) {
+      notifyTimelineChanged(connection, uri);
     },
   },
 });
@@ -196,7 +199,7 @@ connection.languages.inlayHint.on(async (params) => {
 });
 
 registerRequests(connection, { store, ensure });
-registerTimelineHandlers(connection, (uri) => store.get(uri)?.analysis);
+registerTimelineHandlers(connection, (uri) => store.get(uri)?.analysis, (uri) => store.get(uri)?.whatIf);
 
 documents.listen(connection);
 connection.listen();

@@ -20,6 +20,8 @@ export interface ProgressHandle {
 export interface StoreEvents {
   findings(uri: string, findings: readonly Finding[], partial: boolean): void;
   status(s: StatusNotification): void;
+  /** The analysis or the what-if comparison of `uri` changed (the timeline re-queries). */
+  changed?(uri: string): void;
 }
 
 export interface StoreOptions {
@@ -49,6 +51,8 @@ export interface TraceEntry {
   label: string;
   durationMs: number;
   run: Run | undefined;
+  /** The latest comparison's configuration B and the comparison (for the timeline's ghosting). */
+  whatIf: { analysis: Analysis; comparison: Comparison } | undefined;
 }
 
 /** Traces at least this large get a quick first look at their beginning, for diagnostics within seconds. */
@@ -91,7 +95,7 @@ export class TraceStore {
       existing.source = source;
       return existing;
     }
-    const entry: TraceEntry = { uri, source, analysis: undefined, choice: asRecorded, label: 'As recorded', durationMs: 0, run: undefined };
+    const entry: TraceEntry = { uri, source, analysis: undefined, choice: asRecorded, label: 'As recorded', durationMs: 0, run: undefined, whatIf: undefined };
     this.entries.set(uri, entry);
     return entry;
   }
@@ -145,7 +149,12 @@ export class TraceStore {
     const analyzer = this.opts.analyzer();
     try {
       const [x, y] = await analyzer.analyzeMany(entry.source.open(), [ra.config, rb.config], { signal: abort.signal });
-      return { comparison: analyzer.compare(x, y), labelA: ra.label, labelB: rb.label };
+      const comparison = analyzer.compare(x, y);
+      if (this.entries.get(uri) === entry) {
+        entry.whatIf = { analysis: y, comparison };
+        this.opts.events.changed?.(uri);
+      }
+      return { comparison, labelA: ra.label, labelB: rb.label };
     } catch (e) {
       if (abort.signal.aborted) throw new CancelledError();
       throw e;
@@ -203,9 +212,12 @@ export class TraceStore {
       entry.label = label;
       entry.durationMs = performance.now() - started;
       entry.run = undefined;
+      // A comparison made against the previous analysis no longer matches this one.
+      entry.whatIf = undefined;
       events.findings(uri, analysis.findings, false);
       const spurious = spuriousCount(analysis.findings);
       events.status({ kind: 'ready', uri, faults: analysis.counters.faults.total, spurious, findings: analysis.findings.length, label, partial: false });
+      events.changed?.(uri);
       return analysis;
     } catch (e) {
       if (abort.signal.aborted || !isCurrent() || e instanceof CancelledError) {

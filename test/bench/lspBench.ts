@@ -5,6 +5,7 @@
 // MB/s and the server's peak RSS. Prints; asserts nothing.
 import { createReadStream, createWriteStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { once } from 'node:events';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sharedPath } from '../support/shared';
@@ -92,6 +93,16 @@ export async function lspBench(log: (line: string) => void = console.log, sizeMb
     log(`lsp: hover near the end of the file answered in ${(performance.now() - hoverStart).toFixed(0)} ms`);
   } finally {
     await h.close();
+  }
+  // The same file through the engine alone, in a fresh process: what the server adds on top.
+  const core = join(__dirname, '..', '..', 'src', 'core', 'index.js');
+  const script = `const t=performance.now();require(${JSON.stringify(core)}).createAnalyzer().analyze(require('fs').createReadStream(${JSON.stringify(path)},{highWaterMark:1<<20}),{}).then(a=>console.log(JSON.stringify({s:(performance.now()-t)/1000,findings:a.findings.length,rss:process.resourceUsage().maxRSS/1024})))`;
+  const child = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  try {
+    const r = JSON.parse(child.stdout) as { s: number; findings: number; rss: number };
+    log(`lsp: engine alone (createAnalyzer in a fresh process): ${r.s.toFixed(1)} s = ${(bytes / 1e6 / r.s).toFixed(0)} MB/s, peak RSS ${r.rss.toFixed(0)} MB, ${r.findings} findings`);
+  } catch {
+    log(`lsp: engine-alone run failed: ${child.stderr.slice(0, 300)}`);
   }
 }
 

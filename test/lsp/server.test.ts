@@ -207,6 +207,10 @@ test('replay with FEAT_BBM level 2 and compare return the engine\'s numbers', { 
     assert.equal(labelA, 'As recorded');
     assert.equal(labelB, 'FEAT_BBM level 2');
     assert.deepEqual(rest, JSON.parse(JSON.stringify(comparison)));
+    // The comparison becomes the timeline's what-if (its avoided findings are ghosted there).
+    const info = (await h.connection.sendRequest('stage2Lens/timelineInfo', { uri })) as { available: boolean; avoidedCount: number };
+    assert.equal(info.available, true);
+    assert.equal(info.avoidedCount, new Set(comparison.avoidedLines).size);
   } finally {
     await h.close();
   }
@@ -319,6 +323,7 @@ test('malformed documents and bad requests leave the server alive and answering'
     // Bad parameters are errors, not crashes.
     await assert.rejects(h.connection.sendRequest('stage2Lens/replay', { uri, choice: { kind: 'preset', preset: 'no-such-preset' } }), /invalid configuration choice/);
     await assert.rejects(h.connection.sendRequest('stage2Lens/replay', {}), /missing uri/);
+    await assert.rejects(h.connection.sendRequest('stage2Lens/replay', { uri, choice: { kind: 'config', label: 'bad.json', config: { bbmLevel: 7, colour: 'red' } } }), /invalid configuration bad\.json: .*bbmLevel/);
     await assert.rejects(h.connection.sendRequest('stage2Lens/exportReport', { uri, format: 'pdf' }), /unknown report format/);
     await assert.rejects(h.connection.sendRequest('stage2Lens/summary', { uri: 'file:///nonexistent/x.trace' }), /not a readable trace/);
     const hints = (await h.connection.sendRequest('textDocument/inlayHint', { textDocument: { uri }, range: { start: { line: 0, character: 0 }, end: { line: 10, character: 0 } } })) as InlayHint[];

@@ -60,6 +60,14 @@ export function headline(a: Analysis): string[] {
     .reduce((s, [, v]) => s + (v ?? 0), 0);
   const redundant = Object.values(c.cmo.redundantBytesByClass).reduce((s, v) => s + (v ?? 0), 0);
   const t = c.tlbi;
+  if (a.arch === 'x86') {
+    const recovered = a.x86?.hugePagesRecovered ?? c.coalesces;
+    return [
+      `${c.faults.total} NPT/EPT faults, ${spurious} avoidable (spurious faults cost ${fmtNs(spuriousNs)} of vCPU time)`,
+      t.ipa + t.ipaNsh + t.range + t.vmid > 0 ? `TLB flushes: ${t.ipa + t.ipaNsh + t.range} ranged, ${t.vmid} whole-VM` : 'TLB flushes: none counted (the trace has no remote-flush probes)',
+      `${c.splits.fault} huge-page splits in the fault path, ${c.splits.eager} eager splits, ${recovered} huge-page recoveries`,
+    ];
+  }
   return [
     `${c.faults.total} stage-2 faults, ${spurious} avoidable (spurious faults cost ${fmtNs(spuriousNs)} of vCPU time)`,
     `${c.cmo.calls} cache-maintenance calls, ${fmtBytes(redundant)} of them redundant; ${fmtBytes(c.cmo.dcacheCleanBytes)} D-cache cleaned, ${fmtBytes(c.cmo.icacheInvalBytes)} I-cache invalidated`,

@@ -1,6 +1,7 @@
 // The terminal report of `stage2-lens analyze` (--format text): summary counts first, then the
 // findings grouped by class with a few examples each, never thousands of lines. Plain ASCII.
 import type { Analysis, Comparison } from '../api';
+import type { X86Details } from '../replay/x86/x86Replayer';
 import { describeConfig } from './compare';
 import { fmtBytes, fmtNs, groupFindings, headline } from './reportSummary';
 
@@ -20,6 +21,7 @@ export function reportText(a: Analysis, opts: { examples?: number; source?: stri
   if (kl.length) out.push(`  faults by kind: ${kl.map(([k, v]) => `${k} ${v}`).join(', ')}`);
   const pv = Object.entries(a.counters.faults.perVcpu).sort((x, y) => (x[0] < y[0] ? -1 : 1));
   if (pv.length) out.push(`  faults per vCPU: ${pv.map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  if (a.x86) out.push(...x86Passes(a.x86));
   const groups = groupFindings(a, opts.examples ?? 3);
   out.push('');
   if (!groups.length) out.push('No findings: every fault and cache maintenance call was needed.');
@@ -50,6 +52,27 @@ export function reportText(a: Analysis, opts: { examples?: number; source?: stri
   }
   out.push(`What if: stage2-lens compare ${opts.source ?? '<file>'} --b ${a.arch === 'x86' ? 'eager2m (or noeager)' : 'bbm2 (or eager2m, fwb, dic, 5.13)'}`);
   return out.join('\n') + '\n';
+}
+
+/** Per marker segment (one per pass in the shared recordings): faults, duplicates and fast-path results. */
+function x86Passes(x: X86Details): string[] {
+  const out: string[] = [];
+  const segs = x.segments.filter((s) => s.faults > 0);
+  if (segs.length) {
+    out.push('', `Passes (${segs.length} with faults)`);
+    for (const s of segs.slice(0, 20)) {
+      const outcomes = Object.entries(s.outcomes).sort((p, q) => q[1] - p[1]).slice(0, 4).map(([k, v]) => `${k} ${v}`).join(', ');
+      const fast = s.fast.total ? `; fast path ${s.fast.total} (${s.fast.fixed} fixed, ${s.fast.spurious} spurious, ${s.fast.neither} neither)` : '';
+      const label = s.label.replace(/ \(.*$/, '').slice(0, 60);
+      out.push(`  line ${s.line} ${label}: ${s.faults} faults on ${s.distinctPages} pages, ${s.duplicates} duplicates${fast}${outcomes ? `; ${outcomes}` : ''}`);
+    }
+    if (segs.length > 20) out.push(`  ... and ${segs.length - 20} more`);
+  }
+  const e = x.eagerSplit;
+  out.push(`  eager page split: ${e.trace} in the trace, replayed ${e.replayed}; ${e.hostSplits} split by the dirty-log ioctls, ${e.faultSplits} in the fault path, ${e.hostHugeWriteProtects} huge SPTEs write-protected`);
+  const ff = Object.entries(x.fastPathFailures).sort((p, q) => q[1] - p[1]);
+  if (ff.length) out.push(`  fast-path failures: ${ff.map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  return out;
 }
 
 export function comparisonText(c: Comparison): string {

@@ -11,11 +11,13 @@ const HEAD_BYTES = 200;
 type Utf8Slicer = { utf8Slice?: (start: number, end: number) => string };
 const hasUtf8Slice = typeof (Buffer.prototype as unknown as Utf8Slicer).utf8Slice === 'function';
 
-function utf8(buf: Buffer, start: number, end: number): string {
+export function utf8(buf: Buffer, start: number, end: number): string {
   return hasUtf8Slice ? (buf as unknown as Required<Utf8Slicer>).utf8Slice(start, end) : buf.toString('utf8', start, end);
 }
 
 export interface LineConsumer {
+  /** A terminated line as bytes buf[start, end) (no end-of-line); false when it wants it as text (line()). */
+  lineBytes(buf: Buffer, start: number, end: number, line: number, offset: number): boolean;
   line(text: string, line: number, offset: number, unterminated: boolean): void;
   tooLong(line: number, offset: number, head: string, length: number): void;
 }
@@ -43,7 +45,7 @@ export class LineFramer {
     let e = end;
     if (e > start && buf[e - 1] === 13) e--;
     this.lineNo++;
-    this.out.line(utf8(buf, start, e), this.lineNo, this.offset, unterminated);
+    if (unterminated || !this.out.lineBytes(buf, start, e, this.lineNo, this.offset)) this.out.line(utf8(buf, start, e), this.lineNo, this.offset, unterminated);
     this.offset += lineBytes;
   }
 

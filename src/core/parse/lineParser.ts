@@ -2,11 +2,15 @@
 // and hands it to the sink, tracking the detected format. A decode failure is held back for one
 // line so that an e-mail-wrapped continuation can re-label it `wrapped`; the sink still sees
 // everything in input order.
+import { ByteDecodeMemo } from './byteDecodeMemo';
+import { ByteInterner } from './byteInterner';
+import { scanBytePrefix } from './bytePrefix';
 import { newPrefixScan, PrefixFailure, scanFallbackPrefix, scanPrefix, scanPrefixReuse } from './contextPrefix';
 import { decodePayload } from './decode';
 import { DecodeMemo } from './decodeMemo';
 import { decodeFuncGraphText, durationOf, scanFuncGraph } from './functionGraph';
 import { Interner } from './interner';
+import { utf8 } from './lineFramer';
 import type { RejectReason, RejectedLine, TraceEvent, TraceFormat, TraceSink } from './types';
 
 const EXCERPT = 200;
@@ -37,6 +41,19 @@ function endsCut(p: string): boolean {
   return c === 58 || c === 44;
 }
 
+/** `function:` at b[i]: trace-cmd's function tracer lines. */
+function functionColonAt(b: Buffer, i: number, n: number): boolean {
+  if (n - i < 9) return false;
+  for (let k = 0; k < 9; k++) if (b[i + k] !== FUNCTION_COLON[k]) return false;
+  return true;
+}
+const FUNCTION_COLON = Buffer.from('function:', 'latin1');
+
+export interface LineParserOptions {
+  /** Parse common lines straight from bytes (default true); false forces the string path (tests compare both). */
+  bytePath?: boolean;
+}
+
 function startsWithAt(s: string, i: number, p: string): boolean {
   return s.startsWith(p, i);
 }
@@ -46,6 +63,9 @@ export class LineParser {
   private readonly scan = newPrefixScan();
   private readonly strings = new Interner();
   private readonly memo = new DecodeMemo();
+  private readonly byteStrings = new ByteInterner();
+  private readonly byteMemo = new ByteDecodeMemo();
+  private readonly bytePath: boolean;
   /** The context prefix text of the last event line, and its task and flags strings. */
   private prevPrefix: string | undefined;
   private prevTask = '';
@@ -59,7 +79,89 @@ export class LineParser {
   private lastTs = 0;
   private funcGraphHeader = false;
 
-  constructor(private readonly sink: TraceSink) {}
+  constructor(
+    private readonly sink: TraceSink,
+    opts: LineParserOptions = {},
+  ) {
+    this.bytePath = opts.bytePath !== false;
+  }
+
+  /**
+   * The fast path for a terminated line b[start, n): the usual fixed-column event lines are
+   * parsed from bytes, and a payload seen before costs no string. False (nothing done) when the
+   * line needs line(): it must then give exactly what this would have.
+   */
+  lineBytes(b: Buffer, start: number, n: number, line: number, offset: number): boolean {
+    if (!this.bytePath) return false;
+    const sc = this.scan;
+    if (!scanBytePrefix(b, start, n, sc)) return false;
+    const task = this.byteStrings.get(b, sc.commStart, sc.commEnd);
+    if (task === undefined) return false;
+    let flags: string | undefined;
+    if (sc.flagsStart >= 0) {
+      flags = this.byteStrings.get(b, sc.flagsStart, sc.flagsEnd);
+      if (flags === undefined) return false;
+    }
+    const rest = sc.rest;
+    if (b[rest] === 60 /* < */) return false;
+    // the name ends at the first `:`, space or `(`
+    let k = rest;
+    let c = 0;
+    while (k < n) {
+      c = b[k];
+      if (c === 58 || c === 32 || c === 40) break;
+      k++;
+    }
+    if (k >= n || c === 40) return false;
+    let name: string | undefined;
+    let p: number;
+    let e = n;
+    if (c === 58 && (k + 1 === n || b[k + 1] === 32)) {
+      name = this.byteStrings.get(b, rest, k);
+      if (name === undefined) return false;
+      p = k + 1;
+      while (p < n && b[p] === 32) p++;
+      while (e > p && b[e - 1] === 32) e--;
+    } else {
+      // ` -> ` is a syscall exit: the string path knows it
+      if (c === 32 && k > rest && b[k + 1] === 45 && b[k + 2] === 62 && b[k + 3] === 32) return false;
+      name = 'function';
+      p = rest;
+      while (e > rest && b[e - 1] === 32) e--;
+    }
+    const memo = this.byteMemo;
+    const payload = memo.decode(name, b, p, e);
+    const decoded = memo.result;
+    if (this.format === 'unknown' || this.format === 'ftrace') {
+      if (name === 'function' && functionColonAt(b, rest, n)) this.format = 'trace-cmd';
+      else if (name === 'print' && payload.startsWith('tracing_mark_write')) this.format = 'trace-cmd';
+      else if (this.format === 'unknown') this.format = 'ftrace';
+    }
+    this.flushPending();
+    // the string path's prefix reuse must not see this line's fields as its own
+    this.prevPrefix = undefined;
+    const failed = typeof decoded === 'string';
+    const ev: TraceEvent = {
+      line,
+      offset,
+      task,
+      pid: sc.pid,
+      tgid: undefined,
+      cpu: sc.cpu,
+      flags,
+      ts: sc.ts,
+      name,
+      payload,
+      decoded: failed ? undefined : decoded,
+    };
+    this.lastTs = sc.ts;
+    this.prevWasContent = true;
+    // in characters, as line() counts: only the payload may hold multi-byte UTF-8
+    this.prevLen = n - start - (e - p) + payload.length;
+    if (failed || payload.length === 0 || endsCut(payload)) this.pending = { ev, failure: failed ? decoded : undefined, text: utf8(b, start, n) };
+    else this.sink.event(ev);
+    return true;
+  }
 
   private emitReject(r: RejectedLine): void {
     this.sink.rejected?.(r);

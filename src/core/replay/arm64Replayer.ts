@@ -73,6 +73,10 @@ interface PendingCmo {
   onNoChange: boolean;
   reclean: boolean;
   observed: boolean;
+  /** An I-cache invalidation seen in a data (not instruction) fault: C5 unless DIC. */
+  dataFault?: boolean;
+  /** The fault's map was of device (non-cacheable) memory: C6. */
+  nonCacheable?: boolean;
 }
 
 interface VcpuState {
@@ -90,6 +94,10 @@ interface VcpuState {
   pendingIndex?: number;
   pendingHostMap?: { ipa: number; size: number; prot: number; line: number };
   pendingSplit?: { ipa: number; size: number };
+  /** A fault that the probes show ended without a map while an MMU-notifier unmap was in flight (S6). */
+  retried?: { line: number; page: number; unmapLine: number };
+  /** The last kvm_set_way_flush of this vCPU while no kvm_toggle_cache turned its caches on since (C7). */
+  setWayFlush?: { line: number };
 }
 
 interface WindowEntry extends WindowRecord {
@@ -168,6 +176,8 @@ class Arm64Replayer implements Replayer {
   private readonly hostUnmaps = new Map<number, { line: number; size: number }>();
   private readonly dataMapsWithoutX = new Map<number, { line: number; ts: number; lane: string; ipa: number; size: number; cost?: number }>();
   private readonly pendingCmos: PendingCmo[] = [];
+  /** Pages mapped by a stage-1 walk's translation fault (ESR.S1PTW), awaiting its permission fault (S8). */
+  private readonly s1ptwMaps = new Map<number, number>();
   private readonly cmoOverflow = new Map<string, { count: number; bytes: number }>();
   private readonly phases: Phase[] = [];
   private readonly avoidedFaults: { line: number; costNs: number; cls?: string }[] = [];
@@ -180,6 +190,8 @@ class Arm64Replayer implements Replayer {
   private readonly behaviour;
   private sawBreakProbes = false;
   private sawCmoProbes = false;
+  /** The recording script defined a map probe: a fault without a map line really had none. */
+  private mapProbesDeclared = false;
   /** The observed replay (no what-if, kernel as the trace shows): CMO probe lines replace the model's CMOs. */
   private readonly cmoFromProbes: boolean;
   private sawMapProbes = false;
@@ -326,10 +338,17 @@ class Arm64Replayer implements Replayer {
         this.marks.push({ ts: ev.ts, lane: HOST, kind: 'host', line: ev.line, label: 'MMU-notifier age' });
         return;
       case 'arm64.kvm_set_way_flush':
-      case 'arm64.kvm_toggle_cache':
+        this.setWayFlush(ev);
         return;
+      case 'arm64.kvm_toggle_cache': {
+        // Caches on: KVM clears HCR_EL2.TVM, so the next set/way op flushes again, legitimately.
+        if (d.now) this.state(ev).setWayFlush = undefined;
+        if (d.was !== d.now) this.marks.push({ ts: ev.ts, lane: this.state(ev).key, kind: 'cmo', line: ev.line, label: `full-VM flush (caches ${d.now ? 'on' : 'off'})` });
+        return;
+      }
       case 'marker':
         if (d.text.includes('cpu-features')) this.applyCpuFeatures();
+        else if (d.text.includes('probe s2_map') && !this.cfg.tracepointsOnly) this.mapProbesDeclared = this.recording?.()?.probes.some((p) => p.op === 'map') ?? false;
         this.marks.push({ ts: ev.ts, lane: HOST, kind: 'marker', line: ev.line, label: d.text.slice(0, 120) });
         this.phases.push({ label: d.text.slice(0, 160), line: ev.line, faults: 0, faultsByKindLevel: {}, byClass: {} });
         return;
@@ -349,6 +368,24 @@ class Arm64Replayer implements Replayer {
       default:
         return;
     }
+  }
+
+  /** kvm_set_way_flush fires only when HCR_EL2.TVM was clear, right before stage2_flush_vm(): a second one
+   * from a vCPU whose caches were never turned on in between means TVM was lost (domain.md 11, C7). */
+  private setWayFlush(ev: TraceEvent): void {
+    const s = this.state(ev);
+    const prev = s.setWayFlush;
+    s.setWayFlush = { line: ev.line };
+    this.marks.push({ ts: ev.ts, lane: s.key, kind: 'cmo', cls: prev ? 'C7' : undefined, line: ev.line, label: 'full-VM flush (set/way)' });
+    if (!prev) return;
+    const k = findingKind('C7');
+    this.pushFinding({
+      code: k.code, cls: 'C7', severity: k.severity, line: ev.line, ts: ev.ts, vcpu: s.key, ipa: undefined,
+      message: 'Full-VM cache flush for a set/way operation again, although this vCPU already had one and never turned its caches on since (HCR_EL2.TVM should still have been set).',
+      related: [{ line: prev.line, message: 'the previous set/way flush of this vCPU' }],
+      avoid: ['keep trapping VM registers (HCR_EL2.TVM) until the guest turns its caches on', 'FWB (set/way operations need no flush)'],
+      observed: true, costNs: undefined,
+    });
   }
 
   /** Takes the CPU features the recording script saw (dmesg / ID registers) for every 'auto' setting. */
@@ -735,6 +772,39 @@ class Arm64Replayer implements Replayer {
   private resolve(s: VcpuState, ev: TraceEvent | undefined, obs: { mapRet?: number; relaxRet?: number }): void {
     const ep = s.ep!;
     const f = ep.fault!;
+    const page = Math.floor(f.ipa / this.geom.granule) * this.geom.granule;
+    const retried = s.retried;
+    s.retried = undefined;
+    // S6: the probes show every map; a fault handled without one while kvm_unmap_hva_range came in
+    // (after this fault's exit) bailed out on mmu_invalidate_retry(): no model change, and the vCPU
+    // faults again on the same page.
+    const noMapSeen = (this.sawMapProbes || this.mapProbesDeclared) && !ep.mmio && !ep.pendingMap && !ep.pendingRelax && !ep.fnMap && obs.mapRet === undefined && obs.relaxRet === undefined;
+    if (noMapSeen && this.lastNotifierUnmapLine > ep.exitLine && f.esr.faultClass === 'translation') {
+      ep.resolved = true;
+      ep.decision = { observed: true, message: '', related: [], avoid: [], ipa: { start: page, size: this.geom.granule }, avoided: false, effKindLevel: kindLevel(f.esr), cmos: [], extra: [] };
+      s.retried = { line: f.line, page, unmapLine: this.lastNotifierUnmapLine };
+      return;
+    }
+    const s1ptwMapBefore = f.esr.s1ptw && f.esr.faultClass === 'permission' ? this.s1ptwMaps.get(page) : undefined;
+    this.resolveFault(s, ev, obs);
+    const dec = ep.decision!;
+    if (dec.avoided) return;
+    if (retried && retried.page === page) {
+      dec.related.unshift({ line: retried.unmapLine, message: 'the MMU-notifier unmap that was in flight' }, { line: retried.line, message: 'the first fault, dropped without a map' });
+      this.setClass(dec, 'S6', true, `Repeated fault at ${hex(f.ipa)}: the previous fault on this page mapped nothing because an MMU-notifier invalidation was in flight (mmu_invalidate_retry), so the vCPU faulted again.`, ['fewer host-side invalidations of guest memory (THP splits, MADV_DONTNEED, migration)']);
+      return;
+    }
+    if (f.esr.s1ptw && f.esr.faultClass === 'translation' && this.s1ptwMaps.size < 65536) this.s1ptwMaps.set(page, f.line);
+    if (s1ptwMapBefore !== undefined && !dec.cls) {
+      this.s1ptwMaps.delete(page);
+      dec.related.push({ line: s1ptwMapBefore, message: 'the stage-1 walk\'s translation fault that mapped the table page read-only' });
+      this.setClass(dec, 'S8', true, `Stage-1 table walk at ${hex(f.ipa)} faulted a second time, now for write permission: the guest's hardware access-flag/dirty update writes its page table, which the first (translation) fault mapped read-only (expected by design).`, ['map stage-1 walk faults writable on the first fault (the kernel treats only permission S1PTW faults as writes)']);
+    }
+  }
+
+  private resolveFault(s: VcpuState, ev: TraceEvent | undefined, obs: { mapRet?: number; relaxRet?: number }): void {
+    const ep = s.ep!;
+    const f = ep.fault!;
     ep.resolved = true;
     const line = ev?.line ?? f.line;
     const key = s.key;
@@ -1116,11 +1186,19 @@ class Arm64Replayer implements Replayer {
 
   /** With CMO probes the trace shows every call: each one is a record, placed and flagged by the model's view of the fault. */
   private observedCmos(ep: Episode, dec: Decision, f: FaultInfo, lane: string): void {
+    // The n-th call of a kind pairs with the model's n-th prediction (its line, so that what-if lanes,
+    // which keep the model's records, compare line for line); calls the model did not predict stand alone.
+    const used = new Set<PendingCmo>();
     for (const p of ep.cmoProbes) {
-      const model = dec.cmos.find((c) => c.kind === p.kind);
+      const model = dec.cmos.find((c) => c.kind === p.kind && !used.has(c));
+      if (model) used.add(model);
       const size = model?.size ?? p.size;
       const ipa = model?.ipa ?? Math.floor(f.ipa / size) * size;
-      this.addCmo({ kind: p.kind, ipa, size: p.size, line: p.line, ts: p.ts, lane, onNoChange: model?.onNoChange ?? false, reclean: model?.reclean ?? false, observed: true });
+      const pm = ep.pendingMap;
+      this.addCmo({
+        kind: p.kind, ipa, size: p.size, line: model?.line ?? p.line, ts: model?.ts ?? p.ts, lane, onNoChange: model?.onNoChange ?? false, reclean: model?.reclean ?? false, observed: true,
+        dataFault: p.kind === 'icache' && !f.exec, nonCacheable: pm?.prot !== undefined && (pm.prot & PROT_DEVICE) !== 0,
+      });
     }
   }
 
@@ -1164,7 +1242,7 @@ class Arm64Replayer implements Replayer {
       this.pendingCmos.push(c);
       return;
     }
-    const k = `${c.kind}:${c.onNoChange ? 1 : 0}:${c.reclean ? 1 : 0}`;
+    const k = `${c.kind}:${c.onNoChange ? 1 : 0}:${c.reclean ? 1 : 0}:${c.dataFault ? 1 : 0}:${c.nonCacheable ? 1 : 0}`;
     const agg = this.cmoOverflow.get(k) ?? { count: 0, bytes: 0 };
     agg.count++;
     agg.bytes += c.size;
@@ -1206,7 +1284,7 @@ class Arm64Replayer implements Replayer {
       detected.push(`fwb: ${onOff(fwb)} (${m.fwb !== undefined ? FROM_MARKER : this.fwbEvidence === undefined ? 'no evidence in the trace; pass --fwb if the CPU has it' : 'from the memory attributes'})`);
     if (this.cfg.dic === 'auto')
       detected.push(`dic: ${onOff(dic)} (${m.dic !== undefined ? FROM_MARKER : this.dicEvidence ? 'data faults map executable pages' : 'no executable data-fault maps seen'})`);
-    if (this.cfg.idc === 'auto') detected.push(`idc: ${onOff(idc)} (${m.idc !== undefined ? FROM_MARKER : 'assumed: no cpu-features marker in the trace'})`);
+    if (this.cfg.idc === 'auto' && m.idc !== undefined) detected.push(`idc: ${onOff(idc)} (${FROM_MARKER})`);
     if (this.cfg.tlbiRange === 'auto')
       detected.push(`tlbiRange: ${this.tlbiRangeSeen ? 'on (range TLBIs appear)' : m.tlbiRange !== undefined ? `${onOff(m.tlbiRange)} (${FROM_MARKER})` : `${onOff(this.pt.features.tlbiRange)} (assumed from the kernel era: no range TLBI lines in the trace)`}`);
     if (m.haf !== undefined) detected.push(`hardware access flag: ${onOff(m.haf)} (${FROM_MARKER}${m.haf ? ': access-flag faults are not expected' : ''})`);
@@ -1283,10 +1361,12 @@ class Arm64Replayer implements Replayer {
     };
   }
 
-  private cmoClass(kind: 'dcache' | 'icache', onNoChange: boolean, reclean: boolean, fwb: boolean, dic: boolean): FindingClass | undefined {
+  private cmoClass(kind: 'dcache' | 'icache', onNoChange: boolean, reclean: boolean, fwb: boolean, dic: boolean, dataFault = false, nonCacheable = false): FindingClass | undefined {
     if (onNoChange) return 'C3';
+    if (nonCacheable) return 'C6';
     if (kind === 'dcache' && fwb) return 'C1';
     if (kind === 'icache' && dic) return 'C2';
+    if (kind === 'icache' && dataFault) return 'C5';
     if (reclean) return 'C4';
     return undefined;
   }
@@ -1294,8 +1374,8 @@ class Arm64Replayer implements Replayer {
   private classifyCmos(fwb: boolean, dic: boolean): void {
     const c = this.counters.cmo;
     for (const [k, agg] of this.cmoOverflow) {
-      const [kind, noChange, reclean] = k.split(':');
-      const cls = this.cmoClass(kind as 'dcache' | 'icache', noChange === '1', reclean === '1', fwb, dic);
+      const [kind, noChange, reclean, dataFault, nonCacheable] = k.split(':');
+      const cls = this.cmoClass(kind as 'dcache' | 'icache', noChange === '1', reclean === '1', fwb, dic, dataFault === '1', nonCacheable === '1');
       c.calls += agg.count;
       const effective = (kind === 'dcache' && !fwb) || (kind === 'icache' && !dic);
       if (kind === 'dcache' && effective) c.dcacheCleanBytes += agg.bytes;
@@ -1315,6 +1395,10 @@ class Arm64Replayer implements Replayer {
         cls = 'C3';
         message = `${p.kind === 'dcache' ? 'D-cache clean' : 'I-cache invalidation'} of ${formatSize(p.size)} at ${hex(p.ipa)} in a fault whose map changed nothing (pre-5.14 abort path).`;
         avoid = ['kernel 5.14 or later (CMOs only when a PTE is written)'];
+      } else if (p.nonCacheable) {
+        cls = 'C6';
+        message = `${p.kind === 'dcache' ? 'D-cache clean' : 'I-cache invalidation'} of ${formatSize(p.size)} at ${hex(p.ipa)} on a device (non-cacheable) mapping: kernels since 5.14 never do this (an anomaly).`;
+        avoid = ['skip cache maintenance for non-cacheable mappings (kvm_pgtable_stage2_map checks the memory type)'];
       } else if (p.kind === 'dcache' && fwb) {
         cls = 'C1';
         message = `clean_dcache_guest_page of ${formatSize(p.size)} at ${hex(p.ipa)} returns at once: FWB makes stage-2 memory attributes override the guest's.`;
@@ -1323,6 +1407,10 @@ class Arm64Replayer implements Replayer {
         cls = 'C2';
         message = `invalidate_icache_guest_page of ${formatSize(p.size)} at ${hex(p.ipa)} reduces to an ISB: CTR_EL0.DIC is set.`;
         avoid = ['skip the call when DIC is set'];
+      } else if (p.kind === 'icache' && p.dataFault) {
+        cls = 'C5';
+        message = `invalidate_icache_guest_page of ${formatSize(p.size)} at ${hex(p.ipa)} in a data fault: without DIC only instruction faults need an executable mapping.`;
+        avoid = ['map data faults without execute permission (add X on the instruction fault)', 'CTR_EL0.DIC'];
       } else if (p.reclean) {
         cls = 'C4';
         message = `D-cache clean of the whole ${formatSize(p.size)} block at ${hex(p.ipa)} after a table collapse, although most of it was already mapped and cleaned.`;

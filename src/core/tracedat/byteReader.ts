@@ -16,6 +16,8 @@ export class DatFormatError extends Error {
 }
 
 const EMPTY = new Uint8Array(0);
+/** Metadata blocks (kallsyms of a large kernel is tens of MB) never come near this. */
+export const MAX_READ = 256 * 1024 * 1024;
 
 export class ByteReader {
   private iterator: AsyncIterator<Uint8Array>;
@@ -51,9 +53,13 @@ export class ByteReader {
     return !(await this.fill());
   }
 
-  /** Exactly n bytes (a view into the source chunk when possible, a copy when they straddle chunks). */
-  async read(n: number, what: string): Promise<Uint8Array> {
+  /**
+   * Exactly n bytes (a view into the source chunk when possible, a copy when they straddle chunks).
+   * A length above `max` is corrupt data, not an allocation to attempt.
+   */
+  async read(n: number, what: string, max = MAX_READ): Promise<Uint8Array> {
     if (n === 0) return EMPTY;
+    if (!(n > 0 && n <= max)) throw new DatFormatError(`${what} claims ${n} bytes`, this.position, 'corrupt');
     if (!(await this.fill())) throw new DatFormatError(`file ends inside ${what}: ${n} bytes expected`, this.position, 'truncated');
     if (this.chunk.length - this.at >= n) {
       const view = this.chunk.subarray(this.at, this.at + n);

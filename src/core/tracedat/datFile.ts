@@ -219,6 +219,8 @@ export class DatMetaReader {
         const csize = this.e.u32(body, 0);
         const usize = this.e.u32(body, 4);
         if (csize + 8 > body.length) throw new DatFormatError(`compressed section ${id}: ${csize} bytes claimed, ${body.length - 8} present`, at, 'corrupt');
+        // text metadata compresses well, but not beyond 64:1: a larger claim is corrupt, not an allocation to make
+        if (usize > Math.max(1 << 20, csize * 64)) throw new DatFormatError(`compressed section ${id} claims ${usize} bytes from ${csize}`, at, 'corrupt');
         body = decompressBlock(this.meta.compression, body.subarray(8, 8 + csize), usize, at + 16);
       }
       this.section(id, body, at);
@@ -240,7 +242,7 @@ export class DatMetaReader {
       return;
     }
     // stream-only input: the CPU layout is in a later BUFFER option, so keep the compressed data
-    this.flySections.set(at, { dataStart, size, bytes: (await this.reader.read(size, 'flyrecord data')).slice() });
+    this.flySections.set(at, { dataStart, size, bytes: (await this.reader.read(size, 'flyrecord data', MAX_SECTION * 8)).slice() });
   }
 
   private section(id: number, b: Uint8Array, at: number): void {
@@ -449,7 +451,7 @@ export class DatMetaReader {
       }
       if (c.offset < r.position) throw new DatFormatError(`CPU ${c.cpu} data offset goes backwards`, c.offset, 'corrupt');
       await r.skip(c.offset - r.position, 'padding before CPU data');
-      this.meta.cpus.push({ ...c, bytes: (await r.read(c.size, `CPU ${c.cpu} data`)).slice() });
+      this.meta.cpus.push({ ...c, bytes: (await r.read(c.size, `CPU ${c.cpu} data`, MAX_SECTION * 8)).slice() });
     }
     this.meta.cpus.sort((a, b) => a.cpu - b.cpu);
   }

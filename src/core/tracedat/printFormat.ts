@@ -703,6 +703,10 @@ export function formatInt(v: Val, spec: Spec, width: number, precision: number |
   const base = conv === 'x' || conv === 'X' ? 16 : conv === 'o' ? 8 : 10;
   if (typeof n === 'number' && n >= 0 && n < 2147483648 && Number.isInteger(n)) {
     digits = n.toString(base); // fast path: fits every width
+  } else if (typeof n === 'number' && Number.isSafeInteger(n) && (spec.bits === 64 || (signedConv ? n >= -2147483648 && n < 2147483648 : n >= 0 && n < 4294967296)) && (signedConv || n >= 0)) {
+    // no wrap-around at this width: skip the bigint conversion
+    neg = n < 0;
+    digits = (neg ? -n : n).toString(base);
   } else {
     let b = typeof n === 'bigint' ? n : BigInt(Math.trunc(n));
     b = signedConv ? BigInt.asIntN(spec.bits, b) : BigInt.asUintN(spec.bits, b);
@@ -786,9 +790,10 @@ function compileFormat(pieces: Piece[], args: Expr[], env: PrintEnv): Renderer {
         if (!dyn && staticWidth === 0 && staticPrec === undefined && !p.alt && !p.plus && !p.space && (p.conv === 'x' || p.conv === 'u' || p.conv === 'd')) {
           // the common `%x`/`%u`/`%d` without decoration
           const base = p.conv === 'x' ? 16 : 10;
+          const wide = p.bits === 64;
           steps.push((r) => {
             const v = arg(r);
-            if (typeof v === 'number' && v >= 0 && v < 2147483648) return v.toString(base);
+            if (typeof v === 'number' && v >= 0 && (v < 2147483648 || (wide && v <= 9007199254740991))) return v.toString(base);
             return formatInt(v, p, 0, undefined);
           });
         } else steps.push((r) => formatInt(arg(r), p, widthOf(r), precOf(r)));

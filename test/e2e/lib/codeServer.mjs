@@ -34,6 +34,9 @@ export const BASE_SETTINGS = {
   'workbench.layoutControl.enabled': false,
   'chat.commandCenter.enabled': false,
   'editor.hover.delay': 150,
+  // The run's workspace sits inside the repository: no "open the parent git repository?" toast.
+  'git.openRepositoryInParentFolders': 'never',
+  'git.autoRepositoryDetection': false,
   // The Problems check compares every diagnostic with every finding: no cap, no summary row.
   'stage2Lens.diagnostics.maxCount': 100000,
 };

@@ -1,0 +1,72 @@
+// The classes with no real trace to show them, each on a small hand-written trace in
+// test/fixtures/replay/ with exactly the expected findings: S6 (notifier retry), S8 (stage-1 walk
+// double fault), C5 (I-cache invalidation in a data fault), C6 (CMO on device memory), C7 (repeated
+// set/way full-VM flush).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoRoot } from '../../support/shared';
+import { analyzeText, classes } from './traceBuilder';
+
+const fixture = (name: string): string => readFileSync(join(repoRoot(), 'test', 'fixtures', 'replay', name), 'utf8');
+
+test('S6: a fault dropped while kvm_unmap_hva_range was in flight, then the same page faults again', async () => {
+  const [a] = await analyzeText(fixture('s6_notifier_retry.trace'));
+  assert.deepEqual(classes(a), { S6: 1 });
+  const f = a.findings[0];
+  assert.equal(f.code, 'S6-notifier-retry');
+  assert.equal(f.line, 13); // the repeated kvm_guest_fault
+  assert.deepEqual(f.related.map((r) => r.line), [10, 9]); // the unmap in flight, the first fault
+  assert.deepEqual(f.ipa, { start: 0x40003000, size: 0x1000 });
+  assert.equal(f.observed, true);
+  assert.ok(f.avoid.length > 0);
+  assert.equal(a.counters.faults.total, 2);
+  assert.equal(a.stateAt(17, 0x40003000)?.mappedAtLine, 16);
+});
+
+test('S6 needs the map probes: from tracepoints alone the retry cannot be told from a lost map', async () => {
+  const [a] = await analyzeText(fixture('s6_notifier_retry.trace'), [{ tracepointsOnly: true }]);
+  assert.equal(classes(a).S6, undefined);
+});
+
+test('S8: a stage-1 walk translation fault, then its permission fault (S1PTW=1)', async () => {
+  const [a] = await analyzeText(fixture('s8_s1ptw_double.trace'));
+  assert.deepEqual(classes(a), { S8: 1 });
+  const f = a.findings[0];
+  assert.equal(f.code, 'S8-s1ptw-double');
+  assert.equal(f.line, 13);
+  assert.deepEqual(f.related.map((r) => r.line), [7]);
+  assert.equal(f.severity, 'hint');
+  assert.ok(f.avoid.length > 0);
+  const [tp] = await analyzeText(fixture('s8_s1ptw_double.trace'), [{ tracepointsOnly: true }]);
+  assert.deepEqual(classes(tp), { S8: 1 });
+});
+
+test('C5 and C6: an I-cache invalidation in a data fault, a D-cache clean of a device mapping', async () => {
+  // DIC must be known clear (configuration or the cpu-features marker): a data fault mapping X is also what DIC looks like.
+  const [a, dic] = await analyzeText(fixture('c5_c6_cmo.trace'), [{ fwb: false, dic: false }, { fwb: false, dic: true }]);
+  assert.deepEqual(classes(a), { C5: 1, C6: 1 });
+  const c5 = a.findings.find((f) => f.cls === 'C5')!;
+  const c6 = a.findings.find((f) => f.cls === 'C6')!;
+  assert.equal(c5.code, 'C5-icache-without-exec');
+  assert.equal(c5.line, 11);
+  assert.deepEqual(c5.ipa, { start: 0x40000000, size: 0x1000 });
+  assert.equal(c6.code, 'C6-cmo-non-cacheable');
+  assert.equal(c6.line, 16);
+  assert.deepEqual(c6.ipa, { start: 0x9000000, size: 0x1000 });
+  assert.equal(a.counters.cmo.redundantBytesByClass.C5, 0x1000);
+  assert.equal(a.counters.cmo.redundantBytesByClass.C6, 0x1000);
+  // The DIC what-if replays the model's CMOs (which never clean device memory): the invalidation is an ISB (C2).
+  assert.deepEqual(classes(dic), { C2: 1 });
+});
+
+test('C7: a second set/way flush with the caches still off; after turning them on, a flush is fine', async () => {
+  const [a] = await analyzeText(fixture('c7_set_way.trace'));
+  assert.deepEqual(classes(a), { C7: 1 });
+  const f = a.findings[0];
+  assert.equal(f.code, 'C7-redundant-vm-flush');
+  assert.equal(f.line, 10);
+  assert.deepEqual(f.related.map((r) => r.line), [7]);
+  assert.equal(f.ipa, undefined);
+});
