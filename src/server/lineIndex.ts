@@ -1,7 +1,7 @@
 // A sparse index of line starts for a trace read from disk (files VS Code does not hand to
-// extensions), filled while the bytes stream past the analyzer, so that hovers and inlay hints
-// can read a few lines back by number without holding the file. One offset per 1024 lines keeps
-// a 500 MB trace's index under 100 KB.
+// extensions), so that hovers and inlay hints can read a few lines back by number without holding
+// the file. Filled lazily, by the first read that goes that far (the analysis itself never pays for
+// it); one offset per 1024 lines keeps a 500 MB trace's index under 100 KB.
 import { open } from 'node:fs/promises';
 
 const stride = 1024;
@@ -9,30 +9,14 @@ const stride = 1024;
 export class LineIndex {
   /** Byte offset of line 1 + k*stride. */
   private starts: number[] = [0];
-  private linesSeen = 0;
-  private bytesSeen = 0;
   /** False once the bytes turn out not to be plain text (gzip, trace.dat): lines are then unknown. */
   usable = true;
 
   constructor(private readonly path: string) {}
 
-  /** Feed the next chunk of the file, in order. */
-  add(chunk: Uint8Array): void {
-    if (this.bytesSeen === 0 && chunk.length >= 2 && ((chunk[0] === 0x1f && chunk[1] === 0x8b) || chunk[0] === 0x17)) this.usable = false;
-    if (!this.usable) return;
-    const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
-    let pos = buf.indexOf(10);
-    while (pos !== -1) {
-      this.linesSeen++;
-      if (this.linesSeen % stride === 0) this.starts.push(this.bytesSeen + pos + 1);
-      pos = buf.indexOf(10, pos + 1);
-    }
-    this.bytesSeen += buf.length;
-  }
-
   /**
    * Lines `first`..`last` (1-based, inclusive) as text; fewer when the file is shorter. Lines past
-   * what the stream has indexed are found by scanning on from the last known start (extending the index).
+   * what is indexed are found by scanning on from the last known start (extending the index).
    */
   async read(first: number, last: number): Promise<string[]> {
     if (!this.usable || first < 1 || last < first) return [];

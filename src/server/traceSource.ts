@@ -70,21 +70,20 @@ export async function diskSource(uri: string): Promise<TraceSource | undefined> 
   }
   const info = await stat(path).catch(() => undefined);
   if (!info?.isFile()) return undefined;
-  // The index is rebuilt on every read; the latest full read wins, which is the one hovers see.
+  // A new read (the file may have changed) starts a new index; it fills in when lines are asked for.
   let index = new LineIndex(path);
   return {
     name: baseName(uri),
     size: info.size,
     open(onChunk) {
-      const building = new LineIndex(path);
+      index = new LineIndex(path);
       const stream = createReadStream(path, { highWaterMark: 1 << 20 });
+      if (!onChunk) return stream;
       return (async function* () {
         for await (const chunk of stream as AsyncIterable<Buffer>) {
-          building.add(chunk);
-          onChunk?.(chunk.length);
+          onChunk(chunk.length);
           yield chunk;
         }
-        index = building;
       })();
     },
     openPrefix: (bytes) => createReadStream(path, { start: 0, end: Math.max(0, bytes - 1), highWaterMark: 1 << 20 }),

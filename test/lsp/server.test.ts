@@ -17,7 +17,7 @@ import { generateRecordingScript } from '../../src/core/record/index';
 import { renderTraceDat } from '../../src/core/tracedat/index';
 import { reportMarkdown } from '../../src/core/analysis/reportMarkdown';
 import { normalizeSettings, settingsToModelConfig } from '../../src/shared/settings';
-import type { CompareResult, ReplayResult, StatusNotification, SummaryResult } from '../../src/shared/protocol';
+import type { CompareResult, CoverageResult, ReplayResult, StatusNotification, SummaryResult } from '../../src/shared/protocol';
 import { formatBytes, spuriousCount } from '../../src/server/summary';
 import { sharedOrSkip } from '../support/shared';
 import { cliPath, fileUri, startServer, type Harness } from './lspHarness';
@@ -105,6 +105,12 @@ test('diagnostics equal the engine\'s findings (count, lines, codes)', { timeout
       assert.equal(status.faults, expected.counters.faults.total);
       assert.equal(status.spurious, spuriousCount(expected.findings));
     }
+    const coverage = (await h.connection.sendRequest('stage2Lens/coverage', { uri })) as CoverageResult;
+    assert.deepEqual(coverage, JSON.parse(JSON.stringify({ items: expected.coverage, unrecognized: expected.stats.unrecognized, lacks: expected.stats.lacks, lines: expected.stats.lines })));
+    const summary = (await h.connection.sendRequest('stage2Lens/summary', { uri })) as SummaryResult;
+    assert.equal(summary?.label, 'As recorded');
+    assert.equal(summary?.findings, expected.findings.length);
+    assert.equal(summary?.lines, expected.stats.lines.total);
     // The code lens on line 1 and the outline come from the same analysis.
     const lenses = (await h.connection.sendRequest('textDocument/codeLens', { textDocument: { uri } })) as { command?: { title: string; command: string } }[];
     assert.deepEqual(lenses.map((l) => l.command?.command), ['stage2Lens.showSummary', 'stage2Lens.replayWith']);

@@ -74,7 +74,7 @@ export function compareAnalyses(a: Analysis, b: Analysis): Comparison {
   s.push(`A: ${describeConfig(a.config)}`);
   s.push(`B: ${describeConfig(b.config)}`);
   const df = cmp.faults.b - cmp.faults.a;
-  s.push(`Stage-2 faults: ${cmp.faults.a} -> ${cmp.faults.b} (${df <= 0 ? `${-df} avoided` : `${df} added`}); vCPU time saved: ${ms(saved)}.`);
+  s.push(`${a.arch === 'x86' ? 'NPT/EPT faults' : 'Stage-2 faults'}: ${cmp.faults.a} -> ${cmp.faults.b} (${df <= 0 ? `${-df} avoided` : `${df} added`}); vCPU time saved: ${ms(saved)}.`);
   for (const [k, v] of Object.entries(byClass).sort()) {
     if (v.a !== v.b) s.push(`${findingKind(k as never).code}: ${v.a} -> ${v.b}`);
   }

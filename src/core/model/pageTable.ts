@@ -99,6 +99,8 @@ export class PageTable {
   private readonly roots = new Map<number, TableNode>();
   private readonly n: number;
   private readonly rootShift: number;
+  /** 2 ** rootShift, computed once: root() runs on every lookup. */
+  private readonly rootSize: number;
   /** Bytes currently mapped by leaves, and leaves per level (for reports and invariants). */
   mappedBytes = 0;
   readonly leavesPerLevel = [0, 0, 0, 0];
@@ -110,6 +112,7 @@ export class PageTable {
   constructor(readonly geom: Geometry, public features: ModelFeatures) {
     this.n = geom.entriesPerTable;
     this.rootShift = granuleShift(geom.pageShift, geom.startLevel - 1);
+    this.rootSize = 2 ** this.rootShift;
     for (let l = -1; l <= 3; l++) this.sizeOf.push(levelSize(geom, l));
   }
 
@@ -118,10 +121,10 @@ export class PageTable {
   }
 
   private root(ipa: number, create: boolean): TableNode | undefined {
-    const key = Math.floor(ipa / 2 ** this.rootShift);
+    const key = Math.floor(ipa / this.rootSize);
     let r = this.roots.get(key);
     if (!r && create) {
-      r = new TableNode(this.geom.startLevel, key * 2 ** this.rootShift, this.n);
+      r = new TableNode(this.geom.startLevel, key * this.rootSize, this.n);
       this.roots.set(key, r);
       this.tables++;
     }

@@ -3,11 +3,20 @@
 // payload seen before (function tracer lines, kretprobe returns, guest-loop exits) costs neither
 // a string nor a decode. Same bounded table and per-name hit-rate probation as DecodeMemo;
 // payload strings and Decoded objects are shared between events with identical text.
-import { sameBytes, viewOf } from './byteCompare';
-import { decodePayload, isKnownEvent } from './decode';
-import { looksLikeProbe } from './decoders/probes';
+import * as compare from './byteCompare';
+import * as decode from './decode';
+import * as probes from './decoders/probes';
 import type { DecodeResult } from './decoders/result';
-import { utf8 } from './lineFramer';
+import * as framer from './lineFramer';
+
+// Imported functions bound once: a per-file CommonJS build (tests, bench) would otherwise reach
+// them through an export getter on every call, a measurable share of the per-line cost.
+const sameBytes = compare.sameBytes;
+const viewOf = compare.viewOf;
+const utf8 = framer.utf8;
+const decodePayload = decode.decodePayload;
+const isKnownEvent = decode.isKnownEvent;
+const looksLikeProbe = probes.looksLikeProbe;
 
 const SLOTS = 8192; // power of two
 /** Longer payloads are not memoised (comparing them would cost about as much as decoding). */
@@ -15,6 +24,7 @@ const MAX_LEN = 160;
 const PROBATION = 512;
 const MIN_HITS = PROBATION / 4;
 const MAX_NAMES = 4096;
+const RECENT = 64; // power of two
 
 class NameStats {
   lookups = 0;
@@ -32,6 +42,9 @@ export class ByteDecodeMemo {
   /** The decoding of the payload last returned by decode(). */
   result: DecodeResult = undefined;
   private readonly names = new Map<string, NameStats>();
+  /** In front of `names`: a few name instances and their stats, looked up by identity. */
+  private readonly recentName: (string | undefined)[] = new Array<string | undefined>(RECENT).fill(undefined);
+  private readonly recentStats: (NameStats | undefined)[] = new Array<NameStats | undefined>(RECENT).fill(undefined);
   private readonly keyName: (string | undefined)[] = new Array<string | undefined>(SLOTS).fill(undefined);
   private readonly keyLen = new Int32Array(SLOTS).fill(-1);
   private readonly keyBytes = Buffer.alloc(SLOTS * MAX_LEN);
@@ -43,11 +56,18 @@ export class ByteDecodeMemo {
   decode(name: string, buf: Buffer, start: number, end: number): string {
     const len = end - start;
     if (len > MAX_LEN || len <= 0) return this.direct(name, buf, start, end);
-    let st = this.names.get(name);
-    if (st === undefined) {
-      if (this.names.size >= MAX_NAMES) this.names.clear();
-      st = new NameStats();
-      this.names.set(name, st);
+    const r = (name.length * 7 + name.charCodeAt(name.length - 1) + name.charCodeAt(name.length >> 1) * 3) & (RECENT - 1);
+    let st: NameStats | undefined;
+    if (this.recentName[r] === name) st = this.recentStats[r]!;
+    else {
+      st = this.names.get(name);
+      if (st === undefined) {
+        if (this.names.size >= MAX_NAMES) this.names.clear();
+        st = new NameStats();
+        this.names.set(name, st);
+      }
+      this.recentName[r] = name;
+      this.recentStats[r] = st;
     }
     if (!st.enabled) return this.direct(name, buf, start, end);
     if (++st.lookups === PROBATION) {

@@ -2,8 +2,14 @@
 // bytes: the same text gives the same string instance and, once seen, no allocation at all.
 // Fixed size (a slot is overwritten on collision), so memory stays bounded on hostile input;
 // texts with bytes >= 0x80 are refused so that callers fall back to the UTF-8 string path.
-import { sameBytes, viewOf } from './byteCompare';
-import { utf8 } from './lineFramer';
+import * as compare from './byteCompare';
+import * as framer from './lineFramer';
+
+// Imported functions bound once: a per-file CommonJS build (tests, bench) would otherwise reach
+// them through an export getter on every call, a measurable share of the per-line cost.
+const sameBytes = compare.sameBytes;
+const viewOf = compare.viewOf;
+const utf8 = framer.utf8;
 
 const SLOTS = 2048; // power of two
 const MAX_LEN = 64;

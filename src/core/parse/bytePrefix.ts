@@ -78,6 +78,7 @@ export function scanBytePrefix(b: Buffer, s: number, n: number, out: PrefixScan)
   while (k < n && b[k] === 32) k++;
   if (k >= n) return false;
   out.flagsStart = out.flagsEnd = -1;
+  out.prefixEnd = br + 5;
   let colon = scanTimestamp(b, k, n, out);
   if (colon < 0) {
     let sp = k;
@@ -85,12 +86,17 @@ export function scanBytePrefix(b: Buffer, s: number, n: number, out: PrefixScan)
     if (sp >= n || sp - k > 10) return false;
     out.flagsStart = k;
     out.flagsEnd = sp;
+    out.prefixEnd = sp;
     k = sp;
     while (k < n && b[k] === 32) k++;
     if (k >= n) return false;
     colon = scanTimestamp(b, k, n, out);
     if (colon < 0) return false;
   }
+  return afterColon(b, colon, n, out);
+}
+
+function afterColon(b: Buffer, colon: number, n: number, out: PrefixScan): boolean {
   let r = colon + 1;
   if (r >= n) return false;
   if (b[r] === 32) r++;
@@ -98,4 +104,16 @@ export function scanBytePrefix(b: Buffer, s: number, n: number, out: PrefixScan)
   out.rest = r;
   out.status = 0;
   return true;
+}
+
+/**
+ * For a line whose bytes up to k (a space) equal those of the line out was filled from (its
+ * prefixEnd), scan only the timestamp: the task, pid, CPU and flags are the same. False when the
+ * caller must run scanBytePrefix (which then decides exactly as for any line).
+ */
+export function resumeBytePrefix(b: Buffer, k: number, n: number, out: PrefixScan): boolean {
+  while (k < n && b[k] === 32) k++;
+  if (k >= n) return false;
+  const colon = scanTimestamp(b, k, n, out);
+  return colon >= 0 && afterColon(b, colon, n, out);
 }

@@ -4,14 +4,23 @@
 // everything in input order.
 import { ByteDecodeMemo } from './byteDecodeMemo';
 import { ByteInterner } from './byteInterner';
-import { scanBytePrefix } from './bytePrefix';
+import * as compare from './byteCompare';
+import * as bytePrefix from './bytePrefix';
 import { newPrefixScan, PrefixFailure, scanFallbackPrefix, scanPrefix, scanPrefixReuse } from './contextPrefix';
 import { decodePayload } from './decode';
 import { DecodeMemo } from './decodeMemo';
 import { decodeFuncGraphText, durationOf, scanFuncGraph } from './functionGraph';
 import { Interner } from './interner';
-import { utf8 } from './lineFramer';
+import * as framer from './lineFramer';
 import type { RejectReason, RejectedLine, TraceEvent, TraceFormat, TraceSink } from './types';
+
+// Imported functions bound once: a per-file CommonJS build (tests, bench) would otherwise reach
+// them through an export getter on every call, a measurable share of the per-line cost.
+const scanBytePrefix = bytePrefix.scanBytePrefix;
+const resumeBytePrefix = bytePrefix.resumeBytePrefix;
+const sameBytes = compare.sameBytes;
+const viewOf = compare.viewOf;
+const utf8 = framer.utf8;
 
 const EXCERPT = 200;
 
@@ -48,6 +57,8 @@ function functionColonAt(b: Buffer, i: number, n: number): boolean {
   return true;
 }
 const FUNCTION_COLON = Buffer.from('function:', 'latin1');
+/** Longer context prefixes are not remembered for reuse. */
+const MAX_PREFIX = 64;
 
 export interface LineParserOptions {
   /** Parse common lines straight from bytes (default true); false forces the string path (tests compare both). */
@@ -66,6 +77,14 @@ export class LineParser {
   private readonly byteStrings = new ByteInterner();
   private readonly byteMemo = new ByteDecodeMemo();
   private readonly bytePath: boolean;
+  /** The byte path's own scan: its fields belong to the remembered prefix below, whatever line() does. */
+  private readonly byteScan = newPrefixScan();
+  /** Bytes `comm-pid [cpu] [flags]` of the last line the byte path scanned in full, and its strings. */
+  private readonly prefixKey = Buffer.alloc(MAX_PREFIX);
+  private readonly prefixKeyView = new DataView(this.prefixKey.buffer, this.prefixKey.byteOffset, MAX_PREFIX);
+  private prefixLen = 0;
+  private prefixTask = '';
+  private prefixFlags: string | undefined;
   /** The context prefix text of the last event line, and its task and flags strings. */
   private prevPrefix: string | undefined;
   private prevTask = '';
@@ -93,14 +112,35 @@ export class LineParser {
    */
   lineBytes(b: Buffer, start: number, n: number, line: number, offset: number): boolean {
     if (!this.bytePath) return false;
-    const sc = this.scan;
-    if (!scanBytePrefix(b, start, n, sc)) return false;
-    const task = this.byteStrings.get(b, sc.commStart, sc.commEnd);
-    if (task === undefined) return false;
+    const sc = this.byteScan;
+    let task: string | undefined;
     let flags: string | undefined;
-    if (sc.flagsStart >= 0) {
-      flags = this.byteStrings.get(b, sc.flagsStart, sc.flagsEnd);
-      if (flags === undefined) return false;
+    const plen = this.prefixLen;
+    // vCPU threads print in bursts: the same `comm-pid [cpu] flags` as the line before costs one comparison
+    if (plen > 0 && n - start >= 34 && b[start + plen] === 32 && sameBytes(this.prefixKey, this.prefixKeyView, 0, b, viewOf(b), start, plen) && resumeBytePrefix(b, start + plen, n, sc)) {
+      task = this.prefixTask;
+      flags = this.prefixFlags;
+    } else {
+      this.prefixLen = 0;
+      if (!scanBytePrefix(b, start, n, sc)) return false;
+      task = this.byteStrings.get(b, sc.commStart, sc.commEnd);
+      if (task === undefined) return false;
+      if (sc.flagsStart >= 0) {
+        flags = this.byteStrings.get(b, sc.flagsStart, sc.flagsEnd);
+        if (flags === undefined) return false;
+      }
+      const len = sc.prefixEnd - start;
+      if (len <= MAX_PREFIX) {
+        const key = this.prefixKey;
+        const kv = this.prefixKeyView;
+        const bv = viewOf(b);
+        let i = 0;
+        for (; i + 4 <= len; i += 4) kv.setInt32(i, bv.getInt32(start + i, true), true);
+        for (; i < len; i++) key[i] = b[start + i];
+        this.prefixLen = len;
+        this.prefixTask = task;
+        this.prefixFlags = flags;
+      }
     }
     const rest = sc.rest;
     if (b[rest] === 60 /* < */) return false;

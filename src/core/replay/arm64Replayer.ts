@@ -11,7 +11,7 @@ import { findingKind } from '../analysis/findingCatalog';
 import type { Decoded, EsrInfo, TraceEvent } from '../parse/types';
 import { computeGeometry, formatSize, levelSize, type Geometry } from '../model/geometry';
 import { detectKernel, kernelBehaviour, type KernelEvidence } from '../model/kernelProfile';
-import { PageTable, PROT_R, PROT_W, PROT_X, PROT_DEVICE, type OpResult } from '../model/pageTable';
+import { PageTable, PROT_R as R_BIT, PROT_W as W_BIT, PROT_X as X_BIT, PROT_DEVICE as DEVICE_BIT, type OpResult } from '../model/pageTable';
 import { emptyCounters, type Phase, type ReplayOutput, type Replayer, type WindowRecord } from './replayer';
 import type { RecordingManifest } from '../record/traceEvidence';
 import { REC_MAP, REC_PERMS_CLEAR_W, REC_PERMS_SET, REC_SPLIT, REC_UNMAP, StateHistory } from './stateHistory';
@@ -42,7 +42,7 @@ interface Episode {
   observedDcache: number;
   observedIcache: number;
   /** The CMO probe lines of this episode (clean_dcache_guest_page / invalidate_icache_guest_page). */
-  cmoProbes: { kind: 'dcache' | 'icache'; line: number; ts: number; size: number }[];
+  cmoProbes: { kind: 'dcache' | 'icache'; line: number; ts: number; size: number }[] | undefined;
   /** Classification decided at resolution; emitted at close (costNs needs the kvm_entry). */
   decision?: Decision;
 }
@@ -108,18 +108,25 @@ interface WindowEntry extends WindowRecord {
   dropped?: boolean;
 }
 
+// Module-local copies: the bundled CommonJS output reads imported bindings through getters, on every use.
+const PROT_R = R_BIT;
+const PROT_W = W_BIT;
+const PROT_X = X_BIT;
+const PROT_DEVICE = DEVICE_BIT;
+
 const HOST = 'host';
 const MAX_FINDINGS_PER_CLASS = 5_000;
 const MAX_MARKS = 100_000;
 const MAX_CMO_RECORDS = 50_000;
 
-const KIND_LEVEL = new Map<string, string>();
+/** `translation/L3` etc., built once per (class, level): this runs several times per fault. */
+const KIND_LEVEL = new Map<string, string[]>();
 
 function kindLevel(esr: EsrInfo): string {
-  const k = esr.faultClass + (esr.level ?? '?');
-  let v = KIND_LEVEL.get(k);
-  if (v === undefined) KIND_LEVEL.set(k, (v = `${esr.faultClass}/L${esr.level ?? '?'}`));
-  return v;
+  let byLevel = KIND_LEVEL.get(esr.faultClass);
+  if (byLevel === undefined) KIND_LEVEL.set(esr.faultClass, (byLevel = []));
+  const i = esr.level ?? 4;
+  return byLevel[i] ?? (byLevel[i] = `${esr.faultClass}/L${esr.level ?? '?'}`);
 }
 
 function hex(n: number): string {
@@ -183,6 +190,8 @@ class Arm64Replayer implements Replayer {
   private readonly avoidedFaults: { line: number; costNs: number; cls?: string }[] = [];
   private readonly evidence: KernelEvidence = { dcacheAfterSuccessfulMap: 0, dcacheWithoutMap: 0, nshTlbi: 0, rangeTlbi: 0, lockedBreaks: 0, eagerSplits: 0 };
   private readonly regionSize: number;
+  /** Bytes per entry by level (index level + 1). */
+  private readonly levelSizes: number[] = [];
   private readonly cfg: ModelConfig;
   private readonly whatIf: boolean;
   private readonly recording: (() => RecordingManifest | undefined) | undefined;
@@ -224,9 +233,14 @@ class Arm64Replayer implements Replayer {
       cmoInPgtable: !this.behaviour.cmoInFaultPath,
       tableBreakFlushesVmid: this.behaviour.tableBreakFlushesVmid,
     });
-    this.regionSize = levelSize(this.geom, 2);
+    for (let l = -1; l <= 3; l++) this.levelSizes.push(levelSize(this.geom, l));
+    this.regionSize = this.sizeAt(2);
     this.history = new StateHistory(this.regionSize);
     this.phases.push({ label: 'start of trace', line: 1, faults: 0, faultsByKindLevel: {}, byClass: {} });
+  }
+
+  private sizeAt(level: number): number {
+    return this.levelSizes[level + 1] ?? levelSize(this.geom, level);
   }
 
   // ---- actors and lanes ----
@@ -416,7 +430,7 @@ class Arm64Replayer implements Replayer {
       sawLocked: false,
       observedDcache: 0,
       observedIcache: 0,
-      cmoProbes: [],
+      cmoProbes: undefined,
     };
   }
 
@@ -477,7 +491,7 @@ class Arm64Replayer implements Replayer {
       case 'try-break':
         this.sawBreakProbes = true;
         if (a.ipa !== undefined && a.level !== undefined && a.oldDesc !== undefined) {
-          const size = levelSize(this.geom, a.level);
+          const size = this.sizeAt(a.level);
           s.lastBreak = { ipa: Math.floor(a.ipa / size) * size, level: a.level, old: a.oldDesc, ts: ev.ts, line: ev.line };
           // The entry may already be locked before the return probe fires: open the window now.
           if ((a.oldDesc & 1n) === 1n && a.level < 3) this.openObservedWindow(s, ev, s.lastBreak);
@@ -540,7 +554,8 @@ class Arm64Replayer implements Replayer {
     if (!this.cmoFromProbes) return;
     const bytes = size ?? this.geom.granule;
     if (s.ep && s.ep.fault) {
-      if (s.ep.cmoProbes.length < 64) s.ep.cmoProbes.push({ kind, line: ev.line, ts: ev.ts, size: bytes });
+      const list = (s.ep.cmoProbes ??= []);
+      if (list.length < 64) list.push({ kind, line: ev.line, ts: ev.ts, size: bytes });
       return;
     }
     // Outside a fault (host-side map, or no fault line seen): the model has no IPA for it.
@@ -606,7 +621,7 @@ class Arm64Replayer implements Replayer {
   private openObservedWindow(s: VcpuState, ev: TraceEvent, b: NonNullable<VcpuState['lastBreak']>): void {
     const isTable = (b.old & 3n) === 3n;
     const kind = isTable ? 'coalesce' : 'split';
-    const size = levelSize(this.geom, b.level);
+    const size = this.sizeAt(b.level);
     // Would this replay's configuration open this window? FEAT_BBM 1/2 does size changes without one;
     // an eager split already turned the block into a table, so the fault path does not split it.
     const look = this.pt.lookup(b.ipa);
@@ -870,7 +885,7 @@ class Arm64Replayer implements Replayer {
         const tableHere = atL?.kind === 'table' && !(look.kind === 'leaf' && look.line >= ep.runStartLine);
         const oldLeaf = look.kind === 'leaf' && look.level === L && look.line < ep.runStartLine && look.actor !== actor;
         if (!fresh && (tableHere || oldLeaf)) {
-          const size = levelSize(this.geom, L);
+          const size = this.sizeAt(L);
           const base = Math.floor(f.ipa / size) * size;
           const restr = this.splitOnFault.get(Math.floor(base / this.regionSize));
           dec.ipa = { start: base, size };
@@ -962,13 +977,13 @@ class Arm64Replayer implements Replayer {
       if (look.kind !== 'leaf') {
         // The model missed the mapping (made before the trace started): reconcile at the fault's level.
         const lv = level ?? 3;
-        const size = levelSize(this.geom, lv);
+        const size = this.sizeAt(lv);
         const base = Math.floor(f.ipa / size) * size;
         this.pt.map(base, size, PROT_R | (f.exec ? 0 : PROT_X & 0), { line: f.line, actor: 0 });
         look = this.pt.lookup(f.ipa);
       } else if (level !== undefined && look.level > level && !this.sawMapProbes) {
         // The fault's level says the leaf is bigger than the model thought: a block mapped earlier.
-        const size = levelSize(this.geom, level);
+        const size = this.sizeAt(level);
         const base = Math.floor(f.ipa / size) * size;
         this.pt.unmap(base, size, { line: f.line, actor: 0 });
         this.pt.map(base, size, PROT_R, { line: look.line, actor: look.actor });
@@ -1170,12 +1185,19 @@ class Arm64Replayer implements Replayer {
       if (w) w.costNs += cost;
     }
     if (this.cmoFromProbes && this.sawCmoProbes) this.observedCmos(ep, dec, f, lane);
-    else for (const c of dec.cmos) this.addCmo({ ...c, observed: c.observed || ep.observedDcache + ep.observedIcache > 0 });
+    else {
+      const seen = ep.observedDcache + ep.observedIcache > 0;
+      for (const c of dec.cmos) {
+        if (seen) c.observed = true;
+        this.addCmo(c);
+      }
+    }
     for (const x of dec.extra) this.pushFinding(x);
     if (this.marks.length < MAX_MARKS) this.pushMark({ ts: ep.exitTs, endTs, lane, kind: 'fault', cls: dec.cls, line: f.line, ipa: f.ipa, size: this.geom.granule, label: eff });
     else this.marksDropped++;
     this.inPinned(f, lane, cost);
     if (!dec.cls) return;
+    if (this.countOnly(dec.cls, cost)) return;
     const k = findingKind(dec.cls);
     this.pushFinding({
       code: k.code, cls: dec.cls, severity: k.severity, line: f.line, ts: f.ts, vcpu: lane,
@@ -1189,7 +1211,7 @@ class Arm64Replayer implements Replayer {
     // The n-th call of a kind pairs with the model's n-th prediction (its line, so that what-if lanes,
     // which keep the model's records, compare line for line); calls the model did not predict stand alone.
     const used = new Set<PendingCmo>();
-    for (const p of ep.cmoProbes) {
+    for (const p of ep.cmoProbes ?? []) {
       const model = dec.cmos.find((c) => c.kind === p.kind && !used.has(c));
       if (model) used.add(model);
       const size = model?.size ?? p.size;
@@ -1211,6 +1233,16 @@ class Arm64Replayer implements Replayer {
         });
       }
     }
+  }
+
+  /** Past the per-class cap a finding is only counted: true when it was (no object is built for it). */
+  private countOnly(cls: FindingClass, costNs: number | undefined): boolean {
+    const n = this.classCount.get(cls) ?? 0;
+    if (n < MAX_FINDINGS_PER_CLASS) return false;
+    this.classCount.set(cls, n + 1);
+    if (costNs !== undefined) this.classCost.set(cls, (this.classCost.get(cls) ?? 0) + costNs);
+    this.findingsDropped++;
+    return true;
   }
 
   private pushFinding(fd: Finding): void {

@@ -8,15 +8,15 @@
 
 import type { ByteSource } from '../api';
 import { decodePayload, isKnownEvent } from '../parse/decode';
-import { decodeProbe, looksLikeProbe } from '../parse/decoders/probes';
+import { decodeProbe, looksLikeProbe, stage2Args } from '../parse/decoders/probes';
 import type { DecodeResult } from '../parse/decoders/result';
-import type { RejectedLine, TraceEvent, TraceSink } from '../parse/types';
+import type { RejectedLine, Stage2Op, TraceEvent, TraceSink } from '../parse/types';
 import { DatFormatError } from './byteReader';
 import { CpuRecords } from './cpuRecords';
 import { initZstd } from './zstd';
 import { type DatMeta, DatMetaReader, TRACE_DAT_MAGIC } from './datFile';
 import type { RecordView } from './printFormat';
-import { contextPrefix, type EventHandler, flagsText, headerLines, kernelHasLazyFlag, makeHandler, makePrintEnv, prefixLengthOf, timestampText, usecsOf } from './recordText';
+import { contextPrefix, type EventHandler, flagsText, FUNCTION_UNDECODED, headerLines, kernelHasLazyFlag, makeHandler, makePrintEnv, prefixLengthOf, timestampText, usecsOf } from './recordText';
 
 export { TRACE_DAT_MAGIC } from './datFile';
 export { DatFormatError } from './byteReader';
@@ -91,7 +91,12 @@ async function walk(source: ByteSource, opts: TraceDatOptions, out: LineOut, sum
   const env = makePrintEnv(meta);
   // event ids are 16-bit: a dense table is faster than a Map on the per-record path
   const handlers: (EventHandler | undefined)[] = new Array(65536);
-  for (const [id, fmt] of meta.formats) if (id < 65536) handlers[id] = makeHandler(fmt, meta, env);
+  for (const [id, fmt] of meta.formats) {
+    if (id >= 65536) continue;
+    const h = makeHandler(fmt, meta, env);
+    if (h.name !== undefined) h.knownName = isKnownEvent(h.name);
+    handlers[id] = h;
+  }
   const typeField = meta.formats.values().next().value?.byName.get('common_type');
   const typeOff = typeField?.offset ?? 0;
   const lazy = kernelHasLazyFlag(meta.uname);
@@ -165,7 +170,7 @@ async function walk(source: ByteSource, opts: TraceDatOptions, out: LineOut, sum
           if (wantText) out.event(h.bare ? prefix + raw : prefix + name + ': ' + raw, 0, undefined);
           else {
             const payload = h.mayPad ? raw.trim() : raw;
-            const decoded = memoDecode(h, name, payload);
+            const decoded = decodeRecord(h, name, payload);
             if (typeof decoded === 'string') {
               const text = contextPrefix(comm, pid, s.cpu) + flags + ' ' + timestampText(ts) + ': ' + (h.bare ? raw : name + ': ' + raw);
               out.reject(text, { line: 0, offset: 0, reason: 'undecodable-payload', detail: `${name}: ${decoded}`, excerpt: text.slice(0, 200) });
@@ -200,6 +205,56 @@ async function walk(source: ByteSource, opts: TraceDatOptions, out: LineOut, sum
     }
     summary.events = count;
   }
+}
+
+/**
+ * The decode of one record, equal to `decodePayload(name, payload)` on its text but taken from what
+ * the handler's renderer already read where it can: a function line's (ip, parent) pair decodes
+ * once; a kprobe's fetchargs are the values it printed (only the location is parsed, once per
+ * location); an event no decoder knows is undefined without looking further, unless its text could
+ * be taken for a probe line.
+ */
+function decodeRecord(h: EventHandler, name: string, payload: string): DecodeResult {
+  const entry = h.entry;
+  if (entry !== undefined) {
+    if (entry.decoded === FUNCTION_UNDECODED) entry.decoded = decodePayload(name, payload);
+    return entry.decoded as DecodeResult;
+  }
+  const args = h.probeArgs;
+  if (args !== undefined) {
+    h.probeArgs = undefined;
+    const d = h.knownName ? undefined : probeFromFields(h, name, h.probeLoc!, args);
+    if (d !== NOT_FAST) return d;
+  } else if (h.knownName === false && !h.isProbe) {
+    // decodePayload of an unknown name only tries probe shapes, which start with `(` or `__probe_`
+    const c = payload.charCodeAt(0);
+    if (c !== 40 && c !== 95) return undefined;
+  }
+  return memoDecode(h, name, payload);
+}
+
+const NOT_FAST: unique symbol = Symbol('not-fast');
+type ProbeBase = { kind: 'kprobe'; symbol: string; offset: number; op: Stage2Op | undefined } | null;
+
+/** decodeProbe of `(loc) k=v ...` from the location (decoded once per location) and the printed args. */
+function probeFromFields(h: EventHandler, name: string, loc: string, args: Record<string, string>): DecodeResult | typeof NOT_FAST {
+  let cache = h.probeBases as Map<string, ProbeBase | typeof NOT_FAST> | undefined;
+  if (!cache) h.probeBases = cache = new Map();
+  let base = cache.get(loc);
+  if (base === undefined) {
+    const locText = '(' + loc + ')';
+    if (loc.includes(')')) base = NOT_FAST;
+    else if (!looksLikeProbe(locText)) base = null;
+    else {
+      const d = decodeProbe(name, locText);
+      base = typeof d === 'object' && d.kind === 'kprobe' ? { kind: 'kprobe', symbol: d.symbol, offset: d.offset, op: d.op } : NOT_FAST;
+    }
+    if (cache.size >= 4096) cache.clear();
+    cache.set(loc, base);
+  }
+  if (base === null) return undefined;
+  if (base === NOT_FAST) return NOT_FAST;
+  return { kind: 'kprobe', probe: name, symbol: base.symbol, offset: base.offset, op: base.op, args, s2: base.op ? stage2Args(args) : undefined };
 }
 
 /**

@@ -737,6 +737,17 @@ export function formatInt(v: Val, spec: Spec, width: number, precision: number |
 }
 
 function compileFormat(pieces: Piece[], args: Expr[], env: PrintEnv): Renderer {
+  const steps = compileSteps(pieces, args, env);
+  if (steps.length === 1) return steps[0];
+  return (r) => {
+    let s = '';
+    for (let k = 0; k < steps.length; k++) s += steps[k](r);
+    return s;
+  };
+}
+
+/** One renderer per piece (literal or conversion); `%n` pieces print nothing and get none. */
+function compileSteps(pieces: Piece[], args: Expr[], env: PrintEnv): Renderer[] {
   const steps: ((r: RecordView) => string)[] = [];
   let argi = 0;
   const next = (): Expr => args[argi++] ?? (() => undefined);
@@ -799,12 +810,46 @@ function compileFormat(pieces: Piece[], args: Expr[], env: PrintEnv): Renderer {
         } else steps.push((r) => formatInt(arg(r), p, widthOf(r), precOf(r)));
     }
   }
-  if (steps.length === 1) return steps[0];
-  return (r) => {
-    let s = '';
-    for (let k = 0; k < steps.length; k++) s += steps[k](r);
-    return s;
-  };
+  return steps;
+}
+
+/**
+ * A kprobe's fetchargs after its location, when the print fmt is a plain list of ` key=<number>`
+ * (` addr=0x%Lx size=%u`): the keys, the literal each value starts with (`0x`) and the value
+ * renderers. The values then print without spaces or quotes, so `args` built from them equals what
+ * the text parser reads back from the rendered line. Undefined for any other shape.
+ */
+export interface ProbeArgSteps {
+  keys: string[];
+  valuePrefixes: string[];
+  values: Renderer[];
+}
+
+export function compileProbeArgs(fmt: EventFormat, env: PrintEnv, strip: { prefix: string; args: number }): ProbeArgSteps | undefined {
+  try {
+    const p = new ExprParser(tokenize(fmt.printFmt), fmt, env);
+    const f = p.formatString();
+    const args = p.args();
+    if (!f.startsWith(strip.prefix)) return undefined;
+    const pieces = parseFormat(f.slice(strip.prefix.length));
+    if (pieces.length % 2 !== 0) return undefined;
+    const keys: string[] = [];
+    const valuePrefixes: string[] = [];
+    for (let i = 0; i < pieces.length; i += 2) {
+      const lit = pieces[i];
+      const spec = pieces[i + 1];
+      if (typeof lit !== 'string' || typeof spec === 'string') return undefined;
+      const m = /^ ([^ ="]+)=([^ ="]*)$/.exec(lit);
+      if (!m || !'diuxXo'.includes(spec.conv) || spec.width !== 0 || spec.precision !== undefined || spec.space) return undefined;
+      keys.push(m[1]);
+      valuePrefixes.push(m[2]);
+    }
+    const steps = compileSteps(pieces, args.slice(strip.args), env);
+    if (steps.length !== pieces.length) return undefined;
+    return { keys, valuePrefixes, values: steps.filter((_s, i) => i % 2 === 1) };
+  } catch {
+    return undefined;
+  }
 }
 
 /** Renders `name=value` for every non-common field: what a record prints when its print fmt cannot be compiled. */

@@ -6,7 +6,7 @@
 import type { DatMeta } from './datFile';
 import type { EventFormat, FieldFormat } from './eventFormat';
 import type { Kallsyms } from './kallsyms';
-import { compilePrintFmt, fieldReader, type PrintEnv, type RecordView, type Renderer } from './printFormat';
+import { compilePrintFmt, compileProbeArgs, fieldReader, type PrintEnv, type RecordView, type Renderer } from './printFormat';
 
 export interface EventHandler {
   format: EventFormat;
@@ -26,7 +26,25 @@ export interface EventHandler {
   isProbe?: boolean;
   /** The reader's decode memo for this event (owned by index.ts). */
   memo?: unknown;
+  /**
+   * Set by `payload` for the record just rendered, so the reader decodes from fields instead of
+   * re-parsing the text: a kprobe's location text and fetchargs (keys and values as printed)...
+   */
+  probeLoc?: string;
+  probeArgs?: Record<string, string>;
+  /** Set by the reader: whether the parse decoder table knows this (fixed) name; its cache of kprobe locations. */
+  knownName?: boolean;
+  probeBases?: unknown;
+  /** ...or a function-tracer line's (ip, parent) cache entry, whose `decoded` the reader fills once. */
+  entry?: FunctionEntry;
 }
+
+/** The text of one (ip, parent) pair and its decode (FUNCTION_UNDECODED until the reader decodes it). */
+export interface FunctionEntry {
+  text: string;
+  decoded: unknown;
+}
+export const FUNCTION_UNDECODED: unique symbol = Symbol('undecoded');
 
 /** Whether a print fmt's output can begin or end with white space (then the payload is trimmed like the text parser does). */
 function printMayPad(fmt: EventFormat): boolean {
@@ -91,10 +109,11 @@ export function makeHandler(fmt: EventFormat, meta: DatMeta, env: PrintEnv): Eve
   if (fmt.system === 'ftrace' && fmt.name === 'function' && f.get('ip') && f.get('parent_ip')) {
     const ipField = f.get('ip')!;
     const parentField = f.get('parent_ip')!;
-    // function lines repeat a few (ip, parent) pairs millions of times: memoise the text per pair
-    const memo = new Map<number, Map<number, string>>();
+    // function lines repeat a few (ip, parent) pairs millions of times: memoise the text (and,
+    // through `entry`, its decode) per pair
+    const memo = new Map<number, Map<number, FunctionEntry>>();
     let memoSize = 0;
-    return {
+    const h: EventHandler = {
       format: fmt,
       name: 'function',
       bare: true,
@@ -108,7 +127,11 @@ export function makeHandler(fmt: EventFormat, meta: DatMeta, env: PrintEnv): Eve
         const cacheable = okIp && okParent && ipHi === addr.hi;
         const byParent = cacheable ? memo.get(ipLo) : undefined;
         const hit = byParent?.get(addr.lo);
-        if (hit !== undefined) return hit;
+        if (hit !== undefined) {
+          h.entry = hit;
+          return hit.text;
+        }
+        h.entry = undefined;
         const parentHi = addr.hi;
         const parentLo = addr.lo;
         const p = okParent && (parentHi !== 0 || parentLo !== 0) ? symText(k, true, false) : undefined;
@@ -123,12 +146,15 @@ export function makeHandler(fmt: EventFormat, meta: DatMeta, env: PrintEnv): Eve
           }
           let m = memo.get(ipLo);
           if (!m) memo.set(ipLo, (m = new Map()));
-          m.set(parentLo, text);
+          const entry: FunctionEntry = { text, decoded: FUNCTION_UNDECODED };
+          m.set(parentLo, entry);
           memoSize++;
+          h.entry = entry;
         }
         return text;
       },
     };
+    return h;
   }
   if (fmt.system === 'ftrace' && (fmt.name === 'print' || fmt.name === 'bputs') && f.get('ip')) {
     const ipField = f.get('ip')!;
@@ -150,7 +176,36 @@ export function makeHandler(fmt: EventFormat, meta: DatMeta, env: PrintEnv): Eve
   }
   const probeIp = f.get('__probe_ip');
   if (probeIp) {
-    const rest = compilePrintFmt(fmt, env, { prefix: '(%lx)', args: 1 });
+    const strip = { prefix: '(%lx)', args: 1 };
+    const rest = compilePrintFmt(fmt, env, strip);
+    const steps = rest.error === undefined ? compileProbeArgs(fmt, env, strip) : undefined;
+    if (steps) {
+      const { keys, valuePrefixes, values } = steps;
+      const n = keys.length;
+      const seps = keys.map((key) => ' ' + key + '=');
+      const h: EventHandler = {
+        format: fmt,
+        name: fmt.name,
+        bare: false,
+        printError: undefined,
+        mayPad: printMayPad(fmt),
+        isProbe: true,
+        payload: (r) => {
+          const loc = symText(k, readAddr(probeIp, little, r), true);
+          const args: Record<string, string> = {};
+          let text = '(' + loc + ')';
+          for (let i = 0; i < n; i++) {
+            const v = valuePrefixes[i] + values[i](r);
+            args[keys[i]] = v;
+            text += seps[i] + v;
+          }
+          h.probeLoc = loc;
+          h.probeArgs = args;
+          return text;
+        },
+      };
+      return h;
+    }
     return {
       format: fmt,
       name: fmt.name,
