@@ -8,11 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateTrace } from './generateTrace';
 import { naiveSection } from './sections/naiveSection';
-import { parseSection } from './sections/parseSection';
+import { parseSection, parseTextSection } from './sections/parseSection';
 import type { BenchSection, SectionResult } from './sections/section';
 
 /** Every section, in run order. Other areas add theirs here (analyze, trace.dat, timeline, ...). */
-export const SECTIONS: BenchSection[] = [parseSection, naiveSection];
+export const SECTIONS: BenchSection[] = [parseSection, naiveSection, parseTextSection];
 
 interface ChildReply {
   result: SectionResult;

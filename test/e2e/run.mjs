@@ -13,6 +13,7 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync, readdirSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
 import * as esbuild from 'esbuild';
 import { codeServerVersion, ensureCodeServer, ensureSystemPackages, CODE_SERVER_VERSION } from './lib/install.mjs';
 import { CodeServer } from './lib/codeServer.mjs';
@@ -38,6 +39,8 @@ const manifest = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8'));
 const EXTENSION_ID = `${manifest.publisher}.${manifest.name}`;
 const VSIX_MAX_BYTES = 3 * 1024 * 1024;
 const TIMELINE_TITLE = 'Stage-2 Timeline';
+// A trace where FEAT_BBM level 2 changes the counts (BBM windows and the S2 faults in them), opened after the timeline steps.
+const BBM_TRACE_NAME = 'split_hot-vhe.trace';
 const broken = (step) => BREAK === step;
 const EXTHOST_NOISE = /^(Resolving connection token|Resolved connection token|Creating a socket|Ignoring fetching additional|Updating additional builtin|\[Service Worker\]|ChatSessionStore:|\s+at .*(node:internal|node_modules\/mocha))/;
 
@@ -47,6 +50,11 @@ const servers = [];
 let browser;
 
 console.log(`== Stage-2 Lens e2e: code-server ${CODE_SERVER_VERSION}, layers ${layers.join('+')}${BREAK ? `, E2E_BREAK=${BREAK} (one check broken on purpose)` : ''}`);
+
+function sharedBbmTrace() {
+  const p = join(process.env.STAGE2_LENS_SHARED ?? join(repo, '..', 'shared'), 'traces', 'arm64-bbm', `${BBM_TRACE_NAME}.gz`);
+  return existsSync(p) ? p : undefined;
+}
 
 function sharedTrace() {
   const shared = process.env.STAGE2_LENS_SHARED ?? join(repo, '..', 'shared');
@@ -79,6 +87,64 @@ function replayCounts(findings) {
   const byClass = a?.counters?.faults?.byClass ?? {};
   const spurious = Object.entries(byClass).filter(([c]) => c.startsWith('S')).reduce((n, [, v]) => n + v, 0);
   return { faults: a?.counters?.faults?.total, spurious, findings: a?.findingsTotal ?? findings.length };
+}
+
+/** Problems counts by severity from the CLI's findings, as the workbench's Problems status item counts them (hints are not shown there). */
+function severityCounts(findings) {
+  const n = { errors: 0, warnings: 0, infos: 0 };
+  for (const f of findings) {
+    if (f.severity === 'error') n.errors++;
+    else if (f.severity === 'warning') n.warnings++;
+    else if (f.severity === 'information') n.infos++;
+  }
+  return n;
+}
+
+/**
+ * The workbench's own Problems status item (`status.problems`): its accessible label spells full
+ * numbers ("605 Warnings, 603 Infos", or "No Problems"); its text abbreviates above 999 ("1K").
+ */
+async function problemsStatus(page) {
+  const label = await page.evaluate(() => {
+    const el = document.getElementById('status.problems');
+    return el ? el.querySelector('a')?.getAttribute('aria-label') ?? el.getAttribute('aria-label') ?? el.innerText : undefined;
+  });
+  if (label === undefined) throw new Error('the workbench has no Problems status item (status.problems)');
+  const count = (word) => Number((new RegExp(`(\\d+)\\s+${word}`, 'i').exec(label) ?? new RegExp(`${word}\\w*:\\s*(\\d+)`, 'i').exec(label) ?? [, 0])[1]);
+  return { errors: count('Error'), warnings: count('Warning'), infos: count('Info'), label };
+}
+
+/**
+ * What the workbench can show of those counts: VS Code keeps at most 1000 diagnostics per file
+ * (ExtHostDiagnostics._maxDiagnosticsPerFile, not a setting), errors first, then warnings, then
+ * infos, and adds one info "Not showing N further errors and warnings." when it cuts.
+ */
+const MAX_DIAGNOSTICS_PER_FILE = 1000;
+function visibleProblems(c) {
+  if (c.errors + c.warnings + c.infos <= MAX_DIAGNOSTICS_PER_FILE) return { ...c, hidden: 0 };
+  const errors = Math.min(c.errors, MAX_DIAGNOSTICS_PER_FILE);
+  const warnings = Math.min(c.warnings, MAX_DIAGNOSTICS_PER_FILE - errors);
+  const infos = Math.min(c.infos, MAX_DIAGNOSTICS_PER_FILE - errors - warnings);
+  return { errors, warnings, infos: infos + 1, hidden: c.errors + c.warnings + c.infos - errors - warnings - infos };
+}
+
+const sameCounts = (a, b) => ['errors', 'warnings', 'infos'].every((k) => a[k] === b[k]);
+const showCounts = (c) => `${c.errors} errors, ${c.warnings} warnings, ${c.infos} infos`;
+
+/** "17.214537" (seconds, as ftrace and the timeline print them) in integer nanoseconds. */
+function secondsToNs(text) {
+  const [s, frac = ''] = text.split('.');
+  return Number(s) * 1e9 + Number(frac.padEnd(9, '0').slice(0, 9));
+}
+
+/** The timestamps (ns) of the trace's kvm_guest_fault lines: one fault mark each in the timeline. */
+function faultTimestamps(lines) {
+  const out = [];
+  for (const l of lines) {
+    const m = /\s(\d+\.\d+): kvm_guest_fault:/.exec(l);
+    if (m) out.push(secondsToNs(m[1]));
+  }
+  return out;
 }
 
 /**
@@ -199,6 +265,11 @@ async function startServer(name, opts) {
   const server = new CodeServer(join(stateDir, name), opts);
   servers.push(server);
   copyFileSync(ctx.trace, join(server.workspace, ctx.traceName));
+  // The extension opens plain text traces only (.trace): the UI layer gets the BBM trace unpacked (11 MB).
+  if (name === 'ui') {
+    ctx.bbmTrace = sharedBbmTrace();
+    if (ctx.bbmTrace) writeFileSync(join(server.workspace, BBM_TRACE_NAME), gunzipSync(readFileSync(ctx.bbmTrace)));
+  }
   return server;
 }
 
@@ -295,6 +366,88 @@ async function uiLayer() {
     },
     { needs: ['open-trace'] },
   );
+
+  /**
+   * Palette -> Replay with Configuration... -> `label`. The notification's counts must equal
+   * `analyze <flags>` from the shipped CLI, and so must the workbench's Problems counts once the
+   * new diagnostics land; with mustChange the CLI's counts must differ from the as-recorded ones
+   * and the Problems counts must have moved. Leaves the flags the open analysis now has in ctx.
+   */
+  async function replayStep(name, label, flags, { mustChange, trace = ctx.trace, recordedFindings = ctx.findings, checkProblems = true, needs = ['open-trace', 'engine-findings'] }) {
+    await steps.step(
+      name,
+      async () => {
+        const cliFindings = engineFindings(join(ctx.extracted, 'dist', 'cli', 'main.js'), trace, flags);
+        const cli = replayCounts(cliFindings);
+        const cliProblems = severityCounts(cliFindings);
+        const recorded = replayCounts(recordedFindings);
+        const recordedProblems = severityCounts(recordedFindings);
+        const cliFlags = `\`analyze ${flags.join(' ')}\``;
+        const changed = [
+          ...Object.keys(cli).filter((k) => cli[k] !== recorded[k]).map((k) => `${k} ${recorded[k]} -> ${cli[k]}`),
+          ...['errors', 'warnings', 'infos'].filter((k) => cliProblems[k] !== recordedProblems[k]).map((k) => `${k} ${recordedProblems[k]} -> ${cliProblems[k]}`),
+        ];
+        if (mustChange && !changed.length) throw new Error(`${cliFlags} gives the as-recorded counts on ${basename(trace)} (${showCounts(cliProblems)}): this replay cannot show a change; pick another preset`);
+        const problemsBefore = await problemsStatus(page);
+        const barBefore = (await extensionStatusItems(page, EXTENSION_ID)).find((i) => /\d+\s+faults/.test(i.text))?.text ?? '';
+        const toasts = page.locator('.notifications-toasts .notification-toast');
+        const toastsBefore = await toasts.count();
+        const matching = toasts.filter({ hasText: `(${label})` });
+        const oldTexts = await matching.allInnerTexts();
+        await runCommand(page, 'Stage-2 Lens: Replay with Configuration...');
+        await pickQuickItem(page, label);
+        // The replay answers with a notification carrying its counts: "Stage-2 Lens (<label>): N faults, M spurious, K findings.".
+        const result = matching.last();
+        try {
+          await page.waitForFunction(
+            ([sel, text, n, old]) => {
+              const all = [...document.querySelectorAll(sel)].filter((t) => t.innerText.includes(text));
+              return all.length > n || (all.length && !old.includes(all[all.length - 1].innerText));
+            },
+            ['.notifications-toasts .notification-toast', `(${label})`, oldTexts.length, oldTexts],
+            { timeout: 60_000 },
+          );
+        } catch {
+          const seen = await toasts.allInnerTexts().catch(() => []);
+          throw new Error(`no notification with the ${label} replay's counts within 60 s (${toastsBefore} toasts before; now: ${seen.join(' | ').replace(/\s+/g, ' ') || 'none'})`);
+        }
+        const after = (await result.innerText()).replace(/\s+/g, ' ').trim();
+        const num = (re, t) => Number((re.exec(t) ?? [])[1]);
+        const shown = { faults: num(/(\d+)\s+faults/, after), spurious: num(/(\d+)\s+spurious/, after), findings: num(/(\d+)\s+findings/, after) };
+        const wrong = Object.keys(cli).filter((k) => shown[k] !== cli[k]);
+        if (wrong.length) throw new Error(`the ${label} replay shows ${wrong.map((k) => `${k} ${shown[k]}`).join(', ')} but ${cliFlags} gives ${wrong.map((k) => `${k} ${cli[k]}`).join(', ')} ("${after}")`);
+        // The diagnostics are republished after the reply: the Problems counts follow within moments.
+        // (Not with two traces open: the status item sums every file, and VS Code caps the total too.)
+        const visible = visibleProblems(cliProblems);
+        const want = broken(name) ? { ...visible, warnings: visible.warnings + 1 } : visible;
+        let problems = await problemsStatus(page);
+        for (const deadline = Date.now() + 30_000; checkProblems && !sameCounts(problems, want) && Date.now() < deadline; ) {
+          await page.waitForTimeout(300);
+          problems = await problemsStatus(page);
+        }
+        if (checkProblems && !sameCounts(problems, want)) throw new Error(`after the ${label} replay the Problems status item shows ${showCounts(problems)} ("${problems.label}"), ${cliFlags} gives ${showCounts(cliProblems)}${want.hidden ? `, of which the workbench shows ${showCounts(want)} (its 1000-per-file cap)` : ''}`);
+        // Our own status bar item carries faults and spurious: they must be the CLI's too.
+        let item;
+        let bar;
+        for (const deadline = Date.now() + 30_000; Date.now() < deadline; await page.waitForTimeout(300)) {
+          item = (await extensionStatusItems(page, EXTENSION_ID)).find((i) => /\d+\s+faults/.test(i.text));
+          bar = item ? { faults: num(/(\d+)\s+faults/, item.text), spurious: num(/(\d+)\s+spurious/, item.text) } : undefined;
+          if (bar && bar.faults === cli.faults && bar.spurious === cli.spurious) break;
+        }
+        if (mustChange && sameCounts(problems, problemsBefore) && item?.text === barBefore) throw new Error(`the ${label} replay left the Problems counts (${showCounts(problems)}) and the status bar ("${barBefore}") as they were`);
+        if (!bar || bar.faults !== cli.faults || bar.spurious !== cli.spurious) throw new Error(`after the ${label} replay the status bar shows "${item?.text ?? 'no counts'}", ${cliFlags} gives ${cli.faults} faults, ${cli.spurious} spurious`);
+        if (trace === ctx.trace) {
+          ctx.timelineFlags = flags;
+          ctx.timelineFindings = cliFindings;
+        }
+        const delta = changed.length ? `vs as recorded: ${changed.join(', ')}` : `unchanged vs as recorded (${recorded.findings} findings; the engine agrees)`;
+        const cap = want.hidden ? ` (CLI ${showCounts(cliProblems)}: VS Code's 1000-per-file cap hides ${want.hidden}, adds its "Not showing" info)` : ' = CLI';
+        const shownProblems = checkProblems ? `Problems ${showCounts(problemsBefore)} -> ${showCounts(problems)}${cap}; ` : '';
+        return `"${after}" = CLI ${flags.join(' ')}; ${shownProblems}status bar "${barBefore}" -> "${item.text}"; ${delta}`;
+      },
+      { needs, timeoutMs: 120_000 },
+    );
+  }
 
   async function restoreProblemsLayout() {
     if ((page.viewportSize()?.height ?? 900) === 900) return;
@@ -425,36 +578,12 @@ async function uiLayer() {
     { needs: ['open-trace'] },
   );
 
-  await steps.step(
-    'replay-bbm2',
-    async () => {
-      const before = (await extensionStatusItems(page, EXTENSION_ID)).map((i) => i.text).join(' | ');
-      const toasts = page.locator('.notifications-toasts .notification-toast');
-      const toastsBefore = await toasts.count();
-      await runCommand(page, 'Stage-2 Lens: Replay with Configuration...');
-      await pickQuickItem(page, 'FEAT_BBM level 2');
-      // The replay answers with a notification carrying its counts: "Stage-2 Lens (FEAT_BBM level 2): N faults, M spurious, ...".
-      const result = toasts.filter({ hasText: 'FEAT_BBM level 2' }).last();
-      try {
-        await result.waitFor({ timeout: 60_000 });
-      } catch {
-        const seen = await toasts.allInnerTexts().catch(() => []);
-        throw new Error(`no notification with the FEAT_BBM level 2 replay's counts within 60 s (${toastsBefore} toasts before; now: ${seen.join(' | ').replace(/\s+/g, ' ') || 'none'})`);
-      }
-      const after = (await result.innerText()).replace(/\s+/g, ' ').trim();
-      const num = (re, t) => Number((re.exec(t) ?? [])[1]);
-      const shown = { faults: num(/(\d+)\s+faults/, after), spurious: num(/(\d+)\s+spurious/, after), findings: num(/(\d+)\s+findings/, after) };
-      // The engine's answer for the same what-if, from the shipped CLI.
-      const cli = replayCounts(engineFindings(join(ctx.extracted, 'dist', 'cli', 'main.js'), ctx.trace, ['--bbm', '2']));
-      const recorded = replayCounts(ctx.findings);
-      const wrong = Object.keys(cli).filter((k) => shown[k] !== cli[k]);
-      if (wrong.length) throw new Error(`the FEAT_BBM level 2 replay shows ${wrong.map((k) => `${k} ${shown[k]}`).join(', ')} but \`analyze --bbm 2\` gives ${wrong.map((k) => `${k} ${cli[k]}`).join(', ')} ("${after}")`);
-      const changed = Object.keys(cli).filter((k) => cli[k] !== recorded[k]);
-      const delta = changed.length ? changed.map((k) => `${k} ${recorded[k]} -> ${cli[k]}`).join(', ') : `unchanged vs as recorded (${recorded.spurious} spurious; the engine agrees)`;
-      return `replay "${after}" = CLI --bbm 2; ${delta}; status before "${before}"`;
-    },
-    { needs: ['open-trace', 'engine-findings'], timeoutMs: 90_000 },
-  );
+  // A replay that changes the counts on race4_4k-vhe: kernel 5.13 cleans the D-cache in every fault,
+  // so each lost race's fault adds a C3 warning (603 -> 1208 findings). FEAT_BBM level 2 changes
+  // nothing there (its lost races are 4 KiB pages: no block, no window) but is checked against the
+  // CLI too, and, being "as recorded" plus BBM 2, it puts the recorded findings back for the timeline.
+  await replayStep('replay-kernel-5.13', 'Kernel 5.13 behaviour', ['--kernel', '5.13'], { mustChange: true });
+  await replayStep('replay-bbm2', 'FEAT_BBM level 2', ['--bbm', '2'], { mustChange: false });
 
   await steps.step(
     'timeline-open',
@@ -514,8 +643,74 @@ async function uiLayer() {
   );
 
   await steps.step(
+    'timeline-range',
+    async () => {
+      // Shift+drag across part of the canvas selects a time range; the page lists its statistics in
+      // #range-stats under a heading "Selection <t0> s – <t1> s (<span>)". The range is only readable
+      // from that heading, to the microsecond; trace timestamps are whole microseconds, so a selection
+      // is unambiguous when no fault lies within 1 µs of either shown end (else drag a little further).
+      // CLI side: `analyze --format json` with the open analysis's flags, findings filtered by ts
+      // here with countMarksInRange's rule t0 <= ts <= t1 (switch to `analyze --from --to` once it exists).
+      const frame = timelineFrame(page);
+      const canvas = frame.locator('canvas#timeline');
+      await canvas.scrollIntoViewIfNeeded();
+      const box = await canvas.boundingBox();
+      if (!box || box.width < 100) throw new Error(`canvas#timeline is ${box ? `${Math.round(box.width)} px` : 'not'} wide: nothing to drag across`);
+      const findings = ctx.timelineFindings ?? ctx.findings;
+      const spuriousTs = findings.filter((f) => /^S\d/.test(f.cls ?? f.code)).map((f) => f.ts);
+      const faultTs = faultTimestamps(ctx.lines);
+      // The engine makes one fault mark per kvm_guest_fault line on this trace; only then can the trace text stand for the CLI's faults.
+      const faultsFromText = faultTs.length === replayCounts(findings).faults;
+      const heading = frame.locator('#range-stats h3').first();
+      const stats = frame.locator('#range-stats li');
+      const tried = [];
+      for (const [from, to] of [[0.3, 0.6], [0.33, 0.62], [0.27, 0.57], [0.4, 0.7]]) {
+        const previous = (await heading.isVisible().catch(() => false)) ? await heading.innerText() : '';
+        const y = box.y + box.height * 0.4;
+        await page.mouse.move(box.x + box.width * from, y);
+        await page.keyboard.down('Shift');
+        await page.mouse.down();
+        await page.mouse.move(box.x + box.width * to, y, { steps: 10 });
+        await page.mouse.up();
+        await page.keyboard.up('Shift');
+        let text = previous;
+        for (const deadline = Date.now() + 10_000; Date.now() < deadline; await page.waitForTimeout(200)) {
+          text = (await heading.isVisible().catch(() => false)) ? await heading.innerText() : '';
+          if (text && text !== previous) break;
+        }
+        if (!text || text === previous) throw new Error(`a Shift+drag from ${from * 100}% to ${to * 100}% of canvas#timeline showed no new statistics in #range-stats within 10 s (heading "${text}")`);
+        const m = /Selection\s+([\d.]+)\s*s\s*\S\s*([\d.]+)\s*s/.exec(text);
+        if (!m) throw new Error(`cannot read the selected range from the statistics heading "${text}"`);
+        const t0 = secondsToNs(m[1]);
+        const t1 = secondsToNs(m[2]);
+        const near = [...faultTs, ...spuriousTs].filter((ts) => Math.abs(ts - t0) <= 1000 || Math.abs(ts - t1) <= 1000);
+        if (near.length) {
+          tried.push(`${m[1]}-${m[2]} s (${near.length} faults within 1 µs of an end)`);
+          continue;
+        }
+        const lines = await stats.allInnerTexts();
+        const fm = lines.map((l) => /^(\d+) faults, (\d+) spurious/.exec(l.trim())).find(Boolean);
+        if (!fm) throw new Error(`the statistics of ${m[1]}-${m[2]} s have no "N faults, M spurious" line: ${lines.join(' | ')}`);
+        const shown = { faults: Number(fm[1]), spurious: Number(fm[2]) };
+        const inRange = (ts) => ts >= t0 && ts <= t1;
+        const want = { spurious: spuriousTs.filter(inRange).length + (broken('timeline-range') ? 1 : 0) };
+        if (faultsFromText) want.faults = faultTs.filter(inRange).length;
+        const wrong = Object.keys(want).filter((k) => shown[k] !== want[k]);
+        const cliFlags = `analyze ${(ctx.timelineFlags ?? []).join(' ')}`.trim();
+        if (wrong.length) throw new Error(`the selection ${m[1]}-${m[2]} s shows ${wrong.map((k) => `${k} ${shown[k]}`).join(', ')}; the CLI (${cliFlags}, findings with ts in range${faultsFromText ? '; faults: kvm_guest_fault lines in range' : ''}) has ${wrong.map((k) => `${k} ${want[k]}`).join(', ')} ("${lines.join(' | ')}")`);
+        if (want.spurious === 0 || want.spurious === spuriousTs.length) throw new Error(`the selection ${m[1]}-${m[2]} s holds ${want.spurious} of ${spuriousTs.length} spurious faults: a range check needs a part of them`);
+        return `Shift+drag ${from * 100}%-${to * 100}%: "${text}" shows ${shown.faults} faults, ${shown.spurious} spurious = CLI ${cliFlags} in [${t0}, ${t1}] ns (${want.spurious} of ${spuriousTs.length} S findings${faultsFromText ? `; faults = kvm_guest_fault lines in range, of ${faultTs.length}` : '; faults total not checked: the trace text does not give the engine\'s count'})${tried.length ? `; skipped ${tried.join(', ')}` : ''}`;
+      }
+      throw new Error(`every selection had a fault within 1 µs of an end, so the µs heading cannot say whether it counts: ${tried.join('; ')}`);
+    },
+    { needs: ['timeline-open', 'engine-findings'], timeoutMs: 90_000 },
+  );
+
+  await steps.step(
     'timeline-themes',
     async () => {
+      // The palette offers our commands only with a trace editor active (the range step left focus in the webview).
+      await page.locator('.tabs-container .tab', { hasText: ctx.traceName }).first().click();
       await runCommand(page, 'Stage-2 Lens: Show Timeline');
       await page.locator('.tabs-container .tab.active', { hasText: TIMELINE_TITLE }).waitFor({ timeout: 10_000 });
       // README pictures: the timeline alone, wide, from its top (best effort: the layout commands are the workbench's).
@@ -551,6 +746,28 @@ async function uiLayer() {
     },
     { needs: ['timeline-open'] },
   );
+
+  // FEAT_BBM level 2 where it changes something: split_hot-vhe has 90 S2 faults in BBM windows, which BBM 2 removes.
+  if (ctx.bbmTrace && existsSync(join(s.workspace, BBM_TRACE_NAME))) {
+    await steps.step(
+      'open-bbm-trace',
+      async () => {
+        ctx.bbmFindings = engineFindings(join(ctx.extracted, 'dist', 'cli', 'main.js'), ctx.bbmTrace);
+        const want = replayCounts(ctx.bbmFindings);
+        await quickOpen(page, BBM_TRACE_NAME);
+        let item;
+        const num = (re) => Number((re.exec(item?.text ?? '') ?? [])[1]);
+        for (const deadline = Date.now() + 60_000; Date.now() < deadline; await page.waitForTimeout(300)) {
+          item = (await extensionStatusItems(page, EXTENSION_ID)).find((i) => /\d+\s+faults/.test(i.text));
+          if (num(/(\d+)\s+faults/) === want.faults && num(/(\d+)\s+spurious/) === want.spurious) break;
+        }
+        if (num(/(\d+)\s+faults/) !== want.faults || num(/(\d+)\s+spurious/) !== want.spurious) throw new Error(`with ${BBM_TRACE_NAME} open the status bar shows "${item?.text ?? 'no counts'}" after 60 s, the CLI has ${want.faults} faults, ${want.spurious} spurious`);
+        return `${BBM_TRACE_NAME} (from ../shared/traces/arm64-bbm/${BBM_TRACE_NAME}.gz): status bar "${item.text}" = CLI as recorded (${want.findings} findings)`;
+      },
+      { needs: ['workbench', 'engine-findings'], timeoutMs: 120_000 },
+    );
+    await replayStep('replay-bbm2-split-hot', 'FEAT_BBM level 2', ['--bbm', '2'], { mustChange: true, trace: ctx.bbmTrace, recordedFindings: ctx.bbmFindings, checkProblems: false, needs: ['open-bbm-trace'] });
+  }
 
   if (ctx.consoleErrors?.length) writeFileSync(join(resultsDir, 'console-errors.txt'), ctx.consoleErrors.join('\n'));
   if (ctx.consoleErrors?.length) console.log(`    browser console errors (vsda 404s excluded): ${ctx.consoleErrors.length}, first: ${ctx.consoleErrors[0].slice(0, 160)}`);

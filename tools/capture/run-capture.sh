@@ -6,8 +6,16 @@
 # collects the trace. Needs a built CLI (node scripts/build.mjs --out .out/record) and, the first
 # time, the tool's fetch.sh (QEMU, cross gcc, the Debian packages: about 300 MB).
 # MODE=nvhe records the nVHE variant instead (kvm-arm.mode=nvhe, script generated with --mode nvhe).
+# TOOL=trace-cmd records with the guest's trace-cmd 3.1.6 (script generated with --tool trace-cmd,
+# plan plans/s2lens-tcmd.sh) and brings back a trace.dat instead of the text trace.
 set -e
 MODE=${MODE:-vhe}
+TOOL=${TOOL:-tracefs}
+case "$TOOL" in
+  tracefs) PLAN=s2lens; OUTNAME=s2lens-$MODE ;;
+  trace-cmd) PLAN=s2lens-tcmd; OUTNAME=s2lens-tcmd-$MODE ;;
+  *) echo "TOOL must be tracefs or trace-cmd, not '$TOOL'" >&2; exit 2 ;;
+esac
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 W=${1:-/tmp/capture}
@@ -18,13 +26,18 @@ mkdir -p "$W"
 cp -r "$SRC"/. "$W"/ && chmod -R u+w "$W"
 cp "$HERE"/plans/*.sh "$W"/plans/
 rm -f "$W"/plans/s2lens-record.sh
-node "$CLI" record-script --arch arm64 --mode "$MODE" --tool tracefs --probes full -o "$W"/plans/s2lens-record.sh
+node "$CLI" record-script --arch arm64 --mode "$MODE" --tool "$TOOL" --probes full -o "$W"/plans/s2lens-record.sh
 cd "$W"
 [ -d "$REALVM_WORK/dl/kern" ] || ./fetch.sh
 ./build.sh
-OUT=$REALVM_WORK/out/s2lens-$MODE
+OUT=$REALVM_WORK/out/$OUTNAME
 rm -rf "$OUT"
-./run.sh s2lens "$MODE" 4 2048 "$OUT"
+./run.sh "$PLAN" "$MODE" 4 2048 "$OUT"
 ls -la "$OUT"/traces
 grep -a -E 's2lens|stage2-lens' "$OUT"/meta.txt | head -80
-echo "trace: $OUT/traces/s2lens_race4_4k.trace (gzip -9 it into test/fixtures/recorded/s2lens_race4_4k-$MODE.trace.gz)"
+if [ "$TOOL" = tracefs ]; then
+  echo "trace: $OUT/traces/s2lens_race4_4k.trace (gzip -9 it into test/fixtures/recorded/s2lens_race4_4k-$MODE.trace.gz)"
+else
+  cat "$OUT"/traces/dat-check.txt 2>/dev/null
+  echo "trace: $OUT/traces/s2lens_race4_4k.dat"
+fi

@@ -54,7 +54,7 @@ function opOfEventName(name: string): Stage2Op | undefined {
 export function detectHostMode(ops: (op: Stage2Op) => number, evidence: CoverageEvidence | undefined): { mode: HostMode; why: string } {
   const hostMode = evidence?.recording?.begin['host-mode'];
   if (hostMode === 'vhe' || hostMode === 'nvhe' || hostMode === 'protected') {
-    return { mode: hostMode, why: `the recording script saw a ${hostMode === 'vhe' ? 'VHE' : hostMode === 'nvhe' ? 'nVHE' : 'protected (pKVM)'} host` };
+    return { mode: hostMode, why: `the recording script saw ${hostMode === 'vhe' ? 'a VHE' : hostMode === 'nvhe' ? 'an nVHE' : 'a protected (pKVM)'} host` };
   }
   const tm = evidence?.timerMap;
   if (tm && tm.vhe + tm.nvhe > 0) {

@@ -1,5 +1,6 @@
 // The terminal report of `stage2-lens analyze` (--format text): summary counts first, then the
 // findings grouped by class with a few examples each, never thousands of lines. Plain ASCII.
+// For x86 it also prints the replay's per-pass tallies, eager-split summary and fast-path failures.
 import type { Analysis, Comparison } from '../api';
 import type { X86Details } from '../replay/x86/x86Replayer';
 import { describeConfig } from './compare';
@@ -26,7 +27,7 @@ export function reportText(a: Analysis, opts: { examples?: number; source?: stri
   out.push('');
   if (!groups.length) out.push('No findings: every fault and cache maintenance call was needed.');
   for (const g of groups) {
-    const extra = g.cls[0] === 'C' ? `, ${fmtBytes(g.bytes)}` : g.costNs ? `, ${fmtNs(g.costNs)} of vCPU time` : '';
+    const extra = g.cls[0] === 'C' ? (g.bytes ? `, ${fmtBytes(g.bytes)}` : '') : g.costNs ? `, ${fmtNs(g.costNs)} of vCPU time` : '';
     out.push(`${g.code}: ${g.count}${extra} (${g.observed === g.count ? 'observed' : g.observed === 0 ? 'inferred' : `${g.observed} observed`})${g.expected ? ' [expected by design]' : ''}`);
     out.push(`  ${g.title}`);
     for (const f of g.examples) {

@@ -1,8 +1,9 @@
-// The byte-level twin of DecodeMemo, used by the parser's byte fast path: keyed by the event
-// name and the payload's bytes, it returns the payload string and its decoding together, so a
-// payload seen before (function tracer lines, kretprobe returns, guest-loop exits) costs neither
-// a string nor a decode. Same bounded table and per-name hit-rate probation as DecodeMemo;
-// payload strings and Decoded objects are shared between events with identical text.
+// The byte-level twin of DecodeMemo, used by the parser's byte fast path: keyed by the bytes of
+// the event text after the timestamp (`name: payload`), it gives back the event name, the payload
+// string and its decoding at once, so a line whose text was seen before (function tracer lines,
+// kretprobe returns, guest-loop exits) costs neither a name scan, a string nor a decode. Same
+// bounded table and per-name hit-rate probation as DecodeMemo: names whose payloads do not repeat
+// are not stored. Payload strings and Decoded objects are shared between events with equal text.
 import * as compare from './byteCompare';
 import * as decode from './decode';
 import * as probes from './decoders/probes';
@@ -19,8 +20,8 @@ const isKnownEvent = decode.isKnownEvent;
 const looksLikeProbe = probes.looksLikeProbe;
 
 const SLOTS = 8192; // power of two
-/** Longer payloads are not memoised (comparing them would cost about as much as decoding). */
-const MAX_LEN = 160;
+/** Longer texts are not memoised (comparing them would cost about as much as decoding). */
+const MAX_LEN = 192;
 const PROBATION = 512;
 const MIN_HITS = PROBATION / 4;
 const MAX_NAMES = 4096;
@@ -30,6 +31,16 @@ class NameStats {
   lookups = 0;
   hits = 0;
   enabled = true;
+
+  /** Counts one lookup; every PROBATION of them, a name whose texts do not repeat turns the memo off. */
+  count(hit: boolean): void {
+    if (hit) this.hits++;
+    if (++this.lookups >= PROBATION) {
+      if (this.hits < MIN_HITS) this.enabled = false;
+      this.lookups = 0;
+      this.hits = 0;
+    }
+  }
 }
 
 function decodeText(name: string, payload: string): DecodeResult {
@@ -39,71 +50,84 @@ function decodeText(name: string, payload: string): DecodeResult {
 }
 
 export class ByteDecodeMemo {
-  /** The decoding of the payload last returned by decode(). */
+  /** Set by lookup() (on a hit) and decode(): the event name, payload, its decoding, and the payload's UTF-8 bytes beyond its length. */
+  name = '';
+  payload = '';
   result: DecodeResult = undefined;
+  excess = 0;
   private readonly names = new Map<string, NameStats>();
   /** In front of `names`: a few name instances and their stats, looked up by identity. */
   private readonly recentName: (string | undefined)[] = new Array<string | undefined>(RECENT).fill(undefined);
   private readonly recentStats: (NameStats | undefined)[] = new Array<NameStats | undefined>(RECENT).fill(undefined);
-  private readonly keyName: (string | undefined)[] = new Array<string | undefined>(SLOTS).fill(undefined);
   private readonly keyLen = new Int32Array(SLOTS).fill(-1);
   private readonly keyBytes = Buffer.alloc(SLOTS * MAX_LEN);
   private readonly keyView = new DataView(this.keyBytes.buffer, this.keyBytes.byteOffset, this.keyBytes.byteLength);
-  private readonly keyText: string[] = new Array<string>(SLOTS).fill('');
-  private readonly value: DecodeResult[] = new Array<DecodeResult>(SLOTS).fill(undefined);
+  private readonly slotName: string[] = new Array<string>(SLOTS).fill('');
+  private readonly slotPayload: string[] = new Array<string>(SLOTS).fill('');
+  private readonly slotResult: DecodeResult[] = new Array<DecodeResult>(SLOTS).fill(undefined);
+  private readonly slotExcess = new Int32Array(SLOTS);
+  private readonly slotStats: (NameStats | undefined)[] = new Array<NameStats | undefined>(SLOTS).fill(undefined);
 
-  /** The payload buf[start, end) of event `name` as a string; its decoding is left in `result`. */
-  decode(name: string, buf: Buffer, start: number, end: number): string {
+  private slotOf(buf: Buffer, start: number, end: number): number {
+    // sampled hash: eight bytes spread over the text (its tail varies most), plus its length
     const len = end - start;
-    if (len > MAX_LEN || len <= 0) return this.direct(name, buf, start, end);
-    const r = (name.length * 7 + name.charCodeAt(name.length - 1) + name.charCodeAt(name.length >> 1) * 3) & (RECENT - 1);
-    let st: NameStats | undefined;
-    if (this.recentName[r] === name) st = this.recentStats[r]!;
-    else {
-      st = this.names.get(name);
-      if (st === undefined) {
-        if (this.names.size >= MAX_NAMES) this.names.clear();
-        st = new NameStats();
-        this.names.set(name, st);
-      }
-      this.recentName[r] = name;
-      this.recentStats[r] = st;
-    }
-    if (!st.enabled) return this.direct(name, buf, start, end);
-    if (++st.lookups === PROBATION) {
-      // judged every PROBATION lookups: a name whose payloads do not repeat turns the memo off
-      if (st.hits < MIN_HITS) {
-        st.enabled = false;
-        return this.direct(name, buf, start, end);
-      }
-      st.lookups = 0;
-      st.hits = 0;
-    }
-    // sampled hash: eight bytes spread over the payload, plus length and name length
     const q = len >> 3;
-    let h = len * 7919 + name.length * 104729;
+    let h = len * 7919;
     for (let i = 0, k = end - 1; i < 8; i++, k -= q) h = Math.imul(h ^ buf[k < start ? start : k], 0x9e3779b1);
-    const slot = (h ^ (h >>> 15)) & (SLOTS - 1);
-    const base = slot * MAX_LEN;
-    if (this.keyLen[slot] === len && this.keyName[slot] === name && sameBytes(this.keyBytes, this.keyView, base, buf, viewOf(buf), start, len)) {
-      st.hits++;
-      this.result = this.value[slot];
-      return this.keyText[slot];
-    }
-    const payload = utf8(buf, start, end);
-    const d = decodeText(name, payload);
-    buf.copy(this.keyBytes, base, start, end);
-    this.keyLen[slot] = len;
-    this.keyName[slot] = name;
-    this.keyText[slot] = payload;
-    this.value[slot] = d;
-    this.result = d;
-    return payload;
+    return (h ^ (h >>> 15)) & (SLOTS - 1);
   }
 
-  private direct(name: string, buf: Buffer, start: number, end: number): string {
-    const payload = start < end ? utf8(buf, start, end) : '';
-    this.result = decodeText(name, payload);
-    return payload;
+  /** True when the event text buf[start, end) was stored: name, payload, result and excess are then its own. */
+  lookup(buf: Buffer, start: number, end: number): boolean {
+    const len = end - start;
+    if (len > MAX_LEN || len <= 0) return false;
+    const slot = this.slotOf(buf, start, end);
+    if (this.keyLen[slot] !== len || !sameBytes(this.keyBytes, this.keyView, slot * MAX_LEN, buf, viewOf(buf), start, len)) return false;
+    this.slotStats[slot]!.count(true);
+    this.name = this.slotName[slot];
+    this.payload = this.slotPayload[slot];
+    this.result = this.slotResult[slot];
+    this.excess = this.slotExcess[slot];
+    return true;
+  }
+
+  /**
+   * After a failed lookup: the payload buf[p, e) of event `name`, whose whole text is
+   * buf[start, end), decoded; stored unless the name's texts do not repeat. Sets the fields.
+   */
+  decode(name: string, buf: Buffer, p: number, e: number, start: number, end: number): void {
+    const payload = p < e ? utf8(buf, p, e) : '';
+    const result = decodeText(name, payload);
+    this.name = name;
+    this.payload = payload;
+    this.result = result;
+    this.excess = e - p - payload.length;
+    const len = end - start;
+    if (len > MAX_LEN || len <= 0) return;
+    const st = this.statsOf(name);
+    if (!st.enabled) return;
+    st.count(false);
+    const slot = this.slotOf(buf, start, end);
+    buf.copy(this.keyBytes, slot * MAX_LEN, start, end);
+    this.keyLen[slot] = len;
+    this.slotName[slot] = name;
+    this.slotPayload[slot] = payload;
+    this.slotResult[slot] = result;
+    this.slotExcess[slot] = this.excess;
+    this.slotStats[slot] = st;
+  }
+
+  private statsOf(name: string): NameStats {
+    const r = (name.length * 7 + name.charCodeAt(name.length - 1) + name.charCodeAt(name.length >> 1) * 3) & (RECENT - 1);
+    if (this.recentName[r] === name) return this.recentStats[r]!;
+    let st = this.names.get(name);
+    if (st === undefined) {
+      if (this.names.size >= MAX_NAMES) this.names.clear();
+      st = new NameStats();
+      this.names.set(name, st);
+    }
+    this.recentName[r] = name;
+    this.recentStats[r] = st;
+    return st;
   }
 }

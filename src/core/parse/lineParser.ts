@@ -1,7 +1,9 @@
 // Turns one line of trace text into a TraceEvent, a SpecialLine or a RejectedLine (with a reason)
 // and hands it to the sink, tracking the detected format. A decode failure is held back for one
 // line so that an e-mail-wrapped continuation can re-label it `wrapped`; the sink still sees
-// everything in input order.
+// everything in input order. Common fixed-column event lines take a byte fast path (lineBytes:
+// prefix scanned from bytes, names interned, repeated event texts memoised) that must give exactly
+// what the string path (line) gives; test/unit/parse/bytePath.test.ts compares the two.
 import { ByteDecodeMemo } from './byteDecodeMemo';
 import { ByteInterner } from './byteInterner';
 import * as compare from './byteCompare';
@@ -60,6 +62,23 @@ const FUNCTION_COLON = Buffer.from('function:', 'latin1');
 /** Longer context prefixes are not remembered for reuse. */
 const MAX_PREFIX = 64;
 
+/** A remembered `comm-pid [cpu] [flags]`: its bytes and fields. */
+class PrefixSlot {
+  readonly key = Buffer.alloc(MAX_PREFIX);
+  readonly view = new DataView(this.key.buffer, this.key.byteOffset, MAX_PREFIX);
+  len = 0;
+  task = '';
+  flags: string | undefined = undefined;
+  pid = 0;
+  cpu = 0;
+
+  /** This prefix starts line b[start, n), followed by a space. */
+  matches(b: Buffer, bv: DataView, start: number, n: number): boolean {
+    const len = this.len;
+    return len > 0 && start + len < n && b[start + len] === 32 && sameBytes(this.key, this.view, 0, b, bv, start, len);
+  }
+}
+
 export interface LineParserOptions {
   /** Parse common lines straight from bytes (default true); false forces the string path (tests compare both). */
   bytePath?: boolean;
@@ -79,12 +98,9 @@ export class LineParser {
   private readonly bytePath: boolean;
   /** The byte path's own scan: its fields belong to the remembered prefix below, whatever line() does. */
   private readonly byteScan = newPrefixScan();
-  /** Bytes `comm-pid [cpu] [flags]` of the last line the byte path scanned in full, and its strings. */
-  private readonly prefixKey = Buffer.alloc(MAX_PREFIX);
-  private readonly prefixKeyView = new DataView(this.prefixKey.buffer, this.prefixKey.byteOffset, MAX_PREFIX);
-  private prefixLen = 0;
-  private prefixTask = '';
-  private prefixFlags: string | undefined;
+  /** The last two distinct prefixes the byte path scanned in full (flags alternate `.....`/`d....`), newest first. */
+  private recentPrefix = new PrefixSlot();
+  private olderPrefix = new PrefixSlot();
   /** The context prefix text of the last event line, and its task and flags strings. */
   private prevPrefix: string | undefined;
   private prevTask = '';
@@ -105,44 +121,8 @@ export class LineParser {
     this.bytePath = opts.bytePath !== false;
   }
 
-  /**
-   * The fast path for a terminated line b[start, n): the usual fixed-column event lines are
-   * parsed from bytes, and a payload seen before costs no string. False (nothing done) when the
-   * line needs line(): it must then give exactly what this would have.
-   */
-  lineBytes(b: Buffer, start: number, n: number, line: number, offset: number): boolean {
-    if (!this.bytePath) return false;
-    const sc = this.byteScan;
-    let task: string | undefined;
-    let flags: string | undefined;
-    const plen = this.prefixLen;
-    // vCPU threads print in bursts: the same `comm-pid [cpu] flags` as the line before costs one comparison
-    if (plen > 0 && n - start >= 34 && b[start + plen] === 32 && sameBytes(this.prefixKey, this.prefixKeyView, 0, b, viewOf(b), start, plen) && resumeBytePrefix(b, start + plen, n, sc)) {
-      task = this.prefixTask;
-      flags = this.prefixFlags;
-    } else {
-      this.prefixLen = 0;
-      if (!scanBytePrefix(b, start, n, sc)) return false;
-      task = this.byteStrings.get(b, sc.commStart, sc.commEnd);
-      if (task === undefined) return false;
-      if (sc.flagsStart >= 0) {
-        flags = this.byteStrings.get(b, sc.flagsStart, sc.flagsEnd);
-        if (flags === undefined) return false;
-      }
-      const len = sc.prefixEnd - start;
-      if (len <= MAX_PREFIX) {
-        const key = this.prefixKey;
-        const kv = this.prefixKeyView;
-        const bv = viewOf(b);
-        let i = 0;
-        for (; i + 4 <= len; i += 4) kv.setInt32(i, bv.getInt32(start + i, true), true);
-        for (; i < len; i++) key[i] = b[start + i];
-        this.prefixLen = len;
-        this.prefixTask = task;
-        this.prefixFlags = flags;
-      }
-    }
-    const rest = sc.rest;
+  /** Name and payload of the event text b[rest, n), decoded into byteMemo; false when the string path must take the line. */
+  private scanEventText(b: Buffer, rest: number, n: number): boolean {
     if (b[rest] === 60 /* < */) return false;
     // the name ends at the first `:`, space or `(`
     let k = rest;
@@ -169,8 +149,68 @@ export class LineParser {
       p = rest;
       while (e > rest && b[e - 1] === 32) e--;
     }
+    this.byteMemo.decode(name, b, p, e, rest, n);
+    return true;
+  }
+
+  /**
+   * The fast path for a terminated line b[start, n): the usual fixed-column event lines are
+   * parsed from bytes, and a payload seen before costs no string. False (nothing done) when the
+   * line needs line(): it must then give exactly what this would have.
+   */
+  lineBytes(b: Buffer, start: number, n: number, line: number, offset: number): boolean {
+    if (!this.bytePath) return false;
+    const sc = this.byteScan;
+    let task: string | undefined;
+    let flags: string | undefined;
+    let pid: number;
+    let cpu: number;
+    const bv = viewOf(b);
+    // vCPU threads print in bursts: a `comm-pid [cpu] flags` seen just before costs one comparison
+    let slot: PrefixSlot | undefined;
+    if (n - start >= 34) {
+      if (this.recentPrefix.matches(b, bv, start, n)) slot = this.recentPrefix;
+      else if (this.olderPrefix.matches(b, bv, start, n)) slot = this.olderPrefix;
+    }
+    if (slot !== undefined && resumeBytePrefix(b, start + slot.len, n, sc)) {
+      task = slot.task;
+      flags = slot.flags;
+      pid = slot.pid;
+      cpu = slot.cpu;
+    } else {
+      if (!scanBytePrefix(b, start, n, sc)) return false;
+      task = this.byteStrings.get(b, sc.commStart, sc.commEnd);
+      if (task === undefined) return false;
+      if (sc.flagsStart >= 0) {
+        flags = this.byteStrings.get(b, sc.flagsStart, sc.flagsEnd);
+        if (flags === undefined) return false;
+      }
+      pid = sc.pid;
+      cpu = sc.cpu;
+      const len = sc.prefixEnd - start;
+      if (len <= MAX_PREFIX) {
+        // the older slot is recycled for this prefix, which becomes the newest
+        const fresh = this.olderPrefix;
+        this.olderPrefix = this.recentPrefix;
+        this.recentPrefix = fresh;
+        const key = fresh.key;
+        const kv = fresh.view;
+        let i = 0;
+        for (; i + 4 <= len; i += 4) kv.setInt32(i, bv.getInt32(start + i, true), true);
+        for (; i < len; i++) key[i] = b[start + i];
+        fresh.len = len;
+        fresh.task = task;
+        fresh.flags = flags;
+        fresh.pid = pid;
+        fresh.cpu = cpu;
+      }
+    }
+    const rest = sc.rest;
     const memo = this.byteMemo;
-    const payload = memo.decode(name, b, p, e);
+    // the same event text as an earlier line: name, payload and decoding at once
+    if (!memo.lookup(b, rest, n) && !this.scanEventText(b, rest, n)) return false;
+    const name = memo.name;
+    const payload = memo.payload;
     const decoded = memo.result;
     if (this.format === 'unknown' || this.format === 'ftrace') {
       if (name === 'function' && functionColonAt(b, rest, n)) this.format = 'trace-cmd';
@@ -185,9 +225,9 @@ export class LineParser {
       line,
       offset,
       task,
-      pid: sc.pid,
+      pid,
       tgid: undefined,
-      cpu: sc.cpu,
+      cpu,
       flags,
       ts: sc.ts,
       name,
@@ -197,7 +237,7 @@ export class LineParser {
     this.lastTs = sc.ts;
     this.prevWasContent = true;
     // in characters, as line() counts: only the payload may hold multi-byte UTF-8
-    this.prevLen = n - start - (e - p) + payload.length;
+    this.prevLen = n - start - memo.excess;
     if (failed || payload.length === 0 || endsCut(payload)) this.pending = { ev, failure: failed ? decoded : undefined, text: utf8(b, start, n) };
     else this.sink.event(ev);
     return true;

@@ -19,6 +19,8 @@ export interface ReadTraceOptions {
    * files only) so that its memory stays bounded.
    */
   openRange?(start: number, end?: number): ByteSource;
+  /** False parses every line through the string path only (the bench compares both; results are identical). */
+  bytePath?: boolean;
 }
 
 export interface ReadTraceResult {
@@ -132,7 +134,7 @@ export async function readTrace(source: ByteSource, sink: TraceSink, opts: ReadT
       return { format: 'trace-dat', bytes: counter.raw, lines: summary.lines };
     }
   }
-  const parser = new LineParser(sink);
+  const parser = new LineParser(sink, { bytePath: opts.bytePath });
   const framer = new LineFramer(parser);
   try {
     for await (const chunk of text) framer.push(chunk);

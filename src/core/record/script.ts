@@ -238,7 +238,9 @@ const TRACECMD_CHECK = sh(String.raw`
 command -v trace-cmd >/dev/null 2>&1 || die "trace-cmd not found: install it (Debian/Ubuntu: apt install trace-cmd; Fedora: dnf install trace-cmd) or generate a script with --tool tracefs"
 case "$OUTPUT" in *.gz) die "trace-cmd writes trace.dat files: use -o FILE.dat (Stage-2 Lens reads .dat directly)" ;; esac
 OLD_BUFFER_KB=$(cut -d' ' -f1 < "$T/buffer_size_kb")
-say "trace-cmd: $(trace-cmd --version 2>/dev/null | head -n 1 || echo unknown version)"
+# trace-cmd 3.1.6 answers --version with its usage text, whose first line is empty: take the version from it.
+TC_VERSION=$(trace-cmd --version 2>&1 | sed -n 's/.* version \([0-9][^ ]*\).*/\1/p' | head -n 1)
+say "trace-cmd: @{TC_VERSION:-unknown version}"
 `);
 
 const PROBE_FUNCTIONS = sh(String.raw`
@@ -433,7 +435,8 @@ exit $STATUS
 
 const RECORD_TRACECMD = sh(String.raw`
 # 7. Record with trace-cmd: a small child writes the marker lines once recording has started, then
-# runs the command, sleeps -d seconds, or waits for Ctrl-C (trace-cmd then still writes the file).
+# runs the command, sleeps -d seconds, or waits for Ctrl-C (trace-cmd then still writes the file),
+# and writes the end marker itself, since trace-cmd stops recording when the child exits.
 TC_EVENTS=""
 for ev in $EVENTS; do
   if [ "@{ev#*:}" = all ]; then TC_EVENTS="$TC_EVENTS -e @{ev%%:*}"; else TC_EVENTS="$TC_EVENTS -e $ev"; fi
@@ -442,9 +445,11 @@ done
 cat > "$TMP/child.sh" <<'EOF'
 # Runs under trace-cmd record: $1 = tracefs, $2 = marker file, $3 = seconds, then the command.
 t=$1; m=$2; d=$3; shift 3
+mark_end() { echo "stage2-lens: recording end stopped-by=$1" > "$t/trace_marker"; }
+trap 'mark_end signal; exit 0' INT TERM HUP
 while read -r ml; do echo "$ml" > "$t/trace_marker"; done < "$m"
-if [ $# -gt 0 ]; then exec "$@"; fi
-if [ "$d" -gt 0 ]; then exec sleep "$d"; fi
+if [ $# -gt 0 ]; then "$@"; rc=$?; mark_end end; exit $rc; fi
+if [ "$d" -gt 0 ]; then sleep "$d"; mark_end end; exit 0; fi
 while :; do sleep 3600; done
 EOF
 STARTED=1

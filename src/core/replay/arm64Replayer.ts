@@ -4,7 +4,9 @@
 // fault and cache maintenance call into the classes of domain.md 11 (S1-S9, C1-C7, H1), using
 // what probes show where they show it and the model where they do not (labelled observed/inferred).
 // Under a what-if configuration (FEAT_BBM level, eager split, FWB, DIC, kernel era) the same
-// faults are re-judged against that configuration's model: avoided, converted, or kept.
+// faults are re-judged against that configuration's model: avoided, converted, or kept. 'auto'
+// CPU features come from the recording script's `stage2-lens: cpu-features` marker when present.
+// S6 needs map probes, S8 the ESR's S1PTW bit, C5/C6 the CMO probes, C7 kvm_set_way_flush.
 import type { CoverageItem, EntryState } from '../api';
 import type { Counters, Finding, FindingClass, Mark, ModelConfig } from '../analysis/types';
 import { findingKind } from '../analysis/findingCatalog';
@@ -115,6 +117,17 @@ const PROT_X = X_BIT;
 const PROT_DEVICE = DEVICE_BIT;
 
 const HOST = 'host';
+const DATA_MAP_GENERATION = 65536;
+
+interface DataMap {
+  line: number;
+  ts: number;
+  lane: string;
+  ipa: number;
+  size: number;
+}
+/** Findings past the per-class cap are counted, never shown: they need no advice. */
+const NO_AVOID: string[] = [];
 const MAX_FINDINGS_PER_CLASS = 5_000;
 const MAX_MARKS = 100_000;
 const MAX_CMO_RECORDS = 50_000;
@@ -168,6 +181,7 @@ class Arm64Replayer implements Replayer {
   private readonly marks: Mark[] = [];
   private readonly tasks = new Map<number, VcpuState>();
   private readonly tasksByKey = new Map<string, VcpuState>();
+  private lastState: VcpuState | undefined;
   /** Exact per-class counts and costs (stored findings are capped per class on huge traces). */
   private readonly classCount = new Map<FindingClass, number>();
   private readonly classCost = new Map<FindingClass, number>();
@@ -181,7 +195,9 @@ class Arm64Replayer implements Replayer {
   private readonly windows: WindowEntry[] = [];
   private readonly splitOnFault = new Map<number, { line: number; actor: string }>();
   private readonly hostUnmaps = new Map<number, { line: number; size: number }>();
-  private readonly dataMapsWithoutX = new Map<number, { line: number; ts: number; lane: string; ipa: number; size: number; cost?: number }>();
+  /** Data-fault maps without X by base, in two generations (the older one dropped whole when the newer fills). */
+  private dataMapsWithoutX = new Map<number, DataMap>();
+  private olderDataMaps = new Map<number, DataMap>();
   private readonly pendingCmos: PendingCmo[] = [];
   /** Pages mapped by a stage-1 walk's translation fault (ESR.S1PTW), awaiting its permission fault (S8). */
   private readonly s1ptwMaps = new Map<number, number>();
@@ -246,6 +262,9 @@ class Arm64Replayer implements Replayer {
   // ---- actors and lanes ----
 
   private state(ev: TraceEvent): VcpuState {
+    // vCPU threads print in bursts: the last task answers most lookups without the map.
+    const last = this.lastState;
+    if (last !== undefined && last.pid === ev.pid) return last;
     // Keyed by pid (a number) on the hot path; the task name only labels the lane.
     let s = this.tasks.get(ev.pid);
     if (!s) {
@@ -254,6 +273,7 @@ class Arm64Replayer implements Replayer {
       this.tasks.set(ev.pid, s);
       this.tasksByKey.set(key, s);
     }
+    this.lastState = s;
     return s;
   }
 
@@ -899,6 +919,16 @@ class Arm64Replayer implements Replayer {
           return;
         }
       }
+      if (look.kind === 'leaf' && obs.mapRet === 0 && !this.whatIf && look.level === 3) {
+        // The map probe says this fault wrote the entry (a map over an identical valid entry returns
+        // -EAGAIN): the model's page is stale, left over from an earlier VM at the same IPA or removed
+        // by something the trace does not show. Forget it silently; the fault maps afresh below.
+        this.pt.unmap(look.base, look.size, { line: look.line, actor: look.actor });
+        const reg = Math.floor(look.base / this.regionSize);
+        this.hostUnmaps.delete(reg);
+        this.splitOnFault.delete(reg);
+        look = this.pt.lookup(f.ipa);
+      }
       if (look.kind === 'leaf') {
         if ((look.prot & need) === need || mapEagain) {
           if (this.whatIf && look.line < ep.runStartLine && !mapEagain) {
@@ -911,8 +941,13 @@ class Arm64Replayer implements Replayer {
             level = look.level;
           } else {
             dec.ipa = { start: look.base, size: look.size };
-            dec.related.push({ line: look.line, message: `${this.laneLabel(this.actorKeys[look.actor])} mapped it here` });
             const already = (look.prot & need) === need;
+            if (!this.listing(already ? 'S1' : 'S4')) {
+              this.setClass(dec, already ? 'S1' : 'S4', mapEagain, '', NO_AVOID);
+              this.cmoInFaultPath(dec, f, ev, key, look.size, true);
+              return;
+            }
+            dec.related.push({ line: look.line, message: `${this.laneLabel(this.actorKeys[look.actor])} mapped it here` });
             this.setClass(dec, already ? 'S1' : 'S4', mapEagain, already
               ? `Lost race: ${this.laneLabel(this.actorKeys[look.actor])} had already mapped ${hex(look.base)} (${formatSize(look.size)}), so this fault's map changed nothing.`
               : `Translation fault on ${hex(look.base)} whose entry differed only in permissions; the map returned -EAGAIN and the access will fault again.`,
@@ -935,7 +970,8 @@ class Arm64Replayer implements Replayer {
     if (faultClass === 'translation') {
       if (mapEagain) {
         // The probes say another vCPU won although the model has not seen its map yet.
-        this.setClass(dec, 'S1', true, `Lost race on ${hex(pageBase)}: the map returned -EAGAIN because another vCPU had just installed the entry.`, ['nothing practical (concurrent first touch); pre-faulting the memory']);
+        if (!this.listing('S1')) this.setClass(dec, 'S1', true, '', NO_AVOID);
+        else this.setClass(dec, 'S1', true, `Lost race on ${hex(pageBase)}: the map returned -EAGAIN because another vCPU had just installed the entry.`, ['nothing practical (concurrent first touch); pre-faulting the memory']);
         dec.ipa = { start: pageBase, size: page };
         this.cmoInFaultPath(dec, f, ev, key, page, true);
         return;
@@ -956,8 +992,11 @@ class Arm64Replayer implements Replayer {
         const un = this.hostUnmaps.get(reg);
         if (sp && size < this.regionSize && r.splits === 0) {
           dec.ipa = { start: base, size };
-          dec.related.push({ line: sp.line, message: `${this.laneLabel(sp.actor)} split the block in the fault path here` });
-          this.setClass(dec, 'S5', observedOutcome, `Sibling translation fault at ${hex(base)}: the block was split in the fault path and the rest of it was left unmapped.`, ['eager split at 2 MiB (KVM_CAP_ARM_EAGER_SPLIT_CHUNK_SIZE)', 'FEAT_BBM level 2 with a full split']);
+          if (!this.listing('S5')) this.setClass(dec, 'S5', observedOutcome, '', NO_AVOID);
+          else {
+            dec.related.push({ line: sp.line, message: `${this.laneLabel(sp.actor)} split the block in the fault path here` });
+            this.setClass(dec, 'S5', observedOutcome, `Sibling translation fault at ${hex(base)}: the block was split in the fault path and the rest of it was left unmapped.`, ['eager split at 2 MiB (KVM_CAP_ARM_EAGER_SPLIT_CHUNK_SIZE)', 'FEAT_BBM level 2 with a full split']);
+          }
         } else if (un && (!sp || un.line > sp.line)) {
           dec.ipa = { start: base, size };
           dec.related.push({ line: un.line, message: `host unmap (MMU notifier) removed the mapping here` });
@@ -1030,11 +1069,12 @@ class Arm64Replayer implements Replayer {
         return;
       }
       if (f.exec && !(look.prot & PROT_X)) {
-        const data = this.dataMapsWithoutX.get(look.base);
+        const data = this.dataMapsWithoutX.get(look.base) ?? this.olderDataMaps.get(look.base);
         dec.ipa = { start: look.base, size: look.size };
         if (data) {
           dec.related.push({ line: data.line, message: `${this.laneLabel(data.lane)} mapped it without execute permission here` });
           this.dataMapsWithoutX.delete(look.base);
+          this.olderDataMaps.delete(look.base);
           dec.extra.push({
             code: findingKind('S7').code, cls: 'S7', severity: findingKind('S7').severity, line: data.line, ts: data.ts, vcpu: data.lane,
             ipa: { start: data.ipa, size: data.size }, message: `Data fault mapped ${hex(data.ipa)} without execute permission; the instruction fetch at line ${f.line} faults again to add it.`,
@@ -1058,9 +1098,13 @@ class Arm64Replayer implements Replayer {
     return 0;
   }
 
-  private rememberDataMap(base: number, v: { line: number; ts: number; lane: string; ipa: number; size: number }): void {
-    // Bounded: an exec fault follows its data-fault map soon, or never.
-    if (this.dataMapsWithoutX.size >= 65536) this.dataMapsWithoutX.delete(this.dataMapsWithoutX.keys().next().value as number);
+  private rememberDataMap(base: number, v: DataMap): void {
+    // Bounded: an exec fault follows its data-fault map soon, or never. Dropping a whole generation
+    // at once avoids a delete per insert (a full map churning one entry at a time is slow).
+    if (this.dataMapsWithoutX.size >= DATA_MAP_GENERATION) {
+      this.olderDataMaps = this.dataMapsWithoutX;
+      this.dataMapsWithoutX = new Map();
+    }
     this.dataMapsWithoutX.set(base, v);
   }
 
@@ -1210,10 +1254,16 @@ class Arm64Replayer implements Replayer {
   private observedCmos(ep: Episode, dec: Decision, f: FaultInfo, lane: string): void {
     // The n-th call of a kind pairs with the model's n-th prediction (its line, so that what-if lanes,
     // which keep the model's records, compare line for line); calls the model did not predict stand alone.
-    const used = new Set<PendingCmo>();
+    let nextD = 0;
+    let nextI = 0;
     for (const p of ep.cmoProbes ?? []) {
-      const model = dec.cmos.find((c) => c.kind === p.kind && !used.has(c));
-      if (model) used.add(model);
+      let model: PendingCmo | undefined;
+      const cmos = dec.cmos;
+      let j = p.kind === 'dcache' ? nextD : nextI;
+      while (j < cmos.length && cmos[j].kind !== p.kind) j++;
+      if (j < cmos.length) model = cmos[j];
+      if (p.kind === 'dcache') nextD = j + 1;
+      else nextI = j + 1;
       const size = model?.size ?? p.size;
       const ipa = model?.ipa ?? Math.floor(f.ipa / size) * size;
       const pm = ep.pendingMap;
@@ -1233,6 +1283,11 @@ class Arm64Replayer implements Replayer {
         });
       }
     }
+  }
+
+  /** Whether findings of this class are still listed (below the per-class cap): if not, no message is built. */
+  private listing(cls: FindingClass): boolean {
+    return (this.classCount.get(cls) ?? 0) < MAX_FINDINGS_PER_CLASS;
   }
 
   /** Past the per-class cap a finding is only counted: true when it was (no object is built for it). */

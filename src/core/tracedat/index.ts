@@ -7,16 +7,17 @@
 // stream) the compressed trace data is held in memory until the CPU layout at the file's end is known.
 
 import type { ByteSource } from '../api';
-import { decodePayload, isKnownEvent } from '../parse/decode';
-import { decodeProbe, looksLikeProbe, stage2Args } from '../parse/decoders/probes';
-import type { DecodeResult } from '../parse/decoders/result';
-import type { RejectedLine, Stage2Op, TraceEvent, TraceSink } from '../parse/types';
+import { isKnownEvent } from '../parse/decode';
+import type { RejectedLine, TraceEvent, TraceSink } from '../parse/types';
 import { DatFormatError } from './byteReader';
 import { CpuRecords } from './cpuRecords';
 import { initZstd } from './zstd';
 import { type DatMeta, DatMetaReader, TRACE_DAT_MAGIC } from './datFile';
 import type { RecordView } from './printFormat';
-import { contextPrefix, type EventHandler, flagsText, FUNCTION_UNDECODED, headerLines, kernelHasLazyFlag, makeHandler, makePrintEnv, prefixLengthOf, timestampText, usecsOf } from './recordText';
+import type { DecodeResult } from '../parse/decoders/result';
+import { decodeRecord } from './recordDecode';
+import { RecordMemo } from './recordMemo';
+import { contextPrefix, type EventHandler, flagsText, headerLines, kernelHasLazyFlag, makeHandler, makePrintEnv, prefixLengthOf, timestampText, usecsOf } from './recordText';
 
 export { TRACE_DAT_MAGIC } from './datFile';
 export { DatFormatError } from './byteReader';
@@ -95,6 +96,8 @@ async function walk(source: ByteSource, opts: TraceDatOptions, out: LineOut, sum
     if (id >= 65536) continue;
     const h = makeHandler(fmt, meta, env);
     if (h.name !== undefined) h.knownName = isKnownEvent(h.name);
+    // function lines have their own (ip, parent) memo; per-record names (markers) are not memoised
+    if (h.name !== undefined && !h.bare) h.recordMemo = RecordMemo.forFormat(fmt);
     handlers[id] = h;
   }
   const typeField = meta.formats.values().next().value?.byName.get('common_type');
@@ -130,9 +133,23 @@ async function walk(source: ByteSource, opts: TraceDatOptions, out: LineOut, sum
     }
     const view: RecordView = { buf: new Uint8Array(0), dv: new DataView(new ArrayBuffer(0)), start: 0, size: 0 };
     let count = 0;
+    // The CPU with the earliest record (the lowest index on ties) goes next. Runs of records from
+    // one CPU are common, so the runner-up is kept and the scan redone only when it is overtaken.
+    let best = -1;
+    let nextTs = 0;
+    let nextIdx = 0;
     while (active.length > 0) {
-      let best = 0;
-      for (let i = 1; i < active.length; i++) if (active[i].recTs < active[best].recTs) best = i;
+      const cur = best >= 0 ? active[best] : undefined;
+      if (cur === undefined || !(cur.recTs < nextTs || (cur.recTs === nextTs && best < nextIdx))) {
+        best = 0;
+        for (let i = 1; i < active.length; i++) if (active[i].recTs < active[best].recTs) best = i;
+        nextTs = Infinity;
+        nextIdx = active.length;
+        for (let i = 0; i < active.length; i++) if (i !== best && active[i].recTs < nextTs) {
+          nextTs = active[i].recTs;
+          nextIdx = i;
+        }
+      }
       const s = active[best];
       const ts = s.recTs + timeOffset;
       if (s.lostBefore !== 0) {
@@ -166,11 +183,26 @@ async function walk(source: ByteSource, opts: TraceDatOptions, out: LineOut, sum
           out.reject(text, { line: 0, offset: 0, reason: 'undecodable-payload', detail: `event id ${type} has no format in the file`, excerpt: text.slice(0, 200) });
         } else {
           const name = h.name ?? h.dynamicName!(view);
-          const raw = h.payload(view);
-          if (wantText) out.event(h.bare ? prefix + raw : prefix + name + ': ' + raw, 0, undefined);
-          else {
-            const payload = h.mayPad ? raw.trim() : raw;
-            const decoded = decodeRecord(h, name, payload);
+          if (wantText) {
+            const raw = h.payload(view);
+            out.event(h.bare ? prefix + raw : prefix + name + ': ' + raw, 0, undefined);
+          } else {
+            const memo = h.recordMemo;
+            const key = memo !== undefined && !memo.off ? memo.hash(view) : -1;
+            const hit = key >= 0 ? memo!.get(key, view) : undefined;
+            let raw: string;
+            let payload: string;
+            let decoded: DecodeResult;
+            if (hit !== undefined) {
+              raw = hit.raw;
+              payload = hit.payload;
+              decoded = hit.decoded;
+            } else {
+              raw = h.payload(view);
+              payload = h.mayPad ? raw.trim() : raw;
+              decoded = decodeRecord(h, name, payload);
+              if (key >= 0) memo!.set(key, view, { raw, payload, decoded });
+            }
             if (typeof decoded === 'string') {
               const text = contextPrefix(comm, pid, s.cpu) + flags + ' ' + timestampText(ts) + ': ' + (h.bare ? raw : name + ': ' + raw);
               out.reject(text, { line: 0, offset: 0, reason: 'undecodable-payload', detail: `${name}: ${decoded}`, excerpt: text.slice(0, 200) });
@@ -199,98 +231,13 @@ async function walk(source: ByteSource, opts: TraceDatOptions, out: LineOut, sum
       if (!s.nextInPages()) {
         if (!(await s.advance())) {
           active.splice(best, 1);
+          best = -1;
           finish(s);
         }
       }
     }
     summary.events = count;
   }
-}
-
-/**
- * The decode of one record, equal to `decodePayload(name, payload)` on its text but taken from what
- * the handler's renderer already read where it can: a function line's (ip, parent) pair decodes
- * once; a kprobe's fetchargs are the values it printed (only the location is parsed, once per
- * location); an event no decoder knows is undefined without looking further, unless its text could
- * be taken for a probe line.
- */
-function decodeRecord(h: EventHandler, name: string, payload: string): DecodeResult {
-  const entry = h.entry;
-  if (entry !== undefined) {
-    if (entry.decoded === FUNCTION_UNDECODED) entry.decoded = decodePayload(name, payload);
-    return entry.decoded as DecodeResult;
-  }
-  const args = h.probeArgs;
-  if (args !== undefined) {
-    h.probeArgs = undefined;
-    const d = h.knownName ? undefined : probeFromFields(h, name, h.probeLoc!, args);
-    if (d !== NOT_FAST) return d;
-  } else if (h.knownName === false && !h.isProbe) {
-    // decodePayload of an unknown name only tries probe shapes, which start with `(` or `__probe_`
-    const c = payload.charCodeAt(0);
-    if (c !== 40 && c !== 95) return undefined;
-  }
-  return memoDecode(h, name, payload);
-}
-
-const NOT_FAST: unique symbol = Symbol('not-fast');
-type ProbeBase = { kind: 'kprobe'; symbol: string; offset: number; op: Stage2Op | undefined } | null;
-
-/** decodeProbe of `(loc) k=v ...` from the location (decoded once per location) and the printed args. */
-function probeFromFields(h: EventHandler, name: string, loc: string, args: Record<string, string>): DecodeResult | typeof NOT_FAST {
-  let cache = h.probeBases as Map<string, ProbeBase | typeof NOT_FAST> | undefined;
-  if (!cache) h.probeBases = cache = new Map();
-  let base = cache.get(loc);
-  if (base === undefined) {
-    const locText = '(' + loc + ')';
-    if (loc.includes(')')) base = NOT_FAST;
-    else if (!looksLikeProbe(locText)) base = null;
-    else {
-      const d = decodeProbe(name, locText);
-      base = typeof d === 'object' && d.kind === 'kprobe' ? { kind: 'kprobe', symbol: d.symbol, offset: d.offset, op: d.op } : NOT_FAST;
-    }
-    if (cache.size >= 4096) cache.clear();
-    cache.set(loc, base);
-  }
-  if (base === null) return undefined;
-  if (base === NOT_FAST) return NOT_FAST;
-  return { kind: 'kprobe', probe: name, symbol: base.symbol, offset: base.offset, op: base.op, args, s2: base.op ? stage2Args(args) : undefined };
-}
-
-/**
- * decodePayload with a per-event memo: most records repeat a few payloads (function pairs, debug
- * register writes), so identical text is decoded once and its Decoded object shared (consumers
- * treat decoded payloads as read-only). Events whose payloads rarely repeat stop memoising.
- */
-interface Memo {
-  map: Map<string, DecodeResult>;
-  lookups: number;
-  hits: number;
-  off: boolean;
-}
-const MEMO_LIMIT = 256;
-function memoDecode(h: EventHandler, name: string, payload: string): DecodeResult {
-  let m = h.memo as Memo | undefined;
-  if (!m) h.memo = m = { map: new Map(), lookups: 0, hits: 0, off: false };
-  if (m.off || h.name === undefined) return h.isProbe && !isKnownEvent(name) ? (looksLikeProbe(payload) ? decodeProbe(name, payload) : undefined) : decodePayload(name, payload);
-  m.lookups++;
-  const hit = m.map.get(payload);
-  if (hit !== undefined) {
-    m.hits++;
-    return hit;
-  }
-  const d = decodePayload(name, payload);
-  // a memo that misses often only turns garbage into long-lived garbage: keep it for >= 90% hits
-  if ((m.lookups & 4095) === 0) {
-    if (m.hits < m.lookups * 0.9) {
-      m.off = true;
-      m.map.clear();
-      return d;
-    }
-    m.lookups = m.hits = 0;
-  }
-  if (m.map.size < MEMO_LIMIT) m.map.set(payload, d);
-  return d;
 }
 
 function newSummary(): TraceDatSummary {

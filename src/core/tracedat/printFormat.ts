@@ -24,7 +24,7 @@ export interface PrintEnv {
 }
 
 export type Renderer = (r: RecordView) => string;
-type Expr = (r: RecordView) => Val;
+export type Expr = (r: RecordView) => Val;
 
 const TWO32 = 4294967296;
 
@@ -823,6 +823,10 @@ export interface ProbeArgSteps {
   keys: string[];
   valuePrefixes: string[];
   values: Renderer[];
+  /** The argument each value prints... */
+  raws: Expr[];
+  /** ...and whether its text is exactly that value (`0x` + hex, or decimal) when the value is a safe non-negative integer (or, 64-bit hex/unsigned, any non-negative bigint). */
+  plain: ('num' | 'wide' | undefined)[];
 }
 
 export function compileProbeArgs(fmt: EventFormat, env: PrintEnv, strip: { prefix: string; args: number }): ProbeArgSteps | undefined {
@@ -835,6 +839,7 @@ export function compileProbeArgs(fmt: EventFormat, env: PrintEnv, strip: { prefi
     if (pieces.length % 2 !== 0) return undefined;
     const keys: string[] = [];
     const valuePrefixes: string[] = [];
+    const plain: ('num' | 'wide' | undefined)[] = [];
     for (let i = 0; i < pieces.length; i += 2) {
       const lit = pieces[i];
       const spec = pieces[i + 1];
@@ -843,10 +848,15 @@ export function compileProbeArgs(fmt: EventFormat, env: PrintEnv, strip: { prefi
       if (!m || !'diuxXo'.includes(spec.conv) || spec.width !== 0 || spec.precision !== undefined || spec.space) return undefined;
       keys.push(m[1]);
       valuePrefixes.push(m[2]);
+      const hexText = spec.conv === 'x' && m[2] === '0x' && !spec.alt;
+      const decText = (spec.conv === 'u' || spec.conv === 'd' || spec.conv === 'i') && m[2] === '' && !spec.plus && !spec.alt;
+      plain.push(hexText || decText ? (spec.bits === 64 && spec.conv !== 'd' && spec.conv !== 'i' ? 'wide' : 'num') : undefined);
     }
-    const steps = compileSteps(pieces, args.slice(strip.args), env);
+    const valueArgs = args.slice(strip.args);
+    if (valueArgs.length < keys.length) return undefined;
+    const steps = compileSteps(pieces, valueArgs, env);
     if (steps.length !== pieces.length) return undefined;
-    return { keys, valuePrefixes, values: steps.filter((_s, i) => i % 2 === 1) };
+    return { keys, valuePrefixes, values: steps.filter((_s, i) => i % 2 === 1), raws: valueArgs.slice(0, keys.length), plain };
   } catch {
     return undefined;
   }

@@ -6,6 +6,7 @@
 import type { DatMeta } from './datFile';
 import type { EventFormat, FieldFormat } from './eventFormat';
 import type { Kallsyms } from './kallsyms';
+import type { RecordMemo } from './recordMemo';
 import { compilePrintFmt, compileProbeArgs, fieldReader, type PrintEnv, type RecordView, type Renderer } from './printFormat';
 
 export interface EventHandler {
@@ -32,15 +33,24 @@ export interface EventHandler {
    */
   probeLoc?: string;
   probeArgs?: Record<string, string>;
+  /** The fetcharg keys and, per record, each value whose text is exactly it (undefined otherwise). */
+  probeKeys?: string[];
+  probeValues?: (number | bigint | undefined)[];
   /** Set by the reader: whether the parse decoder table knows this (fixed) name; its cache of kprobe locations. */
   knownName?: boolean;
+  recordMemo?: RecordMemo;
   probeBases?: unknown;
+  probeSlots?: unknown;
+  lastProbeLoc?: string;
+  lastProbeBase?: unknown;
   /** ...or a function-tracer line's (ip, parent) cache entry, whose `decoded` the reader fills once. */
   entry?: FunctionEntry;
 }
 
 /** The text of one (ip, parent) pair and its decode (FUNCTION_UNDECODED until the reader decodes it). */
 export interface FunctionEntry {
+  /** The high 32 bits shared by ip and parent (the memo is keyed by the low halves). */
+  hi: number;
   text: string;
   decoded: unknown;
 }
@@ -125,9 +135,9 @@ export function makeHandler(fmt: EventFormat, meta: DatMeta, env: PrintEnv): Eve
         const ipLo = addr.lo;
         const okParent = readAddr(parentField, little, r);
         const cacheable = okIp && okParent && ipHi === addr.hi;
-        const byParent = cacheable ? memo.get(ipLo) : undefined;
-        const hit = byParent?.get(addr.lo);
-        if (hit !== undefined) {
+        const byParent = cacheable ? memo.get(ipLo | 0) : undefined;
+        const hit = byParent?.get(addr.lo | 0);
+        if (hit !== undefined && hit.hi === ipHi) {
           h.entry = hit;
           return hit.text;
         }
@@ -144,10 +154,10 @@ export function makeHandler(fmt: EventFormat, meta: DatMeta, env: PrintEnv): Eve
             memo.clear();
             memoSize = 0;
           }
-          let m = memo.get(ipLo);
-          if (!m) memo.set(ipLo, (m = new Map()));
-          const entry: FunctionEntry = { text, decoded: FUNCTION_UNDECODED };
-          m.set(parentLo, entry);
+          let m = memo.get(ipLo | 0);
+          if (!m) memo.set(ipLo | 0, (m = new Map()));
+          const entry: FunctionEntry = { hi: ipHi, text, decoded: FUNCTION_UNDECODED };
+          m.set(parentLo | 0, entry);
           memoSize++;
           h.entry = entry;
         }
@@ -180,9 +190,13 @@ export function makeHandler(fmt: EventFormat, meta: DatMeta, env: PrintEnv): Eve
     const rest = compilePrintFmt(fmt, env, strip);
     const steps = rest.error === undefined ? compileProbeArgs(fmt, env, strip) : undefined;
     if (steps) {
-      const { keys, valuePrefixes, values } = steps;
+      const { keys, valuePrefixes, values, raws, plain } = steps;
       const n = keys.length;
       const seps = keys.map((key) => ' ' + key + '=');
+      const probeValues: (number | bigint | undefined)[] = new Array<number | bigint | undefined>(n).fill(undefined);
+      let lastHi = -1;
+      let lastLo = -1;
+      let lastLoc = '';
       const h: EventHandler = {
         format: fmt,
         name: fmt.name,
@@ -190,14 +204,31 @@ export function makeHandler(fmt: EventFormat, meta: DatMeta, env: PrintEnv): Eve
         printError: undefined,
         mayPad: printMayPad(fmt),
         isProbe: true,
+        probeKeys: keys,
+        probeValues,
         payload: (r) => {
-          const loc = symText(k, readAddr(probeIp, little, r), true);
+          // a probe fires at one address: keep its location text (one lookup, one string object)
+          const ok = readAddr(probeIp, little, r);
+          let loc: string;
+          if (ok && addr.hi === lastHi && addr.lo === lastLo) loc = lastLoc;
+          else {
+            loc = symText(k, ok, true);
+            if (ok) {
+              lastHi = addr.hi;
+              lastLo = addr.lo;
+              lastLoc = loc;
+            }
+          }
           const args: Record<string, string> = {};
           let text = '(' + loc + ')';
           for (let i = 0; i < n; i++) {
             const v = valuePrefixes[i] + values[i](r);
             args[keys[i]] = v;
             text += seps[i] + v;
+            const kind = plain[i];
+            const raw = kind === undefined ? undefined : raws[i](r);
+            probeValues[i] =
+              typeof raw === 'number' ? (raw >= 0 && (raw < 2147483648 || (kind === 'wide' && raw <= Number.MAX_SAFE_INTEGER)) ? raw : undefined) : typeof raw === 'bigint' && kind === 'wide' && raw >= 0n ? raw : undefined;
           }
           h.probeLoc = loc;
           h.probeArgs = args;

@@ -1,17 +1,18 @@
 // Bench section `parse`: readTrace (line framing, context prefix, decoders) over the file, with a
-// sink that reads every event's decoded payload so lazy decoding could not skip work.
+// sink that reads every event's decoded payload so lazy decoding could not skip work; `parse-text`
+// runs the same with the byte fast path off (every line through the string path, as before it).
 import { createReadStream } from 'node:fs';
 import { readTrace } from '../../../src/core/parse/readTrace';
-import type { BenchSection } from './section';
+import type { BenchSection, SectionContext, SectionResult } from './section';
 
-export const parseSection: BenchSection = {
-  name: 'parse',
-  async run({ file, bytes }) {
-    let events = 0;
-    let decoded = 0;
-    let rejected = 0;
-    const t0 = process.hrtime.bigint();
-    await readTrace(createReadStream(file, { highWaterMark: 1 << 20 }), {
+async function runParse({ file, bytes }: SectionContext, bytePath: boolean): Promise<SectionResult> {
+  let events = 0;
+  let decoded = 0;
+  let rejected = 0;
+  const t0 = process.hrtime.bigint();
+  await readTrace(
+    createReadStream(file, { highWaterMark: 1 << 20 }),
+    {
       event(ev) {
         events++;
         if (ev.decoded !== undefined) decoded++;
@@ -19,8 +20,20 @@ export const parseSection: BenchSection = {
       rejected() {
         rejected++;
       },
-    });
-    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-    return { label: 'tokenize+decode (readTrace)', seconds, bytes, events, notes: `${decoded} decoded, ${rejected} rejected` };
-  },
+    },
+    { bytePath },
+  );
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const label = bytePath ? 'tokenize+decode (readTrace)' : 'tokenize+decode, string path only';
+  return { label, seconds, bytes, events, notes: `${decoded} decoded, ${rejected} rejected` };
+}
+
+export const parseSection: BenchSection = {
+  name: 'parse',
+  run: (ctx) => runParse(ctx, true),
+};
+
+export const parseTextSection: BenchSection = {
+  name: 'parse-text',
+  run: (ctx) => runParse(ctx, false),
 };

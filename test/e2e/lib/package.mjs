@@ -1,6 +1,7 @@
 // Packaging the extension into a build directory of one's own (`run.mjs --build .out/<name>`):
 // the same production build and vsce call as `npm run package`, but staged outside dist/ so a
-// developer can run the end-to-end tests while others build into the shared tree.
+// developer can run the end-to-end tests while others build into the shared tree. Relative README
+// links (docs/screenshots/...) stay relative: there is no repository URL to rewrite them against.
 import { cpSync, existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { run } from './install.mjs';
@@ -19,7 +20,7 @@ export async function stageAndPackage(repo, buildDir) {
   }
   const vsix = join(buildDir, 'stage2-lens.vsix');
   rmSync(vsix, { force: true });
-  await run(join(repo, 'node_modules', '.bin', 'vsce'), ['package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '-o', vsix], {
+  await run(join(repo, 'node_modules', '.bin', 'vsce'), ['package', '--no-dependencies', '--allow-missing-repository', '--no-rewrite-relative-links', '--skip-license', '-o', vsix], {
     cwd: stage,
   });
   return { vsix, size: statSync(vsix).size, stage };

@@ -143,7 +143,7 @@ test('nVHE from the recording script marker, with the host-side wrappers recorde
   const { stats, evidence } = await gather(text(lines));
   const tlb = byName(computeCoverage(stats, { arch: 'arm64', evidence }), 'tlb-cost');
   assert.equal(tlb.support, 'inferred');
-  assert.match(tlb.why, /^nVHE host \(the recording script saw a nVHE host\): .* 1 host-side flush requests are recorded$/);
+  assert.match(tlb.why, /^nVHE host \(the recording script saw an nVHE host\): .* 1 host-side flush requests are recorded$/);
   assert.deepEqual(tlb.add, ['the EL2 TLBIs themselves are visible only on a VHE host']);
 });
 

@@ -63,7 +63,8 @@ function runScript(t: { after(fn: () => void): void }, o: RecordingScriptOptions
   // trace-cmd: logs its arguments, runs the command after the options (as trace-cmd record does), writes the .dat
   shim('trace-cmd', [
     'case "$1" in',
-    '  --version) echo "trace-cmd version 3.1.6 (fake)" ;;',
+    // as the real 3.1.6 does: --version prints the usage text, whose first line is empty
+    '  --version) printf \'\\ntrace-cmd version 3.1.6 (fake)\\n\\nusage:\\n\'; exit 255 ;;',
     '  report) echo "CPU: 0"; echo "overrun: 0"; echo "dropped events: 0" ;;',
     '  record) shift; echo "record $*" >> "$DIR/trace-cmd.log"; out=""',
     '    while [ $# -gt 0 ]; do case "$1" in -b|-e) shift 2 ;; -o) out=$2; shift 2 ;; *) break ;; esac; done',
@@ -182,6 +183,9 @@ test('trace-cmd scripts define the probes, then let trace-cmd record the events,
   assert.match(log, /^record -b 16384 -o \S+out\.dat -e kvm:kvm_exit -e kvm:kvm_entry -e kvm:kvm_guest_fault .* -e kvm:kvm_get_timer_map -e s2lens sh \S+child\.sh \S+ \S+all-markers 30 sh -c /);
   assert.match(r.markers, /^stage2-lens: recording begin arch=arm64 mode=vhe host-mode=vhe kernel=\S+ tool=trace-cmd probes=basic /m);
   assert.match(r.markers, /^stage2-lens: probe s2_map kvm_pgtable_stage2_map args$/m);
+  // the child under trace-cmd writes the end marker once the command is done
+  assert.match(r.markers, /^stage2-lens: recording end stopped-by=end$/m);
+  assert.match(r.stderr, /^stage2-lens: trace-cmd: 3\.1\.6$/m);
   assert.equal(readFileSync(join(r.dir, 'out.dat'), 'utf8'), 'tracing.dat\n');
   assert.match(r.stderr, /lost events: 0, missed probe hits: 0/);
   assert.equal(r.kprobeEvents.split('\n').filter((l) => l.startsWith('-:s2lens/')).length, 19, 'probes removed (20 minus s2_flush)');

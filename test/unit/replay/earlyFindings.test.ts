@@ -10,7 +10,6 @@ const PAIRS = 24_000; // two vCPUs fault on the same fresh page: one lost race (
 const CHUNK = 256 * 1024;
 
 test('onEarlyFindings fires once, early, with the findings so far', async () => {
-  const tb = Date.now();
   const b = new TraceBuilder();
   b.raw(306, 'kvm_timer_update_irq', 'VCPU: 0, IRQ 27, level 0').raw(307, 'kvm_timer_update_irq', 'VCPU: 1, IRQ 27, level 0');
   b.entry(306).entry(307);
@@ -31,11 +30,9 @@ test('onEarlyFindings fires once, early, with the findings so far', async () => 
   };
   const calls: { findings: Finding[]; servedAt: number; ms: number }[] = [];
   const t0 = Date.now();
-  console.log(`built in ${Date.now() - tb} ms`);
   const a = await createAnalyzer().analyze(source, { onEarlyFindings: (findings) => calls.push({ findings, servedAt: served, ms: Date.now() - t0 }) });
   assert.equal(a.counters.faults.byClass.S1, PAIRS);
   assert.equal(a.findings.length, 5000); // listed findings are capped per class
-  console.log(`analyzed in ${Date.now() - t0} ms, early at ${calls[0]?.ms} ms`);
   assert.equal(calls.length, 1);
   const early = calls[0];
   assert.ok(early.servedAt < bytes.length * 0.8, `fired after ${early.servedAt} of ${bytes.length} bytes`);

@@ -1,6 +1,7 @@
 // The trace recorded by the generated script (test/fixtures/recorded/): through the facade every
 // coverage analysis is observed, the CPU features come from its `stage2-lens: cpu-features` marker
-// (FWB on), and with FWB every clean_dcache_guest_page call is a C1 finding.
+// (FWB on), with FWB every clean_dcache_guest_page call is a C1 finding, and the lost races are
+// exactly the map returns of -EAGAIN.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createReadStream } from 'node:fs';
@@ -28,6 +29,12 @@ test('recorded trace: 7 analyses observed, FWB from the cpu-features marker, eve
   assert.ok(c1.every((f) => f.observed && f.code === 'C1-fwb-noop'));
   assert.equal(a.counters.cmo.redundantBytesByClass.C1, c1.reduce((n, f) => n + (f.ipa?.size ?? 0), 0));
   assert.equal(a.counters.cmo.dcacheCleanBytes, 0);
+  // Each phase runs a new VM at the same IPAs: a map returning 0 over a page the model still holds
+  // from the previous VM is a fresh map, not a lost race. S1 = the 990 `s2_map_ret ... ret=-11` lines.
+  const s1 = a.findings.filter((f) => f.cls === 'S1');
+  assert.equal(a.counters.faults.byClass.S1, 990);
+  assert.equal(s1.length, 990);
+  assert.ok(s1.every((f) => f.observed));
   // An explicit --no-fwb is a what-if: the same calls, now doing real work.
   assert.equal(noFwb.findings.filter((f) => f.cls === 'C1').length, 0);
   assert.equal(noFwb.config.fwb, false);

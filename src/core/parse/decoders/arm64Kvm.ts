@@ -5,6 +5,7 @@
 import * as esrModule from '../esr';
 import * as fieldScanModule from '../fieldScan';
 import type { DecodeResult } from './result';
+import type { EsrInfo } from '../types';
 
 // Imported functions bound once: a per-file CommonJS build (tests, bench) would otherwise reach
 // them through an export getter on every call, a measurable share of the decoding cost.
@@ -87,6 +88,20 @@ export function decodeArm64Entry(payload: string): DecodeResult {
   return { kind: 'arm64.kvm_entry', pc };
 }
 
+/** A guest loop faults with a handful of ESR values: their EsrInfo is built once (read-only, like Decoded). */
+const esrInfos = new Map<number, EsrInfo>();
+const MAX_ESR_INFOS = 1024;
+
+function esrInfoOf(esr: number): EsrInfo {
+  let info = esrInfos.get(esr);
+  if (info === undefined) {
+    if (esrInfos.size >= MAX_ESR_INFOS) esrInfos.clear();
+    info = decodeEsr(esr);
+    esrInfos.set(esr, info);
+  }
+  return info;
+}
+
 export function decodeGuestFault(p: string): DecodeResult {
   const ipa = hexNumberAt(p, findField(p, 'ipa'));
   const esr = hexNumberAt(p, findFieldAny(p, ['hsr', 'esr']));
@@ -97,7 +112,7 @@ export function decodeGuestFault(p: string): DecodeResult {
   if (esr === undefined) return 'no hsr/esr value';
   if (far === undefined) return 'no hxfar/far value';
   if (pc === undefined) return 'no pc value';
-  return { kind: 'arm64.kvm_guest_fault', ipa, esr, far, pc, esrInfo: decodeEsr(esr) };
+  return { kind: 'arm64.kvm_guest_fault', ipa, esr, far, pc, esrInfo: esrInfoOf(esr) };
 }
 
 export function decodeAccessFault(p: string): DecodeResult {

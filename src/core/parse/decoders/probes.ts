@@ -57,42 +57,63 @@ export function parseProbeArgs(s: string, from: number): Record<string, string> 
   return args;
 }
 
-function num(v: string | undefined): number | undefined {
-  return v === undefined ? undefined : parseIntText(v);
-}
-
-function big(v: string | undefined): bigint | undefined {
-  return v === undefined ? undefined : parseBigText(v);
-}
-
 /** The stage-2 arguments of a recognised probe, normalised (`addr`/`ipa`/`start`/`fault_ipa`/`gpa` -> ipa). */
 export function stage2Args(args: Record<string, string>): Stage2ProbeArgs {
+  // one pass over the keys: thirteen lookups of mostly absent keys on objects of every shape cost more
+  let addr: number | undefined;
+  let ipaArg: number | undefined;
+  let start: number | undefined;
+  let faultIpa: number | undefined;
+  let gpa: number | undefined;
+  let size: number | undefined;
+  let phys: number | undefined;
+  let prot: number | undefined;
+  let level: number | undefined;
+  let pages: number | undefined;
+  let flags: number | undefined;
+  let mkold: number | undefined;
+  let gfnOffset: number | undefined;
+  let va: bigint | undefined;
+  let oldDesc: bigint | undefined;
+  let newDesc: bigint | undefined;
+  let mask: bigint | undefined;
+  for (const key of Object.keys(args)) {
+    const v = args[key];
+    switch (key) {
+      case 'addr': addr = parseIntText(v); break;
+      case 'ipa': ipaArg = parseIntText(v); break;
+      case 'start': start = parseIntText(v); break;
+      case 'fault_ipa': faultIpa = parseIntText(v); break;
+      case 'gpa': gpa = parseIntText(v); break;
+      case 'size': size = parseIntText(v); break;
+      case 'phys': phys = parseIntText(v); break;
+      case 'prot': prot = parseIntText(v); break;
+      case 'level': level = parseIntText(v); break;
+      case 'pages': pages = parseIntText(v); break;
+      case 'flags': flags = parseIntText(v); break;
+      case 'mkold': mkold = parseIntText(v); break;
+      case 'gfn_offset': gfnOffset = parseIntText(v); break;
+      case 'va': va = parseBigText(v); break;
+      case 'old': oldDesc = parseBigText(v); break;
+      case 'new': newDesc = parseBigText(v); break;
+      case 'mask': mask = parseBigText(v); break;
+    }
+  }
+  // assigned in a fixed order: every Stage2ProbeArgs has its keys in the same order
   const s2: Stage2ProbeArgs = {};
-  const ipa = num(args.addr) ?? num(args.ipa) ?? num(args.start) ?? num(args.fault_ipa) ?? num(args.gpa);
+  const ipa = addr ?? ipaArg ?? start ?? faultIpa ?? gpa;
   if (ipa !== undefined) s2.ipa = ipa;
-  const size = num(args.size);
   if (size !== undefined) s2.size = size;
-  const phys = num(args.phys);
   if (phys !== undefined) s2.phys = phys;
-  const prot = num(args.prot);
   if (prot !== undefined) s2.prot = prot;
-  const level = num(args.level);
   if (level !== undefined) s2.level = level;
-  const pages = num(args.pages);
   if (pages !== undefined) s2.pages = pages;
-  const flags = num(args.flags);
   if (flags !== undefined) s2.flags = flags;
-  const mkold = num(args.mkold);
   if (mkold !== undefined) s2.mkold = mkold !== 0;
-  const gfnOffset = num(args.gfn_offset);
   if (gfnOffset !== undefined) s2.gfnOffset = gfnOffset;
-  const va = big(args.va);
   if (va !== undefined) s2.va = va;
-  const oldDesc = big(args.old);
   if (oldDesc !== undefined) s2.oldDesc = oldDesc;
-  const newDesc = big(args.new);
   if (newDesc !== undefined) s2.newDesc = newDesc;
-  const mask = big(args.mask);
   if (mask !== undefined) s2.mask = mask;
   return s2;
 }

@@ -1,0 +1,178 @@
+// Decodes one trace.dat record into the Decoded the text parser would give for its rendered line
+// (`decodePayload(name, payload)`), but from what the event's renderer already read where that is
+// exact: function-tracer pairs decode once, kprobe fetchargs come from their field values, events
+// no decoder knows are skipped; everything else goes through the parse decoders with a memo.
+
+import { decodePayload, isKnownEvent } from '../parse/decode';
+import { decodeProbe, looksLikeProbe, stage2Args } from '../parse/decoders/probes';
+import type { DecodeResult } from '../parse/decoders/result';
+import type { Stage2Op, Stage2ProbeArgs } from '../parse/types';
+import { type EventHandler, FUNCTION_UNDECODED } from './recordText';
+
+/**
+ * The decode of one record, equal to `decodePayload(name, payload)` on its text but taken from what
+ * the handler's renderer already read where it can: a function line's (ip, parent) pair decodes
+ * once; a kprobe's fetchargs are the values it printed (only the location is parsed, once per
+ * location); an event no decoder knows is undefined without looking further, unless its text could
+ * be taken for a probe line.
+ */
+export function decodeRecord(h: EventHandler, name: string, payload: string): DecodeResult {
+  const entry = h.entry;
+  if (entry !== undefined) {
+    if (entry.decoded === FUNCTION_UNDECODED) entry.decoded = decodePayload(name, payload);
+    return entry.decoded as DecodeResult;
+  }
+  const args = h.probeArgs;
+  if (args !== undefined) {
+    h.probeArgs = undefined;
+    const d = h.knownName ? undefined : probeFromFields(h, name, h.probeLoc!, args);
+    if (d !== NOT_FAST) return d;
+  } else if (h.knownName === false && !h.isProbe) {
+    // decodePayload of an unknown name only tries probe shapes, which start with `(` or `__probe_`
+    const c = payload.charCodeAt(0);
+    if (c !== 40 && c !== 95) return undefined;
+  }
+  return memoDecode(h, name, payload);
+}
+
+const NOT_FAST: unique symbol = Symbol('not-fast');
+type ProbeBase = { kind: 'kprobe'; symbol: string; offset: number; op: Stage2Op | undefined } | null;
+
+/** decodeProbe of `(loc) k=v ...` from the location (decoded once per location) and the printed args. */
+function probeFromFields(h: EventHandler, name: string, loc: string, args: Record<string, string>): DecodeResult | typeof NOT_FAST {
+  let cache = h.probeBases as Map<string, ProbeBase | typeof NOT_FAST> | undefined;
+  if (!cache) h.probeBases = cache = new Map();
+  let base = loc === h.lastProbeLoc ? (h.lastProbeBase as ProbeBase | typeof NOT_FAST) : cache.get(loc);
+  if (base === undefined) {
+    const locText = '(' + loc + ')';
+    if (loc.includes(')')) base = NOT_FAST;
+    else if (!looksLikeProbe(locText)) base = null;
+    else {
+      const d = decodeProbe(name, locText);
+      base = typeof d === 'object' && d.kind === 'kprobe' ? { kind: 'kprobe', symbol: d.symbol, offset: d.offset, op: d.op } : NOT_FAST;
+    }
+    if (cache.size >= 4096) cache.clear();
+    cache.set(loc, base);
+  }
+  h.lastProbeLoc = loc;
+  h.lastProbeBase = base;
+  if (base === null) return undefined;
+  if (base === NOT_FAST) return NOT_FAST;
+  return { kind: 'kprobe', probe: name, symbol: base.symbol, offset: base.offset, op: base.op, args, s2: base.op ? s2FromValues(h, args) : undefined };
+}
+
+/**
+ * decodePayload with a per-event memo: most records repeat a few payloads (function pairs, debug
+ * register writes), so identical text is decoded once and its Decoded object shared (consumers
+ * treat decoded payloads as read-only). Events whose payloads rarely repeat stop memoising.
+ */
+interface Memo {
+  map: Map<string, DecodeResult>;
+  lookups: number;
+  hits: number;
+  off: boolean;
+}
+const MEMO_LIMIT = 256;
+function memoDecode(h: EventHandler, name: string, payload: string): DecodeResult {
+  let m = h.memo as Memo | undefined;
+  if (!m) h.memo = m = { map: new Map(), lookups: 0, hits: 0, off: false };
+  if (m.off || h.name === undefined) return h.isProbe && !isKnownEvent(name) ? (looksLikeProbe(payload) ? decodeProbe(name, payload) : undefined) : decodePayload(name, payload);
+  m.lookups++;
+  const hit = m.map.get(payload);
+  if (hit !== undefined) {
+    m.hits++;
+    return hit;
+  }
+  const d = decodePayload(name, payload);
+  // a memo that misses often only turns garbage into long-lived garbage: keep it for >= 90% hits
+  if ((m.lookups & 4095) === 0) {
+    if (m.hits < m.lookups * 0.9) {
+      m.off = true;
+      m.map.clear();
+      return d;
+    }
+    m.lookups = m.hits = 0;
+  }
+  if (m.map.size < MEMO_LIMIT) m.map.set(payload, d);
+  return d;
+}
+
+/** Where each Stage2ProbeArgs member's value sits among a probe's fetchargs (-1: absent). */
+interface S2Slots {
+  ipa: number;
+  size: number;
+  phys: number;
+  prot: number;
+  level: number;
+  pages: number;
+  flags: number;
+  mkold: number;
+  gfnOffset: number;
+  va: number;
+  oldDesc: number;
+  newDesc: number;
+  mask: number;
+}
+
+/** The value at slot i as a number: undefined when absent, null when its text is not a plain number. */
+function numAt(vals: (number | bigint | undefined)[], i: number): number | undefined | null {
+  if (i < 0) return undefined;
+  const v = vals[i];
+  return typeof v === 'number' ? v : null;
+}
+
+function bigAt(vals: (number | bigint | undefined)[], i: number): bigint | undefined | null {
+  if (i < 0) return undefined;
+  const v = vals[i];
+  return typeof v === 'bigint' ? v : typeof v === 'number' ? BigInt(v) : null;
+}
+
+function slotsOf(keys: string[]): S2Slots {
+  const at = (k: string): number => keys.lastIndexOf(k);
+  // stage2Args takes the first of these spellings that is present
+  let ipa = -1;
+  for (const k of ['addr', 'ipa', 'start', 'fault_ipa', 'gpa']) {
+    ipa = at(k);
+    if (ipa >= 0) break;
+  }
+  return { ipa, size: at('size'), phys: at('phys'), prot: at('prot'), level: at('level'), pages: at('pages'), flags: at('flags'), mkold: at('mkold'), gfnOffset: at('gfn_offset'), va: at('va'), oldDesc: at('old'), newDesc: at('new'), mask: at('mask') };
+}
+
+/**
+ * stage2Args(args) from the values the args printed: each present member's text is `0x` + hex or
+ * decimal of a non-negative value, which parses back to that value; any other text is parsed.
+ */
+function s2FromValues(h: EventHandler, args: Record<string, string>): Stage2ProbeArgs {
+  const vals = h.probeValues!;
+  let slots = h.probeSlots as S2Slots | undefined;
+  if (!slots) h.probeSlots = slots = slotsOf(h.probeKeys!);
+  const ipa = numAt(vals, slots.ipa);
+  const size = numAt(vals, slots.size);
+  const phys = numAt(vals, slots.phys);
+  const prot = numAt(vals, slots.prot);
+  const level = numAt(vals, slots.level);
+  const pages = numAt(vals, slots.pages);
+  const flags = numAt(vals, slots.flags);
+  const mkold = numAt(vals, slots.mkold);
+  const gfnOffset = numAt(vals, slots.gfnOffset);
+  const va = bigAt(vals, slots.va);
+  const oldDesc = bigAt(vals, slots.oldDesc);
+  const newDesc = bigAt(vals, slots.newDesc);
+  const mask = bigAt(vals, slots.mask);
+  if (ipa === null || size === null || phys === null || prot === null || level === null || pages === null || flags === null || mkold === null || gfnOffset === null || va === null || oldDesc === null || newDesc === null || mask === null) return stage2Args(args);
+  const s2: Stage2ProbeArgs = {};
+  if (ipa !== undefined) s2.ipa = ipa;
+  if (size !== undefined) s2.size = size;
+  if (phys !== undefined) s2.phys = phys;
+  if (prot !== undefined) s2.prot = prot;
+  if (level !== undefined) s2.level = level;
+  if (pages !== undefined) s2.pages = pages;
+  if (flags !== undefined) s2.flags = flags;
+  if (mkold !== undefined) s2.mkold = mkold !== 0;
+  if (gfnOffset !== undefined) s2.gfnOffset = gfnOffset;
+  if (va !== undefined) s2.va = va;
+  if (oldDesc !== undefined) s2.oldDesc = oldDesc;
+  if (newDesc !== undefined) s2.newDesc = newDesc;
+  if (mask !== undefined) s2.mask = mask;
+  return s2;
+}
