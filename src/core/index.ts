@@ -123,7 +123,7 @@ async function runMany(source: ByteSource, partials: Partial<ModelConfig>[], opt
       opts.onEarlyFindings(lanes[0].replayer?.peekFindings?.() ?? []);
     }
   };
-  const result = await readTrace(source, sink, { signal: opts.signal, onProgress });
+  const result = await readTrace(source, sink, { signal: opts.signal, onProgress, openRange: opts.openRange });
   if (!arch) decide('arm64');
   stats.setFormat(result.format);
   const traceStats = stats.result();

@@ -17,6 +17,8 @@ export interface TraceSource {
   openPrefix(bytes: number): ByteSource;
   /** Total bytes when known (for the progress percentage). */
   size: number | undefined;
+  /** Byte ranges of a file on disk: lets the trace.dat reader read each CPU's section with bounded memory. */
+  openRange?(start: number, end?: number): ByteSource;
   /** Lines first..last (1-based, inclusive). */
   lines(first: number, last: number): Promise<string[]>;
   /** A file name for titles and reports. */
@@ -87,6 +89,8 @@ export async function diskSource(uri: string): Promise<TraceSource | undefined> 
       })();
     },
     openPrefix: (bytes) => createReadStream(path, { start: 0, end: Math.max(0, bytes - 1), highWaterMark: 1 << 20 }),
+    // `end` is exclusive here and inclusive for createReadStream.
+    openRange: (start, end) => createReadStream(path, { start, ...(end !== undefined ? { end: Math.max(start, end) - 1 } : {}), highWaterMark: 1 << 20 }),
     lines: (first, last) => index.read(first, last),
   };
 }

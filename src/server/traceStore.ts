@@ -148,7 +148,7 @@ export class TraceStore {
     token?.onCancellationRequested(() => abort.abort());
     const analyzer = this.opts.analyzer();
     try {
-      const [x, y] = await analyzer.analyzeMany(entry.source.open(), [ra.config, rb.config], { signal: abort.signal });
+      const [x, y] = await analyzer.analyzeMany(entry.source.open(), [ra.config, rb.config], { signal: abort.signal, openRange: entry.source.openRange });
       const comparison = analyzer.compare(x, y);
       if (this.entries.get(uri) === entry) {
         entry.whatIf = { analysis: y, comparison };
@@ -203,6 +203,7 @@ export class TraceStore {
       const analysis = await analyzer.analyze(source.open(), {
         config,
         signal: abort.signal,
+        openRange: source.openRange,
         onProgress,
         onEarlyFindings: publishEarly,
       });

@@ -767,7 +767,7 @@ async function uiLayer() {
       { needs: ['workbench', 'engine-findings'], timeoutMs: 120_000 },
     );
     await replayStep('replay-bbm2-split-hot', 'FEAT_BBM level 2', ['--bbm', '2'], { mustChange: true, trace: ctx.bbmTrace, recordedFindings: ctx.bbmFindings, checkProblems: false, needs: ['open-bbm-trace'] });
-  }
+    } else console.log(`  (no ${BBM_TRACE_NAME}.gz in ../shared/traces/arm64-bbm: the FEAT_BBM level 2 change is not checked; a skip would fail a run without ../shared)`);
 
   if (ctx.consoleErrors?.length) writeFileSync(join(resultsDir, 'console-errors.txt'), ctx.consoleErrors.join('\n'));
   if (ctx.consoleErrors?.length) console.log(`    browser console errors (vsda 404s excluded): ${ctx.consoleErrors.length}, first: ${ctx.consoleErrors[0].slice(0, 160)}`);
@@ -856,7 +856,7 @@ function updateScreenshots() {
   if (process.env.E2E_UPDATE_SCREENSHOTS !== '1') return;
   const dest = join(repo, 'docs', 'screenshots');
   mkdirSync(dest, { recursive: true });
-  const pick = { problems: 'problems.png', hover: 'hover.png', 'timeline-open': 'timeline.png' };
+  const pick = { problems: 'problems.png', hover: 'hover.png', 'timeline-open': 'timeline.png', 'timeline-range': 'timeline-range.png' };
   const copied = [];
   for (const r of steps.results) {
     if (r.status === 'pass' && r.screenshot && pick[r.name]) {

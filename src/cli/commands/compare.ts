@@ -58,9 +58,9 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   }
   if (file === undefined) throw new UsageError(`missing <file>\n\n${USAGE}`);
   if (!b) throw new UsageError(`missing --b (the configuration to compare with)\n\n${USAGE}`);
-  const { source } = await openSource(file);
+  const { source, openRange } = await openSource(file);
   const analyzer = createAnalyzer();
-  const [ra, rb] = await analyzer.analyzeMany(source, [{ ...common, ...a }, { ...common, ...b }]);
+  const [ra, rb] = await analyzer.analyzeMany(source, [{ ...common, ...a }, { ...common, ...b }], { openRange });
   const cmp = analyzer.compare(ra, rb);
   io.out(format === 'json' ? comparisonJson(cmp) : format === 'md' ? comparisonMarkdown(cmp) : comparisonText(cmp));
   return ExitCode.ok;

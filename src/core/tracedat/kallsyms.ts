@@ -99,7 +99,7 @@ export class Kallsyms {
     let sorted = true;
     for (let j = 1; j < n && sorted; j++) if (his[j] < his[j - 1] || (his[j] === his[j - 1] && los[j] < los[j - 1])) sorted = false;
     // stable: the first alias of an address wins
-    if (!sorted) order.sort((a, b) => his[a] - his[b] || los[a] - los[b] || a - b);
+    if (!sorted) sortByAddress(order, his, los);
     k.baseHi = his[order[0]];
     k.baseLo = los[order[0]];
     k.rel = new Float64Array(n);
@@ -174,3 +174,40 @@ export class Kallsyms {
     return `${name}+0x${offset.toString(16)}/0x${size.toString(16)}${mod}`;
   }
 }
+
+/**
+ * Stable sort of symbol indices by address: a natural merge sort, because /proc/kallsyms is a few
+ * ascending runs (core kernel, then each module), so merging the runs beats a comparator sort.
+ */
+function sortByAddress(order: Uint32Array, his: Uint32Array, los: Uint32Array): void {
+  const n = order.length;
+  const less = (a: number, b: number): boolean => his[a] < his[b] || (his[a] === his[b] && los[a] < los[b]);
+  let runs: number[] = [0];
+  for (let j = 1; j < n; j++) if (less(order[j], order[j - 1])) runs.push(j);
+  runs.push(n);
+  let src = order;
+  let dst = new Uint32Array(n);
+  while (runs.length > 2) {
+    const next: number[] = [0];
+    for (let r = 0; r + 1 < runs.length; r += 2) {
+      const lo = runs[r];
+      const mid = runs[r + 1];
+      const hi = r + 2 < runs.length ? runs[r + 2] : mid;
+      let i = lo;
+      let j = mid;
+      let o = lo;
+      // ties take the left run first: the first alias of an address stays first
+      while (i < mid && j < hi) dst[o++] = less(src[j], src[i]) ? src[j++] : src[i++];
+      while (i < mid) dst[o++] = src[i++];
+      while (j < hi) dst[o++] = src[j++];
+      next.push(hi);
+    }
+    if (next[next.length - 1] !== n) next.push(n);
+    runs = next;
+    const t = src;
+    src = dst;
+    dst = t;
+  }
+  if (src !== order) order.set(src);
+}
+

@@ -19,6 +19,12 @@ const hexBigAt = fieldScanModule.hexBigAt;
 const hexNumberAt = fieldScanModule.hexNumberAt;
 const intAt = fieldScanModule.intAt;
 
+/** Alternative spellings of a field, allocated once. */
+const HSR_EC_LABELS = ['HSR_EC', 'ESR_EC'] as const;
+const HSR_LABELS = ['hsr', 'esr'] as const;
+const HXFAR_LABELS = ['hxfar', 'far'] as const;
+const IPA_LABELS = ['IPA', 'ipa'] as const;
+
 /**
  * Remove the error text libtraceevent's x86 kvm plugin prints into arm64 kvm_entry/kvm_exit lines:
  * `CAN'T FIND FIELD "vcpu_id"<CANT FIND FIELD rip>PC: ...`.
@@ -54,7 +60,7 @@ export function decodeArm64Exit(payload: string): DecodeResult {
     const exitType = ret === undefined ? 'UNKNOWN' : (EXCEPTION_TYPE_NAMES[ret] ?? `0x${ret.toString(16)}`);
     return { kind: 'arm64.kvm_exit', exitType, ec, ecName: ecName(ec), pc };
   }
-  const ecAt = findFieldAny(p, ['HSR_EC', 'ESR_EC']);
+  const ecAt = findFieldAny(p, HSR_EC_LABELS);
   const ec = hexNumberAt(p, ecAt);
   if (ec === undefined) {
     // arm32-era kernels: `PC: 0x%08lx` only (no exception type, no EC)
@@ -104,8 +110,8 @@ function esrInfoOf(esr: number): EsrInfo {
 
 export function decodeGuestFault(p: string): DecodeResult {
   const ipa = hexNumberAt(p, findField(p, 'ipa'));
-  const esr = hexNumberAt(p, findFieldAny(p, ['hsr', 'esr']));
-  const far = hexBigAt(p, findFieldAny(p, ['hxfar', 'far']));
+  const esr = hexNumberAt(p, findFieldAny(p, HSR_LABELS));
+  const far = hexBigAt(p, findFieldAny(p, HXFAR_LABELS));
   const pcAt = findField(p, 'pc');
   const pc = hexBigAt(p, pcAt >= 0 ? pcAt : findField(p, 'vcpu_pc'));
   if (ipa === undefined) return 'no ipa value';
@@ -116,7 +122,7 @@ export function decodeGuestFault(p: string): DecodeResult {
 }
 
 export function decodeAccessFault(p: string): DecodeResult {
-  const at = findFieldAny(p, ['IPA', 'ipa']);
+  const at = findFieldAny(p, IPA_LABELS);
   const ipa = hexNumberAt(p, at);
   if (ipa === undefined) return 'no IPA value';
   return { kind: 'arm64.kvm_access_fault', ipa };

@@ -15,12 +15,18 @@ const hexNumberAt = fieldScanModule.hexNumberAt;
 const intAt = fieldScanModule.intAt;
 const wordAt = fieldScanModule.wordAt;
 
+/** Alternative spellings of a field, allocated once. */
+const REASON_LABELS = ['reason', 'exit_reason'] as const;
+const VCPU_LABELS = ['vcpu', 'vcpu_id'] as const;
+const RIP_LABELS = ['rip', 'guest_rip'] as const;
+const ADDRESS_LABELS = ['address', 'fault_address'] as const;
+
 export function decodeX86Exit(p: string): DecodeResult {
-  const reasonAt = findFieldAny(p, ['reason', 'exit_reason']);
+  const reasonAt = findFieldAny(p, REASON_LABELS);
   const reason = wordAt(p, reasonAt);
   if (reason === undefined) return 'no exit reason';
-  const vcpu = decNumberAt(p, findFieldAny(p, ['vcpu', 'vcpu_id']));
-  const rip = hexBigAt(p, findFieldAny(p, ['rip', 'guest_rip']));
+  const vcpu = decNumberAt(p, findFieldAny(p, VCPU_LABELS));
+  const rip = hexBigAt(p, findFieldAny(p, RIP_LABELS));
   let info1 = hexBigAt(p, findField(p, 'info1'));
   let info2 = hexBigAt(p, findField(p, 'info2'));
   if (info1 === undefined) {
@@ -37,7 +43,7 @@ export function decodeX86Exit(p: string): DecodeResult {
 }
 
 export function decodeX86Entry(p: string): DecodeResult {
-  const vcpu = decNumberAt(p, findFieldAny(p, ['vcpu', 'vcpu_id']));
+  const vcpu = decNumberAt(p, findFieldAny(p, VCPU_LABELS));
   if (vcpu === undefined) return 'no vcpu value';
   const rip = hexBigAt(p, findField(p, 'rip'));
   return { kind: 'x86.kvm_entry', vcpu, rip };
@@ -46,7 +52,7 @@ export function decodeX86Entry(p: string): DecodeResult {
 export function decodePageFault(p: string): DecodeResult {
   const vcpu = decNumberAt(p, findField(p, 'vcpu'));
   const rip = hexBigAt(p, findField(p, 'rip'));
-  const address = hexNumberAt(p, findFieldAny(p, ['address', 'fault_address']));
+  const address = hexNumberAt(p, findFieldAny(p, ADDRESS_LABELS));
   const errorCode = hexNumberAt(p, findField(p, 'error_code'));
   if (address === undefined || errorCode === undefined) return 'expected "address X error_code Y"';
   return { kind: 'x86.kvm_page_fault', vcpu, rip, address, errorCode };
