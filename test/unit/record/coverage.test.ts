@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { CoverageItem, TraceStats } from '../../../src/core/api';
 import { readTrace } from '../../../src/core/parse/readTrace';
-import { createBasicStats } from '../../../src/core/analysis/basicStats';
+import { createStatsCollector } from '../../../src/core/stats/statsCollector';
 import { computeCoverage, createCoverageCollector, type CoverageEvidence } from '../../../src/core/analysis/coverage';
 import { createAnalyzer } from '../../../src/core/index';
 import { parseRecordingMarker } from '../../../src/core/record';
@@ -17,17 +17,17 @@ import { repoRoot, sharedOrSkip } from '../../support/shared';
 const FIXTURE = join(repoRoot(), 'test', 'fixtures', 'recorded', 's2lens_race4_4k-vhe.trace.gz');
 
 async function gather(source: AsyncIterable<Uint8Array>): Promise<{ stats: TraceStats; evidence: CoverageEvidence }> {
-  const stats = createBasicStats();
+  const stats = createStatsCollector();
   const collector = createCoverageCollector();
   const r = await readTrace(source, {
     event: (ev) => {
       stats.event(ev);
       collector.event(ev);
     },
-    rejected: (x) => stats.rejected(x),
-    special: (s) => stats.special(s),
+    rejected: (x) => stats.rejected?.(x),
+    special: (s) => stats.special?.(s),
   });
-  return { stats: stats.finish(r.format), evidence: collector.evidence() };
+  return { stats: stats.result(r.format), evidence: collector.evidence() };
 }
 
 const supports = (items: CoverageItem[]): Record<string, string> => Object.fromEntries(items.map((c) => [c.analysis, c.support]));

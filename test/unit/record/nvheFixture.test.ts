@@ -9,7 +9,7 @@ import { createReadStream, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CoverageItem, TraceStats } from '../../../src/core/api';
 import { readTrace } from '../../../src/core/parse/readTrace';
-import { createBasicStats } from '../../../src/core/analysis/basicStats';
+import { createStatsCollector } from '../../../src/core/stats/statsCollector';
 import { computeCoverage, createCoverageCollector, type CoverageEvidence } from '../../../src/core/analysis/coverage';
 import { createAnalyzer } from '../../../src/core/index';
 import { repoRoot } from '../../support/shared';
@@ -20,17 +20,17 @@ const SCRIPT = join(DIR, 's2lens_race4_4k-nvhe.record.sh');
 const LOG = join(DIR, 's2lens_race4_4k-nvhe.log');
 
 async function gather(path: string): Promise<{ stats: TraceStats; evidence: CoverageEvidence }> {
-  const stats = createBasicStats();
+  const stats = createStatsCollector();
   const collector = createCoverageCollector();
   const r = await readTrace(createReadStream(path), {
     event: (ev) => {
       stats.event(ev);
       collector.event(ev);
     },
-    rejected: (x) => stats.rejected(x),
-    special: (s) => stats.special(s),
+    rejected: (x) => stats.rejected?.(x),
+    special: (s) => stats.special?.(s),
   });
-  return { stats: stats.finish(r.format), evidence: collector.evidence() };
+  return { stats: stats.result(r.format), evidence: collector.evidence() };
 }
 
 const supports = (items: CoverageItem[]): Record<string, string> => Object.fromEntries(items.map((c) => [c.analysis, c.support]));
