@@ -1,7 +1,8 @@
 // `npm run bench [-- <size>...] [--sections a,b] [--seed N]`: generates (or reuses) seeded synthetic
 // traces under os.tmpdir() and runs each bench section in its own child process, printing MB/s
 // (MB = 10^6 bytes), events/s and peak RSS, plus tokenize+decode against the naive baseline.
-// Sizes: `1g` (default), `100m`, `512m`, ... Sections live in test/bench/sections/, one per file.
+// Sizes: `1g` (default), `100m`, `512m`, ... Sections live in test/bench/sections/, one per file;
+// then the trace.dat, timeline (10 M marks) and language-server benches (`--sections` picks any subset).
 import { fork } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,9 +11,20 @@ import { generateTrace } from './generateTrace';
 import { naiveSection } from './sections/naiveSection';
 import { parseSection, parseTextSection } from './sections/parseSection';
 import type { BenchSection, SectionResult } from './sections/section';
+import { analyzeSection, modelMemorySection } from './analyzeBench';
+import { runTracedatBench } from './tracedatBench';
+import { timelineBench } from './timelineBench';
+import { lspBench } from './lspBench';
 
-/** Every section, in run order. Other areas add theirs here (analyze, trace.dat, timeline, ...). */
-export const SECTIONS: BenchSection[] = [parseSection, naiveSection, parseTextSection];
+/** Every section run on each generated trace size, in run order (each in its own child process). */
+export const SECTIONS: BenchSection[] = [parseSection, naiveSection, parseTextSection, analyzeSection, modelMemorySection];
+
+/** Benches with inputs of their own (a real trace.dat, 10 M timeline marks, a 500 MB trace through the server), run once after the sized sections. */
+const WHOLE_BENCHES: { name: string; run: () => Promise<void> }[] = [
+  { name: 'tracedat', run: () => runTracedatBench(console.log) },
+  { name: 'timeline', run: () => timelineBench(console.log) },
+  { name: 'lsp', run: () => lspBench(console.log) },
+];
 
 interface ChildReply {
   result: SectionResult;
@@ -75,7 +87,7 @@ async function main(argv: string[]): Promise<void> {
   if (sizes.length === 0) sizes.push(1e9);
   const sections = SECTIONS.filter((s) => !only || only.includes(s.name));
   console.log(`node ${process.version}, one core per section (child process); timings on a shared machine are noisy`);
-  for (const bytes of sizes) {
+  for (const bytes of sections.length ? sizes : []) {
     const file = traceFor(bytes, seed);
     console.log(`\n${file} (${(statSync(file).size / 1e6).toFixed(0)} MB):`);
     const results = new Map<string, ChildReply>();
@@ -90,6 +102,10 @@ async function main(argv: string[]): Promise<void> {
       const cpu = (r: SectionResult): number => r.cpuSeconds ?? r.seconds;
       console.log(`  tokenize+decode vs naive baseline: ${(n.result.seconds / p.result.seconds).toFixed(2)}x wall, ${(cpu(n.result) / cpu(p.result)).toFixed(2)}x CPU`);
     }
+  }
+  for (const b of WHOLE_BENCHES.filter((w) => !only || only.includes(w.name))) {
+    console.log(`\n${b.name}:`);
+    await b.run();
   }
 }
 

@@ -185,8 +185,8 @@ function sortByAddress(order: Uint32Array, his: Uint32Array, los: Uint32Array): 
   let runs: number[] = [0];
   for (let j = 1; j < n; j++) if (less(order[j], order[j - 1])) runs.push(j);
   runs.push(n);
-  let src = order;
-  let dst = new Uint32Array(n);
+  let src: Uint32Array = order;
+  let dst: Uint32Array = new Uint32Array(n);
   while (runs.length > 2) {
     const next: number[] = [0];
     for (let r = 0; r + 1 < runs.length; r += 2) {
