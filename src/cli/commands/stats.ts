@@ -2,6 +2,9 @@
 // per-task counts, stage-2 faults by class and level, unrecognised lines by reason with example
 // line numbers, lost events, and what the trace lacks for the analyses). Readable text by default,
 // the TraceStats JSON with --json; progress on stderr only when it is a terminal and the file is big.
+import type { CoverageItem } from '../../core/api';
+import type { TraceSink } from '../../core/parse/types';
+import { computeCoverage, createCoverageCollector } from '../../core/analysis/coverage';
 import type { TraceStats } from '../../core/api';
 import { readTrace } from '../../core/parse/readTrace';
 import { createStatsCollector } from '../../core/stats/statsCollector';
@@ -58,7 +61,7 @@ function table(rows: [string, number][], limit = 40): string[] {
   return out;
 }
 
-export function formatStats(file: string, s: TraceStats): string {
+export function formatStats(file: string, s: TraceStats, coverage: CoverageItem[] = []): string {
   const out: string[] = [];
   out.push(`file: ${file}`);
   out.push(`format: ${FORMAT_NAMES[s.format] ?? s.format}`);
@@ -84,9 +87,18 @@ export function formatStats(file: string, s: TraceStats): string {
     if (s.lostEvents.length > 10) out.push(`lost events: ... ${s.lostEvents.length - 10} more markers`);
     if (s.timestampsBackwards > 0) out.push(`timestamps going backwards (per CPU): ${s.timestampsBackwards}`);
   }
+  if (coverage.length) {
+    out.push('');
+    out.push('what this trace supports (observed: the trace shows it; inferred: the model fills it in):');
+    for (const c of coverage) {
+      out.push(`  ${c.analysis.padEnd(16)} ${c.support.padEnd(9)} ${c.why}`);
+      for (const a of c.support === 'observed' ? [] : c.add) out.push(`  ${''.padEnd(26)} to observe it, add: ${a}`);
+    }
+  }
   out.push('');
   out.push('what this trace lacks for the stage-2 analyses:');
-  out.push(...(s.lacks.length ? s.lacks.map((l) => `  - ${l}`) : ['  nothing: every analysis has what it needs']));
+  const partial = coverage.some((c) => c.support !== 'observed');
+  out.push(...(s.lacks.length ? s.lacks.map((l) => `  - ${l}`) : [partial ? '  no events are missing; the analyses marked inferred above need the probes named there' : '  nothing: every analysis has what it needs']));
   return out.join('\n') + '\n';
 }
 
@@ -100,7 +112,19 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   const showProgress = io.isTty && size >= PROGRESS_MIN_BYTES;
   let lastShown = 0;
   const collector = createStatsCollector();
-  const result = await readTrace(source, collector, {
+  const evidence = createCoverageCollector();
+  let arch: 'arm64' | 'x86' | undefined;
+  const sink: TraceSink = {
+    event(ev) {
+      collector.event(ev);
+      evidence.event(ev);
+      // The same rule as the facade: the first architecture-specific kvm event decides.
+      if (!arch && ev.decoded) arch = ev.decoded.kind.startsWith('x86.') ? 'x86' : ev.decoded.kind.startsWith('arm64.') ? 'arm64' : undefined;
+    },
+    rejected: (r) => collector.rejected?.(r),
+    special: (sp) => collector.special?.(sp),
+  };
+  const result = await readTrace(source, sink, {
     openRange,
     onProgress: showProgress
       ? (bytes) => {
@@ -114,7 +138,8 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   if (showProgress) io.err('\r\x1b[K');
   collector.setFormat(result.format);
   const stats = collector.result();
-  io.out(parsed.json ? JSON.stringify({ file: parsed.file, ...stats }, null, 2) + '\n' : formatStats(parsed.file, stats));
+  const coverage = stats.lines.events > 0 ? computeCoverage(stats, { arch: arch ?? 'arm64', evidence: evidence.evidence() }) : [];
+  io.out(parsed.json ? JSON.stringify({ file: parsed.file, ...stats, coverage }, null, 2) + '\n' : formatStats(parsed.file, stats, coverage));
   if (stats.lines.events === 0 && stats.lines.special === 0 && stats.lines.total > 0) {
     io.err(`stage2-lens stats: ${parsed.file}: not a trace (no line was recognised)\n`);
     return ExitCode.input;
