@@ -10,12 +10,13 @@
 import type { CoverageItem, EntryState } from '../api';
 import type { Counters, Finding, FindingClass, Mark, ModelConfig } from '../analysis/types';
 import { findingKind } from '../analysis/findingCatalog';
-import type { Decoded, EsrInfo, TraceEvent } from '../parse/types';
+import type { Decoded, EsrInfo, Stage2ProbeArgs, TraceEvent } from '../parse/types';
 import { computeGeometry, formatSize, levelSize, type Geometry } from '../model/geometry';
 import { detectKernel, kernelBehaviour, type KernelEvidence } from '../model/kernelProfile';
 import { PageTable, PROT_R as R_BIT, PROT_W as W_BIT, PROT_X as X_BIT, PROT_DEVICE as DEVICE_BIT, type OpResult } from '../model/pageTable';
 import { emptyCounters, type Phase, type ReplayOutput, type Replayer, type WindowRecord } from './replayer';
 import type { RecordingManifest } from '../record/traceEvidence';
+import { DataMapStore } from './dataMapStore';
 import { REC_MAP, REC_PERMS_CLEAR_W, REC_PERMS_SET, REC_SPLIT, REC_UNMAP, StateHistory } from './stateHistory';
 
 interface FaultInfo {
@@ -61,7 +62,7 @@ interface Decision {
   effKindLevel: string | undefined;
   cmos: PendingCmo[];
   /** Extra findings tied to this fault (S7 pair, C3 of a pre-5.14 clean). */
-  extra: Finding[];
+  extra?: Finding[];
 }
 
 interface PendingCmo {
@@ -119,13 +120,8 @@ const PROT_DEVICE = DEVICE_BIT;
 const HOST = 'host';
 const DATA_MAP_GENERATION = 65536;
 
-interface DataMap {
-  line: number;
-  ts: number;
-  lane: string;
-  ipa: number;
-  size: number;
-}
+/** A kprobe without decoded stage-2 arguments (shared: never written). */
+const NO_ARGS: Readonly<Stage2ProbeArgs> = Object.freeze({});
 /** Findings past the per-class cap are counted, never shown: they need no advice. */
 const NO_AVOID: string[] = [];
 const MAX_FINDINGS_PER_CLASS = 5_000;
@@ -196,12 +192,12 @@ class Arm64Replayer implements Replayer {
   private readonly splitOnFault = new Map<number, { line: number; actor: string }>();
   private readonly hostUnmaps = new Map<number, { line: number; size: number }>();
   /** Data-fault maps without X by base, in two generations (the older one dropped whole when the newer fills). */
-  private dataMapsWithoutX = new Map<number, DataMap>();
-  private olderDataMaps = new Map<number, DataMap>();
+  private readonly dataMapsWithoutX: DataMapStore;
   private readonly pendingCmos: PendingCmo[] = [];
   /** Pages mapped by a stage-1 walk's translation fault (ESR.S1PTW), awaiting its permission fault (S8). */
   private readonly s1ptwMaps = new Map<number, number>();
-  private readonly cmoOverflow = new Map<string, { count: number; bytes: number }>();
+  /** Past MAX_CMO_RECORDS: sums by flag code (icache 16, onNoChange 8, reclean 4, dataFault 2, nonCacheable 1). */
+  private readonly cmoOverflow = new Map<number, { count: number; bytes: number }>();
   private readonly phases: Phase[] = [];
   private readonly avoidedFaults: { line: number; costNs: number; cls?: string }[] = [];
   private readonly evidence: KernelEvidence = { dcacheAfterSuccessfulMap: 0, dcacheWithoutMap: 0, nshTlbi: 0, rangeTlbi: 0, lockedBreaks: 0, eagerSplits: 0 };
@@ -252,6 +248,7 @@ class Arm64Replayer implements Replayer {
     for (let l = -1; l <= 3; l++) this.levelSizes.push(levelSize(this.geom, l));
     this.regionSize = this.sizeAt(2);
     this.history = new StateHistory(this.regionSize);
+    this.dataMapsWithoutX = new DataMapStore(this.geom.granule, DATA_MAP_GENERATION);
     this.phases.push({ label: 'start of trace', line: 1, faults: 0, faultsByKindLevel: {}, byClass: {} });
   }
 
@@ -458,8 +455,7 @@ class Arm64Replayer implements Replayer {
 
   private kprobe(ev: TraceEvent, d: Extract<Decoded, { kind: 'kprobe' }>): void {
     const s = this.state(ev);
-    const a = d.s2 ?? {};
-    const ctx = { line: ev.line, actor: this.actor(s.ep ? s.key : this.hostKey(s)) };
+    const a = d.s2 ?? NO_ARGS;
     switch (d.op) {
       case 'map':
         this.sawMapProbes = true;
@@ -518,7 +514,6 @@ class Arm64Replayer implements Replayer {
         }
         return;
       default:
-        void ctx;
         return;
     }
   }
@@ -816,7 +811,7 @@ class Arm64Replayer implements Replayer {
     const noMapSeen = (this.sawMapProbes || this.mapProbesDeclared) && !ep.mmio && !ep.pendingMap && !ep.pendingRelax && !ep.fnMap && obs.mapRet === undefined && obs.relaxRet === undefined;
     if (noMapSeen && this.lastNotifierUnmapLine > ep.exitLine && f.esr.faultClass === 'translation') {
       ep.resolved = true;
-      ep.decision = { observed: true, message: '', related: [], avoid: [], ipa: { start: page, size: this.geom.granule }, avoided: false, effKindLevel: kindLevel(f.esr), cmos: [], extra: [] };
+      ep.decision = { observed: true, message: '', related: [], avoid: NO_AVOID, ipa: { start: page, size: this.geom.granule }, avoided: false, effKindLevel: kindLevel(f.esr), cmos: [] };
       s.retried = { line: f.line, page, unmapLine: this.lastNotifierUnmapLine };
       return;
     }
@@ -846,7 +841,7 @@ class Arm64Replayer implements Replayer {
     const actor = this.actor(key);
     const esr = f.esr;
     const L = esr.level;
-    const dec: Decision = { observed: false, message: '', related: [], avoid: [], ipa: undefined, avoided: false, effKindLevel: kindLevel(esr), cmos: [], extra: [] };
+    const dec: Decision = { observed: false, message: '', related: [], avoid: NO_AVOID, ipa: undefined, avoided: false, effKindLevel: kindLevel(esr), cmos: [], extra: undefined };
     ep.decision = dec;
     const page = this.geom.granule;
     const pageBase = Math.floor(f.ipa / page) * page;
@@ -1002,7 +997,7 @@ class Arm64Replayer implements Replayer {
           dec.related.push({ line: un.line, message: `host unmap (MMU notifier) removed the mapping here` });
           this.setClass(dec, 'H1', observedOutcome, `Refault at ${hex(base)} (${formatSize(size)}) after the host unmapped the ${formatSize(un.size)} that covered it.`, ['avoid host-side unmaps of guest memory (THP splits, MADV_DONTNEED)']);
         }
-        if (!f.exec && !(prot & PROT_X)) this.rememberDataMap(base, { line: f.line, ts: f.ts, lane: key, ipa: base, size });
+        if (!f.exec && !(prot & PROT_X)) this.dataMapsWithoutX.remember(base, f.line, f.ts, key, size);
       }
       return;
     }
@@ -1069,13 +1064,11 @@ class Arm64Replayer implements Replayer {
         return;
       }
       if (f.exec && !(look.prot & PROT_X)) {
-        const data = this.dataMapsWithoutX.get(look.base) ?? this.olderDataMaps.get(look.base);
+        const data = this.dataMapsWithoutX.take(look.base);
         dec.ipa = { start: look.base, size: look.size };
         if (data) {
           dec.related.push({ line: data.line, message: `${this.laneLabel(data.lane)} mapped it without execute permission here` });
-          this.dataMapsWithoutX.delete(look.base);
-          this.olderDataMaps.delete(look.base);
-          dec.extra.push({
+          (dec.extra ??= []).push({
             code: findingKind('S7').code, cls: 'S7', severity: findingKind('S7').severity, line: data.line, ts: data.ts, vcpu: data.lane,
             ipa: { start: data.ipa, size: data.size }, message: `Data fault mapped ${hex(data.ipa)} without execute permission; the instruction fetch at line ${f.line} faults again to add it.`,
             related: [{ line: f.line, message: 'the execute permission fault' }], avoid: ['CTR_EL0.DIC (every map is executable)'], observed: observedOutcome, costNs: undefined,
@@ -1096,16 +1089,6 @@ class Arm64Replayer implements Replayer {
       if (e && e.kind !== 'invalid') return e.line;
     }
     return 0;
-  }
-
-  private rememberDataMap(base: number, v: DataMap): void {
-    // Bounded: an exec fault follows its data-fault map soon, or never. Dropping a whole generation
-    // at once avoids a delete per insert (a full map churning one entry at a time is slow).
-    if (this.dataMapsWithoutX.size >= DATA_MAP_GENERATION) {
-      this.olderDataMaps = this.dataMapsWithoutX;
-      this.dataMapsWithoutX = new Map();
-    }
-    this.dataMapsWithoutX.set(base, v);
   }
 
   private inferredWindowNear(ipa: number, ep: Episode, self: string): boolean {
@@ -1236,7 +1219,7 @@ class Arm64Replayer implements Replayer {
         this.addCmo(c);
       }
     }
-    for (const x of dec.extra) this.pushFinding(x);
+    if (dec.extra) for (const x of dec.extra) this.pushFinding(x);
     if (this.marks.length < MAX_MARKS) this.pushMark({ ts: ep.exitTs, endTs, lane, kind: 'fault', cls: dec.cls, line: f.line, ipa: f.ipa, size: this.geom.granule, label: eff });
     else this.marksDropped++;
     this.inPinned(f, lane, cost);
@@ -1329,11 +1312,12 @@ class Arm64Replayer implements Replayer {
       this.pendingCmos.push(c);
       return;
     }
-    const k = `${c.kind}:${c.onNoChange ? 1 : 0}:${c.reclean ? 1 : 0}:${c.dataFault ? 1 : 0}:${c.nonCacheable ? 1 : 0}`;
-    const agg = this.cmoOverflow.get(k) ?? { count: 0, bytes: 0 };
+    // The five flags as a number: no key string per call (huge traces overflow on most CMOs).
+    const code = (c.kind === 'icache' ? 16 : 0) | (c.onNoChange ? 8 : 0) | (c.reclean ? 4 : 0) | (c.dataFault ? 2 : 0) | (c.nonCacheable ? 1 : 0);
+    let agg = this.cmoOverflow.get(code);
+    if (agg === undefined) this.cmoOverflow.set(code, (agg = { count: 0, bytes: 0 }));
     agg.count++;
     agg.bytes += c.size;
-    this.cmoOverflow.set(k, agg);
   }
 
   /** Fault and CMO marks are capped (the timeline bins them; counters stay exact). */
@@ -1460,9 +1444,9 @@ class Arm64Replayer implements Replayer {
 
   private classifyCmos(fwb: boolean, dic: boolean): void {
     const c = this.counters.cmo;
-    for (const [k, agg] of this.cmoOverflow) {
-      const [kind, noChange, reclean, dataFault, nonCacheable] = k.split(':');
-      const cls = this.cmoClass(kind as 'dcache' | 'icache', noChange === '1', reclean === '1', fwb, dic, dataFault === '1', nonCacheable === '1');
+    for (const [code, agg] of this.cmoOverflow) {
+      const kind = code & 16 ? 'icache' : 'dcache';
+      const cls = this.cmoClass(kind, (code & 8) !== 0, (code & 4) !== 0, fwb, dic, (code & 2) !== 0, (code & 1) !== 0);
       c.calls += agg.count;
       const effective = (kind === 'dcache' && !fwb) || (kind === 'icache' && !dic);
       if (kind === 'dcache' && effective) c.dcacheCleanBytes += agg.bytes;

@@ -22,25 +22,54 @@ const OTHER = '(other)';
 const EXAMPLES = 5;
 const MAX_LOST = 1000;
 
+/** A mutable count: hot paths keep the slot of a key and bump it without a map lookup. */
+interface Slot {
+  n: number;
+}
+
 class Counter {
-  readonly map = new Map<string, number>();
-  bump(key: string, n = 1): void {
+  readonly map = new Map<string, Slot>();
+  /** The slot counting `key` (created at 0; past MAX_KEYS distinct keys, OTHER's slot). */
+  slot(key: string): Slot {
     const m = this.map;
-    const v = m.get(key);
-    if (v !== undefined) m.set(key, v + n);
-    else if (m.size < MAX_KEYS) m.set(key, n);
-    else m.set(OTHER, (m.get(OTHER) ?? 0) + n);
+    let s = m.get(key);
+    if (s !== undefined) return s;
+    if (m.size < MAX_KEYS) {
+      s = { n: 0 };
+      m.set(key, s);
+      return s;
+    }
+    // Full: the key is never added later (the map only grows), so its slot stays OTHER's.
+    s = m.get(OTHER);
+    if (s === undefined) m.set(OTHER, (s = { n: 0 }));
+    return s;
+  }
+  bump(key: string, n = 1): void {
+    this.slot(key).n += n;
   }
   toObject(): Record<string, number> {
     const o: Record<string, number> = Object.create(null);
-    const sorted = [...this.map].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
-    for (const [k, v] of sorted) o[k] = v;
+    const sorted = [...this.map].sort((a, b) => b[1].n - a[1].n || (a[0] < b[0] ? -1 : 1));
+    for (const [k, s] of sorted) o[k] = s.n;
     return { ...o };
   }
 }
 
+/** `class/Ln` built once per (class, level): the collector sees every fault. */
+const FAULT_KEYS = new Map<string, string[]>();
+
 function faultKey(cls: string, level: number | undefined): string {
-  return level === undefined ? cls : `${cls}/L${level}`;
+  if (level === undefined) return cls;
+  let byLevel = FAULT_KEYS.get(cls);
+  if (byLevel === undefined) FAULT_KEYS.set(cls, (byLevel = []));
+  return byLevel[level] ?? (byLevel[level] = `${cls}/L${level}`);
+}
+
+/** Per pid: the task name last seen with it, its `task-pid` key and that key's counter slot. */
+interface TaskEntry {
+  task: string;
+  key: string;
+  slot: Slot;
 }
 
 export function createStatsCollector(): StatsCollector {
@@ -55,6 +84,11 @@ export function createStatsCollector(): StatsCollector {
   const names = new Counter();
   const tasks = new Counter();
   const faults = new Counter();
+  const taskOfPid = new Map<number, TaskEntry>();
+  let lastTask: TaskEntry | undefined;
+  let lastPid = Number.NaN;
+  let lastCpu = Number.NaN; // NaN: no event yet
+  let lastCpuTs = 0;
   const ops = new Map<Stage2Op, number>();
   const opReturns = new Map<Stage2Op, number>();
   const kinds = new Set<string>();
@@ -83,12 +117,30 @@ export function createStatsCollector(): StatsCollector {
       const ts = ev.ts;
       if (firstTs === undefined || ts < firstTs) firstTs = ts;
       if (lastTs === undefined || ts > lastTs) lastTs = ts;
-      const prev = lastTsOfCpu.get(ev.cpu);
-      if (prev !== undefined && ts < prev) backwards++;
-      lastTsOfCpu.set(ev.cpu, ts);
+      // Runs of one CPU are common: its last timestamp is kept aside and written back on a switch.
+      const cpu = ev.cpu;
+      if (cpu === lastCpu) {
+        if (ts < lastCpuTs) backwards++;
+      } else {
+        if (!Number.isNaN(lastCpu)) lastTsOfCpu.set(lastCpu, lastCpuTs);
+        const prev = lastTsOfCpu.get(cpu);
+        if (prev !== undefined && ts < prev) backwards++;
+        lastCpu = cpu;
+      }
+      lastCpuTs = ts;
       names.bump(ev.name);
-      const task = ev.pid >= 0 ? `${ev.task}-${ev.pid}` : ev.task || '(no task)';
-      tasks.bump(task);
+      // The `task-pid` key is built once per (pid, task name), not per event.
+      const pid = ev.pid;
+      let te = pid === lastPid ? lastTask : taskOfPid.get(pid);
+      if (te === undefined || te.task !== ev.task) {
+        const key = pid >= 0 ? `${ev.task}-${pid}` : ev.task || '(no task)';
+        te = { task: ev.task, key, slot: tasks.slot(key) };
+        if (taskOfPid.size < MAX_KEYS || taskOfPid.has(pid)) taskOfPid.set(pid, te);
+      }
+      lastPid = pid;
+      lastTask = te;
+      te.slot.n++;
+      const task = te.key;
       const d = ev.decoded;
       if (d === undefined) return;
       kinds.add(d.kind);

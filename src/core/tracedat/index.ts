@@ -15,7 +15,7 @@ import { initZstd } from './zstd';
 import { type DatMeta, DatMetaReader, TRACE_DAT_MAGIC } from './datFile';
 import type { RecordView } from './printFormat';
 import type { DecodeResult } from '../parse/decoders/result';
-import { decodeRecord } from './recordDecode';
+import { decodeRecord, makeFieldDecoder } from './recordDecode';
 import { RecordMemo } from './recordMemo';
 import { contextPrefix, type EventHandler, flagsText, headerLines, kernelHasLazyFlag, makeHandler, makePrintEnv, prefixLengthOf, timestampText, usecsOf } from './recordText';
 
@@ -98,6 +98,7 @@ async function walk(source: ByteSource, opts: TraceDatOptions, out: LineOut, sum
     if (h.name !== undefined) h.knownName = isKnownEvent(h.name);
     // function lines have their own (ip, parent) memo; per-record names (markers) are not memoised
     if (h.name !== undefined && !h.bare) h.recordMemo = RecordMemo.forFormat(fmt);
+    if (h.printError === undefined && h.name === fmt.name) h.fieldDecoder = makeFieldDecoder(fmt, meta.little);
     handlers[id] = h;
   }
   const typeField = meta.formats.values().next().value?.byName.get('common_type');
@@ -200,7 +201,7 @@ async function walk(source: ByteSource, opts: TraceDatOptions, out: LineOut, sum
             } else {
               raw = h.payload(view);
               payload = h.mayPad ? raw.trim() : raw;
-              decoded = decodeRecord(h, name, payload);
+              decoded = decodeRecord(h, name, payload, view);
               if (key >= 0) memo!.set(key, view, { raw, payload, decoded });
             }
             if (typeof decoded === 'string') {

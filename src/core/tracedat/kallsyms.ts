@@ -70,8 +70,9 @@ export class Kallsyms {
       // absolute and undefined symbols never hold code
       if (type === 97 || type === 65 || type === 85 || bytes[i + 2] !== 32) ok = false;
       const start = i + 3;
-      let end = start;
-      while (end < len && bytes[end] !== 10) end++;
+      // the name runs to the end of the line (indexOf is a native scan)
+      let end = start < len ? bytes.indexOf(10, start) : len;
+      if (end < 0) end = len;
       if (ok && (hi !== 0 || lo !== 0) && end > start) {
         if (n === cap) {
           cap *= 2;

@@ -6,7 +6,10 @@
 import { decodePayload, isKnownEvent } from '../parse/decode';
 import { decodeProbe, looksLikeProbe, stage2Args } from '../parse/decoders/probes';
 import type { DecodeResult } from '../parse/decoders/result';
-import type { Stage2Op, Stage2ProbeArgs } from '../parse/types';
+import { decodeEsr } from '../parse/esr';
+import type { EsrInfo, Stage2Op, Stage2ProbeArgs } from '../parse/types';
+import type { EventFormat, FieldFormat } from './eventFormat';
+import type { RecordView } from './printFormat';
 import { type EventHandler, FUNCTION_UNDECODED } from './recordText';
 
 /**
@@ -16,7 +19,12 @@ import { type EventHandler, FUNCTION_UNDECODED } from './recordText';
  * location); an event no decoder knows is undefined without looking further, unless its text could
  * be taken for a probe line.
  */
-export function decodeRecord(h: EventHandler, name: string, payload: string): DecodeResult {
+export function decodeRecord(h: EventHandler, name: string, payload: string, r: RecordView): DecodeResult {
+  const fromFields = h.fieldDecoder as FieldDecoder | undefined;
+  if (fromFields !== undefined) {
+    const d = fromFields(r);
+    if (d !== NOT_FAST) return d;
+  }
   const entry = h.entry;
   if (entry !== undefined) {
     if (entry.decoded === FUNCTION_UNDECODED) entry.decoded = decodePayload(name, payload);
@@ -176,3 +184,75 @@ function s2FromValues(h: EventHandler, args: Record<string, string>): Stage2Prob
   if (mask !== undefined) s2.mask = mask;
   return s2;
 }
+
+type FieldDecoder = (r: RecordView) => DecodeResult | typeof NOT_FAST;
+
+/** An unsigned 64-bit field as a number (undefined at 2^53 and above) and as a bigint. */
+function u64Reader(f: FieldFormat | undefined, little: boolean): ((r: RecordView) => number) | undefined {
+  if (!f || f.size !== 8 || f.signed || f.arrayLength !== undefined || f.dataLoc) return undefined;
+  const off = f.offset;
+  // -1 marks a short record or a value of 2^53 or more (the text decoders then decide)
+  return (r) => {
+    if (off + 8 > r.size) return -1;
+    const p = r.start + off;
+    const lo = r.dv.getUint32(little ? p : p + 4, little);
+    const hi = r.dv.getUint32(little ? p + 4 : p, little);
+    return hi < 0x200000 ? hi * 4294967296 + lo : -1;
+  };
+}
+
+function u64BigReader(f: FieldFormat, little: boolean): (r: RecordView) => bigint {
+  const off = f.offset;
+  return (r) => r.dv.getBigUint64(r.start + off, little);
+}
+
+const GUEST_FAULT_FMT = '"ipa %#llx, hsr %#08lx, hxfar %#08lx, pc %#016lx", REC->ipa, REC->hsr, REC->hxfar, REC->vcpu_pc';
+const UNMAP_HVA_FMT = '"mmu notifier unmap range: %#016lx -- %#016lx", REC->start, REC->end';
+
+const esrInfos = new Map<number, EsrInfo>();
+function esrInfoOf(esr: number): EsrInfo {
+  let info = esrInfos.get(esr);
+  if (info === undefined) {
+    if (esrInfos.size >= 1024) esrInfos.clear();
+    info = decodeEsr(esr);
+    esrInfos.set(esr, info);
+  }
+  return info;
+}
+
+/**
+ * Decoders straight from the fields for events whose values vary per record (so no memo helps),
+ * for the exact print fmt whose text the parse decoder reads back: `%#llx`/`%#016lx` print the
+ * whole value in hex, which the decoder parses to the same number (below 2^53) or bigint. Any
+ * other format, or a short record or a value the number fields cannot hold, uses the text.
+ */
+export function makeFieldDecoder(fmt: EventFormat, little: boolean): FieldDecoder | undefined {
+  const f = fmt.byName;
+  if (fmt.name === 'kvm_guest_fault' && fmt.printFmt === GUEST_FAULT_FMT) {
+    const ipa = u64Reader(f.get('ipa'), little);
+    const hsr = u64Reader(f.get('hsr'), little);
+    const hxfar = f.get('hxfar');
+    const pc = f.get('vcpu_pc');
+    if (!ipa || !hsr || !hxfar || !pc || !u64Reader(hxfar, little) || !u64Reader(pc, little)) return undefined;
+    const far = u64BigReader(hxfar, little);
+    const pcOf = u64BigReader(pc, little);
+    const end = Math.max(hxfar.offset, pc.offset) + 8;
+    return (r) => {
+      const i = ipa(r);
+      const e = hsr(r);
+      if (i < 0 || e < 0 || r.size < end) return NOT_FAST;
+      return { kind: 'arm64.kvm_guest_fault', ipa: i, esr: e, far: far(r), pc: pcOf(r), esrInfo: esrInfoOf(e) };
+    };
+  }
+  if (fmt.name === 'kvm_unmap_hva_range' && fmt.printFmt === UNMAP_HVA_FMT) {
+    const start = f.get('start');
+    const endField = f.get('end');
+    if (!start || !endField || !u64Reader(start, little) || !u64Reader(endField, little)) return undefined;
+    const startOf = u64BigReader(start, little);
+    const endOf = u64BigReader(endField, little);
+    const size = Math.max(start.offset, endField.offset) + 8;
+    return (r) => (r.size < size ? NOT_FAST : { kind: 'kvm.kvm_unmap_hva_range', start: startOf(r), end: endOf(r) });
+  }
+  return undefined;
+}
+

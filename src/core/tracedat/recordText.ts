@@ -39,6 +39,8 @@ export interface EventHandler {
   /** Set by the reader: whether the parse decoder table knows this (fixed) name; its cache of kprobe locations. */
   knownName?: boolean;
   recordMemo?: RecordMemo;
+  /** Set by the reader: decodes this event from its fields (recordDecode.ts). */
+  fieldDecoder?: unknown;
   probeBases?: unknown;
   probeSlots?: unknown;
   lastProbeLoc?: string;

@@ -53,10 +53,21 @@ export async function quickOpen(page, fileName) {
  * titles the palette did offer when the command is not there.
  */
 export async function runCommand(page, title) {
-  await page.keyboard.press('F1');
   const input = page.locator('.quick-input-widget .quick-input-box input');
-  await input.waitFor({ timeout: 10_000 });
-  await input.fill(`>${title}`); // fill() replaces the '>' F1 typed
+  // The palette closes when focus moves away right after it opened (a webview or editor taking focus
+  // late): open it again rather than wait 30 s for an input that is gone.
+  for (let attempt = 1; ; attempt++) {
+    await page.keyboard.press('F1');
+    try {
+      await input.waitFor({ timeout: 10_000 });
+      await input.fill(`>${title}`, { timeout: 5_000 }); // fill() replaces the '>' F1 typed
+      break;
+    } catch (e) {
+      if (attempt >= 3) throw new Error(`the command palette did not stay open for "${title}" (3 tries): ${e.message.split('\n')[0]}`);
+      await page.keyboard.press('Escape');
+      await page.waitForTimeout(300);
+    }
+  }
   // The row whose label is exactly the title ("Preferences: Color Theme", not "...Browse Color Themes...").
   const exact = (label) => label === title || label.startsWith(`${title},`) || label.startsWith(`${title} `);
   let index = -1;
