@@ -97,9 +97,15 @@ test('cost is linear: doubling adversarial input does not square the time', asyn
   for (const shape of shapes) {
     const small = Array(200).fill(shape).join('\n');
     const large = Array(800).fill(shape).join('\n');
+    // The fastest of several runs: a GC pause or a busy neighbour on a shared machine only ever adds time.
+    const fastest = async (text: string): Promise<number> => {
+      let best = Infinity;
+      for (let i = 0; i < 5; i++) best = Math.min(best, await timeOf(text));
+      return best;
+    };
     await timeOf(small); // warm up
-    const ts = Math.max(await timeOf(small), 1);
-    const tl = await timeOf(large);
+    const ts = Math.max(await fastest(small), 1);
+    const tl = await fastest(large);
     // 4x the input: allow up to 12x the time on a noisy machine (quadratic would be 16x and more)
     assert.ok(tl < ts * 12 + 50, `shape ${JSON.stringify(shape.slice(0, 30))}: ${ts.toFixed(1)} ms -> ${tl.toFixed(1)} ms`);
   }
