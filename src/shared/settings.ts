@@ -58,7 +58,7 @@ export const settingDefinitions: Record<string, SettingDefinition> = {
   'stage2Lens.model.idc': { default: 'auto', enum: triState, description: 'CTR_EL0.IDC (no data-cache clean to PoU needed): auto takes it from the trace.' },
   'stage2Lens.model.eagerSplitChunk': { default: 'auto', enum: ['auto', 'off', '2MiB', '32MiB', '512MiB', '1GiB'], description: 'Eager page-split chunk size (KVM_CAP_ARM_EAGER_SPLIT_CHUNK_SIZE): auto takes it from the trace.' },
   'stage2Lens.model.kernel': { default: 'auto', enum: ['auto', '5.13', '5.14', '6.2', '6.5', '6.6'], description: 'Kernel behaviour era replayed (auto: detected from the trace).' },
-  'stage2Lens.diagnostics.maxCount': { default: 1000, minimum: 1, maximum: 100000, description: 'Most diagnostics published per trace; past it one summary diagnostic says how many more there are.' },
+  'stage2Lens.diagnostics.maxCount': { default: 999, minimum: 1, maximum: 100000, description: 'Most diagnostics published per trace; past it one summary diagnostic says how many more there are. VS Code shows at most 1000 problems per file, so the default leaves room for the summary.' },
   'stage2Lens.diagnostics.severity': { default: {}, description: 'Severity per finding class, e.g. {"S7": "hint", "C1": "off"}; classes not listed keep the engine\'s severity.' },
   'stage2Lens.inlayHints.esr': { default: true, description: 'Show the decoded ESR after hsr/esr values.' },
   'stage2Lens.trace.server': { default: 'off', enum: ['off', 'messages', 'verbose'], description: 'Trace the communication between VS Code and the Stage-2 Lens language server.' },
@@ -69,7 +69,7 @@ export const severitySettingValues: readonly SeveritySetting[] = severities;
 
 export const defaultSettings: Settings = {
   model: { granule: 4096, ipaBits: 40, bbmLevel: 0, fwb: 'auto', dic: 'auto', idc: 'auto', eagerSplitChunk: 'auto', kernel: 'auto' },
-  diagnostics: { maxCount: 1000, severity: {} },
+  diagnostics: { maxCount: 999, severity: {} },
   inlayHints: { esr: true },
   trace: { server: 'off' },
 };

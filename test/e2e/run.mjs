@@ -115,9 +115,10 @@ async function problemsStatus(page) {
 }
 
 /**
- * What the workbench can show of those counts: VS Code keeps at most 1000 diagnostics per file
- * (ExtHostDiagnostics._maxDiagnosticsPerFile, not a setting), errors first, then warnings, then
- * infos, and adds one info "Not showing N further errors and warnings." when it cuts.
+ * What the workbench can show of those counts. The harness sets `stage2Lens.diagnostics.maxCount`
+ * to 100000 (lib/codeServer.mjs) so that the extension publishes every finding; VS Code then keeps
+ * at most 1000 per file (ExtHostDiagnostics._maxDiagnosticsPerFile, not a setting), errors first,
+ * then warnings, then infos, and adds one info "Not showing N further errors and warnings." when it cuts.
  */
 const MAX_DIAGNOSTICS_PER_FILE = 1000;
 function visibleProblems(c) {
@@ -652,8 +653,7 @@ async function uiLayer() {
       // #range-stats under a heading "Selection <t0> s – <t1> s (<span>)". The range is only readable
       // from that heading, to the microsecond; trace timestamps are whole microseconds, so a selection
       // is unambiguous when no fault lies within 1 µs of either shown end (else drag a little further).
-      // CLI side: `analyze --format json` with the open analysis's flags, findings filtered by ts
-      // here with countMarksInRange's rule t0 <= ts <= t1 (switch to `analyze --from --to` once it exists).
+      // CLI side: `analyze --from t0 --to t1 --format json` with the open analysis's flags.
       const frame = timelineFrame(page);
       const canvas = frame.locator('canvas#timeline');
       await canvas.scrollIntoViewIfNeeded();
@@ -696,13 +696,19 @@ async function uiLayer() {
         if (!fm) throw new Error(`the statistics of ${m[1]}-${m[2]} s have no "N faults, M spurious" line: ${lines.join(' | ')}`);
         const shown = { faults: Number(fm[1]), spurious: Number(fm[2]) };
         const inRange = (ts) => ts >= t0 && ts <= t1;
-        const want = { spurious: spuriousTs.filter(inRange).length + (broken('timeline-range') ? 1 : 0) };
-        if (faultsFromText) want.faults = faultTs.filter(inRange).length;
+        // The CLI's own range statistics (`analyze --from --to`: the timeline's counting rule), and
+        // independently the findings and kvm_guest_fault lines in range.
+        const cliFlags = `analyze ${[...(ctx.timelineFlags ?? []), '--from', t0, '--to', t1].join(' ')}`.trim();
+        const range = engineFindings(join(ctx.extracted, 'dist', 'cli', 'main.js'), ctx.trace, [...(ctx.timelineFlags ?? []), '--from', String(t0), '--to', String(t1)]).analysis?.range;
+        if (!range?.stats?.faults) throw new Error(`\`${cliFlags} --format json\` printed no range statistics`);
+        const want = { faults: range.stats.faults.total, spurious: range.stats.faults.spurious + (broken('timeline-range') ? 1 : 0) };
         const wrong = Object.keys(want).filter((k) => shown[k] !== want[k]);
-        const cliFlags = `analyze ${(ctx.timelineFlags ?? []).join(' ')}`.trim();
-        if (wrong.length) throw new Error(`the selection ${m[1]}-${m[2]} s shows ${wrong.map((k) => `${k} ${shown[k]}`).join(', ')}; the CLI (${cliFlags}, findings with ts in range${faultsFromText ? '; faults: kvm_guest_fault lines in range' : ''}) has ${wrong.map((k) => `${k} ${want[k]}`).join(', ')} ("${lines.join(' | ')}")`);
-        if (want.spurious === 0 || want.spurious === spuriousTs.length) throw new Error(`the selection ${m[1]}-${m[2]} s holds ${want.spurious} of ${spuriousTs.length} spurious faults: a range check needs a part of them`);
-        return `Shift+drag ${from * 100}%-${to * 100}%: "${text}" shows ${shown.faults} faults, ${shown.spurious} spurious = CLI ${cliFlags} in [${t0}, ${t1}] ns (${want.spurious} of ${spuriousTs.length} S findings${faultsFromText ? `; faults = kvm_guest_fault lines in range, of ${faultTs.length}` : '; faults total not checked: the trace text does not give the engine\'s count'})${tried.length ? `; skipped ${tried.join(', ')}` : ''}`;
+        if (wrong.length) throw new Error(`the selection ${m[1]}-${m[2]} s shows ${wrong.map((k) => `${k} ${shown[k]}`).join(', ')}; the CLI (${cliFlags}) has ${wrong.map((k) => `${k} ${want[k]}`).join(', ')} ("${lines.join(' | ')}")`);
+        const spuriousInRange = spuriousTs.filter(inRange).length;
+        if (spuriousInRange !== range.stats.faults.spurious) throw new Error(`the CLI's range statistics count ${range.stats.faults.spurious} spurious faults in [${t0}, ${t1}] ns but ${spuriousInRange} S findings lie in it`);
+        if (faultsFromText && faultTs.filter(inRange).length !== want.faults) throw new Error(`the CLI counts ${want.faults} faults in range, the trace has ${faultTs.filter(inRange).length} kvm_guest_fault lines there`);
+        if (spuriousInRange === 0 || spuriousInRange === spuriousTs.length) throw new Error(`the selection ${m[1]}-${m[2]} s holds ${spuriousInRange} of ${spuriousTs.length} spurious faults: a range check needs a part of them`);
+        return `Shift+drag ${from * 100}%-${to * 100}%: "${text}" shows ${shown.faults} faults, ${shown.spurious} spurious = CLI \`${cliFlags}\` (${spuriousInRange} of ${spuriousTs.length} S findings${faultsFromText ? `; = kvm_guest_fault lines in range, of ${faultTs.length}` : ''})${tried.length ? `; skipped ${tried.join(', ')}` : ''}`;
       }
       throw new Error(`every selection had a fault within 1 µs of an end, so the µs heading cannot say whether it counts: ${tried.join('; ')}`);
     },

@@ -20,9 +20,13 @@ export function granuleShift(pageShift: number, level: number): number {
   return (pageShift - 3) * (4 - level) + 3;
 }
 
+/** 2 ** n by table: `2 ** variable` is a slow Math.pow call, and levelSize runs on every fault. */
+const POW2: number[] = Array.from({ length: 64 }, (_, n) => 2 ** n);
+
 /** Bytes mapped by one descriptor at `level` (kvm_granule_size). */
 export function levelSize(geom: Pick<Geometry, 'pageShift'>, level: number): number {
-  return 2 ** granuleShift(geom.pageShift, level);
+  const shift = granuleShift(geom.pageShift, level);
+  return POW2[shift] ?? 2 ** shift;
 }
 
 export function computeGeometry(granule: Granule, ipaBits: number): Geometry {
@@ -59,8 +63,9 @@ export function levelForSize(geom: Geometry, size: number): number | undefined {
   return undefined;
 }
 
+const SIZE_UNITS: readonly (readonly [number, string])[] = [[2 ** 40, 'T'], [2 ** 30, 'G'], [2 ** 20, 'M'], [2 ** 10, 'K']];
+
 export function formatSize(bytes: number): string {
-  const units: [number, string][] = [[2 ** 40, 'T'], [2 ** 30, 'G'], [2 ** 20, 'M'], [2 ** 10, 'K']];
-  for (const [u, s] of units) if (bytes >= u && bytes % u === 0) return `${bytes / u}${s}`;
+  for (const [u, s] of SIZE_UNITS) if (bytes >= u && bytes % u === 0) return `${bytes / u}${s}`;
   return `${bytes}B`;
 }

@@ -91,8 +91,17 @@ class TableNode {
   }
 }
 
+// Most operations call no CMO and open no window: their result shares these (frozen) empty lists,
+// and a list is allocated only when something is pushed (every fault runs at least one operation).
+const NO_CMOS = Object.freeze([]) as unknown as CmoCall[];
+const NO_WINDOWS = Object.freeze([]) as unknown as BbmWindowNeed[];
+
 function emptyResult(): OpResult {
-  return { result: 'ok', tlbi: { ipa: 0, ipaNsh: 0, range: 0, vmid: 0 }, cmos: [], windows: [], bbmAvoided: [], splits: 0, coalesces: 0, level: undefined };
+  return { result: 'ok', tlbi: { ipa: 0, ipaNsh: 0, range: 0, vmid: 0 }, cmos: NO_CMOS, windows: NO_WINDOWS, bbmAvoided: NO_WINDOWS, splits: 0, coalesces: 0, level: undefined };
+}
+
+function cmosOf(res: OpResult): CmoCall[] {
+  return res.cmos === NO_CMOS ? (res.cmos = []) : res.cmos;
 }
 
 export class PageTable {
@@ -229,16 +238,16 @@ export class PageTable {
 
   private dcache(res: OpResult, ipa: number, size: number, prot: number): void {
     if (prot & PROT_DEVICE) return;
-    res.cmos.push({ kind: 'dcache', ipa, size, effective: !this.features.fwb });
+    cmosOf(res).push({ kind: 'dcache', ipa, size, effective: !this.features.fwb });
   }
 
   private icache(res: OpResult, ipa: number, size: number): void {
-    res.cmos.push({ kind: 'icache', ipa, size, effective: !this.features.dic });
+    cmosOf(res).push({ kind: 'icache', ipa, size, effective: !this.features.dic });
   }
 
   private needWindow(res: OpResult, need: BbmWindowNeed, sizeChange: boolean): void {
-    if (sizeChange && this.features.bbmLevel > 0) res.bbmAvoided.push(need);
-    else res.windows.push(need);
+    if (sizeChange && this.features.bbmLevel > 0) (res.bbmAvoided === NO_WINDOWS ? (res.bbmAvoided = []) : res.bbmAvoided).push(need);
+    else (res.windows === NO_WINDOWS ? (res.windows = []) : res.windows).push(need);
   }
 
   private tableBreakTlbi(res: OpResult): void {
@@ -254,8 +263,9 @@ export class PageTable {
   map(ipa: number, size: number, prot: number, ctx: OpContext, opts: { skipCmo?: boolean } = {}): OpResult {
     const res = emptyResult();
     let level = this.geom.startLevel;
-    while (level < 3 && levelSize(this.geom, level) > size) level++;
-    const base = Math.floor(ipa / levelSize(this.geom, level)) * levelSize(this.geom, level);
+    while (level < 3 && this.sizeOf[level + 1] > size) level++;
+    const lsize = this.sizeOf[level + 1];
+    const base = Math.floor(ipa / lsize) * lsize;
     let node = this.root(base, true)!;
     while (node.level < level) {
       const i = this.index(node, base);
@@ -280,7 +290,8 @@ export class PageTable {
     res.level = level;
     if (k === KIND_LEAF) {
       // stage2_pte_needs_update: only permission bits may differ -> -EAGAIN, nothing written.
-      return { ...res, result: 'eagain' };
+      res.result = 'eagain';
+      return res;
     }
     if (k === KIND_TABLE) {
       this.needWindow(res, { kind: 'coalesce', ipa: base, size, level }, true);
@@ -326,7 +337,7 @@ export class PageTable {
       this.clearEntry(node, i);
       removed++;
       if (!defer) res.tlbi.ipa++;
-      if (!this.features.fwb && !(prot & PROT_DEVICE)) res.cmos.push({ kind: 'dcache', ipa: base, size: lsize, effective: true });
+      if (!this.features.fwb && !(prot & PROT_DEVICE)) cmosOf(res).push({ kind: 'dcache', ipa: base, size: lsize, effective: true });
       res.level = node.level;
     });
     if (defer && removed > 0) res.tlbi.range++;
@@ -371,7 +382,8 @@ export class PageTable {
     };
     if (!found) {
       tlbi();
-      return { ...res, result: 'eagain' };
+      res.result = 'eagain';
+      return res;
     }
     const [node, i] = found;
     res.level = node.level;
@@ -379,7 +391,8 @@ export class PageTable {
     const neu = old | (prot & (PROT_R | PROT_W | PROT_X));
     if (neu === old) {
       tlbi();
-      return { ...res, result: 'noop' };
+      res.result = 'noop';
+      return res;
     }
     if (neu & PROT_X && !(old & PROT_X)) this.icache(res, node.base + i * this.sizeOf[node.level + 1], this.sizeOf[node.level + 1]);
     node.attr[i] = neu;
@@ -445,7 +458,7 @@ export class PageTable {
     const child = this.newChild(node, i, ctx);
     for (let j = 0; j < this.n; j++) this.setLeaf(child, j, prot, ctx);
     if (child.level < 3) {
-      const csize = levelSize(this.geom, child.level);
+      const csize = this.sizeOf[child.level + 1];
       for (let j = 0; j < this.n; j++) this.splitBlockQuiet(child, j, base + j * csize, ctx, prot);
     }
   }

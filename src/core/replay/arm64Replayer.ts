@@ -1258,7 +1258,9 @@ class Arm64Replayer implements Replayer {
   }
 
   private inPinned(f: FaultInfo, lane: string, cost: number): void {
-    for (const p of this.cfg.pinned) {
+    const pinned = this.cfg.pinned;
+    if (pinned.length === 0) return;
+    for (const p of pinned) {
       if (f.ipa >= p.start && f.ipa < p.start + p.size) {
         this.pushFinding({
           code: findingKind('P1').code, cls: 'P1', severity: 'warning', line: f.line, ts: f.ts, vcpu: lane, ipa: { start: f.ipa, size: this.geom.granule },
