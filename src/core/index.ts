@@ -43,8 +43,11 @@ function archOf(ev: TraceEvent): Arch | undefined {
 class Lane {
   replayer: Replayer | undefined;
   readonly ignore: Set<string>;
+  /** Whether accepts() can say no: without filters every event goes straight to the replayer. */
+  readonly filtering: boolean;
   constructor(readonly config: ModelConfig) {
     this.ignore = new Set(config.ignoreEvents);
+    this.filtering = this.ignore.size > 0 || config.tracepointsOnly;
   }
   accepts(ev: TraceEvent): boolean {
     if (this.ignore.size && this.ignore.has(ev.name)) return false;
@@ -83,8 +86,14 @@ async function runMany(source: ByteSource, partials: Partial<ModelConfig>[], opt
     for (const l of lanes) l.start(l.config.arch === 'auto' ? fixed : l.config.arch, recording);
   }
   const buffer: TraceEvent[] = [];
+  // One lane is the common case (analyze): no loop, and no filter checks when it has no filters.
+  const only = lanes.length === 1 ? lanes[0] : undefined;
   const feed = (e: TraceEvent): void => {
-    for (const l of lanes) if (l.accepts(e)) l.replayer!.event(e);
+    if (only !== undefined) {
+      if (!only.filtering || only.accepts(e)) only.replayer!.event(e);
+      return;
+    }
+    for (const l of lanes) if (!l.filtering || l.accepts(e)) l.replayer!.event(e);
   };
   const decide = (a: Arch): void => {
     arch = a;

@@ -63,6 +63,8 @@ interface Decision {
   cmos: PendingCmo[];
   /** Extra findings tied to this fault (S7 pair, C3 of a pre-5.14 clean). */
   extra?: Finding[];
+  /** The invalid window (S2) whose cost this fault adds to. */
+  win?: WindowEntry;
 }
 
 interface PendingCmo {
@@ -266,7 +268,11 @@ class Arm64Replayer implements Replayer {
     let s = this.tasks.get(ev.pid);
     if (!s) {
       const key = `${ev.task}-${ev.pid}`;
-      s = { key, task: ev.task, pid: ev.pid, vcpuIndex: undefined, lastEntryTs: ev.ts, lastEntryLine: ev.line, ep: undefined, isVcpu: false };
+      s = {
+        key, task: ev.task, pid: ev.pid, vcpuIndex: undefined, lastEntryTs: ev.ts, lastEntryLine: ev.line, ep: undefined, isVcpu: false,
+        // Optional fields present from the start (one hidden class for every task).
+        lastBreak: undefined, openWindow: undefined, pendingIndex: undefined, pendingHostMap: undefined, pendingSplit: undefined, retried: undefined, setWayFlush: undefined,
+      };
       this.tasks.set(ev.pid, s);
       this.tasksByKey.set(key, s);
     }
@@ -448,6 +454,11 @@ class Arm64Replayer implements Replayer {
       observedDcache: 0,
       observedIcache: 0,
       cmoProbes: undefined,
+      // Every field present from the start: one hidden class for all episodes keeps the hot paths monomorphic.
+      fault: undefined,
+      pendingMap: undefined,
+      pendingRelax: undefined,
+      decision: undefined,
     };
   }
 
@@ -811,7 +822,7 @@ class Arm64Replayer implements Replayer {
     const noMapSeen = (this.sawMapProbes || this.mapProbesDeclared) && !ep.mmio && !ep.pendingMap && !ep.pendingRelax && !ep.fnMap && obs.mapRet === undefined && obs.relaxRet === undefined;
     if (noMapSeen && this.lastNotifierUnmapLine > ep.exitLine && f.esr.faultClass === 'translation') {
       ep.resolved = true;
-      ep.decision = { observed: true, message: '', related: [], avoid: NO_AVOID, ipa: { start: page, size: this.geom.granule }, avoided: false, effKindLevel: kindLevel(f.esr), cmos: [] };
+      ep.decision = { observed: true, message: '', related: [], avoid: NO_AVOID, ipa: { start: page, size: this.geom.granule }, avoided: false, effKindLevel: kindLevel(f.esr), cmos: [], extra: undefined, win: undefined };
       s.retried = { line: f.line, page, unmapLine: this.lastNotifierUnmapLine };
       return;
     }
@@ -841,7 +852,7 @@ class Arm64Replayer implements Replayer {
     const actor = this.actor(key);
     const esr = f.esr;
     const L = esr.level;
-    const dec: Decision = { observed: false, message: '', related: [], avoid: NO_AVOID, ipa: undefined, avoided: false, effKindLevel: kindLevel(esr), cmos: [], extra: undefined };
+    const dec: Decision = { observed: false, message: '', related: [], avoid: NO_AVOID, ipa: undefined, avoided: false, effKindLevel: kindLevel(esr), cmos: [], extra: undefined, win: undefined };
     ep.decision = dec;
     const page = this.geom.granule;
     const pageBase = Math.floor(f.ipa / page) * page;
@@ -877,7 +888,7 @@ class Arm64Replayer implements Replayer {
           return;
         }
         this.setClass(dec, 'S2', win.observed, `Translation fault at ${hex(f.ipa)} while ${this.laneLabel(win.ownerKey)} held the level-${win.level} entry invalid for break-before-make (${win.kind}).`, ['FEAT_BBM level 2', 'FEAT_BBM level 1 (nT bit)', win.kind === 'split' ? 'eager split (KVM_CAP_ARM_EAGER_SPLIT_CHUNK_SIZE)' : 'avoid re-coalescing while the block is hot']);
-        (dec as Decision & { win?: WindowEntry }).win = win;
+        dec.win = win;
         return;
       }
       if (!this.sawUnmapProbes && this.lastNotifierUnmapLine > 0 && (look.kind === 'leaf' || this.pt.validAtLevel(f.ipa, L ?? 3)) && this.leafLineAt(f.ipa, look) < this.lastNotifierUnmapLine && this.lastNotifierUnmapLine < f.line) {
@@ -1208,7 +1219,7 @@ class Arm64Replayer implements Replayer {
     if (this.whatIf) ph.faultsByKindLevel[eff] = (ph.faultsByKindLevel[eff] ?? 0) + 1;
     if (dec.cls) {
       ph.byClass[dec.cls] = (ph.byClass[dec.cls] ?? 0) + 1;
-      const w = (dec as Decision & { win?: WindowEntry }).win;
+      const w = dec.win;
       if (w) w.costNs += cost;
     }
     if (this.cmoFromProbes && this.sawCmoProbes) this.observedCmos(ep, dec, f, lane);
@@ -1250,9 +1261,18 @@ class Arm64Replayer implements Replayer {
       const size = model?.size ?? p.size;
       const ipa = model?.ipa ?? Math.floor(f.ipa / size) * size;
       const pm = ep.pendingMap;
+      const onNoChange = model?.onNoChange ?? false;
+      const reclean = model?.reclean ?? false;
+      const dataFault = p.kind === 'icache' && !f.exec;
+      const nonCacheable = pm?.prot !== undefined && (pm.prot & PROT_DEVICE) !== 0;
+      // Past the record cap only the sums are kept: no record object is built.
+      if (this.pendingCmos.length >= MAX_CMO_RECORDS) {
+        this.overflowCmo(p.kind, onNoChange, reclean, dataFault, nonCacheable, p.size);
+        continue;
+      }
       this.addCmo({
-        kind: p.kind, ipa, size: p.size, line: model?.line ?? p.line, ts: model?.ts ?? p.ts, lane, onNoChange: model?.onNoChange ?? false, reclean: model?.reclean ?? false, observed: true,
-        dataFault: p.kind === 'icache' && !f.exec, nonCacheable: pm?.prot !== undefined && (pm.prot & PROT_DEVICE) !== 0,
+        kind: p.kind, ipa, size: p.size, line: model?.line ?? p.line, ts: model?.ts ?? p.ts, lane, onNoChange, reclean, observed: true,
+        dataFault, nonCacheable,
       });
     }
   }
@@ -1314,12 +1334,16 @@ class Arm64Replayer implements Replayer {
       this.pendingCmos.push(c);
       return;
     }
+    this.overflowCmo(c.kind, c.onNoChange, c.reclean, c.dataFault === true, c.nonCacheable === true, c.size);
+  }
+
+  private overflowCmo(kind: 'dcache' | 'icache', onNoChange: boolean, reclean: boolean, dataFault: boolean, nonCacheable: boolean, size: number): void {
     // The five flags as a number: no key string per call (huge traces overflow on most CMOs).
-    const code = (c.kind === 'icache' ? 16 : 0) | (c.onNoChange ? 8 : 0) | (c.reclean ? 4 : 0) | (c.dataFault ? 2 : 0) | (c.nonCacheable ? 1 : 0);
+    const code = (kind === 'icache' ? 16 : 0) | (onNoChange ? 8 : 0) | (reclean ? 4 : 0) | (dataFault ? 2 : 0) | (nonCacheable ? 1 : 0);
     let agg = this.cmoOverflow.get(code);
     if (agg === undefined) this.cmoOverflow.set(code, (agg = { count: 0, bytes: 0 }));
     agg.count++;
-    agg.bytes += c.size;
+    agg.bytes += size;
   }
 
   /** Fault and CMO marks are capped (the timeline bins them; counters stay exact). */

@@ -89,8 +89,9 @@ export function createStatsCollector(): StatsCollector {
   let lastPid = Number.NaN;
   let lastCpu = Number.NaN; // NaN: no event yet
   let lastCpuTs = 0;
-  const ops = new Map<Stage2Op, number>();
-  const opReturns = new Map<Stage2Op, number>();
+  let lastKind = '';
+  const ops = new Map<Stage2Op, Slot>();
+  const opReturns = new Map<Stage2Op, Slot>();
   const kinds = new Set<string>();
   const vcpus = new Map<string, number>(); // task -> vcpu, -1 when ambiguous
   const unrec = new Map<string, UnrecognizedGroup>();
@@ -98,8 +99,16 @@ export function createStatsCollector(): StatsCollector {
   let lostMarkers = 0;
   let headerWrapped: { inBuffer: number; written: number } | undefined;
 
-  const bumpOp = (m: Map<Stage2Op, number>, op: Stage2Op | undefined): void => {
-    if (op !== undefined) m.set(op, (m.get(op) ?? 0) + 1);
+  const bumpOp = (m: Map<Stage2Op, Slot>, op: Stage2Op | undefined): void => {
+    if (op === undefined) return;
+    const s = m.get(op);
+    if (s !== undefined) s.n++;
+    else m.set(op, { n: 1 });
+  };
+  const countsOf = (m: Map<Stage2Op, Slot>): Partial<Record<Stage2Op, number>> => {
+    const o: Partial<Record<Stage2Op, number>> = {};
+    for (const [k, s] of m) o[k] = s.n;
+    return o;
   };
   const noteVcpu = (task: string, vcpu: number): void => {
     const v = vcpus.get(task);
@@ -143,7 +152,11 @@ export function createStatsCollector(): StatsCollector {
       const task = te.key;
       const d = ev.decoded;
       if (d === undefined) return;
-      kinds.add(d.kind);
+      const kind = d.kind;
+      if (kind !== lastKind) {
+        kinds.add(kind);
+        lastKind = kind;
+      }
       switch (d.kind) {
         case 'arm64.kvm_guest_fault':
           faults.bump(faultKey(d.esrInfo.faultClass, d.esrInfo.level));
@@ -200,8 +213,8 @@ export function createStatsCollector(): StatsCollector {
       if (detected !== undefined) format = detected;
       const vcpuOfTask: Record<string, number> = {};
       for (const [t, v] of vcpus) if (v >= 0) vcpuOfTask[t] = v;
-      const opsObj: Partial<Record<Stage2Op, number>> = Object.fromEntries(ops);
-      const retObj: Partial<Record<Stage2Op, number>> = Object.fromEntries(opReturns);
+      const opsObj = countsOf(ops);
+      const retObj = countsOf(opReturns);
       const events = names.toObject();
       const facts: TraceFacts = {
         events,
