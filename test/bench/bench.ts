@@ -12,19 +12,20 @@ import { naiveSection } from './sections/naiveSection';
 import { parseSection, parseTextSection } from './sections/parseSection';
 import type { BenchSection, SectionResult } from './sections/section';
 import { analyzeSection, modelMemorySection } from './analyzeBench';
-import { runTracedatBench } from './tracedatBench';
-import { timelineBench } from './timelineBench';
-import { lspBench } from './lspBench';
 
 /** Every section run on each generated trace size, in run order (each in its own child process). */
 export const SECTIONS: BenchSection[] = [parseSection, naiveSection, parseTextSection, analyzeSection, modelMemorySection];
 
 /** Benches with inputs of their own (a real trace.dat, 10 M timeline marks, a 500 MB trace through the server), run once after the sized sections. */
+// Loaded only when run, in the parent: their modules (esbuild, playwright-core) would otherwise
+// count in every section child's peak RSS. `require`, since the per-file build is CommonJS.
+/* eslint-disable @typescript-eslint/no-require-imports */
 const WHOLE_BENCHES: { name: string; run: () => Promise<void> }[] = [
-  { name: 'tracedat', run: () => runTracedatBench(console.log) },
-  { name: 'timeline', run: () => timelineBench(console.log) },
-  { name: 'lsp', run: () => lspBench(console.log) },
+  { name: 'tracedat', run: () => (require('./tracedatBench') as typeof import('./tracedatBench')).runTracedatBench(console.log) },
+  { name: 'timeline', run: () => (require('./timelineBench') as typeof import('./timelineBench')).timelineBench(console.log) },
+  { name: 'lsp', run: () => (require('./lspBench') as typeof import('./lspBench')).lspBench(console.log) },
 ];
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 interface ChildReply {
   result: SectionResult;

@@ -4,7 +4,7 @@
 // no decoder knows are skipped; everything else goes through the parse decoders with a memo.
 
 import { decodePayload, isKnownEvent } from '../parse/decode';
-import { decodeProbe, looksLikeProbe, stage2Args } from '../parse/decoders/probes';
+import { buildStage2Args, decodeProbe, looksLikeProbe, stage2Args } from '../parse/decoders/probes';
 import type { DecodeResult } from '../parse/decoders/result';
 import { decodeEsr } from '../parse/esr';
 import type { EsrInfo, Stage2Op, Stage2ProbeArgs } from '../parse/types';
@@ -168,21 +168,7 @@ function s2FromValues(h: EventHandler, args: Record<string, string>): Stage2Prob
   const newDesc = bigAt(vals, slots.newDesc);
   const mask = bigAt(vals, slots.mask);
   if (ipa === null || size === null || phys === null || prot === null || level === null || pages === null || flags === null || mkold === null || gfnOffset === null || va === null || oldDesc === null || newDesc === null || mask === null) return stage2Args(args);
-  const s2: Stage2ProbeArgs = {};
-  if (ipa !== undefined) s2.ipa = ipa;
-  if (size !== undefined) s2.size = size;
-  if (phys !== undefined) s2.phys = phys;
-  if (prot !== undefined) s2.prot = prot;
-  if (level !== undefined) s2.level = level;
-  if (pages !== undefined) s2.pages = pages;
-  if (flags !== undefined) s2.flags = flags;
-  if (mkold !== undefined) s2.mkold = mkold !== 0;
-  if (gfnOffset !== undefined) s2.gfnOffset = gfnOffset;
-  if (va !== undefined) s2.va = va;
-  if (oldDesc !== undefined) s2.oldDesc = oldDesc;
-  if (newDesc !== undefined) s2.newDesc = newDesc;
-  if (mask !== undefined) s2.mask = mask;
-  return s2;
+  return buildStage2Args(ipa, size, phys, prot, level, pages, flags, mkold, gfnOffset, va, oldDesc, newDesc, mask);
 }
 
 type FieldDecoder = (r: RecordView) => DecodeResult | typeof NOT_FAST;

@@ -99,9 +99,19 @@ export function stage2Args(args: Record<string, string>): Stage2ProbeArgs {
       case 'mask': mask = parseBigText(v); break;
     }
   }
-  // assigned in a fixed order: every Stage2ProbeArgs has its keys in the same order
+  return buildStage2Args(addr ?? ipaArg ?? start ?? faultIpa ?? gpa, size, phys, prot, level, pages, flags, mkold, gfnOffset, va, oldDesc, newDesc, mask);
+}
+
+/**
+ * The normalised arguments, assigned in one fixed order so that every Stage2ProbeArgs has its keys
+ * in the same order (one hidden class; deep equality between the text and trace.dat paths).
+ */
+export function buildStage2Args(
+  ipa: number | undefined, size: number | undefined, phys: number | undefined, prot: number | undefined,
+  level: number | undefined, pages: number | undefined, flags: number | undefined, mkold: number | undefined,
+  gfnOffset: number | undefined, va: bigint | undefined, oldDesc: bigint | undefined, newDesc: bigint | undefined, mask: bigint | undefined,
+): Stage2ProbeArgs {
   const s2: Stage2ProbeArgs = {};
-  const ipa = addr ?? ipaArg ?? start ?? faultIpa ?? gpa;
   if (ipa !== undefined) s2.ipa = ipa;
   if (size !== undefined) s2.size = size;
   if (phys !== undefined) s2.phys = phys;

@@ -3,7 +3,7 @@
 // kvm_tdp_mmu_spte_changed / kvm_mmu_split_huge_page / kvm_mmu_get_page -> `kvm_entry`, and its
 // outcome, named as the capture tool's analyze.py names it (fast_fixed, slow_map, none, ...).
 import { alignGfn } from '../../model/x86/geometry';
-import type { SpteTransition } from '../../model/x86/spte';
+import { transitionLabel, type SpteTransition } from '../../model/x86/spte';
 
 export interface EpisodeChange {
   gfn: number;
@@ -63,22 +63,6 @@ export function episodeGfn(ep: Episode, shadowPaging: boolean): number {
 
 const STRUCTURAL: ReadonlySet<SpteTransition> = new Set(['link', 'zap', 'unlink', 'split', 'collapse', 'relink', 'nonpresent', 'unchanged']);
 
-function labelOf(t: SpteTransition): string {
-  switch (t) {
-    case 'clear-dirty':
-      return 'clear_D';
-    case 'set-dirty':
-      return 'set_D';
-    case 'clear-accessed':
-      return 'clear_A';
-    case 'set-accessed':
-      return 'set_A';
-    case 'remap':
-      return 'pfn_change';
-    default:
-      return t;
-  }
-}
 
 export interface OutcomeContext {
   /** The TDP MMU is in use (kvm_tdp_mmu_spte_changed seen). */
@@ -98,7 +82,7 @@ export function episodeOutcome(ep: Episode, gfn: number, ctx: OutcomeContext): s
     else if (ep.fast.fixed) out = 'fast_fixed';
   }
   if (out === undefined) {
-    const leafChanges = ep.changes.filter((c) => !STRUCTURAL.has(c.transition) && c.gfn === alignGfn(gfn, c.level)).map((c) => labelOf(c.transition));
+    const leafChanges = ep.changes.filter((c) => !STRUCTURAL.has(c.transition) && c.gfn === alignGfn(gfn, c.level)).map((c) => transitionLabel(c.transition));
     const ownSets = ep.sets.filter((s) => s.gfn === alignGfn(gfn, s.level));
     if (ctx.tdp || ep.changes.length > 0) {
       if (leafChanges.length > 0) {
