@@ -69,11 +69,20 @@ export class ByteDecodeMemo {
   private readonly slotStats: (NameStats | undefined)[] = new Array<NameStats | undefined>(SLOTS).fill(undefined);
 
   private slotOf(buf: Buffer, start: number, end: number): number {
-    // sampled hash: eight bytes spread over the text (its tail varies most), plus its length
     const len = end - start;
-    const q = len >> 3;
-    let h = len * 7919;
-    for (let i = 0, k = end - 1; i < 8; i++, k -= q) h = Math.imul(h ^ buf[k < start ? start : k], 0x9e3779b1);
+    if (len < 8) {
+      let h = len * 7919;
+      for (let k = start; k < end; k++) h = Math.imul(h ^ buf[k], 0x9e3779b1);
+      return (h ^ (h >>> 15)) & (SLOTS - 1);
+    }
+    // four 32-bit words spread over the text (its tail varies most), mixed independently rather
+    // than in one chain of multiplications, plus its length
+    const bv = viewOf(buf);
+    const q = (len - 4) >> 2;
+    const k = end - 4;
+    let h = (Math.imul(bv.getInt32(k, true), 0x9e3779b1) + Math.imul(bv.getInt32(k - q, true), 0x85ebca6b)) | 0;
+    h = (h + Math.imul(bv.getInt32(k - 2 * q, true), 0xc2b2ae35) + Math.imul(bv.getInt32(k - 3 * q, true), 0x27d4eb2f) + len * 7919) | 0;
+    h = Math.imul(h ^ (h >>> 16), 0x7feb352d);
     return (h ^ (h >>> 15)) & (SLOTS - 1);
   }
 

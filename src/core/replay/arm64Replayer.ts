@@ -942,7 +942,10 @@ class Arm64Replayer implements Replayer {
             dec.effKindLevel = undefined;
             return;
           }
-          if (!((look.prot & need) === need) && this.whatIf) {
+          // A what-if replays a fault on an entry that lacks the access as the permission fault it
+          // would be, unless the trace shows the map lost a race (-EAGAIN): then the entry appeared
+          // during this fault in any configuration, and it is the same S4 as recorded.
+          if (!((look.prot & need) === need) && this.whatIf && !mapEagain) {
             faultClass = 'permission';
             level = look.level;
           } else {
