@@ -195,6 +195,14 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   if (file === undefined) throw new UsageError(`missing <file>\n\n${USAGE}`);
   const { source, openRange } = await openSource(file);
   const whole = await createAnalyzer().analyze(source, { config: cfg, openRange });
+  // What the reader could not use is said on stderr (reports on stdout stay machine-readable).
+  const st = whole.stats;
+  for (const u of st.unrecognized) io.err(`stage2-lens analyze: ${file}: ${u.count} line${u.count === 1 ? '' : 's'} not recognised (${u.reason}: ${u.detail}; e.g. line ${u.examples.slice(0, 3).join(', ')})\n`);
+  if (st.lostEvents.length) io.err(`stage2-lens analyze: ${file}: the ring buffer lost events on ${st.lostEvents.length} occasion${st.lostEvents.length === 1 ? '' : 's'} (first at line ${st.lostEvents[0].line}): findings near the gaps are less certain\n`);
+  if (st.lines.events === 0) {
+    io.err(`stage2-lens analyze: ${file}: not a trace (no event line was recognised)\n`);
+    return ExitCode.input;
+  }
   const range = from !== undefined || to !== undefined ? { from: from ?? -Infinity, to: to ?? Infinity } : undefined;
   const analysis = range ? { ...whole, findings: whole.findings.filter((f) => f.ts >= range.from && f.ts <= range.to) } : whole;
   if (range) {

@@ -140,7 +140,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   const stats = collector.result();
   const coverage = stats.lines.events > 0 ? computeCoverage(stats, { arch: arch ?? 'arm64', evidence: evidence.evidence() }) : [];
   io.out(parsed.json ? JSON.stringify({ file: parsed.file, ...stats, coverage }, null, 2) + '\n' : formatStats(parsed.file, stats, coverage));
-  if (stats.lines.events === 0 && stats.lines.special === 0 && stats.lines.total > 0) {
+  if (stats.lines.events === 0 && stats.lines.total > 0) {
     io.err(`stage2-lens stats: ${parsed.file}: not a trace (no line was recognised)\n`);
     return ExitCode.input;
   }

@@ -61,6 +61,19 @@ function functionColonAt(b: Buffer, i: number, n: number): boolean {
 const FUNCTION_COLON = Buffer.from('function:', 'latin1');
 /** Longer context prefixes are not remembered for reuse. */
 const MAX_PREFIX = 64;
+/** Every fixed-column prefix the byte path takes covers its first 28 bytes (comm, pid, CPU bracket): the set is chosen by them. */
+const PREFIX_HASHED = 28;
+/** Remembered prefixes: PREFIX_SETS sets of two (a thread's `.....` and `d....`), enough for every vCPU thread of a usual guest. */
+const PREFIX_SETS = 16; // power of two
+
+/** The set of the prefix that would start at b[start] (n - start >= 34): from bytes [12, 28) only, which every remembered prefix holds. */
+function prefixSetOf(bv: DataView, start: number): number {
+  let h = (Math.imul(bv.getInt32(start + 12, true), 0x9e3779b1) + Math.imul(bv.getInt32(start + 16, true), 0x85ebca6b)) | 0;
+  h = (h + Math.imul(bv.getInt32(start + 20, true), 0xc2b2ae35) + Math.imul(bv.getInt32(start + 24, true), 0x27d4eb2f)) | 0;
+  h ^= h >>> 15;
+  h ^= h >>> 7;
+  return h & (PREFIX_SETS - 1);
+}
 
 /** A remembered `comm-pid [cpu] [flags]`: its bytes and fields. */
 class PrefixSlot {
@@ -98,9 +111,13 @@ export class LineParser {
   private readonly bytePath: boolean;
   /** The byte path's own scan: its fields belong to the remembered prefix below, whatever line() does. */
   private readonly byteScan = newPrefixScan();
-  /** The last two distinct prefixes the byte path scanned in full (flags alternate `.....`/`d....`), newest first. */
-  private recentPrefix = new PrefixSlot();
-  private olderPrefix = new PrefixSlot();
+  /**
+   * Prefixes the byte path scanned in full, two per set; recentPrefix and olderPrefix are the last
+   * two used (vCPU threads print in bursts whose flags alternate `.....`/`d....`), tried first.
+   */
+  private readonly prefixSlots: PrefixSlot[] = Array.from({ length: PREFIX_SETS * 2 }, () => new PrefixSlot());
+  private recentPrefix = this.prefixSlots[0];
+  private olderPrefix = this.prefixSlots[1];
   /** The context prefix text of the last event line, and its task and flags strings. */
   private prevPrefix: string | undefined;
   private prevTask = '';
@@ -168,9 +185,20 @@ export class LineParser {
     const bv = viewOf(b);
     // vCPU threads print in bursts: a `comm-pid [cpu] flags` seen just before costs one comparison
     let slot: PrefixSlot | undefined;
+    let set = -1;
     if (n - start >= 34) {
       if (this.recentPrefix.matches(b, bv, start, n)) slot = this.recentPrefix;
       else if (this.olderPrefix.matches(b, bv, start, n)) slot = this.olderPrefix;
+      else {
+        set = prefixSetOf(bv, start) * 2;
+        const ways = this.prefixSlots;
+        if (ways[set].matches(b, bv, start, n)) slot = ways[set];
+        else if (ways[set + 1].matches(b, bv, start, n)) slot = ways[set + 1];
+        if (slot !== undefined) {
+          this.olderPrefix = this.recentPrefix;
+          this.recentPrefix = slot;
+        }
+      }
     }
     if (slot !== undefined && resumeBytePrefix(b, start + slot.len, n, sc)) {
       task = slot.task;
@@ -188,10 +216,12 @@ export class LineParser {
       pid = sc.pid;
       cpu = sc.cpu;
       const len = sc.prefixEnd - start;
-      if (len <= MAX_PREFIX) {
-        // the older slot is recycled for this prefix, which becomes the newest
-        const fresh = this.olderPrefix;
-        this.olderPrefix = this.recentPrefix;
+      if (len <= MAX_PREFIX && len >= PREFIX_HASHED && n - start >= 34) {
+        // into its set, over the way not used last (one of the two per thread and flags)
+        if (set < 0) set = prefixSetOf(bv, start) * 2;
+        const ways = this.prefixSlots;
+        const fresh = ways[set] === this.recentPrefix ? ways[set + 1] : ways[set];
+        if (fresh !== this.recentPrefix) this.olderPrefix = this.recentPrefix;
         this.recentPrefix = fresh;
         const key = fresh.key;
         const kv = fresh.view;
