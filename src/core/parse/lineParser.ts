@@ -183,7 +183,7 @@ export class LineParser {
     let pid: number;
     let cpu: number;
     const bv = viewOf(b);
-    // vCPU threads print in bursts: a `comm-pid [cpu] flags` seen just before costs one comparison
+    // vCPU threads print in bursts: a `comm-pid [cpu] flags` seen before costs a comparison or two
     let slot: PrefixSlot | undefined;
     let set = -1;
     if (n - start >= 34) {
@@ -217,10 +217,11 @@ export class LineParser {
       cpu = sc.cpu;
       const len = sc.prefixEnd - start;
       if (len <= MAX_PREFIX && len >= PREFIX_HASHED && n - start >= 34) {
-        // into its set, over the way not used last (one of the two per thread and flags)
+        // into its set, sparing the two prefixes used last where it can
         if (set < 0) set = prefixSetOf(bv, start) * 2;
-        const ways = this.prefixSlots;
-        const fresh = ways[set] === this.recentPrefix ? ways[set + 1] : ways[set];
+        const w0 = this.prefixSlots[set];
+        const w1 = this.prefixSlots[set + 1];
+        const fresh = w0 === this.recentPrefix || (w0 === this.olderPrefix && w1 !== this.recentPrefix) ? w1 : w0;
         if (fresh !== this.recentPrefix) this.olderPrefix = this.recentPrefix;
         this.recentPrefix = fresh;
         const key = fresh.key;
