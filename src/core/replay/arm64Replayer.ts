@@ -127,7 +127,7 @@ const NO_ARGS: Readonly<Stage2ProbeArgs> = Object.freeze({});
 /** Findings past the per-class cap are counted, never shown: they need no advice. */
 const NO_AVOID: string[] = [];
 const MAX_FINDINGS_PER_CLASS = 5_000;
-const MAX_MARKS = 100_000;
+const MAX_MARKS = 300_000;
 const MAX_CMO_RECORDS = 50_000;
 
 /** `translation/L3` etc., built once per (class, level): this runs several times per fault. */
