@@ -4,6 +4,7 @@
 // once: one vCPU maps each page (s2_map_ret ret=0), others lose the race (ret=-11) or fault after
 // it is mapped — the lost races the replay engine must find. A host unmap + TLBI ends each pass.
 import { closeSync, openSync, writeSync } from 'node:fs';
+import { mulberry32 } from '../support/prng';
 
 export interface GenerateOptions {
   /** Target size in bytes (the file ends at the first pass boundary past it, give or take a pass). */
@@ -25,18 +26,6 @@ export interface GenerateSummary {
   dataFaults: number;
   mapOk: number;
   mapEagain: number;
-}
-
-/** mulberry32: small, fast, good enough for a benchmark mix. */
-export function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const HEADER = (entries: number, cpus: number): string =>
@@ -88,7 +77,7 @@ class Writer {
 }
 
 export function generateTrace(path: string, opts: GenerateOptions): GenerateSummary {
-  const rnd = prng(opts.seed ?? 1);
+  const rnd = mulberry32(opts.seed ?? 1);
   const vcpus = opts.vcpus ?? 4;
   const pages = opts.pagesPerPass ?? 512;
   const raceRate = opts.raceRate ?? 0.55;

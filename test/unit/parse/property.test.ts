@@ -4,17 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chunked, collect, kline } from './collect';
-
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../../support/prng';
 
 const REAL_LINES = [
   kline('kvmtest', 548, 2, 'd....', '187.304980', 's2_map: (kvm_pgtable_stage2_map+0x0/0x140) addr=0x10000000 size=0x1000 phys=0x42500000 prot=0x7'),
@@ -50,7 +40,7 @@ function mutate(line: string, rnd: () => number): string {
 }
 
 test('random bytes never throw; one sink call per line, in order', async () => {
-  const rnd = prng(1);
+  const rnd = mulberry32(1);
   for (let round = 0; round < 40; round++) {
     const n = 1 + Math.floor(rnd() * 20000);
     const bytes = new Uint8Array(n);
@@ -62,7 +52,7 @@ test('random bytes never throw; one sink call per line, in order', async () => {
 });
 
 test('mutated real lines never throw and every line is accounted for', async () => {
-  const rnd = prng(2);
+  const rnd = mulberry32(2);
   const lines: string[] = [];
   for (let i = 0; i < 20000; i++) lines.push(mutate(REAL_LINES[Math.floor(rnd() * REAL_LINES.length)], rnd));
   const text = lines.join('\n');

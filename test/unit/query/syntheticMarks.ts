@@ -2,6 +2,7 @@
 // 10 million marks): a deterministic mix of ordinary and spurious faults, CMOs, TLBIs, invalid
 // windows, splits, host actions and trace markers across N vCPU lanes and the host lane.
 import type { FindingClass, Mark } from '../../../src/core/analysis/types';
+import { mulberry32 } from '../../support/prng';
 
 export interface SyntheticOptions {
   count: number;
@@ -13,17 +14,6 @@ export interface SyntheticOptions {
   jitter?: boolean;
   /** Label for every marker, e.g. a hostile task name. */
   markerLabel?: string;
-}
-
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export function syntheticLanes(vcpus: number): { id: string; label: string }[] {

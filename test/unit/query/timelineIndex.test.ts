@@ -6,7 +6,8 @@ import type { Mark } from '../../../src/core/analysis/types';
 import { sampleOf } from '../../../src/core/query/sortedSearch';
 import { countMarksInRange, edgePositions, ipaRegions, MAX_MARKERS, MAX_WINDOW_BARS, TimelineIndex, TimelineQuery } from '../../../src/core/query';
 import { BIN_CLASS_INDEX, BIN_CLASS_ORDER, binStart, type LaneBins, type TimelineFilter } from '../../../src/shared/timelineProtocol';
-import { mulberry32, syntheticMarks } from './syntheticMarks';
+import { mulberry32 } from '../../support/prng';
+import { syntheticMarks } from './syntheticMarks';
 
 const lanes = [{ id: 'v0', label: 'vCPU 0' }, { id: 'v1', label: 'vCPU 1' }, { id: 'host', label: 'host' }];
 

@@ -6,32 +6,15 @@ import assert from 'node:assert/strict';
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import type { CoverageItem, TraceStats } from '../../../src/core/api';
-import { readTrace } from '../../../src/core/parse/readTrace';
-import { createStatsCollector } from '../../../src/core/stats/statsCollector';
-import { computeCoverage, createCoverageCollector, type CoverageEvidence } from '../../../src/core/analysis/coverage';
+import type { TraceStats } from '../../../src/core/api';
+import { computeCoverage } from '../../../src/core/analysis/coverage';
+import { byName, gather, supports } from './coverageHelpers';
 import { createAnalyzer } from '../../../src/core/index';
 import { parseRecordingMarker } from '../../../src/core/record';
 import { repoRoot, sharedOrSkip } from '../../support/shared';
 
 const FIXTURE = join(repoRoot(), 'test', 'fixtures', 'recorded', 's2lens_race4_4k-vhe.trace.gz');
 
-async function gather(source: AsyncIterable<Uint8Array>): Promise<{ stats: TraceStats; evidence: CoverageEvidence }> {
-  const stats = createStatsCollector();
-  const collector = createCoverageCollector();
-  const r = await readTrace(source, {
-    event: (ev) => {
-      stats.event(ev);
-      collector.event(ev);
-    },
-    rejected: (x) => stats.rejected?.(x),
-    special: (s) => stats.special?.(s),
-  });
-  return { stats: stats.result(r.format), evidence: collector.evidence() };
-}
-
-const supports = (items: CoverageItem[]): Record<string, string> => Object.fromEntries(items.map((c) => [c.analysis, c.support]));
-const byName = (items: CoverageItem[], a: CoverageItem['analysis']): CoverageItem => items.find((c) => c.analysis === a)!;
 const ALL_OBSERVED = { 'lost-races': 'observed', 'invalid-windows': 'observed', splitting: 'observed', 'cmo-redundancy': 'observed', 'tlb-cost': 'observed', 'access-flag': 'observed', 'pinned-ranges': 'observed' };
 
 test('the recorded fixture: 0 unrecognised lines, every analysis observed, the script markers read back', async () => {

@@ -7,10 +7,8 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createReadStream, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CoverageItem, TraceStats } from '../../../src/core/api';
-import { readTrace } from '../../../src/core/parse/readTrace';
-import { createStatsCollector } from '../../../src/core/stats/statsCollector';
-import { computeCoverage, createCoverageCollector, type CoverageEvidence } from '../../../src/core/analysis/coverage';
+import { computeCoverage } from '../../../src/core/analysis/coverage';
+import { byName, gather, supports } from './coverageHelpers';
 import { createAnalyzer } from '../../../src/core/index';
 import { repoRoot } from '../../support/shared';
 
@@ -19,28 +17,12 @@ const TRACE = join(DIR, 's2lens_race4_4k-nvhe.trace.gz');
 const SCRIPT = join(DIR, 's2lens_race4_4k-nvhe.record.sh');
 const LOG = join(DIR, 's2lens_race4_4k-nvhe.log');
 
-async function gather(path: string): Promise<{ stats: TraceStats; evidence: CoverageEvidence }> {
-  const stats = createStatsCollector();
-  const collector = createCoverageCollector();
-  const r = await readTrace(createReadStream(path), {
-    event: (ev) => {
-      stats.event(ev);
-      collector.event(ev);
-    },
-    rejected: (x) => stats.rejected?.(x),
-    special: (s) => stats.special?.(s),
-  });
-  return { stats: stats.result(r.format), evidence: collector.evidence() };
-}
-
-const supports = (items: CoverageItem[]): Record<string, string> => Object.fromEntries(items.map((c) => [c.analysis, c.support]));
-const byName = (items: CoverageItem[], a: CoverageItem['analysis']): CoverageItem => items.find((c) => c.analysis === a)!;
 const TLB_INFERRED_REST_OBSERVED = { 'lost-races': 'observed', 'invalid-windows': 'observed', splitting: 'observed', 'cmo-redundancy': 'observed', 'tlb-cost': 'inferred', 'access-flag': 'observed', 'pinned-ranges': 'observed' };
 const EL2_REASON = /^nVHE host \(the recording script saw an nVHE host\): the TLB invalidations run at EL2 and are invisible to the tracer, so their number and cost are inferred from the model; 12 host-side flush requests are recorded$/;
 const EL2_TLBI_PROBES = ['tlbi_ipa', 'tlbi_ipa_nsh', 'tlbi_range', 'tlbi_vmid'];
 
 test('nVHE fixture: 0 unrecognised lines, no lost events, the counts of the real run', async () => {
-  const { stats, evidence } = await gather(TRACE);
+  const { stats, evidence } = await gather(createReadStream(TRACE));
   assert.deepEqual(stats.lines, { total: 54085, events: 54073, unrecognized: 0, special: 12 });
   assert.deepEqual(stats.lostEvents, []);
   assert.equal(stats.events.kvm_guest_fault, 4978);
@@ -56,7 +38,7 @@ test('nVHE fixture: 0 unrecognised lines, no lost events, the counts of the real
 });
 
 test("nVHE fixture: the script's marker lines say nVHE, and define only the host-side TLB flush probes", async () => {
-  const { evidence } = await gather(TRACE);
+  const { evidence } = await gather(createReadStream(TRACE));
   const rec = evidence.recording!;
   assert.deepEqual(rec.begin, { arch: 'arm64', mode: 'nvhe', 'host-mode': 'nvhe', kernel: '6.12.117+deb12-arm64', tool: 'tracefs', probes: 'full', 'buffer-kb': '16384' });
   assert.equal(rec.probes.length, 22);
@@ -85,7 +67,7 @@ test('nVHE fixture: the script that ran, and what it printed, say the TLB invali
 });
 
 test('nVHE fixture: computeCoverage has TLB cost inferred with the EL2 reason, every other analysis observed', async () => {
-  const { stats, evidence } = await gather(TRACE);
+  const { stats, evidence } = await gather(createReadStream(TRACE));
   const c = computeCoverage(stats, { arch: 'arm64', evidence });
   assert.deepEqual(supports(c), TLB_INFERRED_REST_OBSERVED);
   assert.match(byName(c, 'tlb-cost').why, EL2_REASON);

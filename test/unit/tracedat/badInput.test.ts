@@ -9,23 +9,13 @@ import type { TraceEvent } from '../../../src/core/parse/types';
 import { sharedOrSkip } from '../../support/shared';
 import { chunks, rangeOpener, writeDat } from './datWriter';
 import { synthSpec } from './synthDat';
+import { mulberry32 } from '../../support/prng';
 
 async function readAll(buf: Uint8Array, ranges = true): Promise<{ events: TraceEvent[]; rejected: string[]; summary: Awaited<ReturnType<typeof readTraceDat>> }> {
   const events: TraceEvent[] = [];
   const rejected: string[] = [];
   const summary = await readTraceDat(chunks(buf, 512), { event: (e) => events.push(e), rejected: (r) => rejected.push(r.detail) }, ranges ? { openRange: rangeOpener(buf, 300) } : {});
   return { events, rejected, summary };
-}
-
-/** A small deterministic PRNG (mulberry32) so failures are reproducible. */
-function prng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 test('unknown file version: one error naming the offset, no events', async () => {
@@ -109,7 +99,7 @@ test('every truncation of v6/v7 files ends cleanly with a truncation error and a
 });
 
 test('random byte corruption never throws or hangs (300 seeded cases)', async () => {
-  const rnd = prng(7);
+  const rnd = mulberry32(7);
   const bases = [writeDat(synthSpec(6, 'none')), writeDat(synthSpec(7, 'none')), writeDat(synthSpec(7, 'zlib'))];
   let withErrors = 0;
   for (let i = 0; i < 300; i++) {
