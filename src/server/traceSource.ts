@@ -13,8 +13,6 @@ const chunkChars = 1 << 20;
 export interface TraceSource {
   /** A fresh stream of the bytes each call (a replay or a comparison reads the trace again). */
   open(onChunk?: (bytes: number) => void): ByteSource;
-  /** Only the first `bytes` bytes (about: a document is cut by characters), for a quick first look. */
-  openPrefix(bytes: number): ByteSource;
   /** Total bytes when known (for the progress percentage). */
   size: number | undefined;
   /** Byte ranges of a file on disk: lets the trace.dat reader read each CPU's section with bounded memory. */
@@ -43,12 +41,6 @@ export function documentSource(doc: TextDocument): TraceSource {
           onChunk?.(bytes.length);
           yield bytes;
         }
-      })();
-    },
-    openPrefix(bytes) {
-      const text = doc.getText().slice(0, bytes);
-      return (async function* () {
-        yield encoder.encode(text);
       })();
     },
     async lines(first, last) {
@@ -88,7 +80,6 @@ export async function diskSource(uri: string): Promise<TraceSource | undefined> 
         }
       })();
     },
-    openPrefix: (bytes) => createReadStream(path, { start: 0, end: Math.max(0, bytes - 1), highWaterMark: 1 << 20 }),
     // `end` is exclusive here and inclusive for createReadStream.
     openRange: (start, end) => createReadStream(path, { start, ...(end !== undefined ? { end: Math.max(start, end) - 1 } : {}), highWaterMark: 1 << 20 }),
     lines: (first, last) => index.read(first, last),

@@ -56,8 +56,6 @@ export interface TraceEntry {
 }
 
 /** Traces at least this large get a quick first look at their beginning, for diagnostics within seconds. */
-export const earlyLookMinBytes = 32 << 20;
-const earlyLookBytes = 4 << 20;
 
 export class CancelledError extends Error {
   constructor() {
@@ -182,8 +180,9 @@ export class TraceStore {
       events.status({ kind: 'analyzing', uri, percent, label });
     };
     events.status({ kind: 'analyzing', uri, percent: source.size ? 0 : undefined, label });
+    // The engine reports the findings of the first few MB once (onEarlyFindings): diagnostics
+    // appear within a second on large traces, long before the whole analysis ends.
     let earlyPublished = false;
-    const early = new AbortController();
     const publishEarly = (findings: readonly Finding[]) => {
       if (earlyPublished || !isCurrent()) return;
       earlyPublished = true;
@@ -193,13 +192,6 @@ export class TraceStore {
     try {
       if (abort.signal.aborted) throw new CancelledError();
       const analyzer = this.opts.analyzer();
-      // A large trace: replay its first few MB alongside the full run (the two interleave chunk by
-      // chunk), so that diagnostics appear within seconds even when the engine reports no early findings.
-      if ((source.size ?? 0) >= earlyLookMinBytes) {
-        analyzer
-          .analyze(source.openPrefix(earlyLookBytes), { config, signal: early.signal })
-          .then((a) => publishEarly(a.findings), () => undefined);
-      }
       const analysis = await analyzer.analyze(source.open(), {
         config,
         signal: abort.signal,
@@ -241,7 +233,6 @@ export class TraceStore {
       }
       throw e;
     } finally {
-      early.abort();
       progress.done();
     }
   }

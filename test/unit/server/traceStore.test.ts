@@ -9,7 +9,7 @@ import { normalizeSettings } from '../../../src/shared/settings';
 import { CancelledError, TraceStore, type ProgressHandle } from '../../../src/server/traceStore';
 import type { TraceSource } from '../../../src/server/traceSource';
 
-const source: TraceSource = { name: 't.trace', size: 10, open: () => (async function* () { yield new Uint8Array(10); })(), openPrefix: () => (async function* () { yield new Uint8Array(10); })(), lines: async () => [] };
+const source: TraceSource = { name: 't.trace', size: 10, open: () => (async function* () { yield new Uint8Array(10); })(), lines: async () => [] };
 
 function fakeAnalysis(bbmLevel: number, findings: Finding[] = []): Analysis {
   return { findings, config: { bbmLevel }, counters: { faults: { total: findings.length } } } as unknown as Analysis;
