@@ -958,7 +958,7 @@ class Arm64Replayer implements Replayer {
             }
             dec.related.push({ line: look.line, message: `${this.laneLabel(this.actorKeys[look.actor])} mapped it here` });
             this.setClass(dec, already ? 'S1' : 'S4', mapEagain, already
-              ? `Lost race: ${this.laneLabel(this.actorKeys[look.actor])} had already mapped ${hex(look.base)} (${formatSize(look.size)}), so this fault's map changed nothing.`
+              ? `Lost race: ${this.laneLabel(this.actorKeys[look.actor])} ${look.line > f.line ? 'mapped' : 'had already mapped'} ${hex(look.base)} (${formatSize(look.size)})${look.line > f.line ? ' while this fault was being handled' : ''}, so this fault's map changed nothing.`
               : `Translation fault on ${hex(look.base)} whose entry differed only in permissions; the map returned -EAGAIN and the access will fault again.`,
               already ? ['nothing practical (concurrent first touch); pre-faulting the memory'] : ['mapping with the final permissions on the first fault']);
             this.cmoInFaultPath(dec, f, ev, key, look.size, true);
