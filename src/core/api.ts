@@ -2,7 +2,8 @@
 // data out. The CLI, the language server and the tests call only this. No I/O happens in core:
 // callers hand in a ByteSource (an async iterable of chunks, e.g. fs.createReadStream).
 
-import type { Arch, Counters, Finding, Mark, ModelConfig } from './analysis/types';
+import type { Arch, Counters, Finding, ModelConfig } from './analysis/types';
+import type { MarkStore } from './analysis/markStore';
 import type { RejectReason, Stage2Op, TraceFormat } from './parse/types';
 
 export type ByteSource = AsyncIterable<Uint8Array>;
@@ -85,7 +86,8 @@ export interface Analysis {
   coverage: CoverageItem[];
   /** vCPU lanes in display order, with labels (`vCPU 0 (kvmtest-306)`), plus `host`. */
   lanes: { id: string; label: string }[];
-  marks: Mark[];
+  /** Timeline marks, by column, in the order the replay made them (the query layer sorts what it needs). */
+  marks: MarkStore;
   /** Model state for an IPA as of a trace line (undefined when the trace never touched it). */
   stateAt(line: number, ipa: number): EntryState | undefined;
   /** Fault counts per segment between trace markers (one per pass in the shared recordings). */

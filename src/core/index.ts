@@ -17,6 +17,7 @@ import type { RecordingManifest } from './record/traceEvidence';
 
 export * from './api';
 export * from './analysis/types';
+export { MarkStore, MARK_KINDS, MARK_CLASSES } from './analysis/markStore';
 export { normalizeConfig, defaultConfig, validateConfig, PRESETS, parseSize } from './analysis/modelConfig';
 
 export interface Analyzer {

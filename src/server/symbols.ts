@@ -5,6 +5,7 @@
 import { SymbolKind, type DocumentSymbol } from 'vscode-languageserver/node';
 import type { Analysis } from '../core/api';
 import type { Mark } from '../core/analysis/types';
+import { MARK_KINDS } from '../core/analysis/markStore';
 
 function range(first: number, last: number) {
   return { start: { line: Math.max(0, first - 1), character: 0 }, end: { line: Math.max(0, last - 1), character: 0 } };
@@ -27,8 +28,29 @@ function dirtyAction(m: Mark): string | undefined {
 
 export function buildSymbols(a: Analysis): DocumentSymbol[] {
   const lastLine = a.stats.lines.total || 1;
-  const byLine = [...a.marks].sort((x, y) => x.line - y.line);
-  const markers = byLine.filter((m) => m.kind === 'marker' && !dirtyMarker.test(m.label ?? ''));
+  // One pass over the mark columns: each lane's line span, and the few marks the outline names
+  // (markers and dirty-logging actions) as objects, sorted by line afterwards.
+  const marks = a.marks;
+  const laneSpan = new Map<string, { first: number; last: number; marks: number }>();
+  const named: Mark[] = [];
+  for (let i = 0; i < marks.length; i++) {
+    const lane = marks.laneName(marks.laneAt(i));
+    const line = marks.lineAt(i);
+    const span = laneSpan.get(lane);
+    if (!span) laneSpan.set(lane, { first: line, last: line, marks: 1 });
+    else {
+      span.first = Math.min(span.first, line);
+      span.last = Math.max(span.last, line);
+      span.marks++;
+    }
+    const kind = MARK_KINDS[marks.kindAt(i)];
+    if (kind === 'marker' || kind === 'host' || kind === 'split') {
+      const m = marks.get(i);
+      if (m.kind === 'marker' || dirtyAction(m) !== undefined) named.push(m);
+    }
+  }
+  named.sort((x, y) => x.line - y.line);
+  const markers = named.filter((m) => m.kind === 'marker' && !dirtyMarker.test(m.label ?? ''));
   const passes = markers.map((m, i) => symbol(m.label ?? `marker at line ${m.line}`, SymbolKind.Event, m.line, i + 1 < markers.length ? markers[i + 1].line - 1 : lastLine));
 
   const dirty: DocumentSymbol[] = [];
@@ -37,8 +59,7 @@ export function buildSymbols(a: Analysis): DocumentSymbol[] {
     if (run) dirty.push(symbol(run.count > 1 ? `${run.action} ×${run.count}` : run.action, SymbolKind.Event, run.first, run.last));
     run = undefined;
   };
-  const laneSpan = new Map<string, { first: number; last: number; marks: number }>();
-  for (const m of byLine) {
+  for (const m of named) {
     const action = dirtyAction(m);
     if (action !== undefined) {
       if (run && run.action === action) [run.last, run.count] = [m.line, run.count + 1];
@@ -46,10 +67,7 @@ export function buildSymbols(a: Analysis): DocumentSymbol[] {
         flush();
         run = { action, first: m.line, last: m.line, count: 1 };
       }
-    } else if (m.kind === 'marker') flush();
-    const span = laneSpan.get(m.lane);
-    if (!span) laneSpan.set(m.lane, { first: m.line, last: m.line, marks: 1 });
-    else [span.last, span.marks] = [m.line, span.marks + 1];
+    } else flush();
   }
   flush();
 

@@ -18,7 +18,7 @@ export const analyzeSection: BenchSection = {
     const cpu = process.cpuUsage(c0);
     const cpuSeconds = (cpu.user + cpu.system) / 1e6;
     const byClass = Object.entries(a.counters.faults.byClass).map(([k, v]) => `${k}=${v}`).join(' ');
-    return { label: 'analyze (parse+replay+findings)', seconds, bytes, events: a.stats.lines.events, notes: `cpu ${cpuSeconds.toFixed(2)} s (${(bytes / 1e6 / cpuSeconds).toFixed(0)} MB/s cpu); ${a.counters.faults.total} faults, ${a.findings.length} findings (${byClass})` };
+    return { label: 'analyze (parse+replay+findings)', seconds, bytes, events: a.stats.lines.events, notes: `cpu ${cpuSeconds.toFixed(2)} s (${(bytes / 1e6 / cpuSeconds).toFixed(0)} MB/s cpu); ${a.counters.faults.total} faults, ${a.findings.length} findings (${byClass}); ${a.marks.length} timeline marks kept (${(a.marks.memoryBytes() / 2 ** 20).toFixed(0)} MiB of columns), ${a.marks.dropped} dropped` };
   },
 };
 

@@ -1,8 +1,9 @@
 // Timeline scale figures (`npm run bench` calls timelineBench): build the index over N synthetic
 // marks (default 10 million), time window queries in the server at common widths while zooming and
 // panning, and time the page's draw routine of one frame on a stub canvas. Prints; asserts nothing.
+import { MARK_CLASSES } from '../../src/core/analysis/markStore';
 import { TimelineQuery } from '../../src/core/query';
-import { syntheticMarks } from '../unit/query/syntheticMarks';
+import { syntheticMarkStore } from '../unit/query/syntheticMarks';
 import { benchDrawFrames } from '../unit/webview/drawBench';
 import { chromiumAvailable, openTimelinePage } from '../unit/webview/pageHarness';
 
@@ -13,9 +14,11 @@ function percentile(xs: number[], p: number): number {
 
 export async function timelineBench(log: (line: string) => void = console.log, count = Number(process.env.TIMELINE_BENCH_MARKS ?? 10_000_000)): Promise<void> {
   let t = performance.now();
-  const { lanes, marks } = syntheticMarks({ count, vcpus: 4, seed: 1 });
+  const { lanes, marks } = syntheticMarkStore({ count, vcpus: 4, seed: 1 });
   log(`timeline: generated ${count.toLocaleString('en')} marks in ${(performance.now() - t).toFixed(0)} ms`);
-  const avoided = marks.filter((m, i) => m.cls === 'S1' && i % 3 === 0).map((m) => m.line);
+  const avoided: number[] = [];
+  const s1 = MARK_CLASSES.indexOf('S1') + 1;
+  for (let i = 0; i < marks.length; i += 3) if (marks.clsAt(i) === s1) avoided.push(marks.lineAt(i));
   t = performance.now();
   const q = new TimelineQuery({ a: { lanes, marks }, avoidedLines: avoided });
   log(`timeline: index built in ${(performance.now() - t).toFixed(0)} ms (once per analysis)`);

@@ -116,9 +116,9 @@ test('diagnostics equal the engine\'s findings (count, lines, codes)', { timeout
     assert.deepEqual(lenses.map((l) => l.command?.command), ['stage2Lens.showSummary', 'stage2Lens.replayWith']);
     assert.equal(lenses[0].command?.title, `Stage-2 (As recorded): ${expected.counters.faults.total} faults · ${spuriousCount(expected.findings)} spurious · ${formatBytes(Object.values(expected.counters.cmo.redundantBytesByClass).reduce((x: number, y) => x + (y ?? 0), 0))} redundant CMO`);
     const symbols = (await h.connection.sendRequest('textDocument/documentSymbol', { textDocument: { uri } })) as { name: string; children?: { name: string; selectionRange: { start: { line: number } } }[] }[];
-    const markers = expected.marks.filter((m) => m.kind === 'marker');
+    const markers = expected.marks.toArray().filter((m) => m.kind === 'marker');
     assert.deepEqual(symbols.find((x) => x.name === 'Passes')?.children?.map((c) => [c.name, c.selectionRange.start.line + 1]), markers.map((m) => [m.label, m.line]));
-    assert.deepEqual(symbols.find((x) => x.name === 'vCPUs')?.children?.map((c) => c.name), expected.lanes.filter((l) => expected.marks.some((m) => m.lane === l.id)).map((l) => l.label));
+    assert.deepEqual(symbols.find((x) => x.name === 'vCPUs')?.children?.map((c) => c.name), expected.lanes.filter((l) => expected.marks.toArray().some((m) => m.lane === l.id)).map((l) => l.label));
   } finally {
     await h.close();
   }

@@ -1,9 +1,33 @@
 // The counting rule of a time range, shared by the timeline's selection statistics and the CLI
 // (`stage2-lens stats --from/--to`): a mark counts when t0 <= ts <= t1 and it passes the filter.
-// countMarksInRange is the plain reference over Mark[]; TimelineIndex.rangeStats gives the same
-// numbers from its index (a unit test holds them equal).
-import type { Mark } from '../analysis/types';
-import { binClassOf, isFaultClass, isSpuriousClass, type BinClass, type RangeStats, type TimelineFilter } from '../../shared/timelineProtocol';
+// countMarksInRange is the plain linear reference over a replay's marks; TimelineIndex.rangeStats
+// gives the same numbers from its index (a unit test holds them equal).
+import { MARK_CLASSES, MARK_KINDS, type MarkStore } from '../analysis/markStore';
+import { BIN_CLASS_INDEX, BIN_CLASS_ORDER, isFaultClass, isSpuriousClass, type BinClass, type RangeStats, type TimelineFilter } from '../../shared/timelineProtocol';
+
+// Bin rank (index in BIN_CLASS_ORDER) of each store code; -1 for what the timeline does not draw.
+const RANK_OF_CLASS = Int8Array.from([-1, ...MARK_CLASSES.map((c) => BIN_CLASS_INDEX[c] ?? -1)]);
+const RANK_OF_KIND = Int8Array.from(MARK_KINDS.map((k) => BIN_CLASS_INDEX[k] ?? -1));
+
+/** Bin rank of mark i (its class, else its kind), or -1 when it is not drawn (no rank, or no finite time). */
+export function binRankAt(marks: MarkStore, i: number): number {
+  if (!Number.isFinite(marks.tsAt(i))) return -1;
+  const cls = marks.clsAt(i);
+  return cls ? RANK_OF_CLASS[cls] : RANK_OF_KIND[marks.kindAt(i)];
+}
+
+/** Per-mark measures, read from the columns: CMO bytes, TLBI count, invalid window count and length. */
+export function markMeasuresAt(marks: MarkStore, i: number): { cmoBytes: number; tlbi: number; windows: number; windowNs: number } {
+  const kind = MARK_KINDS[marks.kindAt(i)];
+  const size = marks.sizeAt(i);
+  const end = marks.endAt(i);
+  return {
+    cmoBytes: kind === 'cmo' && !Number.isNaN(size) ? size : 0,
+    tlbi: kind === 'tlbi' ? 1 : 0,
+    windows: kind === 'window' ? 1 : 0,
+    windowNs: kind === 'window' && !Number.isNaN(end) ? Math.max(0, end - marks.tsAt(i)) : 0,
+  };
+}
 
 export function emptyRangeStats(t0: number, t1: number): RangeStats {
   return {
@@ -51,30 +75,24 @@ export function addToStats(
   s.avoided += measures.avoided;
 }
 
-/** Per-mark measures: CMO bytes, TLBI count, invalid window count and length. */
-export function markMeasures(m: Mark): { cmoBytes: number; tlbi: number; windows: number; windowNs: number } {
-  return {
-    cmoBytes: m.kind === 'cmo' ? m.size ?? 0 : 0,
-    tlbi: m.kind === 'tlbi' ? 1 : 0,
-    windows: m.kind === 'window' ? 1 : 0,
-    windowNs: m.kind === 'window' ? Math.max(0, (m.endTs ?? m.ts) - m.ts) : 0,
-  };
-}
-
 /** Reference count of the marks in [t0, t1] (linear; what the CLI calls). */
 export function countMarksInRange(
-  marks: readonly Mark[],
+  marks: MarkStore,
   t0: number,
   t1: number,
   filter?: TimelineFilter,
   avoidedLines?: ReadonlySet<number>,
 ): RangeStats {
   const s = emptyRangeStats(t0, t1);
-  for (const m of marks) {
-    if (!(m.ts >= t0 && m.ts <= t1)) continue;
-    const cls = binClassOf(m);
-    if (!passesFilter(filter, m.lane, cls)) continue;
-    addToStats(s, m.lane, cls, 1, { ...markMeasures(m), avoided: avoidedLines?.has(m.line) ? 1 : 0 });
+  for (let i = 0; i < marks.length; i++) {
+    const ts = marks.tsAt(i);
+    if (!(ts >= t0 && ts <= t1)) continue;
+    const rank = binRankAt(marks, i);
+    if (rank < 0) continue;
+    const cls = BIN_CLASS_ORDER[rank];
+    const lane = marks.laneName(marks.laneAt(i));
+    if (!passesFilter(filter, lane, cls)) continue;
+    addToStats(s, lane, cls, 1, { ...markMeasuresAt(marks, i), avoided: avoidedLines?.has(marks.lineAt(i)) ? 1 : 0 });
   }
   return s;
 }

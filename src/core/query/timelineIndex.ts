@@ -1,12 +1,12 @@
 // The windowed level-of-detail index of one replay's marks, built once: per lane and bin class a
 // sorted timestamp array with prefix sums of the measures (CMO bytes, TLBIs, invalid windows), so
 // any window at any pixel width costs one binary search per bin edge, whatever the trace size.
-// Answers the timeline's window, selection, tooltip, find-IPA and locate-line queries.
-import type { Mark } from '../analysis/types';
+// Answers the timeline's window, selection, tooltip, find-IPA and locate-line queries. It reads the
+// replay's MarkStore by column and holds only typed arrays (about 16 bytes a mark).
+import { MARK_KINDS, type MarkStore } from '../analysis/markStore';
 import {
   BIN_CLASS_INDEX,
   BIN_CLASS_ORDER,
-  binClassOf,
   isFaultClass,
   type BinClass,
   type HeatTrack,
@@ -18,7 +18,7 @@ import {
   type TrackConfig,
   type WindowBar,
 } from '../../shared/timelineProtocol';
-import { addToStats, emptyRangeStats, markMeasures, passesFilter } from './rangeStats';
+import { addToStats, binRankAt, emptyRangeStats, markMeasuresAt, passesFilter } from './rangeStats';
 import { edgePositions, lowerBound, SAMPLE_STRIDE, sampleOf, upperBound } from './sortedSearch';
 import { ipaRegions, regionRow, type IpaRegions } from './ipaRegions';
 
@@ -28,6 +28,13 @@ export const MAX_WINDOW_BARS = 2000;
 export const MAX_MARKERS = 400;
 export const HEAT_ROWS = 32;
 
+const KIND_WINDOW = MARK_KINDS.indexOf('window');
+const KIND_MARKER = MARK_KINDS.indexOf('marker');
+const KIND_CMO = MARK_KINDS.indexOf('cmo');
+const KIND_TLBI = MARK_KINDS.indexOf('tlbi');
+const RANKS = BIN_CLASS_ORDER.length;
+const IS_FAULT_RANK = BIN_CLASS_ORDER.map((c) => isFaultClass(c));
+
 /** Marks of one lane and one class, in time order. */
 interface Series {
   cls: BinClass;
@@ -36,8 +43,6 @@ interface Series {
   sample?: Float64Array;
   /** Index of each entry in the replay's marks. */
   idx: Int32Array;
-  /** Line of each entry: a bin's line is read from here, not from the (scattered) mark objects. */
-  lines: Int32Array;
   /** Prefix sums (length n + 1), present only when the series holds marks of that kind. */
   cumBytes?: Float64Array;
   cumTlbi?: Float64Array;
@@ -52,12 +57,13 @@ interface Lane {
   label: string;
   /** Ordered worst class first. */
   series: Series[];
-  windows: { ts: Float64Array; end: Float64Array; idx: Int32Array; maxDur: number };
+  /** Invalid windows by start; `endSorted` holds the same ends in ascending order (for coverage). */
+  windows: { ts: Float64Array; end: Float64Array; endSorted: Float64Array; idx: Int32Array; maxDur: number };
 }
 
 export interface TimelineIndexInput {
   lanes: readonly { id: string; label: string }[];
-  marks: readonly Mark[];
+  marks: MarkStore;
   /** Lines the what-if replay avoids (Comparison.avoidedLines), drawn ghosted. */
   avoidedLines?: readonly number[];
   config?: TrackConfig;
@@ -71,17 +77,15 @@ export interface LaneWindow {
   tlbi: Float64Array;
 }
 
-/** Sort mark indices by a key, stable on mark order; marks come mostly in order, so check first. */
-function sortBy(ids: number[], key: (i: number) => number): Int32Array {
-  const idx = Int32Array.from(ids);
+/** Sort `idx` in place by `key`, stable on mark order; marks come mostly in order, so check first. */
+function sortIndices(idx: Int32Array, key: (i: number) => number): Int32Array {
   let sorted = true;
   for (let j = 1; j < idx.length && sorted; j++) if (key(idx[j]) < key(idx[j - 1])) sorted = false;
-  if (!sorted) idx.set(ids.slice().sort((x, y) => key(x) - key(y) || x - y));
-  return idx;
-}
-
-function sortByTs(ids: number[], marks: readonly Mark[]): Int32Array {
-  return sortBy(ids, (i) => marks[i].ts);
+  if (sorted) return idx;
+  const keys = new Float64Array(idx.length);
+  for (let j = 0; j < idx.length; j++) keys[j] = key(idx[j]);
+  const order = Int32Array.from(idx.keys()).sort((x, y) => keys[x] - keys[y] || idx[x] - idx[y]);
+  return Int32Array.from(order, (j) => idx[j]);
 }
 
 export class TimelineIndex {
@@ -91,15 +95,13 @@ export class TimelineIndex {
   readonly extent: { t0: number; t1: number };
   readonly classes: BinClass[];
   readonly avoidedLines: ReadonlySet<number>;
-  private readonly marks: readonly Mark[];
+  private readonly marks: MarkStore;
   private readonly laneById = new Map<string, Lane>();
   private readonly markerTs: Float64Array;
   private readonly markerIdx: Int32Array;
   private readonly heatRegions: IpaRegions;
   /** Fault timestamps per heat row. */
   private readonly heatTs: Float64Array[];
-  /** Indices of the marks that passed validation, in mark order. */
-  private readonly valid: Int32Array;
   private byLineCache: Int32Array | undefined;
 
   constructor(input: TimelineIndexInput) {
@@ -109,141 +111,146 @@ export class TimelineIndex {
     const marks = input.marks;
     for (const l of input.lanes) this.addLane(l.id, l.label);
 
-    // Bucket valid marks by lane and class index; a mark with a non-finite timestamp is untrusted noise.
-    const buckets = new Map<Lane, (number[] | undefined)[]>();
-    const markerIds: number[] = [];
-    const heatIds: number[] = [];
-    const valid = new Int32Array(marks.length);
+    // Pass 1: count the drawable marks per (store lane, bin rank), the markers and the heat
+    // candidates, so pass 2 fills exactly sized typed arrays (no growing arrays of 8M numbers).
+    const storeLanes = marks.laneCount;
+    const counts = new Int32Array(storeLanes * RANKS);
+    let nMarkers = 0;
     let nValid = 0;
     let t0 = Infinity;
     let t1 = -Infinity;
-    let lastLane: Lane | undefined;
-    let lastBuckets: (number[] | undefined)[] = [];
     for (let i = 0; i < marks.length; i++) {
-      const m = marks[i];
-      const ts = m.ts;
-      if (!Number.isFinite(ts)) continue;
-      const cls = m.cls ?? m.kind;
-      const rank = BIN_CLASS_INDEX[cls];
-      if (rank === undefined) continue;
-      valid[nValid++] = i;
+      const rank = binRankAt(marks, i);
+      if (rank < 0) continue;
+      nValid++;
+      counts[marks.laneAt(i) * RANKS + rank]++;
+      const ts = marks.tsAt(i);
       if (ts < t0) t0 = ts;
-      const end = m.endTs !== undefined && Number.isFinite(m.endTs) && m.endTs > ts ? m.endTs : ts;
-      if (end > t1) t1 = end;
-      if (lastLane === undefined || lastLane.id !== m.lane) {
-        lastLane = this.laneById.get(m.lane) ?? this.addLane(m.lane, m.lane);
-        let b = buckets.get(lastLane);
-        if (!b) buckets.set(lastLane, (b = []));
-        lastBuckets = b;
-      }
-      (lastBuckets[rank] ??= []).push(i);
-      if (m.kind === 'marker') markerIds.push(i);
-      if (m.ipa !== undefined && isFaultClass(cls) && Number.isFinite(m.ipa)) heatIds.push(i);
+      const end = marks.endAt(i);
+      const last = end > ts ? end : ts;
+      if (last > t1) t1 = last;
+      if (marks.kindAt(i) === KIND_MARKER) nMarkers++;
     }
-    this.valid = valid.subarray(0, nValid);
     this.markCount = nValid;
     this.extent = nValid ? { t0, t1 } : { t0: 0, t1: 0 };
 
+    // Pass 2: fill the buckets (in mark order), the markers and the heat IPAs.
+    const buckets: (Int32Array | undefined)[] = Array.from(counts, (n) => (n > 0 ? new Int32Array(n) : undefined));
+    const fill = new Int32Array(counts.length);
+    const markerIds = new Int32Array(nMarkers);
+    let m = 0;
+    const heatIds: number[] = [];
+    for (let i = 0; i < marks.length; i++) {
+      const rank = binRankAt(marks, i);
+      if (rank < 0) continue;
+      const key = marks.laneAt(i) * RANKS + rank;
+      (buckets[key] as Int32Array)[fill[key]++] = i;
+      if (marks.kindAt(i) === KIND_MARKER) markerIds[m++] = i;
+      if (IS_FAULT_RANK[rank] && Number.isFinite(marks.ipaAt(i))) heatIds.push(i);
+    }
+
     const present = new Set<BinClass>();
-    for (const lane of this.lanes) {
-      const byRank = buckets.get(lane) ?? [];
-      const windowIds: number[] = [];
-      BIN_CLASS_ORDER.forEach((cls, rank) => {
-        const ids = byRank[rank];
-        if (!ids) return;
+    // Store lane ids in first-seen order: lanes the replay did not list go after its lanes.
+    for (let laneId = 0; laneId < storeLanes; laneId++) {
+      if (!counts.subarray(laneId * RANKS, (laneId + 1) * RANKS).some((n) => n > 0)) continue;
+      const name = marks.laneName(laneId);
+      const lane = this.laneById.get(name) ?? this.addLane(name, name);
+      for (let rank = 0; rank < RANKS; rank++) {
+        const ids = buckets[laneId * RANKS + rank];
+        if (!ids) continue;
+        const cls = BIN_CLASS_ORDER[rank];
         present.add(cls);
         lane.series.push(this.buildSeries(cls, ids));
-        for (const i of ids) if (marks[i].kind === 'window') windowIds.push(i);
-      });
-      const widx = sortByTs(windowIds, marks);
+      }
+      // Two store lanes may carry one name (relabelled): keep the worst-first order per lane.
+      lane.series.sort((x, y) => BIN_CLASS_INDEX[x.cls] - BIN_CLASS_INDEX[y.cls]);
+    }
+    for (const lane of this.lanes) {
+      const windowIds: number[] = [];
+      for (const s of lane.series) if (s.cumWindows) for (const i of s.idx) if (marks.kindAt(i) === KIND_WINDOW) windowIds.push(i);
+      const widx = sortIndices(Int32Array.from(windowIds), (i) => marks.tsAt(i));
       const wts = new Float64Array(widx.length);
       const wend = new Float64Array(widx.length);
       let maxDur = 0;
       for (let j = 0; j < widx.length; j++) {
-        const m = marks[widx[j]];
-        wts[j] = m.ts;
-        wend[j] = m.endTs !== undefined && Number.isFinite(m.endTs) && m.endTs > m.ts ? m.endTs : m.ts;
+        wts[j] = marks.tsAt(widx[j]);
+        const end = marks.endAt(widx[j]);
+        wend[j] = end > wts[j] ? end : wts[j];
         maxDur = Math.max(maxDur, wend[j] - wts[j]);
       }
-      lane.windows = { ts: wts, end: wend, idx: widx, maxDur };
+      lane.windows = { ts: wts, end: wend, endSorted: Float64Array.from(wend).sort(), idx: widx, maxDur };
     }
     this.classes = BIN_CLASS_ORDER.filter((c) => present.has(c));
 
-    this.markerIdx = sortByTs(markerIds, marks);
-    this.markerTs = Float64Array.from(this.markerIdx, (i) => marks[i].ts);
+    this.markerIdx = sortIndices(markerIds, (i) => marks.tsAt(i));
+    this.markerTs = Float64Array.from(this.markerIdx, (i) => marks.tsAt(i));
 
-    this.heatRegions = ipaRegions(heatIds.map((i) => marks[i].ipa as number), HEAT_ROWS);
-    const rows: number[][] = Array.from(this.heatRegions.keys, () => []);
-    for (const i of heatIds) {
-      const r = regionRow(this.heatRegions, marks[i].ipa as number);
-      if (r >= 0) rows[r].push(marks[i].ts);
-    }
+    this.heatRegions = ipaRegions(heatIds.map((i) => marks.ipaAt(i)), HEAT_ROWS);
+    const rowOf = Int32Array.from(heatIds, (i) => regionRow(this.heatRegions, marks.ipaAt(i)));
+    const rowSize = new Int32Array(this.heatRegions.keys.length);
+    for (const r of rowOf) if (r >= 0) rowSize[r]++;
+    this.heatTs = Array.from(rowSize, (n) => new Float64Array(n));
+    rowSize.fill(0);
+    heatIds.forEach((i, k) => {
+      const r = rowOf[k];
+      if (r >= 0) this.heatTs[r][rowSize[r]++] = marks.tsAt(i);
+    });
     // A typed-array sort (numeric, no comparator) puts each row in time order.
-    this.heatTs = rows.map((r) => Float64Array.from(r).sort());
+    for (const row of this.heatTs) row.sort();
   }
 
-  /** Mark indices ordered by line (built on first use: only locate() needs them). */
+  /** Drawable mark indices ordered by line (built on first use: only locate() needs them). */
   private get byLine(): Int32Array {
-    return (this.byLineCache ??= sortBy(Array.from(this.valid), (i) => this.marks[i].line));
+    if (!this.byLineCache) {
+      const marks = this.marks;
+      const valid: number[] = [];
+      for (let i = 0; i < marks.length; i++) if (binRankAt(marks, i) >= 0) valid.push(i);
+      this.byLineCache = sortIndices(Int32Array.from(valid), (i) => marks.lineAt(i));
+    }
+    return this.byLineCache;
   }
 
   private addLane(id: string, label: string): Lane {
-    const lane: Lane = { id, label, series: [], windows: { ts: new Float64Array(0), end: new Float64Array(0), idx: new Int32Array(0), maxDur: 0 } };
+    const lane: Lane = { id, label, series: [], windows: { ts: new Float64Array(0), end: new Float64Array(0), endSorted: new Float64Array(0), idx: new Int32Array(0), maxDur: 0 } };
     this.lanes.push(lane);
     this.laneById.set(id, lane);
     return lane;
   }
 
-  private buildSeries(cls: BinClass, ids: number[]): Series {
-    const first = this.fillSeries(cls, Int32Array.from(ids));
-    if (first.sorted) return first.series;
-    // Out of time order (CPUs interleave): sort the indices by the timestamps just read, fill again.
-    const order = Array.from(first.series.ts.keys()).sort((x, y) => first.series.ts[x] - first.series.ts[y] || x - y);
-    return this.fillSeries(cls, Int32Array.from(order, (j) => first.series.idx[j])).series;
-  }
-
-  /** One pass over a series' marks: timestamps, lines and the prefix sums of the measures (see markMeasures for the rule). */
-  private fillSeries(cls: BinClass, idx: Int32Array): { series: Series; sorted: boolean } {
+  /** A series' timestamps, the prefix sums of its measures (see markMeasuresAt) and its avoided entries. */
+  private buildSeries(cls: BinClass, ids: Int32Array): Series {
     const marks = this.marks;
+    const idx = sortIndices(ids, (i) => marks.tsAt(i));
     const n = idx.length;
-    let sorted = true;
     const ts = new Float64Array(n);
-    const lines = new Int32Array(n);
-    let bytes: Float64Array | undefined;
-    let tlbi: Float64Array | undefined;
-    let windows: Float64Array | undefined;
-    let windowNs: Float64Array | undefined;
-    const avoided: number[] = [];
-    const checkAvoided = this.avoidedLines.size > 0;
+    const kinds = new Set<number>();
     for (let j = 0; j < n; j++) {
-      const m = marks[idx[j]];
-      ts[j] = m.ts;
-      if (j > 0 && m.ts < ts[j - 1]) sorted = false;
-      lines[j] = m.line;
-      if (m.kind === 'cmo') bytes ??= new Float64Array(n + 1);
-      else if (m.kind === 'tlbi') tlbi ??= new Float64Array(n + 1);
-      else if (m.kind === 'window') {
-        windows ??= new Float64Array(n + 1);
-        windowNs ??= new Float64Array(n + 1);
-      }
-      if (bytes) bytes[j + 1] = bytes[j] + (m.kind === 'cmo' ? m.size ?? 0 : 0);
-      if (tlbi) tlbi[j + 1] = tlbi[j] + (m.kind === 'tlbi' ? 1 : 0);
-      if (windows && windowNs) {
-        const isWindow = m.kind === 'window';
-        windows[j + 1] = windows[j] + (isWindow ? 1 : 0);
-        windowNs[j + 1] = windowNs[j] + (isWindow ? markMeasures(m).windowNs : 0);
-      }
-      if (checkAvoided && this.avoidedLines.has(m.line)) avoided.push(m.ts);
+      ts[j] = marks.tsAt(idx[j]);
+      kinds.add(marks.kindAt(idx[j]));
     }
-    const s: Series = { cls, ts, idx, lines, avoidedTs: Float64Array.from(avoided) };
+    const cum = (kind: number, measure: (i: number) => number): Float64Array | undefined => {
+      if (!kinds.has(kind)) return undefined;
+      const c = new Float64Array(n + 1);
+      for (let j = 0; j < n; j++) c[j + 1] = c[j] + (marks.kindAt(idx[j]) === kind ? measure(idx[j]) : 0);
+      return c;
+    };
+    const s: Series = { cls, ts, idx, avoidedTs: new Float64Array(0) };
+    if (this.avoidedLines.size > 0) {
+      const avoided: number[] = [];
+      for (let j = 0; j < n; j++) if (this.avoidedLines.has(marks.lineAt(idx[j]))) avoided.push(ts[j]);
+      s.avoidedTs = Float64Array.from(avoided);
+    }
     if (n > 4 * SAMPLE_STRIDE * SAMPLE_STRIDE) s.sample = sampleOf(ts);
+    const bytes = cum(KIND_CMO, (i) => markMeasuresAt(marks, i).cmoBytes);
+    const tlbi = cum(KIND_TLBI, () => 1);
+    const windows = cum(KIND_WINDOW, () => 1);
     if (bytes) s.cumBytes = bytes;
     if (tlbi) s.cumTlbi = tlbi;
-    if (windows && windowNs) {
+    if (windows) {
       s.cumWindows = windows;
-      s.cumWindowNs = windowNs;
+      s.cumWindowNs = cum(KIND_WINDOW, (i) => markMeasuresAt(marks, i).windowNs);
     }
-    return { series: s, sorted };
+    return s;
   }
 
   private selectedLanes(filter: TimelineFilter | undefined): Lane[] {
@@ -281,7 +288,7 @@ export class TimelineIndex {
           // Series are ordered worst first, so the first class seen in a bin is its worst.
           if (worst[i] < 0) {
             worst[i] = rank;
-            line[i] = s.lines[pos[i]];
+            line[i] = this.marks.lineAt(s.idx[pos[i]]);
           }
         }
         if (s.cumBytes) for (let i = 0; i < width; i++) cmoBytes[i] += s.cumBytes[pos[i + 1]] - s.cumBytes[pos[i]];
@@ -319,7 +326,7 @@ export class TimelineIndex {
       const to = upperBound(w.ts, t1, from);
       for (let j = from; j < to; j++) {
         if (w.end[j] < t0) continue;
-        if (filter?.classes && !passesFilter(filter, lane.id, binClassOf(this.marks[w.idx[j]]))) continue;
+        if (filter?.classes && !passesFilter(filter, lane.id, this.binClass(w.idx[j]))) continue;
         if (visit(lane, j) === false) return;
       }
     }
@@ -335,17 +342,49 @@ export class TimelineIndex {
         return false;
       }
       const w = lane.windows;
-      const m = this.marks[w.idx[j]];
-      const bar: WindowBar = { lane: lane.id, config: this.config, ts: w.ts[j], endTs: w.end[j], line: m.line, cls: binClassOf(m) };
-      if (m.ipa !== undefined) bar.ipa = m.ipa;
-      if (m.size !== undefined) bar.size = m.size;
+      const i = w.idx[j];
+      const bar: WindowBar = { lane: lane.id, config: this.config, ts: w.ts[j], endTs: w.end[j], line: this.marks.lineAt(i), cls: this.binClass(i) };
+      const ipa = this.marks.ipaAt(i);
+      const size = this.marks.sizeAt(i);
+      if (!Number.isNaN(ipa)) bar.ipa = ipa;
+      if (!Number.isNaN(size)) bar.size = size;
       bars.push(bar);
     });
     return over ? undefined : bars;
   }
 
-  /** Per-pixel number of open invalid windows per lane (when bars would be too many to send). */
+  /**
+   * Per-pixel number of invalid windows per lane that overlap the pixel's time span (when bars
+   * would be too many to send). Without a class filter this costs two bin-edge searches per lane,
+   * however many windows the range holds: a window overlaps pixel i when it starts before the
+   * pixel ends and ends at or after it starts, so open(i) = #(ts < edge i+1) - #(end < edge i).
+   */
   windowCoverage(t0: number, t1: number, width: number, filter?: TimelineFilter): { lane: string; config: TrackConfig; px: number[]; open: number[] }[] {
+    if (filter?.classes) return this.filteredWindowCoverage(t0, t1, width, filter);
+    const out: { lane: string; config: TrackConfig; px: number[]; open: number[] }[] = [];
+    const starts = new Int32Array(width + 1);
+    const ends = new Int32Array(width + 1);
+    for (const lane of this.selectedLanes(filter)) {
+      const w = lane.windows;
+      if (w.ts.length === 0) continue;
+      edgePositions(w.ts, t0, t1, width, starts);
+      edgePositions(w.endSorted, t0, t1, width, ends);
+      const px: number[] = [];
+      const open: number[] = [];
+      for (let i = 0; i < width; i++) {
+        const n = starts[i + 1] - ends[i];
+        if (n > 0) {
+          px.push(i);
+          open.push(n);
+        }
+      }
+      if (px.length) out.push({ lane: lane.id, config: this.config, px, open });
+    }
+    return out;
+  }
+
+  /** The same coverage when a class filter applies: a walk over the windows of the range. */
+  private filteredWindowCoverage(t0: number, t1: number, width: number, filter: TimelineFilter): { lane: string; config: TrackConfig; px: number[]; open: number[] }[] {
     const diffs = new Map<Lane, Int32Array>();
     const span = t1 - t0;
     const px = (t: number) => Math.max(0, Math.min(width - 1, Math.floor(((t - t0) / span) * width)));
@@ -375,8 +414,8 @@ export class TimelineIndex {
     const from = lowerBound(this.markerTs, t0);
     const to = upperBound(this.markerTs, t1, from);
     const rule = (j: number): MarkerRule => {
-      const m = this.marks[this.markerIdx[j]];
-      return { ts: m.ts, line: m.line, label: m.label ?? '' };
+      const i = this.markerIdx[j];
+      return { ts: this.marks.tsAt(i), line: this.marks.lineAt(i), label: this.marks.labelAt(i) ?? '' };
     };
     if (to - from <= MAX_MARKERS) return { markers: Array.from({ length: to - from }, (_, k) => rule(from + k)), thinned: 0 };
     const pos = edgePositions(this.markerTs, t0, t1, width);
@@ -423,9 +462,13 @@ export class TimelineIndex {
     return st;
   }
 
+  private binClass(i: number): BinClass {
+    return BIN_CLASS_ORDER[binRankAt(this.marks, i)];
+  }
+
   private detail(i: number): MarkDetail {
-    const m = this.marks[i];
-    const d: MarkDetail = { lane: m.lane, config: this.config, ts: m.ts, kind: m.kind, cls: binClassOf(m), line: m.line, avoided: this.avoidedLines.has(m.line) };
+    const m = this.marks.get(i);
+    const d: MarkDetail = { lane: m.lane, config: this.config, ts: m.ts, kind: m.kind, cls: this.binClass(i), line: m.line, avoided: this.avoidedLines.has(m.line) };
     if (m.endTs !== undefined) d.endTs = m.endTs;
     if (m.ipa !== undefined) d.ipa = m.ipa;
     if (m.size !== undefined) d.size = m.size;
@@ -443,39 +486,39 @@ export class TimelineIndex {
         for (let j = a; j < b; j++) picked.push(s.idx[j]);
       }
     }
-    picked.sort((x, y) => this.marks[x].ts - this.marks[y].ts || x - y);
+    picked.sort((x, y) => this.marks.tsAt(x) - this.marks.tsAt(y) || x - y);
     return picked.slice(0, limit).map((i) => this.detail(i));
   }
 
   /** Marks whose [ipa, ipa + size) holds `ipa`, in time order: the first `limit` and the total. */
   findIpa(ipa: number, limit = 100): { total: number; hits: MarkDetail[] } {
-    // One pass in mark order (memory order of the mark objects), then sort only the matches.
+    // One pass over the IPA and size columns, then sort only the matches.
     const matches: number[] = [];
     const marks = this.marks;
-    const valid = this.valid;
-    for (let j = 0; j < valid.length; j++) {
-      const m = marks[valid[j]];
-      const start = m.ipa;
-      if (start === undefined || ipa < start) continue;
-      const size = m.size && m.size > 0 ? m.size : 1;
-      if (ipa < start + size) matches.push(valid[j]);
+    for (let i = 0; i < marks.length; i++) {
+      const start = marks.ipaAt(i);
+      if (!(ipa >= start)) continue;
+      const size = marks.sizeAt(i);
+      if (ipa < start + (size > 0 ? size : 1) && binRankAt(marks, i) >= 0) matches.push(i);
     }
-    matches.sort((x, y) => marks[x].ts - marks[y].ts || x - y);
+    matches.sort((x, y) => marks.tsAt(x) - marks.tsAt(y) || x - y);
     return { total: matches.length, hits: matches.slice(0, limit).map((i) => this.detail(i)) };
   }
 
   /** The mark at `line`, or the last one before it (the first one when none is before). */
   locate(line: number): { ts: number; lane: string; line: number } | undefined {
-    if (this.byLine.length === 0) return undefined;
+    const byLine = this.byLine;
+    if (byLine.length === 0) return undefined;
+    const marks = this.marks;
     let lo = 0;
-    let hi = this.byLine.length;
+    let hi = byLine.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (this.marks[this.byLine[mid]].line <= line) lo = mid + 1;
+      if (marks.lineAt(byLine[mid]) <= line) lo = mid + 1;
       else hi = mid;
     }
-    const m = this.marks[this.byLine[Math.max(0, lo - 1)]];
-    return { ts: m.ts, lane: m.lane, line: m.line };
+    const i = byLine[Math.max(0, lo - 1)];
+    return { ts: marks.tsAt(i), lane: marks.laneName(marks.laneAt(i)), line: marks.lineAt(i) };
   }
 }
 

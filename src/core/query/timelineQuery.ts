@@ -1,7 +1,7 @@
 // The timeline's queries over a replay (A) and, for a what-if, a second replay (B) of the same
 // trace: B's lanes sit beside A's, and the faults B avoids are ghosted in A. Builds the two
 // indexes once and answers `stage2Lens/timeline*` (see src/shared/timelineProtocol.ts).
-import type { Mark } from '../analysis/types';
+import type { MarkStore } from '../analysis/markStore';
 import {
   BIN_CLASS_INDEX,
   BIN_CLASS_ORDER,
@@ -20,7 +20,7 @@ import { heatColumns, MAX_WINDOW_BARS, TimelineIndex, type LaneWindow } from './
 
 export interface ReplayMarks {
   lanes: readonly { id: string; label: string }[];
-  marks: readonly Mark[];
+  marks: MarkStore;
   /** Short description of the configuration (`FEAT_BBM level 2`). */
   configLabel?: string;
 }

@@ -8,7 +8,8 @@
 // CPU features come from the recording script's `stage2-lens: cpu-features` marker when present.
 // S6 needs map probes, S8 the ESR's S1PTW bit, C5/C6 the CMO probes, C7 kvm_set_way_flush.
 import type { CoverageItem, EntryState } from '../api';
-import type { Counters, Finding, FindingClass, Mark, ModelConfig } from '../analysis/types';
+import type { Counters, Finding, FindingClass, ModelConfig } from '../analysis/types';
+import { MarkStore } from '../analysis/markStore';
 import { findingKind } from '../analysis/findingCatalog';
 import type { Decoded, EsrInfo, Stage2ProbeArgs, TraceEvent } from '../parse/types';
 import { computeGeometry, formatSize, levelSize, type Geometry } from '../model/geometry';
@@ -127,7 +128,6 @@ const NO_ARGS: Readonly<Stage2ProbeArgs> = Object.freeze({});
 /** Findings past the per-class cap are counted, never shown: they need no advice. */
 const NO_AVOID: string[] = [];
 const MAX_FINDINGS_PER_CLASS = 5_000;
-const MAX_MARKS = 300_000;
 const MAX_CMO_RECORDS = 50_000;
 
 /** `translation/L3` etc., built once per (class, level): this runs several times per fault. */
@@ -176,7 +176,7 @@ class Arm64Replayer implements Replayer {
   private readonly pt: PageTable;
   private readonly counters: Counters = emptyCounters();
   private readonly findings: Finding[] = [];
-  private readonly marks: Mark[] = [];
+  private readonly marks = new MarkStore();
   private readonly tasks = new Map<number, VcpuState>();
   private readonly tasksByKey = new Map<string, VcpuState>();
   private lastState: VcpuState | undefined;
@@ -185,7 +185,6 @@ class Arm64Replayer implements Replayer {
   private readonly classCost = new Map<FindingClass, number>();
   private findingsDropped = 0;
   private readonly regions = new Map<number, { faults: number; byClass: Partial<Record<FindingClass, number>> }>();
-  private marksDropped = 0;
   private readonly actorKeys: string[] = [HOST];
   private readonly actorIndex = new Map<string, number>([[HOST, 0]]);
   private readonly history: StateHistory;
@@ -1234,8 +1233,8 @@ class Arm64Replayer implements Replayer {
       }
     }
     if (dec.extra) for (const x of dec.extra) this.pushFinding(x);
-    if (this.marks.length < MAX_MARKS) this.pushMark({ ts: ep.exitTs, endTs, lane, kind: 'fault', cls: dec.cls, line: f.line, ipa: f.ipa, size: this.geom.granule, label: eff });
-    else this.marksDropped++;
+    if (!this.marks.full) this.marks.push({ ts: ep.exitTs, endTs, lane, kind: 'fault', cls: dec.cls, line: f.line, ipa: f.ipa, size: this.geom.granule, label: eff });
+    else this.marks.dropped++;
     this.inPinned(f, lane, cost);
     if (!dec.cls) return;
     if (this.countOnly(dec.cls, cost)) return;
@@ -1349,15 +1348,6 @@ class Arm64Replayer implements Replayer {
     agg.bytes += size;
   }
 
-  /** Fault and CMO marks are capped (the timeline bins them; counters stay exact). */
-  private pushMark(m: Mark): void {
-    if (this.marks.length >= MAX_MARKS) {
-      this.marksDropped++;
-      return;
-    }
-    this.marks.push(m);
-  }
-
   private phaseOf(line: number): Phase {
     for (let i = this.phases.length - 1; i >= 0; i--) if (this.phases[i].line <= line) return this.phases[i];
     return this.phases[0];
@@ -1414,15 +1404,14 @@ class Arm64Replayer implements Replayer {
       }
     }
     if (this.findingsDropped) detected.push(`findings: ${this.findingsDropped} beyond ${MAX_FINDINGS_PER_CLASS} per class are counted but not listed`);
-    if (this.marksDropped) detected.push(`timeline: ${this.marksDropped} fault/CMO marks beyond ${MAX_MARKS} are not drawn`);
+    if (this.marks.dropped) detected.push(`timeline: ${this.marks.dropped} marks beyond ${this.marks.capacity} are not drawn (counters stay exact)`);
     // Labels: a vCPU's index may be learnt after its first findings.
     for (const fd of this.findings) fd.vcpu = this.laneLabel(fd.vcpu);
-    for (const m of this.marks) m.lane = this.laneLabel(m.lane);
+    this.marks.renameLanes((key) => this.laneLabel(key));
     const perVcpu: Record<string, number> = {};
     for (const [kk, v] of Object.entries(this.counters.faults.perVcpu)) perVcpu[this.laneLabel(kk)] = v;
     this.counters.faults.perVcpu = perVcpu;
     this.findings.sort((a, b) => a.line - b.line);
-    this.marks.sort((a, b) => a.ts - b.ts);
     const lanes = [...this.tasks.values()]
       .filter((s) => s.isVcpu)
       .sort((a, b) => (a.vcpuIndex ?? 1e9) - (b.vcpuIndex ?? 1e9) || a.pid - b.pid)
@@ -1519,7 +1508,7 @@ class Arm64Replayer implements Replayer {
       const effective = (p.kind === 'dcache' && !fwb) || (p.kind === 'icache' && !dic);
       if (p.kind === 'dcache' && effective) c.dcacheCleanBytes += p.size;
       if (p.kind === 'icache' && effective) c.icacheInvalBytes += p.size;
-      this.pushMark({ ts: p.ts, lane: p.lane, kind: 'cmo', cls, line: p.line, ipa: p.ipa, size: p.size, label: p.kind === 'dcache' ? 'D-cache clean' : 'I-cache inval' });
+      this.marks.push({ ts: p.ts, lane: p.lane, kind: 'cmo', cls, line: p.line, ipa: p.ipa, size: p.size, label: p.kind === 'dcache' ? 'D-cache clean' : 'I-cache inval' });
       if (!cls) continue;
       c.redundantBytesByClass[cls] = (c.redundantBytesByClass[cls] ?? 0) + p.size;
       const k = findingKind(cls);

@@ -2,13 +2,15 @@
 // findings, counters, marks and a state query out. arm64 (src/core/replay/arm64*) and x86
 // (src/core/replay/x86/) implement it; the facade picks one from the events it sees.
 import type { CoverageItem, EntryState } from '../api';
-import type { Counters, Finding, Mark, ModelConfig } from '../analysis/types';
+import type { Counters, Finding, ModelConfig } from '../analysis/types';
+import type { MarkStore } from '../analysis/markStore';
 import type { SpecialLine, TraceEvent } from '../parse/types';
 
 export interface ReplayOutput {
   findings: Finding[];
   counters: Counters;
-  marks: Mark[];
+  /** Timeline marks in the order the replay made them (not sorted by time). */
+  marks: MarkStore;
   lanes: { id: string; label: string }[];
   /** How auto configuration values were resolved, in plain words. */
   detected: string[];

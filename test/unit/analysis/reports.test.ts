@@ -35,8 +35,8 @@ test('example.trace: one of each headline finding', async () => {
   for (const f of a.findings) by[f.code] = (by[f.code] ?? 0) + 1;
   assert.deepEqual(by, { 'S1-lost-race': 1, 'S2-bbm-window': 1, 'S5-split-cascade': 2, 'C4-reclean-mapped': 1 });
   assert.deepEqual(a.lanes.map((l) => l.id), ['vCPU 0 (CPU 0/KVM-4101)', 'vCPU 1 (CPU 1/KVM-4102)', 'vCPU 2 (CPU 2/KVM-4103)', 'host']);
-  assert.equal(a.marks.filter((m) => m.kind === 'window').length, 2);
-  assert.equal(a.marks.filter((m) => m.kind === 'marker').length, 6);
+  assert.equal(a.marks.toArray().filter((m) => m.kind === 'window').length, 2);
+  assert.equal(a.marks.toArray().filter((m) => m.kind === 'marker').length, 6);
 });
 
 test('JSON report has the issue\'s shape', async () => {

@@ -36,11 +36,11 @@ test('race4_4k: lanes, spurious faults equal to the findings, pass-1 selection e
   assert.equal(aLanes.reduce((s, l) => s + sum(l.total), 0), whole.a.total);
   const spuriousBinned = aLanes.reduce((s, l) => s + Object.entries(l.counts).reduce((x, [c, arr]) => x + (isSpuriousClass(c as BinClass) ? sum(arr) : 0), 0), 0);
   assert.equal(spuriousBinned, spuriousFindings);
-  const avoidedMarks = a.marks.filter((m) => new Set(cmp.avoidedLines).has(m.line)).length;
+  const avoidedMarks = a.marks.toArray().filter((m) => new Set(cmp.avoidedLines).has(m.line)).length;
   assert.equal(aLanes.reduce((s, l) => s + sum(l.avoided), 0), avoidedMarks);
 
   // Pass 1, between its begin and end markers.
-  const markers = a.marks.filter((m) => m.kind === 'marker');
+  const markers = a.marks.toArray().filter((m) => m.kind === 'marker');
   const begin = markers.find((m) => /pass 1 begin/.test(m.label ?? ''));
   const end = markers.find((m) => /pass 1 end/.test(m.label ?? ''));
   assert.ok(begin && end);
@@ -51,5 +51,5 @@ test('race4_4k: lanes, spurious faults equal to the findings, pass-1 selection e
   const v0 = aLanes.find((l) => l.lane.startsWith('vCPU 0'));
   assert.ok(v0 && v0.px.length > 0);
   const line = v0.line[0];
-  assert.ok(a.marks.some((m) => m.line === line && m.lane === v0.lane));
+  assert.ok(a.marks.toArray().some((m) => m.line === line && m.lane === v0.lane));
 });

@@ -8,6 +8,7 @@ import type { Analysis, Comparison } from '../../../src/core/api';
 import type { Mark } from '../../../src/core/analysis/types';
 import { notifyTimelineChanged, registerTimelineHandlers } from '../../../src/server/timeline';
 import { TimelineChangedNotification, TimelineRequests, type TimelineInfo, type WindowResult } from '../../../src/shared/timelineProtocol';
+import { MarkStore } from '../../../src/core/analysis/markStore';
 
 function fakeConnection() {
   const handlers = new Map<string, (p: unknown) => unknown>();
@@ -29,7 +30,7 @@ function analysis(marks: Mark[]): Analysis {
     arch: 'arm64',
     config: { arch: 'arm64', granule: 4096, ipaBits: 40, bbmLevel: 0, fwb: false, dic: false, idc: false, tlbiRange: false, eagerSplitChunk: 0, kernel: '6.6', tracepointsOnly: false, ignoreEvents: [], backingPageSize: 'auto', pinned: [] },
     lanes: [{ id: 'vCPU 0', label: 'vCPU 0 (kvmtest-204)' }, { id: 'host', label: 'host' }],
-    marks,
+    marks: MarkStore.from(marks),
   } as unknown as Analysis;
 }
 

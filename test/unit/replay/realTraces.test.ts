@@ -44,7 +44,7 @@ test('race4_4k_fnkp: S1 = the 844 map returns of -EAGAIN with probes, within 2% 
   assert.ok(Math.abs(s1tp - 844) <= 844 * 0.02, `tracepoints-only S1 ${s1tp}`);
   assert.ok(tp.findings.filter((f) => f.cls === 'S1').every((f) => !f.observed), 'tracepoint S1 are inferred');
   // 512 data pages, each mapped by exactly one fault; every other data fault is a lost race.
-  const dataFaults = probes.marks.filter((m) => m.kind === 'fault' && isData(m.ipa ?? 0));
+  const dataFaults = probes.marks.toArray().filter((m) => m.kind === 'fault' && isData(m.ipa ?? 0));
   assert.equal(dataFaults.length - count(probes, 'S1', isData), 512);
   assert.equal(dataFaults.filter((m) => m.cls !== undefined && m.cls !== 'S1').length, 0);
   everyPageMappedOnce(probes, 512);
@@ -59,7 +59,7 @@ for (const name of ['race4_4k', 'race4_4k_evmin', 'race4_4k_noirq']) {
     const p = sharedOrSkip(t, 'traces', 'arm64-nested', `${name}-vhe.trace`);
     if (!p) return;
     const [a] = await run(p, [{}]);
-    const dataFaults = a.marks.filter((m) => m.kind === 'fault' && isData(m.ipa ?? 0) && m.ipa! < DATA + 512 * 4096);
+    const dataFaults = a.marks.toArray().filter((m) => m.kind === 'fault' && isData(m.ipa ?? 0) && m.ipa! < DATA + 512 * 4096);
     const dup = dataFaults.filter((m) => m.cls === 'S1').length;
     assert.equal(dataFaults.length - dup, 512);
     assert.equal(dataFaults.filter((m) => m.cls !== undefined && m.cls !== 'S1').length, 0);
@@ -76,7 +76,7 @@ test('dirty_noeager pass 2: 2 fault-path splits and 1022 S5; the eager-2M what-i
   const [realEager] = await run(pe, [{}]);
   const p2 = phase(obs, 2);
   assert.equal(p2.byClass.S5, 1022);
-  assert.equal(obs.marks.filter((m) => m.kind === 'split' && m.line > p2.line && m.line < phase(obs, 3).line).length, 2);
+  assert.equal(obs.marks.toArray().filter((m) => m.kind === 'split' && m.line > p2.line && m.line < phase(obs, 3).line).length, 2);
   assert.equal(obs.counters.splits.fault, 2);
   assert.equal(phase(tp, 2).byClass.S5, 1022, 'tracepoints alone also find the cascade');
   assert.equal(count(eager, 'S5'), 0);
@@ -100,8 +100,8 @@ for (const name of ['dirty_noeager', 'dirty_eager', 'dirty_manual_eager']) {
     const co = (a.windows ?? []).filter((w) => w.kind === 'coalesce' && w.line > p4);
     assert.equal(co.length, 2);
     for (const w of co) assert.ok(w.size === 2 * 1024 * 1024 && w.endTs !== undefined && w.endTs > w.ts);
-    assert.equal(a.marks.filter((m) => m.kind === 'coalesce' && m.line > p4).length, 2);
-    assert.ok(a.marks.some((m) => m.kind === 'tlbi' && m.line > p4 && m.label?.includes('TLBI')), 'TLBI at the coalesce');
+    assert.equal(a.marks.toArray().filter((m) => m.kind === 'coalesce' && m.line > p4).length, 2);
+    assert.ok(a.marks.toArray().some((m) => m.kind === 'tlbi' && m.line > p4 && m.label?.includes('TLBI')), 'TLBI at the coalesce');
     assert.equal(a.counters.coalesces, 2);
     for (const b of [b1, b2]) {
       assert.equal((b.windows ?? []).length, 0);
@@ -117,11 +117,11 @@ test('exec: 512 exec translation faults with I-cache invalidation, 512+512 S7; w
   const [a, dic] = await run(p, [{}, { dic: true }]);
   const p1 = phase(a, 1).line;
   const p2 = phase(a, 2).line;
-  const icache1 = a.marks.filter((m) => m.kind === 'cmo' && m.label === 'I-cache inval' && m.line > p1 && m.line < p2 && isData(m.ipa ?? 0));
+  const icache1 = a.marks.toArray().filter((m) => m.kind === 'cmo' && m.label === 'I-cache inval' && m.line > p1 && m.line < p2 && isData(m.ipa ?? 0));
   assert.equal(icache1.length, 512);
   assert.equal(count(a, 'S7'), 1024);
   assert.equal(phase(a, 2).faultsByKindLevel['permission/L3'], 512);
-  const icacheAll = a.marks.filter((m) => m.kind === 'cmo' && m.label === 'I-cache inval').length;
+  const icacheAll = a.marks.toArray().filter((m) => m.kind === 'cmo' && m.label === 'I-cache inval').length;
   assert.equal(count(dic, 'C2'), icacheAll);
   assert.equal(count(dic, 'S7'), 0);
   assert.equal(dic.avoidedFaults?.length, 512, 'DIC maps executable at once: the 512 exec permission faults go');
@@ -141,7 +141,7 @@ test('unmap_refault: the host 4K unmap removes the block; the 1024 refaults at 4
   const [a] = await run(p, [{}]);
   const h1 = a.findings.filter((f) => f.cls === 'H1');
   assert.equal(h1.length, 1024);
-  const unmaps = a.marks.filter((m) => m.kind === 'host' && m.label?.startsWith('unmap'));
+  const unmaps = a.marks.toArray().filter((m) => m.kind === 'host' && m.label?.startsWith('unmap'));
   assert.ok(unmaps.some((m) => m.label!.includes('removed the whole 2M block')), 'the 4K unmap is shown removing the block');
   const unmapLines = new Set(unmaps.map((m) => m.line));
   for (const f of h1) assert.ok(f.related.some((r) => unmapLines.has(r.line)), `H1 at ${f.line} points at the unmap`);

@@ -6,6 +6,7 @@ import type { Analysis, EntryState } from '../../../src/core/api';
 import type { TraceEvent } from '../../../src/core/parse/types';
 import { decodeEsr } from '../../../src/core/parse/esr';
 import { buildHover, escapeMarkdown } from '../../../src/server/hover';
+import { MarkStore } from '../../../src/core/analysis/markStore';
 
 const event: TraceEvent = {
   line: 92, offset: 0, task: 'kvm*test[1](x)', pid: 207, cpu: 3, ts: 17304062000, name: 'kvm_guest_fault', payload: '',
@@ -15,7 +16,7 @@ const state: EntryState = { ipa: 0x100000, level: 3, leaf: 'page', size: 4096, p
 
 function analysis(stateAt: Analysis['stateAt']): Analysis {
   return {
-    arch: 'arm64', config: {} as Analysis['config'], detected: [], counters: {} as Analysis['counters'], lanes: [], marks: [],
+    arch: 'arm64', config: {} as Analysis['config'], detected: [], counters: {} as Analysis['counters'], lanes: [], marks: new MarkStore(),
     stats: { format: 'ftrace', lines: { total: 1, events: 1, unrecognized: 0, special: 0 }, firstTs: 0, lastTs: 0, events: {}, perTask: {}, faultsByClassLevel: {}, unrecognized: [], lostEvents: [], timestampsBackwards: 0, lacks: ['no map probes'] },
     coverage: [{ analysis: 'lost-races', support: 'inferred', why: 'no | probes', add: ['kprobe x'] }],
     findings: [{ code: 'S1-lost-race', cls: 'S1', severity: 'information', line: 92, ts: 0, vcpu: 'v', ipa: undefined, message: 'Lost [race](http://evil)', related: [{ line: 88, message: 'mapped' }], avoid: ['pre-faulting'], observed: false, costNs: 2500 }],

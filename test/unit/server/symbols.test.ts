@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import type { Analysis } from '../../../src/core/api';
 import type { Mark } from '../../../src/core/analysis/types';
 import { buildSymbols } from '../../../src/server/symbols';
+import { MarkStore } from '../../../src/core/analysis/markStore';
 
 const marks: Mark[] = [
   { ts: 1, lane: 'host', kind: 'marker', line: 10, label: 'pass 0 begin' },
@@ -18,7 +19,7 @@ const marks: Mark[] = [
   { ts: 9, lane: 'vCPU 0', kind: 'fault', line: 45 },
 ];
 
-const analysis = { marks, lanes: [{ id: 'vCPU 0', label: 'vCPU 0 (t-1)' }, { id: 'vCPU 1', label: 'vCPU 1 (t-2)' }, { id: 'vCPU 2', label: 'vCPU 2 (t-3)' }, { id: 'host', label: 'host' }], stats: { lines: { total: 50 } } } as unknown as Analysis;
+const analysis = { marks: MarkStore.from(marks), lanes: [{ id: 'vCPU 0', label: 'vCPU 0 (t-1)' }, { id: 'vCPU 1', label: 'vCPU 1 (t-2)' }, { id: 'vCPU 2', label: 'vCPU 2 (t-3)' }, { id: 'host', label: 'host' }], stats: { lines: { total: 50 } } } as unknown as Analysis;
 
 test('passes, vCPUs and dirty-logging phases from the marks', () => {
   const s = buildSymbols(analysis);

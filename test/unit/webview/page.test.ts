@@ -11,6 +11,7 @@ import { TimelineQuery } from '../../../src/core/query';
 import { repoRoot } from '../../support/shared';
 import { chromium } from 'playwright-core';
 import { CHROMIUM, chromiumAvailable, openTimelinePage, THEMES } from './pageHarness';
+import { MarkStore } from '../../../src/core/analysis/markStore';
 
 const EVIL = '<img src=x onerror=alert(1)>';
 
@@ -20,7 +21,7 @@ function query(): TimelineQuery {
   for (let i = 0; i < 200; i++) marks.push({ ts: 1_000_000 + i * 10_000, lane: i % 2 ? lane : 'vCPU 1 (kvmtest-307)', kind: 'fault', ...(i % 7 === 0 ? { cls: 'S1' as const } : {}), line: 20 + i, ipa: 0x40000000 + i * 4096, size: 4096 });
   marks.push({ ts: 1_500_000, lane: 'host', kind: 'marker', line: 10, label: EVIL });
   marks.push({ ts: 1_200_000, endTs: 1_260_000, lane, kind: 'window', line: 11, ipa: 0x40000000, size: 0x200000 });
-  return new TimelineQuery({ a: { lanes: [{ id: lane, label: lane }, { id: 'vCPU 1 (kvmtest-307)', label: 'vCPU 1 (kvmtest-307)' }, { id: 'host', label: 'host' }], marks } });
+  return new TimelineQuery({ a: { lanes: [{ id: lane, label: lane }, { id: 'vCPU 1 (kvmtest-307)', label: 'vCPU 1 (kvmtest-307)' }, { id: 'host', label: 'host' }], marks: MarkStore.from(marks) } });
 }
 
 test('timeline page: hostile text stays text, list reveals lines, keyboard, state, selection', { timeout: 60_000 }, async (t) => {

@@ -12,6 +12,7 @@ import { marksListEntries, renderMarksList, type ListDom, type ListElement } fro
 import { describeStats } from '../../../webview/statsText';
 import { classColour, fallbackTheme, readTheme } from '../../../webview/theme';
 import { stubCanvas } from './stubCanvas';
+import { MarkStore } from '../../../src/core/analysis/markStore';
 
 const EVIL = '<img src=x onerror=alert(1)>';
 
@@ -23,7 +24,7 @@ function hostileQuery(): TimelineQuery {
     { ts: 200, lane: 'host', kind: 'marker', line: 30, label: EVIL },
     { ts: 250, endTs: 400, lane, kind: 'window', line: 31, ipa: 0x40000000, size: 0x200000 },
   ];
-  return new TimelineQuery({ a: { lanes: [{ id: lane, label: lane }, { id: 'host', label: 'host' }], marks } });
+  return new TimelineQuery({ a: { lanes: [{ id: lane, label: lane }, { id: 'host', label: 'host' }], marks: MarkStore.from(marks) } });
 }
 
 class FakeElement implements ListElement {
@@ -90,7 +91,7 @@ test('marks list: buttons with data-line and aria-labels, built with textContent
 test('marks list: over the limit, the worst bins are kept and the rest counted', () => {
   const lanes = [{ id: 'v0', label: 'v0' }];
   const marks: Mark[] = Array.from({ length: 50 }, (_, i) => ({ ts: i * 10, lane: 'v0', kind: 'fault' as const, line: i + 1, ...(i === 33 ? { cls: 'S2' as const } : {}) }));
-  const q = new TimelineQuery({ a: { lanes, marks } });
+  const q = new TimelineQuery({ a: { lanes, marks: MarkStore.from(marks) } });
   const data = q.window({ t0: 0, t1: 500 }, 50);
   const { entries, omitted } = marksListEntries(data ?? undefined, q.info().lanes, { t0: 0, t1: 500 }, 50, 5);
   assert.equal(omitted, 45);

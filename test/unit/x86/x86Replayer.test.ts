@@ -80,7 +80,7 @@ test('fault-path split race: the loser gets errno -16 (X2), both fast paths fail
   assert.deepEqual(run.out.x86.fastPathFailures, { 'huge-page-under-dirty-logging': 2 });
   assert.deepEqual(run.out.counters.splits, { fault: 1, eager: 0 });
   assert.equal(run.out.x86.eagerSplit.trace, 'N');
-  assert.equal(run.out.marks.filter((m) => m.kind === 'split').length, 1);
+  assert.equal(run.out.marks.toArray().filter((m) => m.kind === 'split').length, 1);
 });
 
 test('fault-path split race as if eager_page_split=Y: the split moves to the ioctl, no X2/X3/S5 remain', async () => {

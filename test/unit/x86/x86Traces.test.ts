@@ -187,7 +187,7 @@ test('through the facade: x86 picked, --ignore-event applied, 0 unrecognised lin
   assert.equal(plain.lanes.length, 5);
   assert.ok(plain.lanes.slice(0, 4).every((l, i) => l.id.startsWith(`vCPU ${i} (kvmtest-`)));
   assert.equal(plain.lanes[4].id, 'host');
-  assert.ok(plain.marks.some((m) => m.kind === 'fault' && m.lane.startsWith('vCPU ')));
+  assert.ok(plain.marks.toArray().some((m) => m.kind === 'fault' && m.lane.startsWith('vCPU ')));
 });
 
 test('timeline: x86 lanes (vCPU N + host) and classes come through the same query layer as arm64', async (t) => {

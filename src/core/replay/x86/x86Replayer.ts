@@ -5,7 +5,8 @@
 // X3 fast-path failures. Settings used: ModelConfig.eagerSplitChunk (0 = as if kvm.eager_page_split=N,
 // > 0 = as if Y, 'auto' = as the trace shows) and ignoreEvents (lines replayed as if absent).
 import type { CoverageItem, EntryState } from '../../api';
-import type { Counters, Finding, FindingClass, Mark, ModelConfig } from '../../analysis/types';
+import type { Counters, Finding, FindingClass, ModelConfig } from '../../analysis/types';
+import { MarkStore } from '../../analysis/markStore';
 import { findingKind } from '../../analysis/findingCatalog';
 import type { TraceEvent } from '../../parse/types';
 import { emptyCounters, type Replayer, type ReplayOutput } from '../replayer';
@@ -62,7 +63,6 @@ interface HostRun {
 }
 
 const MAX_FINDINGS = 200_000;
-const MAX_MARKS = 300_000;
 /** A fault mark carries one class: the most specific of its findings. */
 const MARK_PRIORITY: FindingClass[] = ['X2', 'S5', 'X3', 'X1', 'S6', 'S1'];
 const FAULT_EXIT = /^(npf|NPF|EPT_VIOLATION|EPT_MISCONFIG|PF excp|PF|EXCEPTION_NMI)/;
@@ -86,8 +86,7 @@ export function createX86Replayer(config: ModelConfig): X86Replayer {
   const counters: Counters = emptyCounters();
   const findings: Finding[] = [];
   let findingsDropped = 0;
-  const marks: Mark[] = [];
-  let marksDropped = 0;
+  const marks = new MarkStore();
 
   const lanesByPid = new Map<number, Lane>();
   const laneOrder: Lane[] = [];
@@ -135,14 +134,6 @@ export function createX86Replayer(config: ModelConfig): X86Replayer {
     return lane;
   }
 
-  function pushMark(m: Mark): void {
-    if (marks.length >= MAX_MARKS) {
-      marksDropped++;
-      return;
-    }
-    marks.push(m);
-  }
-
   function addFinding(f: Omit<Finding, 'severity' | 'code'> & { code?: string }, segIndex: number): void {
     const kind = findingKind(f.cls);
     counters.faults.byClass[f.cls] = (counters.faults.byClass[f.cls] ?? 0) + 1;
@@ -159,7 +150,7 @@ export function createX86Replayer(config: ModelConfig): X86Replayer {
   function flushHostRun(): void {
     if (!hostRun) return;
     const parts = [...hostRun.counts].map(([k, v]) => `${k}×${v}`).join(', ');
-    pushMark({ ts: hostRun.ts, endTs: hostRun.endTs, lane: 'host', kind: 'host', line: hostRun.line, label: parts });
+    marks.push({ ts: hostRun.ts, endTs: hostRun.endTs, lane: 'host', kind: 'host', line: hostRun.line, label: parts });
     hostRun = undefined;
   }
 
@@ -185,7 +176,7 @@ export function createX86Replayer(config: ModelConfig): X86Replayer {
     clearDirtyContext = /CLEAR_DIRTY_LOG/.test(text);
     if (/LOG_DIRTY_PAGES/.test(text)) loggingOn = true;
     else if (/flags=0\b/.test(text)) loggingOn = false;
-    pushMark({ ts: ev.ts, lane: 'host', kind: 'marker', line: ev.line, label: text.slice(0, 120) });
+    marks.push({ ts: ev.ts, lane: 'host', kind: 'marker', line: ev.line, label: text.slice(0, 120) });
   }
 
   function openEpisode(lane: Lane, ev: TraceEvent, reason: string): Episode {
@@ -417,7 +408,7 @@ export function createX86Replayer(config: ModelConfig): X86Replayer {
         }
       }
     }
-    pushMark({ ts: ep.exitTs, endTs, lane: ep.lane, kind: 'fault', cls: markCls, line: ep.faultLine, ipa: gfn * 4096, size: 4096, label: whatIfOutcome });
+    marks.push({ ts: ep.exitTs, endTs, lane: ep.lane, kind: 'fault', cls: markCls, line: ep.faultLine, ipa: gfn * 4096, size: 4096, label: whatIfOutcome });
   }
 
   function onSpteChange(ev: TraceEvent, gfn: number, level: number, oldSpte: bigint, newSpte: bigint): void {
@@ -440,10 +431,10 @@ export function createX86Replayer(config: ModelConfig): X86Replayer {
         faultSplits++;
         whatIf.onFaultSplit(gfn);
         lastSplit.set(rk, { line: ev.line, lane: actor });
-        pushMark({ ts: ev.ts, lane: actor, kind: 'split', line: ev.line, ipa: alignGfn(gfn, level) * 4096, size: bytesPerEntry(level), label: 'fault-path split' });
+        marks.push({ ts: ev.ts, lane: actor, kind: 'split', line: ev.line, ipa: alignGfn(gfn, level) * 4096, size: bytesPerEntry(level), label: 'fault-path split' });
       } else {
         hostSplits++;
-        pushMark({ ts: ev.ts, lane: 'host', kind: 'split', line: ev.line, ipa: alignGfn(gfn, level) * 4096, size: bytesPerEntry(level), label: 'eager split' });
+        marks.push({ ts: ev.ts, lane: 'host', kind: 'split', line: ev.line, ipa: alignGfn(gfn, level) * 4096, size: bytesPerEntry(level), label: 'eager split' });
       }
     }
     if (ep && ep.faultLine !== 0) {
@@ -452,7 +443,7 @@ export function createX86Replayer(config: ModelConfig): X86Replayer {
       if (transition === 'map' && level > 1 && collapsible.delete(rk)) {
         hugeRecovered++;
         counters.coalesces++;
-        pushMark({ ts: ev.ts, lane: actor, kind: 'coalesce', line: ev.line, ipa: alignGfn(gfn, level) * 4096, size: bytesPerEntry(level), label: 'huge page recovered' });
+        marks.push({ ts: ev.ts, lane: actor, kind: 'coalesce', line: ev.line, ipa: alignGfn(gfn, level) * 4096, size: bytesPerEntry(level), label: 'huge page recovered' });
       }
       if (transition !== 'link' && transition !== 'unchanged') decideWhatIf(ep);
     } else {
@@ -557,7 +548,7 @@ export function createX86Replayer(config: ModelConfig): X86Replayer {
               table.set(d.gfn, d.level + 1, 0n, ev.line, ev.ts, actor, true);
               faultSplits++;
               if (ep && ep.faultLine !== 0) ep.hugeDropped = { gfn: huge.gfn, level: d.level + 1, line: ev.line };
-              pushMark({ ts: ev.ts, lane: actor, kind: 'split', line: ev.line, ipa: huge.gfn * 4096, size: bytesPerEntry(d.level + 1), label: 'huge page dropped, refaulted small (legacy MMU)' });
+              marks.push({ ts: ev.ts, lane: actor, kind: 'split', line: ev.line, ipa: huge.gfn * 4096, size: bytesPerEntry(d.level + 1), label: 'huge page dropped, refaulted small (legacy MMU)' });
             }
           }
           table.set(d.gfn, d.level, d.spte, ev.line, ev.ts, actor);
@@ -606,7 +597,6 @@ export function createX86Replayer(config: ModelConfig): X86Replayer {
     flushHostRun();
     for (const s of segments) s.close();
     findings.sort((a, b) => a.line - b.line);
-    marks.sort((a, b) => a.ts - b.ts);
     const fl = flavour.result();
     const traceEager: 'Y' | 'N' | 'unknown' = hostSplits > 0 ? 'Y' : faultSplits > 0 || hostHugeWp > 0 ? 'N' : eagerFromMarker ?? 'unknown';
     const mode = whatIf.mode;
@@ -635,7 +625,7 @@ export function createX86Replayer(config: ModelConfig): X86Replayer {
     }
     if (loggingOn) detected.push('dirty logging was still on at the end of the trace');
     if (findingsDropped > 0) detected.push(`findings list capped at ${MAX_FINDINGS}: ${findingsDropped} more counted but not listed`);
-    if (marksDropped > 0) detected.push(`timeline marks capped at ${MAX_MARKS}: ${marksDropped} dropped`);
+    if (marks.dropped > 0) detected.push(`timeline: ${marks.dropped} marks beyond ${marks.capacity} are not drawn (counters stay exact)`);
     if (table.historyTruncated) detected.push('SPTE history for hovers truncated (very long trace)');
 
     const rootLevel = fl.rootLevel ?? 4;
