@@ -16,13 +16,14 @@ import { analyzeSection, modelMemorySection } from './analyzeBench';
 /** Every section run on each generated trace size, in run order (each in its own child process). */
 export const SECTIONS: BenchSection[] = [parseSection, naiveSection, parseTextSection, analyzeSection, modelMemorySection];
 
-/** Benches with inputs of their own (a real trace.dat, 10 M timeline marks, a 500 MB trace through the server), run once after the sized sections. */
+/** Benches with inputs of their own (a real trace.dat, 10 M timeline marks, a 500 MB trace through the server), run once after the sized sections; `trace()` is the first sized trace (generated when missing). */
 // Loaded only when run, in the parent: their modules (esbuild, playwright-core) would otherwise
 // count in every section child's peak RSS. `require`, since the per-file build is CommonJS.
 /* eslint-disable @typescript-eslint/no-require-imports */
-const WHOLE_BENCHES: { name: string; run: () => Promise<void> }[] = [
+const WHOLE_BENCHES: { name: string; run: (trace: () => string) => Promise<void> }[] = [
   { name: 'tracedat', run: () => (require('./tracedatBench') as typeof import('./tracedatBench')).runTracedatBench(console.log) },
   { name: 'timeline', run: () => (require('./timelineBench') as typeof import('./timelineBench')).timelineBench(console.log) },
+  { name: 'timeline-real', run: (trace) => (require('./timelineRealBench') as typeof import('./timelineRealBench')).timelineRealBench(console.log, trace()) },
   { name: 'lsp', run: () => (require('./lspBench') as typeof import('./lspBench')).lspBench(console.log) },
 ];
 /* eslint-enable @typescript-eslint/no-require-imports */
@@ -106,7 +107,7 @@ async function main(argv: string[]): Promise<void> {
   }
   for (const b of WHOLE_BENCHES.filter((w) => !only || only.includes(w.name))) {
     console.log(`\n${b.name}:`);
-    await b.run();
+    await b.run(() => traceFor(sizes[0], seed));
   }
 }
 

@@ -18,7 +18,9 @@ const CLASS_CODE = new Map(MARK_CLASSES.map((c, i) => [c, i + 1]));
 
 /**
  * Marks kept by default: about 350 MB of columns. Real traces give 0.5 to 1 mark per KB, so this
- * holds every mark of an 8 to 16 GB trace; beyond it, marks are counted as dropped (counters stay exact).
+ * holds every mark of an 8 to 16 GB trace. Past it, ordinary marks (faults and CMOs without a
+ * finding, TLBIs, host actions) are counted as dropped, while the ones a user looks for (findings,
+ * invalid windows, splits, coalesces, trace markers) still have a reserve of an eighth more.
  */
 export const DEFAULT_MARK_CAPACITY = 8_000_000;
 
@@ -79,10 +81,16 @@ function orNaN(v: number | undefined): number {
   return v === undefined ? NaN : v;
 }
 
+/** Kinds whose marks without a class are "ordinary": the first to go when the store is full. */
+const ORDINARY_KINDS = new Set<MarkKind>(['fault', 'cmo', 'tlbi', 'host']);
+
 export class MarkStore implements Iterable<Mark> {
   readonly capacity: number;
   /** Marks offered past the capacity (not stored). */
   dropped = 0;
+  /** Time of the first mark not stored (NaN while none was dropped): the timeline is partial after it. */
+  firstDroppedTs = NaN;
+  private readonly reserve: number;
   private n = 0;
   private readonly chunks: Chunk[] = [];
   private laneNames: string[] = [];
@@ -92,6 +100,7 @@ export class MarkStore implements Iterable<Mark> {
 
   constructor(capacity = DEFAULT_MARK_CAPACITY) {
     this.capacity = Math.max(0, Math.floor(capacity));
+    this.reserve = this.capacity + Math.floor(this.capacity / 8);
   }
 
   static from(marks: Iterable<Mark>, capacity?: number): MarkStore {
@@ -104,8 +113,21 @@ export class MarkStore implements Iterable<Mark> {
     return this.n;
   }
 
-  get full(): boolean {
-    return this.n >= this.capacity;
+  /** Whether a mark of this kind and class would be dropped now (lets a replay skip building it). */
+  wouldDrop(kind: MarkKind, cls: FindingClass | undefined): boolean {
+    return this.n >= this.capacity && (this.n >= this.reserve || (cls === undefined && ORDINARY_KINDS.has(kind)));
+  }
+
+  /** Count a mark the caller did not build because wouldDrop said so. */
+  countDropped(ts: number): void {
+    if (this.dropped++ === 0) this.firstDroppedTs = ts;
+  }
+
+  /** What the replay reports in `detected` when marks were dropped, else undefined. */
+  droppedNote(): string | undefined {
+    if (this.dropped === 0) return undefined;
+    const at = Number.isFinite(this.firstDroppedTs) ? ` from ${(this.firstDroppedTs / 1e9).toFixed(6)} s on` : '';
+    return `timeline: ${this.dropped} marks not kept past ${this.capacity} (${Math.round(this.memoryBytes() / 2 ** 20)} MiB)${at}: ordinary faults, CMOs, TLBIs and host actions after that are not drawn; findings, windows, splits and markers still are, and the counters stay exact`;
   }
 
   /** Append a mark; false when the store is full (counted as dropped) or the kind or class is unknown. */
@@ -113,8 +135,8 @@ export class MarkStore implements Iterable<Mark> {
     const kind = KIND_CODE.get(m.kind);
     const cls = m.cls === undefined ? 0 : CLASS_CODE.get(m.cls);
     if (kind === undefined || cls === undefined) return false;
-    if (this.n >= this.capacity) {
-      this.dropped++;
+    if (this.wouldDrop(m.kind, m.cls)) {
+      this.countDropped(m.ts);
       return false;
     }
     const i = this.n & CHUNK_MASK;

@@ -1233,8 +1233,8 @@ class Arm64Replayer implements Replayer {
       }
     }
     if (dec.extra) for (const x of dec.extra) this.pushFinding(x);
-    if (!this.marks.full) this.marks.push({ ts: ep.exitTs, endTs, lane, kind: 'fault', cls: dec.cls, line: f.line, ipa: f.ipa, size: this.geom.granule, label: eff });
-    else this.marks.dropped++;
+    if (this.marks.wouldDrop('fault', dec.cls)) this.marks.countDropped(ep.exitTs);
+    else this.marks.push({ ts: ep.exitTs, endTs, lane, kind: 'fault', cls: dec.cls, line: f.line, ipa: f.ipa, size: this.geom.granule, label: eff });
     this.inPinned(f, lane, cost);
     if (!dec.cls) return;
     if (this.countOnly(dec.cls, cost)) return;
@@ -1404,7 +1404,8 @@ class Arm64Replayer implements Replayer {
       }
     }
     if (this.findingsDropped) detected.push(`findings: ${this.findingsDropped} beyond ${MAX_FINDINGS_PER_CLASS} per class are counted but not listed`);
-    if (this.marks.dropped) detected.push(`timeline: ${this.marks.dropped} marks beyond ${this.marks.capacity} are not drawn (counters stay exact)`);
+    const dropNote = this.marks.droppedNote();
+    if (dropNote) detected.push(dropNote);
     // Labels: a vCPU's index may be learnt after its first findings.
     for (const fd of this.findings) fd.vcpu = this.laneLabel(fd.vcpu);
     this.marks.renameLanes((key) => this.laneLabel(key));

@@ -33,7 +33,7 @@ test('a full store drops and counts the rest; unknown kinds and classes are refu
   assert.equal(store.push({ ts: 2, lane: 'a', kind: 'nonsense', line: 2 } as unknown as Mark), false);
   assert.equal(store.push({ ts: 2, lane: 'a', kind: 'fault', cls: 'Z9', line: 2 } as unknown as Mark), false);
   assert.equal(store.push({ ts: 3, lane: 'a', kind: 'cmo', line: 3 }), true);
-  assert.equal(store.full, true);
+  assert.equal(store.wouldDrop('cmo', undefined), true);
   assert.equal(store.push({ ts: 4, lane: 'a', kind: 'cmo', line: 4 }), false);
   assert.equal(store.push({ ts: 5, lane: 'a', kind: 'cmo', line: 5 }), false);
   assert.deepEqual([store.length, store.dropped], [2, 2]);
@@ -50,4 +50,19 @@ test('renaming lanes relabels every mark at once; an empty store reads as empty'
   assert.deepEqual(store.toArray().map((m) => m.lane), ['vCPU 0 (kvmtest-306)', 'host', 'vCPU 0 (kvmtest-306)']);
   const empty = new MarkStore();
   assert.deepEqual([empty.length, empty.toArray().length, empty.memoryBytes()], [0, 0, 0]);
+});
+
+test('past the capacity, findings, windows and markers still go in (up to an eighth more); ordinary marks are dropped and the note says from when', () => {
+  const store = new MarkStore(24);
+  for (let i = 0; i < 24; i++) store.push({ ts: i, lane: 'v0', kind: 'fault', line: i + 1 });
+  assert.equal(store.push({ ts: 24e9, lane: 'v0', kind: 'fault', line: 17 }), false, 'an ordinary fault is dropped');
+  assert.equal(store.push({ ts: 17, lane: 'v0', kind: 'cmo', line: 18 }), false, 'an ordinary CMO is dropped');
+  assert.equal(store.push({ ts: 18, lane: 'v0', kind: 'fault', cls: 'S1', line: 19 }), true, 'a spurious fault is kept');
+  assert.equal(store.push({ ts: 19, lane: 'v0', kind: 'window', line: 20 }), true, 'an invalid window is kept');
+  assert.equal(store.push({ ts: 20, lane: 'host', kind: 'marker', line: 21, label: 'pass 2' }), true, 'a trace marker is kept');
+  assert.equal(store.push({ ts: 21, lane: 'v0', kind: 'cmo', cls: 'C3', line: 22 }), false, 'the reserve (24 / 8 = 3 more) is used up');
+  assert.deepEqual([store.length, store.dropped], [27, 3]);
+  assert.deepEqual(store.toArray().slice(24).map((m) => m.line), [19, 20, 21]);
+  assert.match(store.droppedNote() ?? '', /^timeline: 3 marks not kept past 24 .* from 24\.000000 s on: ordinary faults/);
+  assert.equal(new MarkStore().droppedNote(), undefined);
 });

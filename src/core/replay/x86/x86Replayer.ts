@@ -625,7 +625,8 @@ export function createX86Replayer(config: ModelConfig): X86Replayer {
     }
     if (loggingOn) detected.push('dirty logging was still on at the end of the trace');
     if (findingsDropped > 0) detected.push(`findings list capped at ${MAX_FINDINGS}: ${findingsDropped} more counted but not listed`);
-    if (marks.dropped > 0) detected.push(`timeline: ${marks.dropped} marks beyond ${marks.capacity} are not drawn (counters stay exact)`);
+    const dropNote = marks.droppedNote();
+    if (dropNote) detected.push(dropNote);
     if (table.historyTruncated) detected.push('SPTE history for hovers truncated (very long trace)');
 
     const rootLevel = fl.rootLevel ?? 4;
