@@ -130,7 +130,7 @@ export class MarkStore implements Iterable<Mark> {
     return `timeline: ${this.dropped} marks not kept past ${this.capacity} (${Math.round(this.memoryBytes() / 2 ** 20)} MiB)${at}: ordinary faults, CMOs, TLBIs and host actions after that are not drawn; findings, windows, splits and markers still are, and the counters stay exact`;
   }
 
-  /** Append a mark; false when the store is full (counted as dropped) or the kind or class is unknown. */
+  /** Append a mark (it becomes index length - 1); false when the store is full (counted as dropped) or the kind or class is unknown. */
   push(m: Mark): boolean {
     const kind = KIND_CODE.get(m.kind);
     const cls = m.cls === undefined ? 0 : CLASS_CODE.get(m.cls);
@@ -176,6 +176,13 @@ export class MarkStore implements Iterable<Mark> {
       this.labelIds.set(label, id);
     }
     return id;
+  }
+
+  /** Re-class mark i (a replay that revises a fault's verdict once a later event shows more). */
+  setClsAt(i: number, cls: FindingClass | undefined): void {
+    const code = cls === undefined ? 0 : CLASS_CODE.get(cls);
+    if (code === undefined || i < 0 || i >= this.n) return;
+    this.chunks[i >>> CHUNK_BITS].cls[i & CHUNK_MASK] = code;
   }
 
   /** Rename every lane at once (a vCPU's index may be learnt after its first marks). */

@@ -47,6 +47,9 @@ test('renaming lanes relabels every mark at once; an empty store reads as empty'
     { ts: 3, lane: 'pid:306', kind: 'cmo', line: 3 },
   ]);
   store.renameLanes((l) => (l === 'pid:306' ? 'vCPU 0 (kvmtest-306)' : l));
+  store.setClsAt(0, 'S4');
+  store.setClsAt(1, 'Z9' as never); // unknown: left as it was
+  assert.deepEqual([store.get(0).cls, store.get(1).cls], ['S4', undefined]);
   assert.deepEqual(store.toArray().map((m) => m.lane), ['vCPU 0 (kvmtest-306)', 'host', 'vCPU 0 (kvmtest-306)']);
   const empty = new MarkStore();
   assert.deepEqual([empty.length, empty.toArray().length, empty.memoryBytes()], [0, 0, 0]);
