@@ -83,6 +83,8 @@ export interface TimelineInfo {
   classes: BinClass[];
   /** Total marks of configuration A. */
   markCount: number;
+  /** Marks A's replay could not keep (its mark store was full), and the time of the first: past it, ordinary marks are missing. */
+  marksDropped?: { count: number; fromTs: number };
   configA: string;
   /** Set when a what-if replay (B) exists. */
   configB?: string;

@@ -81,6 +81,8 @@ export class TimelineQuery {
       version: this.input.version ?? 0,
     };
     if (this.input.b) info.configB = this.input.b.configLabel ?? 'what-if';
+    const store = this.input.a.marks;
+    if (store.dropped > 0) info.marksDropped = { count: store.dropped, fromTs: store.firstDroppedTs };
     return info;
   }
 

@@ -210,3 +210,12 @@ test('window coverage per pixel equals a brute-force overlap count, with and wit
     assert.deepEqual(filtered.map((c) => c.lane).sort(), fast.map((c) => c.lane).sort());
   }
 });
+
+test('a full mark store shows in the timeline info: how many marks are missing and from when', () => {
+  const store = new MarkStore(8);
+  for (let i = 0; i < 12; i++) store.push({ ts: 1000 + i, lane: 'v0', kind: 'fault', line: i + 1 });
+  const info = new TimelineQuery({ a: { lanes, marks: store } }).info();
+  assert.equal(info.markCount, 8);
+  assert.deepEqual(info.marksDropped, { count: 4, fromTs: 1008 });
+  assert.equal(new TimelineQuery({ a: { lanes, marks: MarkStore.from([]) } }).info().marksDropped, undefined);
+});
