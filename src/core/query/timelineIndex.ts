@@ -21,6 +21,7 @@ import {
 import { addToStats, binRankAt, emptyRangeStats, markMeasuresAt, passesFilter } from './rangeStats';
 import { edgePositions, lowerBound, SAMPLE_STRIDE, sampleOf, upperBound } from './sortedSearch';
 import { ipaRegions, regionRow, type IpaRegions } from './ipaRegions';
+import { radixSortByKey } from './radixSort';
 
 /** Individual invalid-window bars up to this many per query; beyond, per-pixel coverage. */
 export const MAX_WINDOW_BARS = 2000;
@@ -205,7 +206,7 @@ export class TimelineIndex {
       const marks = this.marks;
       const valid: number[] = [];
       for (let i = 0; i < marks.length; i++) if (binRankAt(marks, i) >= 0) valid.push(i);
-      this.byLineCache = sortIndices(Int32Array.from(valid), (i) => marks.lineAt(i));
+      this.byLineCache = radixSortByKey(Int32Array.from(valid), (i) => marks.lineAt(i));
     }
     return this.byLineCache;
   }

@@ -262,7 +262,9 @@ export function createX86Replayer(config: ModelConfig): X86Replayer {
     const gfn = episodeGfn(ep, shadow);
     const tdp = flavour.tdpChanges > 0;
     let outcome = episodeOutcome(ep, gfn, { tdp, setBefore: (g, l) => s.setSeen.has(alignGfn(g, l) * 8 + l) });
-    for (const set of ep.sets) s.setSeen.add(alignGfn(set.gfn, set.level) * 8 + set.level);
+    // Only the fault's own gfn counts as set (the ground truth's rule): the legacy MMU's prefetch of neighbours
+    // (direct_pte_prefetch) does not make a later fault on a neighbour a repeat; X1 below tells that race apart.
+    for (const set of ep.sets) if (set.gfn === alignGfn(gfn, set.level)) s.setSeen.add(alignGfn(set.gfn, set.level) * 8 + set.level);
     const write = isWriteFault(ep.errorCode);
     const costNs = Math.max(0, endTs - ep.exitTs);
     const quiet = !ep.fast && ep.changes.length === 0 && ep.sets.length === 0 && ep.requested.length === 0 && ep.splits.length === 0;
