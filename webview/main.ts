@@ -303,7 +303,9 @@ function applyInfo(uri: string, i: TimelineInfo): void {
   rows = computeLayout(shown, data?.summary.heat.rows.length ?? 8);
   fillFilters(i);
   const avoided = i.configB ? ` · B: ${i.configB} avoids ${i.avoidedCount}` : '';
-  status.textContent = `${i.markCount.toLocaleString('en')} marks · ${i.lanes.filter((l) => l.config === 'A').length} lanes · A: ${i.configA}${avoided}`;
+  // A full mark store is not silent: past fromTs ordinary faults and CMOs are missing from the lanes.
+  const partial = i.marksDropped ? ` · ${i.marksDropped.count.toLocaleString('en')} ordinary marks not kept from ${formatTs(i.marksDropped.fromTs)}` : '';
+  status.textContent = `${i.markCount.toLocaleString('en')} marks · ${i.lanes.filter((l) => l.config === 'A').length} lanes · A: ${i.configA}${avoided}${partial}`;
   saveState();
   scheduleDraw();
   requestWindow(true);
