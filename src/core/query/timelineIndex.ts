@@ -135,37 +135,49 @@ export class TimelineIndex {
     this.markCount = nValid;
     this.extent = nValid ? { t0, t1 } : { t0: 0, t1: 0 };
 
+    // Each store lane with marks gets a lane slot by name (two store lanes relabelled alike share one).
+    const slotOf = new Int32Array(storeLanes).fill(-1);
+    const slotByName = new Map(this.lanes.map((l, slot) => [l.id, slot]));
+    for (let laneId = 0; laneId < storeLanes; laneId++) {
+      if (!counts.subarray(laneId * RANKS, (laneId + 1) * RANKS).some((n) => n > 0)) continue;
+      const name = marks.laneName(laneId);
+      let slot = slotByName.get(name);
+      if (slot === undefined) {
+        this.addLane(name, name);
+        slotByName.set(name, (slot = this.lanes.length - 1));
+      }
+      slotOf[laneId] = slot;
+    }
+    const slotCounts = new Int32Array(this.lanes.length * RANKS);
+    for (let laneId = 0; laneId < storeLanes; laneId++)
+      if (slotOf[laneId] >= 0) for (let rank = 0; rank < RANKS; rank++) slotCounts[slotOf[laneId] * RANKS + rank] += counts[laneId * RANKS + rank];
+
     // Pass 2: fill the buckets (in mark order), the markers and the heat IPAs.
-    const buckets: (Int32Array | undefined)[] = Array.from(counts, (n) => (n > 0 ? new Int32Array(n) : undefined));
-    const fill = new Int32Array(counts.length);
+    const buckets: (Int32Array | undefined)[] = Array.from(slotCounts, (n) => (n > 0 ? new Int32Array(n) : undefined));
+    const fill = new Int32Array(slotCounts.length);
     const markerIds = new Int32Array(nMarkers);
     let m = 0;
     const heatIds: number[] = [];
     for (let i = 0; i < marks.length; i++) {
       const rank = binRankAt(marks, i);
       if (rank < 0) continue;
-      const key = marks.laneAt(i) * RANKS + rank;
+      const key = slotOf[marks.laneAt(i)] * RANKS + rank;
       (buckets[key] as Int32Array)[fill[key]++] = i;
       if (marks.kindAt(i) === KIND_MARKER) markerIds[m++] = i;
       if (IS_FAULT_RANK[rank] && Number.isFinite(marks.ipaAt(i))) heatIds.push(i);
     }
 
     const present = new Set<BinClass>();
-    // Store lane ids in first-seen order: lanes the replay did not list go after its lanes.
-    for (let laneId = 0; laneId < storeLanes; laneId++) {
-      if (!counts.subarray(laneId * RANKS, (laneId + 1) * RANKS).some((n) => n > 0)) continue;
-      const name = marks.laneName(laneId);
-      const lane = this.laneById.get(name) ?? this.addLane(name, name);
+    this.lanes.forEach((lane, slot) => {
+      // Ranks ascend worst first: the order laneWindows relies on.
       for (let rank = 0; rank < RANKS; rank++) {
-        const ids = buckets[laneId * RANKS + rank];
+        const ids = buckets[slot * RANKS + rank];
         if (!ids) continue;
         const cls = BIN_CLASS_ORDER[rank];
         present.add(cls);
         lane.series.push(this.buildSeries(cls, ids));
       }
-      // Two store lanes may carry one name (relabelled): keep the worst-first order per lane.
-      lane.series.sort((x, y) => BIN_CLASS_INDEX[x.cls] - BIN_CLASS_INDEX[y.cls]);
-    }
+    });
     for (const lane of this.lanes) {
       const windowIds: number[] = [];
       for (const s of lane.series) if (s.cumWindows) for (const i of s.idx) if (marks.kindAt(i) === KIND_WINDOW) windowIds.push(i);

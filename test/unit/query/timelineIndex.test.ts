@@ -219,3 +219,19 @@ test('a full mark store shows in the timeline info: how many marks are missing a
   assert.deepEqual(info.marksDropped, { count: 4, fromTs: 1008 });
   assert.equal(new TimelineQuery({ a: { lanes, marks: MarkStore.from([]) } }).info().marksDropped, undefined);
 });
+
+test('two store lanes renamed to one name draw as one lane, their classes merged worst first', () => {
+  const store = MarkStore.from([
+    { ts: 1, lane: 'pid:306', kind: 'fault', line: 1 },
+    { ts: 2, lane: 'tid:306', kind: 'fault', cls: 'S1', line: 2 },
+    { ts: 3, lane: 'pid:306', kind: 'fault', cls: 'S1', line: 3 },
+    { ts: 4, lane: 'tid:306', kind: 'fault', line: 4 },
+  ]);
+  store.renameLanes(() => 'v0');
+  const ix = new TimelineIndex({ lanes, marks: store });
+  const v0 = ix.laneWindows(0, 5, 5).find((l) => l.bins.lane === 'v0');
+  assert.deepEqual(v0?.bins.px, [1, 2, 3, 4]);
+  assert.deepEqual(v0?.bins.counts, { S1: [0, 1, 1, 0], fault: [1, 0, 0, 1] });
+  assert.deepEqual(v0?.bins.worst, [BIN_CLASS_INDEX.fault, BIN_CLASS_INDEX.S1, BIN_CLASS_INDEX.S1, BIN_CLASS_INDEX.fault]);
+  assert.equal(ix.rangeStats(0, 5).perLane.v0, 4);
+});
