@@ -13,7 +13,13 @@ export interface IpaRegions {
 
 export function ipaRegions(ipas: Iterable<number>, maxRows: number): IpaRegions {
   const distinct = new Set<number>();
-  for (const ipa of ipas) if (Number.isFinite(ipa) && ipa >= 0) distinct.add(Math.floor(ipa / MIN_REGION));
+  // Neighbouring faults mostly share a region: skip the Set for repeats (millions of IPAs).
+  let last = NaN;
+  for (const ipa of ipas) {
+    if (!(Number.isFinite(ipa) && ipa >= 0)) continue;
+    const region = Math.floor(ipa / MIN_REGION);
+    if (region !== last) distinct.add((last = region));
+  }
   let keys = Float64Array.from(distinct).sort();
   let size = MIN_REGION;
   while (keys.length > Math.max(1, maxRows)) {

@@ -18,7 +18,7 @@ import {
   type TrackConfig,
   type WindowBar,
 } from '../../shared/timelineProtocol';
-import { addToStats, binRankAt, emptyRangeStats, markMeasuresAt, passesFilter } from './rangeStats';
+import { addToStats, emptyRangeStats, markMeasuresAt, passesFilter, RANK_OF_CLASS, RANK_OF_KIND } from './rangeStats';
 import { edgePositions, lowerBound, SAMPLE_STRIDE, sampleOf, upperBound } from './sortedSearch';
 import { ipaRegions, regionRow, type IpaRegions } from './ipaRegions';
 import { radixSortByKey } from './radixSort';
@@ -35,6 +35,16 @@ const KIND_CMO = MARK_KINDS.indexOf('cmo');
 const KIND_TLBI = MARK_KINDS.indexOf('tlbi');
 const RANKS = BIN_CLASS_ORDER.length;
 const IS_FAULT_RANK = BIN_CLASS_ORDER.map((c) => isFaultClass(c));
+// Bound once: the per-file test build reaches imports through getters, too slow in loops over every mark.
+const rankOfClass = RANK_OF_CLASS;
+const rankOfKind = RANK_OF_KIND;
+const measuresAt = markMeasuresAt;
+const rowOfIpa = regionRow;
+
+function isSorted(a: Float64Array): boolean {
+  for (let j = 1; j < a.length; j++) if (a[j] < a[j - 1]) return false;
+  return true;
+}
 
 /** Marks of one lane and one class, in time order. */
 interface Series {
@@ -104,6 +114,8 @@ export class TimelineIndex {
   /** Fault timestamps per heat row. */
   private readonly heatTs: Float64Array[];
   private byLineCache: Int32Array | undefined;
+  /** Bin rank of every mark (index in BIN_CLASS_ORDER), -1 for marks not drawn. */
+  private readonly ranks: Int8Array;
 
   constructor(input: TimelineIndexInput) {
     this.config = input.config ?? 'A';
@@ -112,26 +124,34 @@ export class TimelineIndex {
     const marks = input.marks;
     for (const l of input.lanes) this.addLane(l.id, l.label);
 
-    // Pass 1: count the drawable marks per (store lane, bin rank), the markers and the heat
-    // candidates, so pass 2 fills exactly sized typed arrays (no growing arrays of 8M numbers).
+    // Pass 1, chunk by chunk: each mark's bin rank (-1: not drawn), the counts per (store lane,
+    // rank) and the markers, so pass 2 fills exactly sized typed arrays.
     const storeLanes = marks.laneCount;
     const counts = new Int32Array(storeLanes * RANKS);
+    const ranks = new Int8Array(marks.length);
     let nMarkers = 0;
+    let nHeat = 0;
     let nValid = 0;
     let t0 = Infinity;
     let t1 = -Infinity;
-    for (let i = 0; i < marks.length; i++) {
-      const rank = binRankAt(marks, i);
-      if (rank < 0) continue;
-      nValid++;
-      counts[marks.laneAt(i) * RANKS + rank]++;
-      const ts = marks.tsAt(i);
-      if (ts < t0) t0 = ts;
-      const end = marks.endAt(i);
-      const last = end > ts ? end : ts;
-      if (last > t1) t1 = last;
-      if (marks.kindAt(i) === KIND_MARKER) nMarkers++;
+    for (const { base, n, cols } of marks.chunkViews()) {
+      for (let j = 0; j < n; j++) {
+        const ts = cols.ts[j];
+        const c = cols.cls[j];
+        const rank = !Number.isFinite(ts) ? -1 : c ? rankOfClass[c] : rankOfKind[cols.kind[j]];
+        ranks[base + j] = rank;
+        if (rank < 0) continue;
+        nValid++;
+        counts[cols.lane[j] * RANKS + rank]++;
+        if (ts < t0) t0 = ts;
+        const end = cols.end[j];
+        const last = end > ts ? end : ts;
+        if (last > t1) t1 = last;
+        if (cols.kind[j] === KIND_MARKER) nMarkers++;
+        if (IS_FAULT_RANK[rank] && Number.isFinite(cols.ipa[j])) nHeat++;
+      }
     }
+    this.ranks = ranks;
     this.markCount = nValid;
     this.extent = nValid ? { t0, t1 } : { t0: 0, t1: 0 };
 
@@ -157,14 +177,21 @@ export class TimelineIndex {
     const fill = new Int32Array(slotCounts.length);
     const markerIds = new Int32Array(nMarkers);
     let m = 0;
-    const heatIds: number[] = [];
-    for (let i = 0; i < marks.length; i++) {
-      const rank = binRankAt(marks, i);
-      if (rank < 0) continue;
-      const key = slotOf[marks.laneAt(i)] * RANKS + rank;
-      (buckets[key] as Int32Array)[fill[key]++] = i;
-      if (marks.kindAt(i) === KIND_MARKER) markerIds[m++] = i;
-      if (IS_FAULT_RANK[rank] && Number.isFinite(marks.ipaAt(i))) heatIds.push(i);
+    const heatIds = new Int32Array(nHeat);
+    const heatIpa = new Float64Array(nHeat);
+    let h = 0;
+    for (const { base, n, cols } of marks.chunkViews()) {
+      for (let j = 0; j < n; j++) {
+        const rank = ranks[base + j];
+        if (rank < 0) continue;
+        const key = slotOf[cols.lane[j]] * RANKS + rank;
+        (buckets[key] as Int32Array)[fill[key]++] = base + j;
+        if (cols.kind[j] === KIND_MARKER) markerIds[m++] = base + j;
+        if (IS_FAULT_RANK[rank] && Number.isFinite(cols.ipa[j])) {
+          heatIds[h] = base + j;
+          heatIpa[h++] = cols.ipa[j];
+        }
+      }
     }
 
     const present = new Set<BinClass>();
@@ -198,18 +225,21 @@ export class TimelineIndex {
     this.markerIdx = sortIndices(markerIds, (i) => marks.tsAt(i));
     this.markerTs = Float64Array.from(this.markerIdx, (i) => marks.tsAt(i));
 
-    this.heatRegions = ipaRegions(heatIds.map((i) => marks.ipaAt(i)), HEAT_ROWS);
-    const rowOf = Int32Array.from(heatIds, (i) => regionRow(this.heatRegions, marks.ipaAt(i)));
+    this.heatRegions = ipaRegions(heatIpa, HEAT_ROWS);
+    const rowOf = new Int32Array(nHeat);
     const rowSize = new Int32Array(this.heatRegions.keys.length);
-    for (const r of rowOf) if (r >= 0) rowSize[r]++;
+    for (let k = 0; k < nHeat; k++) {
+      const r = (rowOf[k] = rowOfIpa(this.heatRegions, heatIpa[k]));
+      if (r >= 0) rowSize[r]++;
+    }
     this.heatTs = Array.from(rowSize, (n) => new Float64Array(n));
     rowSize.fill(0);
-    heatIds.forEach((i, k) => {
+    for (let k = 0; k < nHeat; k++) {
       const r = rowOf[k];
-      if (r >= 0) this.heatTs[r][rowSize[r]++] = marks.tsAt(i);
-    });
-    // A typed-array sort (numeric, no comparator) puts each row in time order.
-    for (const row of this.heatTs) row.sort();
+      if (r >= 0) this.heatTs[r][rowSize[r]++] = marks.tsAt(heatIds[k]);
+    }
+    // Marks come nearly in time order: sort (numeric, no comparator) only the rows that are not.
+    for (const row of this.heatTs) if (!isSorted(row)) row.sort();
   }
 
   /** Drawable mark indices ordered by line (built on first use: only locate() needs them). */
@@ -217,7 +247,7 @@ export class TimelineIndex {
     if (!this.byLineCache) {
       const marks = this.marks;
       const valid: number[] = [];
-      for (let i = 0; i < marks.length; i++) if (binRankAt(marks, i) >= 0) valid.push(i);
+      for (let i = 0; i < marks.length; i++) if (this.ranks[i] >= 0) valid.push(i);
       this.byLineCache = radixSortByKey(Int32Array.from(valid), (i) => marks.lineAt(i));
     }
     return this.byLineCache;
@@ -254,14 +284,14 @@ export class TimelineIndex {
       s.avoidedTs = Float64Array.from(avoided);
     }
     if (n > 4 * SAMPLE_STRIDE * SAMPLE_STRIDE) s.sample = sampleOf(ts);
-    const bytes = cum(KIND_CMO, (i) => markMeasuresAt(marks, i).cmoBytes);
+    const bytes = cum(KIND_CMO, (i) => measuresAt(marks, i).cmoBytes);
     const tlbi = cum(KIND_TLBI, () => 1);
     const windows = cum(KIND_WINDOW, () => 1);
     if (bytes) s.cumBytes = bytes;
     if (tlbi) s.cumTlbi = tlbi;
     if (windows) {
       s.cumWindows = windows;
-      s.cumWindowNs = cum(KIND_WINDOW, (i) => markMeasuresAt(marks, i).windowNs);
+      s.cumWindowNs = cum(KIND_WINDOW, (i) => measuresAt(marks, i).windowNs);
     }
     return s;
   }
@@ -476,7 +506,7 @@ export class TimelineIndex {
   }
 
   private binClass(i: number): BinClass {
-    return BIN_CLASS_ORDER[binRankAt(this.marks, i)];
+    return BIN_CLASS_ORDER[this.ranks[i]];
   }
 
   private detail(i: number): MarkDetail {
@@ -512,7 +542,7 @@ export class TimelineIndex {
       const start = marks.ipaAt(i);
       if (!(ipa >= start)) continue;
       const size = marks.sizeAt(i);
-      if (ipa < start + (size > 0 ? size : 1) && binRankAt(marks, i) >= 0) matches.push(i);
+      if (ipa < start + (size > 0 ? size : 1) && this.ranks[i] >= 0) matches.push(i);
     }
     matches.sort((x, y) => marks.tsAt(x) - marks.tsAt(y) || x - y);
     return { total: matches.length, hits: matches.slice(0, limit).map((i) => this.detail(i)) };
