@@ -7,6 +7,8 @@
 // faults are re-judged against that configuration's model: avoided, converted, or kept. 'auto'
 // CPU features come from the recording script's `stage2-lens: cpu-features` marker when present.
 // S6 needs map probes, S8 the ESR's S1PTW bit, C5/C6 the CMO probes, C7 kvm_set_way_flush.
+// Without map probes a fault's map is assumed read-write: a write fault that lost the race to such a
+// map is S1 until the loser's retry takes a write permission fault on it, which revises it to S4.
 import type { CoverageItem, EntryState } from '../api';
 import type { Counters, Finding, FindingClass, ModelConfig } from '../analysis/types';
 import { MarkStore } from '../analysis/markStore';
@@ -18,6 +20,7 @@ import { PageTable, PROT_R as R_BIT, PROT_W as W_BIT, PROT_X as X_BIT, PROT_DEVI
 import { emptyCounters, type Phase, type ReplayOutput, type Replayer, type WindowRecord } from './replayer';
 import type { RecordingManifest } from '../record/traceEvidence';
 import { DataMapStore } from './dataMapStore';
+import { AssumedWriteMaps } from './assumedWriteMaps';
 import { REC_MAP, REC_PERMS_CLEAR_W, REC_PERMS_SET, REC_SPLIT, REC_UNMAP, StateHistory } from './stateHistory';
 
 interface FaultInfo {
@@ -27,6 +30,8 @@ interface FaultInfo {
   esr: EsrInfo;
   write: boolean;
   exec: boolean;
+  /** The guest PC: a retried access is the same instruction. */
+  pc: bigint;
 }
 
 interface Episode {
@@ -66,6 +71,28 @@ interface Decision {
   extra?: Finding[];
   /** The invalid window (S2) whose cost this fault adds to. */
   win?: WindowEntry;
+  /** S1 against a leaf whose W the model only assumed: the leaf, for the revision to S4. */
+  lostTo?: { base: number; size: number; line: number; actor: number };
+}
+
+/**
+ * An S1 whose loser's write may still show that the entry lacked W: its next stage-2 fault decides.
+ * Everything the finding touched is kept so that the revision can move it to S4 in every count.
+ */
+interface PendingLostRace {
+  /** Index in `findings`, -1 when the finding was only counted (past the per-class cap). */
+  findingIndex: number;
+  /** Index of the fault's timeline mark, -1 when the store dropped it. */
+  markIndex: number;
+  line: number;
+  ts: number;
+  ipa: number;
+  page: number;
+  pc: bigint;
+  costNs: number;
+  phase: Phase;
+  leaf: NonNullable<Decision['lostTo']>;
+  related: { line: number; message: string }[];
 }
 
 interface PendingCmo {
@@ -104,6 +131,8 @@ interface VcpuState {
   retried?: { line: number; page: number; unmapLine: number };
   /** The last kvm_set_way_flush of this vCPU while no kvm_toggle_cache turned its caches on since (C7). */
   setWayFlush?: { line: number };
+  /** This vCPU's last fault was an S1 against an assumed-writable leaf (settled by its next fault). */
+  pendingLostRace?: PendingLostRace;
 }
 
 interface WindowEntry extends WindowRecord {
@@ -138,6 +167,14 @@ function kindLevel(esr: EsrInfo): string {
   if (byLevel === undefined) KIND_LEVEL.set(esr.faultClass, (byLevel = []));
   const i = esr.level ?? 4;
   return byLevel[i] ?? (byLevel[i] = `${esr.faultClass}/L${esr.level ?? '?'}`);
+}
+
+/** Moves one count from class `from` to class `to` (a revised verdict), dropping a count that reaches 0. */
+function moveClass(byClass: Partial<Record<FindingClass, number>>, from: FindingClass, to: FindingClass): void {
+  const left = (byClass[from] ?? 1) - 1;
+  if (left > 0) byClass[from] = left;
+  else delete byClass[from];
+  byClass[to] = (byClass[to] ?? 0) + 1;
 }
 
 function hex(n: number): string {
@@ -194,6 +231,10 @@ class Arm64Replayer implements Replayer {
   private readonly hostUnmaps = new Map<number, { line: number; size: number }>();
   /** Data-fault maps without X by base, in two generations (the older one dropped whole when the newer fills). */
   private readonly dataMapsWithoutX: DataMapStore;
+  /** Fault maps modelled with W that no probe showed (lost races against them are provisional S1). */
+  private readonly assumedWrite: AssumedWriteMaps;
+  /** Indices in `findings` of findings revised away while their class was past the cap (removed at the end). */
+  private readonly revisedAway = new Set<number>();
   private readonly pendingCmos: PendingCmo[] = [];
   /** Pages mapped by a stage-1 walk's translation fault (ESR.S1PTW), awaiting its permission fault (S8). */
   private readonly s1ptwMaps = new Map<number, number>();
@@ -250,6 +291,7 @@ class Arm64Replayer implements Replayer {
     this.regionSize = this.sizeAt(2);
     this.history = new StateHistory(this.regionSize);
     this.dataMapsWithoutX = new DataMapStore(this.geom.granule, DATA_MAP_GENERATION);
+    this.assumedWrite = new AssumedWriteMaps(this.geom.granule, DATA_MAP_GENERATION);
     this.phases.push({ label: 'start of trace', line: 1, faults: 0, faultsByKindLevel: {}, byClass: {} });
   }
 
@@ -271,6 +313,7 @@ class Arm64Replayer implements Replayer {
         key, task: ev.task, pid: ev.pid, vcpuIndex: undefined, lastEntryTs: ev.ts, lastEntryLine: ev.line, ep: undefined, isVcpu: false,
         // Optional fields present from the start (one hidden class for every task).
         lastBreak: undefined, openWindow: undefined, pendingIndex: undefined, pendingHostMap: undefined, pendingSplit: undefined, retried: undefined, setWayFlush: undefined,
+        pendingLostRace: undefined,
       };
       this.tasks.set(ev.pid, s);
       this.tasksByKey.set(key, s);
@@ -342,7 +385,8 @@ class Arm64Replayer implements Replayer {
         const s1ptw = esr.s1ptw;
         const isIabt = esr.ec === 0x20;
         const write = esr.faultClass === 'permission' ? esr.wnr || s1ptw : esr.wnr && !s1ptw && !isIabt;
-        s.ep.fault = { line: ev.line, ts: ev.ts, ipa: d.ipa, esr, write, exec: isIabt && !s1ptw };
+        s.ep.fault = { line: ev.line, ts: ev.ts, ipa: d.ipa, esr, write, exec: isIabt && !s1ptw, pc: d.pc };
+        if (s.pendingLostRace) this.settleLostRace(s, s.ep.fault);
         this.onFaultArrival(s, s.ep.fault);
         return;
       }
@@ -821,7 +865,7 @@ class Arm64Replayer implements Replayer {
     const noMapSeen = (this.sawMapProbes || this.mapProbesDeclared) && !ep.mmio && !ep.pendingMap && !ep.pendingRelax && !ep.fnMap && obs.mapRet === undefined && obs.relaxRet === undefined;
     if (noMapSeen && this.lastNotifierUnmapLine > ep.exitLine && f.esr.faultClass === 'translation') {
       ep.resolved = true;
-      ep.decision = { observed: true, message: '', related: [], avoid: NO_AVOID, ipa: { start: page, size: this.geom.granule }, avoided: false, effKindLevel: kindLevel(f.esr), cmos: [], extra: undefined, win: undefined };
+      ep.decision = { observed: true, message: '', related: [], avoid: NO_AVOID, ipa: { start: page, size: this.geom.granule }, avoided: false, effKindLevel: kindLevel(f.esr), cmos: [], extra: undefined, win: undefined, lostTo: undefined };
       s.retried = { line: f.line, page, unmapLine: this.lastNotifierUnmapLine };
       return;
     }
@@ -851,7 +895,7 @@ class Arm64Replayer implements Replayer {
     const actor = this.actor(key);
     const esr = f.esr;
     const L = esr.level;
-    const dec: Decision = { observed: false, message: '', related: [], avoid: NO_AVOID, ipa: undefined, avoided: false, effKindLevel: kindLevel(esr), cmos: [], extra: undefined, win: undefined };
+    const dec: Decision = { observed: false, message: '', related: [], avoid: NO_AVOID, ipa: undefined, avoided: false, effKindLevel: kindLevel(esr), cmos: [], extra: undefined, win: undefined, lostTo: undefined };
     ep.decision = dec;
     const page = this.geom.granule;
     const pageBase = Math.floor(f.ipa / page) * page;
@@ -950,6 +994,9 @@ class Arm64Replayer implements Replayer {
           } else {
             dec.ipa = { start: look.base, size: look.size };
             const already = (look.prot & need) === need;
+            // A write that lost to a map whose W the model only assumed: S1 unless the retry shows otherwise.
+            if (already && f.write && !f.exec && !esr.s1ptw && this.assumedWrite.isAssumed(look.base, look.line))
+              dec.lostTo = { base: look.base, size: look.size, line: look.line, actor: look.actor };
             if (!this.listing(already ? 'S1' : 'S4')) {
               this.setClass(dec, already ? 'S1' : 'S4', mapEagain, '', NO_AVOID);
               this.cmoInFaultPath(dec, f, ev, key, look.size, true);
@@ -995,6 +1042,7 @@ class Arm64Replayer implements Replayer {
       const r = this.pt.map(base, size, prot, { line, actor });
       this.applyMapResult(r, dec, f, ev, s, base, size, prot, pm !== undefined || probeSaysMapped);
       if (r.result === 'ok') {
+        if (pm?.prot === undefined && prot & PROT_W) this.assumedWrite.remember(base, line);
         const reg = Math.floor(base / this.regionSize);
         const sp = this.splitOnFault.get(reg);
         const un = this.hostUnmaps.get(reg);
@@ -1233,17 +1281,108 @@ class Arm64Replayer implements Replayer {
       }
     }
     if (dec.extra) for (const x of dec.extra) this.pushFinding(x);
+    let markIndex = -1;
     if (this.marks.wouldDrop('fault', dec.cls)) this.marks.countDropped(ep.exitTs);
-    else this.marks.push({ ts: ep.exitTs, endTs, lane, kind: 'fault', cls: dec.cls, line: f.line, ipa: f.ipa, size: this.geom.granule, label: eff });
+    else if (this.marks.push({ ts: ep.exitTs, endTs, lane, kind: 'fault', cls: dec.cls, line: f.line, ipa: f.ipa, size: this.geom.granule, label: eff })) markIndex = this.marks.length - 1;
     this.inPinned(f, lane, cost);
     if (!dec.cls) return;
-    if (this.countOnly(dec.cls, cost)) return;
-    const k = findingKind(dec.cls);
-    this.pushFinding({
-      code: k.code, cls: dec.cls, severity: k.severity, line: f.line, ts: f.ts, vcpu: lane,
-      ipa: dec.ipa ?? { start: f.ipa, size: this.geom.granule }, message: dec.message, related: dec.related, avoid: dec.avoid,
-      observed: dec.observed, costNs: cost,
-    });
+    let findingIndex = -1;
+    if (!this.countOnly(dec.cls, cost)) {
+      const k = findingKind(dec.cls);
+      findingIndex = this.pushFinding({
+        code: k.code, cls: dec.cls, severity: k.severity, line: f.line, ts: f.ts, vcpu: lane,
+        ipa: dec.ipa ?? { start: f.ipa, size: this.geom.granule }, message: dec.message, related: dec.related, avoid: dec.avoid,
+        observed: dec.observed, costNs: cost,
+      });
+    }
+    const leaf = dec.lostTo;
+    if (leaf && dec.cls === 'S1') {
+      s.pendingLostRace = {
+        findingIndex, markIndex, line: f.line, ts: f.ts, ipa: f.ipa, page: Math.floor(f.ipa / this.geom.granule) * this.geom.granule, pc: f.pc,
+        costNs: cost, phase: ph, leaf, related: dec.related,
+      };
+    }
+  }
+
+  /**
+   * The vCPU's next stage-2 fault after an S1 against an assumed-writable leaf. After -EAGAIN
+   * user_mem_abort returns 0 and the vCPU re-enters at the same instruction, so the retried write is
+   * this vCPU's next access to the page: a write permission fault there, same PC, proves the entry
+   * lacked W, i.e. this vCPU's map (with W) differed from it only in permissions: S4, two faults for
+   * one access. Only the loser's own retry counts: another vCPU's write permission fault shows the
+   * entry lacked W as well (the stage-2 table is per VM), but if it relaxed the entry before the
+   * loser retried, the loser took one fault only (a plain lost race), and another vCPU's fault is
+   * not bound to the race in time (an untraced write-protect could explain it).
+   */
+  private settleLostRace(s: VcpuState, f: FaultInfo): void {
+    const p = s.pendingLostRace!;
+    s.pendingLostRace = undefined;
+    if (f.esr.faultClass !== 'permission' || !f.write || f.esr.s1ptw || f.pc !== p.pc) return;
+    if (Math.floor(f.ipa / this.geom.granule) * this.geom.granule !== p.page) return;
+    const look = this.pt.lookup(f.ipa);
+    if (look.kind !== 'leaf' || look.base !== p.leaf.base || look.size !== p.leaf.size) return;
+    if (look.line === p.leaf.line) {
+      // The model's belief becomes what the retry showed: read-only since that map, so this fault's
+      // handling relaxes it (a real change, with its TLBI) and hovers in between show r--. Blocks keep
+      // their W: a read-only block is what the model takes for dirty logging, which splits on write.
+      if (look.prot & PROT_W && look.level === 3) {
+        this.pt.wrprotect(look.base, look.size, { line: look.line, actor: look.actor }, { flush: false });
+        this.history.add(REC_PERMS_CLEAR_W, look.base, look.size, look.line, look.level, 0, look.actor);
+      }
+      this.assumedWrite.markReadOnly(look.base, look.line);
+    } else if (!this.assumedWrite.provenReadOnly(look.base, p.leaf.line)) {
+      // The leaf changed since the race and nothing showed that map lacked W.
+      return;
+    }
+    this.reviseToS4(p, s.key, f.line);
+  }
+
+  /** Moves a pending S1 to S4 everywhere it was counted: class counts and costs, phase, region, mark, finding. */
+  private reviseToS4(p: PendingLostRace, lane: string, permLine: number): void {
+    const s1 = (this.classCount.get('S1') ?? 1) - 1;
+    const s1Cost = (this.classCost.get('S1') ?? p.costNs) - p.costNs;
+    if (s1 > 0) {
+      this.classCount.set('S1', s1);
+      this.classCost.set('S1', s1Cost);
+    } else {
+      this.classCount.delete('S1');
+      this.classCost.delete('S1');
+    }
+    const n = (this.classCount.get('S4') ?? 0) + 1;
+    this.classCount.set('S4', n);
+    this.classCost.set('S4', (this.classCost.get('S4') ?? 0) + p.costNs);
+    moveClass(p.phase.byClass, 'S1', 'S4');
+    const region = this.regions.get(Math.floor(p.ipa / this.regionSize));
+    if (region) moveClass(region.byClass, 'S1', 'S4');
+    if (p.markIndex >= 0) this.marks.setClsAt(p.markIndex, 'S4');
+    const listed = n <= MAX_FINDINGS_PER_CLASS;
+    if (!listed) {
+      // Past the S4 cap the revised finding is only counted, like any other S4 there.
+      if (p.findingIndex >= 0) {
+        this.revisedAway.add(p.findingIndex);
+        this.findingsDropped++;
+      }
+      return;
+    }
+    const k = findingKind('S4');
+    const winner = this.laneLabel(this.actorKeys[p.leaf.actor] ?? HOST);
+    const fd: Finding = {
+      code: k.code, cls: 'S4', severity: k.severity, line: p.line, ts: p.ts, vcpu: lane,
+      ipa: { start: p.leaf.base, size: p.leaf.size },
+      message: `Translation fault on ${hex(p.leaf.base)} whose entry differed only in permissions: ${winner}'s map of it lacked write permission (this vCPU's retried write took a permission fault at line ${permLine}), so this fault's map changed nothing (-EAGAIN) and the write faulted again.`,
+      related: [
+        p.related.find((r) => r.line === p.leaf.line) ?? { line: p.leaf.line, message: `${winner} mapped it here` },
+        { line: permLine, message: "the retried write's permission fault: the entry lacked W" },
+      ],
+      avoid: ['mapping with the final permissions on the first fault'],
+      observed: false, costNs: p.costNs,
+    };
+    if (p.findingIndex >= 0) this.findings[p.findingIndex] = fd;
+    else {
+      // The S1 was past its cap (counted, not listed); as an S4 it is listed.
+      this.findings.push(fd);
+      this.findingsDropped--;
+    }
   }
 
   /** With CMO probes the trace shows every call: each one is a record, placed and flagged by the model's view of the fault. */
@@ -1307,15 +1446,16 @@ class Arm64Replayer implements Replayer {
     return true;
   }
 
-  private pushFinding(fd: Finding): void {
+  /** Counts the finding and lists it below the per-class cap: its index in `findings`, else -1. */
+  private pushFinding(fd: Finding): number {
     const n = (this.classCount.get(fd.cls) ?? 0) + 1;
     this.classCount.set(fd.cls, n);
     if (fd.costNs !== undefined) this.classCost.set(fd.cls, (this.classCost.get(fd.cls) ?? 0) + fd.costNs);
     if (n > MAX_FINDINGS_PER_CLASS) {
       this.findingsDropped++;
-      return;
+      return -1;
     }
-    this.findings.push(fd);
+    return this.findings.push(fd) - 1;
   }
 
   private bumpRegion(ipa: number, cls: FindingClass | undefined): void {
@@ -1354,7 +1494,8 @@ class Arm64Replayer implements Replayer {
   }
 
   peekFindings(): Finding[] {
-    return this.findings.map((f) => ({ ...f, vcpu: this.laneLabel(f.vcpu) }));
+    const live = this.revisedAway.size === 0 ? this.findings : this.findings.filter((_, i) => !this.revisedAway.has(i));
+    return live.map((f) => ({ ...f, vcpu: this.laneLabel(f.vcpu) }));
   }
 
   // ---- the end ----
@@ -1362,6 +1503,12 @@ class Arm64Replayer implements Replayer {
   finish(): ReplayOutput {
     const end = { line: this.maxLine, ts: this.lastTs } as TraceEvent;
     for (const s of this.tasks.values()) if (s.ep) this.close(s, end);
+    if (this.revisedAway.size > 0) {
+      let j = 0;
+      for (let i = 0; i < this.findings.length; i++) if (!this.revisedAway.has(i)) this.findings[j++] = this.findings[i];
+      this.findings.length = j;
+      this.revisedAway.clear();
+    }
     const detected: string[] = [];
     const k = detectKernel(this.evidence);
     if (this.cfg.kernel === 'auto') detected.push(`kernel: ${k.profile}+ (${k.why})`);
