@@ -9,7 +9,10 @@ import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sharedPath } from '../support/shared';
+import type { ProtocolConnection } from 'vscode-languageserver-protocol';
+import { TimelineRequests, type TimelineInfo, type TimeRange, type WindowResult } from '../../src/shared/timelineProtocol';
 import { fileUri, startServer } from '../lsp/lspHarness';
+import { percentile } from './windowQueryTiming';
 
 const stamp = /^(\s*\S.*?\s\[\d+\]\s+(?:\S{4,5}\s+)?)(\d+)\.(\d{6}):/;
 
@@ -49,6 +52,31 @@ function peakRssMb(pid: number): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The timeline's requests as the panel sends them: info (builds the index), then zoom and pan windows at 1600 px. */
+async function timelineOverLsp(connection: ProtocolConnection, uri: string, log: (line: string) => void): Promise<void> {
+  let t = performance.now();
+  const info = (await connection.sendRequest(TimelineRequests.info, { uri })) as TimelineInfo;
+  log(`lsp: timeline info (the index built on first use) in ${(performance.now() - t).toFixed(0)} ms: ${info.markCount.toLocaleString('en')} marks, ${info.lanes.length} lanes${info.marksDropped ? `, ${info.marksDropped.count} dropped` : ''}`);
+  const { t0, t1 } = info.extent;
+  const span = t1 - t0;
+  const ranges: TimeRange[] = [];
+  for (let k = 0; k <= 20; k++) {
+    const w = span / Math.pow(1000, k / 20);
+    ranges.push({ t0: t0 + span / 2 - w / 2, t1: t0 + span / 2 + w / 2 });
+  }
+  for (let k = 0; k < 20; k++) ranges.push({ t0: t0 + (k / 20) * (span * 0.9), t1: t0 + (k / 20) * (span * 0.9) + span / 10 });
+  const roundTrip: number[] = [];
+  const server: number[] = [];
+  for (const r of ranges) {
+    t = performance.now();
+    const w = (await connection.sendRequest(TimelineRequests.window, { uri, ...r, width: 1600 })) as WindowResult;
+    roundTrip.push(performance.now() - t);
+    server.push(w.elapsedMs);
+  }
+  const fmt = (xs: number[]) => `median ${percentile(xs, 50).toFixed(1)} ms, p95 ${percentile(xs, 95).toFixed(1)} ms, max ${Math.max(...xs).toFixed(1)} ms`;
+  log(`lsp: timeline window at 1600 px, ${ranges.length} zoom/pan queries: in the server ${fmt(server)}; round trip with JSON over stdio ${fmt(roundTrip)}`);
 }
 
 export async function lspBench(log: (line: string) => void = console.log, sizeMb = Number(process.env.LSP_BENCH_MB ?? 500)): Promise<void> {
@@ -91,6 +119,7 @@ export async function lspBench(log: (line: string) => void = console.log, sizeMb
     const hoverStart = performance.now();
     await h.connection.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line: Math.floor(bytes / 110), character: 0 } });
     log(`lsp: hover near the end of the file answered in ${(performance.now() - hoverStart).toFixed(0)} ms`);
+    await timelineOverLsp(h.connection, uri, log);
   } finally {
     await h.close();
   }
