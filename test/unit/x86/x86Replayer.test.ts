@@ -117,7 +117,8 @@ test('MMU flavour: legacy MMU on NPT and shadow paging are told apart, with what
   assert.equal(shadow.out.x86.flavour.flavour, 'shadow');
   assert.deepEqual(shadow.out.x86.segments[0].outcomes, { slow_set_first: 1 });
   assert.equal(shadow.out.findings[0], undefined);
-  assert.equal(shadow.out.coverage?.find((c) => c.analysis === 'splitting')?.support, 'none');
+  // Real npt=0 traces (test/fixtures/x86/real) show huge SPTEs dropped under dirty logging: inferred, as for the legacy MMU.
+  assert.equal(shadow.out.coverage?.find((c) => c.analysis === 'splitting')?.support, 'inferred');
   assert.match(shadow.out.detected[0], /shadow paging/);
 });
 

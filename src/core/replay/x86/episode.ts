@@ -19,6 +19,16 @@ export interface EpisodeChange {
   prevTs?: number;
 }
 
+/** A kvm_mmu_set_spte inside the episode, with the model's value before it (legacy/shadow MMU: no old value is printed). */
+export interface EpisodeSet {
+  gfn: number;
+  level: number;
+  spte: bigint;
+  line: number;
+  /** The model's SPTE before this set, when another actor had set it since the last host activity (an ioctl, a marker). */
+  prev?: { spte: bigint; actor: string; line: number; ts: number };
+}
+
 export interface Episode {
   vcpu: number;
   lane: string;
@@ -33,7 +43,7 @@ export interface Episode {
   errorCode: number;
   fast: { line: number; spurious: boolean; fixed: boolean; oldSpte: bigint; newSpte: bigint } | undefined;
   requested: { gfn: number; pfn: number; level: number; line: number }[];
-  sets: { gfn: number; level: number; spte: bigint; line: number }[];
+  sets: EpisodeSet[];
   changes: EpisodeChange[];
   splits: { gfn: number; level: number; spte: bigint; errno: number; line: number; ts: number }[];
   newPages: number;

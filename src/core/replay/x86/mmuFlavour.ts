@@ -111,7 +111,7 @@ export function flavourCoverage(f: FlavourResult, seen: { fastFaults: number; sp
       items.push({
         analysis: 'lost-races',
         support: seen.fastFaults > 0 ? 'observed' : 'inferred',
-        why: `legacy MMU: ${fastNote}; slow-path spurious faults are inferred (mmu_set_spte traces only changes, and no old value is printed)`,
+        why: `legacy MMU: ${fastNote}; slow-path repeats are inferred (kvm_mmu_set_spte fires only on a change and prints no old value: a repeat of another vCPU's SPTE, X1, is told from the model's earlier set_spte; a fault that sets nothing is a retry)`,
         add: seen.fastFaults > 0 ? [] : ['kvmmmu:fast_page_fault'],
       });
       items.push({
@@ -125,10 +125,15 @@ export function flavourCoverage(f: FlavourResult, seen: { fastFaults: number; sp
       items.push({
         analysis: 'lost-races',
         support: 'inferred',
-        why: 'shadow paging: no fast path; a fault that sets no SPTE (or re-sets one already set) is inferred to be spurious or a retry',
+        why: 'shadow paging: no fast path; a fault that sets no SPTE is inferred to be spurious or a retry, one that re-sets an SPTE another vCPU set (X1) is told from the model\'s earlier kvm_mmu_set_spte',
         add: ['npt=1/ept=1 with tdp_mmu=Y for the kernel\'s own verdicts'],
       });
-      items.push({ analysis: 'splitting', support: 'none', why: 'shadow paging maps at the guest\'s page size; no huge-page splitting to follow', add: [] });
+      items.push({
+        analysis: 'splitting',
+        support: 'inferred',
+        why: 'shadow paging: a guest huge page backed by a host huge page gets a huge SPTE; dirty logging drops it and the pages refault at 4 KiB (no split events, no eager splitting): inferred from kvm_mmu_set_spte levels',
+        add: [],
+      });
       break;
     case 'unknown':
       items.push({ analysis: 'lost-races', support: 'none', why: 'no x86 MMU events', add: ['kvmmmu:*', 'kvm:kvm_page_fault', 'kvm:kvm_exit', 'kvm:kvm_entry'] });

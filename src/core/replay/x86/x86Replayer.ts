@@ -16,7 +16,7 @@ import { SpteTable } from '../../model/x86/spteTable';
 import { episodeGfn, episodeOutcome, isPresentFault, isWriteFault, type Episode } from './episode';
 import { EagerSplitWhatIf, type EagerMode } from './eagerSplitWhatIf';
 import { inc, SegmentState, type X86SegmentSummary } from './segmentTally';
-import { AVOID_EAGER, AVOID_EAGER_CLEAR, AVOID_NEWER_KERNEL, AVOID_RACE, AVOID_TDP_MMU } from './avoidance';
+import { AVOID_EAGER, AVOID_EAGER_CLEAR, AVOID_NEWER_KERNEL, AVOID_RACE, AVOID_TDP_MMU, AVOID_TDP_MMU_EAGER, AVOID_TDP_MMU_NEWER } from './avoidance';
 
 export type { X86SegmentSummary } from './segmentTally';
 import { FlavourDetector, flavourCoverage, type FlavourResult } from './mmuFlavour';
@@ -111,6 +111,8 @@ export function createX86Replayer(config: ModelConfig): X86Replayer {
   const hugeProtects = new Map<number, { line: number; clearedMmuWritable: boolean; clear: boolean }>();
   /** Huge regions whose page-table pointer a host zap removed (recovery after logging stops). */
   const collapsible = new Set<number>();
+  /** Legacy/shadow MMU: huge regions a fault dropped for 4 KiB mappings (a later huge set_spte there is a recovery). */
+  const droppedHuge = new Set<number>();
   /** Last successful split line per huge region (the winner, for X2). */
   const lastSplit = new Map<number, { line: number; lane: string }>();
 
@@ -233,8 +235,8 @@ export function createX86Replayer(config: ModelConfig): X86Replayer {
         cause: 'huge-page-under-dirty-logging',
         message: !info.mmuWritable && protect?.clear
           ? `the ${levelSizeWords(level)} SPTE ${hexSpte(fast.oldSpte)} was write-protected by KVM_CLEAR_DIRTY_LOG (manual protect: kvm_mmu_slot_gfn_write_protect, which also clears MMU-writable), and the fast path cannot make a huge page writable while the slot is logged: the slow path split it, and the 4 KiB children inherit the missing MMU-writable`
-          : `the ${levelSizeWords(level)} SPTE ${hexSpte(fast.oldSpte)} is write-protected for dirty logging, and the fast path cannot make a huge page writable while the slot is logged: the slow path split it`,
-        avoid: [protect?.clear ? AVOID_EAGER_CLEAR : AVOID_EAGER],
+          : `the ${levelSizeWords(level)} SPTE ${hexSpte(fast.oldSpte)} is write-protected for dirty logging, and the fast path cannot make a huge page writable while the slot is logged: the slow path ${flavour.tdpChanges === 0 ? 'dropped it and mapped 4 KiB (legacy MMU: no split)' : 'split it'}`,
+        avoid: [flavour.tdpChanges === 0 ? AVOID_TDP_MMU_EAGER : protect?.clear ? AVOID_EAGER_CLEAR : AVOID_EAGER],
         related,
       };
     if (!info.mmuWritable) {
@@ -370,6 +372,20 @@ export function createX86Replayer(config: ModelConfig): X86Replayer {
           avoid: [AVOID_NEWER_KERNEL], observed: true,
         });
       }
+      // The legacy/shadow MMU prints no old value: the model's previous set_spte tells a rewrite of another vCPU's SPTE.
+      const legacyRewrite = !tdp && ep.changes.length === 0 ? ep.sets.find((st) => st.gfn === alignGfn(gfn, st.level) && st.prev !== undefined && st.prev.actor !== 'host') : undefined;
+      if (legacyRewrite?.prev) {
+        const p = legacyRewrite.prev;
+        const t = classifyTransition(p.spte, legacyRewrite.spte, legacyRewrite.level, table.format);
+        const when = p.ts > ep.exitTs ? `${Math.round((p.ts - ep.exitTs) / 1000)} µs after this fault's exit` : `${Math.round((ep.exitTs - p.ts) / 1000)} µs before this fault's exit`;
+        const change = t === 'unchanged' ? 'the same value printed' : transitionLabel(t);
+        emit({
+          cls: 'X1',
+          message: `duplicate fault: ${vcpuLabel} set the SPTE for gfn ${hex(gfn)} again; ${p.actor} had set it ${when} (${hexSpte(p.spte)} -> ${hexSpte(legacyRewrite.spte)}: ${change}). ${shadow ? 'Shadow paging' : 'Legacy MMU'}: kvm_mmu_set_spte fires only when the SPTE changes but prints only the new value, read when the event fires; the old value is the earlier set_spte's`,
+          related: [{ line: p.line, message: `${p.actor} set the SPTE here` }, { line: legacyRewrite.line, message: 'the rewrite' }],
+          avoid: [AVOID_RACE, AVOID_TDP_MMU_NEWER], observed: true,
+        });
+      }
       if (ep.fast && !ep.fast.fixed && !ep.fast.spurious) {
         const c = x3Cause(ep, gfn);
         fastPathFailures[c.cause] = (fastPathFailures[c.cause] ?? 0) + 1;
@@ -379,9 +395,9 @@ export function createX86Replayer(config: ModelConfig): X86Replayer {
         const h = ep.hugeDropped;
         emit({
           cls: 'S5',
-          message: `${vcpuLabel} dropped the ${levelSizeWords(h.level)} mapping at gfn ${hex(h.gfn)} and mapped ${levelSizeWords(h.level - 1)} (legacy MMU, inferred): each of its ${pagesPerEntry(h.level)} pages faults again, through the slow path`,
+          message: `${vcpuLabel} dropped the ${levelSizeWords(h.level)} mapping at gfn ${hex(h.gfn)} and mapped ${levelSizeWords(h.level - 1)} (${shadow ? 'shadow paging' : 'legacy MMU'}, inferred: no split events without the TDP MMU): each of its ${pagesPerEntry(h.level)} pages faults again, through the slow path`,
           related: [{ line: h.line, message: 'the small mapping inside the huge one' }],
-          avoid: [AVOID_TDP_MMU, AVOID_EAGER], observed: false,
+          avoid: [AVOID_TDP_MMU_EAGER], observed: false,
         });
       }
       for (const sp of ep.splits) {
@@ -537,7 +553,10 @@ export function createX86Replayer(config: ModelConfig): X86Replayer {
       case 'x86.kvm_mmu_set_spte': {
         const ep = open.get(ev.pid);
         if (ep) {
-          ep.sets.push({ gfn: d.gfn, level: d.level, spte: d.spte, line: ev.line });
+          const before = flavour.tdpChanges === 0 ? table.get(d.gfn, d.level) : undefined;
+          const actor = lanesByPid.get(ev.pid)?.id ?? 'host';
+          const fresh = before && before.ts > lastHostTs && before.actor !== actor && decodeSpte(before.spte, d.level, table.format).present;
+          ep.sets.push({ gfn: d.gfn, level: d.level, spte: d.spte, line: ev.line, prev: fresh ? { spte: before.spte, actor: before.actor, line: before.line, ts: before.ts } : undefined });
           decideWhatIf(ep);
         }
         // The TDP MMU's real old/new pairs come from kvm_tdp_mmu_spte_changed; set_spte may print a newer value.
@@ -550,8 +569,16 @@ export function createX86Replayer(config: ModelConfig): X86Replayer {
               table.set(d.gfn, d.level + 1, 0n, ev.line, ev.ts, actor, true);
               faultSplits++;
               if (ep && ep.faultLine !== 0) ep.hugeDropped = { gfn: huge.gfn, level: d.level + 1, line: ev.line };
-              marks.push({ ts: ev.ts, lane: actor, kind: 'split', line: ev.line, ipa: huge.gfn * 4096, size: bytesPerEntry(d.level + 1), label: 'huge page dropped, refaulted small (legacy MMU)' });
+              droppedHuge.add(regionKey(huge.gfn, d.level + 1));
+              marks.push({ ts: ev.ts, lane: actor, kind: 'split', line: ev.line, ipa: huge.gfn * 4096, size: bytesPerEntry(d.level + 1), label: `huge page dropped, refaulted small (${shadowPaging() ? 'shadow paging' : 'legacy MMU'})` });
             }
+          }
+          if (d.level >= 2 && droppedHuge.delete(regionKey(d.gfn, d.level))) {
+            // A huge mapping again where one was dropped: the recovery after dirty logging (the zap is not traced).
+            hugeRecovered++;
+            counters.coalesces++;
+            table.dropBelow(d.gfn, d.level, ev.line);
+            marks.push({ ts: ev.ts, lane: actor, kind: 'coalesce', line: ev.line, ipa: alignGfn(d.gfn, d.level) * 4096, size: bytesPerEntry(d.level), label: 'huge page recovered' });
           }
           table.set(d.gfn, d.level, d.spte, ev.line, ev.ts, actor);
         }
@@ -600,17 +627,25 @@ export function createX86Replayer(config: ModelConfig): X86Replayer {
     for (const s of segments) s.close();
     findings.sort((a, b) => a.line - b.line);
     const fl = flavour.result();
-    const traceEager: 'Y' | 'N' | 'unknown' = hostSplits > 0 ? 'Y' : faultSplits > 0 || hostHugeWp > 0 ? 'N' : eagerFromMarker ?? 'unknown';
+    // Eager page splitting is a TDP MMU feature (kernel-parameters.txt: "only supported when kvm.tdp_mmu=Y"): without
+    // it the ioctls split nothing, whatever the parameter says (the real tdp_mmu=N / npt=0 runs with Y and N agree).
+    const noTdpMmu = fl.flavour === 'legacy-tdp' || fl.flavour === 'shadow';
+    const traceEager: 'Y' | 'N' | 'unknown' = hostSplits > 0 ? 'Y' : faultSplits > 0 || hostHugeWp > 0 || noTdpMmu ? 'N' : eagerFromMarker ?? 'unknown';
     const mode = whatIf.mode;
     // Splits as the replayed configuration has them.
     counters.splits.fault = faultSplits - whatIf.suppressedFaultSplits + whatIf.virtualFaultSplits;
     counters.splits.eager = hostSplits - whatIf.suppressedEagerSplits + whatIf.virtualEagerSplits;
     const detected: string[] = [`arch: x86 (${fl.why})`];
-    if (fl.rootLevel) detected.push(`paging levels: ${fl.rootLevel} (root SPTEs at level ${fl.rootLevel}: ${gpaBitsForRootLevel(fl.rootLevel)}-bit guest physical addresses)`);
+    if (fl.rootLevel)
+      detected.push(fl.flavour === 'shadow'
+        ? `paging levels: ${fl.rootLevel} (shadow root at level ${fl.rootLevel}: the guest's own paging mode)`
+        : `paging levels: ${fl.rootLevel} (root SPTEs at level ${fl.rootLevel}: ${gpaBitsForRootLevel(fl.rootLevel)}-bit guest physical addresses)`);
     detected.push(`SPTE layout: ${fl.format === 'ept' ? 'EPT (A bit 8, D bit 9, Host-/MMU-writable bits 57/58)' : 'NPT/x86 page-table bits (A bit 5, D bit 6, Host-/MMU-writable bits 9/10)'}; present = bit 11`);
     const eagerWhy = hostSplits > 0
       ? `the dirty-log ioctls split ${hostSplits} huge page(s) themselves`
-      : faultSplits > 0 || hostHugeWp > 0
+      : noTdpMmu
+        ? `eager page splitting needs the TDP MMU (kvm.tdp_mmu=Y): the ${fl.flavour === 'shadow' ? 'shadow-paging' : 'legacy'} MMU drops huge pages in the fault path instead (${faultSplits} here)${eagerFromMarker ? `, whatever eager_page_split says (marker: ${eagerFromMarker})` : ''}`
+        : faultSplits > 0 || hostHugeWp > 0
         ? `the ioctls write-protected ${hostHugeWp} huge SPTE(s) and vCPUs split ${faultSplits} in the fault path`
         : eagerFromMarker ? `marker: eager_page_split=${eagerFromMarker}` : 'no splitting seen';
     detected.push(`eager page split: ${traceEager} in the trace (${eagerWhy})${mode === 'as-trace' ? '' : `; replayed as if eager_page_split=${mode === 'on' ? 'Y' : 'N'} (${whatIf.virtualEagerSplits + whatIf.suppressedEagerSplits} huge page(s) handled differently)`}`);
