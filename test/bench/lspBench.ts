@@ -1,49 +1,17 @@
 // Large-file figures for the language server (`npm run bench` may call lspBench): generates a trace
 // of N MB (default 500) by repeating ../shared/traces/arm64-nested/race4_4k-vhe.trace with shifted
-// timestamps, opens it the way VS Code does for files over 50 MB (by URI, `stage2Lens/largeFiles`,
-// read from disk by the server) and prints the time to the first diagnostics, the whole analysis's
+// timestamps (scripts/repeat-trace.mjs), opens it the way VS Code does for files over 50 MB (by URI,
+// `stage2Lens/largeFiles`, read from disk by the server) and prints the time to the first diagnostics, the whole analysis's
 // MB/s and the server's peak RSS. Prints; asserts nothing.
-import { createReadStream, createWriteStream, existsSync, readFileSync, statSync } from 'node:fs';
-import { once } from 'node:events';
+import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sharedPath } from '../support/shared';
+import { repoRoot, sharedPath } from '../support/shared';
 import type { ProtocolConnection } from 'vscode-languageserver-protocol';
 import { TimelineRequests, type TimelineInfo, type TimeRange, type WindowResult } from '../../src/shared/timelineProtocol';
 import { fileUri, startServer } from '../lsp/lspHarness';
 import { percentile } from './windowQueryTiming';
-
-const stamp = /^(\s*\S.*?\s\[\d+\]\s+(?:\S{4,5}\s+)?)(\d+)\.(\d{6}):/;
-
-async function generate(path: string, sourcePath: string, bytes: number): Promise<void> {
-  const lines = readFileSync(sourcePath, 'latin1').split('\n');
-  const header = lines.filter((l) => l.startsWith('#'));
-  const body = lines.filter((l) => l && !l.startsWith('#'));
-  const us = (l: string) => {
-    const m = stamp.exec(l);
-    return m ? Number(m[2]) * 1e6 + Number(m[3]) : undefined;
-  };
-  const first = us(body[0]) ?? 0;
-  const last = us(body[body.length - 1]) ?? first;
-  const span = last - first + 1000;
-  const out = createWriteStream(path, { encoding: 'latin1' });
-  let written = 0;
-  const write = async (text: string) => {
-    written += text.length;
-    if (!out.write(text)) await once(out, 'drain');
-  };
-  await write(header.join('\n') + '\n');
-  for (let k = 0; written < bytes; k++) {
-    const shifted = body.map((l) => l.replace(stamp, (_m, prefix: string, s: string, f: string) => {
-      const t = Number(s) * 1e6 + Number(f) + k * span;
-      return `${prefix}${Math.floor(t / 1e6)}.${String(t % 1e6).padStart(6, '0')}:`;
-    }));
-    await write(shifted.join('\n') + '\n');
-  }
-  out.end();
-  await once(out, 'finish');
-}
 
 function peakRssMb(pid: number): number | undefined {
   try {
@@ -88,7 +56,9 @@ export async function lspBench(log: (line: string) => void = console.log, sizeMb
   const path = join(tmpdir(), `stage2-lens-bench-${sizeMb}MB.trace`);
   if (!existsSync(path) || statSync(path).size < sizeMb * 1e6) {
     const t = performance.now();
-    await generate(path, source, sizeMb * 1e6);
+    // One generator for this bench and the end-to-end timeline step: scripts/repeat-trace.mjs.
+    const gen = spawnSync(process.execPath, [join(repoRoot(), 'scripts', 'repeat-trace.mjs'), source, path, String(sizeMb * 1e6)], { encoding: 'utf8' });
+    if (gen.status !== 0) throw new Error(`scripts/repeat-trace.mjs failed: ${gen.stderr}`);
     log(`lsp: generated ${path} in ${((performance.now() - t) / 1000).toFixed(1)} s`);
   }
   const bytes = statSync(path).size;
