@@ -1,8 +1,9 @@
 // Large-file figures for the language server (`npm run bench` may call lspBench): generates a trace
 // of N MB (default 500) by repeating ../shared/traces/arm64-nested/race4_4k-vhe.trace with shifted
 // timestamps (scripts/repeat-trace.mjs), opens it the way VS Code does for files over 50 MB (by URI,
-// `stage2Lens/largeFiles`, read from disk by the server) and prints the time to the first diagnostics, the whole analysis's
-// MB/s and the server's peak RSS. Prints; asserts nothing.
+// `stage2Lens/largeFiles`, read from disk by the server) and prints the time to the first
+// diagnostics, the whole analysis's MB/s, the server's peak RSS and the timeline's requests over
+// the protocol. Prints; asserts nothing.
 import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';

@@ -177,7 +177,8 @@ async function walk(source: ByteSource, opts: TraceDatOptions, out: LineOut, sum
         const flags = flagsCache[fk] ?? (flagsCache[fk] = flagsText(eflags, preempt, lazy));
         // the text prefix is built only when rendering; reading needs just its length (line offsets)
         const prefix = wantText ? contextPrefix(comm, pid, s.cpu) + flags + ' ' + timestampText(ts) + ': ' : undefined;
-        const prefixLength = prefix?.length ?? prefixLengthOf(comm, pid, s.cpu, ts);
+        const usecs = usecsOf(ts);
+        const prefixLength = prefix?.length ?? prefixLengthOf(comm, pid, s.cpu, usecs);
         const h = handlers[type];
         if (h === undefined) {
           const text = `${prefix ?? contextPrefix(comm, pid, s.cpu) + flags + ' ' + timestampText(ts) + ': '}[UNKNOWN EVENT ${type}]`;
@@ -215,7 +216,7 @@ async function walk(source: ByteSource, opts: TraceDatOptions, out: LineOut, sum
                 pid,
                 cpu: s.cpu,
                 flags,
-                ts: usecsOf(ts) * 1000,
+                ts: usecs * 1000,
                 name,
                 payload,
                 decoded,

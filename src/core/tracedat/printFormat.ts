@@ -610,8 +610,24 @@ class ExprParser {
   }
 }
 
+/**
+ * `v.toString(16)`, faster for values of 2^24 and more: Number#toString with a radix takes a slow
+ * generic path for values outside the small-integer range (a few hundred ns, and trace fields are
+ * mostly such addresses), so those print as 24-bit pieces. Non-integers keep toString's own output.
+ */
+export function hexDigits(v: number): string {
+  if (v < 0x1000000 || !Number.isSafeInteger(v)) return v.toString(16);
+  const hi = Math.floor(v / 0x1000000);
+  const low = (v - hi * 0x1000000).toString(16);
+  const lowPadded = '000000'.slice(low.length) + low;
+  if (hi < 0x1000000) return hi.toString(16) + lowPadded;
+  const top = Math.floor(hi / 0x1000000);
+  const mid = (hi - top * 0x1000000).toString(16);
+  return top.toString(16) + '000000'.slice(mid.length) + mid + lowPadded;
+}
+
 function hexOf(v: Val): string {
-  if (typeof v === 'number') return v >= 0 ? v.toString(16) : BigInt.asUintN(64, BigInt(v)).toString(16);
+  if (typeof v === 'number') return v >= 0 ? hexDigits(v) : BigInt.asUintN(64, BigInt(v)).toString(16);
   if (typeof v === 'bigint') return BigInt.asUintN(64, v).toString(16);
   return '0';
 }
@@ -702,11 +718,12 @@ export function formatInt(v: Val, spec: Spec, width: number, precision: number |
   let digits: string;
   const base = conv === 'x' || conv === 'X' ? 16 : conv === 'o' ? 8 : 10;
   if (typeof n === 'number' && n >= 0 && n < 2147483648 && Number.isInteger(n)) {
-    digits = n.toString(base); // fast path: fits every width
+    digits = base === 16 ? hexDigits(n) : n.toString(base); // fast path: fits every width
   } else if (typeof n === 'number' && Number.isSafeInteger(n) && (spec.bits === 64 || (signedConv ? n >= -2147483648 && n < 2147483648 : n >= 0 && n < 4294967296)) && (signedConv || n >= 0)) {
     // no wrap-around at this width: skip the bigint conversion
     neg = n < 0;
-    digits = (neg ? -n : n).toString(base);
+    const abs = neg ? -n : n;
+    digits = base === 16 ? hexDigits(abs) : abs.toString(base);
   } else {
     let b = typeof n === 'bigint' ? n : BigInt(Math.trunc(n));
     b = signedConv ? BigInt.asIntN(spec.bits, b) : BigInt.asUintN(spec.bits, b);
@@ -744,6 +761,32 @@ function compileFormat(pieces: Piece[], args: Expr[], env: PrintEnv): Renderer {
     for (let k = 0; k < steps.length; k++) s += steps[k](r);
     return s;
   };
+}
+
+/**
+ * An integer conversion without `*` width or precision, as a function of the value: the common
+ * `%x`/`%u`/`%d` and `%#x`/`%#016lx` of non-negative values skip formatInt's general path.
+ */
+function numberFormat(p: Spec): (v: Val) => string {
+  const width = typeof p.width === 'number' ? p.width : 0;
+  const precision = typeof p.precision === 'number' ? p.precision : undefined;
+  const wide = p.bits === 64;
+  if (width === 0 && precision === undefined && !p.alt && !p.plus && !p.space && (p.conv === 'x' || p.conv === 'u' || p.conv === 'd')) {
+    if (p.conv === 'x') return (v) => (typeof v === 'number' && v >= 0 && (v < 2147483648 || (wide && v <= 9007199254740991)) ? hexDigits(v) : formatInt(v, p, 0, undefined));
+    return (v) => (typeof v === 'number' && v >= 0 && (v < 2147483648 || (wide && v <= 9007199254740991)) ? v.toString(10) : formatInt(v, p, 0, undefined));
+  }
+  if (p.conv === 'x' && p.alt && precision === undefined && !p.left) {
+    // `%#x`, `%#08lx`: 0x, then zeros (with the 0 flag) or spaces before it, up to the width
+    const zero = p.zero;
+    return (v) => {
+      if (!(typeof v === 'number' && v >= 0 && (v < 2147483648 || (wide && v <= 9007199254740991)) && Number.isInteger(v))) return formatInt(v, p, width, precision);
+      const digits = hexDigits(v);
+      const total = digits.length + 2;
+      if (total >= width) return '0x' + digits;
+      return zero ? '0x' + '0'.repeat(width - total) + digits : ' '.repeat(width - total) + '0x' + digits;
+    };
+  }
+  return (v) => formatInt(v, p, width, precision);
 }
 
 /** One renderer per piece (literal or conversion); `%n` pieces print nothing and get none. */
@@ -798,15 +841,9 @@ function compileSteps(pieces: Piece[], args: Expr[], env: PrintEnv): Renderer[] 
       case 'n':
         break;
       default:
-        if (!dyn && staticWidth === 0 && staticPrec === undefined && !p.alt && !p.plus && !p.space && (p.conv === 'x' || p.conv === 'u' || p.conv === 'd')) {
-          // the common `%x`/`%u`/`%d` without decoration
-          const base = p.conv === 'x' ? 16 : 10;
-          const wide = p.bits === 64;
-          steps.push((r) => {
-            const v = arg(r);
-            if (typeof v === 'number' && v >= 0 && (v < 2147483648 || (wide && v <= 9007199254740991))) return v.toString(base);
-            return formatInt(v, p, 0, undefined);
-          });
+        if (!dyn) {
+          const format = numberFormat(p);
+          steps.push((r) => format(arg(r)));
         } else steps.push((r) => formatInt(arg(r), p, widthOf(r), precOf(r)));
     }
   }
@@ -822,9 +859,10 @@ function compileSteps(pieces: Piece[], args: Expr[], env: PrintEnv): Renderer[] 
 export interface ProbeArgSteps {
   keys: string[];
   valuePrefixes: string[];
-  values: Renderer[];
-  /** The argument each value prints... */
+  /** The argument each value prints (read once per record)... */
   raws: Expr[];
+  /** ...its text from that value... */
+  formats: ((v: Val) => string)[];
   /** ...and whether its text is exactly that value (`0x` + hex, or decimal) when the value is a safe non-negative integer (or, 64-bit hex/unsigned, any non-negative bigint). */
   plain: ('num' | 'wide' | undefined)[];
 }
@@ -854,9 +892,9 @@ export function compileProbeArgs(fmt: EventFormat, env: PrintEnv, strip: { prefi
     }
     const valueArgs = args.slice(strip.args);
     if (valueArgs.length < keys.length) return undefined;
-    const steps = compileSteps(pieces, valueArgs, env);
-    if (steps.length !== pieces.length) return undefined;
-    return { keys, valuePrefixes, values: steps.filter((_s, i) => i % 2 === 1), raws: valueArgs.slice(0, keys.length), plain };
+    // no `*` width or precision: value i is printed from argument i alone
+    const formats = pieces.filter((_p, i) => i % 2 === 1).map((spec) => numberFormat(spec as Spec));
+    return { keys, valuePrefixes, raws: valueArgs.slice(0, keys.length), formats, plain };
   } catch {
     return undefined;
   }

@@ -15,19 +15,19 @@ export interface RecordMemoEntry {
   decoded: DecodeResult;
 }
 
-interface Slot {
-  bytes: Uint8Array;
-  entry: RecordMemoEntry;
-}
-
 /** Records longer than this are not memoised (hashing them costs more than it saves). */
 const MAX_KEY_BYTES = 64;
-const MAX_ENTRIES = 1024;
+/** A direct-mapped table: a record's hash picks its slot, a newer record takes the slot over. */
+const SLOT_BITS = 10;
+const SLOTS = 1 << SLOT_BITS;
 const WINDOW = 4096;
 
 export class RecordMemo {
   off = false;
-  private readonly map = new Map<number, Slot>();
+  /** Slot i's key bytes at [i * MAX_KEY_BYTES, + keyLength[i]); allocated at the first store. */
+  private keyBytes: Uint8Array | undefined;
+  private keyLength = new Int32Array(SLOTS);
+  private entries: (RecordMemoEntry | undefined)[] = new Array<RecordMemoEntry | undefined>(SLOTS).fill(undefined);
   private lookups = 0;
   private hits = 0;
 
@@ -44,61 +44,60 @@ export class RecordMemo {
     return new RecordMemo(dataStart);
   }
 
-  /** A hash of this record's field bytes (no allocation), or -1 when it is not memoised. */
+  /** The slot of this record's field bytes (a hash; no allocation), or -1 when it is not memoised. */
   hash(r: RecordView): number {
     const n = r.size - this.dataStart;
     if (n < 0 || n > MAX_KEY_BYTES) return -1;
     const dv = r.dv;
     const end = r.start + r.size;
     let a = 0x811c9dc5 ^ n;
-    let b = 0x9747b28c;
     let i = r.start + this.dataStart;
-    for (; i + 4 <= end; i += 4) {
-      const c = dv.getInt32(i, true);
-      a = Math.imul(a ^ c, 0x01000193);
-      b = Math.imul(b ^ c, 0x5bd1e995) ^ (b >>> 15);
-    }
-    for (; i < end; i++) {
-      const c = r.buf[i];
-      a = Math.imul(a ^ c, 0x01000193);
-      b = Math.imul(b ^ c, 0x5bd1e995) ^ (b >>> 15);
-    }
-    // 21 + 32 bits: a safe integer key
-    return (b >>> 11) * 4294967296 + (a >>> 0);
+    for (; i + 4 <= end; i += 4) a = Math.imul(a ^ dv.getInt32(i, true), 0x01000193) ^ (a >>> 15);
+    for (; i < end; i++) a = Math.imul(a ^ r.buf[i], 0x01000193);
+    return Math.imul(a ^ (a >>> 16), 0x85ebca6b) >>> (32 - SLOT_BITS);
   }
 
-  /** The entry of a record with exactly these field bytes (the hash is checked against the bytes). */
-  get(hash: number, r: RecordView): RecordMemoEntry | undefined {
-    const slot = this.map.get(hash);
+  /** The entry of a record with exactly these field bytes (the slot's bytes are compared). */
+  get(slot: number, r: RecordView): RecordMemoEntry | undefined {
+    const entry = this.entries[slot];
     this.lookups++;
     let hit: RecordMemoEntry | undefined;
-    if (slot !== undefined && this.same(slot.bytes, r)) {
+    if (entry !== undefined && this.same(slot, r)) {
       this.hits++;
-      hit = slot.entry;
+      hit = entry;
     }
     if (this.lookups === WINDOW) {
-      // a miss costs a hash and an insert: keep the memo only where most records repeat
+      // a miss costs a hash and a store: keep the memo only where most records repeat
       if (this.hits < WINDOW / 2) {
         this.off = true;
-        this.map.clear();
+        this.keyBytes = undefined;
+        this.entries.fill(undefined);
       }
       this.lookups = this.hits = 0;
     }
     return hit;
   }
 
-  set(hash: number, r: RecordView, entry: RecordMemoEntry): void {
-    if (this.off || this.map.size >= MAX_ENTRIES) return;
+  set(slot: number, r: RecordView, entry: RecordMemoEntry): void {
+    if (this.off) return;
+    const n = r.size - this.dataStart;
+    const keys = (this.keyBytes ??= new Uint8Array(SLOTS * MAX_KEY_BYTES));
     const from = r.start + this.dataStart;
-    this.map.set(hash, { bytes: r.buf.slice(from, r.start + r.size), entry });
+    const at = slot * MAX_KEY_BYTES;
+    const buf = r.buf;
+    for (let i = 0; i < n; i++) keys[at + i] = buf[from + i];
+    this.keyLength[slot] = n;
+    this.entries[slot] = entry;
   }
 
-  private same(bytes: Uint8Array, r: RecordView): boolean {
+  private same(slot: number, r: RecordView): boolean {
     const n = r.size - this.dataStart;
-    if (bytes.length !== n) return false;
+    if (this.keyLength[slot] !== n) return false;
+    const keys = this.keyBytes!;
     const buf = r.buf;
     const from = r.start + this.dataStart;
-    for (let i = 0; i < n; i++) if (bytes[i] !== buf[from + i]) return false;
+    const at = slot * MAX_KEY_BYTES;
+    for (let i = 0; i < n; i++) if (keys[at + i] !== buf[from + i]) return false;
     return true;
   }
 }

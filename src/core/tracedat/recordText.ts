@@ -51,12 +51,50 @@ export interface EventHandler {
 
 /** The text of one (ip, parent) pair and its decode (FUNCTION_UNDECODED until the reader decodes it). */
 export interface FunctionEntry {
-  /** The high 32 bits shared by ip and parent (the memo is keyed by the low halves). */
-  hi: number;
+  /** The pair's addresses as 32-bit halves. */
+  ipHi: number;
+  ipLo: number;
+  parentHi: number;
+  parentLo: number;
   text: string;
   decoded: unknown;
 }
 export const FUNCTION_UNDECODED: unique symbol = Symbol('undecoded');
+const FUNCTION_SLOT_BITS = 12;
+const FUNCTION_SLOTS = 1 << FUNCTION_SLOT_BITS;
+
+type HandlerInit = Pick<EventHandler, 'format' | 'name' | 'payload' | 'bare' | 'printError' | 'mayPad'> & Partial<Pick<EventHandler, 'dynamicName' | 'isProbe' | 'probeKeys' | 'probeValues'>>;
+
+/**
+ * Every handler gets every field, in one order, from this one literal: the reader's per-record
+ * loop reads them from handlers of all kinds, and objects of one shape keep those reads monomorphic
+ * (the shapes of six different literals, grown by later assignments, made each read a lookup).
+ */
+function handlerOf(init: HandlerInit): EventHandler {
+  return {
+    format: init.format,
+    name: init.name,
+    payload: init.payload,
+    bare: init.bare,
+    dynamicName: init.dynamicName,
+    printError: init.printError,
+    mayPad: init.mayPad,
+    isProbe: init.isProbe ?? false,
+    memo: undefined,
+    probeLoc: undefined,
+    probeArgs: undefined,
+    probeKeys: init.probeKeys,
+    probeValues: init.probeValues,
+    knownName: undefined,
+    recordMemo: undefined,
+    fieldDecoder: undefined,
+    probeBases: undefined,
+    probeSlots: undefined,
+    lastProbeLoc: undefined,
+    lastProbeBase: undefined,
+    entry: undefined,
+  };
+}
 
 /** Whether a print fmt's output can begin or end with white space (then the payload is trimmed like the text parser does). */
 function printMayPad(fmt: EventFormat): boolean {
@@ -122,10 +160,10 @@ export function makeHandler(fmt: EventFormat, meta: DatMeta, env: PrintEnv): Eve
     const ipField = f.get('ip')!;
     const parentField = f.get('parent_ip')!;
     // function lines repeat a few (ip, parent) pairs millions of times: memoise the text (and,
-    // through `entry`, its decode) per pair
-    const memo = new Map<number, Map<number, FunctionEntry>>();
-    let memoSize = 0;
-    const h: EventHandler = {
+    // through `entry`, its decode) per pair, in a direct-mapped table (no key objects, no boxed
+    // numbers: the low halves of kernel addresses are beyond small-integer range)
+    const memo: (FunctionEntry | undefined)[] = new Array<FunctionEntry | undefined>(FUNCTION_SLOTS).fill(undefined);
+    const h: EventHandler = handlerOf({
       format: fmt,
       name: 'function',
       bare: true,
@@ -136,43 +174,38 @@ export function makeHandler(fmt: EventFormat, meta: DatMeta, env: PrintEnv): Eve
         const ipHi = addr.hi;
         const ipLo = addr.lo;
         const okParent = readAddr(parentField, little, r);
-        const cacheable = okIp && okParent && ipHi === addr.hi;
-        const byParent = cacheable ? memo.get(ipLo | 0) : undefined;
-        const hit = byParent?.get(addr.lo | 0);
-        if (hit !== undefined && hit.hi === ipHi) {
-          h.entry = hit;
-          return hit.text;
-        }
-        h.entry = undefined;
         const parentHi = addr.hi;
         const parentLo = addr.lo;
+        const cacheable = okIp && okParent;
+        const slot = (Math.imul(ipLo ^ Math.imul(parentLo, 0x9e3779b1), 0x85ebca6b) >>> (32 - FUNCTION_SLOT_BITS)) | 0;
+        if (cacheable) {
+          const hit = memo[slot];
+          if (hit !== undefined && hit.ipLo === ipLo && hit.parentLo === parentLo && hit.ipHi === ipHi && hit.parentHi === parentHi) {
+            h.entry = hit;
+            return hit.text;
+          }
+        }
+        h.entry = undefined;
         const p = okParent && (parentHi !== 0 || parentLo !== 0) ? symText(k, true, false) : undefined;
         addr.hi = ipHi;
         addr.lo = ipLo;
         const s = symText(k, okIp, false);
         const text = p === undefined ? s : s + ' <-' + p;
         if (cacheable) {
-          if (memoSize >= 65536) {
-            memo.clear();
-            memoSize = 0;
-          }
-          let m = memo.get(ipLo | 0);
-          if (!m) memo.set(ipLo | 0, (m = new Map()));
-          const entry: FunctionEntry = { hi: ipHi, text, decoded: FUNCTION_UNDECODED };
-          m.set(parentLo | 0, entry);
-          memoSize++;
+          const entry: FunctionEntry = { ipHi, ipLo, parentHi, parentLo, text, decoded: FUNCTION_UNDECODED };
+          memo[slot] = entry;
           h.entry = entry;
         }
         return text;
       },
-    };
+    });
     return h;
   }
   if (fmt.system === 'ftrace' && (fmt.name === 'print' || fmt.name === 'bputs') && f.get('ip')) {
     const ipField = f.get('ip')!;
     const textField = f.get('buf') ?? f.get('str');
     const text = textField ? fieldReader(textField, little) : () => '';
-    return {
+    return handlerOf({
       format: fmt,
       name: undefined,
       bare: false,
@@ -184,7 +217,7 @@ export function makeHandler(fmt: EventFormat, meta: DatMeta, env: PrintEnv): Eve
         const s = typeof v === 'string' ? v : '';
         return s.endsWith('\n') ? s.slice(0, -1) : s;
       },
-    };
+    });
   }
   const probeIp = f.get('__probe_ip');
   if (probeIp) {
@@ -192,14 +225,14 @@ export function makeHandler(fmt: EventFormat, meta: DatMeta, env: PrintEnv): Eve
     const rest = compilePrintFmt(fmt, env, strip);
     const steps = rest.error === undefined ? compileProbeArgs(fmt, env, strip) : undefined;
     if (steps) {
-      const { keys, valuePrefixes, values, raws, plain } = steps;
+      const { keys, valuePrefixes, raws, formats, plain } = steps;
       const n = keys.length;
       const seps = keys.map((key) => ' ' + key + '=');
       const probeValues: (number | bigint | undefined)[] = new Array<number | bigint | undefined>(n).fill(undefined);
       let lastHi = -1;
       let lastLo = -1;
       let lastLoc = '';
-      const h: EventHandler = {
+      const h: EventHandler = handlerOf({
         format: fmt,
         name: fmt.name,
         bare: false,
@@ -224,22 +257,25 @@ export function makeHandler(fmt: EventFormat, meta: DatMeta, env: PrintEnv): Eve
           const args: Record<string, string> = {};
           let text = '(' + loc + ')';
           for (let i = 0; i < n; i++) {
-            const v = valuePrefixes[i] + values[i](r);
+            const raw = raws[i](r);
+            const v = valuePrefixes[i] + formats[i](raw);
             args[keys[i]] = v;
             text += seps[i] + v;
             const kind = plain[i];
-            const raw = kind === undefined ? undefined : raws[i](r);
-            probeValues[i] =
-              typeof raw === 'number' ? (raw >= 0 && (raw < 2147483648 || (kind === 'wide' && raw <= Number.MAX_SAFE_INTEGER)) ? raw : undefined) : typeof raw === 'bigint' && kind === 'wide' && raw >= 0n ? raw : undefined;
+            let exact: number | bigint | undefined;
+            if (kind === undefined) exact = undefined;
+            else if (typeof raw === 'number') exact = raw >= 0 && (raw < 2147483648 || (kind === 'wide' && raw <= Number.MAX_SAFE_INTEGER)) ? raw : undefined;
+            else exact = typeof raw === 'bigint' && kind === 'wide' && raw >= 0n ? raw : undefined;
+            probeValues[i] = exact;
           }
           h.probeLoc = loc;
           h.probeArgs = args;
           return text;
         },
-      };
+      });
       return h;
     }
-    return {
+    return handlerOf({
       format: fmt,
       name: fmt.name,
       bare: false,
@@ -247,13 +283,13 @@ export function makeHandler(fmt: EventFormat, meta: DatMeta, env: PrintEnv): Eve
       mayPad: printMayPad(fmt),
       isProbe: true,
       payload: (r) => '(' + symText(k, readAddr(probeIp, little, r), true) + ')' + rest.render(r),
-    };
+    });
   }
   const probeFunc = f.get('__probe_func');
   const probeRet = f.get('__probe_ret_ip');
   if (probeFunc && probeRet) {
     const rest = compilePrintFmt(fmt, env, { prefix: '(%lx <- %lx)', args: 2 });
-    return {
+    return handlerOf({
       format: fmt,
       name: fmt.name,
       bare: false,
@@ -265,10 +301,10 @@ export function makeHandler(fmt: EventFormat, meta: DatMeta, env: PrintEnv): Eve
         const site = symText(k, readAddr(probeRet, little, r), true);
         return '(' + site + ' <- ' + symText(k, readAddr(probeFunc, little, r), false) + ')' + rest.render(r);
       },
-    };
+    });
   }
   const compiled = compilePrintFmt(fmt, env);
-  return { format: fmt, name: fmt.name, bare: false, printError: compiled.error, mayPad: compiled.error !== undefined || printMayPad(fmt), payload: compiled.render };
+  return handlerOf({ format: fmt, name: fmt.name, bare: false, printError: compiled.error, mayPad: compiled.error !== undefined || printMayPad(fmt), payload: compiled.render });
 }
 
 /** The kernel's irq-info column (trace_print_lat_fmt), for 6.12 (no lazy preemption bit) or 6.13+ semantics. */
@@ -337,9 +373,9 @@ export function timestampText(ns: number): string {
 let lenSecs = -1;
 let lenSecsDigits = 0;
 
-/** The length of contextPrefix + flags + ' ' + timestampText + ': ' without building it. */
-export function prefixLengthOf(comm: string, pid: number, cpu: number, ns: number): number {
-  const secs = Math.floor(usecsOf(ns) / 1e6);
+/** The length of contextPrefix + flags + ' ' + timestampText + ': ' (of a time in microseconds, usecsOf) without building it. */
+export function prefixLengthOf(comm: string, pid: number, cpu: number, usecs: number): number {
+  const secs = Math.floor(usecs / 1e6);
   if (secs !== lenSecs) {
     lenSecs = secs;
     lenSecsDigits = String(secs).length;
