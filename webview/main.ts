@@ -4,6 +4,9 @@
 // draw.ts and mirrors what is visible into the accessible `#marks-list`. Messages: timelineProtocol.
 import {
   assertNever,
+  isFaultClass,
+  isRedundantCmoClass,
+  isSpuriousClass,
   parseIpa,
   type BinClass,
   type ExtensionToWebview,
@@ -321,9 +324,9 @@ function option(value: string, text: string, selected: boolean): HTMLElement {
 }
 
 const CLASS_GROUPS: Record<string, (c: BinClass) => boolean> = {
-  spurious: (c) => /^(S[1-6]|X[1-3])$/.test(c),
-  faults: (c) => c === 'fault' || /^(S\d|X\d|P1)$/.test(c),
-  cmo: (c) => c === 'cmo' || /^C\d$/.test(c),
+  spurious: isSpuriousClass,
+  faults: isFaultClass,
+  cmo: (c) => c === 'cmo' || isRedundantCmoClass(c),
 };
 
 function fillFilters(i: TimelineInfo): void {

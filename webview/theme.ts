@@ -68,6 +68,7 @@ export function classColour(t: Theme, c: BinClass): string {
   if (isRedundantCmoClass(c)) return t.yellow;
   switch (c) {
     case 'P1':
+    case 'H1':
     case 'window':
       return t.orange;
     case 'S7':

@@ -13,7 +13,7 @@ export type BinClass = FindingClass | MarkKind;
 
 /** Worst first: a bin's `worst` is the first of these it contains. Spurious faults stand out. */
 export const BIN_CLASS_ORDER: readonly BinClass[] = [
-  'S2', 'S1', 'S4', 'S5', 'S6', 'X2', 'X1', 'X3', 'S3', 'P1',
+  'S2', 'S1', 'S4', 'S5', 'S6', 'X2', 'X1', 'X3', 'S3', 'H1', 'P1',
   'C3', 'C4', 'C6', 'C7', 'C1', 'C2', 'C5', 'S9', 'S7', 'S8',
   'window', 'split', 'coalesce', 'tlbi', 'cmo', 'host', 'fault', 'marker',
 ];
@@ -34,7 +34,7 @@ export function isRedundantCmoClass(c: BinClass): boolean {
 
 /** Classes that count as faults (ordinary or classified). */
 export function isFaultClass(c: BinClass): boolean {
-  return c === 'fault' || /^(S\d|X\d|P1)$/.test(c);
+  return c === 'fault' || /^(S\d|X\d|P1|H1)$/.test(c);
 }
 
 export function binClassOf(mark: { kind: MarkKind; cls?: FindingClass | undefined }): BinClass {

@@ -1,5 +1,5 @@
 // The JSON report: `{config, detected, counters: {faults: {total, byClass}, cmo, tlbi, ...},
-// findings: [{code, line, vcpu, ipa, observed, ...}], phases, windows}`, stable and plain, for
+// findings: [{code, line, vcpu, ipa, observed, ...}], phases, windows, timeline: {marks, dropped}}`, stable and plain, for
 // scripts and CI. Used by `stage2-lens analyze --format json` and the editor's "Export Report...".
 import type { Analysis, Comparison } from '../api';
 
@@ -35,6 +35,7 @@ export function reportJson(a: Analysis, opts: JsonReportOptions = {}): string {
     windows: (a.windows ?? []).map((w) => ({ ...w, ipa: `0x${w.ipa.toString(16)}` })),
     coverage: a.coverage,
     lanes: a.lanes,
+    timeline: { marks: a.marks.length, dropped: a.marks.dropped },
     trace: { format: a.stats.format, lines: a.stats.lines, firstTs: a.stats.firstTs, lastTs: a.stats.lastTs, lostEvents: a.stats.lostEvents.length },
   };
   return JSON.stringify(out, null, 2) + '\n';

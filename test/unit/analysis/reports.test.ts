@@ -47,6 +47,8 @@ test('JSON report has the issue\'s shape', async () => {
   assert.ok(j.counters.cmo && j.counters.tlbi);
   assert.deepEqual(Object.keys(j.findings[0]).filter((k) => ['code', 'line', 'vcpu', 'ipa', 'observed'].includes(k)).sort(), ['code', 'ipa', 'line', 'observed', 'vcpu']);
   assert.equal(j.config.arch, 'arm64');
+  assert.deepEqual(j.timeline, { marks: a.marks.length, dropped: 0 });
+  assert.ok(a.marks.length > 0);
 });
 
 test('SARIF 2.1.0: rules per code, results at trace lines with related locations', async () => {

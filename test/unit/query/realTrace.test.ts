@@ -53,3 +53,17 @@ test('race4_4k: lanes, spurious faults equal to the findings, pass-1 selection e
   const line = v0.line[0];
   assert.ok(a.marks.toArray().some((m) => m.line === line && m.lane === v0.lane));
 });
+
+test('unmap_refault: every fault is drawn, the refaults after host unmaps (H1) as their own class', async (t) => {
+  const path = sharedOrSkip(t, 'traces', 'arm64-nested', 'unmap_refault-vhe.trace');
+  if (!path) return;
+  const a = await createAnalyzer().analyze(createReadStream(path));
+  const q = new TimelineQuery({ a: { lanes: a.lanes, marks: a.marks } });
+  const info = q.info();
+  assert.ok(info.classes.includes('H1'));
+  const whole = q.rangeStats(info.extent);
+  assert.equal(whole?.a.faults.total, a.counters.faults.total);
+  assert.equal(whole?.a.faults.byClass.H1, a.counters.faults.byClass.H1);
+  assert.equal(a.counters.faults.byClass.H1, 1024);
+  assert.equal(info.markCount, a.marks.length, 'no mark of this real trace is left undrawn');
+});
