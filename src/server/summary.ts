@@ -1,21 +1,32 @@
 // Analysis -> AnalysisSummary (the `stage2Lens/summary` and `stage2Lens/replay` answer, the code
 // lens and the status bar): counts only, plain JSON, small enough to send on every change.
 import type { Analysis } from '../core/api';
-import type { Finding } from '../core/analysis/types';
+import type { Finding, FindingClass } from '../core/analysis/types';
 import { findingKind } from '../core/analysis/findingCatalog';
 import type { AnalysisSummary } from '../shared/protocol';
 
-/** Avoidable faults: the S and X classes, less those the catalog marks as expected by design (S7, S8). */
-export function spuriousCount(findings: readonly Finding[]): number {
+/**
+ * Avoidable faults: the S and X classes, less those the catalog marks as expected by design (S7,
+ * S8). From per-class counts: the exact counters of an analysis (its findings list is capped per
+ * class on big traces), or byClassOf(findings) for the early partial findings.
+ */
+export function spuriousCount(byClass: Partial<Record<FindingClass, number>>): number {
   let n = 0;
-  for (const f of findings) if ((f.cls.startsWith('S') || f.cls.startsWith('X')) && !findingKind(f.cls).expected) n++;
+  for (const [cls, count] of Object.entries(byClass) as [FindingClass, number | undefined][])
+    if ((cls.startsWith('S') || cls.startsWith('X')) && !findingKind(cls).expected) n += count ?? 0;
   return n;
+}
+
+export function byClassOf(findings: readonly Finding[]): Partial<Record<FindingClass, number>> {
+  const byClass: Partial<Record<FindingClass, number>> = {};
+  for (const f of findings) byClass[f.cls] = (byClass[f.cls] ?? 0) + 1;
+  return byClass;
 }
 
 export function summarize(uri: string, label: string, a: Analysis, durationMs: number): AnalysisSummary {
   const findingsByCode: Record<string, number> = {};
   for (const f of a.findings) findingsByCode[f.code] = (findingsByCode[f.code] ?? 0) + 1;
-  const spurious = spuriousCount(a.findings);
+  const spurious = spuriousCount(a.counters.faults.byClass);
   const redundantCmoBytes = Object.values(a.counters.cmo.redundantBytesByClass).reduce((s: number, v) => s + (v ?? 0), 0);
   return {
     uri,

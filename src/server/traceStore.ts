@@ -7,7 +7,7 @@ import type { Finding, ModelConfig } from '../core/analysis/types';
 import { presetById } from '../shared/presets';
 import type { ConfigChoice, StatusNotification } from '../shared/protocol';
 import { settingsToModelConfig, type Settings } from '../shared/settings';
-import { spuriousCount } from './summary';
+import { byClassOf, spuriousCount } from './summary';
 import type { TraceSource } from './traceSource';
 
 export interface ProgressHandle {
@@ -187,7 +187,7 @@ export class TraceStore {
       if (earlyPublished || !isCurrent()) return;
       earlyPublished = true;
       events.findings(uri, findings, true);
-      events.status({ kind: 'ready', uri, faults: findings.length, spurious: spuriousCount(findings), findings: findings.length, label, partial: true });
+      events.status({ kind: 'ready', uri, faults: findings.length, spurious: spuriousCount(byClassOf(findings)), findings: findings.length, label, partial: true });
     };
     try {
       if (abort.signal.aborted) throw new CancelledError();
@@ -208,7 +208,7 @@ export class TraceStore {
       // A comparison made against the previous analysis no longer matches this one.
       entry.whatIf = undefined;
       events.findings(uri, analysis.findings, false);
-      const spurious = spuriousCount(analysis.findings);
+      const spurious = spuriousCount(analysis.counters.faults.byClass);
       events.status({ kind: 'ready', uri, faults: analysis.counters.faults.total, spurious, findings: analysis.findings.length, label, partial: false });
       events.changed?.(uri);
       return analysis;
@@ -220,7 +220,7 @@ export class TraceStore {
           if (entry.analysis) {
             events.findings(uri, entry.analysis.findings, false);
             const a = entry.analysis;
-            events.status({ kind: 'ready', uri, faults: a.counters.faults.total, spurious: spuriousCount(a.findings), findings: a.findings.length, label: entry.label, partial: false });
+            events.status({ kind: 'ready', uri, faults: a.counters.faults.total, spurious: spuriousCount(a.counters.faults.byClass), findings: a.findings.length, label: entry.label, partial: false });
           } else events.status({ kind: 'failed', uri, message: 'cancelled' });
         }
         throw new CancelledError();

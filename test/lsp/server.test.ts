@@ -103,7 +103,7 @@ test('diagnostics equal the engine\'s findings (count, lines, codes)', { timeout
     }
     if (status.kind === 'ready') {
       assert.equal(status.faults, expected.counters.faults.total);
-      assert.equal(status.spurious, spuriousCount(expected.findings));
+      assert.equal(status.spurious, spuriousCount(expected.counters.faults.byClass));
     }
     const coverage = (await h.connection.sendRequest('stage2Lens/coverage', { uri })) as CoverageResult;
     assert.deepEqual(coverage, JSON.parse(JSON.stringify({ items: expected.coverage, unrecognized: expected.stats.unrecognized, lacks: expected.stats.lacks, lines: expected.stats.lines })));
@@ -114,7 +114,7 @@ test('diagnostics equal the engine\'s findings (count, lines, codes)', { timeout
     // The code lens on line 1 and the outline come from the same analysis.
     const lenses = (await h.connection.sendRequest('textDocument/codeLens', { textDocument: { uri } })) as { command?: { title: string; command: string } }[];
     assert.deepEqual(lenses.map((l) => l.command?.command), ['stage2Lens.showSummary', 'stage2Lens.replayWith']);
-    assert.equal(lenses[0].command?.title, `Stage-2 (As recorded): ${expected.counters.faults.total} faults · ${spuriousCount(expected.findings)} spurious · ${formatBytes(Object.values(expected.counters.cmo.redundantBytesByClass).reduce((x: number, y) => x + (y ?? 0), 0))} redundant CMO`);
+    assert.equal(lenses[0].command?.title, `Stage-2 (As recorded): ${expected.counters.faults.total} faults · ${spuriousCount(expected.counters.faults.byClass)} spurious · ${formatBytes(Object.values(expected.counters.cmo.redundantBytesByClass).reduce((x: number, y) => x + (y ?? 0), 0))} redundant CMO`);
     const symbols = (await h.connection.sendRequest('textDocument/documentSymbol', { textDocument: { uri } })) as { name: string; children?: { name: string; selectionRange: { start: { line: number } } }[] }[];
     const markers = expected.marks.toArray().filter((m) => m.kind === 'marker');
     assert.deepEqual(symbols.find((x) => x.name === 'Passes')?.children?.map((c) => [c.name, c.selectionRange.start.line + 1]), markers.map((m) => [m.label, m.line]));
@@ -201,7 +201,7 @@ test('replay with FEAT_BBM level 2 and compare return the engine\'s numbers', { 
     assert.equal(r.config.bbmLevel, 2);
     assert.equal(r.counters.faults.total, bbm2.counters.faults.total);
     assert.equal(r.findings, bbm2.findings.length);
-    assert.equal(r.spurious, spuriousCount(bbm2.findings));
+    assert.equal(r.spurious, spuriousCount(bbm2.counters.faults.byClass));
     assert.deepEqual(r.counters, JSON.parse(JSON.stringify(bbm2.counters)));
     // The diagnostics now show the replayed configuration.
     assert.deepEqual((h.latest(uri) ?? []).map((d) => `${d.range.start.line + 1} ${String(d.code)}`).sort(), bbm2.findings.map((f) => `${f.line} ${f.code}`).sort());

@@ -39,6 +39,8 @@ export const BASE_SETTINGS = {
   'git.autoRepositoryDetection': false,
   // The Problems check compares every diagnostic with every finding: no cap, no summary row.
   'stage2Lens.diagnostics.maxCount': 100000,
+  // The timeline-at-scale step opens a 120 MB trace: no "open anyway?" prompt in front of it.
+  'workbench.editorLargeFileConfirmation': 2048,
 };
 
 export class CodeServer {

@@ -8,11 +8,12 @@ import type { StatusNotification } from '../../../src/shared/protocol';
 import { normalizeSettings } from '../../../src/shared/settings';
 import { CancelledError, TraceStore, type ProgressHandle } from '../../../src/server/traceStore';
 import type { TraceSource } from '../../../src/server/traceSource';
+import { byClassOf } from '../../../src/server/summary';
 
 const source: TraceSource = { name: 't.trace', size: 10, open: () => (async function* () { yield new Uint8Array(10); })(), lines: async () => [] };
 
 function fakeAnalysis(bbmLevel: number, findings: Finding[] = []): Analysis {
-  return { findings, config: { bbmLevel }, counters: { faults: { total: findings.length } } } as unknown as Analysis;
+  return { findings, config: { bbmLevel }, counters: { faults: { total: findings.length, byClass: byClassOf(findings) } } } as unknown as Analysis;
 }
 
 interface Pending { opts: AnalyzeOptions; resolve(a: Analysis): void; reject(e: unknown): void }
