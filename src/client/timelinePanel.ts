@@ -63,7 +63,8 @@ export class TimelinePanel {
       existing.panel.reveal(undefined, true);
       return;
     }
-    const panel = vscode.window.createWebviewPanel(TIMELINE_VIEW_TYPE, TITLE, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, {
+    // The file name in the title: two traces' timelines side by side must be told apart.
+    const panel = vscode.window.createWebviewPanel(TIMELINE_VIEW_TYPE, `${TITLE}: ${uri.path.split('/').pop() ?? ''}`, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, {
       enableScripts: true,
       localResourceRoots: [vscode.Uri.joinPath(context.extensionUri, 'dist', 'webview')],
     });

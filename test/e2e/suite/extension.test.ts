@@ -1,7 +1,7 @@
 // Extension-host tests of the installed Stage-2 Lens, inside real VS Code: the trace gets language
 // `ftrace`, diagnostics (source `stage2-lens`, code = finding code) equal the engine's findings,
 // the hover decodes the ESR and shows the model state, every `stage2Lens.*` command is registered,
-// a `stage2Lens.*` setting change re-runs the analysis, and Show Timeline opens "Stage-2 Timeline".
+// a `stage2Lens.*` setting change re-runs the analysis, and Show Timeline opens "Stage-2 Timeline: <file>".
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -202,13 +202,13 @@ describe('Stage-2 Lens in the extension host', function () {
     assert.equal(restored, before);
   });
 
-  it('Show Timeline opens the "Stage-2 Timeline" panel', async function () {
+  it('Show Timeline opens the "Stage-2 Timeline: <file>" panel', async function () {
     await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
     await vscode.commands.executeCommand('stage2Lens.showTimeline');
     const deadline = Date.now() + 15_000;
-    const find = () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.label === 'Stage-2 Timeline' && t.input instanceof vscode.TabInputWebview);
+    const find = () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.label === `Stage-2 Timeline: ${tracePath().split('/').pop()}` && t.input instanceof vscode.TabInputWebview);
     while (!find() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
-    assert.ok(find(), `a webview tab "Stage-2 Timeline" (tabs: ${vscode.window.tabGroups.all.flatMap((g) => g.tabs).map((t) => t.label).join(', ')})`);
+    assert.ok(find(), `a webview tab "Stage-2 Timeline: <trace file>" (tabs: ${vscode.window.tabGroups.all.flatMap((g) => g.tabs).map((t) => t.label).join(', ')})`);
     await new Promise((r) => setTimeout(r, 500)); // disposing a just-created webview logs "OverlayWebview has been disposed"
   });
 
