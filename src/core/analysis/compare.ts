@@ -4,6 +4,7 @@
 import type { Analysis, Comparison } from '../api';
 import type { ModelConfig } from './types';
 import { findingKind } from './findingCatalog';
+import { x86FaultLabel, x86WithoutTdpMmu } from './reportSummary';
 
 function tlbiTotal(a: Analysis): number {
   const t = a.counters.tlbi;
@@ -12,6 +13,10 @@ function tlbiTotal(a: Analysis): number {
 
 function cmoBytes(a: Analysis): number {
   return a.counters.cmo.dcacheCleanBytes + a.counters.cmo.icacheInvalBytes;
+}
+
+function capitalised(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
 function ms(ns: number): string {
@@ -74,9 +79,13 @@ export function compareAnalyses(a: Analysis, b: Analysis): Comparison {
   s.push(`A: ${describeConfig(a.config)}`);
   s.push(`B: ${describeConfig(b.config)}`);
   const df = cmp.faults.b - cmp.faults.a;
-  s.push(`${a.arch === 'x86' ? 'NPT/EPT faults' : 'Stage-2 faults'}: ${cmp.faults.a} -> ${cmp.faults.b} (${df <= 0 ? `${-df} avoided` : `${df} added`}); vCPU time saved: ${ms(saved)}.`);
+  s.push(`${a.arch === 'x86' ? capitalised(x86FaultLabel(a)) : 'Stage-2 faults'}: ${cmp.faults.a} -> ${cmp.faults.b} (${df <= 0 ? `${-df} avoided` : `${df} added`}); vCPU time saved: ${ms(saved)}.`);
   for (const [k, v] of Object.entries(byClass).sort()) {
     if (v.a !== v.b) s.push(`${findingKind(k as never).code}: ${v.a} -> ${v.b}`);
+  }
+  const noTdpMmu = a.arch === 'x86' ? x86WithoutTdpMmu(a) : undefined;
+  if (noTdpMmu && a.config.eagerSplitChunk !== b.config.eagerSplitChunk) {
+    s.push(`Eager page splitting needs the TDP MMU (kvm.tdp_mmu=Y): ${noTdpMmu === 'shadow' ? 'shadow paging' : 'the legacy MMU'} drops huge pages in the fault path whatever eager_page_split says, so B replays as A.`);
   }
   if (winA.count !== winB.count) s.push(`Break-before-make windows: ${winA.count} (${ms(winA.totalNs)}) -> ${winB.count} (${ms(winB.totalNs)}).`);
   if (cmp.tlbi.a !== cmp.tlbi.b) s.push(`TLB invalidations: ${cmp.tlbi.a} -> ${cmp.tlbi.b}.`);

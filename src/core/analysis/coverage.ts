@@ -4,6 +4,8 @@
 // uses, src/core/record/probes.ts). Works from the trace statistics alone (event names), and more
 // precisely with the evidence of src/core/record/traceEvidence.ts: the recording script's markers
 // (a probe defined but never hit still counts), probe ops by symbol, and the VHE/nVHE signature.
+// On x86 it first tells the TDP MMU from the legacy MMU and shadow paging, whose tracepoints differ:
+// advice names only events that can fire on the MMU that made the trace.
 import type { CoverageItem, TraceStats } from '../api';
 import type { Stage2Op } from '../parse/types';
 import { stage2OpOf, symbolFromProbeName } from '../parse/stage2Symbols';
@@ -39,6 +41,8 @@ interface Facts {
   scripted: boolean;
   lost: number;
   cpuFeatures: Record<string, string>;
+  /** The recording script's x86 params marker (tdp_mmu, npt, ept, ...); empty without one. */
+  params: Record<string, string>;
   missing(op: Stage2Op): string | undefined;
 }
 
@@ -113,6 +117,7 @@ function buildFacts(stats: TraceStats, opts: CoverageOptions): Facts {
     scripted: rec !== undefined,
     lost,
     cpuFeatures: rec?.cpuFeatures ?? {},
+    params: rec?.params ?? {},
     missing: (op) => {
       const names = PROBES.filter((p) => p.op === op).map((p) => p.name);
       const m = rec?.missing.find((x) => names.includes(x.name));
@@ -223,7 +228,88 @@ function arm64Coverage(f: Facts): CoverageItem[] {
   return out;
 }
 
+type X86Mmu = 'tdp-mmu' | 'legacy' | 'shadow' | 'unknown';
+
+const isOff = (v: string | undefined): boolean => v === 'N' || v === '0';
+
+/**
+ * Which x86 MMU made the trace, as far as its events and the recording script's params marker tell:
+ * the same signs the replay's flavour detector uses (src/core/replay/x86/mmuFlavour.ts), from counts.
+ */
+function x86MmuOf(f: Pick<Facts, 'eventCount' | 'params'>): { mmu: X86Mmu; why: string } {
+  const p = f.params;
+  if (f.eventCount('kvm_tdp_mmu_spte_changed') > 0) return { mmu: 'tdp-mmu', why: 'kvm_tdp_mmu_spte_changed fired' };
+  if (isOff(p.npt) || isOff(p.ept)) return { mmu: 'shadow', why: `the params marker says ${isOff(p.npt) ? `npt=${p.npt}` : `ept=${p.ept}`}` };
+  if (isOff(p.tdp_mmu)) return { mmu: 'legacy', why: `the params marker says tdp_mmu=${p.tdp_mmu}` };
+  const walks = f.eventCount('kvm_mmu_pagetable_walk');
+  const faults = f.eventCount('kvm_page_fault');
+  // Under TDP only emulation walks guest page tables; under shadow paging every #PF does, and there is no fast path.
+  if (walks > 0 && 2 * walks >= faults && f.eventCount('fast_page_fault') === 0) return { mmu: 'shadow', why: `${walks} guest page-table walks for ${faults} faults, no fast_page_fault` };
+  if (p.tdp_mmu === 'Y') return { mmu: 'unknown', why: '' };
+  if (f.eventCount('kvm_mmu_set_spte') > 0) return { mmu: 'legacy', why: 'kvm_mmu_set_spte but no kvm_tdp_mmu_spte_changed, which the TDP MMU prints for every change' };
+  return { mmu: 'unknown', why: '' };
+}
+
+/** Legacy MMU and shadow paging: what their tracepoints show, since the TDP MMU's never fire there. */
+function x86ShadowPageCoverage(f: Facts, mmu: 'legacy' | 'shadow', mmuWhy: string): CoverageItem[] {
+  const faults = f.event('kvm_page_fault');
+  const name = mmu === 'legacy' ? 'legacy MMU' : 'shadow paging';
+  const faultKind = mmu === 'legacy' ? 'NPT/EPT faults' : 'guest page faults (#PF under shadow paging)';
+  const noFaults = `no kvm_page_fault events: the ${faultKind} are not in the trace`;
+  const faultAdd = ['event kvm:kvm_page_fault', 'event kvm:kvm_exit', 'event kvm:kvm_entry'];
+  const setSpte = f.event('kvm_mmu_set_spte');
+  // Only events that can fire here: fast_page_fault needs a direct MMU (not shadow paging); kvm_tdp_mmu_spte_changed
+  // and kvm_mmu_split_huge_page are the TDP MMU's (kvm.tdp_mmu=Y), and this MMU never splits, eagerly or not.
+  const missing = (names: string[]): string[] => names.filter((n) => !f.event(n)).map((n) => `event kvmmmu:${n}`);
+  const noMore = (add: string[]): string => (add.length ? '' : '; no event would show more');
+  const out: CoverageItem[] = [];
+
+  const raceEvents = mmu === 'legacy' ? ['fast_page_fault', 'kvm_mmu_spte_requested', 'kvm_mmu_set_spte'] : ['kvm_mmu_spte_requested', 'kvm_mmu_set_spte'];
+  if (!faults) out.push(item('lost-races', 'none', noFaults, withAdvice(f, [...faultAdd, ...missing(raceEvents)])));
+  else if (setSpte || f.event('fast_page_fault')) out.push(item('lost-races', 'observed', `${name} (${mmuWhy}): kvm_mmu_set_spte${mmu === 'legacy' ? ' and fast_page_fault show' : ' shows'} which faults changed an SPTE`, []));
+  else out.push(item('lost-races', 'inferred', `${name} (${mmuWhy}): only kvm_page_fault: duplicate faults on a GFN are inferred from the model`, withAdvice(f, missing(raceEvents))));
+
+  const zapAdd = missing(['kvm_mmu_prepare_zap_page']);
+  if (!faults) out.push(item('invalid-windows', 'none', noFaults, withAdvice(f, [...faultAdd, ...zapAdd])));
+  else out.push(item('invalid-windows', 'inferred', `${name}: kvm_tdp_mmu_spte_changed never fires without the TDP MMU (kvm.tdp_mmu=Y) and single-SPTE zaps have no tracepoint, only shadow-page zaps (kvm_mmu_prepare_zap_page): zap-and-refault windows are inferred${noMore(zapAdd)}`, withAdvice(f, zapAdd)));
+
+  const levelAdd = missing(['kvm_mmu_set_spte', 'kvm_mmu_spte_requested']);
+  if (!faults) out.push(item('splitting', 'none', noFaults, withAdvice(f, [...faultAdd, ...levelAdd])));
+  else out.push(item('splitting', 'inferred', `${name}: huge pages are dropped and refaulted at 4 KiB, never split (kvm_mmu_split_huge_page and eager splitting need the TDP MMU): the drops are inferred from kvm_mmu_set_spte levels${noMore(levelAdd)}`, withAdvice(f, levelAdd)));
+
+  out.push(item('cmo-redundancy', 'none', 'not applicable on x86: KVM does no cache maintenance when it maps guest memory (coherent caches)', []));
+  out.push(x86TlbCost(f, faults, noFaults, faultAdd));
+  out.push(x86AccessFlag(f, faults, noFaults, faultAdd));
+
+  const hostUnmap = f.event('kvm_unmap_hva_range');
+  if (!faults && !hostUnmap) out.push(item('pinned-ranges', 'none', 'nothing in the trace maps or unmaps guest memory', withAdvice(f, [...faultAdd, 'event kvm:kvm_unmap_hva_range', ...zapAdd])));
+  else {
+    const base = hostUnmap ? 'host unmaps show only as kvm_unmap_hva_range (host VAs): the GFNs are inferred' : 'changes to pinned ranges are inferred from refaults';
+    out.push(item('pinned-ranges', 'inferred', `${name}: ${base}; single-SPTE zaps and write-protects have no tracepoint without the TDP MMU${noMore(zapAdd)}`, withAdvice(f, zapAdd)));
+  }
+  return out;
+}
+
+function x86TlbCost(f: Facts, anyMapping: boolean, noFaults: string, faultAdd: string[]): CoverageItem {
+  const probes = probeAdvice(['x86_flush_remote_tlbs', 'x86_flush_remote_tlbs_range']);
+  if (!anyMapping) return item('tlb-cost', 'none', noFaults, withAdvice(f, [...faultAdd, ...probes], true));
+  if (f.op('flush-remote-tlbs')) {
+    const n = f.opSeen('flush-remote-tlbs');
+    return item('tlb-cost', 'observed', `remote TLB flushes (kvm_flush_remote_tlbs*) are recorded: ${n} in this trace`, []);
+  }
+  return item('tlb-cost', 'inferred', 'no TLB-flush probes: flushes are inferred from SPTE zaps and write-protection', withAdvice(f, probes, true));
+}
+
+function x86AccessFlag(f: Facts, faults: boolean, noFaults: string, faultAdd: string[]): CoverageItem {
+  const aging = f.event('kvm_age_hva') || f.event('kvm_test_age_hva');
+  if (!faults) return item('access-flag', 'none', noFaults, withAdvice(f, [...faultAdd, 'event kvm:kvm_age_hva', 'event kvm:kvm_test_age_hva']));
+  if (aging) return item('access-flag', 'observed', 'page aging (kvm_age_hva / kvm_test_age_hva) is recorded', []);
+  return item('access-flag', 'inferred', 'no aging events: accessed-bit clearing and its refaults are inferred', withAdvice(f, ['event kvm:kvm_age_hva', 'event kvm:kvm_test_age_hva']));
+}
+
 function x86Coverage(f: Facts): CoverageItem[] {
+  const { mmu, why } = x86MmuOf(f);
+  if (mmu === 'legacy' || mmu === 'shadow') return x86ShadowPageCoverage(f, mmu, why);
   const faults = f.event('kvm_page_fault');
   const noFaults = 'no kvm_page_fault events: the NPT/EPT faults are not in the trace';
   const faultAdd = ['event kvm:kvm_page_fault', 'event kvm:kvm_exit', 'event kvm:kvm_entry'];
@@ -246,16 +332,8 @@ function x86Coverage(f: Facts): CoverageItem[] {
   else out.push(item('splitting', 'inferred', 'splits are inferred from kvm_mmu_spte_requested levels and fault patterns', withAdvice(f, mmuAdd(['kvm_mmu_split_huge_page', 'kvm_tdp_mmu_spte_changed', 'kvm_mmu_spte_requested']))));
 
   out.push(item('cmo-redundancy', 'none', 'not applicable on x86: KVM does no cache maintenance when it maps guest memory (coherent caches)', []));
-
-  const flush = f.op('flush-remote-tlbs');
-  if (!faults && !spteChanged) out.push(item('tlb-cost', 'none', noFaults, withAdvice(f, [...faultAdd, ...probeAdvice(['x86_flush_remote_tlbs', 'x86_flush_remote_tlbs_range'])], true)));
-  else if (flush) out.push(item('tlb-cost', 'observed', 'remote TLB flushes (kvm_flush_remote_tlbs*) are recorded', []));
-  else out.push(item('tlb-cost', 'inferred', 'no TLB-flush probes: flushes are inferred from SPTE zaps and write-protection', withAdvice(f, probeAdvice(['x86_flush_remote_tlbs', 'x86_flush_remote_tlbs_range']), true)));
-
-  const aging = f.event('kvm_age_hva') || f.event('kvm_test_age_hva');
-  if (!faults) out.push(item('access-flag', 'none', noFaults, withAdvice(f, [...faultAdd, 'event kvm:kvm_age_hva', 'event kvm:kvm_test_age_hva'])));
-  else if (aging) out.push(item('access-flag', 'observed', 'page aging (kvm_age_hva / kvm_test_age_hva) is recorded', []));
-  else out.push(item('access-flag', 'inferred', 'no aging events: accessed-bit clearing and its refaults are inferred', withAdvice(f, ['event kvm:kvm_age_hva', 'event kvm:kvm_test_age_hva'])));
+  out.push(x86TlbCost(f, faults || spteChanged, noFaults, faultAdd));
+  out.push(x86AccessFlag(f, faults, noFaults, faultAdd));
 
   const hostUnmap = f.event('kvm_unmap_hva_range');
   if (!faults && !spteChanged && !hostUnmap) out.push(item('pinned-ranges', 'none', 'nothing in the trace maps or unmaps guest memory', withAdvice(f, [...faultAdd, 'event kvm:kvm_unmap_hva_range', ...mmuAdd(['kvm_tdp_mmu_spte_changed'])])));

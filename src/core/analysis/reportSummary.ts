@@ -50,6 +50,17 @@ export function fmtBytes(b: number): string {
   return `${b} B`;
 }
 
+/** The x86 MMUs without the TDP MMU: they never split huge pages (they drop them), so eager splitting does nothing. */
+export function x86WithoutTdpMmu(a: Analysis): 'legacy' | 'shadow' | undefined {
+  const f = a.x86?.flavour.flavour;
+  return f === 'legacy-tdp' ? 'legacy' : f === 'shadow' ? 'shadow' : undefined;
+}
+
+/** What an x86 fault is: an NPT/EPT violation, or under shadow paging the guest's own #PF, intercepted. */
+export function x86FaultLabel(a: Analysis): string {
+  return x86WithoutTdpMmu(a) === 'shadow' ? 'guest page faults (#PF, shadow paging)' : 'NPT/EPT faults';
+}
+
 export function headline(a: Analysis): string[] {
   const c = a.counters;
   const spurious = Object.entries(c.faults.byClass)
@@ -62,10 +73,17 @@ export function headline(a: Analysis): string[] {
   const t = c.tlbi;
   if (a.arch === 'x86') {
     const recovered = a.x86?.hugePagesRecovered ?? c.coalesces;
+    const noTdpMmu = x86WithoutTdpMmu(a);
     return [
-      `${c.faults.total} NPT/EPT faults, ${spurious} avoidable (spurious faults cost ${fmtNs(spuriousNs)} of vCPU time)`,
-      t.ipa + t.ipaNsh + t.range + t.vmid > 0 ? `TLB flushes: ${t.ipa + t.ipaNsh + t.range} ranged, ${t.vmid} whole-VM` : 'TLB flushes: none counted (the trace has no remote-flush probes)',
-      `${c.splits.fault} huge-page splits in the fault path, ${c.splits.eager} eager splits, ${recovered} huge-page recoveries`,
+      `${c.faults.total} ${x86FaultLabel(a)}, ${spurious} avoidable (spurious faults cost ${fmtNs(spuriousNs)} of vCPU time)`,
+      t.ipa + t.ipaNsh + t.range + t.vmid > 0
+        ? `TLB flushes: ${t.ipa + t.ipaNsh + t.range} ranged, ${t.vmid} whole-VM`
+        : a.coverage.some((c) => c.analysis === 'tlb-cost' && c.support === 'observed')
+          ? 'TLB flushes: none (the remote-flush probes never fired)'
+          : 'TLB flushes: none counted (the trace has no remote-flush probes)',
+      noTdpMmu
+        ? `${c.splits.fault} huge pages dropped in the fault path and refaulted at 4 KiB (the ${noTdpMmu === 'shadow' ? 'shadow-paging' : 'legacy'} MMU never splits them), ${recovered} huge-page recoveries`
+        : `${c.splits.fault} huge-page splits in the fault path, ${c.splits.eager} eager splits, ${recovered} huge-page recoveries`,
     ];
   }
   return [

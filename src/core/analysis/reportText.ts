@@ -4,7 +4,7 @@
 import type { Analysis, Comparison } from '../api';
 import type { X86Details } from '../replay/x86/x86Replayer';
 import { describeConfig } from './compare';
-import { fmtBytes, fmtNs, groupFindings, headline } from './reportSummary';
+import { fmtBytes, fmtNs, groupFindings, headline, x86WithoutTdpMmu } from './reportSummary';
 
 function hex(n: number): string {
   return `0x${n.toString(16)}`;
@@ -22,7 +22,7 @@ export function reportText(a: Analysis, opts: { examples?: number; source?: stri
   if (kl.length) out.push(`  faults by kind: ${kl.map(([k, v]) => `${k} ${v}`).join(', ')}`);
   const pv = Object.entries(a.counters.faults.perVcpu).sort((x, y) => (x[0] < y[0] ? -1 : 1));
   if (pv.length) out.push(`  faults per vCPU: ${pv.map(([k, v]) => `${k} ${v}`).join(', ')}`);
-  if (a.x86) out.push(...x86Passes(a.x86));
+  if (a.x86) out.push(...x86Passes(a.x86, x86WithoutTdpMmu(a)));
   const groups = groupFindings(a, opts.examples ?? 3);
   out.push('');
   if (!groups.length) out.push('No findings: every fault and cache maintenance call was needed.');
@@ -51,12 +51,20 @@ export function reportText(a: Analysis, opts: { examples?: number; source?: stri
   if (missing.length) {
     out.push(`Inferred rather than observed: ${missing.map((c) => c.analysis).join(', ')} (stage2-lens record-script writes a recording script with the probes that show them).`);
   }
-  out.push(`What if: stage2-lens compare ${opts.source ?? '<file>'} --b ${a.arch === 'x86' ? 'eager2m (or noeager)' : 'bbm2 (or eager2m, fwb, dic, 5.13)'}`);
+  out.push(whatIf(a, opts.source ?? '<file>'));
   return out.join('\n') + '\n';
 }
 
+function whatIf(a: Analysis, source: string): string {
+  if (a.arch !== 'x86') return `What if: stage2-lens compare ${source} --b bbm2 (or eager2m, fwb, dic, 5.13)`;
+  const noTdpMmu = x86WithoutTdpMmu(a);
+  // The x86 what-ifs are eager splitting on or off, and eager splitting is a TDP MMU feature: a compare changes nothing.
+  if (noTdpMmu) return `What if: no compare applies to ${noTdpMmu === 'shadow' ? 'shadow paging' : 'the legacy MMU'}: eager page splitting (eager2m) needs the TDP MMU (kvm.tdp_mmu=Y${noTdpMmu === 'shadow' ? ' with NPT/EPT' : ''}); record the workload there to compare`;
+  return `What if: stage2-lens compare ${source} --b eager2m (or noeager)`;
+}
+
 /** Per marker segment (one per pass in the shared recordings): faults, duplicates and fast-path results. */
-function x86Passes(x: X86Details): string[] {
+function x86Passes(x: X86Details, noTdpMmu: 'legacy' | 'shadow' | undefined): string[] {
   const out: string[] = [];
   const segs = x.segments.filter((s) => s.faults > 0);
   if (segs.length) {
@@ -70,7 +78,8 @@ function x86Passes(x: X86Details): string[] {
     if (segs.length > 20) out.push(`  ... and ${segs.length - 20} more`);
   }
   const e = x.eagerSplit;
-  out.push(`  eager page split: ${e.trace} in the trace, replayed ${e.replayed}; ${e.hostSplits} split by the dirty-log ioctls, ${e.faultSplits} in the fault path, ${e.hostHugeWriteProtects} huge SPTEs write-protected`);
+  if (noTdpMmu) out.push(`  eager page split: none without the TDP MMU; ${e.faultSplits} huge pages dropped in the fault path (refaulted at 4 KiB)`);
+  else out.push(`  eager page split: ${e.trace} in the trace, replayed ${e.replayed}; ${e.hostSplits} split by the dirty-log ioctls, ${e.faultSplits} in the fault path, ${e.hostHugeWriteProtects} huge SPTEs write-protected`);
   const ff = Object.entries(x.fastPathFailures).sort((p, q) => q[1] - p[1]);
   if (ff.length) out.push(`  fast-path failures: ${ff.map(([k, v]) => `${k} ${v}`).join(', ')}`);
   return out;

@@ -22,6 +22,10 @@ const SYMBOL_OP_TABLE: Record<string, Stage2Op> = {
   kvm_tlb_flush_vmid_range: 'tlbi-vmid-range-wrapper',
   kvm_arch_flush_remote_tlbs: 'flush-remote-tlbs',
   kvm_arch_flush_remote_tlbs_range: 'flush-remote-tlbs',
+  // The generic callers of the arch hooks: x86's kvm_arch_flush_remote_tlbs* only reach Hyper-V's flush, so these
+  // are what `record-script --arch x86 --probes full` probes (an arm64 function trace may show both: counted twice).
+  kvm_flush_remote_tlbs: 'flush-remote-tlbs',
+  kvm_flush_remote_tlbs_range: 'flush-remote-tlbs',
   clean_dcache_guest_page: 'dcache-clean',
   invalidate_icache_guest_page: 'icache-inval',
   kvm_arch_mmu_enable_log_dirty_pt_masked: 'wp-masked',
@@ -76,6 +80,8 @@ const PROBE_NAME_SYMBOLS: Record<string, string> = {
   s2_break_ret: 'stage2_try_break_pte',
   s2_mkpte: 'stage2_make_pte',
   s2_mkpte_ret: 'stage2_make_pte',
+  x86_flush_remote_tlbs: 'kvm_flush_remote_tlbs',
+  x86_flush_remote_tlbs_range: 'kvm_flush_remote_tlbs_range',
 };
 
 /** Strip compiler clone suffixes (`.isra.0`, `.constprop.0`, `.part.1`, `.cold`). */

@@ -80,10 +80,10 @@ function header(o: Required<RecordingScriptOptions>, probes: ProbeSpec[]): strin
     `#   echo '${MARKER_PREFIX} phase boot-done' > /sys/kernel/tracing/trace_marker`,
     '# Then: stage2-lens stats FILE; stage2-lens analyze FILE; or open FILE in VS Code.',
     '#',
-    '# What it does: 1. checks root and tracefs; 2. checks the kernel and KVM mode; 3. sets the ring',
+    `# What it does: 1. checks root and tracefs; 2. checks the kernel and ${o.arch === 'arm64' ? 'KVM mode' : 'the KVM MMU parameters'}; 3. sets the ring`,
     '# buffer; 4. enables the kvm events the analyses use;',
     probes.length
-      ? `# 5. defines ${probes.length} kprobes (group ${PROBE_GROUP}) on the stage-2 functions, each only when its symbol is in`
+      ? `# 5. defines ${probes.length} kprobes (group ${PROBE_GROUP}) on the ${o.arch === 'arm64' ? 'stage-2' : 'remote TLB flush'} functions, each only when its symbol is in`
       : '# 5. (no kprobes: the x86 tracepoints cover the analyses; --probes full adds the TLB flushes)',
     probes.length ? '#    available_filter_functions, falling back (and saying so) when it is inlined or renamed;' : '#',
     `# 6. writes what it enabled into the trace as '${MARKER_PREFIX} ...' marker lines; 7. records;`,
@@ -244,10 +244,10 @@ say "trace-cmd: @{TC_VERSION:-unknown version}"
 `);
 
 const PROBE_FUNCTIONS = sh(String.raw`
-# 5. Kprobes with arguments (registers at function entry: x0 = first argument). A symbol that is
-# missing from available_filter_functions was inlined or renamed by the compiler; a renamed copy
-# (.isra.0, .constprop.0) may take its arguments in other registers, so it is probed without them.
-[ -w "$T/kprobe_events" ] || die "$T/kprobe_events is missing: the kernel lacks CONFIG_KPROBE_EVENTS; generate a script with --probes basic on x86, or rebuild with kprobe events"
+# 5. Kprobes with arguments, read from the registers at function entry (%%ARG_REGS%%).
+# A symbol that is missing from available_filter_functions was inlined or renamed by the compiler; a
+# renamed copy (.isra.0, .constprop.0) may take its arguments in other registers, so it is probed without them.
+[ -w "$T/kprobe_events" ] || die "$T/kprobe_events is missing: the kernel lacks CONFIG_KPROBE_EVENTS; %%NO_KPROBE_EVENTS%%"
 if [ -d "$T/events/$GROUP" ]; then
   say "removing probes of group $GROUP left by an earlier run"
   echo 0 > "$T/events/$GROUP/enable" 2>/dev/null
@@ -300,6 +300,20 @@ add_probe() {
   return 1
 }
 `);
+
+/** What the probe block says per architecture: its calling convention (kprobe fetchargs name registers) and fallbacks. */
+const PROBE_ARCH_TEXT: Record<RecordArch, { ARG_REGS: string; NO_KPROBE_EVENTS: string; NONE_DEFINED: string }> = {
+  arm64: {
+    ARG_REGS: 'AAPCS64: x0 = first argument,\n# x1 = second, ... x7 = eighth',
+    NO_KPROBE_EVENTS: 'rebuild with kprobe events (without probes every stage-2 analysis is inferred from the tracepoints)',
+    NONE_DEFINED: 'every stage-2 analysis will be inferred from the tracepoints',
+  },
+  x86: {
+    ARG_REGS: 'x86-64 System V\n# ABI: %di = first argument, %si = second, %dx = third, then %cx, %r8, %r9; so\n# kvm_flush_remote_tlbs_range(kvm, gfn, nr_pages) has gfn in %si and nr_pages in %dx; a 32-bit\n# kernel passes them differently, so there its gfn/pages values are not the arguments',
+    NO_KPROBE_EVENTS: 'generate a script with --probes basic (the x86 tracepoints need no kprobes), or rebuild with kprobe events',
+    NONE_DEFINED: 'the TLB-flush cost will be inferred (the tracepoints cover every other analysis)',
+  },
+};
 
 function bbmBlock(full: ProbeSpec[]): string {
   if (!full.length) return '';
@@ -503,14 +517,14 @@ export function generateRecordingScript(options: RecordingScriptOptions): string
   parts.push(o.tool === 'tracefs' ? TRACEFS_RESET : TRACECMD_CHECK);
   parts.push(eventBlock(o.arch, o.tool));
   if (probes.length) {
-    parts.push(PROBE_FUNCTIONS);
+    parts.push(fill(PROBE_FUNCTIONS, PROBE_ARCH_TEXT[o.arch]));
     if (o.arch === 'arm64' && o.mode === 'nvhe') {
       parts.push('# nVHE: no probes on __kvm_tlb_flush_vmid*: they exist in the image but run at EL2, where nothing is traced.\n');
     }
     parts.push(basic.map((p) => addProbeLine(p)).join('\n') + '\n');
     if (o.arch === 'arm64') parts.push(bbmBlock(full));
     else if (full.length) parts.push(full.map((p) => addProbeLine(p)).join('\n') + '\n');
-    parts.push('[ -n "$PROBES" ] || say "warning: no probe could be defined: every stage-2 analysis will be inferred from the tracepoints"\n');
+    parts.push(`[ -n "$PROBES" ] || say "warning: no probe could be defined: ${PROBE_ARCH_TEXT[o.arch].NONE_DEFINED}"\n`);
   }
   parts.push(
     fill(MARKERS, { PREFIX: MARKER_PREFIX, ARCH: o.arch, MODE: modeText, TOOL: o.tool, SET: o.probes }),

@@ -176,3 +176,19 @@ test('an x86 recording that enabled kvmmmu as a whole counts its events as enabl
   const c = supports(computeCoverage(stats, { arch: 'x86', evidence }));
   assert.deepEqual(c, { 'lost-races': 'observed', 'invalid-windows': 'observed', splitting: 'observed', 'cmo-redundancy': 'none', 'tlb-cost': 'inferred', 'access-flag': 'observed', 'pinned-ranges': 'observed' });
 });
+
+test('an x86 recording on the legacy MMU (params tdp_mmu=N, kvmmmu enabled as a whole) is not credited with the TDP MMU events, and is not told to add them', async () => {
+  const lines = [
+    L('sh-1', '1.000001', 'tracing_mark_write: stage2-lens: recording begin arch=x86 mode=n/a host-mode=n/a kernel=6.12.0 tool=tracefs probes=basic buffer-kb=16384'),
+    L('sh-1', '1.000002', 'tracing_mark_write: stage2-lens: events kvm:kvm_exit kvm:kvm_entry kvm:kvm_page_fault kvm:kvm_age_hva kvmmmu:all'),
+    L('sh-1', '1.000003', 'tracing_mark_write: stage2-lens: params tdp_mmu=N eager_page_split=Y npt=Y'),
+  ];
+  const { stats, evidence } = await gather(text(lines));
+  const c = computeCoverage(stats, { arch: 'x86', evidence });
+  assert.deepEqual(supports(c), { 'lost-races': 'observed', 'invalid-windows': 'inferred', splitting: 'inferred', 'cmo-redundancy': 'none', 'tlb-cost': 'inferred', 'access-flag': 'observed', 'pinned-ranges': 'inferred' });
+  assert.match(byName(c, 'splitting').why, /^legacy MMU: huge pages are dropped and refaulted at 4 KiB, never split/);
+  assert.ok(c.every((it) => it.add.every((a) => !/kvm_tdp_mmu_spte_changed|kvm_mmu_split_huge_page/.test(a))));
+  // npt=N: shadow paging, whatever tdp_mmu says.
+  const shadow = await gather(text([...lines.slice(0, 2), L('sh-1', '1.000003', 'tracing_mark_write: stage2-lens: params tdp_mmu=Y eager_page_split=Y npt=N')]));
+  assert.match(byName(computeCoverage(shadow.stats, { arch: 'x86', evidence: shadow.evidence }), 'lost-races').why, /^shadow paging \(the params marker says npt=N\): /);
+});

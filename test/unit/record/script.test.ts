@@ -9,8 +9,8 @@ import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateRecordingScript, PROBES, probesFor, RECORDING_CHOICES, suggestedScriptName, type RecordingScriptOptions } from '../../../src/core/record';
-import { stage2OpOf } from '../../../src/core/parse/stage2Symbols';
-import { sharedOrSkip } from '../../support/shared';
+import { stage2OpOf, symbolFromProbeName } from '../../../src/core/parse/stage2Symbols';
+import { repoRoot, sharedOrSkip } from '../../support/shared';
 
 const combos: RecordingScriptOptions[] = [];
 for (const arch of ['arm64', 'x86'] as const)
@@ -129,12 +129,32 @@ test('options land in the script: duration, buffer, output', () => {
   assert.match(s, /record until Ctrl-C/);
 });
 
-test('every probe symbol is one the decoders recognise, with the op the catalogue says', () => {
-  for (const p of PROBES) for (const sym of p.symbols) {
-    if (p.arch === 'x86') continue; // kvm_flush_remote_tlbs: a generic kvm function, decoded as a plain kprobe
-    assert.equal(stage2OpOf(sym), p.op, `${p.name} on ${sym}`);
-  }
+test('every probe symbol is one the decoders recognise, with the op the catalogue says (x86 kvm_flush_remote_tlbs* too)', () => {
+  for (const p of PROBES) for (const sym of p.symbols) assert.equal(stage2OpOf(sym), p.op, `${p.name} on ${sym}`);
   assert.equal(stage2OpOf('kvm_mmu_split_huge_pages.isra.0'), 'split-huge');
+  // trace-cmd report prints raw addresses for kprobes: the x86 probe names still give the symbol.
+  assert.equal(symbolFromProbeName('x86_flush_remote_tlbs'), 'kvm_flush_remote_tlbs');
+  assert.equal(symbolFromProbeName('x86_flush_remote_tlbs_range'), 'kvm_flush_remote_tlbs_range');
+});
+
+test('x86 --probes full: the probe block states the x86-64 calling convention its fetchargs use (as run on the real 6.12 kernel), arm64 keeps AAPCS64', () => {
+  // The probes that ran unmodified on a real kernel (test/fixtures/x86/real/meta-s2lens-full-tdp1.txt).
+  const meta = readFileSync(join(repoRoot(), 'test', 'fixtures', 'x86', 'real', 'meta-s2lens-full-tdp1.txt'), 'utf8');
+  assert.match(meta, /^stage2-lens: probe x86_flush_remote_tlbs_range on kvm_flush_remote_tlbs_range$/m);
+  for (const tool of ['tracefs', 'trace-cmd'] as const) {
+    const s = generateRecordingScript({ arch: 'x86', mode: 'vhe', tool, probes: 'full' });
+    assert.match(s, /^# 5\. Kprobes with arguments, read from the registers at function entry \(x86-64 System V\n# ABI: %di = first argument, %si = second, %dx = third, then %cx, %r8, %r9; so\n# kvm_flush_remote_tlbs_range\(kvm, gfn, nr_pages\) has gfn in %si and nr_pages in %dx;/m);
+    assert.match(s, /^add_probe p x86_flush_remote_tlbs_range 'gfn=%si:x64 pages=%dx:x64' /m);
+    assert.doesNotMatch(s, /x0 =|AAPCS|stage-2 functions|KVM mode|every stage-2 analysis|--probes basic on x86/);
+    assert.match(s, /^# 5\. defines 2 kprobes \(group s2lens\) on the remote TLB flush functions/m);
+    assert.match(s, /kernel lacks CONFIG_KPROBE_EVENTS; generate a script with --probes basic \(the x86 tracepoints need no kprobes\)/);
+    assert.match(s, /no probe could be defined: the TLB-flush cost will be inferred/);
+  }
+  for (const mode of ['vhe', 'nvhe'] as const) {
+    const s = generateRecordingScript({ arch: 'arm64', mode, tool: 'tracefs', probes: 'full' });
+    assert.match(s, /\(AAPCS64: x0 = first argument,\n# x1 = second, \.\.\. x7 = eighth\)/);
+    assert.doesNotMatch(s, /%di|System V|--probes basic \(the x86/);
+  }
 });
 
 test('probe definitions match the ones that ran on a real 6.12 kernel (meta-vhe.txt)', (t) => {

@@ -2,8 +2,9 @@
 // per-vCPU fault episodes (kvm_exit -> kvm_page_fault -> MMU events -> kvm_entry), classifies each
 // fault's outcome (fast fixed/spurious, slow map/unprotect/rewrite, retry, split) and turns them into
 // findings: S1 lost races, S5 fault-path splits, X1 SPTE rewrites, X2 lost split races (errno -16),
-// X3 fast-path failures. Settings used: ModelConfig.eagerSplitChunk (0 = as if kvm.eager_page_split=N,
-// > 0 = as if Y, 'auto' = as the trace shows) and ignoreEvents (lines replayed as if absent).
+// X3 fast-path failures; remote TLB flush probes are counted (counters.tlbi). Settings used:
+// ModelConfig.eagerSplitChunk (0 = as if kvm.eager_page_split=N, > 0 = as if Y, 'auto' = as the
+// trace shows) and ignoreEvents (lines replayed as if absent).
 import type { CoverageItem, EntryState } from '../../api';
 import type { Counters, Finding, FindingClass, ModelConfig } from '../../analysis/types';
 import { MarkStore } from '../../analysis/markStore';
@@ -115,6 +116,9 @@ export function createX86Replayer(config: ModelConfig): X86Replayer {
   const droppedHuge = new Set<number>();
   /** Last successful split line per huge region (the winner, for X2). */
   const lastSplit = new Map<number, { line: number; lane: string }>();
+  /** Threads whose last event was a kvm_flush_remote_tlbs_range probe: a kvm_flush_remote_tlbs next is its fallback. */
+  const rangeFlushPending = new Set<number>();
+  let remoteFlushes = 0;
 
   function regionKey(gfn: number, level: number): number {
     return alignGfn(gfn, level) * 8 + level;
@@ -489,11 +493,30 @@ export function createX86Replayer(config: ModelConfig): X86Replayer {
     }
   }
 
+  /**
+   * A remote TLB flush probe (record-script --probes full). kvm_flush_remote_tlbs_range falls back to
+   * kvm_flush_remote_tlbs when the arch has no ranged flush (x86 without Hyper-V): that pair is one whole-VM flush.
+   */
+  function onRemoteFlush(pid: number, symbol: string): void {
+    remoteFlushes++;
+    if (/^kvm_(arch_)?flush_remote_tlbs_range/.test(symbol)) {
+      counters.tlbi.range++;
+      rangeFlushPending.add(pid);
+      return;
+    }
+    if (rangeFlushPending.delete(pid)) counters.tlbi.range--;
+    counters.tlbi.vmid++;
+  }
+
   function dispatch(ev: TraceEvent): void {
     flavour.observe(ev);
     const d = ev.decoded;
     if (!d) return;
+    if (rangeFlushPending.size > 0 && !(d.kind === 'kprobe' && d.op === 'flush-remote-tlbs')) rangeFlushPending.delete(ev.pid);
     switch (d.kind) {
+      case 'kprobe':
+        if (d.op === 'flush-remote-tlbs') onRemoteFlush(ev.pid, d.symbol);
+        break;
       case 'marker':
         onMarker(ev, d.text);
         break;
@@ -650,6 +673,7 @@ export function createX86Replayer(config: ModelConfig): X86Replayer {
         : eagerFromMarker ? `marker: eager_page_split=${eagerFromMarker}` : 'no splitting seen';
     detected.push(`eager page split: ${traceEager} in the trace (${eagerWhy})${mode === 'as-trace' ? '' : `; replayed as if eager_page_split=${mode === 'on' ? 'Y' : 'N'} (${whatIf.virtualEagerSplits + whatIf.suppressedEagerSplits} huge page(s) handled differently)`}`);
     if (mode === 'on' && fl.flavour !== 'tdp-mmu') detected.push('eager-split what-if needs kvm_tdp_mmu_spte_changed (the TDP MMU) to see which huge SPTEs the ioctl protected; nothing was changed');
+    if (remoteFlushes > 0) detected.push(`remote TLB flushes (kvm_flush_remote_tlbs* probes): ${counters.tlbi.vmid} whole-VM, ${counters.tlbi.range} ranged`);
     if (hugeRecovered > 0) detected.push(`huge pages recovered after dirty logging stopped: ${hugeRecovered} (zap of the 4 KiB SPTEs, then ${hugeRecovered} huge refault(s))`);
     if (inferredFastFaults > 0) detected.push(`fast page faults inferred from the model (fast_page_fault absent): ${inferredFastFaults}${untracedProtects > 0 ? `, ${untracedProtects} of them after a write-protection the trace does not show` : ''}`);
     const x3Total = Object.values(fastPathFailures).reduce((a, b) => a + b, 0);
