@@ -274,7 +274,7 @@ export class DatMetaReader {
         break;
       case 19: {
         const n = e.u32(b, 0);
-        this.meta.kallsyms = Kallsyms.parseBytes(b.subarray(4, 4 + n));
+        this.meta.kallsyms = Kallsyms.deferred(b.subarray(4, 4 + n));
         break;
       }
       case 20: {
@@ -420,7 +420,7 @@ export class DatMetaReader {
       const n = await this.u32('event count');
       for (let i = 0; i < n; i++) this.addFormat(text(await r.read(await this.u64('format size'), 'an event format')), sys);
     }
-    this.meta.kallsyms = Kallsyms.parseBytes(await r.read(await this.u32('kallsyms size'), 'kallsyms'));
+    this.meta.kallsyms = Kallsyms.deferred(await r.read(await this.u32('kallsyms size'), 'kallsyms'));
     parsePrintk(text(await r.read(await this.u32('printk size'), 'printk formats')), this.meta.printk);
     parseCmdlines(text(await r.read(await this.u64('cmdlines size'), 'saved command lines')), this.meta.cmdlines);
     const cpus = await this.u32('cpu count');

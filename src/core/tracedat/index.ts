@@ -90,17 +90,20 @@ async function walk(source: ByteSource, opts: TraceDatOptions, out: LineOut, sum
   for (const h of headerLines('nop', meta.readEvents, meta.cpuCount)) out.header(h);
 
   const env = makePrintEnv(meta);
-  // event ids are 16-bit: a dense table is faster than a Map on the per-record path
-  const handlers: (EventHandler | undefined)[] = new Array(65536);
-  for (const [id, fmt] of meta.formats) {
-    if (id >= 65536) continue;
+  // event ids are 16-bit: a dense table is faster than a Map on the per-record path. A handler
+  // is compiled at its event's first record (a file describes many more events than it holds);
+  // null marks an id without a format.
+  const handlers: (EventHandler | null | undefined)[] = new Array(65536);
+  const handlerOf = (id: number): EventHandler | null => {
+    const fmt = meta.formats.get(id);
+    if (fmt === undefined) return (handlers[id] = null);
     const h = makeHandler(fmt, meta, env);
     if (h.name !== undefined) h.knownName = isKnownEvent(h.name);
     // function lines have their own (ip, parent) memo; per-record names (markers) are not memoised
     if (h.name !== undefined && !h.bare) h.recordMemo = RecordMemo.forFormat(fmt);
     if (h.printError === undefined && h.name === fmt.name) h.fieldDecoder = makeFieldDecoder(fmt, meta.little);
-    handlers[id] = h;
-  }
+    return (handlers[id] = h);
+  };
   const typeField = meta.formats.values().next().value?.byName.get('common_type');
   const typeOff = typeField?.offset ?? 0;
   const lazy = kernelHasLazyFlag(meta.uname);
@@ -111,6 +114,102 @@ async function walk(source: ByteSource, opts: TraceDatOptions, out: LineOut, sum
   const little = meta.little;
   const timeOffset = meta.timeOffset;
   const flagsCache: (string | undefined)[] = new Array(65536);
+
+  const view: RecordView = { buf: new Uint8Array(0), dv: new DataView(new ArrayBuffer(0)), start: 0, size: 0 };
+
+  // The per-record work is split into small functions, apart from the async merge loop: V8
+  // recompiles a function each time a path it never took is first taken (a new event kind, the
+  // memo switching off...), and recompiling one big loop with everything inlined cost more CPU
+  // than the rest of the start-up together; rare paths (rejects, unknown ids) are kept apart too.
+
+  /** The current record of `s` as a line: one sink call (or none for a record shorter than its header). */
+  const emitRecord = (s: CpuRecords): void => {
+    const ts = s.recTs + timeOffset;
+    if (s.lostBefore !== 0) {
+      const n = s.lostBefore < 0 ? undefined : s.lostBefore;
+      out.lost(s.cpu, n, n === undefined ? `CPU:${s.cpu} [LOST EVENTS]` : `CPU:${s.cpu} [LOST ${n} EVENTS]`);
+    }
+    view.buf = s.buf;
+    view.dv = s.dv;
+    view.start = s.recStart;
+    view.size = s.recSize;
+    if (view.size < 8) return;
+    const type = s.dv.getUint16(view.start + typeOff, little);
+    const eflags = s.buf[view.start + 2];
+    const preempt = s.buf[view.start + 3];
+    const pid = s.dv.getInt32(view.start + 4, little);
+    let comm = pid === lastPid ? lastComm : commCache.get(pid);
+    if (comm === undefined) {
+      comm = pid === 0 ? '<idle>' : (comms.get(pid) ?? '<...>');
+      commCache.set(pid, comm);
+    }
+    lastPid = pid;
+    lastComm = comm;
+    const fk = (eflags << 8) | preempt;
+    const flags = flagsCache[fk] ?? (flagsCache[fk] = flagsText(eflags, preempt, lazy));
+    let h = handlers[type];
+    if (h === undefined) h = handlerOf(type);
+    if (h === null) rejectUnknown(type, comm, pid, s.cpu, flags, ts);
+    else if (wantText) renderLine(h, comm, pid, s.cpu, flags, ts);
+    else readLine(h, comm, pid, s.cpu, flags, ts);
+  };
+
+  const linePrefix = (comm: string, pid: number, cpu: number, flags: string, ts: number): string => contextPrefix(comm, pid, cpu) + flags + ' ' + timestampText(ts) + ': ';
+
+  const rejectUnknown = (type: number, comm: string, pid: number, cpu: number, flags: string, ts: number): void => {
+    const text = `${linePrefix(comm, pid, cpu, flags, ts)}[UNKNOWN EVENT ${type}]`;
+    out.reject(text, { line: 0, offset: 0, reason: 'undecodable-payload', detail: `event id ${type} has no format in the file`, excerpt: text.slice(0, 200) });
+  };
+
+  const renderLine = (h: EventHandler, comm: string, pid: number, cpu: number, flags: string, ts: number): void => {
+    const prefix = linePrefix(comm, pid, cpu, flags, ts);
+    const name = h.name ?? h.dynamicName!(view);
+    const raw = h.payload(view);
+    out.event(h.bare ? prefix + raw : prefix + name + ': ' + raw, 0, undefined);
+  };
+
+  const rejectUndecodable = (h: EventHandler, name: string, raw: string, detail: string, comm: string, pid: number, cpu: number, flags: string, ts: number): void => {
+    const text = linePrefix(comm, pid, cpu, flags, ts) + (h.bare ? raw : name + ': ' + raw);
+    out.reject(text, { line: 0, offset: 0, reason: 'undecodable-payload', detail: `${name}: ${detail}`, excerpt: text.slice(0, 200) });
+  };
+
+  /** Reading: the TraceEvent, and the rendered line's length for the offsets (the text itself is never built). */
+  const readLine = (h: EventHandler, comm: string, pid: number, cpu: number, flags: string, ts: number): void => {
+    const name = h.name ?? h.dynamicName!(view);
+    const memo = h.recordMemo;
+    const key = memo !== undefined && !memo.off ? memo.hash(view) : -1;
+    const hit = key >= 0 ? memo!.get(key, view) : undefined;
+    let raw: string;
+    let payload: string;
+    let decoded: DecodeResult;
+    if (hit !== undefined) {
+      raw = hit.raw;
+      payload = hit.payload;
+      decoded = hit.decoded;
+    } else {
+      raw = h.payload(view);
+      payload = h.mayPad ? raw.trim() : raw;
+      decoded = decodeRecord(h, name, payload, view);
+      if (key >= 0) memo!.set(key, view, { raw, payload, decoded });
+    }
+    if (typeof decoded === 'string') {
+      rejectUndecodable(h, name, raw, decoded, comm, pid, cpu, flags, ts);
+      return;
+    }
+    const usecs = usecsOf(ts);
+    out.event(undefined, prefixLengthOf(comm, pid, cpu, usecs) + (h.bare ? 0 : name.length + 2) + raw.length, {
+      line: 0,
+      offset: 0,
+      task: comm,
+      pid,
+      cpu,
+      flags,
+      ts: usecs * 1000,
+      name,
+      payload,
+      decoded,
+    });
+  };
 
   const streams = meta.cpus.map((_c, i) => CpuRecords.forCpu(meta, i, opts.openRange));
   const active: CpuRecords[] = [];
@@ -132,7 +231,6 @@ async function walk(source: ByteSource, opts: TraceDatOptions, out: LineOut, sum
       if (await s.advance()) active.push(s);
       else finish(s);
     }
-    const view: RecordView = { buf: new Uint8Array(0), dv: new DataView(new ArrayBuffer(0)), start: 0, size: 0 };
     let count = 0;
     // The CPU with the earliest record (the lowest index on ties) goes next. Runs of records from
     // one CPU are common, so the runner-up is kept and the scan redone only when it is overtaken.
@@ -142,89 +240,26 @@ async function walk(source: ByteSource, opts: TraceDatOptions, out: LineOut, sum
     while (active.length > 0) {
       const cur = best >= 0 ? active[best] : undefined;
       if (cur === undefined || !(cur.recTs < nextTs || (cur.recTs === nextTs && best < nextIdx))) {
+        // one pass: the earliest (lowest index on ties) and the runner-up (the same rule among the rest)
         best = 0;
-        for (let i = 1; i < active.length; i++) if (active[i].recTs < active[best].recTs) best = i;
+        let bestTs = active[0].recTs;
         nextTs = Infinity;
         nextIdx = active.length;
-        for (let i = 0; i < active.length; i++) if (i !== best && active[i].recTs < nextTs) {
-          nextTs = active[i].recTs;
-          nextIdx = i;
-        }
-      }
-      const s = active[best];
-      const ts = s.recTs + timeOffset;
-      if (s.lostBefore !== 0) {
-        const n = s.lostBefore < 0 ? undefined : s.lostBefore;
-        out.lost(s.cpu, n, n === undefined ? `CPU:${s.cpu} [LOST EVENTS]` : `CPU:${s.cpu} [LOST ${n} EVENTS]`);
-      }
-      view.buf = s.buf;
-      view.dv = s.dv;
-      view.start = s.recStart;
-      view.size = s.recSize;
-      if (view.size >= 8) {
-        const type = s.dv.getUint16(view.start + typeOff, little);
-        const eflags = s.buf[view.start + 2];
-        const preempt = s.buf[view.start + 3];
-        const pid = s.dv.getInt32(view.start + 4, little);
-        let comm = pid === lastPid ? lastComm : commCache.get(pid);
-        if (comm === undefined) {
-          comm = pid === 0 ? '<idle>' : (comms.get(pid) ?? '<...>');
-          commCache.set(pid, comm);
-        }
-        lastPid = pid;
-        lastComm = comm;
-        const fk = (eflags << 8) | preempt;
-        const flags = flagsCache[fk] ?? (flagsCache[fk] = flagsText(eflags, preempt, lazy));
-        // the text prefix is built only when rendering; reading needs just its length (line offsets)
-        const prefix = wantText ? contextPrefix(comm, pid, s.cpu) + flags + ' ' + timestampText(ts) + ': ' : undefined;
-        const usecs = usecsOf(ts);
-        const prefixLength = prefix?.length ?? prefixLengthOf(comm, pid, s.cpu, usecs);
-        const h = handlers[type];
-        if (h === undefined) {
-          const text = `${prefix ?? contextPrefix(comm, pid, s.cpu) + flags + ' ' + timestampText(ts) + ': '}[UNKNOWN EVENT ${type}]`;
-          out.reject(text, { line: 0, offset: 0, reason: 'undecodable-payload', detail: `event id ${type} has no format in the file`, excerpt: text.slice(0, 200) });
-        } else {
-          const name = h.name ?? h.dynamicName!(view);
-          if (wantText) {
-            const raw = h.payload(view);
-            out.event(h.bare ? prefix + raw : prefix + name + ': ' + raw, 0, undefined);
-          } else {
-            const memo = h.recordMemo;
-            const key = memo !== undefined && !memo.off ? memo.hash(view) : -1;
-            const hit = key >= 0 ? memo!.get(key, view) : undefined;
-            let raw: string;
-            let payload: string;
-            let decoded: DecodeResult;
-            if (hit !== undefined) {
-              raw = hit.raw;
-              payload = hit.payload;
-              decoded = hit.decoded;
-            } else {
-              raw = h.payload(view);
-              payload = h.mayPad ? raw.trim() : raw;
-              decoded = decodeRecord(h, name, payload, view);
-              if (key >= 0) memo!.set(key, view, { raw, payload, decoded });
-            }
-            if (typeof decoded === 'string') {
-              const text = contextPrefix(comm, pid, s.cpu) + flags + ' ' + timestampText(ts) + ': ' + (h.bare ? raw : name + ': ' + raw);
-              out.reject(text, { line: 0, offset: 0, reason: 'undecodable-payload', detail: `${name}: ${decoded}`, excerpt: text.slice(0, 200) });
-            } else {
-              out.event(undefined, prefixLength + (h.bare ? 0 : name.length + 2) + raw.length, {
-                line: 0,
-                offset: 0,
-                task: comm,
-                pid,
-                cpu: s.cpu,
-                flags,
-                ts: usecs * 1000,
-                name,
-                payload,
-                decoded,
-              });
-            }
+        for (let i = 1; i < active.length; i++) {
+          const t = active[i].recTs;
+          if (t < bestTs) {
+            nextTs = bestTs;
+            nextIdx = best;
+            best = i;
+            bestTs = t;
+          } else if (t < nextTs) {
+            nextTs = t;
+            nextIdx = i;
           }
         }
       }
+      const s = active[best];
+      emitRecord(s);
       count++;
       if ((count & 0xfff) === 0) {
         if (opts.signal?.aborted) throw opts.signal.reason ?? new Error('aborted');

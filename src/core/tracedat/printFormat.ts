@@ -68,11 +68,10 @@ function scalarReader(off: number, size: number, signed: boolean, little: boolea
         const hi = r.dv.getUint32(little ? p + 4 : p, little);
         if (hi < 0x200000) return hi * TWO32 + lo;
         if (signed && hi >= 0x80000000) {
-          const v = (BigInt(hi) << 32n) | BigInt(lo);
-          const neg = v - (1n << 64n);
+          const neg = r.dv.getBigInt64(p, little);
           return neg >= -9007199254740991n ? Number(neg) : neg;
         }
-        return (BigInt(hi) << 32n) | BigInt(lo);
+        return r.dv.getBigUint64(p, little);
       };
     default:
       return () => undefined;
@@ -768,6 +767,20 @@ function compileFormat(pieces: Piece[], args: Expr[], env: PrintEnv): Renderer {
  * `%x`/`%u`/`%d` and `%#x`/`%#016lx` of non-negative values skip formatInt's general path.
  */
 function numberFormat(p: Spec): (v: Val) => string {
+  const format = numberFormatOf(p);
+  // fields often repeat the previous record's value (sizes, levels, a vCPU's PC): reuse its text
+  let lastValue: Val = undefined;
+  let lastText = format(undefined);
+  return (v) => {
+    if (v !== lastValue) {
+      lastValue = v;
+      lastText = format(v);
+    }
+    return lastText;
+  };
+}
+
+function numberFormatOf(p: Spec): (v: Val) => string {
   const width = typeof p.width === 'number' ? p.width : 0;
   const precision = typeof p.precision === 'number' ? p.precision : undefined;
   const wide = p.bits === 64;

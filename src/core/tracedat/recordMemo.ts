@@ -1,6 +1,7 @@
 // A per-event memo keyed by a record's own field bytes (everything after the common header): two
 // records with the same bytes print the same payload and decode to the same Decoded, so repeats
-// (timer updates, kretprobe returns, debug-register writes) skip rendering and decoding. Events
+// (timer updates, kretprobe returns, debug-register writes) skip rendering and decoding. A
+// direct-mapped table of 1024 slots (keys in one byte array: nothing allocated per lookup); events
 // whose records rarely repeat switch the memo off after a few thousand lookups.
 
 import type { DecodeResult } from '../parse/decoders/result';
@@ -26,6 +27,7 @@ export class RecordMemo {
   off = false;
   /** Slot i's key bytes at [i * MAX_KEY_BYTES, + keyLength[i]); allocated at the first store. */
   private keyBytes: Uint8Array | undefined;
+  private keyView: DataView | undefined;
   private keyLength = new Int32Array(SLOTS);
   private entries: (RecordMemoEntry | undefined)[] = new Array<RecordMemoEntry | undefined>(SLOTS).fill(undefined);
   private lookups = 0;
@@ -71,6 +73,7 @@ export class RecordMemo {
       if (this.hits < WINDOW / 2) {
         this.off = true;
         this.keyBytes = undefined;
+        this.keyView = undefined;
         this.entries.fill(undefined);
       }
       this.lookups = this.hits = 0;
@@ -81,7 +84,11 @@ export class RecordMemo {
   set(slot: number, r: RecordView, entry: RecordMemoEntry): void {
     if (this.off) return;
     const n = r.size - this.dataStart;
-    const keys = (this.keyBytes ??= new Uint8Array(SLOTS * MAX_KEY_BYTES));
+    let keys = this.keyBytes;
+    if (keys === undefined) {
+      keys = this.keyBytes = new Uint8Array(SLOTS * MAX_KEY_BYTES);
+      this.keyView = new DataView(keys.buffer);
+    }
     const from = r.start + this.dataStart;
     const at = slot * MAX_KEY_BYTES;
     const buf = r.buf;
@@ -94,10 +101,15 @@ export class RecordMemo {
     const n = r.size - this.dataStart;
     if (this.keyLength[slot] !== n) return false;
     const keys = this.keyBytes!;
+    const view = this.keyView!;
+    const dv = r.dv;
     const buf = r.buf;
     const from = r.start + this.dataStart;
     const at = slot * MAX_KEY_BYTES;
-    for (let i = 0; i < n; i++) if (keys[at + i] !== buf[from + i]) return false;
+    // four bytes at a time, then the tail
+    let i = 0;
+    for (; i + 4 <= n; i += 4) if (view.getInt32(at + i, true) !== dv.getInt32(from + i, true)) return false;
+    for (; i < n; i++) if (keys[at + i] !== buf[from + i]) return false;
     return true;
   }
 }

@@ -7,7 +7,7 @@ import type { DatMeta } from './datFile';
 import type { EventFormat, FieldFormat } from './eventFormat';
 import type { Kallsyms } from './kallsyms';
 import type { RecordMemo } from './recordMemo';
-import { compilePrintFmt, compileProbeArgs, fieldReader, type PrintEnv, type RecordView, type Renderer } from './printFormat';
+import { compilePrintFmt, compileProbeArgs, fieldReader, type PrintEnv, type RecordView, type Renderer, type Val } from './printFormat';
 
 export interface EventHandler {
   format: EventFormat;
@@ -229,9 +229,13 @@ export function makeHandler(fmt: EventFormat, meta: DatMeta, env: PrintEnv): Eve
       const n = keys.length;
       const seps = keys.map((key) => ' ' + key + '=');
       const probeValues: (number | bigint | undefined)[] = new Array<number | bigint | undefined>(n).fill(undefined);
+      // each fetcharg's previous value and text (`size=0x1000`, `level=3` repeat record after record)
+      const lastRaw: Val[] = new Array<Val>(n).fill(undefined);
+      const lastText: string[] = raws.map((_r, i) => valuePrefixes[i] + formats[i](undefined));
       let lastHi = -1;
       let lastLo = -1;
       let lastLoc = '';
+      let lastHead = '';
       const h: EventHandler = handlerOf({
         format: fmt,
         name: fmt.name,
@@ -245,20 +249,29 @@ export function makeHandler(fmt: EventFormat, meta: DatMeta, env: PrintEnv): Eve
           // a probe fires at one address: keep its location text (one lookup, one string object)
           const ok = readAddr(probeIp, little, r);
           let loc: string;
-          if (ok && addr.hi === lastHi && addr.lo === lastLo) loc = lastLoc;
-          else {
+          let text: string;
+          if (ok && addr.hi === lastHi && addr.lo === lastLo) {
+            loc = lastLoc;
+            text = lastHead;
+          } else {
             loc = symText(k, ok, true);
+            text = '(' + loc + ')';
             if (ok) {
               lastHi = addr.hi;
               lastLo = addr.lo;
               lastLoc = loc;
+              lastHead = text;
             }
           }
           const args: Record<string, string> = {};
-          let text = '(' + loc + ')';
           for (let i = 0; i < n; i++) {
             const raw = raws[i](r);
-            const v = valuePrefixes[i] + formats[i](raw);
+            let v = lastText[i];
+            if (raw !== lastRaw[i]) {
+              v = valuePrefixes[i] + formats[i](raw);
+              lastRaw[i] = raw;
+              lastText[i] = v;
+            }
             args[keys[i]] = v;
             text += seps[i] + v;
             const kind = plain[i];
