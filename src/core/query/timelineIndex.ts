@@ -205,41 +205,51 @@ export class TimelineIndex {
         lane.series.push(this.buildSeries(cls, ids));
       }
     });
-    for (const lane of this.lanes) {
-      const windowIds: number[] = [];
-      for (const s of lane.series) if (s.cumWindows) for (const i of s.idx) if (marks.kindAt(i) === KIND_WINDOW) windowIds.push(i);
-      const widx = sortIndices(Int32Array.from(windowIds), (i) => marks.tsAt(i));
-      const wts = new Float64Array(widx.length);
-      const wend = new Float64Array(widx.length);
-      let maxDur = 0;
-      for (let j = 0; j < widx.length; j++) {
-        wts[j] = marks.tsAt(widx[j]);
-        const end = marks.endAt(widx[j]);
-        wend[j] = end > wts[j] ? end : wts[j];
-        maxDur = Math.max(maxDur, wend[j] - wts[j]);
-      }
-      lane.windows = { ts: wts, end: wend, endSorted: Float64Array.from(wend).sort(), idx: widx, maxDur };
-    }
+    for (const lane of this.lanes) lane.windows = this.buildWindows(lane);
     this.classes = BIN_CLASS_ORDER.filter((c) => present.has(c));
 
     this.markerIdx = sortIndices(markerIds, (i) => marks.tsAt(i));
     this.markerTs = Float64Array.from(this.markerIdx, (i) => marks.tsAt(i));
 
     this.heatRegions = ipaRegions(heatIpa, HEAT_ROWS);
-    const rowOf = new Int32Array(nHeat);
+    this.heatTs = this.buildHeatRows(heatIds, heatIpa);
+  }
+
+  /** A lane's invalid windows by start time, with their ends (and a sorted copy for coverage). */
+  private buildWindows(lane: Lane): Lane['windows'] {
+    const marks = this.marks;
+    const windowIds: number[] = [];
+    for (const s of lane.series) if (s.cumWindows) for (const i of s.idx) if (marks.kindAt(i) === KIND_WINDOW) windowIds.push(i);
+    const idx = sortIndices(Int32Array.from(windowIds), (i) => marks.tsAt(i));
+    const ts = new Float64Array(idx.length);
+    const end = new Float64Array(idx.length);
+    let maxDur = 0;
+    for (let j = 0; j < idx.length; j++) {
+      ts[j] = marks.tsAt(idx[j]);
+      const e = marks.endAt(idx[j]);
+      end[j] = e > ts[j] ? e : ts[j];
+      maxDur = Math.max(maxDur, end[j] - ts[j]);
+    }
+    return { ts, end, endSorted: Float64Array.from(end).sort(), idx, maxDur };
+  }
+
+  /** Fault timestamps per heat row (IPA region), each row in time order. */
+  private buildHeatRows(heatIds: Int32Array, heatIpa: Float64Array): Float64Array[] {
+    const rowOf = new Int32Array(heatIds.length);
     const rowSize = new Int32Array(this.heatRegions.keys.length);
-    for (let k = 0; k < nHeat; k++) {
+    for (let k = 0; k < heatIds.length; k++) {
       const r = (rowOf[k] = rowOfIpa(this.heatRegions, heatIpa[k]));
       if (r >= 0) rowSize[r]++;
     }
-    this.heatTs = Array.from(rowSize, (n) => new Float64Array(n));
+    const rows = Array.from(rowSize, (n) => new Float64Array(n));
     rowSize.fill(0);
-    for (let k = 0; k < nHeat; k++) {
+    for (let k = 0; k < heatIds.length; k++) {
       const r = rowOf[k];
-      if (r >= 0) this.heatTs[r][rowSize[r]++] = marks.tsAt(heatIds[k]);
+      if (r >= 0) rows[r][rowSize[r]++] = this.marks.tsAt(heatIds[k]);
     }
     // Marks come nearly in time order: sort (numeric, no comparator) only the rows that are not.
-    for (const row of this.heatTs) if (!isSorted(row)) row.sort();
+    for (const row of rows) if (!isSorted(row)) row.sort();
+    return rows;
   }
 
   /** Drawable mark indices ordered by line (built on first use: only locate() needs them). */
