@@ -1,19 +1,23 @@
 // The canvas renderer: one frame from the per-pixel summaries of a window (never raw events),
 // reprojected into the current viewport so pan and zoom redraw at once while the next window is
-// on its way. Rects are batched per colour; trace text (lane and marker labels) is drawn with
-// fillText only. Takes a minimal 2D context so a stub canvas can time it in tests.
-import { BIN_CLASS_ORDER, binStart, type BinClass, type TimeRange, type WindowResult } from '../src/shared/timelineProtocol';
+// on its way. Every mark (bars, heat cells, grid, marker rules, dashed outlines) is painted into a
+// pixel buffer (pixels.ts) and put on the canvas in one call, because a software-rastered canvas
+// spends tens of ms a frame filling thousands of path rects; trace text (lane and marker labels)
+// and the few strokes on top are drawn with ordinary canvas calls, text with fillText only. Takes a
+// minimal 2D context so a stub canvas can time it in tests.
+import { BIN_CLASS_ORDER, binStart, type BinClass, type LaneBins, type TimeRange, type WindowResult } from '../src/shared/timelineProtocol';
 import { laneBinsFor, type Row } from './layout';
+import { colourOf, PixelLayer, type Rgba } from './pixels';
 import { classColour, type Theme } from './theme';
 import { formatTs, tickStep, ticks, timeToX } from './viewport';
 
-// Module-level aliases keep import getters out of the per-bin loops (one definition still).
-const edgeAt = binStart;
+// A module-level alias keeps import getters out of the per-mark loops (one definition still).
 const toX = timeToX;
 
 export type Canvas2D = Pick<
   CanvasRenderingContext2D,
-  | 'fillRect' | 'clearRect' | 'beginPath' | 'rect' | 'fill' | 'stroke' | 'moveTo' | 'lineTo' | 'fillText' | 'save' | 'restore' | 'setLineDash' | 'measureText' | 'strokeRect'
+  | 'fillRect' | 'clearRect' | 'beginPath' | 'stroke' | 'moveTo' | 'lineTo' | 'fillText' | 'save' | 'restore' | 'measureText' | 'strokeRect'
+  | 'createImageData' | 'putImageData'
 > & {
   fillStyle: string | CanvasGradient | CanvasPattern;
   strokeStyle: string | CanvasGradient | CanvasPattern;
@@ -35,52 +39,8 @@ export interface Frame {
   cursorTs?: number | undefined;
   /** Highlight of the bin under the pointer or the focused list item. */
   highlight?: { lane: string; config: 'A' | 'B'; bin: number } | undefined;
-}
-
-/** Rects grouped by colour and alpha, flushed with one fill per group (no per-rect allocation). */
-class RectBatch {
-  private readonly groups = new Map<string, Map<number, number[]>>();
-  /** The rect list of one colour and alpha: hot loops fetch it once and push x, y, w, h. */
-  group(colour: string, alpha: number): number[] {
-    let byAlpha = this.groups.get(colour);
-    if (!byAlpha) this.groups.set(colour, (byAlpha = new Map()));
-    let rects = byAlpha.get(alpha);
-    if (!rects) byAlpha.set(alpha, (rects = []));
-    return rects;
-  }
-  add(colour: string, alpha: number, x: number, y: number, w: number, h: number): void {
-    pushRect(this.group(colour, alpha), x, y, w, h);
-  }
-  flush(ctx: Canvas2D): void {
-    for (const [colour, byAlpha] of this.groups) {
-      for (const [alpha, rects] of byAlpha) {
-        ctx.fillStyle = colour;
-        ctx.globalAlpha = alpha;
-        ctx.beginPath();
-        for (let i = 0; i < rects.length; i += 4) ctx.rect(rects[i], rects[i + 1], rects[i + 2], rects[i + 3]);
-        ctx.fill();
-      }
-    }
-    ctx.globalAlpha = 1;
-    this.groups.clear();
-  }
-}
-
-/**
- * Append a rect to a colour group, merging it into the previous one when it continues it (same
- * top and height, touching): dense zoomed-out windows become a few long runs instead of one rect
- * per pixel, which is what keeps a frame cheap in a software-rastered canvas. y and h are snapped
- * to whole pixels (crisper, and equal bars merge).
- */
-export function pushRect(g: number[], x: number, y: number, w: number, h: number): void {
-  const ry = Math.round(y);
-  const rh = Math.max(1, Math.round(y + h) - ry);
-  const n = g.length;
-  if (n >= 4 && g[n - 3] === ry && g[n - 1] === rh && Math.abs(g[n - 4] + g[n - 2] - x) < 0.75) {
-    g[n - 2] = Math.max(g[n - 2], x + w - g[n - 4]);
-    return;
-  }
-  g.push(x, ry, w, rh);
+  /** Device pixels per CSS pixel (the canvas is width * dpr by height * dpr). */
+  dpr?: number | undefined;
 }
 
 /** Text truncated to fit maxWidth (measureText is cheap enough for a few dozen labels). */
@@ -96,148 +56,211 @@ function fitText(ctx: Canvas2D, text: string, maxWidth: number): string {
   return `${text.slice(0, lo)}…`;
 }
 
-export function drawFrame(ctx: Canvas2D, f: Frame): void {
-  const { width, theme: t, vp, data } = f;
-  ctx.fillStyle = t.background;
+/** The marks' pixel buffer, reused from frame to frame (no per-frame allocation of a canvas-sized buffer). */
+const layer = new PixelLayer();
+
+/** The theme's colours parsed for the pixel buffer, kept while the theme object is the same. */
+interface Palette {
+  theme: Theme;
+  bg: Rgba;
+  grid: Rgba;
+  blue: Rgba;
+  orange: Rgba;
+  yellow: Rgba;
+  green: Rgba;
+  red: Rgba;
+  purple: Rgba;
+  border: Rgba;
+  /** By BIN_CLASS_ORDER rank. */
+  rank: Rgba[];
+  ofClass: (c: BinClass) => Rgba;
+}
+let palette: Palette | undefined;
+
+function paletteFor(ctx: Canvas2D, t: Theme): Palette {
+  if (palette?.theme === t) return palette;
+  const col = (css: string) => colourOf(ctx, css);
+  palette = {
+    theme: t,
+    bg: col(t.background),
+    grid: col(t.grid),
+    blue: col(t.blue),
+    orange: col(t.orange),
+    yellow: col(t.yellow),
+    green: col(t.green),
+    red: col(t.red),
+    purple: col(t.purple),
+    border: col(t.contrastBorder ?? t.foreground),
+    rank: BIN_CLASS_ORDER.map((c) => col(classColour(t, c))),
+    ofClass: (c) => col(classColour(t, c)),
+  };
+  return palette;
+}
+
+// The marks, one small function per kind of track: small functions get optimised (and the layer's
+// fill inlined into their loops) where one big one would not.
+
+/**
+ * Where the bins of the answered window fall in this viewport: bin i starts at x0 + i * w, that is
+ * toX(binStart(i)) folded into one multiply-add (it runs twice per bin and lane).
+ */
+interface BinScale {
+  x0: number;
+  w: number;
+}
+
+function paintLane(r: Row, lb: LaneBins, dense: readonly number[] | undefined, s: BinScale, width: number, p: Palette, highContrast: boolean): void {
+  const solidAlpha = r.lane?.config === 'B' ? 0.75 : 1;
+  const avoidedAlpha = highContrast ? 0.6 : 0.3;
+  let max = 1;
+  for (const n of lb.total) if (n > max) max = n;
+  const logMax = Math.log1p(max);
+  const top = r.y + 12;
+  const h = r.h - 16;
+  for (let k = 0; k < lb.px.length; k++) {
+    const x0 = s.x0 + lb.px[k] * s.w;
+    const x1 = x0 + s.w;
+    if (x1 < 0 || x0 > width) continue;
+    const bh = Math.max(2, h * (0.35 + (0.65 * Math.log1p(lb.total[k])) / logMax));
+    const w = Math.max(1, x1 - x0);
+    const avoided = lb.avoided[k];
+    if (avoided >= lb.total[k]) layer.fill(p.rank[lb.worst[k]] ?? p.blue, avoidedAlpha, x0, top + h - bh, w, bh);
+    else {
+      layer.fill(p.rank[lb.worst[k]] ?? p.rank[0], solidAlpha, x0, top + h - bh, w, bh);
+      if (avoided > 0) layer.fill(p.bg, 0.5, x0, top + h - bh, w, (bh * avoided) / lb.total[k]);
+    }
+  }
+  // Dense invalid-window coverage at the foot of the lane.
+  if (dense) for (const px of dense) layer.fill(p.orange, 0.8, s.x0 + px * s.w, r.y + r.h - 4, Math.max(1, s.w), 3);
+}
+
+/** Avoided bins get a dashed outline as well (alpha alone is lost in high contrast). */
+function paintAvoidedOutlines(r: Row, lb: LaneBins, s: BinScale, width: number, p: Palette): void {
+  for (let k = 0; k < lb.px.length; k++) {
+    if (!lb.avoided[k]) continue;
+    const x0 = s.x0 + lb.px[k] * s.w;
+    if (x0 < -2 || x0 > width) continue;
+    layer.outline(p.border, 1, Math.round(x0), r.y + 12, Math.max(2, s.w), r.h - 17, 2);
+  }
+}
+
+function paintFaults(r: Row, summary: WindowResult['summary'], s: BinScale, width: number, p: Palette): void {
+  const classes = Object.keys(summary.faults) as BinClass[];
+  const series = classes.map((c) => summary.faults[c] ?? []);
+  const colours = classes.map(p.ofClass);
+  let max = 1;
+  for (let k = 0; k < summary.px.length; k++) {
+    let total = 0;
+    for (const arr of series) total += arr[k] ?? 0;
+    if (total > max) max = total;
+  }
+  const h = r.h - 14;
+  const base = r.y + r.h - 1;
+  const w = Math.max(1, s.w);
+  for (let k = 0; k < summary.px.length; k++) {
+    const x0 = s.x0 + summary.px[k] * s.w;
+    if (x0 > width || x0 < -width) continue;
+    let y = base;
+    for (let j = 0; j < series.length; j++) {
+      const n = series[j][k];
+      if (!n) continue;
+      const bh = (h * n) / max;
+      y -= bh;
+      layer.fill(colours[j], 1, x0, y, w, bh);
+    }
+  }
+}
+
+/** CMO bytes or TLBI counts per bin, as bars. */
+function paintTotals(r: Row, px: readonly number[], vals: readonly number[], s: BinScale, c: Rgba): void {
+  let max = 1;
+  for (const v of vals) if (v > max) max = v;
+  const h = r.h - 12;
+  const w = Math.max(1, s.w);
+  for (let k = 0; k < px.length; k++) {
+    if (!vals[k]) continue;
+    const bh = Math.max(1, (h * vals[k]) / max);
+    layer.fill(c, 1, s.x0 + px[k] * s.w, r.y + r.h - 1 - bh, w, bh);
+  }
+}
+
+function paintHeat(r: Row, data: WindowResult, vp: TimeRange, width: number, p: Palette): void {
+  const heat = data.summary.heat;
+  const rows = heat.rows.length;
+  if (!rows || !heat.max) return;
+  const cellH = Math.max(1, (r.h - 4) / rows);
+  const logMax = Math.log1p(heat.max);
+  for (let c = 0; c < heat.columns; c++) {
+    const x0 = toX(vp, width, binStart(data.range.t0, data.range.t1, heat.columns, c));
+    const x1 = toX(vp, width, binStart(data.range.t0, data.range.t1, heat.columns, c + 1));
+    if (x1 < 0 || x0 > width) continue;
+    for (let row = 0; row < rows; row++) {
+      const n = heat.cells[row * heat.columns + c];
+      if (!n) continue;
+      // Five alpha steps, levels the eye can tell apart.
+      const alpha = Math.ceil((Math.log1p(n) / logMax) * 5) / 5;
+      layer.fill(p.red, alpha, x0, r.y + r.h - 2 - (row + 1) * cellH, Math.max(1, x1 - x0), cellH);
+    }
+  }
+}
+
+/** Invalid windows as bars at the foot of their lane. */
+function paintWindows(rows: readonly Row[], data: WindowResult, vp: TimeRange, width: number, p: Palette): void {
+  for (const w of data.windows) {
+    const x0 = toX(vp, width, w.ts);
+    const x1 = toX(vp, width, w.endTs);
+    if (x1 < 0 || x0 > width) continue;
+    const r = rows.find((x) => x.kind === 'lane' && x.lane?.id === w.lane && x.lane.config === w.config);
+    if (r) layer.fill(p.orange, 0.85, x0, r.y + r.h - 4, Math.max(2, x1 - x0), 3);
+  }
+}
+
+/** Trace markers: vertical rules over every row (their labels come with the text). */
+function paintMarkerRules(data: WindowResult, vp: TimeRange, width: number, height: number, p: Palette): void {
+  for (const m of data.markers) {
+    const x = Math.round(toX(vp, width, m.ts));
+    if (x + 0.5 >= 0 && x + 0.5 <= width) layer.fill(p.purple, 1, x, 0, 1, height);
+  }
+}
+
+/** Draws one frame; returns the number of rects painted (the bench reports it). */
+export function drawFrame(ctx: Canvas2D, f: Frame): number {
+  const { width, height, theme: t, vp, data } = f;
+  const p = paletteFor(ctx, t);
+  layer.begin(ctx, width, height, f.dpr ?? 1, p.bg);
   ctx.globalAlpha = 1;
-  ctx.fillRect(0, 0, width, f.height);
   ctx.font = t.font;
   ctx.textBaseline = 'top';
-  const batch = new RectBatch();
-  const rankColours = BIN_CLASS_ORDER.map((c) => classColour(t, c));
-  const colourOf = (rank: number) => rankColours[rank] ?? t.blue;
-  const binX = (i: number): number => (data ? toX(vp, width, edgeAt(data.range.t0, data.range.t1, data.width, i)) : 0);
+  const s: BinScale = data ? { x0: toX(vp, width, data.range.t0), w: ((data.range.t1 - data.range.t0) / data.width) * (width / (vp.t1 - vp.t0)) } : { x0: 0, w: 0 };
+  const binX = (i: number): number => s.x0 + i * s.w;
 
-  // Grid and axis.
+  // Grid and axis: 1 px rules on whole pixels (as the half-pixel-aligned strokes were).
   const step = tickStep(vp, width);
-  ctx.strokeStyle = t.grid;
-  ctx.lineWidth = 1;
-  ctx.beginPath();
-  for (const tick of ticks(vp, width)) {
-    const x = Math.round(timeToX(vp, width, tick)) + 0.5;
-    ctx.moveTo(x, 0);
-    ctx.lineTo(x, f.height);
-  }
-  for (const r of f.rows) {
-    ctx.moveTo(0, r.y + r.h - 0.5);
-    ctx.lineTo(width, r.y + r.h - 0.5);
-  }
-  ctx.stroke();
+  const tickTimes = ticks(vp, width);
+  for (const tick of tickTimes) layer.fill(p.grid, 1, Math.round(toX(vp, width, tick)), 0, 1, height);
+  for (const r of f.rows) layer.fill(p.grid, 1, 0, r.y + r.h - 1, width, 1);
 
   if (data) {
     for (const r of f.rows) {
       if (r.kind === 'lane') {
         const lb = laneBinsFor(data, r.lane);
-        if (!lb) continue;
-        const ghostB = r.lane?.config === 'B';
-        let max = 1;
-        for (const n of lb.total) if (n > max) max = n;
-        const logMax = Math.log1p(max);
-        const top = r.y + 12;
-        const h = r.h - 16;
-        const solid = rankColours.map((c) => batch.group(c, ghostB ? 0.75 : 1));
-        for (let k = 0; k < lb.px.length; k++) {
-          const x0 = binX(lb.px[k]);
-          const x1 = binX(lb.px[k] + 1);
-          if (x1 < 0 || x0 > width) continue;
-          const bh = Math.max(2, h * (0.35 + (0.65 * Math.log1p(lb.total[k])) / logMax));
-          const w = Math.max(1, x1 - x0);
-          const avoided = lb.avoided[k];
-          if (avoided >= lb.total[k]) batch.add(colourOf(lb.worst[k]), t.highContrast ? 0.6 : 0.3, x0, top + h - bh, w, bh);
-          else {
-            pushRect(solid[lb.worst[k]] ?? solid[0], x0, top + h - bh, w, bh);
-            if (avoided > 0) batch.add(t.background, 0.5, x0, top + h - bh, w, (bh * avoided) / lb.total[k]);
-          }
-        }
-        if (data.windowsDense) {
-          const d = data.windowsDense.find((x) => x.lane === lb.lane && x.config === lb.config);
-          const g = batch.group(t.orange, 0.8);
-          if (d) for (const p of d.px) pushRect(g, binX(p), r.y + r.h - 4, Math.max(1, binX(p + 1) - binX(p)), 3);
-        }
-      } else if (r.kind === 'faults') {
-        const s = data.summary;
-        const classes = Object.keys(s.faults) as BinClass[];
-        const series = classes.map((c) => s.faults[c] ?? []);
-        const groups = classes.map((c) => batch.group(classColour(t, c), 1));
-        const totals = new Float64Array(s.px.length);
-        for (const arr of series) for (let k = 0; k < arr.length; k++) totals[k] += arr[k];
-        let max = 1;
-        for (const n of totals) if (n > max) max = n;
-        const h = r.h - 14;
-        const base = r.y + r.h - 1;
-        for (let k = 0; k < s.px.length; k++) {
-          const x0 = binX(s.px[k]);
-          if (x0 > width || x0 < -width) continue;
-          const w = Math.max(1, binX(s.px[k] + 1) - x0);
-          let y = base;
-          for (let j = 0; j < series.length; j++) {
-            const n = series[j][k];
-            if (!n) continue;
-            const bh = (h * n) / max;
-            y -= bh;
-            pushRect(groups[j], x0, y, w, bh);
-          }
-        }
-      } else if (r.kind === 'cmo' || r.kind === 'tlbi') {
-        const s = data.summary;
-        const vals = r.kind === 'cmo' ? s.cmoBytes : s.tlbi;
-        let max = 1;
-        for (const v of vals) if (v > max) max = v;
-        const h = r.h - 12;
-        const g = batch.group(r.kind === 'cmo' ? t.yellow : t.green, 1);
-        for (let k = 0; k < s.px.length; k++) {
-          if (!vals[k]) continue;
-          const x0 = binX(s.px[k]);
-          const bh = Math.max(1, (h * vals[k]) / max);
-          pushRect(g, x0, r.y + r.h - 1 - bh, Math.max(1, binX(s.px[k] + 1) - x0), bh);
-        }
-      } else if (r.kind === 'heat') {
-        const heat = data.summary.heat;
-        const rows = heat.rows.length;
-        if (!rows || !heat.max) continue;
-        const cellH = Math.max(1, (r.h - 4) / rows);
-        const logMax = Math.log1p(heat.max);
-        for (let row = 0; row < rows; row++) {
-          for (let c = 0; c < heat.columns; c++) {
-            const n = heat.cells[row * heat.columns + c];
-            if (!n) continue;
-            const x0 = timeToX(vp, width, binStart(data.range.t0, data.range.t1, heat.columns, c));
-            const colW = timeToX(vp, width, binStart(data.range.t0, data.range.t1, heat.columns, c + 1)) - x0;
-            // Quantised alpha keeps the number of colour groups (and fill calls) small.
-            const alpha = Math.ceil((Math.log1p(n) / logMax) * 5) / 5;
-            batch.add(t.red, alpha, x0, r.y + r.h - 2 - (row + 1) * cellH, Math.max(1, colW), cellH);
-          }
-        }
-      }
+        if (lb) paintLane(r, lb, data.windowsDense?.find((x) => x.lane === lb.lane && x.config === lb.config)?.px, s, width, p, t.highContrast);
+      } else if (r.kind === 'faults') paintFaults(r, data.summary, s, width, p);
+      else if (r.kind === 'cmo') paintTotals(r, data.summary.px, data.summary.cmoBytes, s, p.yellow);
+      else if (r.kind === 'tlbi') paintTotals(r, data.summary.px, data.summary.tlbi, s, p.green);
+      else if (r.kind === 'heat') paintHeat(r, data, vp, width, p);
     }
-    // Invalid windows as bars at the foot of their lane.
-    for (const w of data.windows) {
-      const r = f.rows.find((x) => x.kind === 'lane' && x.lane?.id === w.lane && x.lane.config === w.config);
-      if (!r) continue;
-      const x0 = timeToX(vp, width, w.ts);
-      const x1 = timeToX(vp, width, w.endTs);
-      if (x1 < 0 || x0 > width) continue;
-      batch.add(t.orange, 0.85, x0, r.y + r.h - 4, Math.max(2, x1 - x0), 3);
-    }
-    batch.flush(ctx);
-
-    // Avoided bins get a dashed outline as well (alpha alone is lost in high contrast).
-    ctx.setLineDash([2, 2]);
-    ctx.strokeStyle = t.contrastBorder ?? t.foreground;
-    ctx.lineWidth = 1;
+    paintWindows(f.rows, data, vp, width, p);
     for (const r of f.rows) {
-      if (r.kind !== 'lane' || r.lane?.config !== 'A') continue;
-      const lb = laneBinsFor(data, r.lane);
-      if (!lb) continue;
-      for (let k = 0; k < lb.px.length; k++) {
-        if (!lb.avoided[k]) continue;
-        const x0 = binX(lb.px[k]);
-        if (x0 < -2 || x0 > width) continue;
-        ctx.strokeRect(Math.round(x0) + 0.5, r.y + 12.5, Math.max(2, binX(lb.px[k] + 1) - x0), r.h - 17);
-      }
+      const lb = r.kind === 'lane' && r.lane?.config === 'A' ? laneBinsFor(data, r.lane) : undefined;
+      if (lb) paintAvoidedOutlines(r, lb, s, width, p);
     }
-    ctx.setLineDash([]);
+    paintMarkerRules(data, vp, width, height, p);
+  }
+  // Everything above reaches the canvas here, in one call; what follows is drawn over it.
+  layer.put(ctx);
 
+  if (data) {
     // Invalid windows wide enough for it carry their IPA range as a label.
     ctx.fillStyle = t.orange;
     for (const w of data.windows) {
@@ -251,17 +274,12 @@ export function drawFrame(ctx: Canvas2D, f: Frame): void {
       ctx.fillText(fitText(ctx, label, x1 - x0 - 4), x0 + 2, r.y + r.h - 15);
     }
 
-    // Trace markers: labelled vertical rules over every row.
-    ctx.strokeStyle = t.purple;
+    // Marker labels, left to right, skipping those that would overlap the previous one.
     ctx.fillStyle = t.purple;
     let lastLabelEnd = -Infinity;
     for (const m of data.markers) {
       const x = Math.round(timeToX(vp, width, m.ts)) + 0.5;
       if (x < 0 || x > width) continue;
-      ctx.beginPath();
-      ctx.moveTo(x, 0);
-      ctx.lineTo(x, f.height);
-      ctx.stroke();
       if (x > lastLabelEnd + 4 && m.label) {
         const text = fitText(ctx, m.label, 240);
         ctx.fillText(text, x + 3, 11);
@@ -279,6 +297,7 @@ export function drawFrame(ctx: Canvas2D, f: Frame): void {
     ctx.fillRect(x0, 0, Math.max(1, x1 - x0), f.height);
     ctx.globalAlpha = 1;
     ctx.strokeStyle = t.focus;
+    ctx.lineWidth = 1;
     ctx.strokeRect(Math.round(x0) + 0.5, 0.5, Math.max(1, x1 - x0), f.height - 1);
   }
   const hl = f.highlight;
@@ -307,7 +326,7 @@ export function drawFrame(ctx: Canvas2D, f: Frame): void {
 
   // Labels last, on a backing so they stay readable over the marks.
   ctx.fillStyle = t.muted;
-  for (const tick of ticks(vp, width)) {
+  for (const tick of tickTimes) {
     const x = timeToX(vp, width, tick);
     ctx.fillText(formatTs(tick, step), x + 3, 2);
   }
@@ -322,4 +341,5 @@ export function drawFrame(ctx: Canvas2D, f: Frame): void {
     ctx.fillStyle = r.lane?.config === 'B' ? t.muted : t.foreground;
     ctx.fillText(text, 3, r.y + 1);
   }
+  return layer.rects;
 }

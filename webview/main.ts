@@ -129,7 +129,7 @@ function draw(): void {
   }
   const c = ctx as unknown as CanvasRenderingContext2D;
   c.setTransform(dpr, 0, 0, dpr, 0, 0);
-  drawFrame(ctx, { width: cssWidth, height, rows, vp, data, theme, selection: state.selection, cursorTs, highlight });
+  drawFrame(ctx, { width: cssWidth, height, rows, vp, data, theme, selection: state.selection, cursorTs, highlight, dpr });
   drawTimes.push(performance.now() - started);
   if (drawTimes.length > 500) drawTimes.splice(0, 250);
 }
@@ -166,6 +166,19 @@ function viewportChanged(): void {
 // --- the accessible list and the tooltip ------------------------------------------------------
 
 const listDom: ListDom = { createElement: (tag) => document.createElement(tag) as unknown as ListElement };
+
+let listTimer: ReturnType<typeof setTimeout> | undefined;
+/**
+ * Rebuild the list once windows stop arriving (150 ms after the last): rebuilding its hundreds of
+ * elements for every window of a drag or a wheel would hold up the frames that follow.
+ */
+function scheduleList(): void {
+  if (listTimer) clearTimeout(listTimer);
+  listTimer = setTimeout(() => {
+    listTimer = undefined;
+    updateList();
+  }, 150);
+}
 
 function updateList(): void {
   if (!info) return;
@@ -360,7 +373,7 @@ function onMessage(m: ExtensionToWebview): void {
         if (want !== heat.h) rows = computeLayout(rows.flatMap((r) => (r.lane ? [r.lane] : [])), data.summary.heat.rows.length);
       }
       scheduleDraw();
-      updateList();
+      scheduleList();
       return;
     case 'rangeStats':
       if (m.seq < lastStatsSeq) return;

@@ -28,56 +28,74 @@ function laneLabel(lanes: readonly LaneInfo[], id: string, config: 'A' | 'B'): s
   return config === 'B' ? `${label} (what-if B)` : label;
 }
 
+/** A visible item before its text is built: only the `limit` kept ones get text (a zoomed-out window has thousands). */
+interface Candidate {
+  ts: number;
+  rank: number;
+  make: () => ListEntry;
+}
+
 /** Entries for everything visible in `vp` of the answered window, worst first when over the limit, then in time order. */
 export function marksListEntries(data: WindowResult | undefined, lanes: readonly LaneInfo[], vp: TimeRange, width: number, limit = LIST_LIMIT): { entries: ListEntry[]; omitted: number } {
   if (!data) return { entries: [], omitted: 0 };
   const step = (vp.t1 - vp.t0) / Math.max(1, width);
-  const all: ListEntry[] = [];
+  const all: Candidate[] = [];
   const visible = (t0: number, t1: number) => timeToX(vp, width, t1) >= 0 && timeToX(vp, width, t0) <= width;
   for (const m of data.markers) {
     if (!visible(m.ts, m.ts)) continue;
-    all.push({ line: m.line, ts: m.ts, rank: -1, text: `${formatTs(m.ts, step)} marker: ${m.label}`, aria: `trace marker at ${formatTs(m.ts, step)}: ${m.label}, line ${m.line}` });
+    all.push({ ts: m.ts, rank: -1, make: () => ({ line: m.line, ts: m.ts, rank: -1, text: `${formatTs(m.ts, step)} marker: ${m.label}`, aria: `trace marker at ${formatTs(m.ts, step)}: ${m.label}, line ${m.line}` }) });
   }
+  const windowRank = BIN_CLASS_ORDER.indexOf('window');
   for (const w of data.windows) {
     if (!visible(w.ts, w.endTs)) continue;
-    const where = w.ipa !== undefined ? ` over ${formatIpa(w.ipa)}${w.size ? `+${formatIpa(w.size)}` : ''}` : '';
-    const lane = laneLabel(lanes, w.lane, w.config);
     all.push({
-      line: w.line, ts: w.ts, rank: BIN_CLASS_ORDER.indexOf('window'), lane: w.lane, config: w.config,
-      text: `${lane} · ${formatTs(w.ts, step)} · invalid window ${formatDuration(w.endTs - w.ts)}${where}`,
-      aria: `${lane}: invalid window from ${formatTs(w.ts, step)} for ${formatDuration(w.endTs - w.ts)}${where}, line ${w.line}`,
+      ts: w.ts,
+      rank: windowRank,
+      make: () => {
+        const where = w.ipa !== undefined ? ` over ${formatIpa(w.ipa)}${w.size ? `+${formatIpa(w.size)}` : ''}` : '';
+        const lane = laneLabel(lanes, w.lane, w.config);
+        return {
+          line: w.line, ts: w.ts, rank: windowRank, lane: w.lane, config: w.config,
+          text: `${lane} · ${formatTs(w.ts, step)} · invalid window ${formatDuration(w.endTs - w.ts)}${where}`,
+          aria: `${lane}: invalid window from ${formatTs(w.ts, step)} for ${formatDuration(w.endTs - w.ts)}${where}, line ${w.line}`,
+        };
+      },
     });
   }
   for (const lb of data.lanes) {
     const lane = laneLabel(lanes, lb.lane, lb.config);
+    const counts = Object.entries(lb.counts) as [BinClass, number[]][];
     for (let k = 0; k < lb.px.length; k++) {
       const i = lb.px[k];
       const t0 = binStart(data.range.t0, data.range.t1, data.width, i);
       const t1 = binStart(data.range.t0, data.range.t1, data.width, i + 1);
       if (!visible(t0, t1)) continue;
-      const parts: string[] = [];
       let own = 0;
-      for (const [cls, arr] of Object.entries(lb.counts) as [BinClass, number[]][]) {
-        if (!arr[k]) continue;
-        parts.push(`${arr[k]} ${className(cls)}`);
-        if (!(cls === 'marker' || (cls === 'window' && !data.windowsDense))) own += arr[k];
-      }
+      for (const [cls, arr] of counts) if (arr[k] && !(cls === 'marker' || (cls === 'window' && !data.windowsDense))) own += arr[k];
       // Markers and window bars have entries of their own: a bin holding only those is not repeated.
       if (own === 0) continue;
-      const worst = BIN_CLASS_ORDER[lb.worst[k]] ?? 'fault';
-      const n = lb.total[k];
-      const avoided = lb.avoided[k] ? `; ${lb.avoided[k]} avoided by the what-if` : '';
       all.push({
-        line: lb.line[k], ts: t0, rank: lb.worst[k], lane: lb.lane, config: lb.config, bin: i,
-        text: `${lane} · ${formatTs(t0, step)} · ${parts.join(', ')}`,
-        aria: `${lane} at ${formatTs(t0, step)}: ${n === 1 ? `one ${className(worst)}` : `${n} marks, worst ${className(worst)}`} (${parts.join(', ')})${avoided}, line ${lb.line[k]}`,
+        ts: t0,
+        rank: lb.worst[k],
+        make: () => {
+          const parts: string[] = [];
+          for (const [cls, arr] of counts) if (arr[k]) parts.push(`${arr[k]} ${className(cls)}`);
+          const worst = BIN_CLASS_ORDER[lb.worst[k]] ?? 'fault';
+          const n = lb.total[k];
+          const avoided = lb.avoided[k] ? `; ${lb.avoided[k]} avoided by the what-if` : '';
+          return {
+            line: lb.line[k], ts: t0, rank: lb.worst[k], lane: lb.lane, config: lb.config, bin: i,
+            text: `${lane} · ${formatTs(t0, step)} · ${parts.join(', ')}`,
+            aria: `${lane} at ${formatTs(t0, step)}: ${n === 1 ? `one ${className(worst)}` : `${n} marks, worst ${className(worst)}`} (${parts.join(', ')})${avoided}, line ${lb.line[k]}`,
+          };
+        },
       });
     }
   }
-  let entries = all;
-  if (all.length > limit) entries = [...all].sort((a, b) => a.rank - b.rank || a.ts - b.ts).slice(0, limit);
-  entries.sort((a, b) => a.ts - b.ts || a.rank - b.rank);
-  return { entries, omitted: all.length - entries.length };
+  let kept = all;
+  if (all.length > limit) kept = [...all].sort((a, b) => a.rank - b.rank || a.ts - b.ts).slice(0, limit);
+  kept.sort((a, b) => a.ts - b.ts || a.rank - b.rank);
+  return { entries: kept.map((c) => c.make()), omitted: all.length - kept.length };
 }
 
 /** The parts of the DOM this module touches (a stub in unit tests). */

@@ -6,8 +6,9 @@ import assert from 'node:assert/strict';
 import type { Mark } from '../../../src/core/analysis/types';
 import { TimelineQuery } from '../../../src/core/query';
 import { contentSecurityPolicy, newNonce, timelineHtml } from '../../../src/client/timelineHtml';
-import { drawFrame, pushRect } from '../../../webview/draw';
+import { drawFrame } from '../../../webview/draw';
 import { computeLayout, hitBin } from '../../../webview/layout';
+import { parseColour, PixelLayer, type PixelSink } from '../../../webview/pixels';
 import { marksListEntries, renderMarksList, type ListDom, type ListElement } from '../../../webview/marksList';
 import { describeStats } from '../../../webview/statsText';
 import { classColour, fallbackTheme, readTheme } from '../../../webview/theme';
@@ -58,10 +59,11 @@ test('canvas: hostile lane and marker text reach fillText verbatim and nowhere e
   assert.ok(data);
   const ctx = stubCanvas();
   const rows = computeLayout(info.lanes, data.summary.heat.rows.length);
-  drawFrame(ctx, { width: 400, height: 300, rows, vp: { t0: 0, t1: 500 }, data, theme: fallbackTheme });
+  const rects = drawFrame(ctx, { width: 400, height: 300, rows, vp: { t0: 0, t1: 500 }, data, theme: fallbackTheme });
   assert.ok(ctx.texts.includes(EVIL), 'the marker label is drawn as text');
   assert.ok(ctx.texts.some((t) => t.startsWith('vCPU 0 (<img')), 'the lane label is drawn as text');
-  assert.ok(ctx.rects > 0);
+  assert.ok(rects > 0);
+  assert.equal(ctx.calls.putImageData, 1, 'the marks reach the canvas in one call');
 });
 
 test('marks list: buttons with data-line and aria-labels, built with textContent; activation reveals the line', () => {
@@ -144,12 +146,85 @@ test('theme from --vscode-* variables, spurious faults in the error colour, stat
   assert.deepEqual(describeStats(st.a).slice(0, 3), ['4 marks', '2 faults, 1 spurious (1 S1, 1 fault)', '1 invalid windows, 150 ns in total']);
 });
 
-test('rect runs: touching rects of equal top and height merge, others stay apart', () => {
-  const g: number[] = [];
-  pushRect(g, 0, 10.2, 1, 5);
-  pushRect(g, 1, 10, 1, 5.1);
-  pushRect(g, 2.2, 10, 1, 5);
-  pushRect(g, 5, 10, 1, 5); // gap
-  pushRect(g, 6, 11, 1, 5); // other top
-  assert.deepEqual(g, [0, 10, 3.2, 5, 5, 10, 1, 5, 6, 11, 1, 5]);
+function sink(): PixelSink & { put: number } {
+  return {
+    put: 0,
+    createImageData: (width, height) => ({ width, height, data: new Uint8ClampedArray(width * height * 4), colorSpace: 'srgb' }) as ImageData,
+    putImageData(): void {
+      this.put++;
+    },
+  };
+}
+
+/** RGB of device pixel (x, y). */
+function pixel(img: ImageData, x: number, y: number): number[] {
+  const i = (y * img.width + x) * 4;
+  return Array.from(img.data.slice(i, i + 3));
+}
+
+test('colours: the forms theme variables and fillStyle come in', () => {
+  const rgb = (css: string) => {
+    const c = parseColour(css);
+    return c && [c.r, c.g, c.b, Math.round(c.a * 100) / 100];
+  };
+  assert.deepEqual(rgb('#abc'), [0xaa, 0xbb, 0xcc, 1]);
+  assert.deepEqual(rgb('#1E1E1E'), [30, 30, 30, 1]);
+  assert.deepEqual(rgb('#80808059'), [128, 128, 128, 0.35]);
+  assert.deepEqual(rgb('rgba(1, 2, 3, 0.5)'), [1, 2, 3, 0.5]);
+  assert.deepEqual(rgb('rgb(10 20 30 / 25%)'), [10, 20, 30, 0.25]);
+  assert.equal(parseColour('var(--x)'), undefined);
+});
+
+test('pixel layer: rects snap to whole pixels, blend with alpha, clip, scale with dpr; dashed outlines', () => {
+  const s = sink();
+  const layer = new PixelLayer();
+  const bg = parseColour('#000000');
+  const red = parseColour('#ff0000');
+  assert.ok(bg && red);
+  const img = () => {
+    const data = (layer as unknown as { image: ImageData }).image;
+    assert.ok(data);
+    return data;
+  };
+  layer.begin(s, 20, 10, 1, bg);
+  layer.fill(red, 1, 2.4, 1.6, 2.2, 3); // x 2..5 (rounded 2..5), y 2..5
+  assert.deepEqual(pixel(img(), 1, 3), [0, 0, 0]);
+  assert.deepEqual(pixel(img(), 2, 3), [255, 0, 0]);
+  assert.deepEqual(pixel(img(), 4, 4), [255, 0, 0]);
+  assert.deepEqual(pixel(img(), 5, 3), [0, 0, 0]);
+  assert.deepEqual(pixel(img(), 3, 1), [0, 0, 0]);
+  layer.fill(red, 0.5, 10, 0, 0.2, 1); // thinner than a pixel: still one pixel, half red
+  assert.ok(Math.abs(pixel(img(), 10, 0)[0] - 128) <= 1);
+  layer.fill(red, 1, -50, -50, 10, 10); // off the canvas
+  layer.fill(red, 1, Number.NaN, 0, 1, 1);
+  assert.equal(layer.rects, 2);
+  layer.outline(red, 1, 0, 6, 8, 3, 2);
+  const top = Array.from({ length: 9 }, (_, x) => pixel(img(), x, 6)[0]);
+  assert.deepEqual(top, [255, 255, 0, 0, 255, 255, 0, 0, 255], 'dashes of 2 px on the top edge');
+  assert.equal(pixel(img(), 0, 9)[0], 255, 'bottom-left corner');
+  assert.equal(pixel(img(), 3, 7)[0], 0, 'the inside stays clear');
+  layer.put(s);
+  assert.equal(s.put, 1);
+  // At dpr 2 a CSS pixel is 2 x 2 device pixels.
+  layer.begin(s, 20, 10, 2, bg);
+  assert.equal(img().width, 40);
+  layer.fill(red, 1, 1, 1, 1, 1);
+  assert.deepEqual([pixel(img(), 1, 2)[0], pixel(img(), 2, 2)[0], pixel(img(), 3, 3)[0], pixel(img(), 4, 2)[0]], [0, 255, 255, 0]);
+});
+
+test('canvas: the bins of a lane are painted in their class colour where they are, nothing elsewhere', () => {
+  const q = hostileQuery();
+  const data = q.window({ t0: 0, t1: 500 }, 500);
+  assert.ok(data);
+  const ctx = stubCanvas();
+  const rows = computeLayout(q.info().lanes, data.summary.heat.rows.length);
+  drawFrame(ctx, { width: 500, height: 300, rows, vp: { t0: 0, t1: 500 }, data, theme: fallbackTheme });
+  const img = ctx.image;
+  assert.ok(img);
+  const lane = rows.find((r) => r.kind === 'lane');
+  assert.ok(lane);
+  const foot = lane.y + lane.h - 5;
+  const hex = (c: number[]) => `#${c.map((v) => v.toString(16).padStart(2, '0')).join('')}`;
+  assert.equal(hex(pixel(img, 150, foot)), classColour(fallbackTheme, 'fault'), 'the plain fault at 150 ns');
+  assert.equal(hex(pixel(img, 125, foot)), fallbackTheme.background, 'no bin at 125 ns');
 });

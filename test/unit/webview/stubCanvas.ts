@@ -1,11 +1,13 @@
-// A stub 2D canvas context for the renderer's tests and the frame bench: counts the drawing calls
-// and records every text drawn (so a test can prove trace text only ever reaches fillText).
+// A stub 2D canvas context for the renderer's tests and the frame bench: counts the drawing calls,
+// records every text drawn (so a test can prove trace text only ever reaches fillText) and keeps
+// the last pixel buffer put on it (the marks are painted into one, see webview/pixels.ts).
 import type { Canvas2D } from '../../../webview/draw';
 
 export interface StubCanvas extends Canvas2D {
   texts: string[];
   calls: Record<string, number>;
-  rects: number;
+  /** The last ImageData given to putImageData. */
+  image: ImageData | undefined;
 }
 
 export function stubCanvas(): StubCanvas {
@@ -17,7 +19,7 @@ export function stubCanvas(): StubCanvas {
   const c = {
     texts,
     calls,
-    rects: 0,
+    image: undefined as ImageData | undefined,
     fillStyle: '#000' as string | CanvasGradient | CanvasPattern,
     strokeStyle: '#000' as string | CanvasGradient | CanvasPattern,
     globalAlpha: 1,
@@ -35,11 +37,15 @@ export function stubCanvas(): StubCanvas {
     save: count('save'),
     restore: count('restore'),
     setLineDash: count('setLineDash'),
-    rect(): void {
-      c.rects++;
-    },
     fillText(text: string): void {
       texts.push(text);
+    },
+    createImageData(width: number, height: number): ImageData {
+      return { width, height, data: new Uint8ClampedArray(width * height * 4), colorSpace: 'srgb' } as ImageData;
+    },
+    putImageData(image: ImageData): void {
+      calls.putImageData = (calls.putImageData ?? 0) + 1;
+      c.image = image;
     },
     measureText(text: string): TextMetrics {
       return { width: text.length * 7 } as TextMetrics;
