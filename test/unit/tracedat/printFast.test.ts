@@ -7,26 +7,16 @@ import assert from 'node:assert/strict';
 import { parseEventFormat } from '../../../src/core/tracedat/eventFormat';
 import { Kallsyms } from '../../../src/core/tracedat/kallsyms';
 import { compilePrintFmt, formatInt, hexDigits, type PrintEnv, type RecordView } from '../../../src/core/tracedat/printFormat';
+import { mulberry32 } from '../../support/prng';
 
 type Spec = Parameters<typeof formatInt>[1];
 
 const ENV: PrintEnv = { little: true, symbol: () => undefined, pointerString: () => undefined };
 
-/** A seeded generator (mulberry32): the same values every run. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 test('hexDigits equals toString(16): every range edge, non-integers, random safe integers', () => {
   const values = [0, 1, 15, 16, 0xffffff, 0x1000000, 0x1000001, 0x3fffffff, 0x40000000, 0x7fffffff, 0x80000000, 0xffffffff, 2 ** 32, 2 ** 32 + 1, 0xffffffffffff, 2 ** 48, 2 ** 53 - 1, 1.5, 0x1000000 + 0.25, 2 ** 40 + 0.5, 2 ** 60];
-  const next = random(1);
+  const next = mulberry32(1);
   for (let i = 0; i < 20000; i++) values.push(Math.floor(next() * 2 ** (1 + Math.floor(next() * 53))));
   for (const v of values) assert.equal(hexDigits(v), v.toString(16), String(v));
 });
@@ -84,7 +74,7 @@ test('integer conversions print the kernel text: fixed cases', () => {
 
 test('integer conversions equal formatInt on a random walk of repeated and new values', () => {
   const convs = ['%x', '%lx', '%llx', '%u', '%lu', '%d', '%ld', '%#x', '%#lx', '%#08lx', '%#016lx', '%#010x', '%08x', '%5u', '%-6x', '%#o', '%X', '%.4x', '%+d'];
-  const next = random(7);
+  const next = mulberry32(7);
   for (const conv of convs) {
     const printed = compilePrintFmt(parseEventFormat(formatOf(conv), 'test')!, ENV);
     const s = spec(conv);

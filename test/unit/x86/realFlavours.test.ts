@@ -8,8 +8,7 @@ import assert from 'node:assert/strict';
 import { createReadStream, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../../support/shared';
-import { replayFile, x86Config, type X86Run } from './x86Harness';
-import type { X86SegmentSummary } from '../../../src/core/replay/x86/x86Replayer';
+import { pairSegments, pass, replayFile, x86Config, type GtSegment, type X86Run } from './x86Harness';
 import { createX86Replayer } from '../../../src/core/replay/x86/x86Replayer';
 import { readTrace } from '../../../src/core/parse/readTrace';
 import type { TraceEvent } from '../../../src/core/parse/types';
@@ -18,16 +17,6 @@ import { computeCoverage, createCoverageCollector } from '../../../src/core/anal
 
 const DIR = join(repoRoot(), 'test', 'fixtures', 'x86', 'real');
 const SCENARIOS = ['race_first_4k', 'race_first_thp', 'race_wp_4k', 'race_split_noeager', 'dirty_manual_noeager'];
-
-interface GtSegment {
-  segment: string;
-  kvm_page_fault: number;
-  duplicate_faults: number;
-  fault_outcomes: Record<string, number>;
-  fast_page_fault: Record<string, number>;
-  spte_changed_by_level_transition: Record<string, number>;
-  split_huge_page: Record<string, number>;
-}
 
 interface Gt {
   events: Record<string, number>;
@@ -42,24 +31,6 @@ function run(name: string): Promise<X86Run> {
   let p = cache.get(name);
   if (!p) cache.set(name, (p = replayFile(trace(name), x86Config())));
   return p;
-}
-
-/** Pairs each ground-truth row with the replay's segment of the same marker text (the ground truth drops empty ones). */
-function pairSegments(mine: X86SegmentSummary[], gt: GtSegment[]): [X86SegmentSummary, GtSegment][] {
-  const pairs: [X86SegmentSummary, GtSegment][] = [];
-  let i = 0;
-  for (const g of gt) {
-    while (i < mine.length && mine[i].label !== g.segment) i++;
-    assert.ok(i < mine.length, `segment "${g.segment}" found`);
-    pairs.push([mine[i++], g]);
-  }
-  return pairs;
-}
-
-function pass(r: Pick<X86Run, 'out'>, n: number): X86SegmentSummary {
-  const s = r.out.x86.segments.find((x) => x.label.startsWith(`pass ${n} begin`));
-  assert.ok(s, `pass ${n}`);
-  return s;
 }
 
 function byClass(r: X86Run): Record<string, number> {

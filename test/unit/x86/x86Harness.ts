@@ -1,11 +1,13 @@
 // Test harness for the x86 replay: reads a trace (plain or gzip) with the real parser and feeds the
 // x86 replayer, dropping ignored event names the same way the facade does (`--ignore-event NAME`
-// replays as if those lines were absent). Also counts unrecognised and undecoded lines.
+// replays as if those lines were absent). Also counts unrecognised and undecoded lines, and pairs
+// a replay's segments with the capture tool's ground truth (*.gt.json).
+import assert from 'node:assert/strict';
 import { createReadStream } from 'node:fs';
 import { readTrace } from '../../../src/core/parse/readTrace';
 import type { ModelConfig } from '../../../src/core/analysis/types';
 import type { RejectedLine, TraceEvent } from '../../../src/core/parse/types';
-import { createX86Replayer, type X86ReplayOutput } from '../../../src/core/replay/x86/x86Replayer';
+import { createX86Replayer, type X86ReplayOutput, type X86SegmentSummary } from '../../../src/core/replay/x86/x86Replayer';
 
 export function x86Config(over: Partial<ModelConfig> = {}): ModelConfig {
   return {
@@ -55,4 +57,34 @@ export function replayFile(path: string, config: ModelConfig = x86Config()): Pro
 
 export function replayText(text: string, config: ModelConfig = x86Config()): Promise<X86Run> {
   return run(fromString(text), config);
+}
+
+/** One segment (between trace markers) of the capture tool's ground truth. */
+export interface GtSegment {
+  segment: string;
+  kvm_page_fault?: number;
+  duplicate_faults: number;
+  fault_outcomes: Record<string, number>;
+  fast_page_fault: Record<string, number>;
+  spte_changed_by_level_transition: Record<string, number>;
+  split_huge_page: Record<string, number>;
+}
+
+/** Pairs each ground-truth row with the replay's segment of the same marker text (the ground truth drops empty ones). */
+export function pairSegments(mine: X86SegmentSummary[], gt: GtSegment[]): [X86SegmentSummary, GtSegment][] {
+  const pairs: [X86SegmentSummary, GtSegment][] = [];
+  let i = 0;
+  for (const g of gt) {
+    while (i < mine.length && mine[i].label !== g.segment) i++;
+    assert.ok(i < mine.length, `segment "${g.segment}" found`);
+    pairs.push([mine[i++], g]);
+  }
+  return pairs;
+}
+
+/** The replay's segment of pass n (from its `pass n begin` marker). */
+export function pass(r: Pick<X86Run, 'out'>, n: number): X86SegmentSummary {
+  const s = r.out.x86.segments.find((x) => x.label.startsWith(`pass ${n} begin`));
+  assert.ok(s, `pass ${n}`);
+  return s;
 }

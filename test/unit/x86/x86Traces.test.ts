@@ -6,22 +6,12 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, createReadStream } from 'node:fs';
 import { sharedOrSkip } from '../../support/shared';
-import { replayFile, x86Config, type X86Run } from './x86Harness';
-import type { X86SegmentSummary } from '../../../src/core/replay/x86/x86Replayer';
+import { pairSegments, pass, replayFile, x86Config, type GtSegment, type X86Run } from './x86Harness';
 import { createAnalyzer } from '../../../src/core/index';
 import { TimelineQuery } from '../../../src/core/query/index';
 
 const TRACES = ['race_first_4k', 'race_first_thp', 'race_wp_4k', 'race_split_noeager', 'race_split_eager', 'dirty_eager', 'dirty_noeager', 'dirty_manual_eager', 'dirty_manual_noeager'];
 const EAGER = 2 * 1024 * 1024;
-
-interface GtSegment {
-  segment: string;
-  fault_outcomes: Record<string, number>;
-  fast_page_fault: Record<string, number>;
-  spte_changed_by_level_transition: Record<string, number>;
-  split_huge_page: Record<string, number>;
-  duplicate_faults: number;
-}
 
 const cache = new Map<string, Promise<X86Run>>();
 
@@ -40,24 +30,6 @@ function run(path: string, key: string, cfg = x86Config()): Promise<X86Run> {
 
 function groundTruth(path: string): GtSegment[] {
   return (JSON.parse(readFileSync(`${path.replace(/\.gz$/, '')}.gt.json`, 'utf8')) as { segments: GtSegment[] }).segments;
-}
-
-/** Pairs each ground-truth row with the replay's segment of the same marker text (the ground truth drops empty ones). */
-function pairSegments(mine: X86SegmentSummary[], gt: GtSegment[]): [X86SegmentSummary, GtSegment][] {
-  const pairs: [X86SegmentSummary, GtSegment][] = [];
-  let i = 0;
-  for (const g of gt) {
-    while (i < mine.length && mine[i].label !== g.segment) i++;
-    assert.ok(i < mine.length, `segment "${g.segment}" found`);
-    pairs.push([mine[i++], g]);
-  }
-  return pairs;
-}
-
-function pass(run: X86Run, n: number): X86SegmentSummary {
-  const s = run.out.x86.segments.find((x) => x.label.startsWith(`pass ${n} begin`));
-  assert.ok(s, `pass ${n}`);
-  return s;
 }
 
 /** Every outcome count of `a` within 5% of `b` (and no outcome only on one side). */
