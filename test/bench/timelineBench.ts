@@ -19,12 +19,12 @@ export async function timelineBench(log: (line: string) => void = console.log, c
   const q = new TimelineQuery({ a: { lanes, marks }, avoidedLines: avoided });
   log(`timeline: index built in ${(performance.now() - t).toFixed(0)} ms (once per analysis)`);
   const { t0, t1 } = q.a.extent;
-  // The first query after the build pays for JIT warm-up (and often a major GC of the fresh heap): quoted apart.
+  // The first query after the build (the index compiles its query code while building: TimelineQuery.warmUp): quoted apart.
   let s = performance.now();
   q.window({ t0, t1 }, 1200);
   log(`timeline: first (cold) window query ${(performance.now() - s).toFixed(1)} ms`);
   // Zoom from the whole trace into 1/1000 of it, then pan across (test/bench/windowQueryTiming.ts).
-  // The first pass still meets the garbage of the index build (a major GC) and cold code: quoted apart from the second.
+  // A first and a second pass over the same windows: the first would show any cold code or pending GC.
   for (const width of [1200, 2400])
     for (const pass of ['first pass', 'second pass']) log(`timeline: over ${count.toLocaleString('en')} marks, ${pass}, ${timeWindowQueries(q, width, !!process.env.TIMELINE_BENCH_VERBOSE)}`);
   s = performance.now();
