@@ -3,7 +3,8 @@
 // and the README ground truth of race4_4k_fnkp (../shared, skipped when absent).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TraceStats } from '../../../src/core/api';
@@ -123,4 +124,19 @@ test('stats on race4_4k_fnkp agrees with the README ground truth', async (t) => 
   const io = fakeIo();
   assert.equal(await run(['--json', f], io), 0);
   assert.equal((JSON.parse(io.stdout) as TraceStats).events.s2_map_ret, 1357);
+});
+
+test('x86: no fast_page_fault is a lack under the TDP or legacy MMU, not under shadow paging (which has no fast path)', async () => {
+  const real = (name: string) => fileSource(join(repoRoot(), 'test', 'fixtures', 'x86', 'real', `${name}.trace.gz`));
+  const fastLack = (s: TraceStats) => s.lacks.some((l) => l.startsWith('No fast_page_fault events'));
+  const shadow = await statsOf(real('race_wp_4k-npt0'));
+  assert.equal(shadow.events.fast_page_fault ?? 0, 0);
+  assert.equal(fastLack(shadow), false);
+  const legacyPath = join(repoRoot(), 'test', 'fixtures', 'x86', 'real', 'race_wp_4k-tdp0.trace.gz');
+  const legacy = await statsOf(real('race_wp_4k-tdp0'));
+  assert.ok((legacy.events.fast_page_fault ?? 0) > 0);
+  assert.equal(fastLack(legacy), false);
+  // The same legacy-MMU trace with its fast_page_fault lines left out does lack them.
+  const text = gunzipSync(readFileSync(legacyPath)).toString('latin1').split('\n').filter((l) => !l.includes(' fast_page_fault:')).join('\n');
+  assert.equal(fastLack(await statsOf(chunked(text))), true);
 });
