@@ -4,6 +4,7 @@
 // once: one vCPU maps each page (s2_map_ret ret=0), others lose the race (ret=-11) or fault after
 // it is mapped — the lost races the replay engine must find. A host unmap + TLBI ends each pass.
 import { closeSync, openSync, writeSync } from 'node:fs';
+import { headerLines } from '../../src/core/tracedat/recordText';
 import { mulberry32 } from '../support/prng';
 
 export interface GenerateOptions {
@@ -27,23 +28,6 @@ export interface GenerateSummary {
   mapOk: number;
   mapEagain: number;
 }
-
-const HEADER = (entries: number, cpus: number): string =>
-  [
-    '# tracer: function',
-    '#',
-    `# entries-in-buffer/entries-written: ${entries}/${entries}   #P:${cpus}`,
-    '#',
-    '#                                _-----=> irqs-off/BH-disabled',
-    '#                               / _----=> need-resched',
-    '#                              | / _---=> hardirq/softirq',
-    '#                              || / _--=> preempt-depth',
-    '#                              ||| / _-=> migrate-disable',
-    '#                              |||| /     delay',
-    '#           TASK-PID     CPU#  |||||  TIMESTAMP  FUNCTION',
-    '#              | |         |   |||||     |         |',
-    '',
-  ].join('\n');
 
 function hex(n: number, width = 0): string {
   const h = n.toString(16);
@@ -85,7 +69,7 @@ export function generateTrace(path: string, opts: GenerateOptions): GenerateSumm
   const w = new Writer(fd);
   const sum: GenerateSummary = { bytes: 0, lines: 0, events: 0, passes: 0, dataFaults: 0, mapOk: 0, mapEagain: 0 };
   // The header's entry count is not known up front; a plausible constant keeps it format-exact.
-  for (const h of HEADER(0, vcpus).split('\n').slice(0, -1)) w.push(h);
+  for (const h of headerLines('function', 0, vcpus)) w.push(h);
   let usecs = 74_883_001; // 74.883001 s
   const vmmPid = 305;
   const ctx = (pid: number, cpu: number, flags: string): string => {

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { createReadStream, readFileSync } from 'node:fs';
 import { CancellationTokenSource } from 'vscode-languageserver-protocol/node';
 import type { Hover, InlayHint, MarkupContent } from 'vscode-languageserver-protocol';
-import { createAnalyzer, type Analyzer } from '../../src/core/index';
+import { createAnalyzer, type Analysis, type Analyzer } from '../../src/core/index';
 import type { ModelConfig } from '../../src/core/analysis/types';
 import { decodeEsr } from '../../src/core/parse/esr';
 import { reportJson } from '../../src/core/analysis/reportJson';
@@ -47,8 +47,13 @@ async function openTrace(h: Harness, path: string): Promise<{ uri: string; text:
   return { uri, text, status: await done };
 }
 
-async function engineAnalysis(analyzer: Analyzer, path: string, config: Partial<ModelConfig>) {
-  return analyzer.analyze(createReadStream(path, { highWaterMark: 1 << 20 }), { config });
+/** The engine's analysis of a trace under a configuration, once per (trace, configuration): several tests compare against the same one. */
+const analyses = new Map<string, Promise<Analysis>>();
+function engineAnalysis(analyzer: Analyzer, path: string, config: Partial<ModelConfig>): Promise<Analysis> {
+  const key = `${path}\n${JSON.stringify(config)}`;
+  let a = analyses.get(key);
+  if (!a) analyses.set(key, (a = analyzer.analyze(createReadStream(path, { highWaterMark: 1 << 20 }), { config })));
+  return a;
 }
 
 function hoverText(h: Hover | null): string {

@@ -6,14 +6,18 @@ import { MARK_CLASSES, MARK_KINDS, type MarkStore } from '../analysis/markStore'
 import { BIN_CLASS_INDEX, BIN_CLASS_ORDER, isFaultClass, isSpuriousClass, type BinClass, type RangeStats, type TimelineFilter } from '../../shared/timelineProtocol';
 
 // Bin rank (index in BIN_CLASS_ORDER) of each store code; -1 for what the timeline does not draw.
-export const RANK_OF_CLASS = Int8Array.from([-1, ...MARK_CLASSES.map((c) => BIN_CLASS_INDEX[c] ?? -1)]);
-export const RANK_OF_KIND = Int8Array.from(MARK_KINDS.map((k) => BIN_CLASS_INDEX[k] ?? -1));
+const RANK_OF_CLASS = Int8Array.from([-1, ...MARK_CLASSES.map((c) => BIN_CLASS_INDEX[c] ?? -1)]);
+const RANK_OF_KIND = Int8Array.from(MARK_KINDS.map((k) => BIN_CLASS_INDEX[k] ?? -1));
 
-/** Bin rank of mark i (its class, else its kind), or -1 when it is not drawn (no rank, or no finite time). */
+/** Bin rank from a mark's column codes (class, else kind), or -1 when it is not drawn (no rank, or no finite time). */
+export function rankOfCodes(ts: number, cls: number, kind: number): number {
+  if (!Number.isFinite(ts)) return -1;
+  return cls ? RANK_OF_CLASS[cls] : RANK_OF_KIND[kind];
+}
+
+/** Bin rank of mark i (see rankOfCodes). */
 export function binRankAt(marks: MarkStore, i: number): number {
-  if (!Number.isFinite(marks.tsAt(i))) return -1;
-  const cls = marks.clsAt(i);
-  return cls ? RANK_OF_CLASS[cls] : RANK_OF_KIND[marks.kindAt(i)];
+  return rankOfCodes(marks.tsAt(i), marks.clsAt(i), marks.kindAt(i));
 }
 
 /** Per-mark measures, read from the columns: CMO bytes, TLBI count, invalid window count and length. */

@@ -18,7 +18,7 @@ import {
   type TrackConfig,
   type WindowBar,
 } from '../../shared/timelineProtocol';
-import { addToStats, emptyRangeStats, markMeasuresAt, passesFilter, RANK_OF_CLASS, RANK_OF_KIND } from './rangeStats';
+import { addToStats, emptyRangeStats, markMeasuresAt, passesFilter, rankOfCodes } from './rangeStats';
 import { edgePositions, lowerBound, SAMPLE_STRIDE, sampleOf, upperBound } from './sortedSearch';
 import { ipaRegions, regionRow, type IpaRegions } from './ipaRegions';
 import { radixSortByKey } from './radixSort';
@@ -36,8 +36,7 @@ const KIND_TLBI = MARK_KINDS.indexOf('tlbi');
 const RANKS = BIN_CLASS_ORDER.length;
 const IS_FAULT_RANK = BIN_CLASS_ORDER.map((c) => isFaultClass(c));
 // Bound once: the per-file test build reaches imports through getters, too slow in loops over every mark.
-const rankOfClass = RANK_OF_CLASS;
-const rankOfKind = RANK_OF_KIND;
+const rankOf = rankOfCodes;
 const measuresAt = markMeasuresAt;
 const rowOfIpa = regionRow;
 
@@ -137,8 +136,7 @@ export class TimelineIndex {
     for (const { base, n, cols } of marks.chunkViews()) {
       for (let j = 0; j < n; j++) {
         const ts = cols.ts[j];
-        const c = cols.cls[j];
-        const rank = !Number.isFinite(ts) ? -1 : c ? rankOfClass[c] : rankOfKind[cols.kind[j]];
+        const rank = rankOf(ts, cols.cls[j], cols.kind[j]);
         ranks[base + j] = rank;
         if (rank < 0) continue;
         nValid++;
