@@ -13,6 +13,7 @@ import { PRESETS, parseSize, validateConfig } from '../../core/analysis/modelCon
 import { CliIo, ExitCode, InputError, UsageError } from '../io';
 import { openSource } from '../openSource';
 import { countMarksInRange } from '../../core/query';
+import { writeTraceEvents } from '../../core/export/traceEventFormat';
 
 export function loadConfigFile(path: string): Partial<ModelConfig> {
   let text: string;
@@ -132,7 +133,8 @@ const USAGE = `usage: stage2-lens analyze <file> [options]
 
   <file>               kernel trace text, trace-cmd report text or trace.dat (.gz is fine)
 ${MODEL_FLAGS_HELP}
-  --format F           text (default), json, md or sarif
+  --format F           text (default), json, md, sarif, or perfetto (Trace Event Format JSON for the
+                       Perfetto UI and chrome://tracing, streamed)
   --examples N         examples per class in text/md output (default 3)
   --fail-on LEVEL      exit 1 when a finding of this severity or worse exists (error, warning, information)
   --from T, --to T     only a time range of the trace (T in ns, or with a unit: 20.5s, 300ms, 12us): its
@@ -141,7 +143,8 @@ ${MODEL_FLAGS_HELP}
 exit codes: 0 ok, 1 findings at --fail-on, 2 usage error, 3 input missing/unreadable, 4 internal error
 `;
 
-type Format = 'text' | 'json' | 'md' | 'sarif';
+const FORMATS = ['text', 'json', 'md', 'sarif', 'perfetto'] as const;
+type Format = (typeof FORMATS)[number];
 const RANK: Record<Severity, number> = { error: 3, warning: 2, information: 1, hint: 0 };
 
 export async function run(args: string[], io: CliIo): Promise<number> {
@@ -165,8 +168,8 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     }
     if (a === '--format') {
       const v = args[i + 1];
-      if (v !== 'text' && v !== 'json' && v !== 'md' && v !== 'sarif') throw new UsageError('--format must be text, json, md or sarif');
-      format = v;
+      if (!FORMATS.includes(v as Format)) throw new UsageError('--format must be text, json, md, sarif or perfetto');
+      format = v as Format;
       i += 2;
     } else if (a === '--examples') {
       examples = Number(args[i + 1]);
@@ -216,6 +219,9 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     if (format === 'text') io.out(rangeText(range, stats, analysis.findings.length) + '\n');
   }
   switch (format) {
+    case 'perfetto':
+      await writeTraceEvents(analysis, (chunk) => io.out(chunk), { source: file });
+      break;
     case 'json':
       io.out(reportJson(analysis));
       break;
