@@ -2,18 +2,18 @@
 // lens and the status bar): counts only, plain JSON, small enough to send on every change.
 import type { Analysis } from '../core/api';
 import type { Finding, FindingClass } from '../core/analysis/types';
-import { findingKind } from '../core/analysis/findingCatalog';
+import { isSpurious } from '../core/catalog/findings';
 import type { AnalysisSummary } from '../shared/protocol';
 
 /**
- * Avoidable faults: the S and X classes, less those the catalog marks as expected by design (S7,
- * S8). From per-class counts: the exact counters of an analysis (its findings list is capped per
+ * Spurious faults: those whose class the catalog calls an inherent race (the handler found nothing
+ * to do). Not "avoidable": that needs a what-if replay (src/core/analysis/verdicts.ts). From per-class counts: the exact counters of an analysis (its findings list is capped per
  * class on big traces), or byClassOf(findings) for the early partial findings.
  */
 export function spuriousCount(byClass: Partial<Record<FindingClass, number>>): number {
   let n = 0;
   for (const [cls, count] of Object.entries(byClass) as [FindingClass, number | undefined][])
-    if ((cls.startsWith('S') || cls.startsWith('X')) && !findingKind(cls).expected) n += count ?? 0;
+    if (isSpurious(cls)) n += count ?? 0;
   return n;
 }
 
