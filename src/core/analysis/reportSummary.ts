@@ -2,7 +2,7 @@
 // catalogue order with a few examples each, and the headline counts. Keeps both formats in step.
 import type { Analysis } from '../api';
 import type { Finding, FindingClass } from './types';
-import { CLASS_ORDER, findingEntry, NATURE_TITLE, type FindingNature } from '../catalog/findings';
+import { CLASS_ORDER, findingEntry, NATURE_TITLE, NATURE_TITLE_ONE, type FindingNature } from '../catalog/findings';
 import type { LeverResult, TimeStats, TlbiCounts, Verdicts } from './verdicts';
 
 export interface ClassGroup {
@@ -97,7 +97,7 @@ export function headline(a: Analysis, v: Verdicts, source = '<file>'): string[] 
   const f = v.faults;
   const faultNoun = a.arch === 'x86' ? x86FaultLabel(a) : 'stage-2 faults';
   const parts = [`${f.needed} needed (no finding class applies)`];
-  for (const g of f.byNature) parts.push(`${g.count} ${NATURE_TITLE[g.nature]} (${g.classes.map((c) => `${c.cls} ${c.count}`).join(', ')})`);
+  for (const g of f.byNature) parts.push(`${g.count} ${(g.count === 1 ? NATURE_TITLE_ONE : NATURE_TITLE)[g.nature]} (${g.classes.map((c) => `${c.cls} ${c.count}`).join(', ')})`);
   out.push(`${f.total} ${faultNoun}: ${parts.join('; ')}`);
   if (f.levers === undefined) out.push('avoidable: not checked (no what-if replay was run)');
   else if (!f.levers.some((l) => l.unit === 'faults')) out.push('avoidable: none (no lever that exists applies to these faults)');
@@ -118,7 +118,7 @@ export function headline(a: Analysis, v: Verdicts, source = '<file>'): string[] 
     const recovered = a.x86?.hugePagesRecovered ?? a.counters.coalesces;
     const noTdpMmu = x86WithoutTdpMmu(a);
     const o = v.tlbi.observed;
-    out.push(o ? `TLB flushes (probe lines): ${o.range} remote flushes; the model predicts ${v.tlbi.model.ipa + v.tlbi.model.ipaNsh + v.tlbi.model.range} ranged, ${v.tlbi.model.vmid} whole-VM` : `TLB flushes: not in the trace (no remote-flush probes); the model predicts ${v.tlbi.model.ipa + v.tlbi.model.ipaNsh + v.tlbi.model.range} ranged, ${v.tlbi.model.vmid} whole-VM`);
+    out.push(o ? `TLB flushes (kvm_flush_remote_tlbs* probe lines): ${o.ipa + o.ipaNsh + o.range} ranged, ${o.vmid} whole-VM` : 'TLB flushes: not in the trace (no kvm_flush_remote_tlbs* probes)');
     const c = a.counters;
     out.push(noTdpMmu
       ? `${c.splits.fault} huge pages dropped in the fault path and refaulted at 4 KiB (the ${noTdpMmu === 'shadow' ? 'shadow-paging' : 'legacy'} MMU never splits them), ${recovered} huge-page recoveries`

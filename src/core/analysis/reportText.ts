@@ -6,7 +6,7 @@ import type { X86Details } from '../replay/x86/x86Replayer';
 import { describeConfig } from './compare';
 import { fmtBytes, fmtNs, groupFindings, headline, leverResultText, x86WithoutTdpMmu } from './reportSummary';
 import { verdicts, type LeverResult } from './verdicts';
-import { describeAvailability, findingEntry, leverSentences, NATURE_TITLE } from '../catalog/findings';
+import { describeAvailability, findingEntry, leverSentences, NATURE_TITLE_ONE } from '../catalog/findings';
 import { presetNames } from '../catalog/presets';
 
 function hex(n: number): string {
@@ -37,12 +37,13 @@ export function reportText(a: Analysis, opts: TextReportOptions = {}): string {
   if (pv.length) out.push(`  faults per vCPU: ${pv.map(([k, n]) => `${k} ${n}`).join(', ')}`);
   if (a.x86) out.push(...x86Passes(a.x86, x86WithoutTdpMmu(a)));
   const groups = groupFindings(a, v, opts.examples ?? 3);
+  const noTdpMmu = x86WithoutTdpMmu(a);
   out.push('');
   if (!groups.length) out.push(`No findings: none of the ${a.counters.faults.total} faults and ${a.counters.cmo.calls} cache-maintenance calls matched a finding class.`);
   for (const g of groups) {
-    const size = g.subject === 'cmo' ? `${g.count} calls${g.bytes ? `, ${fmtBytes(g.bytes)}` : ''}` : `${g.count}`;
+    const size = g.subject === 'cmo' ? `${g.count} ${g.count === 1 ? 'call' : 'calls'}${g.bytes ? `, ${fmtBytes(g.bytes)}` : ''}` : `${g.count}`;
     const seen = g.observed === g.listed ? 'observed' : g.observed === 0 ? 'inferred' : `${g.observed} of ${g.listed} listed observed`;
-    out.push(`${g.code}: ${size} (${seen}) [${NATURE_TITLE[g.nature]}]`);
+    out.push(`${g.code}: ${size} (${seen}) [${NATURE_TITLE_ONE[g.nature]}]`);
     out.push(`  ${g.title}: ${findingEntry(g.cls).means}`);
     if (g.time) out.push(`  exit to entry: median ${fmtNs(g.time.medianNs)}, p90 ${fmtNs(g.time.p90Ns)}, sum ${fmtNs(g.time.sumNs)}${v.time.caveats.length ? ' (as measured; see the caveat above)' : ''}`);
     for (const f of g.examples) {
@@ -55,7 +56,9 @@ export function reportText(a: Analysis, opts: TextReportOptions = {}): string {
     if (!levers.length) out.push(`  levers: ${leverSentences(g.cls)[0]}`);
     for (const l of levers) {
       const r = checked.get(l);
-      out.push(`  lever: ${r ? leverResultText(r, source) : `${l.text}: ${describeAvailability(l.availability)}${l.preset ? `; what-if: stage2-lens compare ${source} --b ${l.preset}` : ''}`}`);
+      // Eager splitting is a TDP MMU feature: the legacy MMU and shadow paging never split.
+      if (noTdpMmu && l.preset === 'eager2m') out.push(`  lever: ${l.text}: needs the TDP MMU (kvm.tdp_mmu=Y), not this trace's MMU`);
+      else out.push(`  lever: ${r ? leverResultText(r, source) : `${l.text}: ${describeAvailability(l.availability)}${l.preset ? `; what-if: stage2-lens compare ${source} --b ${l.preset}` : ''}`}`);
     }
     out.push('');
   }

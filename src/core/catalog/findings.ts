@@ -270,6 +270,9 @@ export const NATURE_TITLE: Readonly<Record<FindingNature, string>> = {
   anomaly: 'anomalies',
 };
 
+/** The same, for a count of one. */
+export const NATURE_TITLE_ONE: Readonly<Record<FindingNature, string>> = { ...NATURE_TITLE, 'inherent-race': 'inherent race', anomaly: 'anomaly', 'no-op': 'no-op call' };
+
 /** "exists since 6.5 (capability)" or "proposed: ...". */
 export function describeAvailability(a: LeverAvailability): string {
   if (!a.exists) return `proposed only (${a.proposedWhere})`;
