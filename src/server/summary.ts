@@ -2,7 +2,7 @@
 // lens and the status bar): counts only, plain JSON, small enough to send on every change.
 import type { Analysis } from '../core/api';
 import type { Finding, FindingClass } from '../core/analysis/types';
-import { isSpurious } from '../core/catalog/findings';
+import { isRedundantCmo, isSpurious } from '../core/catalog/findings';
 import type { AnalysisSummary } from '../shared/protocol';
 
 /**
@@ -27,7 +27,8 @@ export function summarize(uri: string, label: string, a: Analysis, durationMs: n
   const findingsByCode: Record<string, number> = {};
   for (const f of a.findings) findingsByCode[f.code] = (findingsByCode[f.code] ?? 0) + 1;
   const spurious = spuriousCount(a.counters.faults.byClass);
-  const redundantCmoBytes = Object.values(a.counters.cmo.redundantBytesByClass).reduce((s: number, v) => s + (v ?? 0), 0);
+  // Redundant or anomalous cache maintenance only: a no-op static branch (C1, C2) costs nothing.
+  const redundantCmoBytes = (Object.entries(a.counters.cmo.redundantBytesByClass) as [FindingClass, number | undefined][]).reduce((s, [cls, v]) => s + (isRedundantCmo(cls) ? v ?? 0 : 0), 0);
   return {
     uri,
     label,

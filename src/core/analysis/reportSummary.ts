@@ -2,7 +2,7 @@
 // catalogue order with a few examples each, and the headline counts. Keeps both formats in step.
 import type { Analysis } from '../api';
 import type { Finding, FindingClass } from './types';
-import { CLASS_ORDER, findingEntry, NATURE_TITLE, NATURE_TITLE_ONE, type FindingNature } from '../catalog/findings';
+import { CLASS_ORDER, describeAvailability, findingEntry, NATURE_TITLE, NATURE_TITLE_ONE, type FindingNature } from '../catalog/findings';
 import type { LeverResult, TimeStats, TlbiCounts, Verdicts } from './verdicts';
 
 export interface ClassGroup {
@@ -87,7 +87,7 @@ function timeText(t: TimeStats): string {
 /** A lever's result on this trace, with the command that shows it. */
 export function leverResultText(l: LeverResult, source: string): string {
   const what = l.unit === 'bytes' ? `${fmtBytes(l.removed)} of ${fmtBytes(l.of)}` : `${l.removed} of ${l.of}`;
-  return `${l.lever.text}: on this trace it removes ${what} (stage2-lens compare ${source} --b ${l.preset})`;
+  return `${l.lever.text}: ${describeAvailability(l.lever.availability)}; the model's what-if replay of this trace removes ${what} (stage2-lens compare ${source} --b ${l.preset})`;
 }
 
 /** The summary lines every human-readable report starts with: each observed, derived by a stated rule, or labelled as the model's. */
@@ -105,7 +105,7 @@ export function headline(a: Analysis, v: Verdicts, source = '<file>'): string[] 
     const removing = f.levers.filter((l) => l.unit === 'faults' && l.removed > 0);
     const tried = f.levers.filter((l) => l.unit === 'faults').map((l) => `${l.preset} for ${l.cls}`);
     out.push(removing.length
-      ? `avoidable: ${f.avoidable} (${removing.map((l) => `${l.cls} ${l.removed} by ${l.preset}: stage2-lens compare ${source} --b ${l.preset}`).join('; ')})`
+      ? `avoidable, by the model's what-if replays of this trace: ${f.avoidable} (${removing.map((l) => `${l.cls} ${l.removed} by ${l.preset}: stage2-lens compare ${source} --b ${l.preset}`).join('; ')})`
       : `avoidable: none (what-if replays of the levers that exist remove no fault: ${tried.join(', ')})`);
   }
   const t = v.time;

@@ -49,7 +49,7 @@ test('every real trace: avoidable only by existing levers shown by what-if, hone
     assert.equal(v.faults.avoidable, [...best.values()].reduce((s, n) => s + n, 0), file);
     for (const l of levers) assert.ok(l.removed <= l.of, file);
     const text = reportText(a, { source: 'x', levers });
-    const claimed = /^ {2}avoidable: (\d+)/m.exec(text);
+    const claimed = /^ {2}avoidable, by the model's what-if replays of this trace: (\d+)/m.exec(text);
     if (claimed) assert.ok(levers.some((l) => l.removed > 0), `${file}: claims ${claimed[1]} avoidable without a lever removing any`);
     assert.doesNotMatch(text, /of vCPU time/, file);
     // Times: a sum larger than threads x span is always explained.
