@@ -57,7 +57,7 @@ export interface Finding {
   /** One plain sentence. */
   message: string;
   related: RelatedLine[];
-  /** What would avoid it, e.g. `FEAT_BBM level 2`, `eager split at 2 MiB`. */
+  /** The replay's own note on what might avoid this occurrence (unchecked; reports print the catalog's levers and what-if results instead). */
   avoid: string[];
   /** true: the trace shows it (probes); false: inferred from the model. */
   observed: boolean;
