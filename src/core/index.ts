@@ -163,6 +163,7 @@ async function runMany(source: ByteSource, partials: Partial<ModelConfig>[], opt
       stateAt: out.stateAt,
       phases: out.phases,
       avoidedFaults: out.avoidedFaults,
+      internalErrors: out.internalErrors,
       windows: out.windows,
       ...('x86' in out ? { x86: (out as X86ReplayOutput).x86 } : {}),
     };

@@ -21,6 +21,7 @@ import { emptyCounters, type Phase, type ReplayOutput, type Replayer, type Windo
 import type { RecordingManifest } from '../record/traceEvidence';
 import { DataMapStore } from './dataMapStore';
 import { CleanTiming } from './cleanTiming';
+import { ReplayErrors } from './replayErrors';
 import { AssumedWriteMaps } from './assumedWriteMaps';
 import { REC_MAP, REC_PERMS_CLEAR_W, REC_PERMS_SET, REC_SPLIT, REC_UNMAP, StateHistory } from './stateHistory';
 
@@ -263,6 +264,7 @@ class Arm64Replayer implements Replayer {
   /** Line of a data fault's s2_map with execute permission: KVM maps data faults executable only with DIC (user_mem_abort()). */
   private dicEvidence: number | undefined;
   private readonly cleanTiming = new CleanTiming();
+  private readonly errors = new ReplayErrors();
   private tlbiRangeSeen = false;
   private eagerInferredDone = false;
   private lastTs = 0;
@@ -353,8 +355,9 @@ class Arm64Replayer implements Replayer {
     if (!d) return;
     try {
       this.dispatch(ev, d);
-    } catch {
-      // A malformed combination of events must never stop the replay; the event is skipped.
+    } catch (e) {
+      // A malformed combination of events must never stop the replay: the event is skipped, and counted.
+      this.errors.note(ev.line, e);
     }
   }
 
@@ -1616,6 +1619,7 @@ class Arm64Replayer implements Replayer {
       phases: this.phases,
       avoidedFaults: this.avoidedFaults,
       windows,
+      internalErrors: this.errors.result(),
       stateAt: (line: number, ipa: number): EntryState | undefined =>
         history.stateAt(line, ipa, (a) => this.laneLabel(this.actorKeys[a] ?? HOST), (lvl) => levelSize(geom, lvl)),
     };

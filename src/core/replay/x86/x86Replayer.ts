@@ -5,6 +5,7 @@
 // X3 fast-path failures; remote TLB flush probes are counted (counters.tlbi). Settings used:
 // ModelConfig.eagerSplitChunk (0 = as if kvm.eager_page_split=N, > 0 = as if Y, 'auto' = as the
 // trace shows) and ignoreEvents (lines replayed as if absent).
+import { ReplayErrors } from '../replayErrors';
 import type { CoverageItem, EntryState } from '../../api';
 import type { Counters, Finding, FindingClass, ModelConfig } from '../../analysis/types';
 import { MarkStore } from '../../analysis/markStore';
@@ -87,6 +88,7 @@ export function createX86Replayer(config: ModelConfig): X86Replayer {
   const counters: Counters = emptyCounters();
   const findings: Finding[] = [];
   let findingsDropped = 0;
+  const errors = new ReplayErrors();
   const marks = new MarkStore();
 
   const lanesByPid = new Map<number, Lane>();
@@ -488,8 +490,9 @@ export function createX86Replayer(config: ModelConfig): X86Replayer {
     if (ignore.has(ev.name)) return;
     try {
       dispatch(ev);
-    } catch {
-      // A trace is untrusted: an inconsistent combination of events skips that event, never the replay.
+    } catch (e) {
+      // A trace is untrusted: an inconsistent combination of events skips that event (counted), never the replay.
+      errors.note(ev.line, e);
     }
   }
 
@@ -734,6 +737,7 @@ export function createX86Replayer(config: ModelConfig): X86Replayer {
       config: resolved,
       coverage,
       stateAt,
+      internalErrors: errors.result(),
       x86: {
         flavour: fl,
         segments: segments.map((s) => s.summary).filter((s) => s.faults > 0 || s.label !== '(start)' || Object.keys(s.transitions).length > 0),
