@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { validateConfig, parseSize, normalizeConfig } from '../../../src/core/analysis/modelConfig';
+import { validateConfig, parseSize, normalizeConfig, ignoredEventNames } from '../../../src/core/analysis/modelConfig';
 import { presetByName } from '../../../src/core/catalog/presets';
 import { repoRoot } from '../../support/shared';
 
@@ -39,4 +39,8 @@ test('sizes and presets', () => {
   assert.equal(presetByName('eager-2m'), presetByName('eager2m'));
   assert.equal(presetByName('kernel-5.13'), presetByName('5.13'));
   assert.equal(presetByName('as-recorded'), presetByName('observed'));
+});
+
+test('ignoreEvents: one rule for every replay, the name with or without its system', () => {
+  assert.deepEqual([...ignoredEventNames({ ignoreEvents: ['kvmmmu:fast_page_fault', 'kvm_exit', 's2lens:s2_map'] })], ['fast_page_fault', 'kvm_exit', 's2_map']);
 });

@@ -5,6 +5,7 @@
 // X3 fast-path failures; remote TLB flush probes are counted (counters.tlbi). Settings used:
 // ModelConfig.eagerSplitChunk (0 = as if kvm.eager_page_split=N, > 0 = as if Y, 'auto' = as the
 // trace shows) and ignoreEvents (lines replayed as if absent).
+import { ignoredEventNames } from '../../analysis/modelConfig';
 import { ReplayErrors } from '../replayErrors';
 import type { CoverageItem, EntryState } from '../../api';
 import type { Counters, Finding, FindingClass, ModelConfig } from '../../analysis/types';
@@ -79,7 +80,7 @@ function resolveEagerMode(cfg: ModelConfig): EagerMode {
 }
 
 export function createX86Replayer(config: ModelConfig): X86Replayer {
-  const ignore = new Set(config.ignoreEvents.map((n) => n.replace(/^[a-z_]+:/, '')));
+  const ignore = ignoredEventNames(config);
   const whatIf = new EagerSplitWhatIf(resolveEagerMode(config));
   const flavour = new FlavourDetector();
   const table = new SpteTable('npt');
@@ -487,6 +488,7 @@ export function createX86Replayer(config: ModelConfig): X86Replayer {
   }
 
   function event(ev: TraceEvent): void {
+    // The facade already drops ignored events; kept for replays driven directly (tests, benches).
     if (ignore.has(ev.name)) return;
     try {
       dispatch(ev);
