@@ -89,7 +89,7 @@ export interface EventSpec {
   purpose: string;
 }
 
-/** arm64 kvm tracepoints the analyses use (domain.md sections 2-3). */
+/** arm64 kvm tracepoints the analyses use (kernel-behaviour.md sections 2-3). */
 export const ARM64_EVENTS: readonly EventSpec[] = [
   { system: 'kvm', name: 'kvm_exit', analyses: ['lost-races', 'tlb-cost'], purpose: 'fault episode start (cost)' },
   { system: 'kvm', name: 'kvm_entry', analyses: ['lost-races', 'tlb-cost'], purpose: 'fault episode end (cost)' },
@@ -106,7 +106,7 @@ export const ARM64_EVENTS: readonly EventSpec[] = [
   { system: 'kvm', name: 'kvm_get_timer_map', analyses: ['tlb-cost'], purpose: 'vCPU index; its dp/ep fields reveal VHE or nVHE' },
 ];
 
-/** x86 events: the kvm exits/faults and the whole kvmmmu system (domain.md section 4). */
+/** x86 events: the kvm exits/faults and the whole kvmmmu system (kernel-behaviour.md section 4). */
 export const X86_EVENTS: readonly EventSpec[] = [
   { system: 'kvm', name: 'kvm_exit', analyses: ['lost-races', 'tlb-cost'], purpose: 'fault episode start (cost)' },
   { system: 'kvm', name: 'kvm_entry', analyses: ['lost-races', 'tlb-cost'], purpose: 'fault episode end (cost)' },
