@@ -4,6 +4,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { analyzeText, TraceBuilder } from './traceBuilder';
 import { CleanTiming } from '../../../src/core/replay/cleanTiming';
+import { createReadStream } from 'node:fs';
+import { join } from 'node:path';
+import { createAnalyzer } from '../../../src/core/index';
+import { repoRoot } from '../../support/shared';
 
 function trace(pageUs: number, blockUs: number, calls = 3): string {
   const b = new TraceBuilder();
@@ -48,4 +52,12 @@ test('durations that scale with size: FWB off; too few calls or a middling ratio
   const lone = new CleanTiming();
   lone.returned(2, 5, 1);
   assert.equal(lone.verdict().measured, undefined);
+});
+
+test('real recordings: FWB on for -cpu max, off for cortex-a72, from the clean durations alone', async () => {
+  for (const [name, fwb] of [['dirty_noeager-max', true], ['dirty_noeager-a72', false]] as const) {
+    const a = await createAnalyzer().analyze(createReadStream(join(repoRoot(), 'test', 'fixtures', 'recorded', 'fwb-timing', `${name}.trace.gz`)));
+    assert.equal(a.config.fwb, fwb, name);
+    assert.match(a.detected.find((d) => d.startsWith('fwb: '))!, new RegExp(`^fwb: ${fwb ? 'on' : 'off'} \\(line \\d+: clean_dcache_guest_page timed`), name);
+  }
 });
