@@ -5,7 +5,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import { presets } from '../shared/presets';
+import { PRESETS } from '../core/catalog/presets';
 import {
   methods,
   type CompareParams,
@@ -45,7 +45,7 @@ function errorText(e: unknown): string {
 /** A preset or a configuration file (JSON, checked by the server against schemas/config.schema.json). */
 async function pickConfiguration(title: string): Promise<ConfigChoice | undefined> {
   const items: (vscode.QuickPickItem & { choice?: ConfigChoice })[] = [
-    ...presets.map((p) => ({ label: p.label, detail: p.detail, choice: { kind: 'preset', preset: p.id } as ConfigChoice })),
+    ...PRESETS.filter((p) => p.inPicker).map((p) => ({ label: p.label, detail: p.detail, choice: { kind: 'preset', preset: p.id } as ConfigChoice })),
     { label: 'Configuration file…', detail: 'A JSON replay configuration (schemas/config.schema.json)' },
   ];
   const picked = await vscode.window.showQuickPick(items, { title, placeHolder: 'Replay the trace as if…', matchOnDetail: true });

@@ -35,6 +35,8 @@ export interface TraceStats {
   lines: { total: number; events: number; unrecognized: number; special: number };
   firstTs: number | undefined;
   lastTs: number | undefined;
+  /** Distinct CPU numbers in the trace's CPU column. */
+  cpus?: number;
   events: Record<string, number>;
   perTask: Record<string, number>;
   /** `translation/L3` etc. for stage-2 aborts. */
@@ -48,6 +50,8 @@ export interface TraceStats {
   vcpuOfTask?: Record<string, number>;
   /** Stage-2 operations seen (kprobes, function and function_graph lines, by probed symbol). */
   ops?: Partial<Record<Stage2Op, number>>;
+  /** Of `ops`, those seen on kprobe lines (a trace may hold a function-tracer line for the same call too). */
+  kprobeOps?: Partial<Record<Stage2Op, number>>;
   /** Stage-2 operations whose return value is seen (kretprobes, funcgraph-retval). */
   opReturns?: Partial<Record<Stage2Op, number>>;
 }

@@ -10,6 +10,8 @@ import { archDetectionLine, archOfEvent } from './parse/archEvidence';
 import { computeCoverage, createCoverageCollector } from './analysis/coverage';
 import { createStatsCollector } from './stats/statsCollector';
 import { compareAnalyses } from './analysis/compare';
+import { leverPresets, leverResults, type LeverResult } from './analysis/verdicts';
+import { presetByName } from './catalog/presets';
 import { isWhatIf, normalizeConfig } from './analysis/modelConfig';
 import { createArm64Replayer } from './replay/arm64Replayer';
 import { createX86Replayer, type X86ReplayOutput } from './replay/x86/x86Replayer';
@@ -19,13 +21,21 @@ import type { RecordingManifest } from './record/traceEvidence';
 export * from './api';
 export * from './analysis/types';
 export { MarkStore, MARK_KINDS, MARK_CLASSES } from './analysis/markStore';
-export { normalizeConfig, defaultConfig, validateConfig, PRESETS, parseSize } from './analysis/modelConfig';
+export { verdicts, leverPresets, leverResults, type LeverResult, type Verdicts } from './analysis/verdicts';
+export { normalizeConfig, defaultConfig, validateConfig, parseSize } from './analysis/modelConfig';
+export * from './catalog/index';
 
 export interface Analyzer {
   analyze(source: ByteSource, opts?: AnalyzeOptions): Promise<Analysis>;
   /** One read of the trace, several replays (what-if): results in the order of `configs`. */
   analyzeMany(source: ByteSource, configs: Partial<ModelConfig>[], opts?: AnalyzeOptions): Promise<Analysis[]>;
   compare(a: Analysis, b: Analysis): Comparison;
+  /**
+   * What the levers that exist remove on this trace: one more read of it, replayed with the preset
+   * of each checkable lever of the classes `a` has (src/core/analysis/verdicts.ts). [] when no such
+   * lever applies (nothing is read then).
+   */
+  checkLevers(source: () => Promise<ByteSource>, a: Analysis, opts?: AnalyzeOptions): Promise<LeverResult[]>;
 }
 
 const PROBE_KINDS = new Set(['kprobe', 'kretprobe', 'function', 'funcgraph']);
@@ -169,6 +179,13 @@ export function createAnalyzer(): Analyzer {
     },
     compare(a, b) {
       return compareAnalyses(a, b);
+    },
+    async checkLevers(source, a, opts = {}) {
+      const presets = leverPresets(a);
+      if (!presets.length) return [];
+      const base = opts.config ?? {};
+      const whatIfs = await runMany(await source(), presets.map((id) => ({ ...base, ...presetByName(id)!.config })), { ...opts, config: undefined });
+      return leverResults(a, new Map(presets.map((id, i) => [id, whatIfs[i]])));
     },
   };
 }

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Diagnostic, DiagnosticSeverity } from 'vscode-languageserver/node';
 import type { Finding, Severity } from '../core/analysis/types';
-import { findingClassInfo } from '../shared/findingClasses';
+import { findingEntry, findingPage } from '../core/catalog/findings';
 import type { Settings } from '../shared/settings';
 
 export const diagnosticSource = 'stage2-lens';
@@ -31,7 +31,7 @@ export function defaultDocsRoot(from = __dirname): string {
 }
 
 export function findingDocUrl(cls: Finding['cls'], docsRoot: string): string {
-  return pathToFileURL(join(docsRoot, findingClassInfo[cls]?.page ?? 'index.md')).toString();
+  return pathToFileURL(join(docsRoot, findingPage(cls))).toString();
 }
 
 /** The end of a finding's range: the line's length when known, else a column past any trace line (clients clamp it). */
@@ -40,14 +40,13 @@ export type LineLength = (line: number) => number | undefined;
 export function findingToDiagnostic(f: Finding, uri: string, severity: Severity, docsRoot: string, lineLength: LineLength): Diagnostic {
   const line = Math.max(0, f.line - 1);
   const end = lineLength(line) ?? 10000;
-  const avoid = f.avoid.length ? ` Avoided by: ${f.avoid.join(', ')}.` : '';
   return {
     range: { start: { line, character: 0 }, end: { line, character: end } },
     severity: lspSeverity[severity],
     source: diagnosticSource,
     code: f.code,
     codeDescription: { href: findingDocUrl(f.cls, docsRoot) },
-    message: `${f.message}${avoid}`,
+    message: f.message,
     relatedInformation: f.related.map((r) => ({
       location: { uri, range: { start: { line: Math.max(0, r.line - 1), character: 0 }, end: { line: Math.max(0, r.line - 1), character: 0 } } },
       message: r.message,
@@ -67,7 +66,7 @@ export function findingsToDiagnostics(findings: readonly Finding[], uri: string,
   for (const f of findings) {
     const configured = settings.diagnostics.severity[f.cls];
     if (configured === 'off') continue;
-    shown.push({ f, severity: configured ?? f.severity });
+    shown.push({ f, severity: configured ?? findingEntry(f.cls).severity });
   }
   const max = settings.diagnostics.maxCount;
   let kept = shown;

@@ -7,7 +7,7 @@ import { MarkupKind } from 'vscode-languageserver/node';
 import type { Analysis, EntryState } from '../core/api';
 import type { Decoded, TraceEvent } from '../core/parse/types';
 import type { Finding } from '../core/analysis/types';
-import { findingClassInfo } from '../shared/findingClasses';
+import { findingEntry, leverSentences } from '../core/catalog/findings';
 import { findingDocUrl } from './diagnostics';
 import { esrMarkdown } from './esrText';
 import { formatBytes } from './summary';
@@ -111,13 +111,13 @@ function findingsOn(a: Analysis, line: number): Finding[] {
 function findingsMarkdown(uri: string, a: Analysis, line: number, docsRoot: string): string[] {
   const out: string[] = [];
   for (const f of findingsOn(a, line)) {
-    const info = findingClassInfo[f.cls];
-    out.push(`**${escapeMarkdown(f.code)}**: ${escapeMarkdown(info?.title ?? f.cls)} (${f.observed ? 'observed' : 'inferred'})`, '');
+    const info = findingEntry(f.cls);
+    out.push(`**${escapeMarkdown(f.code)}**: ${escapeMarkdown(info.title)} (${f.observed ? 'observed' : 'inferred'})`, '');
     out.push(escapeMarkdown(f.message), '');
-    if (info) out.push(escapeMarkdown(info.explanation), '');
+    out.push(escapeMarkdown(info.means), '');
     if (f.related.length) out.push('Cause:', ...f.related.map((r) => `- ${lineLink(uri, r.line)}: ${escapeMarkdown(r.message)}`), '');
-    if (f.avoid.length) out.push(`Avoided by: ${f.avoid.map(escapeMarkdown).join(', ')}`, '');
-    if (f.costNs !== undefined) out.push(`vCPU time lost: ${(f.costNs / 1000).toFixed(1)} µs`, '');
+    out.push(`Levers: ${leverSentences(f.cls).map(escapeMarkdown).join('; ')}`, '');
+    if (f.costNs !== undefined) out.push(`Exit to entry: ${(f.costNs / 1000).toFixed(1)} µs (as measured: includes any preemption of the vCPU thread)`, '');
     out.push(`[About ${escapeMarkdown(f.cls)}](${findingDocUrl(f.cls, docsRoot)})`, '');
   }
   return out;

@@ -20,7 +20,7 @@ import {
   type UriParams,
 } from '../shared/protocol';
 import { validateConfig } from '../core/analysis/modelConfig';
-import { presetById } from '../shared/presets';
+import { presetByName } from '../core/catalog/presets';
 import { CancelledError, type TraceEntry, type TraceStore } from './traceStore';
 import { summarize } from './summary';
 import { exportReport } from './report';
@@ -46,7 +46,7 @@ function isUriParams(p: unknown): p is UriParams {
 /** A choice the engine accepts: a known preset, or a configuration core's validateConfig passes (what schemas/config.schema.json describes). */
 function checkedChoice(c: unknown): ConfigChoice {
   const choice = c as ConfigChoice | undefined;
-  if (choice?.kind === 'preset' && presetById(choice.preset)) return choice;
+  if (choice?.kind === 'preset' && presetByName(choice.preset)) return choice;
   if (choice?.kind === 'config' && typeof choice.label === 'string') {
     const { config, errors } = validateConfig(choice.config);
     if (errors.length || !config) throw new ResponseError(LSPErrorCodes.RequestFailed, `invalid configuration ${choice.label}: ${errors.join('; ')}`);

@@ -2,18 +2,18 @@
 // lens and the status bar): counts only, plain JSON, small enough to send on every change.
 import type { Analysis } from '../core/api';
 import type { Finding, FindingClass } from '../core/analysis/types';
-import { findingKind } from '../core/analysis/findingCatalog';
+import { isRedundantCmo, isSpurious } from '../core/catalog/findings';
 import type { AnalysisSummary } from '../shared/protocol';
 
 /**
- * Avoidable faults: the S and X classes, less those the catalog marks as expected by design (S7,
- * S8). From per-class counts: the exact counters of an analysis (its findings list is capped per
+ * Spurious faults: those whose class the catalog calls an inherent race (the handler found nothing
+ * to do). Not "avoidable": that needs a what-if replay (src/core/analysis/verdicts.ts). From per-class counts: the exact counters of an analysis (its findings list is capped per
  * class on big traces), or byClassOf(findings) for the early partial findings.
  */
 export function spuriousCount(byClass: Partial<Record<FindingClass, number>>): number {
   let n = 0;
   for (const [cls, count] of Object.entries(byClass) as [FindingClass, number | undefined][])
-    if ((cls.startsWith('S') || cls.startsWith('X')) && !findingKind(cls).expected) n += count ?? 0;
+    if (isSpurious(cls)) n += count ?? 0;
   return n;
 }
 
@@ -27,7 +27,8 @@ export function summarize(uri: string, label: string, a: Analysis, durationMs: n
   const findingsByCode: Record<string, number> = {};
   for (const f of a.findings) findingsByCode[f.code] = (findingsByCode[f.code] ?? 0) + 1;
   const spurious = spuriousCount(a.counters.faults.byClass);
-  const redundantCmoBytes = Object.values(a.counters.cmo.redundantBytesByClass).reduce((s: number, v) => s + (v ?? 0), 0);
+  // Redundant or anomalous cache maintenance only: a no-op static branch (C1, C2) costs nothing.
+  const redundantCmoBytes = (Object.entries(a.counters.cmo.redundantBytesByClass) as [FindingClass, number | undefined][]).reduce((s, [cls, v]) => s + (isRedundantCmo(cls) ? v ?? 0 : 0), 0);
   return {
     uri,
     label,

@@ -4,7 +4,7 @@
 // Reports progress, early findings and results through StoreEvents; never throws on trace content.
 import type { Analysis, Analyzer, Comparison } from '../core/index';
 import type { Finding, ModelConfig } from '../core/analysis/types';
-import { presetById } from '../shared/presets';
+import { presetByName } from '../core/catalog/presets';
 import type { ConfigChoice, StatusNotification } from '../shared/protocol';
 import { settingsToModelConfig, type Settings } from '../shared/settings';
 import { byClassOf, spuriousCount } from './summary';
@@ -63,13 +63,13 @@ export class CancelledError extends Error {
   }
 }
 
-export const asRecorded: ConfigChoice = { kind: 'preset', preset: 'as-recorded' };
+export const asRecorded: ConfigChoice = { kind: 'preset', preset: 'observed' };
 
 /** A choice on top of the settings' model defaults, with a label for titles. */
 export function resolveChoice(choice: ConfigChoice, settings: Settings): { label: string; config: Partial<ModelConfig> } {
   const base = settingsToModelConfig(settings);
   if (choice.kind === 'config') return { label: choice.label, config: { ...base, ...choice.config } };
-  const preset = presetById(choice.preset);
+  const preset = presetByName(choice.preset);
   return { label: preset?.label ?? choice.preset, config: { ...base, ...(preset?.config ?? {}) } };
 }
 

@@ -5,7 +5,6 @@
 // not hand to extensions). The server sends and the client receives plain JSON: no bigint, no Map.
 import type { Counters, ModelConfig } from '../core/analysis/types';
 import type { Comparison, CoverageItem, UnrecognizedGroup } from '../core/api';
-import type { PresetId } from './presets';
 
 export const methods = {
   replay: 'stage2Lens/replay',
@@ -24,7 +23,7 @@ export type ReplayConfig = Partial<ModelConfig>;
 
 /** A configuration to replay with: a preset, or an explicit (partial) configuration, e.g. from a file. */
 export type ConfigChoice =
-  | { kind: 'preset'; preset: PresetId }
+  | { kind: 'preset'; /** A preset id or alias of src/core/catalog/presets.ts. */ preset: string }
   | { kind: 'config'; label: string; config: ReplayConfig };
 
 export interface ReplayParams {

@@ -1,21 +1,16 @@
 // The `stage2Lens.*` settings: their definitions (key, default, allowed values), the typed
 // Settings object, and a normalizer that turns whatever the client sends into valid Settings.
 // Settings exist here and in package.json only; test/unit/shared/settings.test.ts fails when they drift.
-import type { BbmLevel, FindingClass, Granule, KernelProfile, ModelConfig, Severity } from '../core/analysis/types';
+import type { BbmLevel, FindingClass, Granule, ModelConfig, Severity } from '../core/analysis/types';
+import { CLASS_ORDER } from '../core/catalog/findings';
+import { KERNEL_PROFILES, type KernelProfile } from '../core/catalog/kernels';
 
 export type TriState = 'auto' | 'on' | 'off';
 export type SeveritySetting = Severity | 'off';
 export type EagerSplitSetting = 'auto' | 'off' | '2MiB' | '32MiB' | '512MiB' | '1GiB';
 export type ServerTrace = 'off' | 'messages' | 'verbose';
 
-// A Record so that a class added to FindingClass fails to compile until it is listed here.
-const classSet: Record<FindingClass, true> = {
-  S1: true, S2: true, S3: true, S4: true, S5: true, S6: true, S7: true, S8: true, S9: true,
-  C1: true, C2: true, C3: true, C4: true, C5: true, C6: true, C7: true,
-  X1: true, X2: true, X3: true,
-  P1: true, H1: true,
-};
-export const findingClasses = Object.keys(classSet) as FindingClass[];
+export const findingClasses: readonly FindingClass[] = CLASS_ORDER;
 
 export interface Settings {
   model: {
@@ -57,7 +52,7 @@ export const settingDefinitions: Record<string, SettingDefinition> = {
   'stage2Lens.model.dic': { default: 'auto', enum: triState, description: 'CTR_EL0.DIC (no instruction-cache invalidation needed): auto takes it from the trace.' },
   'stage2Lens.model.idc': { default: 'auto', enum: triState, description: 'CTR_EL0.IDC (no data-cache clean to PoU needed): auto takes it from the trace.' },
   'stage2Lens.model.eagerSplitChunk': { default: 'auto', enum: ['auto', 'off', '2MiB', '32MiB', '512MiB', '1GiB'], description: 'Eager page-split chunk size (KVM_CAP_ARM_EAGER_SPLIT_CHUNK_SIZE): auto takes it from the trace.' },
-  'stage2Lens.model.kernel': { default: 'auto', enum: ['auto', '5.13', '5.14', '6.2', '6.5', '6.6'], description: 'Kernel behaviour era replayed (auto: detected from the trace).' },
+  'stage2Lens.model.kernel': { default: 'auto', enum: [...KERNEL_PROFILES], description: 'Kernel behaviour era replayed (auto: detected from the trace).' },
   'stage2Lens.diagnostics.maxCount': { default: 999, minimum: 1, maximum: 100000, description: 'Most diagnostics published per trace; past it one summary diagnostic says how many more there are. VS Code shows at most 1000 problems per file, so the default leaves room for the summary.' },
   'stage2Lens.diagnostics.severity': { default: {}, description: 'Severity per finding class, e.g. {"S7": "hint", "C1": "off"}; classes not listed keep the engine\'s severity.' },
   'stage2Lens.inlayHints.esr': { default: true, description: 'Show the decoded ESR after hsr/esr values.' },
@@ -113,7 +108,7 @@ export function normalizeSettings(raw: unknown): Settings {
       dic: pick(m.dic, triState, d0.model.dic),
       idc: pick(m.idc, triState, d0.model.idc),
       eagerSplitChunk: pick(m.eagerSplitChunk, ['auto', 'off', '2MiB', '32MiB', '512MiB', '1GiB'] as const, d0.model.eagerSplitChunk),
-      kernel: pick(m.kernel, ['auto', '5.13', '5.14', '6.2', '6.5', '6.6'] as const, d0.model.kernel),
+      kernel: pick(m.kernel, KERNEL_PROFILES, d0.model.kernel),
     },
     diagnostics: { maxCount: intIn(d.maxCount, 1, 100000, d0.diagnostics.maxCount), severity },
     inlayHints: { esr: typeof esr === 'boolean' ? esr : d0.inlayHints.esr },

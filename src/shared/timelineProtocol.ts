@@ -4,6 +4,7 @@
 // The bin classes, their severity order and the bin-edge formula live here too, because the
 // server bins with them and the webview draws with them: one definition for both sides.
 import type { FindingClass, MarkKind } from '../core/analysis/types';
+import { CLASS_ORDER, FINDING_CLASSES, findingEntry, isRedundantCmo, isSpurious, type FindingNature } from '../core/catalog/findings';
 
 // ---------------------------------------------------------------------------------------------
 // Bin classes: what a bin counts. A mark's class is its finding class when it has one (a spurious
@@ -11,10 +12,18 @@ import type { FindingClass, MarkKind } from '../core/analysis/types';
 
 export type BinClass = FindingClass | MarkKind;
 
-/** Worst first: a bin's `worst` is the first of these it contains. Spurious faults stand out. */
+/** How much a class should stand out, by its nature in the catalog (lower first). */
+const NATURE_RANK: Readonly<Record<FindingNature, number>> = { anomaly: 0, 'inherent-race': 1, redundant: 2, 'by-design': 3, 'host-action': 4, 'no-op': 5 };
+const SEVERITY_RANK = { error: 0, warning: 1, information: 2, hint: 3 } as const;
+
+/**
+ * Worst first: a bin's `worst` is the first of these it contains. Finding classes by nature then
+ * severity (catalog order breaks ties): anomalies and spurious faults stand out, no-op calls last.
+ */
 export const BIN_CLASS_ORDER: readonly BinClass[] = [
-  'S2', 'S1', 'S4', 'S5', 'S6', 'X2', 'X1', 'X3', 'S3', 'H1', 'P1',
-  'C3', 'C4', 'C6', 'C7', 'C1', 'C2', 'C5', 'S9', 'S7', 'S8',
+  ...[...FINDING_CLASSES]
+    .sort((a, b) => NATURE_RANK[a.nature] - NATURE_RANK[b.nature] || SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity])
+    .map((e) => e.cls),
   'window', 'split', 'coalesce', 'tlbi', 'cmo', 'host', 'fault', 'marker',
 ];
 
@@ -22,19 +31,23 @@ export const BIN_CLASS_INDEX: Readonly<Record<BinClass, number>> = Object.fromEn
   BIN_CLASS_ORDER.map((c, i) => [c, i]),
 ) as Record<BinClass, number>;
 
-/** Classes that are avoidable faults (drawn in the warning/error colours). */
+/** Spurious faults (drawn in the warning/error colours): the catalog's rule, src/core/catalog/findings.ts. */
 export function isSpuriousClass(c: BinClass): boolean {
-  return /^(S[1-6]|X[1-3])$/.test(c);
+  return isFindingClass(c) && isSpurious(c);
 }
 
-/** Classes that are redundant cache maintenance. */
+/** Redundant or anomalous cache maintenance (no-op static branches such as C1/C2 are not). */
 export function isRedundantCmoClass(c: BinClass): boolean {
-  return /^C[1-7]$/.test(c);
+  return isFindingClass(c) && isRedundantCmo(c);
+}
+
+function isFindingClass(c: BinClass): c is FindingClass {
+  return (CLASS_ORDER as readonly string[]).includes(c);
 }
 
 /** Classes that count as faults (ordinary or classified). */
 export function isFaultClass(c: BinClass): boolean {
-  return c === 'fault' || /^(S\d|X\d|P1|H1)$/.test(c);
+  return c === 'fault' || (isFindingClass(c) && findingEntry(c).subject !== 'cmo');
 }
 
 export function binClassOf(mark: { kind: MarkKind; cls?: FindingClass | undefined }): BinClass {

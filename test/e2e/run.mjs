@@ -85,12 +85,11 @@ function engineFindings(cli, trace, extra = []) {
   return Object.assign(findings, { analysis: Array.isArray(json) ? undefined : json });
 }
 
-/** The counts a replay notification shows, from the CLI's JSON: faults, spurious (S classes), findings. */
+/** The counts a replay notification shows, from the CLI's JSON: faults, spurious faults, findings. */
 function replayCounts(findings) {
   const a = findings.analysis;
-  const byClass = a?.counters?.faults?.byClass ?? {};
-  // The status bar's rule (src/server/summary.ts): S and X classes, less S7/S8 (expected by design).
-  const spurious = Object.entries(byClass).filter(([c]) => /^[SX]/.test(c) && c !== 'S7' && c !== 'S8').reduce((n, [, v]) => n + v, 0);
+  // The CLI's verdict (src/core/analysis/verdicts.ts): the catalog's inherent races, the status bar's rule too.
+  const spurious = a?.verdicts?.faults?.spurious;
   return { faults: a?.counters?.faults?.total, spurious, findings: a?.findingsTotal ?? findings.length };
 }
 

@@ -175,11 +175,11 @@ test('a hover on a fault line shows the model state the engine reports', { timeo
     if (state.mappedAtLine !== undefined) assert.ok(hover.includes(`at [line ${state.mappedAtLine}](${uri}#L${state.mappedAtLine})`), hover);
     assert.ok(hover.includes(`invalid window open: ${state.invalidWindowOpen ? '**yes**' : 'no'}`), hover);
     if (state.lastCmoLine !== undefined) assert.ok(hover.includes(`last cache maintenance: [line ${state.lastCmoLine}]`), hover);
-    // On a finding's line: its code, explanation and what would avoid it.
-    const f = expected.findings.find((x) => x.avoid.length > 0)!;
+    // On a finding's line: its code, explanation and the catalog's levers.
+    const f = expected.findings[0];
     const onFinding = hoverText(await h.connection.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line: f.line - 1, character: 0 } }));
     assert.ok(onFinding.includes(`**${f.code}**`), onFinding);
-    assert.ok(onFinding.includes('Avoided by: '), onFinding);
+    assert.ok(onFinding.includes('Levers: '), onFinding);
     // Line 1 carries the trace-sufficiency coverage.
     const first = hoverText(await h.connection.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line: 0, character: 0 } }));
     assert.match(first, /\*\*Trace coverage\*\*/);

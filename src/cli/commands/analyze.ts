@@ -2,14 +2,15 @@
 // through the stage-2 model and prints the findings (summary counts first, then a few examples
 // per class). Exit code 0, or 1 with --fail-on when findings at that severity exist. The model flags
 // and config-file validation here are shared with `compare`.
-import { createAnalyzer } from '../../core/index';
+import { createAnalyzer, type TraceStats } from '../../core/index';
 import type { ModelConfig, Severity } from '../../core/analysis/types';
 import { reportJson } from '../../core/analysis/reportJson';
 import { reportMarkdown } from '../../core/analysis/reportMarkdown';
 import { reportSarif } from '../../core/analysis/reportSarif';
 import { reportText } from '../../core/analysis/reportText';
 import { readFileSync } from 'node:fs';
-import { PRESETS, parseSize, validateConfig } from '../../core/analysis/modelConfig';
+import { parseSize, validateConfig } from '../../core/analysis/modelConfig';
+import { isKernelProfile, KERNEL_PROFILES, presetByName, presetNames } from '../../core/catalog/index';
 import { CliIo, ExitCode, InputError, UsageError } from '../io';
 import { openSource } from '../openSource';
 import { countMarksInRange } from '../../core/query';
@@ -35,9 +36,10 @@ export function loadConfigFile(path: string): Partial<ModelConfig> {
 
 /** A config file path or a preset name (`bbm2`, `eager2m`, `5.13`, ... ; several joined with `+`). */
 export function configOrPreset(spec: string): Partial<ModelConfig> {
-  if (spec.split('+').every((p) => p in PRESETS)) return Object.assign({}, ...spec.split('+').map((p) => PRESETS[p]));
+  const presets = spec.split('+').map(presetByName);
+  if (presets.every((p) => p !== undefined)) return Object.assign({}, ...presets.map((p) => p!.config));
   if (spec.endsWith('.json')) return loadConfigFile(spec);
-  throw new UsageError(`--a/--b: '${spec}' is neither a preset (${Object.keys(PRESETS).join(', ')}) nor a .json configuration file`);
+  throw new UsageError(`--a/--b: '${spec}' is neither a preset (${presetNames().join(', ')}) nor a .json configuration file`);
 }
 
 /** Consumes one model flag at args[i]; returns how many arguments it used (0 = not a model flag). */
@@ -79,8 +81,8 @@ export function modelFlag(args: string[], i: number, cfg: Partial<ModelConfig>):
       return 1;
     case '--kernel': {
       const v = val();
-      if (!['5.13', '5.14', '6.2', '6.5', '6.6', 'auto'].includes(v)) throw new UsageError('--kernel must be 5.13, 5.14, 6.2, 6.5, 6.6 or auto');
-      cfg.kernel = v as ModelConfig['kernel'];
+      if (!isKernelProfile(v)) throw new UsageError(`--kernel must be one of ${KERNEL_PROFILES.join(', ')}`);
+      cfg.kernel = v;
       return 2;
     }
     case '--granule': {
@@ -123,7 +125,8 @@ export const MODEL_FLAGS_HELP = `  --config c.json      model configuration file
   --eager-split SIZE   eager page splitting with this chunk (2M, 1G; 0 = off)
   --fwb / --no-fwb     the CPU has (or lacks) stage-2 FWB
   --dic, --idc         the CPU has CTR_EL0.DIC / IDC
-  --kernel V           kernel behaviour: 5.13, 5.14, 6.2, 6.5, 6.6 (default: detected)
+  --kernel V           kernel behaviour: ${KERNEL_PROFILES.filter((k) => k !== 'auto').join(', ')} (default: auto, the newest era
+                       the trace's lines allow)
   --granule 4K|16K|64K, --ipa-bits N (32-52), --backing SIZE (host page size when no probe shows it)
   --tracepoints-only   ignore kprobe and function lines (what inference alone concludes)
   --ignore-event NAME  replay as if NAME lines were absent (repeatable)
@@ -136,6 +139,8 @@ ${MODEL_FLAGS_HELP}
   --format F           text (default), json, md, sarif, or perfetto (Trace Event Format JSON for the
                        Perfetto UI and chrome://tracing, streamed)
   --examples N         examples per class in text/md output (default 3)
+  --no-what-if         do not replay the trace again with the levers of the classes found (the
+                       headline then says "avoidable: not checked")
   --fail-on LEVEL      exit 1 when a finding of this severity or worse exists (error, warning, information)
   --from T, --to T     only a time range of the trace (T in ns, or with a unit: 20.5s, 300ms, 12us): its
                        findings, and the range statistics the timeline shows for the same selection
@@ -155,6 +160,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   let failOn: Severity | undefined;
   let from: number | undefined;
   let to: number | undefined;
+  let whatIf = true;
   for (let i = 0; i < args.length; ) {
     const a = args[i];
     if (a === '--help' || a === '-h') {
@@ -180,6 +186,9 @@ export async function run(args: string[], io: CliIo): Promise<number> {
       if (!(v in RANK)) throw new UsageError('--fail-on must be error, warning, information or hint');
       failOn = v;
       i += 2;
+    } else if (a === '--no-what-if') {
+      whatIf = false;
+      i++;
     } else if (a === '--from' || a === '--to') {
       const t = parseTime(args[i + 1]);
       if (t === undefined) throw new UsageError(`${a} takes a time: nanoseconds, or a number with s, ms, us or ns`);
@@ -196,23 +205,21 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     }
   }
   if (file === undefined) throw new UsageError(`missing <file>\n\n${USAGE}`);
+  if (format === 'perfetto' && (from !== undefined || to !== undefined)) throw new UsageError('--format perfetto exports the whole trace: zoom in the Perfetto UI instead of --from/--to');
   const { source, openRange } = await openSource(file);
   const whole = await createAnalyzer().analyze(source, { config: cfg, openRange });
-  // What the reader could not use is said on stderr (reports on stdout stay machine-readable).
-  const st = whole.stats;
-  for (const u of st.unrecognized) io.err(`stage2-lens analyze: ${file}: ${u.count} line${u.count === 1 ? '' : 's'} not recognised (${u.reason}: ${u.detail}; e.g. line ${u.examples.slice(0, 3).join(', ')})\n`);
-  if (st.lostEvents.length) io.err(`stage2-lens analyze: ${file}: the ring buffer lost events on ${st.lostEvents.length} occasion${st.lostEvents.length === 1 ? '' : 's'} (first at line ${st.lostEvents[0].line}): findings near the gaps are less certain\n`);
-  if (st.lines.events === 0) {
-    io.err(`stage2-lens analyze: ${file}: not a trace (no event line was recognised)\n`);
-    return ExitCode.input;
-  }
+  if (!reportReadProblems(io, 'analyze', file, whole.stats)) return ExitCode.input;
+  // What the levers remove, for the headline's "avoidable": one more read with their presets.
+  const levers = whatIf && (format === 'text' || format === 'md' || format === 'json') && file !== '-'
+    ? await createAnalyzer().checkLevers(async () => (await openSource(file!)).source, whole, { config: cfg, openRange })
+    : undefined;
   const range = from !== undefined || to !== undefined ? { from: from ?? -Infinity, to: to ?? Infinity } : undefined;
   const analysis = range ? { ...whole, findings: whole.findings.filter((f) => f.ts >= range.from && f.ts <= range.to) } : whole;
   if (range) {
     // The timeline's selection statistics for the same range: one counting rule (src/core/query).
     const stats = countMarksInRange(whole.marks, range.from, range.to);
     if (format === 'json') {
-      const report = JSON.parse(reportJson(analysis)) as Record<string, unknown>;
+      const report = JSON.parse(reportJson(analysis, { levers })) as Record<string, unknown>;
       io.out(JSON.stringify({ ...report, range: { from: range.from, to: range.to, findings: analysis.findings.length, stats } }, null, 2) + '\n');
       return failOn && analysis.findings.some((f) => RANK[f.severity] >= RANK[failOn!]) ? ExitCode.findings : ExitCode.ok;
     }
@@ -223,19 +230,31 @@ export async function run(args: string[], io: CliIo): Promise<number> {
       await writeTraceEvents(analysis, (chunk) => io.out(chunk), { source: file });
       break;
     case 'json':
-      io.out(reportJson(analysis));
+      io.out(reportJson(analysis, { levers }));
       break;
     case 'md':
-      io.out(reportMarkdown(analysis, { title: file, examples }));
+      io.out(reportMarkdown(analysis, { title: file, examples, levers }));
       break;
     case 'sarif':
       io.out(reportSarif(analysis, { uri: file }));
       break;
     default:
-      io.out(reportText(analysis, { source: file, examples }));
+      io.out(reportText(analysis, { source: file, examples, levers }));
   }
   if (failOn && analysis.findings.some((f) => RANK[f.severity] >= RANK[failOn!])) return ExitCode.findings;
   return ExitCode.ok;
+}
+
+/**
+ * Says on stderr what the reader could not use (reports on stdout stay machine-readable); false
+ * when no event line was recognised at all: the input is not a trace.
+ */
+export function reportReadProblems(io: CliIo, command: string, file: string, st: TraceStats): boolean {
+  for (const u of st.unrecognized) io.err(`stage2-lens ${command}: ${file}: ${u.count} line${u.count === 1 ? '' : 's'} not recognised (${u.reason}: ${u.detail}; e.g. line ${u.examples.slice(0, 3).join(', ')})\n`);
+  if (st.lostEvents.length) io.err(`stage2-lens ${command}: ${file}: the ring buffer lost events on ${st.lostEvents.length} occasion${st.lostEvents.length === 1 ? '' : 's'} (first at line ${st.lostEvents[0].line}): findings near the gaps are less certain\n`);
+  if (st.lines.events > 0) return true;
+  io.err(`stage2-lens ${command}: ${file}: not a trace (no event line was recognised)\n`);
+  return false;
 }
 
 /** `1234` (ns), `20.5s`, `300ms`, `12us`, `7ns` -> ns; undefined when not a time. */

@@ -6,14 +6,14 @@ import type { ModelConfig } from '../../core/analysis/types';
 import { comparisonJson } from '../../core/analysis/reportJson';
 import { comparisonMarkdown } from '../../core/analysis/reportMarkdown';
 import { comparisonText } from '../../core/analysis/reportText';
-import { PRESETS } from '../../core/analysis/modelConfig';
+import { presetNames } from '../../core/catalog/presets';
 import { CliIo, ExitCode, UsageError } from '../io';
 import { openSource } from '../openSource';
 import { MODEL_FLAGS_HELP, configOrPreset, modelFlag } from './analyze';
 
 const USAGE = `usage: stage2-lens compare <file> --a <config|preset> --b <config|preset> [options]
 
-  --a, --b SPEC        a .json configuration file or a preset: ${Object.keys(PRESETS).join(', ')}
+  --a, --b SPEC        a .json configuration file or a preset: ${presetNames().join(', ')}
                        (combine presets with +, e.g. bbm2+fwb); --a defaults to observed
   --format F           text (default), json or md
   common model flags apply to both sides:

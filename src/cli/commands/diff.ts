@@ -7,6 +7,7 @@ import { diffRecordings } from '../../core/diff/recordingDiff';
 import { diffJson, diffMarkdown, diffText } from '../../core/diff/diffReport';
 import { CliIo, ExitCode, UsageError } from '../io';
 import { openSource } from '../openSource';
+import { reportReadProblems } from './analyze';
 
 const USAGE = `usage: stage2-lens diff <before> <after> [--format text|md|json]
 
@@ -37,10 +38,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   for (const file of [before, after]) {
     const { source, openRange } = await openSource(file);
     const a = await createAnalyzer().analyze(source, { openRange });
-    if (a.stats.lines.events === 0) {
-      io.err(`stage2-lens diff: ${file}: not a trace (no event line was recognised)\n`);
-      return ExitCode.input;
-    }
+    if (!reportReadProblems(io, 'diff', file, a.stats)) return ExitCode.input;
     analyses.push(a);
   }
   const d = diffRecordings(analyses[0], analyses[1]);

@@ -2,8 +2,8 @@
 // against B): faults avoided or added per class and vCPU, CMO bytes, TLB invalidations, invalid
 // windows, the vCPU time B saves, and plain-sentence summary lines for the CLI and reports.
 import type { Analysis, Comparison } from '../api';
-import type { ModelConfig } from './types';
-import { findingKind } from './findingCatalog';
+import type { FindingClass, ModelConfig } from './types';
+import { findingEntry } from '../catalog/findings';
 import { x86FaultLabel, x86WithoutTdpMmu } from './reportSummary';
 
 function tlbiTotal(a: Analysis): number {
@@ -81,14 +81,19 @@ export function compareAnalyses(a: Analysis, b: Analysis): Comparison {
   const df = cmp.faults.b - cmp.faults.a;
   s.push(`${a.arch === 'x86' ? capitalised(x86FaultLabel(a)) : 'Stage-2 faults'}: ${cmp.faults.a} -> ${cmp.faults.b} (${df <= 0 ? `${-df} avoided` : `${df} added`}); vCPU time saved: ${ms(saved)}.`);
   for (const [k, v] of Object.entries(byClass).sort()) {
-    if (v.a !== v.b) s.push(`${findingKind(k as never).code}: ${v.a} -> ${v.b}`);
+    if (v.a !== v.b) s.push(`${findingEntry(k as FindingClass).code}: ${v.a} -> ${v.b}`);
   }
   const noTdpMmu = a.arch === 'x86' ? x86WithoutTdpMmu(a) : undefined;
   if (noTdpMmu && a.config.eagerSplitChunk !== b.config.eagerSplitChunk) {
     s.push(`Eager page splitting needs the TDP MMU (kvm.tdp_mmu=Y): ${noTdpMmu === 'shadow' ? 'shadow paging' : 'the legacy MMU'} drops huge pages in the fault path whatever eager_page_split says, so B replays as A.`);
   }
   if (winA.count !== winB.count) s.push(`Break-before-make windows: ${winA.count} (${ms(winA.totalNs)}) -> ${winB.count} (${ms(winB.totalNs)}).`);
-  if (cmp.tlbi.a !== cmp.tlbi.b) s.push(`TLB invalidations: ${cmp.tlbi.a} -> ${cmp.tlbi.b}.`);
+  const ta = a.counters.tlbi;
+  const tb = b.counters.tlbi;
+  if (cmp.tlbi.a !== cmp.tlbi.b) {
+    const kinds: [keyof typeof ta, string][] = a.arch === 'x86' ? [['ipa', 'ranged'], ['range', 'ranged (range)'], ['vmid', 'whole-VM']] : [['ipa', 'broadcast by IPA'], ['ipaNsh', 'local by IPA'], ['range', 'range'], ['vmid', 'whole-VMID']];
+    s.push(`TLB invalidations (model, by kind): ${kinds.filter(([k]) => ta[k] + tb[k] > 0).map(([k, label]) => `${label} ${ta[k]} -> ${tb[k]}`).join(', ')}.`);
+  }
   if (cmp.cmoBytes.a !== cmp.cmoBytes.b) s.push(`Cache maintenance bytes: ${cmp.cmoBytes.a} -> ${cmp.cmoBytes.b}.`);
   return cmp;
 }

@@ -3,15 +3,12 @@
 // trace, and the store never copies itself to grow, so a replay keeps every mark of a multi-GB
 // trace. Replays append; the query layer (src/core/query/timelineIndex.ts) reads the columns.
 import type { FindingClass, Mark, MarkKind } from './types';
+import { CLASS_ORDER } from '../catalog/findings';
 
 /** Column code of a mark's kind: the index in this list. */
 export const MARK_KINDS: readonly MarkKind[] = ['fault', 'window', 'split', 'coalesce', 'cmo', 'tlbi', 'marker', 'host'];
 /** Column code of a mark's class: 1 + the index in this list, 0 for none. */
-export const MARK_CLASSES: readonly FindingClass[] = [
-  'S1', 'S2', 'S3', 'S4', 'S5', 'S6', 'S7', 'S8', 'S9',
-  'C1', 'C2', 'C3', 'C4', 'C5', 'C6', 'C7',
-  'X1', 'X2', 'X3', 'P1', 'H1',
-];
+export const MARK_CLASSES: readonly FindingClass[] = CLASS_ORDER;
 
 const KIND_CODE = new Map(MARK_KINDS.map((k, i) => [k, i]));
 const CLASS_CODE = new Map(MARK_CLASSES.map((c, i) => [c, i + 1]));

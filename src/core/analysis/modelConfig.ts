@@ -1,7 +1,7 @@
-// The model configuration: defaults, presets for what-if questions (`bbm2`, `eager2m`, `fwb`,
-// `dic`, `5.13`...), and validation of a user's configuration file against the shipped
+// The model configuration: defaults, and validation of a user's configuration file against the shipped
 // schemas/config.schema.json (hand-written, so no schema library is needed; messages name the field).
 import type { ModelConfig } from './types';
+import { isKernelProfile, KERNEL_PROFILES } from '../catalog/kernels';
 
 export function defaultConfig(): ModelConfig {
   return {
@@ -35,22 +35,6 @@ export function isWhatIf(c: ModelConfig): boolean {
   return c.bbmLevel !== 0 || c.eagerSplitChunk !== 'auto' || c.dic === true;
 }
 
-export const PRESETS: Record<string, Partial<ModelConfig>> = {
-  observed: {},
-  bbm1: { bbmLevel: 1 },
-  bbm2: { bbmLevel: 2 },
-  eager2m: { eagerSplitChunk: 2 * 1024 * 1024 },
-  noeager: { eagerSplitChunk: 0 },
-  fwb: { fwb: true },
-  nofwb: { fwb: false },
-  dic: { dic: true },
-  '5.13': { kernel: '5.13' },
-  '5.14': { kernel: '5.14' },
-  '6.5': { kernel: '6.5' },
-  '6.6': { kernel: '6.6' },
-  'tracepoints-only': { tracepointsOnly: true },
-};
-
 const SIZE_RE = /^(\d+)\s*([KMG]?)i?B?$/i;
 
 /** `2M`, `4K`, `2097152`, `64KiB` -> bytes. */
@@ -60,8 +44,6 @@ export function parseSize(text: string): number | undefined {
   const mult = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 }[m[2].toUpperCase() as '' | 'K' | 'M' | 'G'];
   return Number(m[1]) * mult;
 }
-
-const KERNELS = ['auto', '5.13', '5.14', '6.2', '6.5', '6.6'];
 
 /** Validate a parsed configuration file; returns the partial config or a list of plain messages. */
 export function validateConfig(input: unknown): { config?: Partial<ModelConfig>; errors: string[] } {
@@ -109,9 +91,8 @@ export function validateConfig(input: unknown): { config?: Partial<ModelConfig>;
     else errors.push(`eagerSplitChunk: must be "auto", 0 or a block size such as "2M" or "1G"`);
   }
   if ('kernel' in o) {
-    const v = String(o.kernel);
-    if (KERNELS.includes(v)) out.kernel = v as ModelConfig['kernel'];
-    else errors.push(`kernel: must be one of ${KERNELS.join(', ')}`);
+    if (isKernelProfile(o.kernel)) out.kernel = o.kernel;
+    else errors.push(`kernel: must be one of ${KERNEL_PROFILES.join(', ')}`);
   }
   if ('tracepointsOnly' in o) {
     if (typeof o.tracepointsOnly === 'boolean') out.tracepointsOnly = o.tracepointsOnly;

@@ -2,10 +2,13 @@
 // findings: [{code, line, vcpu, ipa, observed, ...}], phases, windows, timeline: {marks, dropped}}`, stable and plain, for
 // scripts and CI. Used by `stage2-lens analyze --format json` and the editor's "Export Report...".
 import type { Analysis, Comparison } from '../api';
+import { verdicts, type LeverResult } from './verdicts';
 
 export interface JsonReportOptions {
   /** Cap on findings written (the counters always cover all of them). */
   maxFindings?: number;
+  /** What the levers remove on this trace (what-if replays); absent: not checked. */
+  levers?: LeverResult[];
 }
 
 export function reportJson(a: Analysis, opts: JsonReportOptions = {}): string {
@@ -20,7 +23,6 @@ export function reportJson(a: Analysis, opts: JsonReportOptions = {}): string {
     ipa: f.ipa ? { start: `0x${f.ipa.start.toString(16)}`, size: f.ipa.size } : null,
     message: f.message,
     related: f.related,
-    avoid: f.avoid,
     observed: f.observed,
     costNs: f.costNs ?? null,
   }));
@@ -28,6 +30,7 @@ export function reportJson(a: Analysis, opts: JsonReportOptions = {}): string {
     arch: a.arch,
     config: a.config,
     detected: a.detected,
+    verdicts: verdicts(a, opts.levers),
     counters: a.counters,
     findingsTotal: a.findings.length,
     findings,

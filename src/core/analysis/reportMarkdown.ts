@@ -3,7 +3,9 @@
 // Trace text is escaped so that a hostile trace cannot inject Markdown structure or HTML.
 import type { Analysis, Comparison } from '../api';
 import { describeConfig } from './compare';
-import { fmtBytes, fmtNs, groupFindings, headline } from './reportSummary';
+import { fmtBytes, fmtNs, groupFindings, headline, leverResultText } from './reportSummary';
+import { verdicts, type LeverResult } from './verdicts';
+import { describeAvailability, findingEntry, leverSentences, NATURE_TITLE } from '../catalog/findings';
 
 function esc(s: string): string {
   return s.replace(/[\\`*_{}[\]()#+!|<>&]/g, (c) => `\\${c}`);
@@ -13,34 +15,42 @@ function hex(n: number): string {
   return `0x${n.toString(16)}`;
 }
 
-export function reportMarkdown(a: Analysis, opts: { title?: string; examples?: number } = {}): string {
+export function reportMarkdown(a: Analysis, opts: { title?: string; examples?: number; levers?: LeverResult[] } = {}): string {
+  const v = verdicts(a, opts.levers);
+  const source = opts.title ?? '<file>';
   const o: string[] = [];
   o.push(`# Stage-2 Lens report${opts.title ? `: ${esc(opts.title)}` : ''}`);
   o.push('');
   o.push(`- Architecture: ${a.arch}; model: ${esc(describeConfig(a.config))}; ${a.config.granule / 1024}K granule, ${a.config.ipaBits}-bit IPA`);
-  for (const d of a.detected) o.push(`- Detected ${esc(d)}`);
+  for (const d of a.detected) o.push(`- ${esc(d)}`);
   o.push('');
   o.push('## Summary');
   o.push('');
-  for (const h of headline(a)) o.push(`- ${esc(h)}`);
+  for (const h of headline(a, v, source)) o.push(`- ${esc(h.trim())}`);
   o.push('');
-  const groups = groupFindings(a, opts.examples ?? 5);
+  const groups = groupFindings(a, v, opts.examples ?? 5);
   if (groups.length) {
-    o.push('| code | count | observed | vCPU time | bytes |');
-    o.push('|---|---|---|---|---|');
-    for (const g of groups) o.push(`| \`${g.code}\` | ${g.count} | ${g.observed} | ${g.costNs ? fmtNs(g.costNs) : ''} | ${g.bytes ? fmtBytes(g.bytes) : ''} |`);
+    o.push('| code | nature | count | observed (of listed) | exit to entry, median | p90 | bytes |');
+    o.push('|---|---|---|---|---|---|---|');
+    for (const g of groups) o.push(`| \`${g.code}\` | ${NATURE_TITLE[g.nature]} | ${g.count} | ${g.observed} of ${g.listed} | ${g.time ? fmtNs(g.time.medianNs) : ''} | ${g.time ? fmtNs(g.time.p90Ns) : ''} | ${g.bytes ? fmtBytes(g.bytes) : ''} |`);
     o.push('');
   }
   for (const g of groups) {
-    o.push(`## ${g.code}${g.expected ? ' (expected by design)' : ''}`);
+    o.push(`## ${g.code} (${NATURE_TITLE[g.nature]})`);
     o.push('');
-    o.push(`${esc(g.title)}. ${g.count} finding(s).`);
+    o.push(`${esc(g.title)}: ${esc(findingEntry(g.cls).means)} Count: ${g.count}.`);
     o.push('');
     for (const f of g.examples) {
       o.push(`- line ${f.line}, ${esc(f.vcpu)}${f.ipa ? `, ${hex(f.ipa.start)}` : ''}: ${esc(f.message)}`);
       for (const r of f.related.slice(0, 3)) o.push(`  - line ${r.line}: ${esc(r.message)}`);
     }
-    if (g.examples[0]?.avoid.length) o.push(`- Avoided by: ${esc(g.examples[0].avoid.join('; '))}`);
+    const checked = new Map(g.levers.map((l) => [l.lever, l]));
+    const levers = findingEntry(g.cls).levers;
+    if (!levers.length) o.push(`- Levers: ${esc(leverSentences(g.cls)[0])}`);
+    for (const l of levers) {
+      const r = checked.get(l);
+      o.push(`- Lever: ${esc(r ? leverResultText(r, source) : `${l.text}: ${describeAvailability(l.availability)}`)}`);
+    }
     o.push('');
   }
   const ws = a.windows ?? [];

@@ -2,26 +2,27 @@
 // one result per finding, located at the trace line, with related locations for the lines that
 // caused it. Consumed by code-scanning tools and the editor's "Export Report...".
 import type { Analysis } from '../api';
-import { allFindingKinds, findingKind } from './findingCatalog';
+import { FINDING_CLASSES, findingEntry } from '../catalog/findings';
 
 const LEVEL = { error: 'error', warning: 'warning', information: 'note', hint: 'note' } as const;
 
 export function reportSarif(a: Analysis, opts: { uri?: string; maxResults?: number; version?: string } = {}): string {
   const uri = opts.uri ?? 'trace';
   const used = new Set(a.findings.map((f) => f.cls));
-  const rules = allFindingKinds()
+  const rules = FINDING_CLASSES
     .filter((k) => used.has(k.cls))
     .map((k) => ({
       id: k.code,
       name: k.code.replace(/-/g, '_'),
       shortDescription: { text: k.title },
+      fullDescription: { text: k.means },
       defaultConfiguration: { level: LEVEL[k.severity] },
-      properties: { expectedByDesign: k.expected },
+      properties: { nature: k.nature },
     }));
   const ruleIndex = new Map(rules.map((r, i) => [r.id, i]));
   const results = a.findings.slice(0, opts.maxResults ?? 100_000).map((f) => ({
     ruleId: f.code,
-    ruleIndex: ruleIndex.get(findingKind(f.cls).code) ?? 0,
+    ruleIndex: ruleIndex.get(findingEntry(f.cls).code) ?? 0,
     level: LEVEL[f.severity],
     message: { text: f.message },
     locations: [{ physicalLocation: { artifactLocation: { uri }, region: { startLine: f.line } } }],
@@ -32,7 +33,6 @@ export function reportSarif(a: Analysis, opts: { uri?: string; maxResults?: numb
       size: f.ipa?.size,
       observed: f.observed,
       costNs: f.costNs,
-      avoid: f.avoid,
     },
   }));
   const log = {

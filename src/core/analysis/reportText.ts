@@ -4,45 +4,69 @@
 import type { Analysis, Comparison } from '../api';
 import type { X86Details } from '../replay/x86/x86Replayer';
 import { describeConfig } from './compare';
-import { fmtBytes, fmtNs, groupFindings, headline, x86WithoutTdpMmu } from './reportSummary';
+import { fmtBytes, fmtNs, groupFindings, headline, leverResultText, x86WithoutTdpMmu } from './reportSummary';
+import { verdicts, type LeverResult } from './verdicts';
+import { describeAvailability, findingEntry, leverSentences, NATURE_TITLE_ONE } from '../catalog/findings';
+import { presetNames } from '../catalog/presets';
 
 function hex(n: number): string {
   return `0x${n.toString(16)}`;
 }
 
-export function reportText(a: Analysis, opts: { examples?: number; source?: string } = {}): string {
+export interface TextReportOptions {
+  examples?: number;
+  source?: string;
+  /** What the levers remove on this trace (what-if replays); undefined: not checked. */
+  levers?: LeverResult[];
+}
+
+export function reportText(a: Analysis, opts: TextReportOptions = {}): string {
+  const source = opts.source ?? '<file>';
+  const v = verdicts(a, opts.levers);
   const out: string[] = [];
-  out.push(`Stage-2 Lens: ${opts.source ?? 'trace'} (${a.arch}, ${a.stats.lines.total} lines, ${a.lanes.length - 1} vCPU threads)`);
+  out.push(`Stage-2 Lens: ${opts.source ?? 'trace'} (${a.arch}, ${a.stats.lines.total} lines, ${v.time.vcpuThreads} vCPU threads)`);
   out.push(`Model: ${describeConfig(a.config)}${a.arch === 'arm64' ? `, ${a.config.granule / 1024}K granule, ${a.config.ipaBits}-bit IPA` : ''}`);
-  for (const d of a.detected) out.push(`  detected ${d}`);
+  for (const d of a.detected) out.push(`  ${d}`);
   out.push('');
   out.push('Summary');
-  for (const h of headline(a)) out.push(`  ${h}`);
+  for (const h of headline(a, v, source)) out.push(`  ${h}`);
+  if (v.nothingToJudge) return out.join('\n') + '\n';
   const kl = Object.entries(a.counters.faults.byKindLevel).sort((x, y) => y[1] - x[1]);
-  if (kl.length) out.push(`  faults by kind: ${kl.map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  if (kl.length) out.push(`  faults by kind: ${kl.map(([k, n]) => `${k} ${n}`).join(', ')}`);
   const pv = Object.entries(a.counters.faults.perVcpu).sort((x, y) => (x[0] < y[0] ? -1 : 1));
-  if (pv.length) out.push(`  faults per vCPU: ${pv.map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  if (pv.length) out.push(`  faults per vCPU: ${pv.map(([k, n]) => `${k} ${n}`).join(', ')}`);
   if (a.x86) out.push(...x86Passes(a.x86, x86WithoutTdpMmu(a)));
-  const groups = groupFindings(a, opts.examples ?? 3);
+  const groups = groupFindings(a, v, opts.examples ?? 3);
+  const noTdpMmu = x86WithoutTdpMmu(a);
   out.push('');
-  if (!groups.length) out.push('No findings: every fault and cache maintenance call was needed.');
+  if (!groups.length) out.push(`No findings: none of the ${a.counters.faults.total} faults and ${a.counters.cmo.calls} cache-maintenance calls matched a finding class.`);
   for (const g of groups) {
-    const extra = g.cls[0] === 'C' ? (g.bytes ? `, ${fmtBytes(g.bytes)}` : '') : g.costNs ? `, ${fmtNs(g.costNs)} of vCPU time` : '';
-    out.push(`${g.code}: ${g.count}${extra} (${g.observed === g.count ? 'observed' : g.observed === 0 ? 'inferred' : `${g.observed} observed`})${g.expected ? ' [expected by design]' : ''}`);
-    out.push(`  ${g.title}`);
+    const size = g.subject === 'cmo' ? `${g.count} ${g.count === 1 ? 'call' : 'calls'}${g.bytes ? `, ${fmtBytes(g.bytes)}` : ''}` : `${g.count}`;
+    const seen = g.observed === g.listed ? 'observed' : g.observed === 0 ? 'inferred' : `${g.observed} of ${g.listed} listed observed`;
+    out.push(`${g.code}: ${size} (${seen}) [${NATURE_TITLE_ONE[g.nature]}]`);
+    out.push(`  ${g.title}: ${findingEntry(g.cls).means}`);
+    if (g.time) out.push(`  exit to entry: median ${fmtNs(g.time.medianNs)}, p90 ${fmtNs(g.time.p90Ns)}, sum ${fmtNs(g.time.sumNs)}${v.time.caveats.length ? ' (as measured; see the caveat above)' : ''}`);
     for (const f of g.examples) {
       out.push(`  line ${f.line} ${f.vcpu}${f.ipa ? ` ${hex(f.ipa.start)}` : ''}: ${f.message}`);
       for (const r of f.related.slice(0, 2)) out.push(`      see line ${r.line}: ${r.message}`);
     }
-    if (g.examples[0]?.avoid.length) out.push(`  avoided by: ${g.examples[0].avoid.join('; ')}`);
     if (g.count > g.examples.length) out.push(`  ... and ${g.count - g.examples.length} more`);
+    const checked = new Map(g.levers.map((l) => [l.lever, l]));
+    const levers = findingEntry(g.cls).levers;
+    if (!levers.length) out.push(`  levers: ${leverSentences(g.cls)[0]}`);
+    for (const l of levers) {
+      const r = checked.get(l);
+      // Eager splitting is a TDP MMU feature: the legacy MMU and shadow paging never split.
+      if (noTdpMmu && l.preset === 'eager2m') out.push(`  lever: ${l.text}: needs the TDP MMU (kvm.tdp_mmu=Y), not this trace's MMU`);
+      else out.push(`  lever: ${r ? leverResultText(r, source) : `${l.text}: ${describeAvailability(l.availability)}${l.preset ? `; what-if: stage2-lens compare ${source} --b ${l.preset}` : ''}`}`);
+    }
     out.push('');
   }
   const ws = a.windows ?? [];
   if (ws.length) {
     out.push(`Break-before-make windows: ${ws.length}`);
     for (const w of ws.slice(0, 5)) {
-      out.push(`  line ${w.line} ${w.owner}: ${w.kind} of ${hex(w.ipa)} (${fmtBytes(w.size)}), ${w.endTs !== undefined ? fmtNs(w.endTs - w.ts) : 'not closed'}, ${w.faults} faults of other vCPUs${w.observed ? '' : ' (inferred)'}`);
+      out.push(`  line ${w.line} ${w.owner}: ${w.kind} of ${hex(w.ipa)} (${fmtBytes(w.size)}), ${w.endTs !== undefined ? fmtNs(w.endTs - w.ts) : 'not closed'}, ${w.faults} ${w.faults === 1 ? 'fault' : 'faults'} of other vCPUs${w.observed ? '' : ' (inferred)'}`);
     }
     if (ws.length > 5) out.push(`  ... and ${ws.length - 5} more`);
     out.push('');
@@ -51,12 +75,12 @@ export function reportText(a: Analysis, opts: { examples?: number; source?: stri
   if (missing.length) {
     out.push(`Inferred rather than observed: ${missing.map((c) => c.analysis).join(', ')} (stage2-lens record-script writes a recording script with the probes that show them).`);
   }
-  out.push(whatIf(a, opts.source ?? '<file>'));
+  out.push(whatIf(a, source));
   return out.join('\n') + '\n';
 }
 
 function whatIf(a: Analysis, source: string): string {
-  if (a.arch !== 'x86') return `What if: stage2-lens compare ${source} --b bbm2 (or eager2m, fwb, dic, 5.13)`;
+  if (a.arch !== 'x86') return `What if: stage2-lens compare ${source} --b PRESET (${presetNames().filter((p) => p !== 'observed' && p !== 'tracepoints-only').join(', ')})`;
   const noTdpMmu = x86WithoutTdpMmu(a);
   // The x86 what-ifs are eager splitting on or off, and eager splitting is a TDP MMU feature: a compare changes nothing.
   if (noTdpMmu) return `What if: no compare applies to ${noTdpMmu === 'shadow' ? 'shadow paging' : 'the legacy MMU'}: eager page splitting (eager2m) needs the TDP MMU (kvm.tdp_mmu=Y${noTdpMmu === 'shadow' ? ' with NPT/EPT' : ''}); record the workload there to compare`;

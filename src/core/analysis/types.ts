@@ -4,7 +4,8 @@
 
 export type Granule = 4096 | 16384 | 65536;
 export type BbmLevel = 0 | 1 | 2;
-export type KernelProfile = 'auto' | '5.13' | '5.14' | '6.2' | '6.5' | '6.6';
+import type { KernelProfile } from '../catalog/kernels';
+export type { KernelProfile };
 export type Arch = 'arm64' | 'x86';
 
 export interface ModelConfig {
@@ -56,7 +57,7 @@ export interface Finding {
   /** One plain sentence. */
   message: string;
   related: RelatedLine[];
-  /** What would avoid it, e.g. `FEAT_BBM level 2`, `eager split at 2 MiB`. */
+  /** The replay's own note on what might avoid this occurrence (unchecked; reports print the catalog's levers and what-if results instead). */
   avoid: string[];
   /** true: the trace shows it (probes); false: inferred from the model. */
   observed: boolean;
@@ -76,6 +77,8 @@ export interface Counters {
     dcacheCleanBytes: number;
     icacheInvalBytes: number;
     redundantBytesByClass: Partial<Record<FindingClass, number>>;
+    /** Calls per CMO finding class (exact, unlike the capped findings list). */
+    callsByClass?: Partial<Record<FindingClass, number>>;
     calls: number;
   };
   tlbi: { ipa: number; ipaNsh: number; range: number; vmid: number };

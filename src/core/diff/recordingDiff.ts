@@ -119,9 +119,10 @@ export function phaseMetrics(a: Analysis): { label: string; key: string; line: n
   const markers: { line: number; label: string }[] = [{ line: 0, label: 'start of trace' }];
   for (let i = 0; i < marks.length; i++) if (marks.kindAt(i) === KIND_MARKER) markers.push({ line: marks.lineAt(i), label: marks.labelAt(i) ?? '' });
   markers.sort((x, y) => x.line - y.line);
+  const keys = markers.map((p) => phaseKey(p.label));
   const phases = markers.map((p, i) => ({
     label: p.label,
-    key: markers.slice(Math.max(0, i - CONTEXT_MARKERS), i + 1).map((q) => phaseKey(q.label)).reverse().join(' <- '),
+    key: keys.slice(Math.max(0, i - CONTEXT_MARKERS), i + 1).reverse().join(' <- '),
     line: p.line,
     m: emptyMetrics(),
   }));

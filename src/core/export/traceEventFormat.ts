@@ -14,7 +14,8 @@
 // The writer streams: events are written in batches through `write`, awaiting it (backpressure),
 // so a multi-GB trace exports with the memory the analysis already holds plus one batch.
 import type { Analysis } from '../api';
-import type { Finding } from '../analysis/types';
+import type { Finding, FindingClass } from '../analysis/types';
+import { isRedundantCmoClass, isSpuriousClass } from '../../shared/timelineProtocol';
 import { MARK_CLASSES, MARK_KINDS, type MarkStore } from '../analysis/markStore';
 
 export interface TraceEventExportCounts {
@@ -38,12 +39,14 @@ const HOST_PID = 2;
 const HOST_TID = { actions: 1, markers: 2, cmo: 3, tlbi: 4, windowBase: 10 } as const;
 const KIND = Object.fromEntries(MARK_KINDS.map((k, i) => [k, i])) as Record<(typeof MARK_KINDS)[number], number>;
 
-/** chrome://tracing's reserved colour names (Perfetto colours by name and ignores these). */
-function colourOf(cls: string): string {
-  if (cls.startsWith('C')) return 'olive';
-  if (cls === 'S7' || cls === 'S8') return 'grey';
-  if (cls === 'S1' || cls === 'X1') return 'thread_state_runnable';
-  return 'terrible';
+/**
+ * chrome://tracing's reserved colour names (Perfetto colours by name and ignores these), by the
+ * timeline's own class groups: spurious faults, redundant CMOs, the rest (by design, host, pinned).
+ */
+function colourOf(cls: FindingClass): string {
+  if (isSpuriousClass(cls)) return 'terrible';
+  if (isRedundantCmoClass(cls)) return 'olive';
+  return 'grey';
 }
 
 /** ns -> the format's microseconds (a double keeps ns resolution up to about 100 days of uptime). */

@@ -12,10 +12,10 @@
 import type { CoverageItem, EntryState } from '../api';
 import type { Counters, Finding, FindingClass, ModelConfig } from '../analysis/types';
 import { MarkStore } from '../analysis/markStore';
-import { findingKind } from '../analysis/findingCatalog';
+import { findingEntry } from '../catalog/findings';
 import type { Decoded, EsrInfo, Stage2ProbeArgs, TraceEvent } from '../parse/types';
 import { computeGeometry, formatSize, levelSize, type Geometry } from '../model/geometry';
-import { detectKernel, kernelBehaviour, type KernelEvidence } from '../model/kernelProfile';
+import { detectKernel, kernelBehaviour, noKernelEvidence, type KernelEvidence } from '../model/kernelProfile';
 import { PageTable, PROT_R as R_BIT, PROT_W as W_BIT, PROT_X as X_BIT, PROT_DEVICE as DEVICE_BIT, type OpResult } from '../model/pageTable';
 import { emptyCounters, type Phase, type ReplayOutput, type Replayer, type WindowRecord } from './replayer';
 import type { RecordingManifest } from '../record/traceEvidence';
@@ -242,7 +242,7 @@ class Arm64Replayer implements Replayer {
   private readonly cmoOverflow = new Map<number, { count: number; bytes: number }>();
   private readonly phases: Phase[] = [];
   private readonly avoidedFaults: { line: number; costNs: number; cls?: string }[] = [];
-  private readonly evidence: KernelEvidence = { dcacheAfterSuccessfulMap: 0, dcacheWithoutMap: 0, nshTlbi: 0, rangeTlbi: 0, lockedBreaks: 0, eagerSplits: 0 };
+  private readonly evidence: KernelEvidence = noKernelEvidence();
   private readonly regionSize: number;
   /** Bytes per entry by level (index level + 1). */
   private readonly levelSizes: number[] = [];
@@ -259,8 +259,8 @@ class Arm64Replayer implements Replayer {
   private readonly cmoFromProbes: boolean;
   private sawMapProbes = false;
   private sawWrprotect = false;
-  private fwbEvidence: boolean | undefined;
-  private dicEvidence: boolean | undefined;
+  /** Line of a data fault's s2_map with execute permission: KVM maps data faults executable only with DIC (user_mem_abort()). */
+  private dicEvidence: number | undefined;
   private tlbiRangeSeen = false;
   private eagerInferredDone = false;
   private lastTs = 0;
@@ -458,7 +458,7 @@ class Arm64Replayer implements Replayer {
     s.setWayFlush = { line: ev.line };
     this.marks.push({ ts: ev.ts, lane: s.key, kind: 'cmo', cls: prev ? 'C7' : undefined, line: ev.line, label: 'full-VM flush (set/way)' });
     if (!prev) return;
-    const k = findingKind('C7');
+    const k = findingEntry('C7');
     this.pushFinding({
       code: k.code, cls: 'C7', severity: k.severity, line: ev.line, ts: ev.ts, vcpu: s.key, ipa: undefined,
       message: 'Full-VM cache flush for a set/way operation again, although this vCPU already had one and never turned its caches on since (HCR_EL2.TVM should still have been set).',
@@ -516,7 +516,7 @@ class Arm64Replayer implements Replayer {
         if (a.ipa !== undefined && a.size !== undefined) {
           if (s.ep && s.ep.fault) s.ep.pendingMap = { ipa: a.ipa, size: a.size, prot: a.prot, line: ev.line };
           else s.pendingHostMap = { ipa: a.ipa, size: a.size, prot: a.prot ?? PROT_R | PROT_W, line: ev.line };
-          if (a.prot !== undefined && s.ep?.fault && !s.ep.fault.exec && a.prot & PROT_X && !(a.prot & PROT_DEVICE)) this.dicEvidence = true;
+          if (a.prot !== undefined && s.ep?.fault && !s.ep.fault.exec && a.prot & PROT_X && !(a.prot & PROT_DEVICE)) this.dicEvidence ??= ev.line;
         }
         return;
       case 'relax':
@@ -531,7 +531,7 @@ class Arm64Replayer implements Replayer {
         return;
       case 'split':
         if (a.ipa !== undefined && a.size !== undefined) {
-          this.evidence.eagerSplits++;
+          this.evidence.eagerSplits ??= ev.line;
           // Applied at the return, so that the per-block break probes inside it still see the blocks.
           if (this.cfg.eagerSplitChunk !== 0) s.pendingSplit = { ipa: a.ipa, size: a.size };
         }
@@ -543,15 +543,18 @@ class Arm64Replayer implements Replayer {
         if (a.ipa !== undefined && a.size !== undefined && a.mkold) this.pt.clearYoungRange(a.ipa, a.size);
         return;
       case 'tlbi-ipa-nsh':
-        this.evidence.nshTlbi++;
+        this.evidence.nshTlbi ??= ev.line;
         return;
       case 'tlbi-range':
-        this.evidence.rangeTlbi++;
-        this.noteRangeTlbi();
+        this.noteRangeTlbi(ev.line);
         return;
       case 'dcache-clean':
         if (s.ep) s.ep.observedDcache++;
-        if (s.ep && s.ep.fault && !s.ep.pendingMap && !s.ep.resolved) this.evidence.dcacheWithoutMap++;
+        if (s.ep && s.ep.fault && !s.ep.resolved) {
+          // Before the map probe: <= 5.13's user_mem_abort(); inside it: 5.14+'s stage2_map_walker_try_leaf().
+          if (s.ep.pendingMap) this.evidence.dcacheInsideMap ??= ev.line;
+          else this.evidence.dcacheBeforeMap ??= ev.line;
+        }
         this.cmoProbe(s, ev, 'dcache', a.size);
         return;
       case 'icache-inval':
@@ -599,7 +602,7 @@ class Arm64Replayer implements Replayer {
         }
         if (ok === 0 && b.old === 0x400n && s.ep) {
           s.ep.sawLocked = true;
-          this.evidence.lockedBreaks++;
+          this.evidence.lockedBreaks ??= ev.line;
         }
         s.lastBreak = undefined;
         return;
@@ -648,19 +651,21 @@ class Arm64Replayer implements Replayer {
         return;
       case 'dcache-clean':
         if (ep && !this.sawMapProbes) ep.observedDcache++;
+        if (ep?.fault && ep.fnMap) this.evidence.dcacheInsideMap ??= ev.line;
         return;
       case 'icache-inval':
         if (ep && !this.sawMapProbes) ep.observedIcache++;
         return;
       case 'tlbi-range':
-        this.noteRangeTlbi();
+        this.noteRangeTlbi(ev.line);
         return;
       default:
         return;
     }
   }
 
-  private noteRangeTlbi(): void {
+  private noteRangeTlbi(line: number): void {
+    this.evidence.rangeTlbi ??= line;
     if (!this.tlbiRangeSeen) {
       this.tlbiRangeSeen = true;
       if (this.cfg.tlbiRange === 'auto') this.pt.features.tlbiRange = true;
@@ -783,7 +788,7 @@ class Arm64Replayer implements Replayer {
     this.marks.push({ ts: ev.ts, lane: HOST, kind: 'host', line: ev.line, ipa, size, label: `write-protect ${formatSize(size)} at ${hex(ipa)}` });
     this.checkPinned(ev, key, ipa, size, 'write-protect');
     // What-if eager split on a trace without it: the kernel splits right after write-protecting (6.3).
-    if (this.whatIf && typeof this.cfg.eagerSplitChunk === 'number' && this.cfg.eagerSplitChunk > 0 && this.evidence.eagerSplits === 0) {
+    if (this.whatIf && typeof this.cfg.eagerSplitChunk === 'number' && this.cfg.eagerSplitChunk > 0 && this.evidence.eagerSplits === undefined) {
       this.eagerSplit(ev, key, ipa, size, false);
     }
   }
@@ -802,7 +807,7 @@ class Arm64Replayer implements Replayer {
     for (const p of this.cfg.pinned) {
       if (ipa < p.start + p.size && ipa + size > p.start) {
         this.pushFinding({
-          code: findingKind('P1').code, cls: 'P1', severity: 'warning', line: ev.line, ts: ev.ts, vcpu: key,
+          code: findingEntry('P1').code, cls: 'P1', severity: 'warning', line: ev.line, ts: ev.ts, vcpu: key,
           ipa: { start: ipa, size },
           message: `A ${what} touches the pinned range ${p.label ?? hex(p.start)} (${formatSize(p.size)} at ${hex(p.start)}).`,
           related: [], avoid: ['keep pinned ranges out of host-side changes'], observed: true, costNs: undefined,
@@ -1130,7 +1135,7 @@ class Arm64Replayer implements Replayer {
         if (data) {
           dec.related.push({ line: data.line, message: `${this.laneLabel(data.lane)} mapped it without execute permission here` });
           (dec.extra ??= []).push({
-            code: findingKind('S7').code, cls: 'S7', severity: findingKind('S7').severity, line: data.line, ts: data.ts, vcpu: data.lane,
+            code: findingEntry('S7').code, cls: 'S7', severity: findingEntry('S7').severity, line: data.line, ts: data.ts, vcpu: data.lane,
             ipa: { start: data.ipa, size: data.size }, message: `Data fault mapped ${hex(data.ipa)} without execute permission; the instruction fetch at line ${f.line} faults again to add it.`,
             related: [{ line: f.line, message: 'the execute permission fault' }], avoid: ['CTR_EL0.DIC (every map is executable)'], observed: observedOutcome, costNs: undefined,
           });
@@ -1208,7 +1213,6 @@ class Arm64Replayer implements Replayer {
         dec.cmos.push({ kind: c.kind, ipa: c.ipa, size: c.size, line, ts: f.ts, lane: key, onNoChange: false, reclean: c.kind === 'dcache' && r.coalesces > 0, observed });
         this.history.addCmo(c.ipa, line);
       }
-      if (r.cmos.some((c) => c.kind === 'dcache')) this.evidence.dcacheAfterSuccessfulMap++;
       if (restructured) {
         if (r.splits > 0) this.splitOnFault.set(Math.floor(base / this.regionSize), { line: f.line, actor: key });
         this.checkPinned(evt, key, base, size, r.splits > 0 ? 'split' : 'coalesce');
@@ -1288,7 +1292,7 @@ class Arm64Replayer implements Replayer {
     if (!dec.cls) return;
     let findingIndex = -1;
     if (!this.countOnly(dec.cls, cost)) {
-      const k = findingKind(dec.cls);
+      const k = findingEntry(dec.cls);
       findingIndex = this.pushFinding({
         code: k.code, cls: dec.cls, severity: k.severity, line: f.line, ts: f.ts, vcpu: lane,
         ipa: dec.ipa ?? { start: f.ipa, size: this.geom.granule }, message: dec.message, related: dec.related, avoid: dec.avoid,
@@ -1364,7 +1368,7 @@ class Arm64Replayer implements Replayer {
       }
       return;
     }
-    const k = findingKind('S4');
+    const k = findingEntry('S4');
     const winner = this.laneLabel(this.actorKeys[p.leaf.actor] ?? HOST);
     const fd: Finding = {
       code: k.code, cls: 'S4', severity: k.severity, line: p.line, ts: p.ts, vcpu: lane,
@@ -1424,7 +1428,7 @@ class Arm64Replayer implements Replayer {
     for (const p of pinned) {
       if (f.ipa >= p.start && f.ipa < p.start + p.size) {
         this.pushFinding({
-          code: findingKind('P1').code, cls: 'P1', severity: 'warning', line: f.line, ts: f.ts, vcpu: lane, ipa: { start: f.ipa, size: this.geom.granule },
+          code: findingEntry('P1').code, cls: 'P1', severity: 'warning', line: f.line, ts: f.ts, vcpu: lane, ipa: { start: f.ipa, size: this.geom.granule },
           message: `Stage-2 fault inside the pinned range ${p.label ?? hex(p.start)}.`, related: [], avoid: ['keep the range mapped (pin it)'], observed: true, costNs: cost,
         });
       }
@@ -1509,23 +1513,32 @@ class Arm64Replayer implements Replayer {
       this.findings.length = j;
       this.revisedAway.clear();
     }
+    // What ran, and what proves it: only lines of the trace count (probes, function-tracer lines,
+    // the recording script's cpu-features marker); otherwise "unknown" and the value the model used.
+    if (!this.sawMapProbes) this.evidence.dcacheBeforeMap = undefined; // without map probes "before the map" is unknowable
     const detected: string[] = [];
     const k = detectKernel(this.evidence);
-    if (this.cfg.kernel === 'auto') detected.push(`kernel: ${k.profile}+ (${k.why})`);
+    const ranKernel = this.behaviour.profile;
+    const at = (line: number | undefined): string => (line !== undefined ? `line ${line}: ` : '');
+    if (this.cfg.kernel === 'auto') {
+      detected.push(k.era === undefined
+        ? `kernel: unknown (${k.why}); the model replays ${ranKernel} behaviour`
+        : `kernel: ${k.era}${k.bound === 'at-least' ? ' or later' : ' or earlier'} (${at(k.line)}${k.why}); the model replays ${ranKernel} behaviour`);
+    }
     const m = this.marker;
     const onOff = (b: boolean): string => (b ? 'on' : 'off');
-    const fwb = this.cfg.fwb === 'auto' ? m.fwb ?? this.fwbEvidence ?? false : this.cfg.fwb;
-    const dic = this.cfg.dic === 'auto' ? m.dic ?? this.dicEvidence ?? false : this.cfg.dic;
+    const fwb = this.cfg.fwb === 'auto' ? m.fwb ?? false : this.cfg.fwb;
+    const dic = this.cfg.dic === 'auto' ? m.dic ?? this.dicEvidence !== undefined : this.cfg.dic;
     const idc = this.cfg.idc === 'auto' ? m.idc ?? true : this.cfg.idc;
     if (this.cfg.fwb === 'auto')
-      detected.push(`fwb: ${onOff(fwb)} (${m.fwb !== undefined ? FROM_MARKER : this.fwbEvidence === undefined ? 'no evidence in the trace; pass --fwb if the CPU has it' : 'from the memory attributes'})`);
+      detected.push(m.fwb !== undefined ? `fwb: ${onOff(fwb)} (${FROM_MARKER})` : 'fwb: unknown (no line of the trace shows it; a clean_dcache_guest_page returns at once with FWB, so only its duration could); the model assumes off: pass --fwb if the CPU has it');
     if (this.cfg.dic === 'auto')
-      detected.push(`dic: ${onOff(dic)} (${m.dic !== undefined ? FROM_MARKER : this.dicEvidence ? 'data faults map executable pages' : 'no executable data-fault maps seen'})`);
+      detected.push(m.dic !== undefined ? `dic: ${onOff(dic)} (${FROM_MARKER})` : this.dicEvidence !== undefined ? `dic: on (${at(this.dicEvidence)}a data fault mapped its page executable, which KVM does only with DIC)` : 'dic: unknown (no data fault is seen mapping its page executable); the model assumes off');
     if (this.cfg.idc === 'auto' && m.idc !== undefined) detected.push(`idc: ${onOff(idc)} (${FROM_MARKER})`);
     if (this.cfg.tlbiRange === 'auto')
-      detected.push(`tlbiRange: ${this.tlbiRangeSeen ? 'on (range TLBIs appear)' : m.tlbiRange !== undefined ? `${onOff(m.tlbiRange)} (${FROM_MARKER})` : `${onOff(this.pt.features.tlbiRange)} (assumed from the kernel era: no range TLBI lines in the trace)`}`);
+      detected.push(this.tlbiRangeSeen ? `tlbiRange: on (${at(this.evidence.rangeTlbi)}a range TLBI)` : m.tlbiRange !== undefined ? `tlbiRange: ${onOff(m.tlbiRange)} (${FROM_MARKER})` : `tlbiRange: unknown (no range TLBI line in the trace); the model assumes ${onOff(this.pt.features.tlbiRange)} (kernel ${ranKernel})`);
     if (m.haf !== undefined) detected.push(`hardware access flag: ${onOff(m.haf)} (${FROM_MARKER}${m.haf ? ': access-flag faults are not expected' : ''})`);
-    if (this.cfg.eagerSplitChunk === 'auto') detected.push(`eagerSplit: ${this.evidence.eagerSplits > 0 ? 'on (kvm_pgtable_stage2_split appears)' : 'off (no eager splits seen)'}`);
+    if (this.cfg.eagerSplitChunk === 'auto') detected.push(this.evidence.eagerSplits !== undefined ? `eagerSplit: on (${at(this.evidence.eagerSplits)}kvm_pgtable_stage2_split)` : 'eagerSplit: none in the trace (no kvm_pgtable_stage2_split line); the model replays none');
     this.classifyCmos(fwb, dic);
     if (this.regions.size) {
       const per: NonNullable<Counters['perRegion']> = {};
@@ -1544,6 +1557,7 @@ class Arm64Replayer implements Replayer {
     }
     const byClass = this.counters.faults.byClass;
     for (const [cls, n] of this.classCount) {
+      if (cls[0] === 'C') (this.counters.cmo.callsByClass ??= {})[cls] = n;
       if (cls[0] === 'S' || cls === 'H1' || cls === 'P1') {
         byClass[cls] = n;
         const cost = this.classCost.get(cls);
@@ -1573,8 +1587,8 @@ class Arm64Replayer implements Replayer {
       dic,
       idc,
       tlbiRange: this.pt.features.tlbiRange,
-      eagerSplitChunk: this.cfg.eagerSplitChunk === 'auto' ? (this.evidence.eagerSplits > 0 ? this.regionSize : 0) : this.cfg.eagerSplitChunk,
-      kernel: this.cfg.kernel === 'auto' ? k.profile : this.cfg.kernel,
+      eagerSplitChunk: this.cfg.eagerSplitChunk === 'auto' ? (this.evidence.eagerSplits !== undefined ? this.regionSize : 0) : this.cfg.eagerSplitChunk,
+      kernel: ranKernel,
     };
     const coverage: CoverageItem[] = [
       { analysis: 'lost-races', support: this.sawMapProbes ? 'observed' : 'inferred', why: this.sawMapProbes ? 'map return values (-EAGAIN) show each lost race' : 'inferred from repeated faults on pages the model already maps', add: this.sawMapProbes ? [] : ['kretprobe on kvm_pgtable_stage2_map (ret=$retval)'] },
@@ -1659,7 +1673,7 @@ class Arm64Replayer implements Replayer {
       this.marks.push({ ts: p.ts, lane: p.lane, kind: 'cmo', cls, line: p.line, ipa: p.ipa, size: p.size, label: p.kind === 'dcache' ? 'D-cache clean' : 'I-cache inval' });
       if (!cls) continue;
       c.redundantBytesByClass[cls] = (c.redundantBytesByClass[cls] ?? 0) + p.size;
-      const k = findingKind(cls);
+      const k = findingEntry(cls);
       this.pushFinding({ code: k.code, cls, severity: k.severity, line: p.line, ts: p.ts, vcpu: p.lane, ipa: { start: p.ipa, size: p.size }, message, related: [], avoid, observed: p.observed, costNs: undefined });
     }
   }

@@ -93,6 +93,7 @@ export function createStatsCollector(): StatsCollector {
   let lastCpuTs = 0;
   let lastKind = '';
   const ops = new Map<Stage2Op, Slot>();
+  const kprobeOps = new Map<Stage2Op, Slot>();
   const opReturns = new Map<Stage2Op, Slot>();
   const kinds = new Set<string>();
   const vcpus = new Map<string, number>(); // task -> vcpu, -1 when ambiguous
@@ -181,6 +182,9 @@ export function createStatsCollector(): StatsCollector {
           noteVcpu(task, d.vcpu);
           break;
         case 'kprobe':
+          bumpOp(ops, d.op);
+          bumpOp(kprobeOps, d.op);
+          break;
         case 'function':
           bumpOp(ops, d.op);
           break;
@@ -242,6 +246,7 @@ export function createStatsCollector(): StatsCollector {
         lines: { total: nEvents + nUnrec + nSpecial, events: nEvents, unrecognized: nUnrec, special: nSpecial },
         firstTs,
         lastTs,
+        cpus: [...lastTsOfCpu.keys(), lastCpu].filter((c, i, all) => c >= 0 && all.indexOf(c) === i).length,
         events,
         perTask: tasks.toObject(),
         faultsByClassLevel: faults.toObject(),
@@ -251,6 +256,7 @@ export function createStatsCollector(): StatsCollector {
         lacks: lacksOf(facts),
         vcpuOfTask,
         ops: opsObj,
+        kprobeOps: countsOf(kprobeOps),
         opReturns: retObj,
       };
     },

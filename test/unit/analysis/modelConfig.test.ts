@@ -4,7 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { validateConfig, parseSize, normalizeConfig, PRESETS } from '../../../src/core/analysis/modelConfig';
+import { validateConfig, parseSize, normalizeConfig } from '../../../src/core/analysis/modelConfig';
+import { presetByName } from '../../../src/core/catalog/presets';
 import { repoRoot } from '../../support/shared';
 
 test('schema and validator know the same settings', () => {
@@ -32,6 +33,10 @@ test('sizes and presets', () => {
   assert.equal(parseSize('4KiB'), 4096);
   assert.equal(parseSize('1G'), 2 ** 30);
   assert.equal(parseSize('two'), undefined);
-  assert.deepEqual(PRESETS.bbm2, { bbmLevel: 2 });
-  assert.deepEqual(PRESETS.eager2m, { eagerSplitChunk: 2097152 });
+  assert.deepEqual(presetByName('bbm2')?.config, { bbmLevel: 2 });
+  assert.deepEqual(presetByName('eager2m')?.config, { eagerSplitChunk: 2097152 });
+  // Earlier spellings stay accepted as aliases of the same preset.
+  assert.equal(presetByName('eager-2m'), presetByName('eager2m'));
+  assert.equal(presetByName('kernel-5.13'), presetByName('5.13'));
+  assert.equal(presetByName('as-recorded'), presetByName('observed'));
 });

@@ -26,7 +26,8 @@ function golden(name: string, actual: string): void {
 
 test('example.trace: the text report is the golden one', async () => {
   const [a] = await analyzeExample();
-  golden('example.analyze.txt', reportText(a, { source: 'test/fixtures/example.trace' }));
+  const levers = await createAnalyzer().checkLevers(async () => createReadStream(example), a);
+  golden('example.analyze.txt', reportText(a, { source: 'test/fixtures/example.trace', levers }));
 });
 
 test('example.trace: one of each headline finding', async () => {

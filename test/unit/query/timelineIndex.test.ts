@@ -150,7 +150,7 @@ test('find IPA, locate a line, tooltip marks', () => {
 
 test('what-if: B lanes beside A, B counted separately, avoided faults in A', () => {
   const a: Mark[] = [
-    { ts: 1, lane: 'v0', kind: 'fault', cls: 'S2', line: 3 },
+    { ts: 1, lane: 'v0', kind: 'fault', cls: 'S1', line: 3 },
     { ts: 2, lane: 'v0', kind: 'fault', line: 4 },
   ];
   const b: Mark[] = [{ ts: 2, lane: 'v0', kind: 'fault', line: 4 }];

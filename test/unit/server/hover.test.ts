@@ -37,7 +37,7 @@ test('an event line shows decoded fields, the ESR and the model state with line 
   assert.ok(text.includes('- last cache maintenance: none'));
   assert.ok(text.includes('**S1-lost-race**: Lost race (inferred)'));
   assert.ok(text.includes('Lost \\[race\\](http://evil)'), 'trace-derived text cannot make links');
-  assert.ok(text.includes('Avoided by: pre-faulting'));
+  assert.ok(text.includes('Levers: no lever avoids it (inherent races)'));
   assert.ok(text.includes('[About S1](file:///docs/S1.md)'));
 });
 

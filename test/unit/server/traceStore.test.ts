@@ -28,6 +28,7 @@ function scriptedAnalyzer(pending: Pending[]): Analyzer {
     },
     analyzeMany: async () => [],
     compare: () => { throw new Error('unused'); },
+    checkLevers: async () => [],
   };
 }
 

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../../support/shared';
-import { findingClassInfo } from '../../../src/shared/findingClasses';
+import { FINDING_CLASSES, findingPage } from '../../../src/core/catalog/findings';
 
 interface Manifest {
   main: string;
@@ -71,8 +71,8 @@ test('the grammar\'s line patterns recognise real event and marker lines', () =>
 });
 
 test('every finding class has the documentation page its diagnostics link to', () => {
-  for (const [cls, info] of Object.entries(findingClassInfo)) {
-    const page = join(root, 'docs', 'findings', info.page);
+  for (const { cls } of FINDING_CLASSES) {
+    const page = join(root, 'docs', 'findings', findingPage(cls));
     assert.ok(existsSync(page), `${cls}: ${page}`);
     assert.match(readFileSync(page, 'utf8'), new RegExp(`^# ${cls}: `));
   }

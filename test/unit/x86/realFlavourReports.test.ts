@@ -72,7 +72,7 @@ test('--probes full: the x86 replay counts the 2 whole-VM flushes and changes no
   assert.ok(a.detected.includes('remote TLB flushes (kvm_flush_remote_tlbs* probes): 2 whole-VM, 0 ranged'));
   assert.equal(byAnalysis(a)['tlb-cost'].support, 'observed');
   const text = reportText(a, { source: 'x.trace' });
-  assert.match(text, /^ {2}TLB flushes: 0 ranged, 2 whole-VM$/m);
+  assert.match(text, /^ {2}TLB flushes \(kvm_flush_remote_tlbs\* probe lines\): 0 ranged, 2 whole-VM$/m);
   assert.doesNotMatch(text, /Inferred rather than observed/);
 });
 
@@ -111,7 +111,7 @@ test('report wording: shadow faults are guest page faults, legacy/shadow drops a
     const legacy = name.endsWith('-tdp0');
     const faults = a.counters.faults.total;
     const drops = a.x86!.eagerSplit.faultSplits;
-    assert.match(text, new RegExp(`^ {2}${faults} ${legacy ? 'NPT/EPT faults' : 'guest page faults \\(#PF, shadow paging\\)'}, `, 'm'), name);
+    assert.match(text, new RegExp(`^ {2}${faults} ${legacy ? 'NPT/EPT faults' : 'guest page faults \\(#PF, shadow paging\\)'}: `, 'm'), name);
     if (!legacy) assert.doesNotMatch(text + md, /NPT\/EPT faults/, name);
     assert.match(text, new RegExp(`^ {2}${drops} huge pages dropped in the fault path and refaulted at 4 KiB \\(the ${legacy ? 'legacy' : 'shadow-paging'} MMU never splits them\\), ${a.x86!.hugePagesRecovered} huge-page recoveries$`, 'm'), name);
     assert.match(text, new RegExp(`^ {2}eager page split: none without the TDP MMU; ${drops} huge pages dropped in the fault path \\(refaulted at 4 KiB\\)$`, 'm'), name);
@@ -127,7 +127,7 @@ test('report wording: shadow faults are guest page faults, legacy/shadow drops a
   assert.ok(cmp.summary.includes('Eager page splitting needs the TDP MMU (kvm.tdp_mmu=Y): shadow paging drops huge pages in the fault path whatever eager_page_split says, so B replays as A.'));
   // The TDP MMU keeps the NPT/EPT wording and the eager-split what-if.
   const tdp = reportText(await analysis(BASIC), { source: 'x.trace' });
-  assert.match(tdp, /^ {2}1558 NPT\/EPT faults, /m);
+  assert.match(tdp, /^ {2}1558 NPT\/EPT faults: /m);
   assert.match(tdp, /huge-page splits in the fault path, \d+ eager splits/);
   assert.match(tdp, /^What if: stage2-lens compare x\.trace --b eager2m \(or noeager\)$/m);
 });

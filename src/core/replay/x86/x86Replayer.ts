@@ -8,7 +8,7 @@
 import type { CoverageItem, EntryState } from '../../api';
 import type { Counters, Finding, FindingClass, ModelConfig } from '../../analysis/types';
 import { MarkStore } from '../../analysis/markStore';
-import { findingKind } from '../../analysis/findingCatalog';
+import { findingEntry } from '../../catalog/findings';
 import type { TraceEvent } from '../../parse/types';
 import { emptyCounters, type Replayer, type ReplayOutput } from '../replayer';
 import { alignGfn, bytesPerEntry, gpaBitsForRootLevel, levelSizeWords, pagesPerEntry } from '../../model/x86/geometry';
@@ -141,7 +141,7 @@ export function createX86Replayer(config: ModelConfig): X86Replayer {
   }
 
   function addFinding(f: Omit<Finding, 'severity' | 'code'> & { code?: string }, segIndex: number): void {
-    const kind = findingKind(f.cls);
+    const kind = findingEntry(f.cls);
     counters.faults.byClass[f.cls] = (counters.faults.byClass[f.cls] ?? 0) + 1;
     if (f.costNs !== undefined) counters.costNsByClass[f.cls] = (counters.costNsByClass[f.cls] ?? 0) + f.costNs;
     const s = segments[segIndex]?.summary;

@@ -1,0 +1,4 @@
+// The catalog: finding classes, what-if presets and kernel eras, each written once.
+export * from './findings';
+export * from './presets';
+export * from './kernels';
