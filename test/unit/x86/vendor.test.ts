@@ -88,3 +88,18 @@ test('arch detection: an x86 trace without fault events is x86, and the line nam
   assert.ok(line !== undefined && /kvm_exit/.test(line) && /line 1\b/.test(line), String(line));
   assert.ok(!a.detected.some((d) => d.includes('kvm_mmu_set_spte')), a.detected.join('\n'));
 });
+
+test('arch detection: x86-only events (kvm_pio, kvm_msr) decide x86 when no kvm_exit/kvm_entry is traced', async () => {
+  const text = [
+    ' qemu-system-x86-4521  [004] d..1.  1842.563895: kvm_pio: pio_read at 0xcf9 size 4 count 1 val 0x0',
+    ' qemu-system-x86-4521  [004] d..1.  1842.563995: kvm_msr: msr_write 6e0 = 0x5f0e7e2c3f7',
+    ' qemu-system-x86-4521  [004] d..1.  1842.564095: kvm_userspace_exit: reason KVM_EXIT_IO (2)',
+    '',
+  ].join('\n');
+  async function* src(): AsyncIterable<Uint8Array> {
+    yield Buffer.from(text);
+  }
+  const a = await createAnalyzer().analyze(src());
+  assert.equal(a.arch, 'x86');
+  assert.ok(a.detected.includes('architecture: x86 (kvm_pio, an x86-only event, line 1)'), a.detected.join('\n'));
+});
