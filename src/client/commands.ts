@@ -5,7 +5,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import { PRESETS } from '../core/catalog/presets';
+import { PRESETS } from '../shared/presets';
 import {
   methods,
   type CompareParams,

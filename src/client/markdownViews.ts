@@ -63,7 +63,7 @@ export function compareMarkdown(r: CompareResult, traceName: string): string {
     row('invalid-window ns', r.invalidWindows.nsA, r.invalidWindows.nsB),
     ...Object.entries(r.perVcpu).map(([v, x]) => row(esc(v), x.a, x.b)),
     '',
-    `vCPU time saved: ${(r.vcpuTimeSavedNs / 1000).toFixed(1)} µs; ${r.avoidedLines.length} findings avoided.`,
+    `Exit-to-entry time of the faults B avoids, as measured (any preemption included): ${(r.vcpuTimeSavedNs / 1000).toFixed(1)} µs; ${r.avoidedLines.length} findings avoided.`,
     '',
     ...r.summary.map((s) => `- ${esc(s)}`),
     '',

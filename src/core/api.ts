@@ -98,6 +98,8 @@ export interface Analysis {
   phases?: import('./replay/replayer').Phase[];
   /** Faults of the trace this (what-if) replay says would not happen, with their vCPU time. */
   avoidedFaults?: { line: number; costNs: number; cls?: string }[];
+  /** Events the replay skipped because handling them threw; undefined when none did. */
+  internalErrors?: import('./replay/replayErrors').InternalErrors;
   /** Break-before-make windows of this replay. */
   windows?: import('./replay/replayer').WindowRecord[];
   /** x86 only: per-marker pass tallies, the eager-split summary and fast-path failure causes. */

@@ -12,7 +12,7 @@ import { createStatsCollector } from './stats/statsCollector';
 import { compareAnalyses } from './analysis/compare';
 import { leverPresets, leverResults, type LeverResult } from './analysis/verdicts';
 import { presetByName } from './catalog/presets';
-import { isWhatIf, normalizeConfig } from './analysis/modelConfig';
+import { ignoredEventNames, isWhatIf, normalizeConfig } from './analysis/modelConfig';
 import { createArm64Replayer } from './replay/arm64Replayer';
 import { createX86Replayer, type X86ReplayOutput } from './replay/x86/x86Replayer';
 import type { Replayer, ReplayOutput } from './replay/replayer';
@@ -51,7 +51,7 @@ class Lane {
   /** Whether accepts() can say no: without filters every event goes straight to the replayer. */
   readonly filtering: boolean;
   constructor(readonly config: ModelConfig) {
-    this.ignore = new Set(config.ignoreEvents);
+    this.ignore = ignoredEventNames(config);
     this.filtering = this.ignore.size > 0 || config.tracepointsOnly;
   }
   accepts(ev: TraceEvent): boolean {
@@ -162,6 +162,7 @@ async function runMany(source: ByteSource, partials: Partial<ModelConfig>[], opt
       stateAt: out.stateAt,
       phases: out.phases,
       avoidedFaults: out.avoidedFaults,
+      internalErrors: out.internalErrors,
       windows: out.windows,
       ...('x86' in out ? { x86: (out as X86ReplayOutput).x86 } : {}),
     };

@@ -1,5 +1,5 @@
 // `stage2-lens compare <file> --a <config|preset> --b <config|preset>`: one read of the trace,
-// two replays, and what B changes against A (faults avoided per class, vCPU time saved, windows,
+// two replays, and what B changes against A (faults avoided per class, the measured exit-to-entry time of the faults B avoids, windows,
 // TLBIs, CMO bytes). Presets: observed, bbm1, bbm2, eager2m, noeager, fwb, dic, 5.13, ... (join with +).
 import { createAnalyzer } from '../../core/index';
 import type { ModelConfig } from '../../core/analysis/types';

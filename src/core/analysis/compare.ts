@@ -79,7 +79,7 @@ export function compareAnalyses(a: Analysis, b: Analysis): Comparison {
   s.push(`A: ${describeConfig(a.config)}`);
   s.push(`B: ${describeConfig(b.config)}`);
   const df = cmp.faults.b - cmp.faults.a;
-  s.push(`${a.arch === 'x86' ? capitalised(x86FaultLabel(a)) : 'Stage-2 faults'}: ${cmp.faults.a} -> ${cmp.faults.b} (${df <= 0 ? `${-df} avoided` : `${df} added`}); vCPU time saved: ${ms(saved)}.`);
+  s.push(`${a.arch === 'x86' ? capitalised(x86FaultLabel(a)) : 'Stage-2 faults'}: ${cmp.faults.a} -> ${cmp.faults.b} (${df <= 0 ? `${-df} avoided` : `${df} added`}); exit-to-entry time of the faults B avoids, as measured in the trace (any preemption included): ${ms(saved)}.`);
   for (const [k, v] of Object.entries(byClass).sort()) {
     if (v.a !== v.b) s.push(`${findingEntry(k as FindingClass).code}: ${v.a} -> ${v.b}`);
   }

@@ -31,6 +31,14 @@ export function normalizeConfig(partial: Partial<ModelConfig> | undefined): Mode
   return c;
 }
 
+/**
+ * The event names `ignoreEvents` removes, the one rule for every replay: a name as the trace prints
+ * it (`fast_page_fault`), with or without its system (`kvmmmu:fast_page_fault`).
+ */
+export function ignoredEventNames(c: Pick<ModelConfig, 'ignoreEvents'>): Set<string> {
+  return new Set(c.ignoreEvents.map((n) => n.replace(/^[a-z0-9_]+:/, '')));
+}
+
 /** A replay whose configuration changes what faults happen (not only how CMOs are judged). */
 export function isWhatIf(c: ModelConfig): boolean {
   return c.bbmLevel !== 0 || c.eagerSplitChunk !== 'auto' || c.dic === true;

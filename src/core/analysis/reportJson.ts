@@ -30,6 +30,7 @@ export function reportJson(a: Analysis, opts: JsonReportOptions = {}): string {
     arch: a.arch,
     config: a.config,
     detected: a.detected,
+    internalErrors: a.internalErrors ?? null,
     verdicts: verdicts(a, opts.levers),
     counters: a.counters,
     findingsTotal: a.findings.length,

@@ -5,7 +5,7 @@ import type { Analysis, Comparison } from '../api';
 import { describeConfig } from './compare';
 import { fmtBytes, fmtNs, groupFindings, headline, leverResultText } from './reportSummary';
 import { verdicts, type LeverResult } from './verdicts';
-import { describeAvailability, findingEntry, leverSentences, NATURE_TITLE } from '../catalog/findings';
+import { describeAvailability, findingEntry, leverSentences, NATURE_TITLE_ONE } from '../catalog/findings';
 
 function esc(s: string): string {
   return s.replace(/[\\`*_{}[\]()#+!|<>&]/g, (c) => `\\${c}`);
@@ -32,11 +32,11 @@ export function reportMarkdown(a: Analysis, opts: { title?: string; examples?: n
   if (groups.length) {
     o.push('| code | nature | count | observed (of listed) | exit to entry, median | p90 | bytes |');
     o.push('|---|---|---|---|---|---|---|');
-    for (const g of groups) o.push(`| \`${g.code}\` | ${NATURE_TITLE[g.nature]} | ${g.count} | ${g.observed} of ${g.listed} | ${g.time ? fmtNs(g.time.medianNs) : ''} | ${g.time ? fmtNs(g.time.p90Ns) : ''} | ${g.bytes ? fmtBytes(g.bytes) : ''} |`);
+    for (const g of groups) o.push(`| \`${g.code}\` | ${NATURE_TITLE_ONE[g.nature]} | ${g.count} | ${g.observed} of ${g.listed} | ${g.time ? fmtNs(g.time.medianNs) : ''} | ${g.time ? fmtNs(g.time.p90Ns) : ''} | ${g.bytes ? fmtBytes(g.bytes) : ''} |`);
     o.push('');
   }
   for (const g of groups) {
-    o.push(`## ${g.code} (${NATURE_TITLE[g.nature]})`);
+    o.push(`## ${g.code} (${NATURE_TITLE_ONE[g.nature]})`);
     o.push('');
     o.push(`${esc(g.title)}: ${esc(findingEntry(g.cls).means)} Count: ${g.count}.`);
     o.push('');

@@ -29,6 +29,8 @@ export function reportText(a: Analysis, opts: TextReportOptions = {}): string {
   for (const d of a.detected) out.push(`  ${d}`);
   out.push('');
   out.push('Summary');
+  const ie = a.internalErrors;
+  if (ie) out.push(`  ${ie.count} event${ie.count === 1 ? '' : 's'} skipped by an internal error of the replay (first at line ${ie.firstLine}: ${ie.firstMessage}): findings near ${ie.count === 1 ? 'it' : 'them'} are less certain; please report it`);
   for (const h of headline(a, v, source)) out.push(`  ${h}`);
   if (v.nothingToJudge) return out.join('\n') + '\n';
   const kl = Object.entries(a.counters.faults.byKindLevel).sort((x, y) => y[1] - x[1]);

@@ -17,6 +17,8 @@
 //   phases that occur once is shown as it is: its spread is unknown.
 // - What differs between the two set-ups (architecture, kernel era, CPU features, configuration,
 //   vCPU count) is listed first, from each analysis' configuration and detection lines.
+import { verdicts, type Verdicts } from '../analysis/verdicts';
+import { FINDING_CLASSES, NATURE_TITLE, type FindingNature } from '../catalog/findings';
 import type { Analysis } from '../api';
 import type { FindingClass } from '../analysis/types';
 import { MARK_CLASSES, MARK_KINDS } from '../analysis/markStore';
@@ -297,15 +299,26 @@ export function diffRecordings(a: Analysis, b: Analysis): RecordingDiff {
     const y = cb.faults.byClass[cls as FindingClass] ?? 0;
     if (x || y) row(`faults ${cls}`, x, y, (m) => m.byClass[cls] ?? 0);
   }
-  const needed = (c: typeof ca): number => c.faults.total - Object.values(c.faults.byClass).reduce((s, n) => s + (n ?? 0), 0);
-  row('faults with no finding', needed(ca), needed(cb), (m) => m.byClass.needed ?? 0);
+  // The catalog's natures (src/core/catalog/findings.ts), the grouping the analyze summary uses.
+  const va = verdicts(a);
+  const vb = verdicts(b);
+  for (const nature of Object.keys(NATURE_TITLE) as FindingNature[]) {
+    const count = (v: Verdicts): number => v.faults.byNature.find((g) => g.nature === nature)?.count ?? 0;
+    const classesOf = FINDING_CLASSES.filter((e) => e.nature === nature && e.subject === 'fault').map((e) => e.cls as string);
+    if (count(va) || count(vb)) row(`faults: ${NATURE_TITLE[nature]}`, count(va), count(vb), (m) => classesOf.reduce((t, c) => t + (m.byClass[c] ?? 0), 0));
+  }
+  row('faults needed (no finding class)', va.faults.needed, vb.faults.needed, (m) => m.byClass.needed ?? 0);
   row('D-cache clean bytes', ca.cmo.dcacheCleanBytes, cb.cmo.dcacheCleanBytes, undefined);
   row('I-cache invalidate bytes', ca.cmo.icacheInvalBytes, cb.cmo.icacheInvalBytes, undefined);
   row('cache-maintenance calls', ca.cmo.calls, cb.cmo.calls, (m) => m.cmoCalls);
-  row('TLBI by IPA (broadcast)', ca.tlbi.ipa, cb.tlbi.ipa, undefined);
-  row('TLBI by IPA (local)', ca.tlbi.ipaNsh, cb.tlbi.ipaNsh, undefined);
-  row('TLBI range', ca.tlbi.range, cb.tlbi.range, undefined);
-  row('TLBI whole VMID', ca.tlbi.vmid, cb.tlbi.vmid, undefined);
+  // TLB invalidations: the probe lines' counts when both recordings have them, else the model's.
+  const ta = va.tlbi.observed && vb.tlbi.observed ? va.tlbi.observed : va.tlbi.model;
+  const tb = va.tlbi.observed && vb.tlbi.observed ? vb.tlbi.observed : vb.tlbi.model;
+  const source = va.tlbi.observed && vb.tlbi.observed ? 'probe lines' : 'model';
+  row(`TLBI by IPA, broadcast (${source})`, ta.ipa, tb.ipa, undefined);
+  row(`TLBI by IPA, local (${source})`, ta.ipaNsh, tb.ipaNsh, undefined);
+  row(`TLBI range (${source})`, ta.range, tb.range, undefined);
+  row(`TLBI whole VMID (${source})`, ta.vmid, tb.vmid, undefined);
   row('block splits in the fault path', ca.splits.fault, cb.splits.fault, undefined);
   row('eager splits', ca.splits.eager, cb.splits.eager, undefined);
   row('table -> block collapses', ca.coalesces, cb.coalesces, undefined);

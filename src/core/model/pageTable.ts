@@ -1,4 +1,4 @@
-// The stage-2 page table as a sparse radix tree keyed by IPA (domain.md 5.3-5.9): invalid, table
+// The stage-2 page table as a sparse radix tree keyed by IPA (kernel-behaviour.md 5.3-5.9): invalid, table
 // and leaf (block/page) descriptors with permissions, attributes, access flag, and who wrote each
 // entry (trace line + actor). Every operation returns what it cost: TLB invalidations by kind, the
 // cache maintenance it called (and whether FWB/DIC made it a no-op), and the break-before-make

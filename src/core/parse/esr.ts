@@ -1,5 +1,5 @@
 // Decoding of ESR_EL2 (printed as `hsr`/`esr` in kvm_guest_fault) and the kvm_exit symbol tables
-// of arch/arm64 (domain.md 2.1 and 2.3): exception class names, fault status class and level.
+// of arch/arm64 (kernel-behaviour.md 2.1 and 2.3): exception class names, fault status class and level.
 import type { EsrInfo, FaultStatusClass } from './types';
 
 const EC_NAMES: Record<number, string> = {

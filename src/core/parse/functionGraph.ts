@@ -1,4 +1,4 @@
-// function_graph tracer lines (domain.md 1.6): ` 0)   0.179 us    |      name();`, `name() {`,
+// function_graph tracer lines (kernel-behaviour.md 1.6): ` 0)   0.179 us    |      name();`, `name() {`,
 // `} /* name = -11 */` (funcgraph-retval), events printed as `/* ... */` comments, optional abstime
 // and proc columns, and duration marks (`+ ! # * @ $`). Parsed by hand; the result is reused.
 import type { Stage2Op } from './types';

@@ -1,4 +1,4 @@
-// Which kernel functions are stage-2 operations (domain.md section 10), so that kprobes, kretprobes,
+// Which kernel functions are stage-2 operations (kernel-behaviour.md section 10), so that kprobes, kretprobes,
 // function-tracer and function_graph lines are recognised by the probed symbol, whatever the
 // user named the probe. A fallback table maps well-known probe names for reports that print no
 // symbol (trace-cmd report prints raw addresses for kprobes).
@@ -46,7 +46,7 @@ const SYMBOL_OP_TABLE: Record<string, Stage2Op> = {
 // A Map: symbols come from untrusted text (`constructor`, `__proto__`), and Map lookups are fast.
 const SYMBOL_OPS = new Map<string, Stage2Op>(Object.entries(SYMBOL_OP_TABLE));
 
-/** Probe names used by ../shared recordings and domain.md 10, for unsymbolized probes only. */
+/** Probe names used by ../shared recordings and kernel-behaviour.md 10, for unsymbolized probes only. */
 const PROBE_NAME_SYMBOLS: Record<string, string> = {
   s2_map: 'kvm_pgtable_stage2_map',
   s2_map_ret: 'kvm_pgtable_stage2_map',

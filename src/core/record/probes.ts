@@ -59,6 +59,7 @@ export const PROBES: readonly ProbeSpec[] = [
   { name: 's2_age_ret', type: 'r', symbols: ['kvm_pgtable_stage2_test_clear_young'], args: 'young=$retval:u8', op: 'age', arch: 'arm64', set: 'basic', modes: both, analyses: ['access-flag'], purpose: 'aging result (was the page young)' },
   { name: 's2_flush', type: 'p', symbols: ['kvm_pgtable_stage2_flush'], args: 'addr=%x1:x64 size=%x2:x64', op: 'flush', arch: 'arm64', set: 'basic', modes: both, analyses: ['cmo-redundancy'], purpose: 'whole-range dcache flush (set/way emulation, cache toggling)' },
   { name: 'dcache_clean', type: 'p', symbols: ['clean_dcache_guest_page'], args: 'va=%x0:x64 size=%x1:x64', op: 'dcache-clean', arch: 'arm64', set: 'basic', modes: both, analyses: ['cmo-redundancy'], purpose: 'dcache clean of a newly mapped page (a no-op with FWB)' },
+  { name: 'dcache_clean_ret', type: 'r', symbols: ['clean_dcache_guest_page'], args: '', op: 'dcache-clean', arch: 'arm64', set: 'full', modes: both, analyses: ['cmo-redundancy'], purpose: 'return of the clean: its duration against the entry tells a no-op (FWB) from a clean to the point of coherency' },
   { name: 'icache_inval', type: 'p', symbols: ['invalidate_icache_guest_page'], args: 'va=%x0:x64 size=%x1:x64', op: 'icache-inval', arch: 'arm64', set: 'basic', modes: both, analyses: ['cmo-redundancy'], purpose: 'icache invalidation for executable mappings (a no-op with DIC)' },
   { name: 'wp_masked', type: 'p', symbols: ['kvm_arch_mmu_enable_log_dirty_pt_masked'], args: 'gfn_offset=%x2:x64 mask=%x3:x64', op: 'wp-masked', arch: 'arm64', set: 'basic', modes: both, analyses: ['splitting'], purpose: 'dirty-log re-protection per 64-page word' },
   { name: 'split_huge', type: 'p', symbols: ['kvm_mmu_split_huge_pages'], args: '', op: 'split-huge', arch: 'arm64', set: 'basic', modes: both, analyses: ['splitting'], purpose: 'eager split driver (often renamed .isra.0)' },
@@ -88,7 +89,7 @@ export interface EventSpec {
   purpose: string;
 }
 
-/** arm64 kvm tracepoints the analyses use (domain.md sections 2-3). */
+/** arm64 kvm tracepoints the analyses use (kernel-behaviour.md sections 2-3). */
 export const ARM64_EVENTS: readonly EventSpec[] = [
   { system: 'kvm', name: 'kvm_exit', analyses: ['lost-races', 'tlb-cost'], purpose: 'fault episode start (cost)' },
   { system: 'kvm', name: 'kvm_entry', analyses: ['lost-races', 'tlb-cost'], purpose: 'fault episode end (cost)' },
@@ -105,7 +106,7 @@ export const ARM64_EVENTS: readonly EventSpec[] = [
   { system: 'kvm', name: 'kvm_get_timer_map', analyses: ['tlb-cost'], purpose: 'vCPU index; its dp/ep fields reveal VHE or nVHE' },
 ];
 
-/** x86 events: the kvm exits/faults and the whole kvmmmu system (domain.md section 4). */
+/** x86 events: the kvm exits/faults and the whole kvmmmu system (kernel-behaviour.md section 4). */
 export const X86_EVENTS: readonly EventSpec[] = [
   { system: 'kvm', name: 'kvm_exit', analyses: ['lost-races', 'tlb-cost'], purpose: 'fault episode start (cost)' },
   { system: 'kvm', name: 'kvm_entry', analyses: ['lost-races', 'tlb-cost'], purpose: 'fault episode end (cost)' },

@@ -502,7 +502,11 @@ export function generateRecordingScript(options: RecordingScriptOptions): string
   };
   const probes = probesFor(o.arch, o.mode, o.probes);
   const basic = probes.filter((p) => p.set === 'basic');
-  const full = probes.filter((p) => p.set === 'full');
+  // Full probes that read kvm_pgtable_visit_ctx (break and make) wait for a known layout; the rest
+  // (the return of clean_dcache_guest_page, for FWB) are defined like the basic ones.
+  const isBreakMake = (p: ProbeSpec): boolean => p.op === 'try-break' || p.op === 'make-pte';
+  const full = probes.filter((p) => p.set === 'full' && (o.arch !== 'arm64' || isBreakMake(p)));
+  const plainFull = probes.filter((p) => p.set === 'full' && o.arch === 'arm64' && !isBreakMake(p));
   const ext = o.tool === 'trace-cmd' ? 'dat' : 'trace';
   const modeText = o.arch === 'arm64' ? o.mode : 'n/a';
   const parts: string[] = [header(o, probes)];
@@ -521,7 +525,7 @@ export function generateRecordingScript(options: RecordingScriptOptions): string
     if (o.arch === 'arm64' && o.mode === 'nvhe') {
       parts.push('# nVHE: no probes on __kvm_tlb_flush_vmid*: they exist in the image but run at EL2, where nothing is traced.\n');
     }
-    parts.push(basic.map((p) => addProbeLine(p)).join('\n') + '\n');
+    parts.push([...basic, ...plainFull].map((p) => addProbeLine(p)).join('\n') + '\n');
     if (o.arch === 'arm64') parts.push(bbmBlock(full));
     else if (full.length) parts.push(full.map((p) => addProbeLine(p)).join('\n') + '\n');
     parts.push(`[ -n "$PROBES" ] || say "warning: no probe could be defined: ${PROBE_ARCH_TEXT[o.arch].NONE_DEFINED}"\n`);

@@ -20,6 +20,8 @@ import { PageTable, PROT_R as R_BIT, PROT_W as W_BIT, PROT_X as X_BIT, PROT_DEVI
 import { emptyCounters, type Phase, type ReplayOutput, type Replayer, type WindowRecord } from './replayer';
 import type { RecordingManifest } from '../record/traceEvidence';
 import { DataMapStore } from './dataMapStore';
+import { CleanTiming } from './cleanTiming';
+import { ReplayErrors } from './replayErrors';
 import { AssumedWriteMaps } from './assumedWriteMaps';
 import { REC_MAP, REC_PERMS_CLEAR_W, REC_PERMS_SET, REC_SPLIT, REC_UNMAP, StateHistory } from './stateHistory';
 
@@ -261,6 +263,8 @@ class Arm64Replayer implements Replayer {
   private sawWrprotect = false;
   /** Line of a data fault's s2_map with execute permission: KVM maps data faults executable only with DIC (user_mem_abort()). */
   private dicEvidence: number | undefined;
+  private readonly cleanTiming = new CleanTiming();
+  private readonly errors = new ReplayErrors();
   private tlbiRangeSeen = false;
   private eagerInferredDone = false;
   private lastTs = 0;
@@ -351,8 +355,9 @@ class Arm64Replayer implements Replayer {
     if (!d) return;
     try {
       this.dispatch(ev, d);
-    } catch {
-      // A malformed combination of events must never stop the replay; the event is skipped.
+    } catch (e) {
+      // A malformed combination of events must never stop the replay: the event is skipped, and counted.
+      this.errors.note(ev.line, e);
     }
   }
 
@@ -549,6 +554,7 @@ class Arm64Replayer implements Replayer {
         this.noteRangeTlbi(ev.line);
         return;
       case 'dcache-clean':
+        this.cleanTiming.entered(ev.pid, ev.ts, a.size);
         if (s.ep) s.ep.observedDcache++;
         if (s.ep && s.ep.fault && !s.ep.resolved) {
           // Before the map probe: <= 5.13's user_mem_abort(); inside it: 5.14+'s stage2_map_walker_try_leaf().
@@ -607,6 +613,9 @@ class Arm64Replayer implements Replayer {
         s.lastBreak = undefined;
         return;
       }
+      case 'dcache-clean':
+        this.cleanTiming.returned(ev.pid, ev.ts, ev.line);
+        return;
       case 'make-pte': {
         const w = s.openWindow;
         if (w) {
@@ -1523,11 +1532,14 @@ class Arm64Replayer implements Replayer {
     }
     const m = this.marker;
     const onOff = (b: boolean): string => (b ? 'on' : 'off');
-    const fwb = this.cfg.fwb === 'auto' ? m.fwb ?? false : this.cfg.fwb;
+    const timing = this.cleanTiming.verdict();
+    const fwb = this.cfg.fwb === 'auto' ? m.fwb ?? timing.fwb ?? false : this.cfg.fwb;
     const dic = this.cfg.dic === 'auto' ? m.dic ?? this.dicEvidence !== undefined : this.cfg.dic;
     const idc = this.cfg.idc === 'auto' ? m.idc ?? true : this.cfg.idc;
     if (this.cfg.fwb === 'auto')
-      detected.push(m.fwb !== undefined ? `fwb: ${onOff(fwb)} (${FROM_MARKER})` : 'fwb: unknown (no line of the trace shows it; a clean_dcache_guest_page returns at once with FWB, so only its duration could); the model assumes off: pass --fwb if the CPU has it');
+      detected.push(m.fwb !== undefined ? `fwb: ${onOff(fwb)} (${FROM_MARKER})`
+        : timing.fwb !== undefined ? `fwb: ${onOff(timing.fwb)} (${at(timing.line)}${timing.measured})`
+        : `fwb: unknown (${timing.measured ?? 'no line of the trace shows it: with FWB clean_dcache_guest_page returns at once, so only its duration can (record-script --probes full times it)'}); the model assumes off: pass --fwb if the CPU has it`);
     if (this.cfg.dic === 'auto')
       detected.push(m.dic !== undefined ? `dic: ${onOff(dic)} (${FROM_MARKER})` : this.dicEvidence !== undefined ? `dic: on (${at(this.dicEvidence)}a data fault mapped its page executable, which KVM does only with DIC)` : 'dic: unknown (no data fault is seen mapping its page executable); the model assumes off');
     if (this.cfg.idc === 'auto' && m.idc !== undefined) detected.push(`idc: ${onOff(idc)} (${FROM_MARKER})`);
@@ -1603,6 +1615,7 @@ class Arm64Replayer implements Replayer {
       phases: this.phases,
       avoidedFaults: this.avoidedFaults,
       windows,
+      internalErrors: this.errors.result(),
       stateAt: (line: number, ipa: number): EntryState | undefined =>
         history.stateAt(line, ipa, (a) => this.laneLabel(this.actorKeys[a] ?? HOST), (lvl) => levelSize(geom, lvl)),
     };

@@ -5,6 +5,7 @@ import type { CoverageItem, EntryState } from '../api';
 import type { Counters, Finding, ModelConfig } from '../analysis/types';
 import type { MarkStore } from '../analysis/markStore';
 import type { SpecialLine, TraceEvent } from '../parse/types';
+import type { InternalErrors } from './replayErrors';
 
 export interface ReplayOutput {
   findings: Finding[];
@@ -25,6 +26,8 @@ export interface ReplayOutput {
   avoidedFaults?: { line: number; costNs: number; cls?: string }[];
   /** Break-before-make windows this replay opened (ts/endTs in ns). */
   windows?: WindowRecord[];
+  /** Events the replay skipped because handling them threw (a replay bug, or an inconsistent trace). */
+  internalErrors?: InternalErrors;
 }
 
 export interface Phase {

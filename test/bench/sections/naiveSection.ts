@@ -1,5 +1,5 @@
 // Bench section `naive`: the baseline the reader must beat by 2x — node:readline plus one regular
-// expression per line (domain.md 1.2's recommended prefix regex), one object per matched line.
+// expression per line (kernel-behaviour.md 1.2's recommended prefix regex), one object per matched line.
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { BenchSection } from './section';

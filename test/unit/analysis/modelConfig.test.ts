@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { validateConfig, parseSize, normalizeConfig } from '../../../src/core/analysis/modelConfig';
+import { validateConfig, parseSize, normalizeConfig, ignoredEventNames } from '../../../src/core/analysis/modelConfig';
 import { presetByName } from '../../../src/core/catalog/presets';
 import { repoRoot } from '../../support/shared';
 
@@ -51,4 +51,8 @@ test('geometry the kernel refuses: 52-bit IPA without LPA2 on 4K/16K, a split ch
   assert.match(validateConfig({ granule: '64K', eagerSplitChunk: '1G' }).errors.join('\n'), /64K, 512M/);
   assert.deepEqual(validateConfig({ granule: '4K', eagerSplitChunk: '1G' }).errors, []);
   assert.deepEqual(validateConfig({ granule: '64K', eagerSplitChunk: 0 }).errors, []);
+});
+
+test('ignoreEvents: one rule for every replay, the name with or without its system', () => {
+  assert.deepEqual([...ignoredEventNames({ ignoreEvents: ['kvmmmu:fast_page_fault', 'kvm_exit', 's2lens:s2_map'] })], ['fast_page_fault', 'kvm_exit', 's2_map']);
 });

@@ -64,6 +64,7 @@ test('every real trace: avoidable only by existing levers shown by what-if, hone
     }
     // Nothing judged on a trace without faults.
     if (a.counters.faults.total === 0 && !a.findings.length) assert.doesNotMatch(text, /No findings/, file);
+    assert.equal(a.internalErrors, undefined, `${file}: the replay threw (${a.internalErrors?.firstMessage} at line ${a.internalErrors?.firstLine})`);
     checked++;
   }
   assert.ok(checked >= 2, 'at least the bundled fixtures');

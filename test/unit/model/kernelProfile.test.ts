@@ -1,4 +1,4 @@
-// Kernel behaviour eras and their detection from what a trace shows (domain.md 5.10, 9).
+// Kernel behaviour eras and their detection from what a trace shows (kernel-behaviour.md 5.10, 9).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { detectKernel, kernelBehaviour, noKernelEvidence } from '../../../src/core/model/kernelProfile';

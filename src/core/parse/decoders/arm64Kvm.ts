@@ -1,4 +1,4 @@
-// Decoders for the arm64 `kvm` tracepoints (domain.md section 2): kvm_exit, kvm_entry,
+// Decoders for the arm64 `kvm` tracepoints (kernel-behaviour.md section 2): kvm_exit, kvm_entry,
 // kvm_guest_fault (with ESR decode), kvm_access_fault, kvm_set_way_flush, kvm_toggle_cache and the
 // timer events that reveal a task's vCPU index. Both spellings (hsr/esr, hxfar/far, HSR_EC/ESR_EC),
 // `trace-cmd report -R` raw fields and libtraceevent's `CAN'T FIND FIELD` prefixes are accepted.

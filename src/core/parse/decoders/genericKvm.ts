@@ -1,4 +1,4 @@
-// Decoders for the architecture-independent `kvm` tracepoints (domain.md section 3): kvm_mmio,
+// Decoders for the architecture-independent `kvm` tracepoints (kernel-behaviour.md section 3): kvm_mmio,
 // kvm_userspace_exit and the MMU-notifier events (unmap_hva_range, age_hva, test_age_hva), in
 // kernel text and `trace-cmd report -R` raw-field form.
 import * as fieldScanModule from '../fieldScan';

@@ -5,6 +5,8 @@
 // X3 fast-path failures; remote TLB flush probes are counted (counters.tlbi). Settings used:
 // ModelConfig.eagerSplitChunk (0 = as if kvm.eager_page_split=N, > 0 = as if Y, 'auto' = as the
 // trace shows) and ignoreEvents (lines replayed as if absent).
+import { ignoredEventNames } from '../../analysis/modelConfig';
+import { ReplayErrors } from '../replayErrors';
 import type { CoverageItem, EntryState } from '../../api';
 import type { Counters, Finding, FindingClass, ModelConfig } from '../../analysis/types';
 import { MarkStore } from '../../analysis/markStore';
@@ -79,7 +81,7 @@ function resolveEagerMode(cfg: ModelConfig): EagerMode {
 }
 
 export function createX86Replayer(config: ModelConfig): X86Replayer {
-  const ignore = new Set(config.ignoreEvents.map((n) => n.replace(/^[a-z_]+:/, '')));
+  const ignore = ignoredEventNames(config);
   const whatIf = new EagerSplitWhatIf(resolveEagerMode(config));
   const flavour = new FlavourDetector();
   const table = new SpteTable('npt');
@@ -92,6 +94,7 @@ export function createX86Replayer(config: ModelConfig): X86Replayer {
   const counters: Counters = emptyCounters();
   const findings: Finding[] = [];
   let findingsDropped = 0;
+  const errors = new ReplayErrors();
   const marks = new MarkStore();
 
   const lanesByPid = new Map<number, Lane>();
@@ -493,11 +496,13 @@ export function createX86Replayer(config: ModelConfig): X86Replayer {
   }
 
   function event(ev: TraceEvent): void {
+    // The facade already drops ignored events; kept for replays driven directly (tests, benches).
     if (ignore.has(ev.name)) return;
     try {
       dispatch(ev);
-    } catch {
-      // A trace is untrusted: an inconsistent combination of events skips that event, never the replay.
+    } catch (e) {
+      // A trace is untrusted: an inconsistent combination of events skips that event (counted), never the replay.
+      errors.note(ev.line, e);
     }
   }
 
@@ -757,6 +762,7 @@ export function createX86Replayer(config: ModelConfig): X86Replayer {
       config: resolved,
       coverage,
       stateAt,
+      internalErrors: errors.result(),
       x86: {
         flavour: fl,
         segments: segments.map((s) => s.summary).filter((s) => s.faults > 0 || s.label !== '(start)' || Object.keys(s.transitions).length > 0),
