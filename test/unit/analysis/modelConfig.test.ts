@@ -1,6 +1,7 @@
 // The configuration validator against schemas/config.schema.json: every schema property is
 // accepted by the validator (they cannot drift), good files pass, bad ones get one plain message per field.
 import { test } from 'node:test';
+import { checkGeometry } from '../../../src/cli/commands/analyze';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -55,4 +56,10 @@ test('geometry the kernel refuses: 52-bit IPA without LPA2 on 4K/16K, a split ch
 
 test('ignoreEvents: one rule for every replay, the name with or without its system', () => {
   assert.deepEqual([...ignoredEventNames({ ignoreEvents: ['kvmmmu:fast_page_fault', 'kvm_exit', 's2lens:s2_map'] })], ['fast_page_fault', 'kvm_exit', 's2_map']);
+});
+
+test('CLI flags are held to the same geometry rules as a configuration file', () => {
+  assert.throws(() => checkGeometry({ granule: 16384, eagerSplitChunk: 2 ** 21 }), /eagerSplitChunk: 2M is not a block size of the 16K granule/);
+  assert.throws(() => checkGeometry({ ipaBits: 52 }), /needs FEAT_LPA2/);
+  assert.doesNotThrow(() => checkGeometry({ granule: 16384, eagerSplitChunk: 2 ** 25 }));
 });
