@@ -6,6 +6,7 @@ import type { AnalyzeOptions, Analysis, ByteSource, Comparison, CoverageItem } f
 import type { Arch, ModelConfig } from './analysis/types';
 import type { RejectedLine, SpecialLine, TraceEvent } from './parse/types';
 import { readTrace } from './parse/readTrace';
+import { archDetectionLine, archOfEvent } from './parse/archEvidence';
 import { computeCoverage, createCoverageCollector } from './analysis/coverage';
 import { createStatsCollector } from './stats/statsCollector';
 import { compareAnalyses } from './analysis/compare';
@@ -43,13 +44,6 @@ const MAX_BUFFERED = 200_000;
 /** onEarlyFindings fires once this many bytes have been read (the reader reports progress every 4 MiB). */
 const EARLY_FINDINGS_BYTES = 4 * 1024 * 1024;
 
-function archOf(ev: TraceEvent): Arch | undefined {
-  const k = ev.decoded?.kind;
-  if (!k) return undefined;
-  if (k.startsWith('x86.')) return 'x86';
-  if (k.startsWith('arm64.')) return 'arm64';
-  return undefined;
-}
 
 class Lane {
   replayer: Replayer | undefined;
@@ -91,6 +85,8 @@ async function runMany(source: ByteSource, partials: Partial<ModelConfig>[], opt
   const ev = createCoverageCollector();
   const recording = (): RecordingManifest | undefined => ev.evidence().recording;
   let arch: Arch | undefined;
+  /** The event that decided the architecture (undefined: given by the configuration, or assumed). */
+  let archEvent: TraceEvent | undefined;
   const fixed = lanes.find((l) => l.config.arch !== 'auto')?.config.arch;
   if (fixed && fixed !== 'auto') {
     arch = fixed;
@@ -117,8 +113,11 @@ async function runMany(source: ByteSource, partials: Partial<ModelConfig>[], opt
       stats.event(e);
       ev.event(e);
       if (!arch) {
-        const a = archOf(e);
-        if (a) decide(a);
+        const a = archOfEvent(e);
+        if (a) {
+          archEvent = e;
+          decide(a);
+        }
         else {
           buffer.push(e);
           if (buffer.length >= MAX_BUFFERED) decide('arm64');
@@ -153,7 +152,7 @@ async function runMany(source: ByteSource, partials: Partial<ModelConfig>[], opt
     return {
       arch: arch!,
       config: out.config,
-      detected: out.detected,
+      detected: [archDetectionLine(arch!, archEvent, fixed !== undefined && fixed !== 'auto'), ...out.detected],
       stats: traceStats,
       findings: out.findings,
       counters: out.counters,

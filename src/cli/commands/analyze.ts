@@ -34,6 +34,12 @@ export function loadConfigFile(path: string): Partial<ModelConfig> {
   return v.config;
 }
 
+/** Flags combine into geometry the kernel refuses (--ipa-bits 52 on 4K, --eager-split 2M on 16K): the configuration file's rules (geometryProblems). */
+export function checkGeometry(cfg: Partial<ModelConfig>): void {
+  const v = validateConfig(cfg);
+  if (!v.config) throw new UsageError(v.errors.join('\n'));
+}
+
 /** A config file path or a preset name (`bbm2`, `eager2m`, `5.13`, ... ; several joined with `+`). */
 export function configOrPreset(spec: string): Partial<ModelConfig> {
   const presets = spec.split('+').map(presetByName);
@@ -205,6 +211,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     }
   }
   if (file === undefined) throw new UsageError(`missing <file>\n\n${USAGE}`);
+  checkGeometry(cfg);
   if (format === 'perfetto' && (from !== undefined || to !== undefined)) throw new UsageError('--format perfetto exports the whole trace: zoom in the Perfetto UI instead of --from/--to');
   const { source, openRange } = await openSource(file);
   const whole = await createAnalyzer().analyze(source, { config: cfg, openRange });

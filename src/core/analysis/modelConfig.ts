@@ -2,6 +2,7 @@
 // schemas/config.schema.json (hand-written, so no schema library is needed; messages name the field).
 import type { ModelConfig } from './types';
 import { isKernelProfile, KERNEL_PROFILES } from '../catalog/kernels';
+import { geometryProblems } from '../model/geometry';
 
 export function defaultConfig(): ModelConfig {
   return {
@@ -131,6 +132,10 @@ export function validateConfig(input: unknown): { config?: Partial<ModelConfig>;
       });
       out.pinned = list;
     }
+  }
+  if (errors.length === 0) {
+    const d = defaultConfig();
+    errors.push(...geometryProblems(out.granule ?? d.granule, out.ipaBits ?? d.ipaBits, out.eagerSplitChunk ?? d.eagerSplitChunk));
   }
   return errors.length ? { errors } : { config: out, errors };
 }

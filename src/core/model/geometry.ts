@@ -69,3 +69,34 @@ export function formatSize(bytes: number): string {
   for (const [u, s] of SIZE_UNITS) if (bytes >= u && bytes % u === 0) return `${bytes / u}${s}`;
   return `${bytes}B`;
 }
+
+/**
+ * Block sizes KVM accepts as an eager split chunk for this granule: kvm_supported_block_sizes()
+ * (arch/arm64/kvm/hyp/pgtable.c) ORs kvm_granule_size(level) for KVM_PGTABLE_LAST_LEVEL down to
+ * KVM_PGTABLE_MIN_BLOCK_LEVEL (1 with 4K pages, else 2), and kvm_vm_ioctl_enable_cap()
+ * (arch/arm64/kvm/arm.c, KVM_CAP_ARM_EAGER_SPLIT_CHUNK_SIZE) takes 0 or a size with
+ * kvm_is_block_size_supported(). 4K: 4K, 2M, 1G; 16K: 16K, 32M; 64K: 64K, 512M.
+ */
+export function supportedChunkSizes(granule: Granule): number[] {
+  const pageShift = Math.log2(granule);
+  const minBlockLevel = granule === 4096 ? 1 : 2;
+  const out: number[] = [];
+  for (let l = 3; l >= minBlockLevel; l--) out.push(levelSize({ pageShift }, l));
+  return out;
+}
+
+/**
+ * What the kernel would refuse in a granule / IPA size / eager-split chunk combination.
+ * - kvm_set_ipa_limit() (arch/arm64/kvm/reset.c) caps the IPA at 48 bits on 4K and 16K pages unless
+ *   LPA2 is enabled (kvm_lpa2_is_enabled()); the model has no LPA2 descriptor format, so 49-52 bits
+ *   are only modelled with 64K pages.
+ * - the eager split chunk must be 0 or a block size the granule supports (supportedChunkSizes).
+ */
+export function geometryProblems(granule: Granule, ipaBits: number, eagerSplitChunk: number | 'auto'): string[] {
+  const out: string[] = [];
+  if (ipaBits > 48 && granule !== 65536)
+    out.push(`ipaBits: ${ipaBits}-bit IPA with a ${formatSize(granule)} granule needs FEAT_LPA2 (kvm_set_ipa_limit caps it at 48 bits without it), and the model has no LPA2 descriptor format: use at most 48 bits or the 64K granule`);
+  if (typeof eagerSplitChunk === 'number' && eagerSplitChunk !== 0 && !supportedChunkSizes(granule).includes(eagerSplitChunk))
+    out.push(`eagerSplitChunk: ${formatSize(eagerSplitChunk)} is not a block size of the ${formatSize(granule)} granule (KVM accepts 0 or ${supportedChunkSizes(granule).map(formatSize).join(', ')})`);
+  return out;
+}

@@ -261,6 +261,8 @@ export class PageTable {
    * returns 'eagain' when a valid leaf differing at most in permissions is already there.
    */
   map(ipa: number, size: number, prot: number, ctx: OpContext, opts: { skipCmo?: boolean } = {}): OpResult {
+    const top = this.sizeOf[this.geom.startLevel + 1];
+    if (size > top) return this.mapAcrossStartLevel(ipa, size, prot, ctx, opts);
     const res = emptyResult();
     let level = this.geom.startLevel;
     while (level < 3 && this.sizeOf[level + 1] > size) level++;
@@ -305,6 +307,39 @@ export class PageTable {
     }
     this.setLeaf(node, i, prot, ctx);
     return res;
+  }
+
+  /**
+   * A map larger than one start-level entry (a 1 GiB map on a 4K stage 2 that starts at level 2):
+   * kvm_pgtable_stage2_map() (arch/arm64/kvm/hyp/pgtable.c) walks the whole range and
+   * stage2_map_walker_try_leaf() installs a block wherever kvm_block_mapping_supported() says the
+   * level's granule fits, so the walk writes one start-level block per entry (512 level-2 blocks),
+   * not one entry. The results are summed; 'eagain' only when every entry was already there.
+   */
+  private mapAcrossStartLevel(ipa: number, size: number, prot: number, ctx: OpContext, opts: { skipCmo?: boolean }): OpResult {
+    const step = this.sizeOf[this.geom.startLevel + 1];
+    const total = emptyResult();
+    const windows: BbmWindowNeed[] = [];
+    const avoided: BbmWindowNeed[] = [];
+    let anyWritten = false;
+    for (let a = Math.floor(ipa / step) * step; a < ipa + size; a += step) {
+      const r = this.map(a, step, prot, ctx, opts);
+      total.tlbi.ipa += r.tlbi.ipa;
+      total.tlbi.ipaNsh += r.tlbi.ipaNsh;
+      total.tlbi.range += r.tlbi.range;
+      total.tlbi.vmid += r.tlbi.vmid;
+      if (r.cmos.length > 0) cmosOf(total).push(...r.cmos);
+      windows.push(...r.windows);
+      avoided.push(...r.bbmAvoided);
+      total.splits += r.splits;
+      total.coalesces += r.coalesces;
+      total.level = r.level;
+      if (r.result === 'ok') anyWritten = true;
+    }
+    if (windows.length > 0) total.windows = windows;
+    if (avoided.length > 0) total.bbmAvoided = avoided;
+    total.result = anyWritten ? 'ok' : 'eagain';
+    return total;
   }
 
   /** Leaves overlapping [ipa, ipa+size), visited in address order. */

@@ -3,6 +3,8 @@
 // The decoded payload is a discriminated union on `kind`; consumers switch on it and never parse
 // payload text themselves. 64-bit values (PCs, kernel VAs, descriptors, SPTEs) are bigint; IPAs,
 // GPAs, sizes and counts (at most 52 bits) are plain numbers.
+/** The x86 virtualisation extension that produced a trace (decoders/x86Vendor.ts says how it is told). */
+export type X86Vendor = 'vmx' | 'svm';
 
 export type TraceFormat =
   | 'ftrace' // /sys/kernel/tracing/trace or trace_pipe
@@ -149,7 +151,7 @@ export type Decoded =
   | { kind: 'kvm.kvm_age_hva'; start: bigint; end: bigint }
   | { kind: 'kvm.kvm_test_age_hva'; hva: bigint }
   // x86 kvm + kvmmmu (section 4)
-  | { kind: 'x86.kvm_exit'; vcpu: number | undefined; reason: string; rip: bigint | undefined; info1: bigint | undefined; info2: bigint | undefined; errorCode: number | undefined }
+  | { kind: 'x86.kvm_exit'; vcpu: number | undefined; reason: string; vendor: X86Vendor | undefined; rip: bigint | undefined; info1: bigint | undefined; info2: bigint | undefined; errorCode: number | undefined }
   | { kind: 'x86.kvm_entry'; vcpu: number; rip: bigint | undefined }
   | { kind: 'x86.kvm_page_fault'; vcpu: number | undefined; rip: bigint | undefined; address: number; errorCode: number }
   | { kind: 'x86.fast_page_fault'; vcpu: number; gva: number; errorCode: string; sptep: bigint; oldSpte: bigint; newSpte: bigint; spurious: boolean; fixed: boolean }

@@ -1141,14 +1141,10 @@ class Arm64Replayer implements Replayer {
       if (f.exec && !(look.prot & PROT_X)) {
         const data = this.dataMapsWithoutX.take(look.base);
         dec.ipa = { start: look.base, size: look.size };
-        if (data) {
-          dec.related.push({ line: data.line, message: `${this.laneLabel(data.lane)} mapped it without execute permission here` });
-          (dec.extra ??= []).push({
-            code: findingEntry('S7').code, cls: 'S7', severity: findingEntry('S7').severity, line: data.line, ts: data.ts, vcpu: data.lane,
-            ipa: { start: data.ipa, size: data.size }, message: `Data fault mapped ${hex(data.ipa)} without execute permission; the instruction fetch at line ${f.line} faults again to add it.`,
-            related: [{ line: f.line, message: 'the execute permission fault' }], avoid: ['CTR_EL0.DIC (every map is executable)'], observed: observedOutcome, costNs: undefined,
-          });
-        }
+        // One finding per lazily granted execute permission: the data fault before it was needed (it mapped the
+        // page), so it is the related line, not a second S7. user_mem_abort() (arch/arm64/kvm/mmu.c) maps a data
+        // fault without X when !cpus_have_final_cap(ARM64_HAS_CACHE_DIC) and adds X only on an exec fault.
+        if (data) dec.related.push({ line: data.line, message: `the data fault: ${this.laneLabel(data.lane)} mapped ${hex(data.ipa)} without execute permission here` });
         this.setClass(dec, 'S7', observedOutcome || obs.relaxRet !== undefined, `Execute permission fault at ${hex(f.ipa)} right after a data-fault mapping: KVM adds X lazily (expected without DIC).`, ['CTR_EL0.DIC (maps are executable from the start)']);
       }
       this.relax(f, ev, key, look, need, dec);

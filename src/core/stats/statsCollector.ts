@@ -5,6 +5,7 @@
 import type { TraceStats, UnrecognizedGroup } from '../api';
 import type { RejectedLine, SpecialLine, Stage2Op, TraceEvent, TraceFormat, TraceSink } from '../parse/types';
 import { lacksOf, type TraceFacts } from './lacks';
+import { decodeFaultCode, faultSourceLabel, FaultSourceTracker } from '../parse/decoders/x86Vendor';
 
 export interface StatsCollector extends TraceSink {
   event(ev: TraceEvent): void;
@@ -84,6 +85,7 @@ export function createStatsCollector(): StatsCollector {
   const names = new Counter();
   const tasks = new Counter();
   const faults = new Counter();
+  const faultSources = new FaultSourceTracker();
   const taskOfPid = new Map<number, TaskEntry>();
   let lastTask: TaskEntry | undefined;
   let lastPid = Number.NaN;
@@ -162,10 +164,16 @@ export function createStatsCollector(): StatsCollector {
         case 'arm64.kvm_guest_fault':
           faults.bump(faultKey(d.esrInfo.faultClass, d.esrInfo.level));
           break;
-        case 'x86.kvm_page_fault':
-          // PFERR_PRESENT_MASK: a present entry that forbids the access
-          faults.bump((d.errorCode & 1) === 1 ? 'permission' : 'translation');
+        case 'x86.kvm_exit':
+          faultSources.exit(ev.pid, d.reason, d.vendor);
           break;
+        case 'x86.kvm_page_fault': {
+          // A present entry that forbids the access is a permission fault; which bits say so depends on
+          // the vendor (EPT exit qualification vs PFERR): decoders/x86Vendor.ts
+          const f = decodeFaultCode(d.errorCode, faultSources.fault(ev.pid));
+          faults.bump(f.source === undefined ? 'unknown (no fault exit in the trace)' : `${faultSourceLabel(f.source)}/${f.present ? 'permission' : 'translation'}`);
+          break;
+        }
         case 'kvm.vcpu_index':
           // kvm_get_timer_map also runs on the VMM thread for every vCPU: ambiguity marks it -1
           noteVcpu(task, d.vcpu);

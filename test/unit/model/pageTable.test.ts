@@ -145,3 +145,17 @@ test('access flag: aging clears it, mkyoung sets it', () => {
   assert.equal(pt.setAccessFlag(BASE, true), true);
   assert.equal(pt.lookup(BASE).prot & 16, 16);
 });
+
+test('a 1 GiB map on a 4K stage 2 that starts at level 2 (32-bit IPA) is 512 level-2 blocks, not one entry (#14 item 8)', () => {
+  const g = computeGeometry(4096, 32);
+  assert.equal(g.startLevel, 2);
+  const pt = new PageTable(g, { fwb: true, dic: true, tlbiRange: true, bbmLevel: 0, localRelaxTlbi: true, cmoInPgtable: true, tableBreakFlushesVmid: false });
+  const r = pt.map(BASE, 2 ** 30, PROT_R | PROT_W, ctx(10));
+  assert.equal(r.result, 'ok');
+  const leaves = pt.leaves();
+  assert.equal(leaves.length, 512);
+  assert.ok(leaves.every(([, size, level]) => size === 2 ** 21 && level === 2));
+  assert.equal(leaves[0][0], BASE);
+  assert.equal(leaves[511][0], BASE + 2 ** 30 - 2 ** 21);
+  assert.equal(pt.map(BASE, 2 ** 30, PROT_R | PROT_W, ctx(11)).result, 'eagain');
+});

@@ -91,10 +91,10 @@ test('generic kvm events, kernel and -R', () => {
 
 test('x86 kvm and kvmmmu events', () => {
   assert.deepEqual(dec('kvm_exit', 'vcpu 0 reason npf rip 0x1000 info1 0x0000000200000006 info2 0x0000000000010000 intr_info 0x00000000 error_code 0x00000000'), {
-    kind: 'x86.kvm_exit', vcpu: 0, reason: 'npf', rip: 0x1000n, info1: 0x200000006n, info2: 0x10000n, errorCode: 0,
+    kind: 'x86.kvm_exit', vcpu: 0, reason: 'npf', vendor: 'svm', rip: 0x1000n, info1: 0x200000006n, info2: 0x10000n, errorCode: 0,
   });
   const old = dec('kvm_exit', 'reason EPT_VIOLATION rip 0xffffffffb0e9bed0 info 83 0');
-  assert.deepEqual(old, { kind: 'x86.kvm_exit', vcpu: undefined, reason: 'EPT_VIOLATION', rip: 0xffffffffb0e9bed0n, info1: 0x83n, info2: 0n, errorCode: undefined });
+  assert.deepEqual(old, { kind: 'x86.kvm_exit', vcpu: undefined, reason: 'EPT_VIOLATION', vendor: 'vmx', rip: 0xffffffffb0e9bed0n, info1: 0x83n, info2: 0n, errorCode: undefined });
   assert.deepEqual(dec('kvm_page_fault', 'vcpu 0 rip 0x1000 address 0x0000000000010000 error_code 0x200000006'), { kind: 'x86.kvm_page_fault', vcpu: 0, rip: 0x1000n, address: 0x10000, errorCode: 0x200000006 });
   const f = dec('fast_page_fault', 'vcpu 1 gva 40800800 error_code P|W|U|0x100000000 sptep 0000000005eafc0c old 0xde00e65 new de00e67 spurious 1 fixed 0');
   assert.deepEqual(f, { kind: 'x86.fast_page_fault', vcpu: 1, gva: 0x40800800, errorCode: 'P|W|U|0x100000000', sptep: 0x5eafc0cn, oldSpte: 0xde00e65n, newSpte: 0xde00e67n, spurious: true, fixed: false });

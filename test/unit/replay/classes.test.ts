@@ -87,7 +87,7 @@ test('S5 from tracepoints: a write fault on a write-protected block splits it; s
   assert.equal(eager.counters.faults.byKindLevel['permission/L3'], 4);
 });
 
-test('S7: data fault maps without X, the exec permission fault adds it (pair reported); DIC avoids it, C2', async () => {
+test('S7: data fault maps without X, the exec permission fault adds it (one finding, the data fault its related line); DIC avoids it, C2', async () => {
   const b = new TraceBuilder();
   b.entry(306);
   b.episode(306, D, ESR.transL3w, (x) => x.map(306, D, 0x1000, 6, 0));
@@ -97,8 +97,9 @@ test('S7: data fault maps without X, the exec permission fault adds it (pair rep
     x.kretprobe(306, 's2_relax_ret', 'kvm_pgtable_stage2_relax_perms', 'ret=0');
   });
   const [a, dic] = await analyzeText(b.text(), [{}, { dic: true }]);
-  assert.deepEqual(classes(a), { S7: 2 });
+  assert.deepEqual(classes(a), { S7: 1 });
   assert.ok(a.findings.every((f) => f.severity === 'hint'));
+  assert.ok(a.findings[0].related.some((r) => r.line < a.findings[0].line && /the data fault/.test(r.message)));
   assert.deepEqual(classes(dic), { C2: 1 });
   assert.equal(dic.avoidedFaults?.length, 1);
 });

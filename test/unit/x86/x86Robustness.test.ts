@@ -28,7 +28,7 @@ test('a seeded random soup of x86 events replays without throwing, counters cons
     const level = 1 + Math.floor(rand() * 5);
     const make = (): Decoded => {
       switch (Math.floor(rand() * 11)) {
-        case 0: return { kind: 'x86.kvm_exit', vcpu, reason: pick(['npf', 'EPT_VIOLATION', 'PF', 'io', 'interrupt']), rip: 0n, info1: 0n, info2: 0n, errorCode: 0 };
+        case 0: return { kind: 'x86.kvm_exit', vcpu, reason: pick(['npf', 'EPT_VIOLATION', 'PF', 'io', 'interrupt']), vendor: undefined, rip: 0n, info1: 0n, info2: 0n, errorCode: 0 };
         case 1: return { kind: 'x86.kvm_page_fault', vcpu, rip: 0n, address: gfn * 4096 + 0x800, errorCode: pick([0x100000007, 0x200000006, 6, 7, 0]) };
         case 2: return { kind: 'x86.fast_page_fault', vcpu, gva: gfn * 4096, errorCode: 'P|W', sptep: 1n, oldSpte: pick(sptes), newSpte: pick(sptes), spurious: rand() < 0.3, fixed: rand() < 0.3 };
         case 3: return { kind: 'x86.kvm_mmu_spte_requested', gfn, pfn: 1, level };

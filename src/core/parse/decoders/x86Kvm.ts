@@ -4,6 +4,7 @@
 // kvm_mmu_prepare_zap_page. Current and older format variants are accepted.
 import * as fieldScanModule from '../fieldScan';
 import type { DecodeResult } from './result';
+import { exitReasonName, vendorOfExitReason, vendorOfIsa } from './x86Vendor';
 
 // Imported functions bound once: a per-file CommonJS build (tests, bench) would otherwise reach
 // them through an export getter on every call, a measurable share of the decoding cost.
@@ -23,8 +24,13 @@ const ADDRESS_LABELS = ['address', 'fault_address'] as const;
 
 export function decodeX86Exit(p: string): DecodeResult {
   const reasonAt = findFieldAny(p, REASON_LABELS);
-  const reason = wordAt(p, reasonAt);
+  let reason = wordAt(p, reasonAt);
   if (reason === undefined) return 'no exit reason';
+  // `trace-cmd report -R`: `exit_reason=48 guest_rip=... isa=1`; SVM's `PF excp` is two words
+  const isaVendor = vendorOfIsa(decNumberAt(p, findField(p, 'isa')));
+  if (isaVendor !== undefined && /^\d+$/.test(reason)) reason = exitReasonName(Number(reason), isaVendor) ?? reason;
+  // SVM's exception exits are two words (`PF excp`); `reason` keeps the first, the vendor reads both
+  const vendor = isaVendor ?? vendorOfExitReason(p.startsWith(' excp', reasonAt + reason.length) ? `${reason} excp` : reason);
   const vcpu = decNumberAt(p, findFieldAny(p, VCPU_LABELS));
   const rip = hexBigAt(p, findFieldAny(p, RIP_LABELS));
   let info1 = hexBigAt(p, findField(p, 'info1'));
@@ -39,7 +45,7 @@ export function decodeX86Exit(p: string): DecodeResult {
     }
   }
   const errorCode = hexNumberAt(p, findField(p, 'error_code'));
-  return { kind: 'x86.kvm_exit', vcpu, reason, rip, info1, info2, errorCode };
+  return { kind: 'x86.kvm_exit', vcpu, reason, vendor, rip, info1, info2, errorCode };
 }
 
 export function decodeX86Entry(p: string): DecodeResult {

@@ -4,6 +4,7 @@
 // outcome, named as the capture tool's analyze.py names it (fast_fixed, slow_map, none, ...).
 import { alignGfn } from '../../model/x86/geometry';
 import { transitionLabel, type SpteTransition } from '../../model/x86/spte';
+import type { X86FaultAccess } from '../../parse/decoders/x86Vendor';
 
 export interface EpisodeChange {
   gfn: number;
@@ -41,6 +42,8 @@ export interface Episode {
   /** The faulting address (a GPA under NPT/EPT, a GVA with shadow paging). */
   address: number;
   errorCode: number;
+  /** The error code decoded for the fault's source (EPT exit qualification, #NPF or guest #PF error code): decoders/x86Vendor.ts. */
+  access: X86FaultAccess;
   fast: { line: number; spurious: boolean; fixed: boolean; oldSpte: bigint; newSpte: bigint } | undefined;
   requested: { gfn: number; pfn: number; level: number; line: number }[];
   sets: EpisodeSet[];
@@ -57,12 +60,14 @@ export interface Episode {
   segment: number;
 }
 
-export function isWriteFault(errorCode: number): boolean {
-  return (errorCode & 2) !== 0;
+/** A write access: bit 1 in both the EPT exit qualification and the PFERR layout. */
+export function isWriteFault(ep: Episode): boolean {
+  return ep.access.access === 'write';
 }
 
-export function isPresentFault(errorCode: number): boolean {
-  return (errorCode & 1) !== 0;
+/** The faulting entry was present (false also when the vendor, hence the bit layout, is unknown). */
+export function isPresentFault(ep: Episode): boolean {
+  return ep.access.present === true;
 }
 
 /** The 4 KiB gfn the episode is about: the faulting GPA, or with shadow paging the gfn KVM requested. */

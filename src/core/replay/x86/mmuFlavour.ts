@@ -78,7 +78,13 @@ export class FlavourDetector {
     if (shadowSigns > 0 && this.npfExits + this.eptExits === 0)
       return { flavour: 'shadow', paging: 'unknown', format: 'npt', rootLevel, why: `shadow paging (${this.walks} guest page-table walk events, ${this.pfExceptionExits} #PF exits, no ${hw} exits)` };
     if (this.npfExits + this.eptExits > 0)
-      return { flavour: 'legacy-tdp', paging, format, rootLevel, why: `legacy (shadow-page) MMU on ${hw}: ${this.npfExits + this.eptExits} ${hw} exits, kvm_mmu_set_spte but no kvm_tdp_mmu_spte_changed` };
+      return {
+        flavour: 'legacy-tdp', paging, format, rootLevel,
+        // Name only events that are in the trace: without kvmmmu events the TDP MMU cannot be told from the legacy one.
+        why: this.setSptes > 0
+          ? `legacy (shadow-page) MMU on ${hw}: ${this.npfExits + this.eptExits} ${hw} exits, ${this.setSptes} kvm_mmu_set_spte and no kvm_tdp_mmu_spte_changed events`
+          : `legacy (shadow-page) MMU on ${hw} assumed: ${this.npfExits + this.eptExits} ${hw} exits and no kvmmmu SPTE events in the trace (the TDP MMU cannot be told from the legacy MMU without kvm_tdp_mmu_spte_changed)`,
+      };
     return { flavour: 'unknown', paging, format, rootLevel, why: 'no x86 MMU events seen' };
   }
 

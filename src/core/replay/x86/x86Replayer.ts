@@ -22,6 +22,7 @@ import { inc, SegmentState, type X86SegmentSummary } from './segmentTally';
 import { AVOID_EAGER, AVOID_EAGER_CLEAR, AVOID_NEWER_KERNEL, AVOID_RACE, AVOID_TDP_MMU, AVOID_TDP_MMU_EAGER, AVOID_TDP_MMU_NEWER } from './avoidance';
 
 export type { X86SegmentSummary } from './segmentTally';
+import { decodeFaultCode, faultSourceLabel, FaultSourceTracker } from '../../parse/decoders/x86Vendor';
 import { FlavourDetector, flavourCoverage, type FlavourResult } from './mmuFlavour';
 
 export interface X86Details {
@@ -68,7 +69,7 @@ interface HostRun {
 const MAX_FINDINGS = 200_000;
 /** A fault mark carries one class: the most specific of its findings. */
 const MARK_PRIORITY: FindingClass[] = ['X2', 'S5', 'X3', 'X1', 'S6', 'S1'];
-const FAULT_EXIT = /^(npf|NPF|EPT_VIOLATION|EPT_MISCONFIG|PF excp|PF|EXCEPTION_NMI)/;
+const FAULT_EXIT = /^(npf|NPF|EXIT_NPF|EPT_VIOLATION|EPT_MISCONFIG|ept_violation|PF excp|PF|EXCEPTION_NMI)/;
 
 function hex(n: number): string {
   return `0x${n.toString(16)}`;
@@ -84,6 +85,10 @@ export function createX86Replayer(config: ModelConfig): X86Replayer {
   const whatIf = new EagerSplitWhatIf(resolveEagerMode(config));
   const flavour = new FlavourDetector();
   const table = new SpteTable('npt');
+  /** Which hardware path (EPT violation, #NPF, intercepted guest #PF) each kvm_page_fault came from. */
+  const faultSources = new FaultSourceTracker();
+  /** A fault exit on a thread whose vCPU is not known yet (old kvm_exit formats print no vcpu): its episode opens at the kvm_page_fault. */
+  const pendingExit = new Map<number, { line: number; ts: number; reason: string }>();
   let formatFixed = false;
 
   const counters: Counters = emptyCounters();
@@ -191,7 +196,7 @@ export function createX86Replayer(config: ModelConfig): X86Replayer {
   function openEpisode(lane: Lane, ev: TraceEvent, reason: string): Episode {
     const ep: Episode = {
       vcpu: lane.vcpu, lane: lane.id, pid: ev.pid, exitLine: ev.line, exitTs: ev.ts, exitReason: reason,
-      faultLine: 0, faultTs: ev.ts, address: 0, errorCode: 0, fast: undefined, requested: [], sets: [], changes: [], splits: [], newPages: 0,
+      faultLine: 0, faultTs: ev.ts, address: 0, errorCode: 0, access: { source: undefined, access: undefined, present: undefined }, fast: undefined, requested: [], sets: [], changes: [], splits: [], newPages: 0,
       whatIf: undefined, whatIfReplaces: false, segment: segments.length - 1,
     };
     open.set(ev.pid, ep);
@@ -213,7 +218,7 @@ export function createX86Replayer(config: ModelConfig): X86Replayer {
       ep.whatIfReplaces = true;
       return;
     }
-    const d = whatIf.decide(gfn, isWriteFault(ep.errorCode));
+    const d = whatIf.decide(gfn, isWriteFault(ep));
     if (d) {
       ep.whatIf = d;
       ep.whatIfReplaces = true;
@@ -274,13 +279,13 @@ export function createX86Replayer(config: ModelConfig): X86Replayer {
     // Only the fault's own gfn counts as set (the ground truth's rule): the legacy MMU's prefetch of neighbours
     // (direct_pte_prefetch) does not make a later fault on a neighbour a repeat; X1 below tells that race apart.
     for (const set of ep.sets) if (set.gfn === alignGfn(gfn, set.level)) s.setSeen.add(alignGfn(set.gfn, set.level) * 8 + set.level);
-    const write = isWriteFault(ep.errorCode);
+    const write = isWriteFault(ep);
     const costNs = Math.max(0, endTs - ep.exitTs);
     const quiet = !ep.fast && ep.changes.length === 0 && ep.sets.length === 0 && ep.requested.length === 0 && ep.splits.length === 0;
     let inferred = false;
     let fixerLine: number | undefined;
     // Nothing traced but a present fault: with fast_page_fault absent, the model tells what the fast path did.
-    if (quiet && isPresentFault(ep.errorCode) && (fastSeen === 0 || ignore.has('fast_page_fault')) && !shadow) {
+    if (quiet && isPresentFault(ep) && (fastSeen === 0 || ignore.has('fast_page_fault')) && !shadow) {
       const leaf = table.leaf(gfn);
       const info = leaf ? decodeSpte(leaf.spte, leaf.level, table.format) : undefined;
       if (leaf && info?.present) {
@@ -316,7 +321,10 @@ export function createX86Replayer(config: ModelConfig): X86Replayer {
       counters.faults.total++;
       inc(counters.faults.perVcpu, ep.lane);
       const leafNow = table.leaf(gfn);
-      const kind = `${ep.exitReason}/${isPresentFault(ep.errorCode) ? 'present' : 'not-present'}-${write ? 'write' : 'read'}/L${leafNow?.level ?? 1}`;
+      const a = ep.access;
+      const source = a.source === undefined ? 'unknown-source' : faultSourceLabel(a.source);
+      const presence = a.present === undefined ? 'presence-unknown' : a.present ? 'present' : 'not-present';
+      const kind = `${source}/${presence}-${a.access ?? 'read-or-fetch'}/L${leafNow?.level ?? 1}`;
       inc(counters.faults.byKindLevel, kind);
     }
 
@@ -526,10 +534,16 @@ export function createX86Replayer(config: ModelConfig): X86Replayer {
         onMarker(ev, d.text);
         break;
       case 'x86.kvm_exit': {
+        faultSources.exit(ev.pid, d.reason, d.vendor);
         const lane = laneFor(ev.pid, ev.task, d.vcpu);
         const prev = open.get(ev.pid);
         if (prev) closeEpisode(prev, ev.ts);
-        if (lane && FAULT_EXIT.test(d.reason)) openEpisode(lane, ev, d.reason.split(' ')[0] === 'PF' ? 'PF excp' : d.reason.split(' ')[0]);
+        pendingExit.delete(ev.pid);
+        const reason = d.reason.split(' ')[0] === 'PF' ? 'PF excp' : d.reason.split(' ')[0];
+        if (FAULT_EXIT.test(d.reason)) {
+          if (lane) openEpisode(lane, ev, reason);
+          else pendingExit.set(ev.pid, { line: ev.line, ts: ev.ts, reason });
+        }
         break;
       }
       case 'x86.kvm_page_fault': {
@@ -546,12 +560,21 @@ export function createX86Replayer(config: ModelConfig): X86Replayer {
           ep.exitLine = exitLine;
           ep.exitTs = exitTs;
         }
-        if (!ep) ep = openEpisode(lane, ev, 'npf'); // kvm_exit ignored or absent
+        if (!ep) {
+          const pending = pendingExit.get(ev.pid);
+          pendingExit.delete(ev.pid);
+          ep = openEpisode(lane, ev, pending?.reason ?? 'unknown'); // kvm_exit ignored or absent when no pending exit
+          if (pending) {
+            ep.exitLine = pending.line;
+            ep.exitTs = pending.ts;
+          }
+        }
         ep.faultLine = ev.line;
         ep.faultTs = ev.ts;
         ep.segment = segments.length - 1;
         ep.address = d.address;
         ep.errorCode = d.errorCode;
+        ep.access = decodeFaultCode(d.errorCode, faultSources.fault(ev.pid));
         break;
       }
       case 'x86.fast_page_fault': {
