@@ -50,6 +50,13 @@ export interface TraceStats {
   ops?: Partial<Record<Stage2Op, number>>;
   /** Stage-2 operations whose return value is seen (kretprobes, funcgraph-retval). */
   opReturns?: Partial<Record<Stage2Op, number>>;
+  /** Set when the input is not a trace (src/core/parse/formatSniff.ts): why. The CLI exits 3 with it. */
+  notATrace?: string;
+  /**
+   * Set when the input ended early or was damaged (a cut or corrupt .gz, a trace.dat whose data
+   * stops): everything here is of the part before `offset` (a byte offset of the file as given).
+   */
+  partial?: { offset: number; reason: string };
 }
 
 /** Whether a trace supports an analysis, and what to add when it does not (issue: trace sufficiency). */

@@ -135,7 +135,7 @@ async function runMany(source: ByteSource, partials: Partial<ModelConfig>[], opt
   };
   const result = await readTrace(source, sink, { signal: opts.signal, onProgress, openRange: opts.openRange });
   if (!arch) decide('arm64');
-  stats.setFormat(result.format);
+  stats.setRead(result);
   const traceStats = stats.result();
   const traceCoverage = computeCoverage(traceStats, { arch: arch!, evidence: ev.evidence() });
   return lanes.map((l) => {

@@ -1,11 +1,13 @@
-// The streaming trace reader: bytes in (any size; gzip detected by its magic and inflated with
-// node:zlib; trace.dat handed to src/core/tracedat), sink calls out, one per line, in input order.
-// A trace is untrusted: corrupt compressed data is reported as a rejected line, never thrown;
-// only I/O errors of the source and an abort signal end the read with an exception.
-import { constants as zlibConstants, createGunzip } from 'node:zlib';
+// The streaming trace reader: bytes in (any size; what they are is decided by formatSniff: gzip
+// inflated with node:zlib, trace.dat handed to src/core/tracedat, text parsed line by line), sink
+// calls out, one per line, in input order. A trace is untrusted: input that is not a trace comes
+// back `refused` with a reason, a cut or corrupt .gz or trace.dat comes back `partial` with the
+// byte offset, never thrown; only I/O errors of the source and an abort signal throw.
+import { createGunzip } from 'node:zlib';
 import { Readable } from 'node:stream';
 import type { ByteSource } from '../api';
-import { readTraceDat, TRACE_DAT_MAGIC } from '../tracedat/index';
+import { readTraceDat, type TraceDatOptions } from '../tracedat/index';
+import { BYTE_SNIFF_BYTES, sniffBytes, sniffTextHead, TEXT_SNIFF_BYTES } from './formatSniff';
 import { LineFramer } from './lineFramer';
 import { LineParser } from './lineParser';
 import type { TraceFormat, TraceSink } from './types';
@@ -21,6 +23,8 @@ export interface ReadTraceOptions {
   openRange?(start: number, end?: number): ByteSource;
   /** False parses every line through the string path only (the bench compares both; results are identical). */
   bytePath?: boolean;
+  /** False when the input is a pipe: a trace.dat is then refused with a reason instead of buffered. */
+  seekable?: boolean;
 }
 
 export interface ReadTraceResult {
@@ -28,15 +32,22 @@ export interface ReadTraceResult {
   /** Bytes of (decompressed) text read. */
   bytes: number;
   lines: number;
+  /** Set when the input is not read as a trace at all (formatSniff said no): why. Nothing reached the sink. */
+  refused?: string;
+  /**
+   * Set when the input ended early or was damaged (a cut or corrupt .gz, a trace.dat whose data
+   * stops): what was read before `offset` (a byte offset of the file as given) reached the sink,
+   * nothing after it. Every output marks its analysis partial.
+   */
+  partial?: PartialRead;
+}
+
+export interface PartialRead {
+  offset: number;
+  reason: string;
 }
 
 const PROGRESS_EVERY = 4 * 1024 * 1024;
-
-function startsWith(buf: Uint8Array, magic: Uint8Array): boolean {
-  if (buf.length < magic.length) return false;
-  for (let i = 0; i < magic.length; i++) if (buf[i] !== magic[i]) return false;
-  return true;
-}
 
 /** The first bytes of a source (for magic detection), and the whole source again as an iterable. */
 async function peek(source: ByteSource, want: number): Promise<{ head: Buffer; all: AsyncIterable<Uint8Array> }> {
@@ -86,11 +97,21 @@ async function* metered(src: AsyncIterable<Uint8Array>, opts: ReadTraceOptions, 
   }
 }
 
-class CorruptCompressedData extends Error {}
+/** The gzip stream stopped: cut short (`truncated`) or damaged; `offset` is the compressed byte where inflating stopped. */
+class CompressedDataError extends Error {
+  constructor(
+    readonly truncated: boolean,
+    readonly offset: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
 
 async function* gunzip(src: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
-  // Z_SYNC_FLUSH at the end: a cut .gz yields what it holds instead of failing
-  const z = createGunzip({ finishFlush: zlibConstants.Z_SYNC_FLUSH });
+  // Z_FINISH at the end (zlib's default): a cut .gz yields everything it holds and then fails with
+  // "unexpected end of file", which is how a truncation is told apart from a complete file.
+  const z = createGunzip();
   const input = Readable.from(src, { objectMode: false });
   input.on('error', (e) => z.destroy(e));
   input.pipe(z);
@@ -98,7 +119,10 @@ async function* gunzip(src: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Arra
     for await (const out of z) yield out as Buffer;
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? '';
-    if (code.startsWith('Z_') || code.startsWith('ERR_ZLIB')) throw new CorruptCompressedData((e as Error).message);
+    if (code.startsWith('Z_') || code.startsWith('ERR_ZLIB')) {
+      const message = (e as Error).message;
+      throw new CompressedDataError(/unexpected end of file/i.test(message), z.bytesWritten, message);
+    }
     throw e;
   } finally {
     input.unpipe(z);
@@ -106,47 +130,62 @@ async function* gunzip(src: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Arra
   }
 }
 
+function gzipProblem(e: CompressedDataError, textBytes: number): string {
+  return e.truncated
+    ? `the .gz is cut short: its data ends at byte ${e.offset} of the file, after ${textBytes} bytes of text; the analysis covers only what came before`
+    : `the .gz is corrupt at byte ${e.offset} of the file (${e.message}), after ${textBytes} bytes of text; the analysis covers only what came before`;
+}
+
+/** A trace.dat is read by ranges of its file (its CPU layout is at the end): a pipe cannot give them. */
+const DAT_NEEDS_FILE = 'a trace.dat must be read from a seekable file, not a pipe: save it to a file first (or pipe `trace-cmd report` text instead)';
+
+async function readDat(source: ByteSource, sink: TraceSink, opts: TraceDatOptions, counter: { raw: number }): Promise<ReadTraceResult> {
+  const summary = await readTraceDat(source, sink, opts);
+  const err = summary.errors[0];
+  const partial = err ? { offset: err.offset, reason: `trace.dat: ${err.message}; the analysis covers only the records before it` } : undefined;
+  return { format: 'trace-dat', bytes: counter.raw, lines: summary.lines, ...(partial ? { partial } : {}) };
+}
+
 export async function readTrace(source: ByteSource, sink: TraceSink, opts: ReadTraceOptions = {}): Promise<ReadTraceResult> {
   opts.signal?.throwIfAborted();
   const counter = { raw: 0 };
-  const first = await peek(metered(source, opts, counter), 16);
-  let head = first.head;
-  const all = first.all;
-  if (startsWith(head, TRACE_DAT_MAGIC)) {
-    const summary = await readTraceDat(all, sink, opts);
-    return { format: 'trace-dat', bytes: counter.raw, lines: summary.lines };
+  const refuse = (reason: string): ReadTraceResult => ({ format: 'unknown', bytes: 0, lines: 0, refused: reason });
+  const first = await peek(metered(source, opts, counter), BYTE_SNIFF_BYTES);
+  let sniff = sniffBytes(first.head);
+  if (sniff.kind === 'refused') return refuse(sniff.reason);
+  if (sniff.kind === 'trace-dat') {
+    if (opts.seekable === false) return refuse(DAT_NEEDS_FILE);
+    return readDat(first.all, sink, opts, counter);
   }
-  let text: AsyncIterable<Uint8Array> = all;
-  if (head[0] === 0x1f && head[1] === 0x8b) {
-    const inflated = await peek(gunzip(all), 16).catch((e: unknown) => {
-      if (e instanceof CorruptCompressedData) return { head: Buffer.alloc(0), all: (async function* () {})(), corrupt: (e as Error).message };
+  let text: AsyncIterable<Uint8Array> = first.all;
+  if (sniff.kind === 'gzip') {
+    const inflated = await peek(gunzip(first.all), BYTE_SNIFF_BYTES).catch((e: unknown) => {
+      if (e instanceof CompressedDataError) return e;
       throw e;
     });
-    if ('corrupt' in inflated) {
-      sink.rejected?.({ line: 1, offset: 0, reason: 'binary', detail: `gzip data is corrupt: ${inflated.corrupt}`, excerpt: '' });
-      return { format: 'unknown', bytes: 0, lines: 0 };
-    }
-    head = inflated.head;
+    if (inflated instanceof CompressedDataError) return refuse(`gzip data that does not inflate (${inflated.message} at byte ${inflated.offset})`);
+    sniff = sniffBytes(inflated.head);
+    if (sniff.kind === 'refused') return refuse(`${sniff.reason} (inside the .gz)`);
+    if (sniff.kind === 'gzip') return refuse('a .gz inside a .gz: decompress the outer one first (gzip -d FILE)');
+    // ranges of the file would be compressed bytes: no openRange here (the data is buffered)
+    if (sniff.kind === 'trace-dat') return readDat(inflated.all, sink, { signal: opts.signal, onProgress: opts.onProgress }, counter);
     text = inflated.all;
-    if (startsWith(head, TRACE_DAT_MAGIC)) {
-      // ranges of the file would be compressed bytes: no openRange here
-      const summary = await readTraceDat(text, sink, { signal: opts.signal, onProgress: opts.onProgress });
-      return { format: 'trace-dat', bytes: counter.raw, lines: summary.lines };
-    }
   }
   const parser = new LineParser(sink, { bytePath: opts.bytePath });
   const framer = new LineFramer(parser);
+  let partial: PartialRead | undefined;
   try {
-    for await (const chunk of text) framer.push(chunk);
+    const head = await peek(text, TEXT_SNIFF_BYTES);
+    const notText = sniffTextHead(head.head);
+    if (notText) return refuse(notText);
+    for await (const chunk of head.all) framer.push(chunk);
   } catch (e) {
-    if (!(e instanceof CorruptCompressedData)) throw e;
-    framer.end();
-    parser.finish();
-    sink.rejected?.({ line: framer.lines + 1, offset: framer.bytes, reason: 'binary', detail: `gzip data is corrupt: ${e.message}`, excerpt: '' });
-    return { format: parser.format, bytes: framer.bytes, lines: framer.lines };
+    if (!(e instanceof CompressedDataError)) throw e;
+    partial = { offset: e.offset, reason: gzipProblem(e, framer.bytes) };
+    if (framer.bytes === 0) return refuse(partial.reason.replace(/; the analysis covers.*$/, ''));
   }
   framer.end();
   parser.finish();
   opts.onProgress?.(counter.raw);
-  return { format: parser.format, bytes: framer.bytes, lines: framer.lines };
+  return { format: parser.format, bytes: framer.bytes, lines: framer.lines, ...(partial ? { partial } : {}) };
 }
