@@ -4,6 +4,7 @@ import { CliIo, ExitCode, InputError, UsageError } from './io';
 import * as stats from './commands/stats';
 import * as analyze from './commands/analyze';
 import * as compare from './commands/compare';
+import * as diff from './commands/diff';
 import * as report from './commands/report';
 import * as recordScript from './commands/recordScript';
 import * as lsp from './commands/lsp';
@@ -15,6 +16,7 @@ const commands: Record<string, Command> = {
   stats: { summary: 'what a trace contains: format, events, tasks, faults, unrecognised lines', module: stats },
   analyze: { summary: 'replay a trace through the stage-2 model and list findings', module: analyze },
   compare: { summary: 'replay a trace under two configurations and show what changes', module: compare },
+  diff: { summary: 'compare two recordings of the same workload, phase by phase, with intervals', module: diff },
   report: { summary: 'print a trace.dat as kernel-format text', module: report },
   'record-script': { summary: 'write a shell script that records a trace this tool can analyse', module: recordScript },
   lsp: { summary: 'start the language server (--stdio) for other editors', module: lsp },

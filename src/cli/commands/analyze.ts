@@ -2,7 +2,7 @@
 // through the stage-2 model and prints the findings (summary counts first, then a few examples
 // per class). Exit code 0, or 1 with --fail-on when findings at that severity exist. The model flags
 // and config-file validation here are shared with `compare`.
-import { createAnalyzer } from '../../core/index';
+import { createAnalyzer, type TraceStats } from '../../core/index';
 import type { ModelConfig, Severity } from '../../core/analysis/types';
 import { reportJson } from '../../core/analysis/reportJson';
 import { reportMarkdown } from '../../core/analysis/reportMarkdown';
@@ -13,6 +13,7 @@ import { PRESETS, parseSize, validateConfig } from '../../core/analysis/modelCon
 import { CliIo, ExitCode, InputError, UsageError } from '../io';
 import { openSource } from '../openSource';
 import { countMarksInRange } from '../../core/query';
+import { writeTraceEvents } from '../../core/export/traceEventFormat';
 
 export function loadConfigFile(path: string): Partial<ModelConfig> {
   let text: string;
@@ -132,7 +133,8 @@ const USAGE = `usage: stage2-lens analyze <file> [options]
 
   <file>               kernel trace text, trace-cmd report text or trace.dat (.gz is fine)
 ${MODEL_FLAGS_HELP}
-  --format F           text (default), json, md or sarif
+  --format F           text (default), json, md, sarif, or perfetto (Trace Event Format JSON for the
+                       Perfetto UI and chrome://tracing, streamed)
   --examples N         examples per class in text/md output (default 3)
   --fail-on LEVEL      exit 1 when a finding of this severity or worse exists (error, warning, information)
   --from T, --to T     only a time range of the trace (T in ns, or with a unit: 20.5s, 300ms, 12us): its
@@ -141,7 +143,8 @@ ${MODEL_FLAGS_HELP}
 exit codes: 0 ok, 1 findings at --fail-on, 2 usage error, 3 input missing/unreadable, 4 internal error
 `;
 
-type Format = 'text' | 'json' | 'md' | 'sarif';
+const FORMATS = ['text', 'json', 'md', 'sarif', 'perfetto'] as const;
+type Format = (typeof FORMATS)[number];
 const RANK: Record<Severity, number> = { error: 3, warning: 2, information: 1, hint: 0 };
 
 export async function run(args: string[], io: CliIo): Promise<number> {
@@ -165,8 +168,8 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     }
     if (a === '--format') {
       const v = args[i + 1];
-      if (v !== 'text' && v !== 'json' && v !== 'md' && v !== 'sarif') throw new UsageError('--format must be text, json, md or sarif');
-      format = v;
+      if (!FORMATS.includes(v as Format)) throw new UsageError('--format must be text, json, md, sarif or perfetto');
+      format = v as Format;
       i += 2;
     } else if (a === '--examples') {
       examples = Number(args[i + 1]);
@@ -193,16 +196,10 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     }
   }
   if (file === undefined) throw new UsageError(`missing <file>\n\n${USAGE}`);
+  if (format === 'perfetto' && (from !== undefined || to !== undefined)) throw new UsageError('--format perfetto exports the whole trace: zoom in the Perfetto UI instead of --from/--to');
   const { source, openRange } = await openSource(file);
   const whole = await createAnalyzer().analyze(source, { config: cfg, openRange });
-  // What the reader could not use is said on stderr (reports on stdout stay machine-readable).
-  const st = whole.stats;
-  for (const u of st.unrecognized) io.err(`stage2-lens analyze: ${file}: ${u.count} line${u.count === 1 ? '' : 's'} not recognised (${u.reason}: ${u.detail}; e.g. line ${u.examples.slice(0, 3).join(', ')})\n`);
-  if (st.lostEvents.length) io.err(`stage2-lens analyze: ${file}: the ring buffer lost events on ${st.lostEvents.length} occasion${st.lostEvents.length === 1 ? '' : 's'} (first at line ${st.lostEvents[0].line}): findings near the gaps are less certain\n`);
-  if (st.lines.events === 0) {
-    io.err(`stage2-lens analyze: ${file}: not a trace (no event line was recognised)\n`);
-    return ExitCode.input;
-  }
+  if (!reportReadProblems(io, 'analyze', file, whole.stats)) return ExitCode.input;
   const range = from !== undefined || to !== undefined ? { from: from ?? -Infinity, to: to ?? Infinity } : undefined;
   const analysis = range ? { ...whole, findings: whole.findings.filter((f) => f.ts >= range.from && f.ts <= range.to) } : whole;
   if (range) {
@@ -216,6 +213,9 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     if (format === 'text') io.out(rangeText(range, stats, analysis.findings.length) + '\n');
   }
   switch (format) {
+    case 'perfetto':
+      await writeTraceEvents(analysis, (chunk) => io.out(chunk), { source: file });
+      break;
     case 'json':
       io.out(reportJson(analysis));
       break;
@@ -230,6 +230,18 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   }
   if (failOn && analysis.findings.some((f) => RANK[f.severity] >= RANK[failOn!])) return ExitCode.findings;
   return ExitCode.ok;
+}
+
+/**
+ * Says on stderr what the reader could not use (reports on stdout stay machine-readable); false
+ * when no event line was recognised at all: the input is not a trace.
+ */
+export function reportReadProblems(io: CliIo, command: string, file: string, st: TraceStats): boolean {
+  for (const u of st.unrecognized) io.err(`stage2-lens ${command}: ${file}: ${u.count} line${u.count === 1 ? '' : 's'} not recognised (${u.reason}: ${u.detail}; e.g. line ${u.examples.slice(0, 3).join(', ')})\n`);
+  if (st.lostEvents.length) io.err(`stage2-lens ${command}: ${file}: the ring buffer lost events on ${st.lostEvents.length} occasion${st.lostEvents.length === 1 ? '' : 's'} (first at line ${st.lostEvents[0].line}): findings near the gaps are less certain\n`);
+  if (st.lines.events > 0) return true;
+  io.err(`stage2-lens ${command}: ${file}: not a trace (no event line was recognised)\n`);
+  return false;
 }
 
 /** `1234` (ns), `20.5s`, `300ms`, `12us`, `7ns` -> ns; undefined when not a time. */
