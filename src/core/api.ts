@@ -20,6 +20,8 @@ export interface AnalyzeOptions {
    * CPU range at a time with bounded memory; without it its compressed trace data is buffered.
    */
   openRange?(start: number, end?: number): ByteSource;
+  /** False when the source is a pipe: a trace.dat is then refused (it needs ranges of a file) instead of buffered whole. */
+  seekable?: boolean;
 }
 
 export interface UnrecognizedGroup {
@@ -53,8 +55,9 @@ export interface TraceStats {
   /** Set when the input is not a trace (src/core/parse/formatSniff.ts): why. The CLI exits 3 with it. */
   notATrace?: string;
   /**
-   * Set when the input ended early or was damaged (a cut or corrupt .gz, a trace.dat whose data
-   * stops): everything here is of the part before `offset` (a byte offset of the file as given).
+   * Set when the input ended early or is damaged (a cut or corrupt .gz, a trace.dat whose data
+   * stops, lines holding NUL bytes): `reason` says what and what the statistics cover; `offset` is
+   * the first damaged byte (of the file for .gz and trace.dat, of the text for NUL lines).
    */
   partial?: { offset: number; reason: string };
 }

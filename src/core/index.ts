@@ -133,7 +133,7 @@ async function runMany(source: ByteSource, partials: Partial<ModelConfig>[], opt
       opts.onEarlyFindings(lanes[0].replayer?.peekFindings?.() ?? []);
     }
   };
-  const result = await readTrace(source, sink, { signal: opts.signal, onProgress, openRange: opts.openRange });
+  const result = await readTrace(source, sink, { signal: opts.signal, onProgress, openRange: opts.openRange, seekable: opts.seekable });
   if (!arch) decide('arm64');
   stats.setRead(result);
   const traceStats = stats.result();

@@ -2,7 +2,7 @@
 // through the stage-2 model and prints the findings (summary counts first, then a few examples
 // per class). Exit code 0, or 1 with --fail-on when findings at that severity exist. The model flags
 // and config-file validation here are shared with `compare`.
-import { createAnalyzer, type TraceStats } from '../../core/index';
+import { createAnalyzer } from '../../core/index';
 import type { ModelConfig, Severity } from '../../core/analysis/types';
 import { reportJson } from '../../core/analysis/reportJson';
 import { reportMarkdown } from '../../core/analysis/reportMarkdown';
@@ -12,6 +12,7 @@ import { readFileSync } from 'node:fs';
 import { PRESETS, parseSize, validateConfig } from '../../core/analysis/modelConfig';
 import { CliIo, ExitCode, InputError, UsageError } from '../io';
 import { openSource } from '../openSource';
+import { exitFor, markJson, markText, reportReadProblems } from '../readProblems';
 import { countMarksInRange } from '../../core/query';
 import { writeTraceEvents } from '../../core/export/traceEventFormat';
 
@@ -197,9 +198,12 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   }
   if (file === undefined) throw new UsageError(`missing <file>\n\n${USAGE}`);
   if (format === 'perfetto' && (from !== undefined || to !== undefined)) throw new UsageError('--format perfetto exports the whole trace: zoom in the Perfetto UI instead of --from/--to');
-  const { source, openRange } = await openSource(file);
-  const whole = await createAnalyzer().analyze(source, { config: cfg, openRange });
-  if (!reportReadProblems(io, 'analyze', file, whole.stats)) return ExitCode.input;
+  const { source, openRange, seekable } = await openSource(file);
+  const whole = await createAnalyzer().analyze(source, { config: cfg, openRange, seekable });
+  const read = reportReadProblems(io, 'analyze', file, whole.stats);
+  if (read === 'refused') return ExitCode.input;
+  const partial = whole.stats.partial;
+  const failing = (): boolean => failOn !== undefined && analysis.findings.some((f) => RANK[f.severity] >= RANK[failOn!]);
   const range = from !== undefined || to !== undefined ? { from: from ?? -Infinity, to: to ?? Infinity } : undefined;
   const analysis = range ? { ...whole, findings: whole.findings.filter((f) => f.ts >= range.from && f.ts <= range.to) } : whole;
   if (range) {
@@ -207,41 +211,29 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     const stats = countMarksInRange(whole.marks, range.from, range.to);
     if (format === 'json') {
       const report = JSON.parse(reportJson(analysis)) as Record<string, unknown>;
-      io.out(JSON.stringify({ ...report, range: { from: range.from, to: range.to, findings: analysis.findings.length, stats } }, null, 2) + '\n');
-      return failOn && analysis.findings.some((f) => RANK[f.severity] >= RANK[failOn!]) ? ExitCode.findings : ExitCode.ok;
+      io.out(markJson(JSON.stringify({ ...report, range: { from: range.from, to: range.to, findings: analysis.findings.length, stats } }, null, 2) + '\n', partial));
+      return exitFor(read, failing());
     }
-    if (format === 'text') io.out(rangeText(range, stats, analysis.findings.length) + '\n');
+    if (format === 'text') io.out(markText(rangeText(range, stats, analysis.findings.length) + '\n', partial));
   }
   switch (format) {
     case 'perfetto':
       await writeTraceEvents(analysis, (chunk) => io.out(chunk), { source: file });
       break;
     case 'json':
-      io.out(reportJson(analysis));
+      io.out(markJson(reportJson(analysis), partial));
       break;
     case 'md':
-      io.out(reportMarkdown(analysis, { title: file, examples }));
+      io.out(markText(reportMarkdown(analysis, { title: file, examples }), partial, true));
       break;
     case 'sarif':
-      io.out(reportSarif(analysis, { uri: file }));
+      io.out(markJson(reportSarif(analysis, { uri: file }), partial, true));
       break;
     default:
-      io.out(reportText(analysis, { source: file, examples }));
+      // the range header above already carries the mark
+      io.out(range ? reportText(analysis, { source: file, examples }) : markText(reportText(analysis, { source: file, examples }), partial));
   }
-  if (failOn && analysis.findings.some((f) => RANK[f.severity] >= RANK[failOn!])) return ExitCode.findings;
-  return ExitCode.ok;
-}
-
-/**
- * Says on stderr what the reader could not use (reports on stdout stay machine-readable); false
- * when no event line was recognised at all: the input is not a trace.
- */
-export function reportReadProblems(io: CliIo, command: string, file: string, st: TraceStats): boolean {
-  for (const u of st.unrecognized) io.err(`stage2-lens ${command}: ${file}: ${u.count} line${u.count === 1 ? '' : 's'} not recognised (${u.reason}: ${u.detail}; e.g. line ${u.examples.slice(0, 3).join(', ')})\n`);
-  if (st.lostEvents.length) io.err(`stage2-lens ${command}: ${file}: the ring buffer lost events on ${st.lostEvents.length} occasion${st.lostEvents.length === 1 ? '' : 's'} (first at line ${st.lostEvents[0].line}): findings near the gaps are less certain\n`);
-  if (st.lines.events > 0) return true;
-  io.err(`stage2-lens ${command}: ${file}: not a trace (no event line was recognised)\n`);
-  return false;
+  return exitFor(read, failing());
 }
 
 /** `1234` (ns), `20.5s`, `300ms`, `12us`, `7ns` -> ns; undefined when not a time. */

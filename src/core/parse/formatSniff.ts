@@ -21,6 +21,9 @@ export type ByteSniff =
 /** The trace.dat magic: "\x17\x08Dtracing" (trace-cmd.dat(5)); its version string follows. */
 export const TRACE_DAT_MAGIC = Uint8Array.from([0x17, 0x08, 0x44, 0x74, 0x72, 0x61, 0x63, 0x69, 0x6e, 0x67]);
 
+/** A trace.dat is read by ranges of its file (its CPU layout is at its end): a pipe cannot give them. */
+export const DAT_NEEDS_FILE = 'a trace.dat needs a seekable file, not a pipe: save it to a file first (or pipe `trace-cmd report` text instead)';
+
 /** How many leading bytes sniffBytes wants (it decides with fewer at the end of a short input). */
 export const BYTE_SNIFF_BYTES = 16;
 /** How many leading bytes of text sniffTextHead judges. */

@@ -323,6 +323,17 @@ export class LineParser {
     this.emitReject({ line, offset, reason, detail, excerpt: excerpt(text) });
   }
 
+  /** Lines holding NUL bytes so far, and the first of them: readTrace reports the input as damaged. */
+  nulLines = 0;
+  firstNul: { line: number; offset: number } | undefined;
+
+  /** A line with a NUL byte (LineFramer finds them): binary, whatever its prefix looks like. */
+  nulLine(s: string, line: number, offset: number): void {
+    if (this.nulLines++ === 0) this.firstNul = { line, offset };
+    this.reject(line, offset, 'binary', 'NUL bytes inside the line: not trace text', s);
+    this.prevWasContent = false;
+  }
+
   /** A line too long to be a trace line: only its head was kept. */
   tooLong(line: number, offset: number, head: string, length: number): void {
     this.reject(line, offset, 'too-long', `line of ${length} bytes (limit exceeded): skipped`, head);

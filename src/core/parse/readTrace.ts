@@ -3,11 +3,10 @@
 // calls out, one per line, in input order. A trace is untrusted: input that is not a trace comes
 // back `refused` with a reason, a cut or corrupt .gz or trace.dat comes back `partial` with the
 // byte offset, never thrown; only I/O errors of the source and an abort signal throw.
-import { createGunzip } from 'node:zlib';
-import { Readable } from 'node:stream';
+import { constants as zlibConstants, createGunzip } from 'node:zlib';
 import type { ByteSource } from '../api';
 import { readTraceDat, type TraceDatOptions } from '../tracedat/index';
-import { BYTE_SNIFF_BYTES, sniffBytes, sniffTextHead, TEXT_SNIFF_BYTES } from './formatSniff';
+import { BYTE_SNIFF_BYTES, DAT_NEEDS_FILE, sniffBytes, sniffTextHead, TEXT_SNIFF_BYTES } from './formatSniff';
 import { LineFramer } from './lineFramer';
 import { LineParser } from './lineParser';
 import type { TraceFormat, TraceSink } from './types';
@@ -49,14 +48,25 @@ export interface PartialRead {
 
 const PROGRESS_EVERY = 4 * 1024 * 1024;
 
-/** The first bytes of a source (for magic detection), and the whole source again as an iterable. */
+/**
+ * The first bytes of a source (for magic detection), and the whole source again as an iterable.
+ * An error while peeking (a .gz cut inside its first bytes) is not thrown here but by `all`, after
+ * the bytes that came before it: a short damaged input is still judged and read up to the damage.
+ */
 async function peek(source: ByteSource, want: number): Promise<{ head: Buffer; all: AsyncIterable<Uint8Array> }> {
   const it = source[Symbol.asyncIterator]();
   const parts: Uint8Array[] = [];
   let len = 0;
   let done = false;
+  let failed: { error: unknown } | undefined;
   while (len < want) {
-    const r = await it.next();
+    let r: IteratorResult<Uint8Array>;
+    try {
+      r = await it.next();
+    } catch (error) {
+      failed = { error };
+      break;
+    }
     if (r.done) {
       done = true;
       break;
@@ -68,6 +78,7 @@ async function peek(source: ByteSource, want: number): Promise<{ head: Buffer; a
   const all: AsyncIterable<Uint8Array> = {
     async *[Symbol.asyncIterator]() {
       if (head.length > 0) yield head;
+      if (failed) throw failed.error;
       if (done) return;
       try {
         for (;;) {
@@ -101,6 +112,7 @@ async function* metered(src: AsyncIterable<Uint8Array>, opts: ReadTraceOptions, 
 class CompressedDataError extends Error {
   constructor(
     readonly truncated: boolean,
+    /** Compressed bytes inflated without a problem: the damage is at or after this byte. */
     readonly offset: number,
     message: string,
   ) {
@@ -108,42 +120,102 @@ class CompressedDataError extends Error {
   }
 }
 
+/** Compressed bytes handed to zlib per write: the precision of a corruption's offset. */
+const INFLATE_SLICE = 64 * 1024;
+
+/**
+ * Inflates a gzip stream and tells a complete one from a cut one without losing what the cut one
+ * holds. zlib says "unexpected end of file" only when the stream is finished with Z_FINISH, and a
+ * Node stream that errors drops the output it still buffers; so every input byte is inflated with
+ * Z_SYNC_FLUSH (which yields all decodable output), the output is drained, and only then an empty
+ * Z_FINISH flush asks whether the deflate data ended properly (zlib's inflate() returns
+ * Z_BUF_ERROR for a stream without its end block and trailer: node_zlib.cc reports it as
+ * "unexpected end of file"). Concatenated members are read one after another, as gzip -d does.
+ */
 async function* gunzip(src: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
-  // Z_FINISH at the end (zlib's default): a cut .gz yields everything it holds and then fails with
-  // "unexpected end of file", which is how a truncation is told apart from a complete file.
-  const z = createGunzip();
-  const input = Readable.from(src, { objectMode: false });
-  input.on('error', (e) => z.destroy(e));
-  input.pipe(z);
-  try {
-    for await (const out of z) yield out as Buffer;
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code ?? '';
-    if (code.startsWith('Z_') || code.startsWith('ERR_ZLIB')) {
-      const message = (e as Error).message;
-      throw new CompressedDataError(/unexpected end of file/i.test(message), z.bytesWritten, message);
+  const z = createGunzip({ finishFlush: zlibConstants.Z_SYNC_FLUSH });
+  let failure: unknown;
+  let fed = false; // every input byte written and flushed with Z_SYNC_FLUSH
+  let finishing = false;
+  let ended = false;
+  let consumed = 0; // compressed bytes whose writes completed
+  let stopped = false; // the consumer returned early
+  let wake: (() => void) | undefined;
+  const poke = (): void => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
+  z.on('error', (e) => {
+    failure ??= e;
+    poke();
+  });
+  z.on('readable', poke);
+  z.on('end', () => {
+    ended = true;
+    poke();
+  });
+  const feed = async (): Promise<void> => {
+    try {
+      for await (const chunk of src) {
+        for (let at = 0; at < chunk.length && failure === undefined; at += INFLATE_SLICE) {
+          const slice = chunk.subarray(at, at + INFLATE_SLICE);
+          const more = z.write(slice, () => (consumed += slice.length));
+          if (!more && failure === undefined && !stopped) await new Promise<void>((r) => z.once('drain', r).once('close', r));
+        }
+        if (failure !== undefined || stopped) return;
+      }
+      z.flush(zlibConstants.Z_SYNC_FLUSH, () => {
+        fed = true;
+        poke();
+      });
+    } catch (e) {
+      // an I/O error of the source (or an abort): not a property of the compressed data
+      failure ??= { source: e };
+      poke();
     }
-    throw e;
+  };
+  void feed();
+  try {
+    for (;;) {
+      let out: Buffer | null;
+      while ((out = z.read() as Buffer | null) !== null) yield out;
+      if (failure !== undefined) break;
+      if (ended) break;
+      if (fed && !finishing && z.readableLength === 0) {
+        finishing = true;
+        z.flush(zlibConstants.Z_FINISH);
+        z.end();
+      }
+      await new Promise<void>((r) => (wake = r));
+    }
   } finally {
-    input.unpipe(z);
-    input.destroy();
+    stopped = true;
+    z.destroy();
   }
+  if (failure === undefined) return;
+  if (typeof failure === 'object' && failure !== null && 'source' in failure) throw (failure as { source: unknown }).source;
+  const e = failure as NodeJS.ErrnoException;
+  const code = e.code ?? '';
+  if (code.startsWith('Z_') || code.startsWith('ERR_ZLIB')) throw new CompressedDataError(finishing && /unexpected end of file/i.test(e.message), consumed, e.message);
+  throw e;
 }
 
-function gzipProblem(e: CompressedDataError, textBytes: number): string {
+function gzipProblem(e: CompressedDataError): string {
   return e.truncated
-    ? `the .gz is cut short: its data ends at byte ${e.offset} of the file, after ${textBytes} bytes of text; the analysis covers only what came before`
-    : `the .gz is corrupt at byte ${e.offset} of the file (${e.message}), after ${textBytes} bytes of text; the analysis covers only what came before`;
+    ? `the .gz is cut short: the file ends at byte ${e.offset}, inside the compressed data (gzip -t: "unexpected end of file")`
+    : `the .gz is corrupt: zlib failed in the compressed bytes ${e.offset}..${e.offset + INFLATE_SLICE} (${e.message})`;
 }
-
-/** A trace.dat is read by ranges of its file (its CPU layout is at the end): a pipe cannot give them. */
-const DAT_NEEDS_FILE = 'a trace.dat must be read from a seekable file, not a pipe: save it to a file first (or pipe `trace-cmd report` text instead)';
 
 async function readDat(source: ByteSource, sink: TraceSink, opts: TraceDatOptions, counter: { raw: number }): Promise<ReadTraceResult> {
   const summary = await readTraceDat(source, sink, opts);
-  const err = summary.errors[0];
-  const partial = err ? { offset: err.offset, reason: `trace.dat: ${err.message}; the analysis covers only the records before it` } : undefined;
-  return { format: 'trace-dat', bytes: counter.raw, lines: summary.lines, ...(partial ? { partial } : {}) };
+  const read: ReadTraceResult = { format: 'trace-dat', bytes: counter.raw, lines: summary.lines };
+  if (summary.errors.length === 0) return read;
+  const what = `trace.dat: ${summary.errors.map((e) => e.message).join('; ')}`;
+  const after = `; the records before it were read (${summary.events} events)`;
+  // nothing decoded: the file is not readable as a trace at all
+  if (summary.events === 0) return { ...read, refused: what };
+  return { ...read, partial: { offset: Math.min(...summary.errors.map((e) => e.offset)), reason: what + after } };
 }
 
 export async function readTrace(source: ByteSource, sink: TraceSink, opts: ReadTraceOptions = {}): Promise<ReadTraceResult> {
@@ -159,33 +231,37 @@ export async function readTrace(source: ByteSource, sink: TraceSink, opts: ReadT
   }
   let text: AsyncIterable<Uint8Array> = first.all;
   if (sniff.kind === 'gzip') {
-    const inflated = await peek(gunzip(first.all), BYTE_SNIFF_BYTES).catch((e: unknown) => {
-      if (e instanceof CompressedDataError) return e;
-      throw e;
-    });
-    if (inflated instanceof CompressedDataError) return refuse(`gzip data that does not inflate (${inflated.message} at byte ${inflated.offset})`);
-    sniff = sniffBytes(inflated.head);
-    if (sniff.kind === 'refused') return refuse(`${sniff.reason} (inside the .gz)`);
-    if (sniff.kind === 'gzip') return refuse('a .gz inside a .gz: decompress the outer one first (gzip -d FILE)');
-    // ranges of the file would be compressed bytes: no openRange here (the data is buffered)
-    if (sniff.kind === 'trace-dat') return readDat(inflated.all, sink, { signal: opts.signal, onProgress: opts.onProgress }, counter);
+    const inflated = await peek(gunzip(first.all), BYTE_SNIFF_BYTES);
+    if (inflated.head.length > 0) {
+      sniff = sniffBytes(inflated.head);
+      if (sniff.kind === 'refused') return refuse(`${sniff.reason} (inside the .gz)`);
+      if (sniff.kind === 'gzip') return refuse('a .gz inside a .gz: decompress the outer one first (gzip -d FILE)');
+      // ranges of the file would be compressed bytes: no openRange here (the data is buffered)
+      if (sniff.kind === 'trace-dat') return readDat(inflated.all, sink, { signal: opts.signal, onProgress: opts.onProgress }, counter);
+    }
     text = inflated.all;
   }
   const parser = new LineParser(sink, { bytePath: opts.bytePath });
   const framer = new LineFramer(parser);
   let partial: PartialRead | undefined;
+  const head = await peek(text, TEXT_SNIFF_BYTES);
+  const notText = sniffTextHead(head.head);
+  if (notText) return refuse(notText);
   try {
-    const head = await peek(text, TEXT_SNIFF_BYTES);
-    const notText = sniffTextHead(head.head);
-    if (notText) return refuse(notText);
     for await (const chunk of head.all) framer.push(chunk);
   } catch (e) {
     if (!(e instanceof CompressedDataError)) throw e;
-    partial = { offset: e.offset, reason: gzipProblem(e, framer.bytes) };
-    if (framer.bytes === 0) return refuse(partial.reason.replace(/; the analysis covers.*$/, ''));
+    // nothing inflated at all: gzip magic followed by data that is not deflate
+    if (framer.bytes === 0) return refuse(`gzip data that does not inflate: ${gzipProblem(e)}`);
+    partial = { offset: e.offset, reason: `${gzipProblem(e)}; everything reported is of the ${framer.bytes} bytes of text inflated before it` };
   }
   framer.end();
   parser.finish();
+  if (parser.firstNul) {
+    const n = parser.nulLines;
+    const nul = `${n} line${n === 1 ? ' holds' : 's hold'} NUL bytes (the first is line ${parser.firstNul.line}, at byte ${parser.firstNul.offset} of the text): the file is damaged there and ${n === 1 ? 'that line is' : 'those lines are'} left out`;
+    partial = partial ? { offset: partial.offset, reason: `${partial.reason}; ${nul}` } : { offset: parser.firstNul.offset, reason: nul };
+  }
   opts.onProgress?.(counter.raw);
   return { format: parser.format, bytes: framer.bytes, lines: framer.lines, ...(partial ? { partial } : {}) };
 }
