@@ -48,6 +48,8 @@ async function* chunksOf(path: string, stream: ReadStream | NodeJS.ReadableStrea
 function fileStream(path: string, start?: number, end?: number): ByteSource {
   return {
     [Symbol.asyncIterator]() {
+      // an empty range (an empty CPU section of a trace.dat): createReadStream refuses start > end
+      if (end !== undefined && end <= (start ?? 0)) return (async function* () {})();
       // createReadStream's `end` is inclusive
       const stream = createReadStream(path, { highWaterMark: CHUNK, start, end: end === undefined ? undefined : end - 1 });
       return chunksOf(path, stream);

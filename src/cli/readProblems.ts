@@ -6,7 +6,7 @@
 import type { TraceStats } from '../core/api';
 import type { CliIo } from './io';
 import { ExitCode } from './io';
-import { escapeControls } from '../shared/controlChars';
+import { escapeControls, escapeControlsKeepLines } from '../shared/controlChars';
 
 /** How a read went, for the exit code: `refused` is exit 3, `partial` exit 5 (unless a usage or internal error). */
 export type ReadOutcome = 'complete' | 'partial' | 'refused';
@@ -45,18 +45,23 @@ export function exitFor(outcome: ReadOutcome, findingsExit: boolean): number {
   return findingsExit ? ExitCode.findings : ExitCode.ok;
 }
 
-/** A text or Markdown report with its partial-read mark as the first line (unchanged when complete). */
-export function markText(report: string, partial: TraceStats['partial'], markdown = false): string {
-  if (!partial) return report;
+/**
+ * A text or Markdown report as it goes to stdout: control characters from the trace escaped
+ * (task names, marker text; a report's own lines and tabs are kept) and, after a partial read,
+ * the mark as its first line. Every text and Markdown output of the CLI passes here.
+ */
+export function textReport(report: string, partial: TraceStats['partial'], markdown = false): string {
+  const body = escapeControlsKeepLines(report);
+  if (!partial) return body;
   const line = escapeControls(partialSentence(partial));
-  return markdown ? `> **${line.replace(/[\\`*_[\]<>|]/g, '\\$&')}**\n\n${report}` : `${line.replace(/^partial analysis/, 'PARTIAL ANALYSIS')}\n\n${report}`;
+  return markdown ? `> **${line.replace(/[\\`*_[\]<>|]/g, '\\$&')}**\n\n${body}` : `${line.replace(/^partial analysis/, 'PARTIAL ANALYSIS')}\n\n${body}`;
 }
 
 /**
  * A JSON report (an object) with `partial: {offset, reason}` as its first member; a SARIF log gets
  * it on its run as well as an execution notification, where SARIF viewers show it.
  */
-export function markJson(report: string, partial: TraceStats['partial'], sarif = false): string {
+export function jsonReport(report: string, partial: TraceStats['partial'], sarif = false): string {
   if (!partial) return report;
   const obj = JSON.parse(report) as Record<string, unknown>;
   if (sarif) {

@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { PRESETS, parseSize, validateConfig } from '../../core/analysis/modelConfig';
 import { CliIo, ExitCode, InputError, UsageError } from '../io';
 import { openSource } from '../openSource';
-import { exitFor, markJson, markText, reportReadProblems } from '../readProblems';
+import { exitFor, jsonReport, textReport, reportReadProblems } from '../readProblems';
 import { countMarksInRange } from '../../core/query';
 import { writeTraceEvents } from '../../core/export/traceEventFormat';
 
@@ -141,7 +141,8 @@ ${MODEL_FLAGS_HELP}
   --from T, --to T     only a time range of the trace (T in ns, or with a unit: 20.5s, 300ms, 12us): its
                        findings, and the range statistics the timeline shows for the same selection
 
-exit codes: 0 ok, 1 findings at --fail-on, 2 usage error, 3 input missing/unreadable, 4 internal error
+exit codes: 0 ok, 1 findings at --fail-on, 2 usage error, 3 input missing/unreadable/not a trace,
+4 internal error, 5 input incomplete or damaged (partial analysis)
 `;
 
 const FORMATS = ['text', 'json', 'md', 'sarif', 'perfetto'] as const;
@@ -211,27 +212,27 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     const stats = countMarksInRange(whole.marks, range.from, range.to);
     if (format === 'json') {
       const report = JSON.parse(reportJson(analysis)) as Record<string, unknown>;
-      io.out(markJson(JSON.stringify({ ...report, range: { from: range.from, to: range.to, findings: analysis.findings.length, stats } }, null, 2) + '\n', partial));
+      io.out(jsonReport(JSON.stringify({ ...report, range: { from: range.from, to: range.to, findings: analysis.findings.length, stats } }, null, 2) + '\n', partial));
       return exitFor(read, failing());
     }
-    if (format === 'text') io.out(markText(rangeText(range, stats, analysis.findings.length) + '\n', partial));
+    if (format === 'text') io.out(textReport(rangeText(range, stats, analysis.findings.length) + '\n', partial));
   }
   switch (format) {
     case 'perfetto':
       await writeTraceEvents(analysis, (chunk) => io.out(chunk), { source: file });
       break;
     case 'json':
-      io.out(markJson(reportJson(analysis), partial));
+      io.out(jsonReport(reportJson(analysis), partial));
       break;
     case 'md':
-      io.out(markText(reportMarkdown(analysis, { title: file, examples }), partial, true));
+      io.out(textReport(reportMarkdown(analysis, { title: file, examples }), partial, true));
       break;
     case 'sarif':
-      io.out(markJson(reportSarif(analysis, { uri: file }), partial, true));
+      io.out(jsonReport(reportSarif(analysis, { uri: file }), partial, true));
       break;
     default:
       // the range header above already carries the mark
-      io.out(range ? reportText(analysis, { source: file, examples }) : markText(reportText(analysis, { source: file, examples }), partial));
+      io.out(textReport(reportText(analysis, { source: file, examples }), range ? undefined : partial));
   }
   return exitFor(read, failing());
 }

@@ -9,7 +9,7 @@ import { comparisonText } from '../../core/analysis/reportText';
 import { PRESETS } from '../../core/analysis/modelConfig';
 import { CliIo, ExitCode, UsageError } from '../io';
 import { openSource } from '../openSource';
-import { exitFor, markJson, markText, reportReadProblems } from '../readProblems';
+import { exitFor, jsonReport, textReport, reportReadProblems } from '../readProblems';
 import { MODEL_FLAGS_HELP, configOrPreset, modelFlag } from './analyze';
 
 const USAGE = `usage: stage2-lens compare <file> --a <config|preset> --b <config|preset> [options]
@@ -66,6 +66,6 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   if (read === 'refused') return ExitCode.input;
   const cmp = analyzer.compare(ra, rb);
   const partial = ra.stats.partial;
-  io.out(format === 'json' ? markJson(comparisonJson(cmp), partial) : format === 'md' ? markText(comparisonMarkdown(cmp), partial, true) : markText(comparisonText(cmp), partial));
+  io.out(format === 'json' ? jsonReport(comparisonJson(cmp), partial) : format === 'md' ? textReport(comparisonMarkdown(cmp), partial, true) : textReport(comparisonText(cmp), partial));
   return exitFor(read, false);
 }

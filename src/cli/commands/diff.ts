@@ -7,7 +7,7 @@ import { diffRecordings } from '../../core/diff/recordingDiff';
 import { diffJson, diffMarkdown, diffText } from '../../core/diff/diffReport';
 import { CliIo, ExitCode, UsageError } from '../io';
 import { openSource } from '../openSource';
-import { exitFor, markJson, markText, reportReadProblems, type ReadOutcome } from '../readProblems';
+import { exitFor, jsonReport, textReport, reportReadProblems, type ReadOutcome } from '../readProblems';
 
 const USAGE = `usage: stage2-lens diff <before> <after> [--format text|md|json]
 
@@ -16,7 +16,8 @@ const USAGE = `usage: stage2-lens diff <before> <after> [--format text|md|json]
 
 Both are replayed as recorded (the configuration each trace shows). Totals are exact; phases are
 aligned by trace markers; intervals come from repeated passes.
-exit codes: 0 ok, 2 usage error, 3 input missing/unreadable/not a trace, 4 internal error
+exit codes: 0 ok, 2 usage error, 3 input missing/unreadable/not a trace, 4 internal error,
+5 input incomplete or damaged (partial)
 `;
 
 export async function run(args: string[], io: CliIo): Promise<number> {
@@ -48,6 +49,6 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   const o = { before, after };
   // the first partial input's mark (stderr names each)
   const partial = analyses.find((a) => a.stats.partial)?.stats.partial;
-  io.out(format === 'json' ? markJson(diffJson(d, o), partial) : format === 'md' ? markText(diffMarkdown(d, o), partial, true) : markText(diffText(d, o), partial));
+  io.out(format === 'json' ? jsonReport(diffJson(d, o), partial) : format === 'md' ? textReport(diffMarkdown(d, o), partial, true) : textReport(diffText(d, o), partial));
   return exitFor(read, false);
 }

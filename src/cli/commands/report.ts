@@ -6,6 +6,7 @@ import { renderTraceDat } from '../../core/tracedat/index';
 import { BYTE_SNIFF_BYTES, DAT_NEEDS_FILE, sniffBytes } from '../../core/parse/formatSniff';
 import { CliIo, ExitCode, InputError, UsageError } from '../io';
 import { openSource } from '../openSource';
+import { escapeControlsKeepLines } from '../../shared/controlChars';
 
 const USAGE = `usage: stage2-lens report <file.dat>
 
@@ -25,8 +26,9 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     io.out(USAGE);
     return ExitCode.ok;
   }
-  const files = args.filter((a) => !a.startsWith('-'));
-  const unknown = args.find((a) => a.startsWith('-'));
+  const isOption = (a: string): boolean => a.startsWith('-') && a !== '-';
+  const files = args.filter((a) => !isOption(a));
+  const unknown = args.find(isOption);
   if (unknown) throw new UsageError(`unknown option ${unknown}\n\n${USAGE}`);
   if (files.length !== 1) throw new UsageError(`expected one trace.dat file\n\n${USAGE}`);
   const path = files[0];
@@ -37,7 +39,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   if (sniff.kind === 'refused') throw new InputError(`${path}: not a trace: ${sniff.reason}`);
   if (sniff.kind !== 'trace-dat') throw new InputError(`${path}: not a trace.dat file (a text trace is already readable as is)`);
   // each CPU's data is read through its own range of the file: memory stays bounded
-  const summary = await renderTraceDat(source, (text) => io.out(text), { openRange });
+  const summary = await renderTraceDat(source, (text) => io.out(escapeControlsKeepLines(text)), { openRange });
   for (const w of summary.warnings) io.err(`stage2-lens report: ${path}: ${w}\n`);
   for (const e of summary.errors) io.err(`stage2-lens report: ${path}: ${e.message}\n`);
   return summary.errors.length > 0 ? ExitCode.input : ExitCode.ok;

@@ -12,14 +12,15 @@ import { CliIo, ExitCode, UsageError } from '../io';
 import { openSource } from '../openSource';
 import { FORMAT_LABELS } from '../../core/parse/formatSniff';
 import { escapeControls } from '../../shared/controlChars';
-import { exitFor, markText, reportReadProblems } from '../readProblems';
+import { exitFor, textReport, reportReadProblems } from '../readProblems';
 
 const USAGE = `usage: stage2-lens stats <file> [--json]
 
   <file>   a kernel trace / trace_pipe text, trace-cmd report text or trace.dat (.gz is fine)
   --json   print the statistics as JSON (format, lines, events, unrecognized, ...)
 
-exit codes: 0 ok, 2 usage error, 3 input missing/unreadable/not a trace, 4 internal error
+exit codes: 0 ok, 2 usage error, 3 input missing/unreadable/not a trace, 4 internal error,
+5 input incomplete or damaged (partial)
 `;
 
 /** Files below this size finish before a progress line would help. */
@@ -137,6 +138,6 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   const read = reportReadProblems(io, 'stats', parsed.file, stats, { lineProblems: false });
   if (read === 'refused') return ExitCode.input;
   const coverage = stats.lines.events > 0 ? computeCoverage(stats, { arch: arch ?? 'arm64', evidence: evidence.evidence() }) : [];
-  io.out(parsed.json ? JSON.stringify({ file: parsed.file, ...stats, coverage }, null, 2) + '\n' : markText(formatStats(parsed.file, stats, coverage), stats.partial));
+  io.out(parsed.json ? JSON.stringify({ file: parsed.file, ...stats, coverage }, null, 2) + '\n' : textReport(formatStats(parsed.file, stats, coverage), stats.partial));
   return exitFor(read, false);
 }

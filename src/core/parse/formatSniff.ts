@@ -55,7 +55,7 @@ export const BYTE_SIGNATURES: readonly ByteSignature[] = [
   { name: 'UTF-16 text', magic: [0xfe, 0xff], action: 'refuse', hint: 'convert with iconv -f UTF-16 -t UTF-8' },
   { name: 'zstd-compressed data', magic: [0x28, 0xb5, 0x2f, 0xfd], action: 'refuse', hint: 'decompress it first (zstd -d FILE); .gz is read directly' },
   { name: 'xz-compressed data', magic: [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00], action: 'refuse', hint: 'decompress it first (xz -d FILE); .gz is read directly' },
-  { name: 'bzip2-compressed data', magic: ascii('BZh'), action: 'refuse', hint: 'decompress it first (bzip2 -d FILE); .gz is read directly' },
+  { name: 'bzip2-compressed data', magic: [...ascii('BZh'), null, 0x31, 0x41, 0x59, 0x26, 0x53, 0x59], action: 'refuse', hint: 'decompress it first (bzip2 -d FILE); .gz is read directly' },
   { name: 'lz4-compressed data', magic: [0x04, 0x22, 0x4d, 0x18], action: 'refuse', hint: 'decompress it first (lz4 -d FILE); .gz is read directly' },
   { name: 'a zip archive', magic: [0x50, 0x4b, 0x03, 0x04], action: 'refuse', hint: 'extract the trace from it first' },
   { name: 'a perf.data file', magic: ascii('PERFILE2'), action: 'refuse', hint: 'this tool reads ftrace text and trace.dat; record with trace-cmd or tracefs (stage2-lens record-script)' },
@@ -85,7 +85,7 @@ function damagedDatMagic(head: Uint8Array): string | undefined {
   for (let i = 0; i < TRACE_DAT_MAGIC.length; i++) if (head[i] !== TRACE_DAT_MAGIC[i]) diffs.push(i);
   if (diffs.length === 0 || diffs.length > 2) return undefined;
   const what = diffs.map((i) => `byte ${i} is ${hex(head[i])} instead of ${hex(TRACE_DAT_MAGIC[i])}`).join(', ');
-  return `a damaged trace.dat: its magic is wrong (${what}); the file is not readable as a trace`;
+  return `a damaged trace.dat: its magic is wrong (${what})`;
 }
 
 /**
@@ -186,8 +186,8 @@ export function sniffTextHead(head: Uint8Array): string | undefined {
   }
   if (lines === 0 || nul + control <= MAX_BINARY_LINE_SHARE * lines) return undefined;
   const of = lines === 1 ? 'its first line' : `${nul + control} of its first ${lines} lines`;
-  if (nul >= control) return `text laced with NUL bytes (${of} hold NULs), not a trace`;
-  return `binary data (${of} hold control bytes or invalid UTF-8), not trace text`;
+  if (nul >= control) return `text laced with NUL bytes (${of} hold NULs)`;
+  return `binary data (${of} hold control bytes or invalid UTF-8)`;
 }
 
 /** Line counts of a finished read, as the statistics collector keeps them. */
@@ -237,7 +237,7 @@ export function traceVerdict(counts: LineCounts): string | undefined {
   const recognised = counts.events + counts.special + shaped;
   if (recognised >= MIN_RECOGNISED_SHARE * total) return undefined;
   const pct = (100 * recognised) / total;
-  return `only ${recognised} of ${total} lines (${pct < 1 ? pct.toFixed(2) : pct.toFixed(0)}%) are trace lines${binary > noise / 2 ? ', most of the rest binary' : ''}: not a trace`;
+  return `only ${recognised} of ${total} lines (${pct < 1 ? pct.toFixed(2) : pct.toFixed(0)}%) are trace lines${binary > noise / 2 ? ', most of the rest binary' : ''}`;
 }
 
 /** The reading formats, by the name TraceStats.format carries, with the words reports use for them. */
