@@ -10,7 +10,7 @@ import { PRESETS } from '../../core/analysis/modelConfig';
 import { CliIo, ExitCode, UsageError } from '../io';
 import { openSource } from '../openSource';
 import { exitFor, jsonReport, textReport, reportReadProblems } from '../readProblems';
-import { MODEL_FLAGS_HELP, configOrPreset, modelFlag } from './analyze';
+import { MODEL_FLAGS_HELP, configOrPreset, modelFlag } from '../flags';
 
 const USAGE = `usage: stage2-lens compare <file> --a <config|preset> --b <config|preset> [options]
 

@@ -58,7 +58,9 @@ export function parseSize(text: string): number | undefined {
   const m = SIZE_RE.exec(text.trim());
   if (!m) return undefined;
   const mult = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 }[m[2].toUpperCase() as '' | 'K' | 'M' | 'G'];
-  return Number(m[1]) * mult;
+  const n = Number(m[1]) * mult;
+  // beyond 2^53 a size is no longer exact (99999999999G): not a size
+  return Number.isSafeInteger(n) ? n : undefined;
 }
 
 const KERNELS = ['auto', '5.13', '5.14', '6.2', '6.5', '6.6'];

@@ -219,3 +219,46 @@ test('a FIFO with a writer: 20 runs of analyze, 20 complete and identical output
     assert.equal(out, want, `run ${i}`);
   }
 });
+
+test('flags: one strict grammar (the configuration file validation), ranges checked, exact messages, exit 2', (t) => {
+  if (skipWithoutCli(t)) return;
+  const refused: [string[], string][] = [
+    [['--bbm', '0x1'], "--bbm: '0x1' is not a decimal integer (0 to 2)"],
+    [['--bbm', '01'], "--bbm: '01' is not a decimal integer (0 to 2)"],
+    [['--bbm', '3'], '--bbm: 3 is out of range (0 to 2)'],
+    [['--eager-split', '3M'], '--eager-split 3M: must be "auto", 0 or a block size such as "2M" or "1G"'],
+    [['--eager-split', '99999999999G'], '--eager-split 99999999999G: must be "auto", 0 or a block size such as "2M" or "1G"'],
+    [['--from', '10s', '--to', '1s'], '--from 10s is after --to 1s: the range would be empty'],
+    [['--from', 'abc'], "--from: 'abc' is not a time (nanoseconds, or a number with s, ms, us or ns: 20.5s, 300ms)"],
+    [['--examples', '1e9'], "--examples: '1e9' is not a decimal integer (0 to 10000)"],
+    [['--examples', '1000000000'], '--examples: 1000000000 is out of range (0 to 10000)'],
+    [['--ipa-bits', '40.0'], "--ipa-bits: '40.0' is not a decimal integer (32 to 52)"],
+    [['--granule', '8K'], '--granule 8K: must be 4K, 16K or 64K (4096, 16384, 65536)'],
+    [['--bbm'], '--bbm needs a value'],
+  ];
+  for (const [flags, message] of refused) {
+    const r = cli(['analyze', EXAMPLE, ...flags]);
+    assert.equal(r.status, 2, flags.join(' '));
+    assert.equal(r.stderr, `stage2-lens analyze: ${message}\n`);
+  }
+  // the configuration file refuses the same value with the same words
+  const cfg = file('eager3m.json', JSON.stringify({ eagerSplitChunk: '3M' }));
+  const c = cli(['analyze', EXAMPLE, '--config', cfg]);
+  assert.equal(c.status, 2);
+  assert.equal(c.stderr, `stage2-lens analyze: ${cfg}: invalid configuration:\n  eagerSplitChunk: must be "auto", 0 or a block size such as "2M" or "1G"\n`);
+  assert.equal(cli(['analyze', EXAMPLE, '--eager-split', '2M', '--bbm', '2', '--from', '1s', '--to', '1s']).status, 0);
+  const cmp = cli(['compare', EXAMPLE, '--b', 'bbm2', '--eager-split', '3M']);
+  assert.equal(cmp.status, 2);
+  assert.equal(cmp.stderr, 'stage2-lens compare: --eager-split 3M: must be "auto", 0 or a block size such as "2M" or "1G"\n');
+});
+
+test('configuration files are read with a size limit: a device or a big file is refused before it is read', (t) => {
+  if (skipWithoutCli(t)) return;
+  const dev = cli(['analyze', EXAMPLE, '--config', '/dev/urandom']);
+  assert.equal(dev.status, 3);
+  assert.equal(dev.stderr, 'stage2-lens analyze: /dev/urandom: the configuration must be a regular file\n');
+  const big = file('big.json', `{"bbmLevel": 1${' '.repeat(2 << 20)}}`);
+  const b = cli(['analyze', EXAMPLE, '--config', big]);
+  assert.equal(b.status, 3);
+  assert.equal(b.stderr, `stage2-lens analyze: ${big}: the configuration is ${(2 << 20) + 15} bytes, more than the 1048576 a configuration can be\n`);
+});
