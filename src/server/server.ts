@@ -1,5 +1,5 @@
 // The Stage-2 Lens language server: wires the connection (stdio, node-ipc or socket, from argv),
-// the synced documents, files read from disk (`stage2Lens/largeFiles`, or any URI a request names),
+// the synced documents, files read from disk (only those the client named in `stage2Lens/largeFiles`),
 // settings, and one adapter per feature: diagnostics, hover, code lens, symbols, inlay hints, the
 // `stage2Lens/*` requests, the `stage2Lens/status` notification and the timeline's handlers.
 import {
@@ -68,13 +68,21 @@ function reanalyze(uri: string): void {
   store.analyze(uri).catch(() => undefined);
 }
 
+/**
+ * The entry of a trace the client opened: a synced document, or a file the client asked the
+ * server to read from disk (stage2Lens/largeFiles: an editor VS Code does not sync). Any other URI
+ * gets nothing: a request naming a file nobody opened (a hover on file:///home/u/creds.log) must
+ * not make the server read it, nor keep an entry that nothing would ever close.
+ */
 async function ensure(uri: string): Promise<TraceEntry | undefined> {
   const known = store.get(uri);
   if (known) return known;
   const doc = documents.get(uri);
-  const source = doc ? documentSource(doc) : await diskSource(uri);
+  const source = doc ? documentSource(doc) : largeFiles.has(uri) ? await diskSource(uri) : undefined;
   if (!source) return undefined;
   if (store.get(uri)) return store.get(uri);
+  // closed (or no longer wanted) while its file was being looked at
+  if (!documents.get(uri) && !largeFiles.has(uri)) return undefined;
   const entry = store.setSource(uri, source);
   reanalyze(uri);
   return entry;
@@ -128,11 +136,18 @@ documents.onDidChangeContent(({ document }) => {
   }, 300));
 });
 
+/** Everything the server holds for a trace: its entry (analysis, what-if, source) and its timeline index. */
+function release(uri: string): void {
+  store.close(uri);
+  timeline.forget(uri);
+}
+
 documents.onDidClose(({ document }) => {
   const uri = document.uri;
   clearTimeout(pendingEdits.get(uri));
   pendingEdits.delete(uri);
-  store.close(uri);
+  // a large file may stay open in an editor the client reports separately
+  if (!largeFiles.has(uri)) release(uri);
 });
 
 connection.onNotification(methods.largeFiles, async (params: LargeFilesParams) => {
@@ -140,7 +155,7 @@ connection.onNotification(methods.largeFiles, async (params: LargeFilesParams) =
   for (const uri of [...largeFiles]) {
     if (wanted.has(uri)) continue;
     largeFiles.delete(uri);
-    if (!documents.get(uri)) store.close(uri);
+    if (!documents.get(uri)) release(uri);
   }
   for (const uri of wanted) {
     if (largeFiles.has(uri) || documents.get(uri)) continue;
@@ -199,7 +214,7 @@ connection.languages.inlayHint.on(async (params) => {
 });
 
 registerRequests(connection, { store, ensure });
-registerTimelineHandlers(connection, (uri) => store.get(uri)?.analysis, (uri) => store.get(uri)?.whatIf);
+const timeline = registerTimelineHandlers(connection, (uri) => store.get(uri)?.analysis, (uri) => store.get(uri)?.whatIf);
 
 documents.listen(connection);
 connection.listen();
