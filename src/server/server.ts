@@ -7,6 +7,7 @@ import {
   ProposedFeatures,
   TextDocuments,
   TextDocumentSyncKind,
+  type Diagnostic,
   type InitializeResult,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
@@ -27,6 +28,7 @@ import { summarize } from './summary';
 import { notifyTimelineChanged, registerTimelineHandlers } from './timeline';
 import { documentSource, diskSource } from './traceSource';
 import { TraceStore, type TraceEntry } from './traceStore';
+import { escapeControls } from '../shared/controlChars';
 
 const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
@@ -52,7 +54,7 @@ const store = new TraceStore({
     findings(uri, findings) {
       const doc = documents.get(uri);
       const lineLength = doc ? (line: number) => (line < doc.lineCount ? doc.offsetAt({ line: line + 1, character: 0 }) - doc.offsetAt({ line, character: 0 }) : undefined) : undefined;
-      void connection.sendDiagnostics({ uri, diagnostics: findingsToDiagnostics(findings, uri, settings.current, docsRoot, lineLength) });
+      void connection.sendDiagnostics({ uri, diagnostics: findingsToDiagnostics(findings, uri, settings.current, docsRoot, lineLength).map(inertDiagnostic) });
     },
     status(s: StatusNotification) {
       void connection.sendNotification(methods.status, s);
@@ -62,6 +64,15 @@ const store = new TraceStore({
     },
   },
 });
+
+/** A diagnostic with the control characters of its trace-derived messages escaped (a task named ESC[2J...). */
+function inertDiagnostic(d: Diagnostic): Diagnostic {
+  return {
+    ...d,
+    message: typeof d.message === 'string' ? escapeControls(d.message) : d.message,
+    ...(d.relatedInformation ? { relatedInformation: d.relatedInformation.map((r) => ({ ...r, message: escapeControls(r.message) })) } : {}),
+  };
+}
 
 /** Background analysis: failures are reported as status, never thrown. */
 function reanalyze(uri: string): void {

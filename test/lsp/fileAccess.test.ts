@@ -67,3 +67,25 @@ test('an opened trace answers until it is closed; then it is released and not re
     await h.close();
   }
 });
+
+test('control characters of a trace are escaped in diagnostics and hovers', { timeout: 60000 }, async (t) => {
+  const h = await startServer({}, { signal: t.signal });
+  try {
+    const uri = 'untitled:escapes.trace';
+    const text = readFileSync(EXAMPLE, 'utf8').replace(/CPU 1\/KVM/g, '\x1b]0;pwned\x07\x1b[31mCPU 1/KVM');
+    const published = h.diagnostics(uri, (d) => d.length > 0);
+    await h.connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'ftrace', version: 1, text } });
+    const diagnostics = await published;
+    const control = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
+    const messages = diagnostics.flatMap((d) => [String(d.message), ...(d.relatedInformation ?? []).map((r) => r.message)]);
+    assert.ok(messages.some((m) => m.includes('\\e]0;pwned\\x07\\e[31mCPU 1/KVM')), messages.join('\n'));
+    for (const m of messages) assert.doesNotMatch(m, control);
+    // line 30 is a vCPU 1 line: its hover names the task
+    const hover = (await h.connection.sendRequest('textDocument/hover', hoverAt(uri, 29))) as Hover | null;
+    const value = (hover?.contents as MarkupContent).value;
+    assert.ok(value.includes('\\\\e\\]0;pwned\\\\x07'), value);
+    assert.doesNotMatch(value, control);
+  } finally {
+    await h.close();
+  }
+});
