@@ -211,11 +211,11 @@ async function readDat(source: ByteSource, sink: TraceSink, opts: TraceDatOption
   const summary = await readTraceDat(source, sink, opts);
   const read: ReadTraceResult = { format: 'trace-dat', bytes: counter.raw, lines: summary.lines };
   if (summary.errors.length === 0) return read;
-  const what = `trace.dat: ${summary.errors.map((e) => e.message).join('; ')}`;
-  const after = `; the records before it were read (${summary.events} events)`;
+  const what = summary.errors.map((e) => e.message).join('; ');
   // nothing decoded: the file is not readable as a trace at all
-  if (summary.events === 0) return { ...read, refused: what };
-  return { ...read, partial: { offset: Math.min(...summary.errors.map((e) => e.offset)), reason: what + after } };
+  if (summary.events === 0) return { ...read, refused: `a trace.dat that cannot be read: ${what}` };
+  const first = Math.min(...summary.errors.map((e) => e.offset));
+  return { ...read, partial: { offset: first, reason: `the trace.dat stops being readable: ${what}; everything reported is of the ${summary.events} events read before it` } };
 }
 
 export async function readTrace(source: ByteSource, sink: TraceSink, opts: ReadTraceOptions = {}): Promise<ReadTraceResult> {

@@ -262,3 +262,18 @@ test('configuration files are read with a size limit: a device or a big file is 
   assert.equal(b.status, 3);
   assert.equal(b.stderr, `stage2-lens analyze: ${big}: the configuration is ${(2 << 20) + 15} bytes, more than the 1048576 a configuration can be\n`);
 });
+
+test('a cut trace.dat: its metadata cut is refused (exit 3), its CPU data cut is a partial analysis (exit 5) with the offset', (t) => {
+  if (skipWithoutCli(t)) return;
+  const dat = writeDat(synthSpec(6, 'none'));
+  const early = file('cut-early.dat', dat.subarray(0, 6144));
+  refusedBoth(early, 'a trace.dat that cannot be read: file ends inside an option: 8 of 42 bytes missing (at byte offset 6144)');
+  const late = file('cut-late.dat', dat.subarray(0, 12288));
+  const reason = 'the trace.dat stops being readable: file ends inside CPU 1 pages: 8192 bytes expected (at byte offset 12288); everything reported is of the 6 events read before it';
+  const r = cli(['stats', late]);
+  assert.equal(r.status, 5);
+  assert.equal(r.stderr, `stage2-lens stats: ${late}: warning: partial analysis: ${reason}\n`);
+  assert.ok(r.stdout.startsWith(`PARTIAL ANALYSIS: ${reason}\n\nfile: ${late}\nformat: trace.dat (binary)\n`), r.stdout);
+  const j = JSON.parse(cli(['analyze', late, '--format', 'json']).stdout) as { partial: { offset: number; reason: string } };
+  assert.deepEqual(j.partial, { offset: 12288, reason });
+});
