@@ -107,6 +107,8 @@ test('fuzz: a mutated .gz gives the clean events or a reported problem, never fe
   const want = eventKeys(await collect(chunked(gz)));
   await fuzz('example.trace.gz', gz, (c, mutated) => {
     if (c.result.refused !== undefined || c.result.partial !== undefined) return;
+    // nothing at all (a cut at byte 0): the statistics' verdict, "the input is empty" (tested in test/unit/cli)
+    if (mutated.length === 0) return;
     // a flip in the gzip header's optional fields or after the trailer leaves the data intact
     assert.deepEqual(eventKeys(c), want, `a mutated .gz (${mutated.length} bytes) read without a reported problem must give the clean events`);
   });
