@@ -231,3 +231,9 @@ test('abort signal stops the read', async () => {
   ac.abort();
   await assert.rejects(readTrace(chunked('x\n'), { event() {} }, { signal: ac.signal }));
 });
+
+test('a timestamp with too many digits is rejected with its width, not as a missing timestamp', async () => {
+  const c = await collect([kline('a', 1, 0, '.....', '123456789012345678901234567890.000001', FAULT), kline('a', 1, 0, '.....', '1.000001', FAULT)].join('\n') + '\n');
+  assert.equal(c.events.length, 1);
+  assert.deepEqual(c.rejected.map((r) => [r.line, r.reason, r.detail]), [[1, 'bad-timestamp', 'timestamp with 30 digits of seconds: a 64-bit nanosecond clock prints at most 11']]);
+});
