@@ -7,16 +7,13 @@ import type { TraceStats } from '../core/api';
 import type { CliIo } from './io';
 import { ExitCode } from './io';
 import { escapeControls, escapeControlsKeepLines } from '../shared/controlChars';
+import { partialSentence } from '../core/parse/formatSniff';
 
 /** How a read went, for the exit code: `refused` is exit 3, `partial` exit 5 (unless a usage or internal error). */
 export type ReadOutcome = 'complete' | 'partial' | 'refused';
 
 type ReadFacts = Pick<TraceStats, 'unrecognized' | 'lostEvents' | 'lines' | 'notATrace' | 'partial'>;
 
-/** The sentence every output uses for a partial read. */
-export function partialSentence(p: NonNullable<TraceStats['partial']>): string {
-  return `partial analysis: ${p.reason}`;
-}
 
 /**
  * Says on stderr what the reader could not use and whether the input was a trace, in full or in

@@ -7,11 +7,13 @@ import {
   ProposedFeatures,
   TextDocuments,
   TextDocumentSyncKind,
+  DiagnosticSeverity,
   type Diagnostic,
   type InitializeResult,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { createAnalyzer, type Analyzer } from '../core/index';
+import { createAnalyzer, type Analyzer, type TraceStats } from '../core/index';
+import { partialSentence } from '../core/parse/formatSniff';
 import { decodeEsr } from '../core/parse/esr';
 import { methods, type LargeFilesParams, type StatusNotification } from '../shared/protocol';
 import { ServerSettings } from './configuration';
@@ -51,10 +53,11 @@ const store = new TraceStore({
   progress: progressFactory(connection, () => progressSupported),
   log,
   events: {
-    findings(uri, findings) {
+    findings(uri, findings, early) {
       const doc = documents.get(uri);
       const lineLength = doc ? (line: number) => (line < doc.lineCount ? doc.offsetAt({ line: line + 1, character: 0 }) - doc.offsetAt({ line, character: 0 }) : undefined) : undefined;
-      void connection.sendDiagnostics({ uri, diagnostics: findingsToDiagnostics(findings, uri, settings.current, docsRoot, lineLength).map(inertDiagnostic) });
+      const diagnostics = findingsToDiagnostics(findings, uri, settings.current, docsRoot, lineLength).map(inertDiagnostic);
+      void connection.sendDiagnostics({ uri, diagnostics: early ? diagnostics : [...readDiagnostics(store.get(uri)?.analysis?.stats), ...diagnostics] });
     },
     status(s: StatusNotification) {
       void connection.sendNotification(methods.status, s);
@@ -72,6 +75,16 @@ function inertDiagnostic(d: Diagnostic): Diagnostic {
     message: typeof d.message === 'string' ? escapeControls(d.message) : d.message,
     ...(d.relatedInformation ? { relatedInformation: d.relatedInformation.map((r) => ({ ...r, message: escapeControls(r.message) })) } : {}),
   };
+}
+
+/**
+ * What the reader said about the whole input, as a diagnostic on line 1: not a trace (the CLI's
+ * exit 3) or a partial read (exit 5), with the same words as the CLI.
+ */
+function readDiagnostics(stats: TraceStats | undefined): Diagnostic[] {
+  const message = stats?.notATrace !== undefined ? `not a trace: ${stats.notATrace}` : stats?.partial ? partialSentence(stats.partial) : undefined;
+  if (message === undefined) return [];
+  return [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, severity: DiagnosticSeverity.Warning, source: 'stage2-lens', message: escapeControls(message) }];
 }
 
 /** Background analysis: failures are reported as status, never thrown. */

@@ -89,3 +89,24 @@ test('control characters of a trace are escaped in diagnostics and hovers', { ti
     await h.close();
   }
 });
+
+test('a document that is not a trace, or is damaged, says so in a diagnostic on line 1 (the CLI\'s words)', { timeout: 60000 }, async (t) => {
+  const h = await startServer({}, { signal: t.signal });
+  try {
+    const prose = 'untitled:letter.trace';
+    const refused = h.diagnostics(prose, (d) => d.length > 0);
+    await h.connection.sendNotification('textDocument/didOpen', { textDocument: { uri: prose, languageId: 'ftrace', version: 1, text: 'Dear maintainers,\nplease find the trace attached.\n' } });
+    const [d] = await refused;
+    assert.equal(d.message, 'not a trace: no event line was recognised');
+    assert.deepEqual(d.range.start, { line: 0, character: 0 });
+
+    const damaged = 'untitled:damaged.trace';
+    const partial = h.diagnostics(damaged, (ds) => ds.some((x) => String(x.message).startsWith('partial analysis')));
+    const text = readFileSync(EXAMPLE, 'utf8').replace(/kvm_guest_fault/g, 'kvm_guest\0fault');
+    await h.connection.sendNotification('textDocument/didOpen', { textDocument: { uri: damaged, languageId: 'ftrace', version: 1, text } });
+    const first = (await partial)[0];
+    assert.equal(first.message, 'partial analysis: 8 lines hold NUL bytes (the first is line 21, at byte 1316 of the text): the file is damaged there and those lines are left out');
+  } finally {
+    await h.close();
+  }
+});

@@ -249,3 +249,8 @@ export const FORMAT_LABELS: Record<TraceFormat, string> = {
   latency: 'latency-format text',
   unknown: 'unknown (no trace line recognised)',
 };
+
+/** The sentence every output (CLI, editor) leads a partial read with: one wording everywhere. */
+export function partialSentence(p: { reason: string }): string {
+  return `partial analysis: ${p.reason}`;
+}
