@@ -15,6 +15,8 @@ export const ExitCode = {
   /** The input file is missing, unreadable or not a trace. */
   input: 3,
   internal: 4,
+  /** The input ended early or is damaged (a cut .gz, a trace.dat whose data stops): the output covers the part before it. */
+  partial: 5,
 } as const;
 
 export class UsageError extends Error {}

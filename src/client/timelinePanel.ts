@@ -14,6 +14,7 @@ import {
   type WebviewToExtension,
 } from '../shared/timelineProtocol';
 import { newNonce, timelineHtml } from './timelineHtml';
+import { restorableTraceUri, timeRangeOf } from '../shared/webviewInput';
 
 export const TIMELINE_VIEW_TYPE = 'stage2Lens.timeline';
 const TITLE = 'Stage-2 Timeline';
@@ -74,12 +75,19 @@ export class TimelinePanel {
   static registerSerializer(context: vscode.ExtensionContext, client: LanguageClient): vscode.Disposable {
     return vscode.window.registerWebviewPanelSerializer(TIMELINE_VIEW_TYPE, {
       async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
-        const uri = (state as TimelineViewState | undefined)?.uri;
-        if (typeof uri !== 'string' || !uri) {
+        // the state was stored by the webview: a trace URI of a scheme the language client serves, or nothing
+        const stored = restorableTraceUri((state as TimelineViewState | undefined)?.uri);
+        let uri: vscode.Uri | undefined;
+        try {
+          uri = stored === undefined ? undefined : vscode.Uri.parse(stored, true);
+        } catch {
+          uri = undefined;
+        }
+        if (!uri) {
           panel.dispose();
           return;
         }
-        new TimelinePanel(panel, context, client, vscode.Uri.parse(uri));
+        new TimelinePanel(panel, context, client, uri);
       },
     });
   }
@@ -123,13 +131,13 @@ export class TimelinePanel {
           await this.sendInfo();
           return;
         case 'window':
-          this.post({ type: 'window', seq: m.seq, result: await request(this.client, TimelineRequests.window, { uri, ...m.range, width: m.width, ...(m.filter ? { filter: m.filter } : {}) }) });
+          this.post({ type: 'window', seq: m.seq, result: await request(this.client, TimelineRequests.window, { uri, ...timeRangeOf(m.range), width: m.width, ...(m.filter ? { filter: m.filter } : {}) }) });
           return;
         case 'rangeStats':
-          this.post({ type: 'rangeStats', seq: m.seq, result: await request(this.client, TimelineRequests.rangeStats, { uri, ...m.range, ...(m.filter ? { filter: m.filter } : {}) }) });
+          this.post({ type: 'rangeStats', seq: m.seq, result: await request(this.client, TimelineRequests.rangeStats, { uri, ...timeRangeOf(m.range), ...(m.filter ? { filter: m.filter } : {}) }) });
           return;
         case 'marks':
-          this.post({ type: 'marks', seq: m.seq, result: await request(this.client, TimelineRequests.marks, { uri, ...m.range, ...(m.filter ? { filter: m.filter } : {}), limit: 8 }) });
+          this.post({ type: 'marks', seq: m.seq, result: await request(this.client, TimelineRequests.marks, { uri, ...timeRangeOf(m.range), ...(m.filter ? { filter: m.filter } : {}), limit: 8 }) });
           return;
         case 'findIpa':
           this.post({ type: 'findIpa', seq: m.seq, result: await request(this.client, TimelineRequests.findIpa, { uri, ipa: m.ipa, limit: 50 }) });

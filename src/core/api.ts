@@ -20,6 +20,8 @@ export interface AnalyzeOptions {
    * CPU range at a time with bounded memory; without it its compressed trace data is buffered.
    */
   openRange?(start: number, end?: number): ByteSource;
+  /** False when the source is a pipe: a trace.dat is then refused (it needs ranges of a file) instead of buffered whole. */
+  seekable?: boolean;
 }
 
 export interface UnrecognizedGroup {
@@ -54,6 +56,14 @@ export interface TraceStats {
   kprobeOps?: Partial<Record<Stage2Op, number>>;
   /** Stage-2 operations whose return value is seen (kretprobes, funcgraph-retval). */
   opReturns?: Partial<Record<Stage2Op, number>>;
+  /** Set when the input is not a trace (src/core/parse/formatSniff.ts): why. The CLI exits 3 with it. */
+  notATrace?: string;
+  /**
+   * Set when the input ended early or is damaged (a cut or corrupt .gz, a trace.dat whose data
+   * stops, lines holding NUL bytes): `reason` says what and what the statistics cover; `offset` is
+   * the first damaged byte (of the file for .gz and trace.dat, of the text for NUL lines).
+   */
+  partial?: { offset: number; reason: string };
 }
 
 /** Whether a trace supports an analysis, and what to add when it does not (issue: trace sufficiency). */

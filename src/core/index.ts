@@ -142,9 +142,9 @@ async function runMany(source: ByteSource, partials: Partial<ModelConfig>[], opt
       opts.onEarlyFindings(lanes[0].replayer?.peekFindings?.() ?? []);
     }
   };
-  const result = await readTrace(source, sink, { signal: opts.signal, onProgress, openRange: opts.openRange });
+  const result = await readTrace(source, sink, { signal: opts.signal, onProgress, openRange: opts.openRange, seekable: opts.seekable });
   if (!arch) decide('arm64');
-  stats.setFormat(result.format);
+  stats.setRead(result);
   const traceStats = stats.result();
   const traceCoverage = computeCoverage(traceStats, { arch: arch!, evidence: ev.evidence() });
   return lanes.map((l) => {

@@ -11,10 +11,11 @@ import { findingEntry, leverSentences } from '../core/catalog/findings';
 import { findingDocUrl } from './diagnostics';
 import { esrMarkdown } from './esrText';
 import { formatBytes } from './summary';
+import { escapeControls } from '../shared/controlChars';
 
-/** Trace text as inert Markdown: no emphasis, links, code, tables, HTML or headings can come out of it. */
+/** Trace text as inert Markdown: no emphasis, links, code, tables, HTML or headings can come out of it, no control character. */
 export function escapeMarkdown(text: string): string {
-  return text.replace(/[\\`*_[\]|<>~]/g, (c) => `\\${c}`).replace(/^([#+-]|\d+\.)/, '\\$1');
+  return escapeControls(text).replace(/[\\`*_[\]|<>~]/g, (c) => `\\${c}`).replace(/^([#+-]|\d+\.)/, '\\$1');
 }
 
 function hex(n: number | bigint): string {
@@ -27,7 +28,7 @@ function lineLink(uri: string, line: number): string {
 
 /** Raw text for a code span (a code span cannot hold a backtick or a line break). */
 function codeSpan(text: string): string {
-  return `\`${text.replace(/[`\r\n]/g, ' ')}\``;
+  return `\`${escapeControls(text.replace(/[`\r\n]/g, ' '))}\``;
 }
 
 /** The IPA an event is about, for the model-state query. */

@@ -60,7 +60,7 @@ export function registerRequests(connection: Connection, deps: RequestDeps): voi
   const entryOf = async (params: unknown): Promise<TraceEntry> => {
     if (!isUriParams(params)) throw new ResponseError(LSPErrorCodes.RequestFailed, 'missing uri');
     const entry = store.get(params.uri) ?? (await deps.ensure(params.uri));
-    if (!entry) throw new ResponseError(LSPErrorCodes.RequestFailed, `not a readable trace: ${params.uri}`);
+    if (!entry) throw new ResponseError(LSPErrorCodes.RequestFailed, `not an open trace: ${params.uri} (the server reads only documents the client opened)`);
     return entry;
   };
   const guarded = <P, R>(handler: (params: P, token: CancellationToken) => Promise<R>) => async (params: P, token: CancellationToken): Promise<R | ResponseError<void>> => {

@@ -1,5 +1,5 @@
 // The Stage-2 Lens language server: wires the connection (stdio, node-ipc or socket, from argv),
-// the synced documents, files read from disk (`stage2Lens/largeFiles`, or any URI a request names),
+// the synced documents, files read from disk (only those the client named in `stage2Lens/largeFiles`),
 // settings, and one adapter per feature: diagnostics, hover, code lens, symbols, inlay hints, the
 // `stage2Lens/*` requests, the `stage2Lens/status` notification and the timeline's handlers.
 import {
@@ -7,10 +7,13 @@ import {
   ProposedFeatures,
   TextDocuments,
   TextDocumentSyncKind,
+  DiagnosticSeverity,
+  type Diagnostic,
   type InitializeResult,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { createAnalyzer, type Analyzer } from '../core/index';
+import { createAnalyzer, type Analyzer, type TraceStats } from '../core/index';
+import { partialSentence } from '../core/parse/formatSniff';
 import { decodeEsr } from '../core/parse/esr';
 import { methods, type LargeFilesParams, type StatusNotification } from '../shared/protocol';
 import { ServerSettings } from './configuration';
@@ -27,6 +30,7 @@ import { summarize } from './summary';
 import { notifyTimelineChanged, registerTimelineHandlers } from './timeline';
 import { documentSource, diskSource } from './traceSource';
 import { TraceStore, type TraceEntry } from './traceStore';
+import { escapeControls } from '../shared/controlChars';
 
 const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
@@ -49,10 +53,11 @@ const store = new TraceStore({
   progress: progressFactory(connection, () => progressSupported),
   log,
   events: {
-    findings(uri, findings) {
+    findings(uri, findings, early) {
       const doc = documents.get(uri);
       const lineLength = doc ? (line: number) => (line < doc.lineCount ? doc.offsetAt({ line: line + 1, character: 0 }) - doc.offsetAt({ line, character: 0 }) : undefined) : undefined;
-      void connection.sendDiagnostics({ uri, diagnostics: findingsToDiagnostics(findings, uri, settings.current, docsRoot, lineLength) });
+      const diagnostics = findingsToDiagnostics(findings, uri, settings.current, docsRoot, lineLength).map(inertDiagnostic);
+      void connection.sendDiagnostics({ uri, diagnostics: early ? diagnostics : [...readDiagnostics(store.get(uri)?.analysis?.stats), ...diagnostics] });
     },
     status(s: StatusNotification) {
       void connection.sendNotification(methods.status, s);
@@ -63,18 +68,45 @@ const store = new TraceStore({
   },
 });
 
+/** A diagnostic with the control characters of its trace-derived messages escaped (a task named ESC[2J...). */
+function inertDiagnostic(d: Diagnostic): Diagnostic {
+  return {
+    ...d,
+    message: typeof d.message === 'string' ? escapeControls(d.message) : d.message,
+    ...(d.relatedInformation ? { relatedInformation: d.relatedInformation.map((r) => ({ ...r, message: escapeControls(r.message) })) } : {}),
+  };
+}
+
+/**
+ * What the reader said about the whole input, as a diagnostic on line 1: not a trace (the CLI's
+ * exit 3) or a partial read (exit 5), with the same words as the CLI.
+ */
+function readDiagnostics(stats: TraceStats | undefined): Diagnostic[] {
+  const message = stats?.notATrace !== undefined ? `not a trace: ${stats.notATrace}` : stats?.partial ? partialSentence(stats.partial) : undefined;
+  if (message === undefined) return [];
+  return [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, severity: DiagnosticSeverity.Warning, source: 'stage2-lens', message: escapeControls(message) }];
+}
+
 /** Background analysis: failures are reported as status, never thrown. */
 function reanalyze(uri: string): void {
   store.analyze(uri).catch(() => undefined);
 }
 
+/**
+ * The entry of a trace the client opened: a synced document, or a file the client asked the
+ * server to read from disk (stage2Lens/largeFiles: an editor VS Code does not sync). Any other URI
+ * gets nothing: a request naming a file nobody opened (a hover on file:///home/u/creds.log) must
+ * not make the server read it, nor keep an entry that nothing would ever close.
+ */
 async function ensure(uri: string): Promise<TraceEntry | undefined> {
   const known = store.get(uri);
   if (known) return known;
   const doc = documents.get(uri);
-  const source = doc ? documentSource(doc) : await diskSource(uri);
+  const source = doc ? documentSource(doc) : largeFiles.has(uri) ? await diskSource(uri) : undefined;
   if (!source) return undefined;
   if (store.get(uri)) return store.get(uri);
+  // closed (or no longer wanted) while its file was being looked at
+  if (!documents.get(uri) && !largeFiles.has(uri)) return undefined;
   const entry = store.setSource(uri, source);
   reanalyze(uri);
   return entry;
@@ -128,11 +160,18 @@ documents.onDidChangeContent(({ document }) => {
   }, 300));
 });
 
+/** Everything the server holds for a trace: its entry (analysis, what-if, source) and its timeline index. */
+function release(uri: string): void {
+  store.close(uri);
+  timeline.forget(uri);
+}
+
 documents.onDidClose(({ document }) => {
   const uri = document.uri;
   clearTimeout(pendingEdits.get(uri));
   pendingEdits.delete(uri);
-  store.close(uri);
+  // a large file may stay open in an editor the client reports separately
+  if (!largeFiles.has(uri)) release(uri);
 });
 
 connection.onNotification(methods.largeFiles, async (params: LargeFilesParams) => {
@@ -140,7 +179,7 @@ connection.onNotification(methods.largeFiles, async (params: LargeFilesParams) =
   for (const uri of [...largeFiles]) {
     if (wanted.has(uri)) continue;
     largeFiles.delete(uri);
-    if (!documents.get(uri)) store.close(uri);
+    if (!documents.get(uri)) release(uri);
   }
   for (const uri of wanted) {
     if (largeFiles.has(uri) || documents.get(uri)) continue;
@@ -199,7 +238,7 @@ connection.languages.inlayHint.on(async (params) => {
 });
 
 registerRequests(connection, { store, ensure });
-registerTimelineHandlers(connection, (uri) => store.get(uri)?.analysis, (uri) => store.get(uri)?.whatIf);
+const timeline = registerTimelineHandlers(connection, (uri) => store.get(uri)?.analysis, (uri) => store.get(uri)?.whatIf);
 
 documents.listen(connection);
 connection.listen();

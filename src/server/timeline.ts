@@ -47,7 +47,7 @@ export function registerTimelineHandlers(
   connection: Connection,
   getAnalysis: (uri: string) => Analysis | undefined,
   getWhatIf?: (uri: string) => WhatIf | undefined,
-): void {
+): { forget(uri: string): void } {
   // One query per (A, B) pair; a new analysis object means a new index (the old one is collected).
   const cache = new WeakMap<Analysis, { b: Analysis | undefined; q: TimelineQuery }>();
   const versions = new Map<string, { a: Analysis; b: Analysis | undefined; version: number }>();
@@ -92,6 +92,8 @@ export function registerTimelineHandlers(
   on(TimelineRequests.marks, (p: MarksParams) => queryFor(p.uri)?.marks({ t0: p.t0, t1: p.t1 }, p.filter, p.limit) ?? []);
   on(TimelineRequests.findIpa, (p: FindIpaParams) => queryFor(p.uri)?.findIpa(p.ipa, p.limit) ?? null);
   on(TimelineRequests.locate, (p: LocateParams) => queryFor(p.uri)?.locate(p.line) ?? null);
+  // the version map holds the analyses it numbered: a closed trace's must go with it
+  return { forget: (uri) => void versions.delete(uri) };
 }
 
 /** Call when the analysis (or the what-if) of `uri` changed: an open timeline re-queries. */

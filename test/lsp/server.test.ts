@@ -336,7 +336,7 @@ test('malformed documents and bad requests leave the server alive and answering'
     await assert.rejects(h.connection.sendRequest('stage2Lens/replay', {}), /missing uri/);
     await assert.rejects(h.connection.sendRequest('stage2Lens/replay', { uri, choice: { kind: 'config', label: 'bad.json', config: { bbmLevel: 7, colour: 'red' } } }), /invalid configuration bad\.json: .*bbmLevel/);
     await assert.rejects(h.connection.sendRequest('stage2Lens/exportReport', { uri, format: 'pdf' }), /unknown report format/);
-    await assert.rejects(h.connection.sendRequest('stage2Lens/summary', { uri: 'file:///nonexistent/x.trace' }), /not a readable trace/);
+    await assert.rejects(h.connection.sendRequest('stage2Lens/summary', { uri: 'file:///nonexistent/x.trace' }), /not an open trace/);
     const hints = (await h.connection.sendRequest('textDocument/inlayHint', { textDocument: { uri }, range: { start: { line: 0, character: 0 }, end: { line: 10, character: 0 } } })) as InlayHint[];
     assert.deepEqual(hints.map((x) => [x.position.line, x.label]), [[5, 'DABT_LOW translation L2 W']]);
     // Still alive: an edit is analysed again and a close clears the diagnostics.

@@ -1,142 +1,19 @@
 // `stage2-lens analyze <file> [model flags] [--format text|json|md|sarif]`: replays the trace
 // through the stage-2 model and prints the findings (summary counts first, then a few examples
 // per class). Exit code 0, or 1 with --fail-on when findings at that severity exist. The model flags
-// and config-file validation here are shared with `compare`.
-import { createAnalyzer, type TraceStats } from '../../core/index';
+// and config-file validation are src/cli/flags.ts, shared with `compare`.
+import { createAnalyzer } from '../../core/index';
 import type { ModelConfig, Severity } from '../../core/analysis/types';
 import { reportJson } from '../../core/analysis/reportJson';
 import { reportMarkdown } from '../../core/analysis/reportMarkdown';
 import { reportSarif } from '../../core/analysis/reportSarif';
 import { reportText } from '../../core/analysis/reportText';
-import { readFileSync } from 'node:fs';
-import { parseSize, validateConfig } from '../../core/analysis/modelConfig';
-import { isKernelProfile, KERNEL_PROFILES, presetByName, presetNames } from '../../core/catalog/index';
-import { CliIo, ExitCode, InputError, UsageError } from '../io';
+import { CliIo, ExitCode, UsageError } from '../io';
+import { MODEL_FLAGS_HELP, checkGeometry, decimalInt, modelFlag, timeRange, valueOf } from '../flags';
 import { openSource } from '../openSource';
+import { exitFor, jsonReport, textReport, reportReadProblems } from '../readProblems';
 import { countMarksInRange } from '../../core/query';
 import { writeTraceEvents } from '../../core/export/traceEventFormat';
-
-export function loadConfigFile(path: string): Partial<ModelConfig> {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new InputError(`${path}: cannot read the configuration (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new UsageError(`${path}: not valid JSON (${(e as Error).message})`);
-  }
-  const v = validateConfig(json);
-  if (!v.config) throw new UsageError(`${path}: invalid configuration:\n  ${v.errors.join('\n  ')}`);
-  return v.config;
-}
-
-/** Flags combine into geometry the kernel refuses (--ipa-bits 52 on 4K, --eager-split 2M on 16K): the configuration file's rules (geometryProblems). */
-export function checkGeometry(cfg: Partial<ModelConfig>): void {
-  const v = validateConfig(cfg);
-  if (!v.config) throw new UsageError(v.errors.join('\n'));
-}
-
-/** A config file path or a preset name (`bbm2`, `eager2m`, `5.13`, ... ; several joined with `+`). */
-export function configOrPreset(spec: string): Partial<ModelConfig> {
-  const presets = spec.split('+').map(presetByName);
-  if (presets.every((p) => p !== undefined)) return Object.assign({}, ...presets.map((p) => p!.config));
-  if (spec.endsWith('.json')) return loadConfigFile(spec);
-  throw new UsageError(`--a/--b: '${spec}' is neither a preset (${presetNames().join(', ')}) nor a .json configuration file`);
-}
-
-/** Consumes one model flag at args[i]; returns how many arguments it used (0 = not a model flag). */
-export function modelFlag(args: string[], i: number, cfg: Partial<ModelConfig>): number {
-  const a = args[i];
-  const val = (): string => {
-    const v = args[i + 1];
-    if (v === undefined) throw new UsageError(`${a} needs a value`);
-    return v;
-  };
-  switch (a) {
-    case '--config':
-      Object.assign(cfg, loadConfigFile(val()));
-      return 2;
-    case '--bbm': {
-      const v = Number(val());
-      if (v !== 0 && v !== 1 && v !== 2) throw new UsageError('--bbm must be 0, 1 or 2');
-      cfg.bbmLevel = v;
-      return 2;
-    }
-    case '--eager-split': {
-      const v = val();
-      const n = v === 'off' ? 0 : parseSize(v);
-      if (n === undefined) throw new UsageError(`--eager-split: '${v}' is not a size (2M, 1G, 0)`);
-      cfg.eagerSplitChunk = n;
-      return 2;
-    }
-    case '--fwb':
-      cfg.fwb = true;
-      return 1;
-    case '--no-fwb':
-      cfg.fwb = false;
-      return 1;
-    case '--dic':
-      cfg.dic = true;
-      return 1;
-    case '--idc':
-      cfg.idc = true;
-      return 1;
-    case '--kernel': {
-      const v = val();
-      if (!isKernelProfile(v)) throw new UsageError(`--kernel must be one of ${KERNEL_PROFILES.join(', ')}`);
-      cfg.kernel = v;
-      return 2;
-    }
-    case '--granule': {
-      const n = parseSize(val());
-      if (n !== 4096 && n !== 16384 && n !== 65536) throw new UsageError('--granule must be 4K, 16K or 64K');
-      cfg.granule = n;
-      return 2;
-    }
-    case '--ipa-bits': {
-      const n = Number(val());
-      if (!Number.isInteger(n) || n < 32 || n > 52) throw new UsageError('--ipa-bits must be an integer from 32 to 52');
-      cfg.ipaBits = n;
-      return 2;
-    }
-    case '--backing': {
-      const n = parseSize(val());
-      if (!n) throw new UsageError('--backing must be a size such as 4K or 2M');
-      cfg.backingPageSize = n;
-      return 2;
-    }
-    case '--tracepoints-only':
-      cfg.tracepointsOnly = true;
-      return 1;
-    case '--ignore-event':
-      cfg.ignoreEvents = [...(cfg.ignoreEvents ?? []), val()];
-      return 2;
-    case '--arch': {
-      const v = val();
-      if (v !== 'arm64' && v !== 'x86' && v !== 'auto') throw new UsageError('--arch must be arm64, x86 or auto');
-      cfg.arch = v;
-      return 2;
-    }
-    default:
-      return 0;
-  }
-}
-
-export const MODEL_FLAGS_HELP = `  --config c.json      model configuration file (schema: schemas/config.schema.json)
-  --bbm 0|1|2          FEAT_BBM level to model (what-if; the traced kernel uses 0)
-  --eager-split SIZE   eager page splitting with this chunk (2M, 1G; 0 = off)
-  --fwb / --no-fwb     the CPU has (or lacks) stage-2 FWB
-  --dic, --idc         the CPU has CTR_EL0.DIC / IDC
-  --kernel V           kernel behaviour: ${KERNEL_PROFILES.filter((k) => k !== 'auto').join(', ')} (default: auto, the newest era
-                       the trace's lines allow)
-  --granule 4K|16K|64K, --ipa-bits N (32-52), --backing SIZE (host page size when no probe shows it)
-  --tracepoints-only   ignore kprobe and function lines (what inference alone concludes)
-  --ignore-event NAME  replay as if NAME lines were absent (repeatable)
-  --arch arm64|x86     force the architecture (default: from the events)`;
 
 const USAGE = `usage: stage2-lens analyze <file> [options]
 
@@ -144,18 +21,21 @@ const USAGE = `usage: stage2-lens analyze <file> [options]
 ${MODEL_FLAGS_HELP}
   --format F           text (default), json, md, sarif, or perfetto (Trace Event Format JSON for the
                        Perfetto UI and chrome://tracing, streamed)
-  --examples N         examples per class in text/md output (default 3)
   --no-what-if         do not replay the trace again with the levers of the classes found (the
                        headline then says "avoidable: not checked")
+  --examples N         examples per class in text/md output (default 3, at most 10000)
   --fail-on LEVEL      exit 1 when a finding of this severity or worse exists (error, warning, information)
   --from T, --to T     only a time range of the trace (T in ns, or with a unit: 20.5s, 300ms, 12us): its
                        findings, and the range statistics the timeline shows for the same selection
 
-exit codes: 0 ok, 1 findings at --fail-on, 2 usage error, 3 input missing/unreadable, 4 internal error
+exit codes: 0 ok, 1 findings at --fail-on, 2 usage error, 3 input missing/unreadable/not a trace,
+4 internal error, 5 input incomplete or damaged (partial analysis)
 `;
 
 const FORMATS = ['text', 'json', 'md', 'sarif', 'perfetto'] as const;
 type Format = (typeof FORMATS)[number];
+/** More examples than this per class is a listing, not a report: the JSON output has them all. */
+const MAX_EXAMPLES = 10000;
 const RANK: Record<Severity, number> = { error: 3, warning: 2, information: 1, hint: 0 };
 
 export async function run(args: string[], io: CliIo): Promise<number> {
@@ -164,8 +44,8 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   let format: Format = 'text';
   let examples = 3;
   let failOn: Severity | undefined;
-  let from: number | undefined;
-  let to: number | undefined;
+  let from: string | undefined;
+  let to: string | undefined;
   let whatIf = true;
   for (let i = 0; i < args.length; ) {
     const a = args[i];
@@ -183,23 +63,20 @@ export async function run(args: string[], io: CliIo): Promise<number> {
       if (!FORMATS.includes(v as Format)) throw new UsageError('--format must be text, json, md, sarif or perfetto');
       format = v as Format;
       i += 2;
+    } else if (a === '--no-what-if') {
+      whatIf = false;
+      i++;
     } else if (a === '--examples') {
-      examples = Number(args[i + 1]);
-      if (!Number.isInteger(examples) || examples < 0) throw new UsageError('--examples must be a whole number');
+      examples = decimalInt(a, valueOf(args, i), 0, MAX_EXAMPLES);
       i += 2;
     } else if (a === '--fail-on') {
       const v = args[i + 1] as Severity;
       if (!(v in RANK)) throw new UsageError('--fail-on must be error, warning, information or hint');
       failOn = v;
       i += 2;
-    } else if (a === '--no-what-if') {
-      whatIf = false;
-      i++;
     } else if (a === '--from' || a === '--to') {
-      const t = parseTime(args[i + 1]);
-      if (t === undefined) throw new UsageError(`${a} takes a time: nanoseconds, or a number with s, ms, us or ns`);
-      if (a === '--from') from = t;
-      else to = t;
+      if (a === '--from') from = valueOf(args, i);
+      else to = valueOf(args, i);
       i += 2;
     } else if (a.startsWith('-') && a !== '-') {
       throw new UsageError(`unknown option ${a}\n\n${USAGE}`);
@@ -212,64 +89,47 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   }
   if (file === undefined) throw new UsageError(`missing <file>\n\n${USAGE}`);
   checkGeometry(cfg);
-  if (format === 'perfetto' && (from !== undefined || to !== undefined)) throw new UsageError('--format perfetto exports the whole trace: zoom in the Perfetto UI instead of --from/--to');
-  const { source, openRange } = await openSource(file);
-  const whole = await createAnalyzer().analyze(source, { config: cfg, openRange });
-  if (!reportReadProblems(io, 'analyze', file, whole.stats)) return ExitCode.input;
-  // What the levers remove, for the headline's "avoidable": one more read with their presets.
-  const levers = whatIf && (format === 'text' || format === 'md' || format === 'json') && file !== '-'
-    ? await createAnalyzer().checkLevers(async () => (await openSource(file!)).source, whole, { config: cfg, openRange })
+  const range = timeRange(from, to);
+  if (format === 'perfetto' && range) throw new UsageError('--format perfetto exports the whole trace: zoom in the Perfetto UI instead of --from/--to');
+  const { source, openRange, seekable } = await openSource(file);
+  const whole = await createAnalyzer().analyze(source, { config: cfg, openRange, seekable });
+  const read = reportReadProblems(io, 'analyze', file, whole.stats);
+  if (read === 'refused') return ExitCode.input;
+  const partial = whole.stats.partial;
+  // What the levers remove, for the headline's "avoidable": one more read with their presets (a file only, not a stream).
+  const levers = whatIf && seekable && (format === 'text' || format === 'md' || format === 'json')
+    ? await createAnalyzer().checkLevers(async () => (await openSource(file!)).source, whole, { config: cfg, openRange, seekable })
     : undefined;
-  const range = from !== undefined || to !== undefined ? { from: from ?? -Infinity, to: to ?? Infinity } : undefined;
+  const failing = (): boolean => failOn !== undefined && analysis.findings.some((f) => RANK[f.severity] >= RANK[failOn!]);
   const analysis = range ? { ...whole, findings: whole.findings.filter((f) => f.ts >= range.from && f.ts <= range.to) } : whole;
   if (range) {
     // The timeline's selection statistics for the same range: one counting rule (src/core/query).
     const stats = countMarksInRange(whole.marks, range.from, range.to);
     if (format === 'json') {
       const report = JSON.parse(reportJson(analysis, { levers })) as Record<string, unknown>;
-      io.out(JSON.stringify({ ...report, range: { from: range.from, to: range.to, findings: analysis.findings.length, stats } }, null, 2) + '\n');
-      return failOn && analysis.findings.some((f) => RANK[f.severity] >= RANK[failOn!]) ? ExitCode.findings : ExitCode.ok;
+      io.out(jsonReport(JSON.stringify({ ...report, range: { from: range.from, to: range.to, findings: analysis.findings.length, stats } }, null, 2) + '\n', partial));
+      return exitFor(read, failing());
     }
-    if (format === 'text') io.out(rangeText(range, stats, analysis.findings.length) + '\n');
+    if (format === 'text') io.out(textReport(rangeText(range, stats, analysis.findings.length) + '\n', partial));
   }
   switch (format) {
     case 'perfetto':
       await writeTraceEvents(analysis, (chunk) => io.out(chunk), { source: file });
       break;
     case 'json':
-      io.out(reportJson(analysis, { levers }));
+      io.out(jsonReport(reportJson(analysis, { levers }), partial));
       break;
     case 'md':
-      io.out(reportMarkdown(analysis, { title: file, examples, levers }));
+      io.out(textReport(reportMarkdown(analysis, { title: file, examples, levers }), partial, true));
       break;
     case 'sarif':
-      io.out(reportSarif(analysis, { uri: file }));
+      io.out(jsonReport(reportSarif(analysis, { uri: file }), partial, true));
       break;
     default:
-      io.out(reportText(analysis, { source: file, examples, levers }));
+      // the range header above already carries the mark
+      io.out(textReport(reportText(analysis, { source: file, examples, levers }), range ? undefined : partial));
   }
-  if (failOn && analysis.findings.some((f) => RANK[f.severity] >= RANK[failOn!])) return ExitCode.findings;
-  return ExitCode.ok;
-}
-
-/**
- * Says on stderr what the reader could not use (reports on stdout stay machine-readable); false
- * when no event line was recognised at all: the input is not a trace.
- */
-export function reportReadProblems(io: CliIo, command: string, file: string, st: TraceStats): boolean {
-  for (const u of st.unrecognized) io.err(`stage2-lens ${command}: ${file}: ${u.count} line${u.count === 1 ? '' : 's'} not recognised (${u.reason}: ${u.detail}; e.g. line ${u.examples.slice(0, 3).join(', ')})\n`);
-  if (st.lostEvents.length) io.err(`stage2-lens ${command}: ${file}: the ring buffer lost events on ${st.lostEvents.length} occasion${st.lostEvents.length === 1 ? '' : 's'} (first at line ${st.lostEvents[0].line}): findings near the gaps are less certain\n`);
-  if (st.lines.events > 0) return true;
-  io.err(`stage2-lens ${command}: ${file}: not a trace (no event line was recognised)\n`);
-  return false;
-}
-
-/** `1234` (ns), `20.5s`, `300ms`, `12us`, `7ns` -> ns; undefined when not a time. */
-export function parseTime(text: string | undefined): number | undefined {
-  const m = /^(\d+(?:\.\d+)?)(s|ms|us|ns)?$/.exec(text ?? '');
-  if (!m) return undefined;
-  const scale = { s: 1e9, ms: 1e6, us: 1e3, ns: 1 }[(m[2] ?? 'ns') as 's' | 'ms' | 'us' | 'ns'];
-  return Math.round(Number(m[1]) * scale);
+  return exitFor(read, failing());
 }
 
 function rangeText(range: { from: number; to: number }, s: ReturnType<typeof countMarksInRange>, findings: number): string {

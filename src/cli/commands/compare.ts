@@ -9,7 +9,8 @@ import { comparisonText } from '../../core/analysis/reportText';
 import { presetNames } from '../../core/catalog/presets';
 import { CliIo, ExitCode, UsageError } from '../io';
 import { openSource } from '../openSource';
-import { MODEL_FLAGS_HELP, configOrPreset, modelFlag } from './analyze';
+import { exitFor, jsonReport, textReport, reportReadProblems } from '../readProblems';
+import { MODEL_FLAGS_HELP, configOrPreset, modelFlag } from '../flags';
 
 const USAGE = `usage: stage2-lens compare <file> --a <config|preset> --b <config|preset> [options]
 
@@ -58,10 +59,13 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   }
   if (file === undefined) throw new UsageError(`missing <file>\n\n${USAGE}`);
   if (!b) throw new UsageError(`missing --b (the configuration to compare with)\n\n${USAGE}`);
-  const { source, openRange } = await openSource(file);
+  const { source, openRange, seekable } = await openSource(file);
   const analyzer = createAnalyzer();
-  const [ra, rb] = await analyzer.analyzeMany(source, [{ ...common, ...a }, { ...common, ...b }], { openRange });
+  const [ra, rb] = await analyzer.analyzeMany(source, [{ ...common, ...a }, { ...common, ...b }], { openRange, seekable });
+  const read = reportReadProblems(io, 'compare', file, ra.stats);
+  if (read === 'refused') return ExitCode.input;
   const cmp = analyzer.compare(ra, rb);
-  io.out(format === 'json' ? comparisonJson(cmp) : format === 'md' ? comparisonMarkdown(cmp) : comparisonText(cmp));
-  return ExitCode.ok;
+  const partial = ra.stats.partial;
+  io.out(format === 'json' ? jsonReport(comparisonJson(cmp), partial) : format === 'md' ? textReport(comparisonMarkdown(cmp), partial, true) : textReport(comparisonText(cmp), partial));
+  return exitFor(read, false);
 }

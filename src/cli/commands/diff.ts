@@ -7,7 +7,7 @@ import { diffRecordings } from '../../core/diff/recordingDiff';
 import { diffJson, diffMarkdown, diffText } from '../../core/diff/diffReport';
 import { CliIo, ExitCode, UsageError } from '../io';
 import { openSource } from '../openSource';
-import { reportReadProblems } from './analyze';
+import { exitFor, jsonReport, textReport, reportReadProblems, type ReadOutcome } from '../readProblems';
 
 const USAGE = `usage: stage2-lens diff <before> <after> [--format text|md|json]
 
@@ -16,7 +16,8 @@ const USAGE = `usage: stage2-lens diff <before> <after> [--format text|md|json]
 
 Both are replayed as recorded (the configuration each trace shows). Totals are exact; phases are
 aligned by trace markers; intervals come from repeated passes.
-exit codes: 0 ok, 2 usage error, 3 input missing/unreadable/not a trace, 4 internal error
+exit codes: 0 ok, 2 usage error, 3 input missing/unreadable/not a trace, 4 internal error,
+5 input incomplete or damaged (partial)
 `;
 
 export async function run(args: string[], io: CliIo): Promise<number> {
@@ -35,14 +36,19 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   if (parsed.positionals.length !== 2) throw new UsageError(`two traces needed (got ${parsed.positionals.length})\n\n${USAGE}`);
   const [before, after] = parsed.positionals;
   const analyses = [];
+  let read: ReadOutcome = 'complete';
   for (const file of [before, after]) {
-    const { source, openRange } = await openSource(file);
-    const a = await createAnalyzer().analyze(source, { openRange });
-    if (!reportReadProblems(io, 'diff', file, a.stats)) return ExitCode.input;
+    const { source, openRange, seekable } = await openSource(file);
+    const a = await createAnalyzer().analyze(source, { openRange, seekable });
+    const outcome = reportReadProblems(io, 'diff', file, a.stats);
+    if (outcome === 'refused') return ExitCode.input;
+    if (outcome === 'partial') read = 'partial';
     analyses.push(a);
   }
   const d = diffRecordings(analyses[0], analyses[1]);
   const o = { before, after };
-  io.out(format === 'json' ? diffJson(d, o) : format === 'md' ? diffMarkdown(d, o) : diffText(d, o));
-  return ExitCode.ok;
+  // the first partial input's mark (stderr names each)
+  const partial = analyses.find((a) => a.stats.partial)?.stats.partial;
+  io.out(format === 'json' ? jsonReport(diffJson(d, o), partial) : format === 'md' ? textReport(diffMarkdown(d, o), partial, true) : textReport(diffText(d, o), partial));
+  return exitFor(read, false);
 }

@@ -2,9 +2,11 @@
 // one line per record, `CPU:n [LOST m EVENTS]` markers), with kprobe and function addresses
 // symbolized from the file's kallsyms. Reading problems go to stderr with the byte offset.
 import type { ByteSource } from '../../core/api';
-import { isTraceDat, renderTraceDat } from '../../core/tracedat/index';
+import { renderTraceDat } from '../../core/tracedat/index';
+import { BYTE_SNIFF_BYTES, DAT_NEEDS_FILE, sniffBytes } from '../../core/parse/formatSniff';
 import { CliIo, ExitCode, InputError, UsageError } from '../io';
 import { openSource } from '../openSource';
+import { escapeControlsKeepLines } from '../../shared/controlChars';
 
 const USAGE = `usage: stage2-lens report <file.dat>
 
@@ -24,15 +26,20 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     io.out(USAGE);
     return ExitCode.ok;
   }
-  const files = args.filter((a) => !a.startsWith('-'));
-  const unknown = args.find((a) => a.startsWith('-'));
+  const isOption = (a: string): boolean => a.startsWith('-') && a !== '-';
+  const files = args.filter((a) => !isOption(a));
+  const unknown = args.find(isOption);
   if (unknown) throw new UsageError(`unknown option ${unknown}\n\n${USAGE}`);
   if (files.length !== 1) throw new UsageError(`expected one trace.dat file\n\n${USAGE}`);
   const path = files[0];
   const { source, openRange } = await openSource(path);
-  if (!isTraceDat(await readHead(openRange(0, 16)))) throw new InputError(`${path}: not a trace.dat file (a text trace is already readable as is)`);
+  if (!openRange) throw new InputError(`${path}: ${DAT_NEEDS_FILE}`);
+  const head = await readHead(openRange(0, BYTE_SNIFF_BYTES));
+  const sniff = sniffBytes(head);
+  if (sniff.kind === 'refused') throw new InputError(`${path}: not a trace: ${sniff.reason}`);
+  if (sniff.kind !== 'trace-dat') throw new InputError(`${path}: not a trace.dat file (a text trace is already readable as is)`);
   // each CPU's data is read through its own range of the file: memory stays bounded
-  const summary = await renderTraceDat(source, (text) => io.out(text), { openRange });
+  const summary = await renderTraceDat(source, (text) => io.out(escapeControlsKeepLines(text)), { openRange });
   for (const w of summary.warnings) io.err(`stage2-lens report: ${path}: ${w}\n`);
   for (const e of summary.errors) io.err(`stage2-lens report: ${path}: ${e.message}\n`);
   return summary.errors.length > 0 ? ExitCode.input : ExitCode.ok;

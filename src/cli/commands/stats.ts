@@ -10,13 +10,17 @@ import { readTrace } from '../../core/parse/readTrace';
 import { createStatsCollector } from '../../core/stats/statsCollector';
 import { CliIo, ExitCode, UsageError } from '../io';
 import { openSource } from '../openSource';
+import { FORMAT_LABELS } from '../../core/parse/formatSniff';
+import { escapeControls } from '../../shared/controlChars';
+import { exitFor, textReport, reportReadProblems } from '../readProblems';
 
 const USAGE = `usage: stage2-lens stats <file> [--json]
 
   <file>   a kernel trace / trace_pipe text, trace-cmd report text or trace.dat (.gz is fine)
   --json   print the statistics as JSON (format, lines, events, unrecognized, ...)
 
-exit codes: 0 ok, 2 usage error, 3 input missing/unreadable/not a trace, 4 internal error
+exit codes: 0 ok, 2 usage error, 3 input missing/unreadable/not a trace, 4 internal error,
+5 input incomplete or damaged (partial)
 `;
 
 /** Files below this size finish before a progress line would help. */
@@ -44,27 +48,18 @@ function mb(bytes: number): string {
   return `${(bytes / 1048576).toFixed(1)} MB`;
 }
 
-const FORMAT_NAMES: Record<string, string> = {
-  ftrace: 'ftrace (kernel trace / trace_pipe text)',
-  'trace-cmd': 'trace-cmd report text',
-  'trace-dat': 'trace.dat (binary)',
-  'function-graph': 'function_graph tracer text',
-  latency: 'latency-format text',
-  unknown: 'unknown (no trace line recognised)',
-};
-
 function table(rows: [string, number][], limit = 40): string[] {
   const shown = rows.slice(0, limit);
   const w = Math.max(1, ...shown.map(([, n]) => String(n).length));
-  const out = shown.map(([k, n]) => `  ${String(n).padStart(w)}  ${k}`);
+  const out = shown.map(([k, n]) => `  ${String(n).padStart(w)}  ${escapeControls(k)}`);
   if (rows.length > limit) out.push(`  ... ${rows.length - limit} more`);
   return out;
 }
 
 export function formatStats(file: string, s: TraceStats, coverage: CoverageItem[] = []): string {
   const out: string[] = [];
-  out.push(`file: ${file}`);
-  out.push(`format: ${FORMAT_NAMES[s.format] ?? s.format}`);
+  out.push(`file: ${escapeControls(file)}`);
+  out.push(`format: ${FORMAT_LABELS[s.format] ?? s.format}`);
   out.push(`lines: ${s.lines.total} total, ${s.lines.events} events, ${s.lines.special} header/special, ${s.lines.unrecognized} not recognised`);
   if (s.firstTs !== undefined && s.lastTs !== undefined) out.push(`time span: ${seconds(s.firstTs)} .. ${seconds(s.lastTs)} (${seconds(s.lastTs - s.firstTs)})`);
   out.push('');
@@ -80,7 +75,7 @@ export function formatStats(file: string, s: TraceStats, coverage: CoverageItem[
   out.push('');
   out.push('lines not recognised:');
   if (s.unrecognized.length === 0) out.push('  none');
-  for (const g of s.unrecognized) out.push(`  ${g.count} ${g.reason} (e.g. line${g.examples.length > 1 ? 's' : ''} ${g.examples.join(', ')}): ${g.detail}`);
+  for (const g of s.unrecognized) out.push(`  ${g.count} ${g.reason} (e.g. line${g.examples.length > 1 ? 's' : ''} ${g.examples.join(', ')}): ${escapeControls(g.detail)}`);
   if (s.lostEvents.length > 0 || s.timestampsBackwards > 0) {
     out.push('');
     for (const l of s.lostEvents.slice(0, 10)) out.push(`lost events: CPU ${l.cpu}, ${l.count ?? 'unknown number'} at line ${l.line}`);
@@ -108,7 +103,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     io.out(USAGE);
     return ExitCode.ok;
   }
-  const { source, size, openRange } = await openSource(parsed.file);
+  const { source, size, openRange, seekable } = await openSource(parsed.file);
   const showProgress = io.isTty && size >= PROGRESS_MIN_BYTES;
   let lastShown = 0;
   const collector = createStatsCollector();
@@ -126,6 +121,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   };
   const result = await readTrace(source, sink, {
     openRange,
+    seekable,
     onProgress: showProgress
       ? (bytes) => {
           const now = Date.now();
@@ -136,13 +132,12 @@ export async function run(args: string[], io: CliIo): Promise<number> {
       : undefined,
   });
   if (showProgress) io.err('\r\x1b[K');
-  collector.setFormat(result.format);
+  collector.setRead(result);
   const stats = collector.result();
+  // a refusal is said on stderr only: stats of what is not a trace would be noise
+  const read = reportReadProblems(io, 'stats', parsed.file, stats, { lineProblems: false });
+  if (read === 'refused') return ExitCode.input;
   const coverage = stats.lines.events > 0 ? computeCoverage(stats, { arch: arch ?? 'arm64', evidence: evidence.evidence() }) : [];
-  io.out(parsed.json ? JSON.stringify({ file: parsed.file, ...stats, coverage }, null, 2) + '\n' : formatStats(parsed.file, stats, coverage));
-  if (stats.lines.events === 0 && stats.lines.total > 0) {
-    io.err(`stage2-lens stats: ${parsed.file}: not a trace (no line was recognised)\n`);
-    return ExitCode.input;
-  }
-  return ExitCode.ok;
+  io.out(parsed.json ? JSON.stringify({ file: parsed.file, ...stats, coverage }, null, 2) + '\n' : textReport(formatStats(parsed.file, stats, coverage), stats.partial));
+  return exitFor(read, false);
 }

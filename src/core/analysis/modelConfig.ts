@@ -51,7 +51,9 @@ export function parseSize(text: string): number | undefined {
   const m = SIZE_RE.exec(text.trim());
   if (!m) return undefined;
   const mult = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 }[m[2].toUpperCase() as '' | 'K' | 'M' | 'G'];
-  return Number(m[1]) * mult;
+  const n = Number(m[1]) * mult;
+  // beyond 2^53 a size is no longer exact (99999999999G): not a size
+  return Number.isSafeInteger(n) ? n : undefined;
 }
 
 /** Validate a parsed configuration file; returns the partial config or a list of plain messages. */

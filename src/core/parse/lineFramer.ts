@@ -20,6 +20,11 @@ export interface LineConsumer {
   lineBytes(buf: Buffer, start: number, end: number, line: number, offset: number): boolean;
   line(text: string, line: number, offset: number, unterminated: boolean): void;
   tooLong(line: number, offset: number, head: string, length: number): void;
+  /**
+   * A line holding a NUL byte: never ftrace text (trace_seq prints no NULs), and a NUL inside an
+   * event name would otherwise make a valid-looking event of an unknown name (its fault lost).
+   */
+  nulLine(text: string, line: number, offset: number): void;
 }
 
 export class LineFramer {
@@ -41,11 +46,15 @@ export class LineFramer {
     return this.offset + this.carryLen + this.longLen;
   }
 
-  private emit(buf: Buffer, start: number, end: number, lineBytes: number, unterminated: boolean): void {
+  /** Position of the next NUL byte in the chunk being framed at or after the current line (-1: none). */
+  private nul = -1;
+
+  private emit(buf: Buffer, start: number, end: number, lineBytes: number, unterminated: boolean, nul = buf.indexOf(0, start)): void {
     let e = end;
     if (e > start && buf[e - 1] === 13) e--;
     this.lineNo++;
-    if (unterminated || !this.out.lineBytes(buf, start, e, this.lineNo, this.offset)) this.out.line(utf8(buf, start, e), this.lineNo, this.offset, unterminated);
+    if (nul >= 0 && nul < e) this.out.nulLine(utf8(buf, start, e), this.lineNo, this.offset);
+    else if (unterminated || !this.out.lineBytes(buf, start, e, this.lineNo, this.offset)) this.out.line(utf8(buf, start, e), this.lineNo, this.offset, unterminated);
     this.offset += lineBytes;
   }
 
@@ -100,17 +109,20 @@ export class LineFramer {
       }
       pos = nl + 1;
     }
+    // one memchr per chunk finds NULs; a line is checked against the next one's position only
+    this.nul = buf.indexOf(0, pos);
     while (pos < n) {
       const nl = buf.indexOf(10, pos);
       if (nl < 0) {
         this.append(buf.subarray(pos));
         return;
       }
+      if (this.nul >= 0 && this.nul < pos) this.nul = buf.indexOf(0, pos);
       if (nl - pos > MAX_LINE_BYTES) {
         this.longHead = buf.toString('utf8', pos, pos + HEAD_BYTES);
         this.longLen = nl - pos;
         this.emitLong(0, true);
-      } else this.emit(buf, pos, nl, nl - pos + 1, false);
+      } else this.emit(buf, pos, nl, nl - pos + 1, false, this.nul);
       pos = nl + 1;
     }
   }

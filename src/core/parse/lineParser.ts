@@ -39,6 +39,17 @@ function looksBinary(s: string): boolean {
   return false;
 }
 
+/**
+ * Why the token after the CPU field is not a timestamp (a cold path: rejected lines only). The
+ * context prefix takes at most 15 digits of seconds; trace_print_context() prints a u64 of
+ * nanoseconds as secs.usecs, so at most 11.
+ */
+function timestampProblem(s: string): string {
+  const m = /\]\s+(?:\S+\s+)?(\d+)(?:\.(\d*))?:/.exec(s);
+  if (m && m[1].length > 15) return `timestamp with ${m[1].length} digits of seconds: a 64-bit nanosecond clock prints at most 11`;
+  return 'no "secs.usecs:" timestamp after the CPU field';
+}
+
 /** `(uaddr: fffff2b37234, op: 1)` (syscall event) rather than `(pgt=0x.., addr=0x..)` (function tracer func-args). */
 function isSyscallArgs(s: string, open: number): boolean {
   const close = s.indexOf(')', open);
@@ -323,6 +334,17 @@ export class LineParser {
     this.emitReject({ line, offset, reason, detail, excerpt: excerpt(text) });
   }
 
+  /** Lines holding NUL bytes so far, and the first of them: readTrace reports the input as damaged. */
+  nulLines = 0;
+  firstNul: { line: number; offset: number } | undefined;
+
+  /** A line with a NUL byte (LineFramer finds them): binary, whatever its prefix looks like. */
+  nulLine(s: string, line: number, offset: number): void {
+    if (this.nulLines++ === 0) this.firstNul = { line, offset };
+    this.reject(line, offset, 'binary', 'NUL bytes inside the line: not trace text', s);
+    this.prevWasContent = false;
+  }
+
   /** A line too long to be a trace line: only its head was kept. */
   tooLong(line: number, offset: number, head: string, length: number): void {
     this.reject(line, offset, 'too-long', `line of ${length} bytes (limit exceeded): skipped`, head);
@@ -568,7 +590,7 @@ export class LineParser {
       detail = 'the line ends inside the context prefix';
     } else if (status === PrefixFailure.badTimestamp) {
       reason = 'bad-timestamp';
-      detail = 'no "secs.usecs:" timestamp after the CPU field';
+      detail = timestampProblem(s);
     } else if (/^\s*(\[\.\.\.\]|\.\.\.)/.test(s)) {
       reason = 'not-a-trace-line';
       detail = 'an elision mark ("...") in a pasted excerpt';

@@ -12,6 +12,6 @@ export { lacksOf } from './lacks';
 export async function statsOf(source: ByteSource, opts: ReadTraceOptions = {}): Promise<TraceStats> {
   const c = createStatsCollector();
   const r = await readTrace(source, c, opts);
-  c.setFormat(r.format);
+  c.setRead(r);
   return c.result();
 }

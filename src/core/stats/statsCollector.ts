@@ -6,6 +6,8 @@ import type { TraceStats, UnrecognizedGroup } from '../api';
 import type { RejectedLine, SpecialLine, Stage2Op, TraceEvent, TraceFormat, TraceSink } from '../parse/types';
 import { lacksOf, type TraceFacts } from './lacks';
 import { decodeFaultCode, faultSourceLabel, FaultSourceTracker } from '../parse/decoders/x86Vendor';
+import { traceVerdict } from '../parse/formatSniff';
+import type { ReadTraceResult } from '../parse/readTrace';
 
 export interface StatsCollector extends TraceSink {
   event(ev: TraceEvent): void;
@@ -13,6 +15,8 @@ export interface StatsCollector extends TraceSink {
   special(s: SpecialLine): void;
   /** The format readTrace detected (the collector cannot tell it from the events alone). */
   setFormat(format: TraceFormat): void;
+  /** What readTrace said about the input as a whole: its format, a refusal, a partial read. */
+  setRead(read: Pick<ReadTraceResult, 'format' | 'refused' | 'partial'>): void;
   /** The statistics so far; `format` (readTrace's result) may be given here instead of setFormat. */
   result(format?: TraceFormat): TraceStats;
 }
@@ -101,6 +105,9 @@ export function createStatsCollector(): StatsCollector {
   const lost: TraceStats['lostEvents'] = [];
   let lostMarkers = 0;
   let headerWrapped: { inBuffer: number; written: number } | undefined;
+  let blank = 0;
+  let refused: string | undefined;
+  let partial: TraceStats['partial'];
 
   const bumpOp = (m: Map<Stage2Op, Slot>, op: Stage2Op | undefined): void => {
     if (op === undefined) return;
@@ -123,6 +130,11 @@ export function createStatsCollector(): StatsCollector {
   return {
     setFormat(f: TraceFormat): void {
       format = f;
+    },
+    setRead(read): void {
+      format = read.format;
+      refused = read.refused;
+      partial = read.partial ? { ...read.partial } : undefined;
     },
     event(ev: TraceEvent): void {
       nEvents++;
@@ -213,7 +225,8 @@ export function createStatsCollector(): StatsCollector {
     },
     special(s: SpecialLine): void {
       nSpecial++;
-      if (s.kind === 'lost-events') {
+      if (s.kind === 'blank') blank++;
+      else if (s.kind === 'lost-events') {
         lostMarkers++;
         if (lost.length < MAX_LOST) lost.push({ cpu: s.cpu, count: s.count, line: s.line });
       } else if (s.kind === 'header' && headerWrapped === undefined) {
@@ -228,6 +241,8 @@ export function createStatsCollector(): StatsCollector {
       const opsObj = countsOf(ops);
       const retObj = countsOf(opReturns);
       const events = names.toObject();
+      const rejected = new Map([...unrec.values()].map((g) => [g.reason, g.count]));
+      const notATrace = refused ?? traceVerdict({ events: nEvents, special: nSpecial - blank, rejected });
       const facts: TraceFacts = {
         events,
         kinds,
@@ -258,6 +273,8 @@ export function createStatsCollector(): StatsCollector {
         ops: opsObj,
         kprobeOps: countsOf(kprobeOps),
         opReturns: retObj,
+        ...(notATrace !== undefined ? { notATrace } : {}),
+        ...(partial ? { partial: { ...partial } } : {}),
       };
     },
   };

@@ -139,6 +139,8 @@ export class CpuRecords {
             if (p + 8 > this.dataEnd) return this.fail('record length crosses the page end', p);
             const len = dv.getUint32(p + 4, little);
             if (len < 4) return this.fail(`bad record length ${len}`, p);
+            // checked before rounding: `& ~3` on a length past 2^31 would make it negative
+            if (len - 4 > this.dataEnd - p - 8) return this.fail(`record of ${len - 4} bytes crosses the page end`, p);
             const size = (len - 4 + 3) & ~3;
             if (p + 8 + size > this.dataEnd) return this.fail(`record of ${size} bytes crosses the page end`, p);
             this.ts += delta;

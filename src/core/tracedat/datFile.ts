@@ -10,8 +10,9 @@ import { ByteReader, DatFormatError, Endian } from './byteReader';
 import { EventFormat, parseEventFormat } from './eventFormat';
 import { Kallsyms } from './kallsyms';
 import { zstdDecompress } from './zstd';
+import { TRACE_DAT_MAGIC } from '../parse/formatSniff';
 
-export const TRACE_DAT_MAGIC = Uint8Array.from([0x17, 0x08, 0x44, 0x74, 0x72, 0x61, 0x63, 0x69, 0x6e, 0x67]);
+export { TRACE_DAT_MAGIC };
 
 /** Where one CPU's ring-buffer pages are: a file range, or bytes already in memory (stream-only input). */
 export interface CpuData {

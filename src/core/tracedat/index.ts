@@ -12,7 +12,8 @@ import type { RejectedLine, TraceEvent, TraceSink } from '../parse/types';
 import { DatFormatError } from './byteReader';
 import { CpuRecords } from './cpuRecords';
 import { initZstd } from './zstd';
-import { type DatMeta, DatMetaReader, TRACE_DAT_MAGIC } from './datFile';
+import { type DatMeta, DatMetaReader } from './datFile';
+import { sniffBytes } from '../parse/formatSniff';
 import type { RecordView } from './printFormat';
 import type { DecodeResult } from '../parse/decoders/result';
 import { decodeRecord, makeFieldDecoder } from './recordDecode';
@@ -47,11 +48,9 @@ export interface TraceDatSummary {
   warnings: string[];
 }
 
-/** True when the bytes start with the trace.dat magic. */
+/** True when the bytes start with the trace.dat magic (formatSniff's rule; sniffBytes says why not). */
 export function isTraceDat(head: Uint8Array): boolean {
-  if (head.length < TRACE_DAT_MAGIC.length) return false;
-  for (let i = 0; i < TRACE_DAT_MAGIC.length; i++) if (head[i] !== TRACE_DAT_MAGIC[i]) return false;
-  return true;
+  return sniffBytes(head).kind === 'trace-dat';
 }
 
 interface LineOut {

@@ -1,7 +1,7 @@
 // The configuration validator against schemas/config.schema.json: every schema property is
 // accepted by the validator (they cannot drift), good files pass, bad ones get one plain message per field.
 import { test } from 'node:test';
-import { checkGeometry } from '../../../src/cli/commands/analyze';
+import { checkGeometry } from '../../../src/cli/flags';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

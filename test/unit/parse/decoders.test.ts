@@ -187,3 +187,16 @@ test('known events with broken payloads give a reason, unknown events give undef
   // LoongArch kvm_exit: a well-formed event of an architecture no decoder knows
   assert.equal(decodePayload('kvm_exit', 'vcpu 0 [0x0] PC: 0x00000000'), undefined);
 });
+
+test('values wider than they can be are refused with their width, not taken or misreported', () => {
+  const map = (args: string) => decodePayload('s2_map', `(kvm_pgtable_stage2_map+0x0/0x140) ${args}`);
+  assert.equal(map('addr=0x123456789abcdef012345678 size=0x1000 phys=0x8b2c00000 prot=0x6'), 'addr=0x123456789abcdef012345678 has 93 bits: an IPA has at most 52');
+  assert.equal(map('addr=0x10000000000000 size=0x1000'), 'addr=0x10000000000000 has 53 bits: an IPA has at most 52');
+  assert.equal(map('addr=0x40000000 size=0xffffffffffffffffffff'), 'size=0xffffffffffffffffffff has 80 bits: a size within the IPA space has at most 52');
+  assert.equal(map('addr=0x40000000 size=0x1000 phys=zz'), 'phys=zz is not a number');
+  const ok = map('addr=0xfffffffffffff size=0x10000000000000 phys=0x8b2c00000');
+  assert.ok(typeof ok === 'object' && ok.kind === 'kprobe' && ok.s2?.ipa === 2 ** 52 - 1 && ok.s2.size === 2 ** 52);
+  assert.equal(decodePayload('kvm_guest_fault', 'ipa 0x1234567890abcdef1234, hsr 0x93c38047, hxfar 0x40000800, pc 0x10000040'), 'ipa 0x1234567890abcdef1234 has 77 bits: an IPA has at most 52');
+  assert.equal(decodePayload('kvm_guest_fault', 'ipa zz, hsr 0x93c38047, hxfar 0x40000800, pc 0x10000040'), 'the ipa field holds no hex number');
+  assert.equal(decodePayload('kvm_guest_fault', 'hsr 0x93c38047, hxfar 0x40000800, pc 0x10000040'), 'no ipa value');
+});

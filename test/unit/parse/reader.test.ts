@@ -201,15 +201,19 @@ test('backwards timestamps and lost events are kept, not fatal', async () => {
   assert.equal(c.special[0].kind, 'lost-events');
 });
 
-test('gzip is read transparently; corrupt gzip is reported, not thrown', async () => {
+test('gzip is read transparently; corrupt gzip is refused or partial, not thrown', async () => {
   const text = [kline('a', 1, 0, '.....', '1.000000', FAULT), kline('b', 2, 1, '.....', '1.000001', FAULT)].join('\n') + '\n';
   const c = await collect(chunked(gzipSync(Buffer.from(text)), [5]));
   assert.equal(c.events.length, 2);
   assert.equal(c.result.bytes, text.length);
+  assert.equal(c.result.partial, undefined);
+  assert.equal(c.result.refused, undefined);
+  // damaged right after the header: nothing inflates, so the input is not read as a trace
   const bad = Buffer.from(gzipSync(Buffer.from(text.repeat(50))));
   bad.fill(0x55, 20, 60);
   const cb = await collect(chunked(bad));
-  assert.ok(cb.rejected.some((r) => r.reason === 'binary' && r.detail.startsWith('gzip data is corrupt')));
+  assert.equal(cb.events.length, 0);
+  assert.match(cb.result.refused ?? '', /^gzip data that does not inflate: the \.gz is corrupt: zlib failed in the compressed bytes 0\.\.65536 \(/);
 });
 
 test('trace.dat input is handed to the trace.dat reader', async () => {
@@ -226,4 +230,10 @@ test('abort signal stops the read', async () => {
   const ac = new AbortController();
   ac.abort();
   await assert.rejects(readTrace(chunked('x\n'), { event() {} }, { signal: ac.signal }));
+});
+
+test('a timestamp with too many digits is rejected with its width, not as a missing timestamp', async () => {
+  const c = await collect([kline('a', 1, 0, '.....', '123456789012345678901234567890.000001', FAULT), kline('a', 1, 0, '.....', '1.000001', FAULT)].join('\n') + '\n');
+  assert.equal(c.events.length, 1);
+  assert.deepEqual(c.rejected.map((r) => [r.line, r.reason, r.detail]), [[1, 'bad-timestamp', 'timestamp with 30 digits of seconds: a 64-bit nanosecond clock prints at most 11']]);
 });

@@ -53,4 +53,6 @@ test('line 1 shows coverage; an engine error in stateAt does not break the hover
 test('escapeMarkdown neutralises emphasis, links, code, tables, HTML and line-start structure', () => {
   assert.equal(escapeMarkdown('# a*b_[c](d)`e`|<img>'), '\\# a\\*b\\_\\[c\\](d)\\`e\\`\\|\\<img\\>');
   assert.equal(escapeMarkdown('1. x'), '\\1. x');
+  // control characters from a trace come out as visible escapes (then Markdown-escaped)
+  assert.equal(escapeMarkdown('\x1b[31mred\x07\u009b'), '\\\\e\\[31mred\\\\x07\\\\x9b');
 });

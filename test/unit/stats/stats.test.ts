@@ -59,7 +59,7 @@ test('collector: unrecognised lines grouped by reason with examples, lost events
   const s = await statsOf(chunked(text + '\n'));
   assert.deepEqual(s.unrecognized, [
     { reason: 'not-a-trace-line', count: 2, examples: [3, 6], detail: 'no "comm-pid [cpu] timestamp:" prefix' },
-    { reason: 'binary', count: 1, examples: [7], detail: 'control characters or invalid UTF-8: not trace text' },
+    { reason: 'binary', count: 1, examples: [7], detail: 'NUL bytes inside the line: not trace text' },
   ]);
   assert.deepEqual(s.lostEvents, [{ cpu: 0, count: 7, line: 4 }]);
   assert.equal(s.timestampsBackwards, 1);

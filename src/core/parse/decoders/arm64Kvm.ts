@@ -108,13 +108,27 @@ function esrInfoOf(esr: number): EsrInfo {
   return info;
 }
 
+/** An IPA has at most 52 bits (FEAT_LPA/LPA2; kvm_ipa_limit() in arch/arm64/kvm/reset.c). */
+const IPA_LIMIT = 2 ** 52;
+
+/** Why the `ipa` field is not an IPA: absent, not hex, or wider than 52 bits (with its width). */
+function ipaProblem(p: string): string {
+  const at = findField(p, 'ipa');
+  if (at < 0) return 'no ipa value';
+  const text = /^(0[xX])?[0-9a-fA-F]*/.exec(p.slice(at, at + 80))![0];
+  const digits = text.replace(/^0[xX]/, '').replace(/^0+/, '');
+  if (text.replace(/^0[xX]/, '') === '') return 'the ipa field holds no hex number';
+  const bits = digits ? (digits.length - 1) * 4 + Number.parseInt(digits[0], 16).toString(2).length : 0;
+  return `ipa ${text.length > 40 ? `${text.slice(0, 40)}...` : text} has ${bits} bits: an IPA has at most 52`;
+}
+
 export function decodeGuestFault(p: string): DecodeResult {
   const ipa = hexNumberAt(p, findField(p, 'ipa'));
   const esr = hexNumberAt(p, findFieldAny(p, HSR_LABELS));
   const far = hexBigAt(p, findFieldAny(p, HXFAR_LABELS));
   const pcAt = findField(p, 'pc');
   const pc = hexBigAt(p, pcAt >= 0 ? pcAt : findField(p, 'vcpu_pc'));
-  if (ipa === undefined) return 'no ipa value';
+  if (ipa === undefined || ipa >= IPA_LIMIT) return ipaProblem(p);
   if (esr === undefined) return 'no hsr/esr value';
   if (far === undefined) return 'no hxfar/far value';
   if (pc === undefined) return 'no pc value';

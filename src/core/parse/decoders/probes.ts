@@ -170,6 +170,47 @@ export function looksLikeProbe(p: string): boolean {
   return p.startsWith('__probe_ip=') || p.startsWith('__probe_func=');
 }
 
+/**
+ * The widest IPA (and guest/host physical address) either architecture has: 52 bits (arm64
+ * FEAT_LPA/LPA2, kvm_ipa_limit(); x86 MAXPHYADDR is at most 52). A size is at most that space.
+ */
+export const ADDRESS_BITS = 52;
+const ADDRESS_LIMIT = 2 ** ADDRESS_BITS;
+const IPA_KEYS = ['addr', 'ipa', 'start', 'fault_ipa', 'gpa'] as const;
+
+/** Bits of a number's text (hex with 0x, or decimal), or undefined when it is not a number. */
+function bitsOf(v: string): number | undefined {
+  if (!/^(0[xX][0-9a-fA-F]+|[0-9]+)$/.test(v)) return undefined;
+  return BigInt(v).toString(2).replace(/^0+/, '').length;
+}
+
+/** Why a value the probe printed cannot be what it says: not a number, or wider than it can be. */
+function widthProblem(key: string, v: string, what: string): string {
+  const bits = bitsOf(v);
+  const shown = v.length > 40 ? `${v.slice(0, 40)}...` : v;
+  return bits === undefined ? `${key}=${shown} is not a number` : `${key}=${shown} has ${bits} bits: ${what} has at most ${ADDRESS_BITS}`;
+}
+
+/**
+ * A stage-2 probe whose address, size or physical address is present but not a usable number is
+ * rejected with the reason (stage2Args leaves such a value out, and a map without its IPA would
+ * pass as a map of nothing). Checked only when a value is missing or too big: no cost otherwise.
+ */
+function stage2Problem(args: Record<string, string>, s2: Stage2ProbeArgs): string | undefined {
+  const ipaKey = IPA_KEYS.find((k) => args[k] !== undefined);
+  if (ipaKey !== undefined && (s2.ipa === undefined || s2.ipa >= ADDRESS_LIMIT)) return widthProblem(ipaKey, args[ipaKey], 'an IPA');
+  if (args.size !== undefined && (s2.size === undefined || s2.size > ADDRESS_LIMIT)) return widthProblem('size', args.size, 'a size within the IPA space');
+  if (args.phys !== undefined && (s2.phys === undefined || s2.phys >= ADDRESS_LIMIT)) return widthProblem('phys', args.phys, 'a physical address');
+  return undefined;
+}
+
+/** A kprobe result with its stage-2 arguments, or the reason they cannot be taken. */
+function kprobeResult(probe: string, symbol: string, offset: number, op: Stage2Op | undefined, args: Record<string, string>): DecodeResult {
+  if (!op) return { kind: 'kprobe', probe, symbol, offset, op, args, s2: undefined };
+  const s2 = stage2Args(args);
+  return stage2Problem(args, s2) ?? { kind: 'kprobe', probe, symbol, offset, op, args, s2 };
+}
+
 export function decodeProbe(probe: string, p: string): DecodeResult {
   if (p.startsWith('__probe_ip=') || p.startsWith('__probe_func=')) {
     // trace-cmd report -R: raw fields, addresses only
@@ -183,7 +224,7 @@ export function decodeProbe(probe: string, p: string): DecodeResult {
     }
     const r = resolve(args.__probe_ip, probe);
     delete args.__probe_ip;
-    return { kind: 'kprobe', probe, symbol: r.symbol, offset: 0, op: r.op, args, s2: r.op ? stage2Args(args) : undefined };
+    return kprobeResult(probe, r.symbol, 0, r.op, args);
   }
   const close = p.indexOf(')');
   if (close < 0) return 'kprobe location not closed by ")"';
@@ -208,7 +249,7 @@ export function decodeProbe(probe: string, p: string): DecodeResult {
   }
   const { symbol, offset } = splitSymOffset(inner);
   const r = resolve(symbol, probe);
-  return { kind: 'kprobe', probe, symbol: r.symbol, offset, op: r.op, args, s2: r.op ? stage2Args(args) : undefined };
+  return kprobeResult(probe, r.symbol, offset, r.op, args);
 }
 
 function pickRet(args: Record<string, string>): number | undefined {
