@@ -88,6 +88,8 @@ export interface Verdicts {
   cmo: {
     observed: { dcache: number; icache: number } | undefined;
     model: { calls: number; dcacheBytes: number; icacheBytes: number };
+    /** Set when the probe lines' calls differ from the model's: what differs (a gap in the model). */
+    mismatch?: string;
     redundant: { cls: FindingClass; calls: number; bytes: number }[];
     noop: { cls: FindingClass; calls: number; bytes: number }[];
   };
@@ -127,14 +129,9 @@ function fmtUs(ns: number): string {
   return ns >= 1e6 ? `${(ns / 1e6).toFixed(1)} ms` : `${(ns / 1e3).toFixed(1)} us`;
 }
 
-/**
- * Calls of an operation seen in the trace. A call may show twice, as a kprobe line and as a
- * function-tracer line: both see every call, so the larger of the two counts is the number of calls.
- */
+/** Calls of an operation seen in the trace (TraceStats.ops: one per call, whatever lines show it). */
 function callsSeen(a: Analysis, op: Stage2Op): number {
-  const all = a.stats.ops?.[op] ?? 0;
-  const kprobe = a.stats.kprobeOps?.[op] ?? 0;
-  return Math.max(kprobe, all - kprobe);
+  return a.stats.ops?.[op] ?? 0;
 }
 
 function observedTlbi(a: Analysis): TlbiCounts | undefined {
@@ -215,12 +212,15 @@ export function verdicts(a: Analysis, levers?: LeverResult[]): Verdicts {
     (e.nature === 'no-op' ? noop : redundant).push({ cls, calls, bytes });
   }
 
+  const cmoCallsSeen = cmoObserved ? cmoObserved.dcache + cmoObserved.icache : undefined;
+  const cmoMismatch = cmoCallsSeen !== undefined && cmoCallsSeen !== c.cmo.calls ? `the trace has ${cmoCallsSeen} calls, the model predicts ${c.cmo.calls}` : undefined;
+
   return {
     nothingToJudge: nothingToJudge(a),
     faults: { total: c.faults.total, needed: Math.max(0, c.faults.total - classified), spurious, byNature: [...groups.values()], levers, avoidable },
     time: { spanNs, vcpuThreads, cpus, all, byClass: byClassTimes, caveats, rankBy: caveats.length ? 'count' : 'time', notTimed: Math.max(0, c.faults.total - timed) },
     tlbi: { observed, model, mismatches },
-    cmo: { observed: cmoObserved, model: { calls: c.cmo.calls, dcacheBytes: c.cmo.dcacheCleanBytes, icacheBytes: c.cmo.icacheInvalBytes }, redundant, noop },
+    cmo: { observed: cmoObserved, model: { calls: c.cmo.calls, dcacheBytes: c.cmo.dcacheCleanBytes, icacheBytes: c.cmo.icacheInvalBytes }, ...(cmoMismatch ? { mismatch: cmoMismatch } : {}), redundant, noop },
   };
 }
 

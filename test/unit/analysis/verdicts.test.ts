@@ -81,6 +81,18 @@ test('unmap_refault-vhe: with TLBI probes the counts are the probe lines by kind
   if (v.tlbi.mismatches.length) assert.match(text, /the model predicts .*: a mismatch/);
 });
 
+test('cache maintenance calls are counted once whatever lines show them (kprobe, kretprobe, function tracer)', async () => {
+  // A real recording with all three kinds of line for every clean_dcache_guest_page call.
+  const file = join(repoRoot(), 'test', 'fixtures', 'recorded', 'fwb-timing', 'dirty_noeager-a72.trace.gz');
+  const lines = traceLines(file);
+  const entries = lines.filter((l) => / dcache_clean: \(clean_dcache_guest_page\+/.test(l)).length;
+  assert.ok(lines.some((l) => / dcache_clean_ret: /.test(l)) && lines.some((l) => / clean_dcache_guest_page <-/.test(l)));
+  const a = await createAnalyzer().analyze(createReadStream(file));
+  const v = verdicts(a);
+  assert.equal(v.cmo.observed?.dcache, entries);
+  assert.equal(v.cmo.mismatch, undefined, 'the model predicts the calls the probes show');
+});
+
 test('dirty_noeager-vhe: S5 is not avoidable, the eager-split what-if keeps the faults (they become dirty-logging write faults)', async (t) => {
   const file = sharedOrSkip(t, 'traces', 'arm64-nested', 'dirty_noeager-vhe.trace');
   if (!file) return;
