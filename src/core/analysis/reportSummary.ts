@@ -27,7 +27,7 @@ export function groupFindings(a: Analysis, v: Verdicts, examplesPerClass = 3): C
   for (const f of a.findings) {
     let g = groups.get(f.cls);
     if (!g) {
-      const e = findingEntry(f.cls);
+      const e = findingEntry(f.cls, a.arch);
       g = {
         cls: f.cls, code: e.code, title: e.title, nature: e.nature, subject: e.subject, count: 0, listed: 0, observed: 0, bytes: 0,
         time: v.time.byClass.find((t) => t.cls === f.cls), levers: (v.faults.levers ?? []).filter((l) => l.cls === f.cls), examples: [],

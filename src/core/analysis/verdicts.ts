@@ -161,7 +161,7 @@ export function verdicts(a: Analysis, levers?: LeverResult[]): Verdicts {
   let spurious = 0;
   for (const cls of CLASS_ORDER) {
     const n = byClass[cls] ?? 0;
-    const e = findingEntry(cls);
+    const e = findingEntry(cls, a.arch);
     if (!n || e.subject !== 'fault') continue;
     classified += n;
     if (isSpurious(cls)) spurious += n;
@@ -205,7 +205,7 @@ export function verdicts(a: Analysis, levers?: LeverResult[]): Verdicts {
   const redundant: Verdicts['cmo']['redundant'] = [];
   const noop: Verdicts['cmo']['noop'] = [];
   for (const cls of CLASS_ORDER) {
-    const e = findingEntry(cls);
+    const e = findingEntry(cls, a.arch);
     const calls = c.cmo.callsByClass?.[cls] ?? 0;
     const bytes = c.cmo.redundantBytesByClass[cls] ?? 0;
     if (e.subject !== 'cmo' || (!calls && !bytes)) continue;
@@ -229,7 +229,7 @@ export function leverPresets(a: Analysis): string[] {
   const out = new Set<string>();
   for (const cls of CLASS_ORDER) {
     const present = (a.counters.faults.byClass[cls] ?? 0) + (a.counters.cmo.redundantBytesByClass[cls] ?? 0) + (a.counters.cmo.callsByClass?.[cls] ?? 0) > 0;
-    if (present) for (const l of checkableLevers(cls)) out.add(l.preset!);
+    if (present) for (const l of checkableLevers(cls, a.arch)) out.add(l.preset!);
   }
   return [...out];
 }
@@ -250,8 +250,8 @@ export function leverResults(a: Analysis, whatIfs: ReadonlyMap<string, Analysis>
     if (code !== 0 && m.kindAt(i) === FAULT_KIND) faultClassOfLine.set(m.lineAt(i), MARK_CLASSES[code - 1]);
   }
   for (const cls of CLASS_ORDER) {
-    const e = findingEntry(cls);
-    for (const lever of checkableLevers(cls)) {
+    const e = findingEntry(cls, a.arch);
+    for (const lever of checkableLevers(cls, a.arch)) {
       const b = whatIfs.get(lever.preset!);
       if (!b) continue;
       if (e.subject === 'cmo') {

@@ -62,6 +62,8 @@ test('every real trace: avoidable only by existing levers shown by what-if, hone
       if (m) assert.match(lines[Number(m[1]) - 1] ?? '', STAGE2_SYMBOL, `${file}: "${d}" cites line ${m[1]}`);
       else assert.match(d, /unknown|none in the trace|cpu-features marker/, `${file}: "${d}" neither cites a line nor says unknown`);
     }
+    // An x86 report speaks of x86: no arm64 capability, function or file in what the catalog says.
+    if (a.arch === 'x86') assert.doesNotMatch(text, /KVM_CAP_ARM|arch\/arm64|user_mem_abort|kvm_pgtable_stage2/, `${file}: arm64 wording in an x86 report`);
     // Nothing judged on a trace without faults.
     if (a.counters.faults.total === 0 && !a.findings.length) assert.doesNotMatch(text, /No findings/, file);
     assert.equal(a.internalErrors, undefined, `${file}: the replay threw (${a.internalErrors?.firstMessage} at line ${a.internalErrors?.firstLine})`);
