@@ -131,5 +131,7 @@ export interface Comparison {
   perRegion?: Record<string, { a: number; b: number }>;
   /** Lines of A's findings that B avoids (for ghosting in the timeline). */
   avoidedLines: number[];
+  /** What B assumes relative to A (src/core/catalog/assumptions.ts): printed with every comparison. */
+  assumptions: string[];
   summary: string[];
 }
