@@ -72,7 +72,7 @@ const EAGER_ARM64: Lever = {
 const EAGER_X86: Lever = {
   text: 'eager page splitting (kvm.eager_page_split=Y, the default, with the TDP MMU): kvm_mmu_slot_try_split_huge_pages() splits the huge pages when dirty logging starts, or KVM_CLEAR_DIRTY_LOG splits the pages it clears under KVM_DIRTY_LOG_INITIALLY_SET',
   preset: 'eager2m',
-  availability: { exists: true, as: 'module-parameter' },
+  availability: { exists: true, as: 'module-parameter', since: '5.18' },
 };
 
 const BBM2: Lever = {
