@@ -225,7 +225,7 @@ export const FINDING_CLASSES: readonly FindingClassEntry[] = [
     cls: 'X2', code: 'X2-split-race', title: 'Lost split race (x86)', subject: 'fault', nature: 'inherent-race', severity: 'information',
     means: 'An x86 huge-page split lost a race with another vCPU and returned -EBUSY (-16).',
     shows: 'kvm_mmu_split_huge_page with errno -16.',
-    levers: [{ text: 'eager page splitting (kvm.eager_page_split=Y, TDP MMU): huge pages split when dirty logging starts', preset: 'eager2m', availability: { exists: true, as: 'module-parameter' } }],
+    levers: [EAGER_X86],
     kernel: 'tdp_mmu_split_huge_page() / tdp_mmu_split_huge_pages_root() (arch/x86/kvm/mmu/tdp_mmu.c)',
   },
   {
