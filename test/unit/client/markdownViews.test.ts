@@ -1,16 +1,16 @@
 // The comparison opened in VS Code says what B assumes in its own section, once.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { createAnalyzer } from '../../../src/core/index';
 import { compareMarkdown } from '../../../src/client/markdownViews';
 import { repoRoot } from '../../support/shared';
 
 test('compare view: the assumptions of B in their own section, not repeated in the summary list', async () => {
-  const text = readFileSync(join(repoRoot(), 'test', 'fixtures', 'example.trace'), 'utf8');
+  const file = join(repoRoot(), 'test', 'fixtures', 'example.trace');
   const analyzer = createAnalyzer();
-  const source = () => [Buffer.from(text)];
+  const source = () => createReadStream(file);
   const a = await analyzer.analyze(source());
   const b = await analyzer.analyze(source(), { config: { ...a.config, bbmLevel: 2 } });
   const md = compareMarkdown({ ...analyzer.compare(a, b), labelA: 'As recorded', labelB: 'FEAT_BBM level 2' }, 'example.trace');
