@@ -33,6 +33,13 @@ test('no method string is quoted in code outside src/shared/requests.ts', () => 
   assert.deepEqual(offenders, []);
 });
 
+test('requests.ts holds message objects and types only: its one value import is the protocol library', () => {
+  const source = readFileSync(join(repoRoot(), 'src', 'shared', 'requests.ts'), 'utf8');
+  const valueImports = [...source.matchAll(/^import (?!type )[^;]*from '([^']+)';/gm)].map((m) => m[1]);
+  assert.deepEqual(valueImports, ['vscode-languageserver-protocol']);
+  assert.doesNotMatch(source, /^(export )?(function|class) /m, 'no logic');
+});
+
 // Type checks only (never run): what the client and the server write must match the message's types.
 export function mismatchesDoNotCompile(c: ProtocolConnection): void {
   // @ts-expect-error a replay needs its configuration choice
