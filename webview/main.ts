@@ -2,9 +2,9 @@
 // reload), asks the extension for per-pixel windows (`window`), selection statistics
 // (`rangeStats`), tooltip details (`marks`) and IPA searches (`findIpa`), draws frames with
 // draw.ts and mirrors what is visible into the accessible `#marks-list`. Messages: timelineProtocol.
-// Its state is three objects: `view` (what the user looks at, persisted), `replies` (what the
-// extension answered, newest first wins) and `ui` (gestures and timers in progress); the page's
-// elements are `dom`. Trace text reaches the page through textContent only.
+// Its state is three objects of state.ts: `view` (what the user looks at, persisted), `replies`
+// (what the extension answered; the newest answer wins) and `ui` (gestures and timers in progress);
+// the page's elements are `dom`. Trace text reaches the page through textContent only.
 import {
   assertNever,
   isFaultClass,
@@ -21,10 +21,9 @@ import {
   type TimelineViewState,
   type TimeRange,
   type WebviewToExtension,
-  type WindowResult,
 } from '../src/shared/timelineProtocol';
 import { drawFrame, type Canvas2D } from './draw';
-import { computeLayout, hitBin, laneBinsFor, layoutHeight, rowAt, type Row } from './layout';
+import { computeLayout, hitBin, laneBinsFor, layoutHeight, rowAt } from './layout';
 import { marksListEntries, renderMarksList, type ListDom, type ListElement } from './marksList';
 import { className, readTheme, type Theme } from './theme';
 import { registerToolkit } from './toolkit';
@@ -42,8 +41,8 @@ import {
   wheelZoomFactor,
   xToTime,
   zoomAt,
-  type Bounds,
 } from './viewport';
+import { Interaction, Replies, ViewState } from './state';
 import { describeStats } from './statsText';
 
 interface VsCodeApi {
@@ -76,77 +75,7 @@ const dom = {
 };
 const ctx = dom.canvas.getContext('2d') as unknown as Canvas2D;
 
-type Highlight = { lane: string; config: 'A' | 'B'; bin: number };
-
-/** What the user looks at: the persisted state (viewport, filter, selection, find text), the viewport's bounds, rows, width, theme, the editor's cursor and the highlighted bin. */
-class ViewState {
-  saved: TimelineViewState;
-  bounds: Bounds = { t0: 0, t1: 1, minSpan: DEFAULT_MIN_SPAN };
-  vp: TimeRange;
-  rows: Row[] = [];
-  /** CSS pixels of the canvas. */
-  width = 800;
-  theme: Theme = currentTheme();
-  cursorTs: number | undefined;
-  highlight: Highlight | undefined;
-
-  constructor(saved: TimelineViewState | undefined) {
-    this.saved = saved ?? { uri: '' };
-    this.vp = this.saved.viewport ?? { t0: 0, t1: 1 };
-  }
-
-  /** Change the persisted state (not yet saved). */
-  patch(p: Partial<TimelineViewState>): void {
-    this.saved = { ...this.saved, ...p };
-  }
-
-  save(): void {
-    this.patch({ viewport: this.vp });
-    vscode.setState(this.saved);
-  }
-
-  filter(): TimelineFilter | undefined {
-    const f = this.saved.filter;
-    return f && (f.classes || f.lanes) ? f : undefined;
-  }
-}
-
-type ReplyKind = 'window' | 'rangeStats' | 'marks';
-
-/** What the extension answered: the trace's info, the window being drawn, and request numbers so that an older answer never replaces a newer one. */
-class Replies {
-  info: TimelineInfo | undefined;
-  window: WindowResult | undefined;
-  private seq = 0;
-  private readonly latest: Record<ReplyKind, number> = { window: -1, rangeStats: -1, marks: -1 };
-
-  next(): number {
-    return ++this.seq;
-  }
-
-  /** Whether the answer to request `seq` is the newest of its kind so far (then it is the one shown). */
-  accept(kind: ReplyKind, seq: number): boolean {
-    if (seq < this.latest[kind]) return false;
-    this.latest[kind] = seq;
-    return true;
-  }
-}
-
-/** Gestures and timers in progress. */
-class Interaction {
-  drag: { x: number; select: boolean; moved: boolean; vp: TimeRange } | undefined;
-  /** The tooltip of a lane bin, waiting for that bin's details. */
-  hoverAt: { x: number; y: number; head: string[] } | undefined;
-  hoverTimer: ReturnType<typeof setTimeout> | undefined;
-  windowTimer: ReturnType<typeof setTimeout> | undefined;
-  listTimer: ReturnType<typeof setTimeout> | undefined;
-  /** Asking again for an info that is not available yet, backing off. */
-  retryTimer: ReturnType<typeof setTimeout> | undefined;
-  retryDelay = 1000;
-  drawPending = false;
-}
-
-const view = new ViewState(vscode.getState());
+const view = new ViewState(vscode.getState(), currentTheme(), (state) => vscode.setState(state));
 const replies = new Replies();
 const ui = new Interaction();
 
