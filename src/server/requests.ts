@@ -1,6 +1,7 @@
-// The `stage2Lens/*` custom requests (request objects in src/shared/requests.ts, types in src/shared/protocol.ts): replay (re-analyses the
-// trace with a preset or configuration and re-publishes its diagnostics), compare, summary,
-// coverage, exportReport, recordingScript and renderDat. Each handler adapts core results to the
+// The `stage2Lens/*` custom requests (request objects in src/shared/requests.ts, types in
+// src/shared/protocol.ts): replay (re-analyses the trace with a preset or configuration and
+// re-publishes its diagnostics), compare, summary, coverage, exportReport, recordingScript and
+// renderDat. Each handler adapts core results to the
 // protocol's plain JSON; cancellation and failures become LSP errors, never a dead server.
 import { LSPErrorCodes, ResponseError, type CancellationToken, type Connection } from 'vscode-languageserver/node';
 import type { ConfigChoice, UriParams } from '../shared/protocol';
