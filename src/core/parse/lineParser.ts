@@ -14,7 +14,7 @@ import { DecodeMemo } from './decodeMemo';
 import { decodeFuncGraphText, durationOf, scanFuncGraph } from './functionGraph';
 import { Interner } from './interner';
 import * as framer from './lineFramer';
-import type { RejectReason, RejectedLine, TraceEvent, TraceFormat, TraceSink } from './types';
+import { noRepairs, type RejectReason, type RejectedLine, type TraceEvent, type TraceFormat, type TraceSink } from './types';
 
 // Imported functions bound once: a per-file CommonJS build (tests, bench) would otherwise reach
 // them through an export getter on every call, a measurable share of the per-line cost.
@@ -114,6 +114,8 @@ function startsWithAt(s: string, i: number, p: string): boolean {
 
 export class LineParser {
   format: TraceFormat = 'unknown';
+  /** What was repaired so far (wrapped lines joined); readTrace reports it. */
+  readonly repairs = noRepairs();
   private readonly scan = newPrefixScan();
   private readonly strings = new Interner();
   private readonly memo = new DecodeMemo();
@@ -280,7 +282,7 @@ export class LineParser {
     this.prevWasContent = true;
     // in characters, as line() counts: only the payload may hold multi-byte UTF-8
     this.prevLen = n - start - memo.excess;
-    if (failed || payload.length === 0 || endsCut(payload)) this.pending = { ev, failure: failed ? decoded : undefined, text: utf8(b, start, n) };
+    if (failed || payload.length === 0 || endsCut(payload) || (decoded !== undefined && decoded.truncated !== undefined)) this.pending = { ev, failure: failed ? decoded : undefined, text: utf8(b, start, n) };
     else this.sink.event(ev);
     return true;
   }
@@ -320,6 +322,7 @@ export class LineParser {
     }
     p.ev.payload = joined;
     p.ev.decoded = decoded;
+    this.repairs.joinedContinuations++;
     this.sink.event(p.ev);
     this.emitReject({ line, offset, reason: 'wrapped', detail: `tail of the wrapped line ${p.ev.line} (joined to it)`, excerpt: excerpt(s) });
   }
@@ -462,7 +465,7 @@ export class LineParser {
     this.lastTs = sc.ts;
     this.prevWasContent = true;
     this.prevLen = s.length;
-    if (failed || payload.length === 0 || endsCut(payload)) this.pending = { ev, failure: failed ? decoded : undefined, text: s };
+    if (failed || payload.length === 0 || endsCut(payload) || (decoded !== undefined && decoded.truncated !== undefined)) this.pending = { ev, failure: failed ? decoded : undefined, text: s };
     else this.sink.event(ev);
   }
 

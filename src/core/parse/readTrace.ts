@@ -9,7 +9,7 @@ import { readTraceDat, type TraceDatOptions } from '../tracedat/index';
 import { BYTE_SNIFF_BYTES, DAT_NEEDS_FILE, sniffBytes, sniffTextHead, TEXT_SNIFF_BYTES } from './formatSniff';
 import { LineFramer } from './lineFramer';
 import { LineParser } from './lineParser';
-import type { TraceFormat, TraceSink } from './types';
+import type { ReaderRepairs, TraceFormat, TraceSink } from './types';
 
 export interface ReadTraceOptions {
   signal?: AbortSignal;
@@ -39,6 +39,8 @@ export interface ReadTraceResult {
    * nothing after it. Every output marks its analysis partial.
    */
   partial?: PartialRead;
+  /** What the text reader repaired (counts; the stats collector adds what it sees in the events). */
+  repairs?: ReaderRepairs;
 }
 
 export interface PartialRead {
@@ -278,5 +280,5 @@ export async function readTrace(source: ByteSource, sink: TraceSink, opts: ReadT
     partial = partial ? { offset: partial.offset, reason: `${partial.reason}; ${nul}` } : { offset: parser.firstNul.offset, reason: nul };
   }
   opts.onProgress?.(counter.raw);
-  return { format: parser.format, bytes: framer.bytes, lines: framer.lines, ...(partial ? { partial } : {}) };
+  return { format: parser.format, bytes: framer.bytes, lines: framer.lines, repairs: parser.repairs, ...(partial ? { partial } : {}) };
 }

@@ -68,6 +68,29 @@ export interface RejectedLine {
   excerpt: string;
 }
 
+/**
+ * What the reader repaired in the text, or could not trust, and how often (stats prints it): pasted
+ * text is wrapped, quoted and encoded by mail clients, and lines grouped by CPU are out of time order.
+ */
+export interface ReaderRepairs {
+  /** Events whose payload is joined from a line and its wrapped continuation(s) (one per continuation line). */
+  joinedContinuations: number;
+  /** Events whose context prefix (`comm-pid [cpu] flags ts:`) and event text were wrapped onto two lines. */
+  joinedAfterTimestamp: number;
+  /** Lines read after stripping mail quoting (`> `). */
+  unquoted: number;
+  /** Lines decoded from quoted-printable (`=3D`, soft line breaks). */
+  quotedPrintable: number;
+  /** Events read after a timestamp of another CPU later than theirs (file not in global time order). */
+  crossCpuBackwards: number;
+  /** Events whose decoder did not get all the fields of its format (Truncation). */
+  truncatedEvents: number;
+}
+
+export function noRepairs(): ReaderRepairs {
+  return { joinedContinuations: 0, joinedAfterTimestamp: 0, unquoted: 0, quotedPrintable: 0, crossCpuBackwards: 0, truncatedEvents: 0 };
+}
+
 /** Receives the stream synchronously, in input order. */
 export interface TraceSink {
   event(ev: TraceEvent): void;
@@ -135,7 +158,20 @@ export type Stage2Op =
   | 'unmap-gfn-range'
   | 'destroy';
 
-export type Decoded =
+/**
+ * Set by a decoder when the payload stops before every field its tracepoint's format prints
+ * (`kvm_entry: vcpu 1, rip` with no value, an x86 `kvm_exit` without its `rip`/`info2`/`error_code`):
+ * what is missing. The fields that were read are kept, the missing ones are undefined; the event is
+ * still counted, but the replay treats it as uncertain (src/core/index.ts hands it over undecoded,
+ * so no finding rests on it) and `stats` counts it.
+ */
+export interface Truncation {
+  truncated?: string;
+}
+
+export type Decoded = Truncation & DecodedPayload;
+
+export type DecodedPayload =
   // arm64 kvm (domain.md section 2)
   | { kind: 'arm64.kvm_exit'; exitType: string; ec: number; ecName: string; pc: bigint | undefined }
   | { kind: 'arm64.kvm_entry'; pc: bigint }
