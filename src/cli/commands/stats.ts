@@ -104,7 +104,7 @@ function readerLines(s: TraceStats): string[] {
   if (r === undefined) return [];
   const rows: string[] = [];
   if (r.joinedContinuations) rows.push(`  ${r.joinedContinuations} wrapped continuation line${r.joinedContinuations === 1 ? '' : 's'} joined to the event before`);
-  if (r.joinedAfterTimestamp) rows.push(`  ${r.joinedAfterTimestamp} event${r.joinedAfterTimestamp === 1 ? '' : 's'} wrapped right after the timestamp, joined`);
+  if (r.joinedAfterTimestamp) rows.push(`  of which ${r.joinedAfterTimestamp} held the event text of a line wrapped inside its context prefix`);
   if (r.unquoted) rows.push(`  ${r.unquoted} line${r.unquoted === 1 ? '' : 's'} read after stripping mail quoting ("> ")`);
   if (r.quotedPrintable) rows.push(`  ${r.quotedPrintable} line${r.quotedPrintable === 1 ? '' : 's'} decoded from quoted-printable mail encoding`);
   if (r.truncatedEvents) rows.push(`  ${r.truncatedEvents} event${r.truncatedEvents === 1 ? '' : 's'} cut before the end of the format (truncated: counted, not used by the analyses)`);

@@ -369,8 +369,18 @@ export class LineParser {
    */
   private continueEvent(s: string, line: number, offset: number): boolean {
     const tail = s.trim();
-    if (!looksLikeContinuation(tail)) return false;
     let p = this.pending;
+    const marker = (p?.ev ?? this.held)?.decoded?.kind === 'marker';
+    if (!looksLikeContinuation(tail, marker)) return false;
+    if (p !== undefined && p.failure === CUT_NAME && p.ev.name.startsWith('<')) {
+      // `<stack` / `trace>`: the name itself was wrapped
+      const name = `${p.ev.name} ${tail}`;
+      if (name.length > 40 || !name.endsWith('>')) return false;
+      p.ev.name = name;
+      p.failure = undefined;
+      (p.tails ??= []).push({ line, offset, reason: 'wrapped', detail: `tail of the wrapped line ${p.ev.line} (joined to it)`, excerpt: excerpt(s) });
+      return true;
+    }
     if (p === undefined) {
       const h = this.held!;
       // a complete event is continued only from a line as long as a wrapped one
@@ -384,8 +394,9 @@ export class LineParser {
       if ((p.tails?.length ?? 0) + 1 >= MAX_PIECES) return false;
       const joined = p.ev.payload.length > 0 ? `${p.ev.payload} ${tail}` : tail;
       const decoded = decodePayload(p.ev.name, joined);
-      // a piece that breaks an event that decoded is not its tail
-      if (typeof decoded === 'string' && p.failure === undefined) return false;
+      // a piece that breaks an event that was complete is not its tail
+      const complete = p.failure === undefined && p.ev.payload.length > 0 && !endsCut(p.ev.payload) && p.ev.decoded?.truncated === undefined;
+      if (typeof decoded === 'string' && complete) return false;
       p.ev.payload = joined;
       p.ev.decoded = typeof decoded === 'string' ? undefined : decoded;
       p.failure = typeof decoded === 'string' ? decoded : undefined;
@@ -490,8 +501,10 @@ export class LineParser {
     if (s.charCodeAt(rest) === 60 /* < */) {
       // `<stack trace>`, `<user stack trace>`
       const gt = s.indexOf('>', rest);
-      name = gt > 0 ? s.slice(rest, gt + 1) : s.slice(rest);
+      name = gt > 0 ? s.slice(rest, gt + 1) : s.slice(rest).trimEnd();
       payload = gt > 0 ? s.slice(gt + 1).trim() : '';
+      // `<stack` cut before its `>`: held for the rest of the name
+      cutName = gt < 0;
     } else {
       // the name ends at the first `:`, space or `(`
       let k = rest;

@@ -14,12 +14,14 @@ export const MAX_PIECES = 6;
  * Whether a bare line can be the wrapped tail of a trace event: trace payloads are fields (`rip
  * 0x1`, `error_code 0x181`, `[reinjected]`, `addr=0x4000`), each with a digit, `_`, `=`, a bracket
  * or another punctuation mark that prose lacks; a sentence (`  and so on.`) has none of them, or
- * ends with a word and a full stop.
+ * ends with a word and a full stop. A marker's free text is continued by any line that does not
+ * end a sentence.
  */
-export function looksLikeContinuation(tail: string): boolean {
+export function looksLikeContinuation(tail: string, freeText = false): boolean {
   if (tail.length === 0) return false;
   if (/[A-Za-z][.?!]$/.test(tail) && !/\.\.\.$/.test(tail)) return false;
-  return /[0-9_=[\]()<>|/!+-]/.test(tail);
+  // a marker's text (tracing_mark_write) is the user's own words: any line not ending a sentence
+  return freeText || /[0-9_=[\]()<>|/!+-]/.test(tail);
 }
 
 /** The text after mail quote marks (`> `, `>> `, `> > `), or undefined when the line is not quoted. */

@@ -73,9 +73,9 @@ export interface RejectedLine {
  * text is wrapped, quoted and encoded by mail clients, and lines grouped by CPU are out of time order.
  */
 export interface ReaderRepairs {
-  /** Events whose payload is joined from a line and its wrapped continuation(s) (one per continuation line). */
+  /** Wrapped continuation lines joined to the event before them (all kinds, those after a timestamp included). */
   joinedContinuations: number;
-  /** Events whose context prefix (`comm-pid [cpu] flags ts:`) and event text were wrapped onto two lines. */
+  /** Of those, lines that hold the event text of a line cut inside its context prefix (`comm-pid [cpu] flags ts:`). */
   joinedAfterTimestamp: number;
   /** Lines read after stripping mail quoting (`> `). */
   unquoted: number;

@@ -37,3 +37,53 @@ test('stats counts truncated events, and each group of unrecognised lines gives 
   assert.ok(details.some((d) => d.includes('elision mark')), details.join('\n'));
   assert.ok(details.some((d) => d.includes('no "comm-pid [cpu] timestamp:" prefix')), details.join('\n'));
 });
+
+test('a trace wrapped by a mail client is joined by content; prose and a line cut after the name are not misread', async () => {
+  const c = await collect(fixture('wrapped-mail-ept-loop.trace'));
+  assert.deepEqual(
+    c.events.map((e) => [e.line, e.name, e.decoded?.kind]),
+    [
+      [1, 'write_msr', undefined],
+      [3, 'write_msr', undefined],
+      [5, 'kvm_exit', 'x86.kvm_exit'],
+      [7, 'kvm_exit', 'x86.kvm_exit'],
+      [9, 'kvm_entry', 'x86.kvm_entry'],
+      [11, 'kvm_page_fault', 'x86.kvm_page_fault'],
+    ],
+  );
+  const exit = c.events[2].decoded;
+  assert.ok(exit?.kind === 'x86.kvm_exit' && exit.reason === 'EPT_VIOLATION' && exit.rip === 0xffffffffbc726140n && exit.truncated === undefined);
+  assert.equal(c.events[0].payload, '1d9, value 4000');
+  assert.equal(c.result.repairs?.joinedContinuations, 6);
+  const byLine = new Map(c.rejected.map((r) => [r.line, r]));
+  // the prose line is not a continuation, the line cut after `: kvm_exit` is no function-tracer event
+  assert.equal(byLine.get(14)?.reason, 'not-a-trace-line');
+  assert.equal(byLine.get(15)?.reason, 'truncated');
+  assert.ok(!c.events.some((e) => e.name === 'function'));
+});
+
+test('a wrap right after the timestamp and an event in three pieces are joined', async () => {
+  const text = [
+    '           <...>-3441924 [004] .... 1907374.582979:',
+    'kvm_apic_accept_irq: apicid 0 vec 209 (Fixed|edge)',
+    '           repro-1289    [019] d....   140.314684: kvm_exit: vcpu 0 reason EXCEPTION_NMI',
+    'rip 0x1 info1 0x0000000000004000 info2 0x0000000000000000 intr_info',
+    '0x80000301 error_code 0x00000000',
+    '',
+  ].join('\n');
+  const c = await collect(text);
+  assert.deepEqual(c.events.map((e) => [e.line, e.name, e.pid, e.cpu]), [[1, 'kvm_apic_accept_irq', 3441924, 4], [3, 'kvm_exit', 1289, 19]]);
+  assert.equal(c.events[0].payload, 'apicid 0 vec 209 (Fixed|edge)');
+  const exit = c.events[1].decoded;
+  assert.ok(exit?.kind === 'x86.kvm_exit' && exit.errorCode === 0 && exit.info2 === 0n && exit.truncated === undefined, JSON.stringify(exit, (_k, v) => (typeof v === 'bigint' ? String(v) : v)));
+  assert.equal(c.result.repairs?.joinedAfterTimestamp, 1);
+  assert.equal(c.result.repairs?.joinedContinuations, 3);
+  assert.deepEqual(c.rejected.map((r) => [r.line, r.reason]), [[2, 'wrapped'], [4, 'wrapped'], [5, 'wrapped']]);
+});
+
+test('a quoted reply is read as the lines it quotes', async () => {
+  const c = await collect(fixture('quoted-reply-nested.trace'));
+  assert.equal(c.events.length, 8);
+  assert.ok(c.events.every((e) => e.task === 'repro' && e.cpu === 19));
+  assert.equal(c.result.repairs?.unquoted, 8);
+});
