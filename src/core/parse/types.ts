@@ -12,6 +12,7 @@ export type TraceFormat =
   | 'trace-dat' // binary trace.dat, decoded directly
   | 'function-graph'
   | 'latency'
+  | 'perf-script' // `perf script` text of tracepoints (formatSniff.ts PERF_SCRIPT_LINE)
   | 'unknown';
 
 export interface TraceEvent {

@@ -87,3 +87,22 @@ test('a quoted reply is read as the lines it quotes', async () => {
   assert.ok(c.events.every((e) => e.task === 'repro' && e.cpu === 19));
   assert.equal(c.result.repairs?.unquoted, 8);
 });
+
+test('perf script text of kvm tracepoints is a format of its own, decoded to the same events', async () => {
+  const perf = await collect(fixture('perf-script-kvm.txt'));
+  assert.equal(perf.result.format, 'perf-script');
+  assert.equal(perf.rejected.length, 0);
+  assert.deepEqual(perf.events.map((e) => [e.name, e.cpu, e.pid, e.ts]), [
+    ['kvm_exit', 19, 1289, 140314684000],
+    ['kvm_entry', 19, 1289, 140314688000],
+    ['kvm_exit', 19, -1, 140314704000],
+    ['kvm_page_fault', 19, -1, 140314706000],
+    ['kvm_entry', 19, 1289, 140314709000],
+  ]);
+  // the same event texts as ftrace printed them decode identically
+  const ftrace = await collect(fixture('truncated-events.trace'));
+  const json = (d: unknown): string => JSON.stringify(d, (_k, v) => (typeof v === 'bigint' ? String(v) : v));
+  assert.equal(json(perf.events[0].decoded), json(ftrace.events.find((e) => e.line === 1)!.decoded));
+  assert.equal(json(perf.events[3].decoded), json(ftrace.events.find((e) => e.line === 5)!.decoded));
+  assert.equal(perf.events[4].tgid, 1288);
+});
