@@ -106,3 +106,11 @@ test('perf script text of kvm tracepoints is a format of its own, decoded to the
   assert.equal(json(perf.events[3].decoded), json(ftrace.events.find((e) => e.line === 5)!.decoded));
   assert.equal(perf.events[4].tgid, 1288);
 });
+
+test('the pre-3.11 kvm_mmu_get_page format (no generation, level/glevels) is decoded', async () => {
+  const c = await collect('        qemu-kvm-3112  [001]  3020.484917: kvm_mmu_get_page:     existing sp gfn 3a22e 1/4 q3 direct --x !pge !nxe root 6 sync\n        qemu-kvm-3112  [001]  3020.484920: kvm_mmu_get_page:     new sp gfn 3a200 2/4 q0 direct wux !pge !nxe root 0 sync\n');
+  assert.equal(c.rejected.length, 0);
+  const d = c.events.map((e) => e.decoded);
+  assert.ok(d[0]?.kind === 'x86.kvm_mmu_get_page' && d[0].gfn === 0x3a22e && d[0].level === 1 && !d[0].created);
+  assert.ok(d[1]?.kind === 'x86.kvm_mmu_get_page' && d[1].gfn === 0x3a200 && d[1].level === 2 && d[1].created);
+});

@@ -146,13 +146,17 @@ export function decodeSplitHugePage(p: string): DecodeResult {
 
 /** KVM_MMU_PAGE_PRINTK: `sp gen 0 gfn 40000 l1 8-byte q0 direct wux nxe ad root 0 sync [new|existing]`. */
 function pageLevel(p: string): number | undefined {
-  // older kernels: `new sp gfn 0 4 q0 direct ...` (the level follows the gfn, no `l`)
+  // older kernels: `new sp gfn 0 4 q0 direct ...` (the level follows the gfn, no `l`), and before
+  // the shadow page's mmu_valid_gen (pre-3.11 KVM_MMU_PAGE_PRINTK, `const char *ret = p->buffer +
+  // p->len`, no `sp gen`): `existing sp gfn 3a22e 1/4 q3 direct --x !pge !nxe root 6 sync`, the
+  // role's level and the guest's paging levels as `level/glevels`
   const g = findField(p, 'gfn');
   if (g >= 0) {
     const sp = p.indexOf(' ', g);
     if (sp > 0) {
       const d = decNumberAt(p, sp + 1);
-      if (d !== undefined && p.charCodeAt(sp + 2) === 32) return d;
+      const after = p.charCodeAt(sp + 2);
+      if (d !== undefined && (after === 32 || (after === 47 /* / */ && p.charCodeAt(sp + 4) === 32 && decNumberAt(p, sp + 3) !== undefined))) return d;
     }
   }
   let i = p.indexOf(' l');
@@ -168,6 +172,7 @@ export function decodeGetPage(p: string): DecodeResult {
   const gfn = hexNumberAt(p, findField(p, 'gfn'));
   const level = pageLevel(p);
   if (gfn === undefined || level === undefined) return 'expected a shadow page description "sp gen G gfn X lN ..."';
+  // `... sync new` (5.x+) or `new sp ...` / `existing sp ...` (older: the verdict first)
   return { kind: 'x86.kvm_mmu_get_page', gfn, level, created: p.trimEnd().endsWith(' new') || p.startsWith('new '), raw: p };
 }
 
