@@ -108,7 +108,7 @@ function readerLines(s: TraceStats): string[] {
   if (r.unquoted) rows.push(`  ${r.unquoted} line${r.unquoted === 1 ? '' : 's'} read after stripping mail quoting ("> ")`);
   if (r.quotedPrintable) rows.push(`  ${r.quotedPrintable} line${r.quotedPrintable === 1 ? '' : 's'} decoded from quoted-printable mail encoding`);
   if (r.truncatedEvents) rows.push(`  ${r.truncatedEvents} event${r.truncatedEvents === 1 ? '' : 's'} cut before the end of the format (truncated: counted, not used by the analyses)`);
-  if (r.crossCpuBackwards) rows.push(`  ${r.crossCpuBackwards} step${r.crossCpuBackwards === 1 ? '' : 's'} back in time across CPUs (the file is not in global time order)`);
+  if (r.crossCpuBackwards) rows.push(`  ${r.crossCpuBackwards} event${r.crossCpuBackwards === 1 ? '' : 's'} behind a later event of another CPU (not in global time order there)`);
   return rows.length ? ['', 'reader repairs and doubts:', ...rows] : [];
 }
 

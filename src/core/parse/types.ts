@@ -82,7 +82,7 @@ export interface ReaderRepairs {
   unquoted: number;
   /** Lines decoded from quoted-printable (`=3D`, soft line breaks). */
   quotedPrintable: number;
-  /** Events read after a timestamp of another CPU later than theirs (file not in global time order). */
+  /** Events read after a later timestamp of another CPU (behind the latest time seen: the file is not in global time order). */
   crossCpuBackwards: number;
   /** Events whose decoder did not get all the fields of its format (Truncation). */
   truncatedEvents: number;

@@ -89,6 +89,7 @@ export function createStatsCollector(): StatsCollector {
   let lastTs: number | undefined;
   let backwards = 0;
   let crossCpuBackwards = 0;
+  let latestCpu = -1;
   let truncatedEvents = 0;
   let readerRepairs: ReaderRepairs | undefined;
   const lastTsOfCpu = new Map<number, number>();
@@ -152,8 +153,11 @@ export function createStatsCollector(): StatsCollector {
       nEvents++;
       const ts = ev.ts;
       if (firstTs === undefined || ts < firstTs) firstTs = ts;
-      if (lastTs === undefined || ts > lastTs) lastTs = ts;
-      else if (ts < lastTs && ev.cpu !== lastCpu) crossCpuBackwards++;
+      // behind the latest time seen, which another CPU printed: the file is not in time order there
+      if (lastTs === undefined || ts > lastTs) {
+        lastTs = ts;
+        latestCpu = ev.cpu;
+      } else if (ts < lastTs && ev.cpu !== latestCpu) crossCpuBackwards++;
       // Runs of one CPU are common: its last timestamp is kept aside and written back on a switch.
       const cpu = ev.cpu;
       if (cpu === lastCpu) {
@@ -275,6 +279,7 @@ export function createStatsCollector(): StatsCollector {
         headerWrapped,
         nEvents,
         backwards,
+        crossCpuBackwards,
       };
       return {
         format,

@@ -114,3 +114,23 @@ test('the pre-3.11 kvm_mmu_get_page format (no generation, level/glevels) is dec
   assert.ok(d[0]?.kind === 'x86.kvm_mmu_get_page' && d[0].gfn === 0x3a22e && d[0].level === 1 && !d[0].created);
   assert.ok(d[1]?.kind === 'x86.kvm_mmu_get_page' && d[1].gfn === 0x3a200 && d[1].level === 2 && d[1].created);
 });
+
+test('a file grouped by CPU is detected and stats says how to sort it; a time-ordered file is not flagged', async () => {
+  const example = readFileSync(join(FIXTURES, '..', 'example.trace'), 'utf8');
+  const lines = example.split('\n');
+  const head = lines.filter((l) => l.startsWith('#'));
+  const body = lines.filter((l) => !l.startsWith('#') && l.length > 0);
+  const cpuOf = (l: string): number => Number(/\[(\d+)\]/.exec(l)?.[1] ?? -1);
+  const grouped = [...head, ...[...body].sort((a, b) => cpuOf(a) - cpuOf(b))].join('\n');
+  const statsOf = async (text: string) => {
+    const stats = createStatsCollector();
+    stats.setRead(await readTrace(chunked(text), stats));
+    return stats.result();
+  };
+  const g = await statsOf(grouped);
+  assert.ok((g.reader?.crossCpuBackwards ?? 0) > 50, String(g.reader?.crossCpuBackwards));
+  assert.ok(g.lacks.some((l) => l.startsWith('The file is not in time order') && l.includes('sort -s -n')), g.lacks.join('\n'));
+  const o = await statsOf(example);
+  assert.equal(o.reader?.crossCpuBackwards, 0);
+  assert.ok(!o.lacks.some((l) => l.includes('not in time order')));
+});
