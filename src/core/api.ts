@@ -4,7 +4,7 @@
 
 import type { Arch, Counters, Finding, ModelConfig } from './analysis/types';
 import type { MarkStore } from './analysis/markStore';
-import type { RejectReason, Stage2Op, TraceFormat } from './parse/types';
+import type { ReaderRepairs, RejectReason, Stage2Op, TraceFormat } from './parse/types';
 
 export type ByteSource = AsyncIterable<Uint8Array>;
 
@@ -46,6 +46,8 @@ export interface TraceStats {
   unrecognized: UnrecognizedGroup[];
   lostEvents: { cpu: number; count: number | undefined; line: number }[];
   timestampsBackwards: number;
+  /** What the reader repaired (wrapped, quoted, encoded pastes) or could not trust (truncated events, cross-CPU order). */
+  reader?: ReaderRepairs;
   /** Plain sentences: what the trace lacks for the stage-2 analyses. */
   lacks: string[];
   /** Task (`comm-pid`) -> vCPU index, when the trace reveals it (kvm_timer_update_irq, x86 `vcpu N`). */

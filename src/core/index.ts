@@ -100,7 +100,10 @@ async function runMany(source: ByteSource, partials: Partial<ModelConfig>[], opt
   const buffer: TraceEvent[] = [];
   // One lane is the common case (analyze): no loop, and no filter checks when it has no filters.
   const only = lanes.length === 1 ? lanes[0] : undefined;
-  const feed = (e: TraceEvent): void => {
+  const feed = (ev: TraceEvent): void => {
+    // a truncated event (parse/types.ts Truncation) reaches the replay as an event no decoder
+    // knows: counted, but no state change or finding rests on its missing fields
+    const e = ev.decoded?.truncated === undefined ? ev : { ...ev, decoded: undefined };
     if (only !== undefined) {
       if (!only.filtering || only.accepts(e)) only.replayer!.event(e);
       return;

@@ -76,6 +76,7 @@ export function formatStats(file: string, s: TraceStats, coverage: CoverageItem[
   out.push('lines not recognised:');
   if (s.unrecognized.length === 0) out.push('  none');
   for (const g of s.unrecognized) out.push(`  ${g.count} ${g.reason} (e.g. line${g.examples.length > 1 ? 's' : ''} ${g.examples.join(', ')}): ${escapeControls(g.detail)}`);
+  out.push(...readerLines(s));
   if (s.lostEvents.length > 0 || s.timestampsBackwards > 0) {
     out.push('');
     for (const l of s.lostEvents.slice(0, 10)) out.push(`lost events: CPU ${l.cpu}, ${l.count ?? 'unknown number'} at line ${l.line}`);
@@ -95,6 +96,20 @@ export function formatStats(file: string, s: TraceStats, coverage: CoverageItem[
   const partial = coverage.some((c) => c.support !== 'observed');
   out.push(...(s.lacks.length ? s.lacks.map((l) => `  - ${l}`) : [partial ? '  no events are missing; the analyses marked inferred above need the probes named there' : '  nothing: every analysis has what it needs']));
   return out.join('\n') + '\n';
+}
+
+/** What the reader repaired or could not trust, one line per kind that occurred. */
+function readerLines(s: TraceStats): string[] {
+  const r = s.reader;
+  if (r === undefined) return [];
+  const rows: string[] = [];
+  if (r.joinedContinuations) rows.push(`  ${r.joinedContinuations} wrapped continuation line${r.joinedContinuations === 1 ? '' : 's'} joined to the event before`);
+  if (r.joinedAfterTimestamp) rows.push(`  of which ${r.joinedAfterTimestamp} held the event text of a line wrapped inside its context prefix`);
+  if (r.unquoted) rows.push(`  ${r.unquoted} line${r.unquoted === 1 ? '' : 's'} read after stripping mail quoting ("> ")`);
+  if (r.quotedPrintable) rows.push(`  ${r.quotedPrintable} line${r.quotedPrintable === 1 ? '' : 's'} decoded from quoted-printable mail encoding`);
+  if (r.truncatedEvents) rows.push(`  ${r.truncatedEvents} event${r.truncatedEvents === 1 ? '' : 's'} cut before the end of the format (truncated: counted, not used by the analyses)`);
+  if (r.crossCpuBackwards) rows.push(`  ${r.crossCpuBackwards} event${r.crossCpuBackwards === 1 ? '' : 's'} behind a later event of another CPU (not in global time order there)`);
+  return rows.length ? ['', 'reader repairs and doubts:', ...rows] : [];
 }
 
 export async function run(args: string[], io: CliIo): Promise<number> {

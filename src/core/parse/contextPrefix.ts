@@ -214,6 +214,8 @@ export function scanPrefixReuse(s: string, out: PrefixScan): boolean {
   return true;
 }
 
+import { PERF_SCRIPT_LINE } from './formatSniff';
+
 const LATENCY_LINE = /^\s*(.*\S)-(\d+)\s+(\d+)([.dDbXBNLnplZzHhs0-9a-f]{4,5})\s+(\d+)us.: /;
 const BARE_TS_LINE = /^\s*(\d+)\.(\d+): \S/;
 
@@ -222,7 +224,7 @@ const BARE_TS_LINE = /^\s*(\d+)\.(\d+): \S/;
  * (`  ps-6143    2d..1  259us+: func <-parent`, relative microseconds) and lines whose context
  * was cut off in a paste (`179.182896: kvm_entry: ...`, no task or CPU). Returns the format.
  */
-export function scanFallbackPrefix(s: string, out: PrefixScan): 'latency' | 'bare' | undefined {
+export function scanFallbackPrefix(s: string, out: PrefixScan): 'latency' | 'bare' | 'perf-script' | undefined {
   let m = LATENCY_LINE.exec(s);
   if (m) {
     const commStart = s.indexOf(m[1]);
@@ -237,6 +239,27 @@ export function scanFallbackPrefix(s: string, out: PrefixScan): 'latency' | 'bar
     out.rest = m[0].length;
     out.status = PrefixFailure.ok;
     return 'latency';
+  }
+  m = PERF_SCRIPT_LINE.exec(s);
+  if (m) {
+    if (m[1] !== undefined) {
+      out.commStart = s.indexOf(m[1]);
+      out.commEnd = out.commStart + m[1].length;
+      out.pid = Number(m[3] ?? m[2]);
+      out.tgid = m[3] !== undefined ? Number(m[2]) : -1;
+    } else {
+      out.commStart = out.commEnd = 0;
+      out.pid = -1;
+      out.tgid = -1;
+    }
+    out.cpu = Number(m[4]);
+    out.flagsStart = out.flagsEnd = -1;
+    const frac = m[6].length >= 9 ? m[6].slice(0, 9) : m[6].padEnd(9, '0');
+    out.ts = Number(m[5]) * 1e9 + Number(frac);
+    // the event text starts at the name, after the `kvm:` subsystem
+    out.rest = m[0].length - m[8].length - 1 - (/\s$/.test(m[0]) ? 1 : 0);
+    out.status = PrefixFailure.ok;
+    return 'perf-script';
   }
   m = BARE_TS_LINE.exec(s);
   if (m) {

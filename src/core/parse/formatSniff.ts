@@ -247,6 +247,7 @@ export const FORMAT_LABELS: Record<TraceFormat, string> = {
   'trace-dat': 'trace.dat (binary)',
   'function-graph': 'function_graph tracer text',
   latency: 'latency-format text',
+  'perf-script': 'perf script text (perf record -e kvm:*)',
   unknown: 'unknown (no trace line recognised)',
 };
 
@@ -254,3 +255,14 @@ export const FORMAT_LABELS: Record<TraceFormat, string> = {
 export function partialSentence(p: { reason: string }): string {
   return `partial analysis: ${p.reason}`;
 }
+
+/**
+ * A `perf script` line of a tracepoint (tools/perf/builtin-script.c: process_event prints the
+ * sample's comm `%16s`, pid `%7d` or pid/tid `%7d/%-7d`, `[%03d]` CPU, `%5lu.%06lu:` time, then
+ * the event name padded to the widest name and libtraceevent's rendering of the record): the
+ * default form `  qemu-system-x86  3441 [001]   770.850287:   kvm:kvm_entry: vcpu 0, rip 0x100146`,
+ * `-F cpu,time,event,trace` (`    [001]   770.850287: kvm:kvm_entry: ...`) and `-F
+ * comm,pid,tid,...` (`qemu 3441/3442 [001] ...`), with or without the `kvm:` subsystem. Groups:
+ * comm, pid, tid, cpu, secs, fraction, subsystem, name.
+ */
+export const PERF_SCRIPT_LINE = /^\s*(?:(\S(?:.*?\S)?)\s+(\d+)(?:\/(\d+))?\s+)?\[(\d{1,5})\]\s+(\d+)\.(\d+):\s+(?:([a-z0-9_]+):)?([A-Za-z0-9_]+):(?:\s|$)/;

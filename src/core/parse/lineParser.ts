@@ -9,12 +9,13 @@ import { ByteInterner } from './byteInterner';
 import * as compare from './byteCompare';
 import * as bytePrefix from './bytePrefix';
 import { newPrefixScan, PrefixFailure, scanFallbackPrefix, scanPrefix, scanPrefixReuse } from './contextPrefix';
-import { decodePayload } from './decode';
+import { decodePayload, isKnownEvent } from './decode';
+import { looksLikeContinuation, MAX_PIECES, unquote } from './pasteRepair';
 import { DecodeMemo } from './decodeMemo';
 import { decodeFuncGraphText, durationOf, scanFuncGraph } from './functionGraph';
 import { Interner } from './interner';
 import * as framer from './lineFramer';
-import type { RejectReason, RejectedLine, TraceEvent, TraceFormat, TraceSink } from './types';
+import { noRepairs, type RejectReason, type RejectedLine, type TraceEvent, type TraceFormat, type TraceSink } from './types';
 
 // Imported functions bound once: a per-file CommonJS build (tests, bench) would otherwise reach
 // them through an export getter on every call, a measurable share of the per-line cost.
@@ -25,6 +26,31 @@ const viewOf = compare.viewOf;
 const utf8 = framer.utf8;
 
 const EXCERPT = 200;
+/** A line cut inside its prefix is held for its tail only when it is short, as a wrapped one is. */
+const MAX_HEAD = 300;
+/** Why a line cut right after its event name does not decode. */
+const CUT_NAME = 'the line ends after the event name (cut)';
+
+/** An event held back for repair: its payload failed to decode, is incomplete, or took wrapped tails. */
+interface Pending {
+  ev: TraceEvent;
+  failure: string | undefined;
+  text: string;
+  /** Continuation lines joined to it, reported `wrapped` after it. */
+  tails: RejectedLine[] | undefined;
+}
+
+/**
+ * The rest of a line cut inside its context prefix: event text (`name: ...`, a function tracer's
+ * `func <-parent`), or the timestamp (and flags) with it (`.... 1907374.582979: kvm_exit: ...`).
+ */
+function startsLikeEventText(s: string): boolean {
+  return /^\s*(?:(?:\S{1,10}\s+)?\d+(?:\.\d+)?:(?:\s|$)|[\w.-]+:(?:\s|$)|\S+\s+<-\S)/.test(s);
+}
+
+function newPending(ev: TraceEvent, failure: string | undefined, text: string): Pending {
+  return { ev, failure, text, tails: undefined };
+}
 
 function excerpt(s: string): string {
   return s.length > EXCERPT ? s.slice(0, EXCERPT) : s;
@@ -114,6 +140,8 @@ function startsWithAt(s: string, i: number, p: string): boolean {
 
 export class LineParser {
   format: TraceFormat = 'unknown';
+  /** What was repaired so far (wrapped lines joined); readTrace reports it. */
+  readonly repairs = noRepairs();
   private readonly scan = newPrefixScan();
   private readonly strings = new Interner();
   private readonly memo = new DecodeMemo();
@@ -134,7 +162,14 @@ export class LineParser {
   private prevTask = '';
   private prevFlags: string | undefined;
   /** An event line held back one line: its payload failed to decode or is empty, so the next line may be its wrapped tail. */
-  private pending: { ev: TraceEvent; failure: string | undefined; text: string } | undefined;
+  private pending: Pending | undefined;
+  /**
+   * The last complete event, held one line (no allocation) so that a wrapped tail on the next line
+   * can still be joined to it (pasteRepair.ts); emitted when the next line comes.
+   */
+  private held: TraceEvent | undefined;
+  /** A line cut inside its context prefix (`comm-pid [cpu] flags ts:` and nothing after): the next line may be its event text. */
+  private head: { text: string; line: number; offset: number } | undefined;
   /** The previous line was trace content (an event or a rejected event line): a bare line after it may be a wrapped tail. */
   private prevWasContent = false;
   /** Length of the previous content line: e-mail clients wrap at 72-80 columns. */
@@ -280,8 +315,8 @@ export class LineParser {
     this.prevWasContent = true;
     // in characters, as line() counts: only the payload may hold multi-byte UTF-8
     this.prevLen = n - start - memo.excess;
-    if (failed || payload.length === 0 || endsCut(payload)) this.pending = { ev, failure: failed ? decoded : undefined, text: utf8(b, start, n) };
-    else this.sink.event(ev);
+    if (failed || payload.length === 0 || endsCut(payload) || (decoded !== undefined && decoded.truncated !== undefined)) this.pending = newPending(ev, failed ? decoded : undefined, utf8(b, start, n));
+    else this.held = ev;
     return true;
   }
 
@@ -290,38 +325,104 @@ export class LineParser {
   }
 
   private flushPending(): void {
-    const p = this.pending;
-    if (p === undefined) return;
-    this.pending = undefined;
-    if (p.failure === undefined) this.sink.event(p.ev);
-    else this.emitReject({ line: p.ev.line, offset: p.ev.offset, reason: 'undecodable-payload', detail: `${p.ev.name}: ${p.failure}`, excerpt: excerpt(p.text) });
+    const h = this.held;
+    if (h !== undefined) {
+      this.held = undefined;
+      this.sink.event(h);
+      return;
+    }
+    if (this.pending !== undefined) this.flushRepair();
+    else if (this.head !== undefined) {
+      const hd = this.head;
+      this.head = undefined;
+      this.emitReject({ line: hd.line, offset: hd.offset, reason: 'truncated', detail: 'the line ends inside the context prefix', excerpt: excerpt(hd.text) });
+    }
   }
 
-  /**
-   * A bare line right after a held-back event: an e-mail-wrapped tail. Join it and decode again;
-   * the event is kept when that works, and the tail is reported as `wrapped` either way.
-   */
-  private joinWrapped(s: string, line: number, offset: number): void {
+  /** Emit a held-back event with the tails joined to it (cold: only after a repair or a failed decode). */
+  private flushRepair(): void {
     const p = this.pending!;
     this.pending = undefined;
-    const tail = s.trim();
-    const joined = p.ev.payload.length > 0 ? `${p.ev.payload} ${tail}` : tail;
-    const decoded = decodePayload(p.ev.name, joined);
-    if (typeof decoded === 'string') {
+    const tails = p.tails;
+    if (p.failure === undefined) {
+      this.sink.event(p.ev);
+      if (tails !== undefined) this.repairs.joinedContinuations += tails.length;
+    } else {
+      const cut = p.failure === CUT_NAME;
+      const wrapped = tails !== undefined;
       this.emitReject({
         line: p.ev.line,
         offset: p.ev.offset,
-        reason: 'wrapped',
-        detail: `${p.ev.name}: ${decoded} (the line is wrapped: its tail is on line ${line})`,
+        reason: wrapped ? 'wrapped' : cut ? 'truncated' : 'undecodable-payload',
+        detail: `${p.ev.name}: ${p.failure}${wrapped ? ` (the line is wrapped: its tail${tails.length > 1 ? 's are' : ' is'} on line ${tails.map((t) => t.line).join(', ')})` : ''}`,
         excerpt: excerpt(p.text),
       });
-      this.emitReject({ line, offset, reason: 'wrapped', detail: `tail of line ${p.ev.line}, which still does not decode`, excerpt: excerpt(s) });
-      return;
+      if (wrapped) for (const t of tails) t.detail = `tail of line ${p.ev.line}, which still does not decode`;
     }
-    p.ev.payload = joined;
-    p.ev.decoded = decoded;
-    this.sink.event(p.ev);
-    this.emitReject({ line, offset, reason: 'wrapped', detail: `tail of the wrapped line ${p.ev.line} (joined to it)`, excerpt: excerpt(s) });
+    if (tails !== undefined) for (const t of tails) this.emitReject(t);
+  }
+
+  /**
+   * A bare line after an event: its wrapped tail when it looks like trace fields (not prose) and
+   * the joined text still decodes (an incomplete event: decodes at all). Up to MAX_PIECES pieces
+   * are joined; the tails are reported `wrapped` after the event. False: not a continuation.
+   */
+  private continueEvent(s: string, line: number, offset: number): boolean {
+    const tail = s.trim();
+    let p = this.pending;
+    const marker = (p?.ev ?? this.held)?.decoded?.kind === 'marker';
+    if (!looksLikeContinuation(tail, marker)) return false;
+    if (p !== undefined && p.failure === CUT_NAME && p.ev.name.startsWith('<')) {
+      // `<stack` / `trace>`: the name itself was wrapped
+      const name = `${p.ev.name} ${tail}`;
+      if (name.length > 40 || !name.endsWith('>')) return false;
+      p.ev.name = name;
+      p.failure = undefined;
+      (p.tails ??= []).push({ line, offset, reason: 'wrapped', detail: `tail of the wrapped line ${p.ev.line} (joined to it)`, excerpt: excerpt(s) });
+      return true;
+    }
+    if (p === undefined) {
+      const h = this.held!;
+      // a complete event is continued only from a line as long as a wrapped one
+      if (this.prevLen < 40) return false;
+      const joined = h.payload.length > 0 ? `${h.payload} ${tail}` : tail;
+      const decoded = decodePayload(h.name, joined);
+      if (typeof decoded === 'string' || (decoded !== undefined && h.decoded !== undefined && decoded.kind !== h.decoded.kind)) return false;
+      this.held = undefined;
+      p = this.pending = newPending({ ...h, payload: joined, decoded }, undefined, '');
+    } else {
+      if ((p.tails?.length ?? 0) + 1 >= MAX_PIECES) return false;
+      const joined = p.ev.payload.length > 0 ? `${p.ev.payload} ${tail}` : tail;
+      const decoded = decodePayload(p.ev.name, joined);
+      // a piece that breaks an event that was complete is not its tail
+      const complete = p.failure === undefined && p.ev.payload.length > 0 && !endsCut(p.ev.payload) && p.ev.decoded?.truncated === undefined;
+      if (typeof decoded === 'string' && complete) return false;
+      p.ev.payload = joined;
+      p.ev.decoded = typeof decoded === 'string' ? undefined : decoded;
+      p.failure = typeof decoded === 'string' ? decoded : undefined;
+    }
+    (p.tails ??= []).push({ line, offset, reason: 'wrapped', detail: `tail of the wrapped line ${p.ev.line} (joined to it)`, excerpt: excerpt(s) });
+    return true;
+  }
+
+  /**
+   * A line after one cut inside its context prefix (`... 1907374.582979:` then `kvm_apic_accept_irq:
+   * apicid 0 ...`, or cut before the timestamp): joined and read as one line, numbered as the first.
+   */
+  private joinHead(s: string, line: number, offset: number, unterminated: boolean): void {
+    const hd = this.head!;
+    this.head = undefined;
+    this.repairs.joinedAfterTimestamp++;
+    this.line(`${hd.text} ${s.trimStart()}`, hd.line, hd.offset, unterminated);
+    const tail: RejectedLine = { line, offset, reason: 'wrapped', detail: `tail of the wrapped line ${hd.line} (joined to it)`, excerpt: excerpt(s) };
+    // the tail is reported after the event it completes
+    const held = this.held;
+    if (held !== undefined && held.line === hd.line) {
+      this.held = undefined;
+      this.pending = newPending(held, undefined, '');
+      this.pending.tails = [tail];
+    } else if (this.pending !== undefined && this.pending.ev.line === hd.line) (this.pending.tails ??= []).unshift(tail);
+    else this.emitReject(tail);
   }
 
   /** Call once after the last line. */
@@ -370,12 +471,17 @@ export class LineParser {
         return;
       }
       this.prevPrefix = undefined;
+      if (this.head !== undefined && sc.status === PrefixFailure.noPrefix && startsLikeEventText(s)) {
+        this.joinHead(s, line, offset, unterminated);
+        return;
+      }
       if (this.special(s, line)) return;
       if (this.funcGraph(s, line, offset)) return;
       if (sc.status === PrefixFailure.noPrefix) {
         const fb = scanFallbackPrefix(s, sc);
         if (fb !== undefined) {
           if (fb === 'latency' && (this.format === 'unknown' || this.format === 'ftrace')) this.format = 'latency';
+          else if (fb === 'perf-script' && this.format === 'unknown') this.format = 'perf-script';
           this.eventLine(s, line, offset, unterminated, false);
           return;
         }
@@ -392,11 +498,14 @@ export class LineParser {
     const n = s.length;
     let name: string;
     let payload: string;
+    let cutName = false;
     if (s.charCodeAt(rest) === 60 /* < */) {
       // `<stack trace>`, `<user stack trace>`
       const gt = s.indexOf('>', rest);
-      name = gt > 0 ? s.slice(rest, gt + 1) : s.slice(rest);
+      name = gt > 0 ? s.slice(rest, gt + 1) : s.slice(rest).trimEnd();
       payload = gt > 0 ? s.slice(gt + 1).trim() : '';
+      // `<stack` cut before its `>`: held for the rest of the name
+      cutName = gt < 0;
     } else {
       // the name ends at the first `:`, space or `(`
       let k = rest;
@@ -427,6 +536,12 @@ export class LineParser {
         let e = n;
         while (e > rest && s.charCodeAt(e - 1) === 32) e--;
         payload = s.slice(rest, e);
+        // `... 140.314684: kvm_exit` cut after the tracepoint's name is not a function called kvm_exit
+        if (k >= n && isKnownEvent(payload) && payload !== 'function') {
+          name = payload;
+          payload = '';
+          cutName = true;
+        }
       }
     }
     if (this.format === 'unknown' || this.format === 'ftrace') {
@@ -434,7 +549,7 @@ export class LineParser {
       else if (name === 'print' && payload.startsWith('tracing_mark_write')) this.format = 'trace-cmd';
       else if (this.format === 'unknown') this.format = 'ftrace';
     }
-    const decoded = this.memo.decode(name, payload);
+    const decoded = cutName ? CUT_NAME : this.memo.decode(name, payload);
     this.flushPending();
     const failed = typeof decoded === 'string';
     if (failed && unterminated) {
@@ -462,8 +577,8 @@ export class LineParser {
     this.lastTs = sc.ts;
     this.prevWasContent = true;
     this.prevLen = s.length;
-    if (failed || payload.length === 0 || endsCut(payload)) this.pending = { ev, failure: failed ? decoded : undefined, text: s };
-    else this.sink.event(ev);
+    if (failed || payload.length === 0 || endsCut(payload) || (decoded !== undefined && decoded.truncated !== undefined) || cutName) this.pending = newPending(ev, failed ? decoded : cutName ? CUT_NAME : undefined, s);
+    else this.held = ev;
   }
 
   /** Header comments and the other non-event lines; true when handled. */
@@ -583,8 +698,21 @@ export class LineParser {
       reason = 'binary';
       detail = 'control characters or invalid UTF-8: not trace text';
     } else if (/^\s*>/.test(s)) {
-      reason = 'quoted';
-      detail = 'an e-mail quoted line ("> ")';
+      // mail quoting: the quoted text is read as a line of its own
+      const inner = unquote(s)!;
+      this.repairs.unquoted++;
+      if (inner.trim().length === 0) {
+        this.flushPending();
+        this.sink.special?.({ kind: 'blank', line });
+        this.prevWasContent = false;
+      } else this.line(inner, line, offset, unterminated);
+      return;
+    } else if (status === PrefixFailure.truncated && !unterminated && s.length < MAX_HEAD) {
+      // cut inside the prefix: the next line may be its event text (joinHead)
+      this.flushPending();
+      this.head = { text: s.trimEnd(), line, offset };
+      this.prevWasContent = false;
+      return;
     } else if (status === PrefixFailure.truncated || (unterminated && status !== PrefixFailure.noPrefix)) {
       reason = 'truncated';
       detail = 'the line ends inside the context prefix';
@@ -594,11 +722,10 @@ export class LineParser {
     } else if (/^\s*(\[\.\.\.\]|\.\.\.)/.test(s)) {
       reason = 'not-a-trace-line';
       detail = 'an elision mark ("...") in a pasted excerpt';
-    } else if (this.pending !== undefined && status === PrefixFailure.noPrefix) {
-      this.joinWrapped(s, line, offset);
+    } else if ((this.pending !== undefined || this.held !== undefined) && status === PrefixFailure.noPrefix && this.continueEvent(s, line, offset)) {
       this.prevWasContent = false;
       return;
-    } else if (this.prevWasContent && status === PrefixFailure.noPrefix && this.prevLen >= 50 && this.prevLen <= 100 && !/^\s*\S+-\d+\s/.test(s)) {
+    } else if (this.prevWasContent && status === PrefixFailure.noPrefix && this.prevLen >= 50 && this.prevLen <= 100 && !/^\s*\S+-\d+\s/.test(s) && looksLikeContinuation(s.trim())) {
       reason = 'wrapped';
       detail = 'continuation of the previous line (wrapped)';
     } else if (unterminated) {

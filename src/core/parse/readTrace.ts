@@ -9,7 +9,8 @@ import { readTraceDat, type TraceDatOptions } from '../tracedat/index';
 import { BYTE_SNIFF_BYTES, DAT_NEEDS_FILE, sniffBytes, sniffTextHead, TEXT_SNIFF_BYTES } from './formatSniff';
 import { LineFramer } from './lineFramer';
 import { LineParser } from './lineParser';
-import type { TraceFormat, TraceSink } from './types';
+import { looksQuotedPrintable, QuotedPrintableLines } from './pasteRepair';
+import type { ReaderRepairs, TraceFormat, TraceSink } from './types';
 
 export interface ReadTraceOptions {
   signal?: AbortSignal;
@@ -39,6 +40,8 @@ export interface ReadTraceResult {
    * nothing after it. Every output marks its analysis partial.
    */
   partial?: PartialRead;
+  /** What the text reader repaired (counts; the stats collector adds what it sees in the events). */
+  repairs?: ReaderRepairs;
 }
 
 export interface PartialRead {
@@ -257,11 +260,13 @@ export async function readTrace(source: ByteSource, sink: TraceSink, opts: ReadT
     text = inflated.all;
   }
   const parser = new LineParser(sink, { bytePath: opts.bytePath });
-  const framer = new LineFramer(parser);
   let partial: PartialRead | undefined;
   const head = await peek(text, TEXT_SNIFF_BYTES);
   const notText = sniffTextHead(head.head);
   if (notText) return refuse(notText);
+  // quoted-printable mail is decoded line by line in front of the parser (pasteRepair.ts)
+  const qp = looksQuotedPrintable(head.head.toString('latin1')) ? new QuotedPrintableLines(parser, parser.repairs) : undefined;
+  const framer = new LineFramer(qp ?? parser);
   try {
     for await (const chunk of head.all) framer.push(chunk);
   } catch (e) {
@@ -271,6 +276,7 @@ export async function readTrace(source: ByteSource, sink: TraceSink, opts: ReadT
     partial = { offset: e.offset, reason: `${gzipProblem(e)}; everything reported is of the ${framer.bytes} bytes of text inflated before it` };
   }
   framer.end();
+  qp?.end();
   parser.finish();
   if (parser.firstNul) {
     const n = parser.nulLines;
@@ -278,5 +284,5 @@ export async function readTrace(source: ByteSource, sink: TraceSink, opts: ReadT
     partial = partial ? { offset: partial.offset, reason: `${partial.reason}; ${nul}` } : { offset: parser.firstNul.offset, reason: nul };
   }
   opts.onProgress?.(counter.raw);
-  return { format: parser.format, bytes: framer.bytes, lines: framer.lines, ...(partial ? { partial } : {}) };
+  return { format: parser.format, bytes: framer.bytes, lines: framer.lines, repairs: parser.repairs, ...(partial ? { partial } : {}) };
 }

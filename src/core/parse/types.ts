@@ -12,6 +12,7 @@ export type TraceFormat =
   | 'trace-dat' // binary trace.dat, decoded directly
   | 'function-graph'
   | 'latency'
+  | 'perf-script' // `perf script` text of tracepoints (formatSniff.ts PERF_SCRIPT_LINE)
   | 'unknown';
 
 export interface TraceEvent {
@@ -66,6 +67,29 @@ export interface RejectedLine {
   detail: string;
   /** The first 200 characters of the line, for examples in reports (never rendered as HTML). */
   excerpt: string;
+}
+
+/**
+ * What the reader repaired in the text, or could not trust, and how often (stats prints it): pasted
+ * text is wrapped, quoted and encoded by mail clients, and lines grouped by CPU are out of time order.
+ */
+export interface ReaderRepairs {
+  /** Wrapped continuation lines joined to the event before them (all kinds, those after a timestamp included). */
+  joinedContinuations: number;
+  /** Of those, lines that hold the event text of a line cut inside its context prefix (`comm-pid [cpu] flags ts:`). */
+  joinedAfterTimestamp: number;
+  /** Lines read after stripping mail quoting (`> `). */
+  unquoted: number;
+  /** Lines decoded from quoted-printable (`=3D`, soft line breaks). */
+  quotedPrintable: number;
+  /** Events read after a later timestamp of another CPU (behind the latest time seen: the file is not in global time order). */
+  crossCpuBackwards: number;
+  /** Events whose decoder did not get all the fields of its format (Truncation). */
+  truncatedEvents: number;
+}
+
+export function noRepairs(): ReaderRepairs {
+  return { joinedContinuations: 0, joinedAfterTimestamp: 0, unquoted: 0, quotedPrintable: 0, crossCpuBackwards: 0, truncatedEvents: 0 };
 }
 
 /** Receives the stream synchronously, in input order. */
@@ -135,7 +159,20 @@ export type Stage2Op =
   | 'unmap-gfn-range'
   | 'destroy';
 
-export type Decoded =
+/**
+ * Set by a decoder when the payload stops before every field its tracepoint's format prints
+ * (`kvm_entry: vcpu 1, rip` with no value, an x86 `kvm_exit` without its `rip`/`info2`/`error_code`):
+ * what is missing. The fields that were read are kept, the missing ones are undefined; the event is
+ * still counted, but the replay treats it as uncertain (src/core/index.ts hands it over undecoded,
+ * so no finding rests on it) and `stats` counts it.
+ */
+export interface Truncation {
+  truncated?: string;
+}
+
+export type Decoded = Truncation & DecodedPayload;
+
+export type DecodedPayload =
   // arm64 kvm (domain.md section 2)
   | { kind: 'arm64.kvm_exit'; exitType: string; ec: number; ecName: string; pc: bigint | undefined }
   | { kind: 'arm64.kvm_entry'; pc: bigint }

@@ -16,7 +16,21 @@ export interface TraceFacts {
   headerWrapped: { inBuffer: number; written: number } | undefined;
   nEvents: number;
   backwards: number;
+  /** Events read after a later timestamp of another CPU. */
+  crossCpuBackwards: number;
 }
+
+/**
+ * Cross-CPU steps back in time that say the file is not in global time order (lines grouped by
+ * CPU): ftrace and trace-cmd merge the per-CPU buffers by timestamp, so a step back across CPUs is
+ * rare there (clock skew of a `local` trace clock, a few in a file) and common in a regrouped one.
+ */
+export function outOfTimeOrder(crossCpuBackwards: number, nEvents: number): boolean {
+  return crossCpuBackwards >= 10 && crossCpuBackwards * 100 >= nEvents;
+}
+
+/** How to put a text trace in time order, whatever its layout (the timestamp is the first `secs.usecs:`). */
+export const SORT_BY_TIME = "perl -ne 'print \"$1\\t$_\" if /\\s(\\d+\\.\\d+):\\s/' TRACE | sort -s -n -k1,1 | cut -f2-";
 
 export function lacksOf(f: TraceFacts): string[] {
   const out: string[] = [];
@@ -63,6 +77,9 @@ export function lacksOf(f: TraceFacts): string[] {
   }
   if (f.headerWrapped && f.headerWrapped.written > f.headerWrapped.inBuffer) {
     out.push(`The ring buffer wrapped (${f.headerWrapped.written} entries written, ${f.headerWrapped.inBuffer} kept): the start of the recording is missing.`);
+  }
+  if (outOfTimeOrder(f.crossCpuBackwards, f.nEvents)) {
+    out.push(`The file is not in time order: ${f.crossCpuBackwards} events come after a later event of another CPU (lines grouped by CPU?). The replay follows the file's order, so what happens across vCPUs (lost races, invalid windows) is not reliable; sort it by time first: ${SORT_BY_TIME}`);
   }
   if (f.backwards > 0) out.push(`${f.backwards} timestamps go backwards on their CPU (trace_pipe or merged files?): ordering within a CPU is not reliable there.`);
   return out;

@@ -3,7 +3,7 @@
 // level, unrecognised lines grouped by reason, lost events, backwards timestamps, and the `lacks`
 // sentences). Memory is bounded: name and task tables are capped, examples are a few line numbers.
 import type { TraceStats, UnrecognizedGroup } from '../api';
-import type { RejectedLine, SpecialLine, Stage2Op, TraceEvent, TraceFormat, TraceSink } from '../parse/types';
+import { noRepairs, type ReaderRepairs, type RejectReason, type RejectedLine, type SpecialLine, Stage2Op, TraceEvent, TraceFormat, TraceSink } from '../parse/types';
 import { lacksOf, type TraceFacts } from './lacks';
 import { decodeFaultCode, faultSourceLabel, FaultSourceTracker } from '../parse/decoders/x86Vendor';
 import { traceVerdict } from '../parse/formatSniff';
@@ -16,7 +16,7 @@ export interface StatsCollector extends TraceSink {
   /** The format readTrace detected (the collector cannot tell it from the events alone). */
   setFormat(format: TraceFormat): void;
   /** What readTrace said about the input as a whole: its format, a refusal, a partial read. */
-  setRead(read: Pick<ReadTraceResult, 'format' | 'refused' | 'partial'>): void;
+  setRead(read: Pick<ReadTraceResult, 'format' | 'refused' | 'partial' | 'repairs'>): void;
   /** The statistics so far; `format` (readTrace's result) may be given here instead of setFormat. */
   result(format?: TraceFormat): TraceStats;
 }
@@ -26,6 +26,9 @@ const MAX_KEYS = 10_000;
 const OTHER = '(other)';
 const EXAMPLES = 5;
 const MAX_LOST = 1000;
+/** Groups of unrecognised lines kept apart by detail; past it, lines are grouped by reason only. */
+const MAX_GROUPS = 64;
+const DIGITS = /\d+/g;
 
 /** A mutable count: hot paths keep the slot of a key and bump it without a map lookup. */
 interface Slot {
@@ -85,6 +88,10 @@ export function createStatsCollector(): StatsCollector {
   let firstTs: number | undefined;
   let lastTs: number | undefined;
   let backwards = 0;
+  let crossCpuBackwards = 0;
+  let latestCpu = -1;
+  let truncatedEvents = 0;
+  let readerRepairs: ReaderRepairs | undefined;
   const lastTsOfCpu = new Map<number, number>();
   const names = new Counter();
   const tasks = new Counter();
@@ -140,12 +147,17 @@ export function createStatsCollector(): StatsCollector {
       format = read.format;
       refused = read.refused;
       partial = read.partial ? { ...read.partial } : undefined;
+      readerRepairs = read.repairs;
     },
     event(ev: TraceEvent): void {
       nEvents++;
       const ts = ev.ts;
       if (firstTs === undefined || ts < firstTs) firstTs = ts;
-      if (lastTs === undefined || ts > lastTs) lastTs = ts;
+      // behind the latest time seen, which another CPU printed: the file is not in time order there
+      if (lastTs === undefined || ts > lastTs) {
+        lastTs = ts;
+        latestCpu = ev.cpu;
+      } else if (ts < lastTs && ev.cpu !== latestCpu) crossCpuBackwards++;
       // Runs of one CPU are common: its last timestamp is kept aside and written back on a switch.
       const cpu = ev.cpu;
       if (cpu === lastCpu) {
@@ -172,6 +184,7 @@ export function createStatsCollector(): StatsCollector {
       const task = te.key;
       const d = ev.decoded;
       if (d === undefined) return;
+      if (d.truncated !== undefined) truncatedEvents++;
       const kind = d.kind;
       if (kind !== lastKind) {
         kinds.add(kind);
@@ -218,8 +231,13 @@ export function createStatsCollector(): StatsCollector {
     },
     rejected(r: RejectedLine): void {
       nUnrec++;
-      const key = r.reason;
+      // one group per reason and detail (line numbers aside): each group says its own why
+      let key = `${r.reason}\u0000${r.detail.replace(DIGITS, '#')}`;
       let g = unrec.get(key);
+      if (g === undefined && unrec.size >= MAX_GROUPS) {
+        key = r.reason;
+        g = unrec.get(key);
+      }
       if (g === undefined) {
         g = { reason: r.reason, count: 0, examples: [], detail: r.detail };
         unrec.set(key, g);
@@ -246,7 +264,8 @@ export function createStatsCollector(): StatsCollector {
       for (const m of [kprobeOps, kretprobeOps, functionOps, funcgraphOps]) for (const [op, c] of m) opsObj[op] = Math.max(opsObj[op] ?? 0, c.n);
       const retObj = countsOf(opReturns);
       const events = names.toObject();
-      const rejected = new Map([...unrec.values()].map((g) => [g.reason, g.count]));
+      const rejected = new Map<RejectReason, number>();
+      for (const g of unrec.values()) rejected.set(g.reason, (rejected.get(g.reason) ?? 0) + g.count);
       const notATrace = refused ?? traceVerdict({ events: nEvents, special: nSpecial - blank, rejected });
       const facts: TraceFacts = {
         events,
@@ -260,6 +279,7 @@ export function createStatsCollector(): StatsCollector {
         headerWrapped,
         nEvents,
         backwards,
+        crossCpuBackwards,
       };
       return {
         format,
@@ -273,6 +293,7 @@ export function createStatsCollector(): StatsCollector {
         unrecognized: [...unrec.values()].sort((a, b) => b.count - a.count).map((g) => ({ ...g, examples: [...g.examples] })),
         lostEvents: lost.map((l) => ({ ...l })),
         timestampsBackwards: backwards,
+        reader: { ...(readerRepairs ?? noRepairs()), crossCpuBackwards, truncatedEvents },
         lacks: lacksOf(facts),
         vcpuOfTask,
         ops: opsObj,

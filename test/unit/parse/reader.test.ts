@@ -178,7 +178,10 @@ test('e-mail wrapped lines are joined when the tail completes the payload, and r
 test('binary data, quoted lines and garbage are rejected with reasons, never thrown', async () => {
   const bin = Buffer.concat([Buffer.from('\x00\x01\x02garbage\xff\xfe\n', 'latin1'), Buffer.from('> ' + kline('a', 1, 0, '.....', '1.0', FAULT) + '\n'), Buffer.from('hello world\n')]);
   const c = await collect(chunked(bin));
-  assert.deepEqual(c.rejected.map((r) => r.reason), ['binary', 'quoted', 'not-a-trace-line']);
+  // the `> `-quoted line is mail quoting: read as the line it quotes (pasteRepair.ts)
+  assert.deepEqual(c.rejected.map((r) => r.reason), ['binary', 'not-a-trace-line']);
+  assert.deepEqual(c.events.map((e) => [e.line, e.name]), [[2, 'kvm_guest_fault']]);
+  assert.equal(c.result.repairs?.unquoted, 1);
   assert.ok(c.rejected.every((r) => r.excerpt.length <= 200));
 });
 

@@ -79,6 +79,8 @@ export function decodeArm64Exit(payload: string): DecodeResult {
     if (close > open + 1) name = p.slice(open + 1, close);
   }
   const pc = hexBigAt(p, findField(p, 'PC'));
+  // `%s: HSR_EC: 0x%04x (%s), PC: 0x%016lx` (arch/arm64/kvm/trace_arm.h): every form ends with the PC
+  if (pc === undefined) return { kind: 'arm64.kvm_exit', exitType, ec, ecName: name, pc, truncated: 'PC' };
   return { kind: 'arm64.kvm_exit', exitType, ec, ecName: name, pc };
 }
 

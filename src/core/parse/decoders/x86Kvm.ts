@@ -22,10 +22,29 @@ const VCPU_LABELS = ['vcpu', 'vcpu_id'] as const;
 const RIP_LABELS = ['rip', 'guest_rip'] as const;
 const ADDRESS_LABELS = ['address', 'fault_address'] as const;
 
+/** A reason as the kernel prints it: a VMX/SVM name (`EPT_VIOLATION`, `npf`, `PF`) or -R's number. */
+const EXIT_REASON_TEXT = /^[A-Za-z0-9_]+$/;
+
+/**
+ * Which field the payload stops before, by the formats arch/x86/kvm/trace.h has printed:
+ * `reason %s rip 0x%lx info %llx %llx` (before 5.13), `vcpu %u reason %s%s%s rip 0x%lx info1
+ * 0x%016llx info2 0x%016llx intr_info 0x%08x error_code 0x%08x` (TRACE_EVENT_KVM_EXIT since 5.13),
+ * and -R's raw fields (`exit_reason=.. guest_rip=..`). Every form prints the rip after the reason.
+ */
+function exitTruncation(p: string, rip: bigint | undefined, info1: bigint | undefined, info2: bigint | undefined, errorCode: number | undefined): string | undefined {
+  if (rip === undefined) return 'rip';
+  if (info1 !== undefined && info2 === undefined) return 'info2';
+  // the 5.13+ form prints error_code right after intr_info
+  if (errorCode === undefined && p.includes('intr_info')) return 'error_code';
+  return undefined;
+}
+
 export function decodeX86Exit(p: string): DecodeResult {
   const reasonAt = findFieldAny(p, REASON_LABELS);
   let reason = wordAt(p, reasonAt);
   if (reason === undefined) return 'no exit reason';
+  // `reason =` (a line cut after the label of -R's `exit_reason=`, or a paste artefact): no reason
+  if (!EXIT_REASON_TEXT.test(reason)) return `the exit reason "${reason.slice(0, 20)}" is not a reason name or number (the line is cut?)`;
   // `trace-cmd report -R`: `exit_reason=48 guest_rip=... isa=1`; SVM's `PF excp` is two words
   const isaVendor = vendorOfIsa(decNumberAt(p, findField(p, 'isa')));
   if (isaVendor !== undefined && /^\d+$/.test(reason)) reason = exitReasonName(Number(reason), isaVendor) ?? reason;
@@ -45,6 +64,8 @@ export function decodeX86Exit(p: string): DecodeResult {
     }
   }
   const errorCode = hexNumberAt(p, findField(p, 'error_code'));
+  const truncated = exitTruncation(p, rip, info1, info2, errorCode);
+  if (truncated !== undefined) return { kind: 'x86.kvm_exit', vcpu, reason, vendor, rip, info1, info2, errorCode, truncated };
   return { kind: 'x86.kvm_exit', vcpu, reason, vendor, rip, info1, info2, errorCode };
 }
 
@@ -52,6 +73,8 @@ export function decodeX86Entry(p: string): DecodeResult {
   const vcpu = decNumberAt(p, findFieldAny(p, VCPU_LABELS));
   if (vcpu === undefined) return 'no vcpu value';
   const rip = hexBigAt(p, findField(p, 'rip'));
+  // `vcpu %u, rip 0x%lx` since 5.x (`vcpu %u` before): a comma or `rip` with no value after it is a cut line
+  if (rip === undefined && (p.includes(', rip') || p.trimEnd().endsWith(','))) return { kind: 'x86.kvm_entry', vcpu, rip, truncated: 'rip' };
   return { kind: 'x86.kvm_entry', vcpu, rip };
 }
 
@@ -123,13 +146,17 @@ export function decodeSplitHugePage(p: string): DecodeResult {
 
 /** KVM_MMU_PAGE_PRINTK: `sp gen 0 gfn 40000 l1 8-byte q0 direct wux nxe ad root 0 sync [new|existing]`. */
 function pageLevel(p: string): number | undefined {
-  // older kernels: `new sp gfn 0 4 q0 direct ...` (the level follows the gfn, no `l`)
+  // older kernels: `new sp gfn 0 4 q0 direct ...` (the level follows the gfn, no `l`), and before
+  // the shadow page's mmu_valid_gen (pre-3.11 KVM_MMU_PAGE_PRINTK, `const char *ret = p->buffer +
+  // p->len`, no `sp gen`): `existing sp gfn 3a22e 1/4 q3 direct --x !pge !nxe root 6 sync`, the
+  // role's level and the guest's paging levels as `level/glevels`
   const g = findField(p, 'gfn');
   if (g >= 0) {
     const sp = p.indexOf(' ', g);
     if (sp > 0) {
       const d = decNumberAt(p, sp + 1);
-      if (d !== undefined && p.charCodeAt(sp + 2) === 32) return d;
+      const after = p.charCodeAt(sp + 2);
+      if (d !== undefined && (after === 32 || (after === 47 /* / */ && p.charCodeAt(sp + 4) === 32 && decNumberAt(p, sp + 3) !== undefined))) return d;
     }
   }
   let i = p.indexOf(' l');
@@ -145,6 +172,7 @@ export function decodeGetPage(p: string): DecodeResult {
   const gfn = hexNumberAt(p, findField(p, 'gfn'));
   const level = pageLevel(p);
   if (gfn === undefined || level === undefined) return 'expected a shadow page description "sp gen G gfn X lN ..."';
+  // `... sync new` (5.x+) or `new sp ...` / `existing sp ...` (older: the verdict first)
   return { kind: 'x86.kvm_mmu_get_page', gfn, level, created: p.trimEnd().endsWith(' new') || p.startsWith('new '), raw: p };
 }
 
