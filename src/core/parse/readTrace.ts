@@ -120,6 +120,21 @@ class CompressedDataError extends Error {
   }
 }
 
+/** Resolves on 'drain' or 'close' (a destroyed stream never drains), leaving no listener behind:
+ * `once` on both would leave the other one registered, and a long .gz piles them up past Node's
+ * MaxListeners warning. */
+function drained(z: NodeJS.EventEmitter): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = (): void => {
+      z.off('drain', done);
+      z.off('close', done);
+      resolve();
+    };
+    z.on('drain', done);
+    z.on('close', done);
+  });
+}
+
 /** Compressed bytes handed to zlib per write: the precision of a corruption's offset. */
 const INFLATE_SLICE = 64 * 1024;
 
@@ -161,7 +176,7 @@ async function* gunzip(src: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Arra
         for (let at = 0; at < chunk.length && failure === undefined; at += INFLATE_SLICE) {
           const slice = chunk.subarray(at, at + INFLATE_SLICE);
           const more = z.write(slice, () => (consumed += slice.length));
-          if (!more && failure === undefined && !stopped) await new Promise<void>((r) => z.once('drain', r).once('close', r));
+          if (!more && failure === undefined && !stopped) await drained(z);
         }
         if (failure !== undefined || stopped) return;
       }

@@ -216,6 +216,33 @@ test('gzip is read transparently; corrupt gzip is refused or partial, not thrown
   assert.match(cb.result.refused ?? '', /^gzip data that does not inflate: the \.gz is corrupt: zlib failed in the compressed bytes 0\.\.65536 \(/);
 });
 
+test('a long .gz leaves no listener behind on the inflater (no MaxListeners warning on stderr)', async () => {
+  // Over 1 MiB of compressed bytes (the reader writes them in 64 KiB slices, each past zlib's
+  // high-water mark), so that it waits for 'drain' more than ten times.
+  const lines: string[] = [];
+  let x = 1;
+  const noise = (): string => {
+    let h = '';
+    for (let k = 0; k < 8; k++) h += ((x = (Math.imul(x, 1103515245) + 12345) >>> 0) >>> 0).toString(16);
+    return h;
+  };
+  for (let i = 0; i < 30_000; i++) lines.push(kline('a', 1, 0, '.....', (1 + i / 1e6).toFixed(6), `${FAULT} ${noise()}`));
+  const warnings: Error[] = [];
+  const onWarning = (w: Error): void => void warnings.push(w);
+  process.on('warning', onWarning);
+  try {
+    const gz = gzipSync(Buffer.from(lines.join('\n') + '\n'));
+    assert.ok(gz.length > 1 << 20, `${gz.length} compressed bytes`);
+    const c = await collect(chunked(gz, [1 << 20]));
+    assert.equal(c.result.partial, undefined);
+    assert.equal(c.events.length, lines.length);
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(warnings.map((w) => w.message), []);
+  } finally {
+    process.off('warning', onWarning);
+  }
+});
+
 test('trace.dat input is handed to the trace.dat reader', async () => {
   const dat = Buffer.concat([Buffer.from([0x17, 0x08, 0x44]), Buffer.from('tracing6\0'), Buffer.alloc(64)]);
   // a broken header: the trace.dat reader either reports it or throws its own clear error
