@@ -1,8 +1,10 @@
 // `npm run bench`: the command bench (test/bench/cliBench.ts): the bundled CLI timed as whole
 // processes, paired with the naive baseline, on traces of the three recorded shapes and real traces
 // repeated to 1 GB, trace.dat against trace-cmd, and peak RSS as the input grows. Options:
-//   --shape-size 200m  --real-size 1g (0: skip)  --pairs 3  --rss 100m,2g (none: skip)  --busy N
+//   --shape-size 20m  --real-size 40m (0: skip)  --pairs 3  --rss 20m,100m (none: skip)  --busy N
 //   --only shapes,real,tracedat,rss
+// The defaults finish in a few minutes on a busy 2-core machine; the issue's figures take
+// `--shape-size 200m --real-size 1g --rss 100m,2g` (about an hour there).
 // `npm run bench -- --sections a,b [<size>...] [--seed N]`: the in-process benches instead: seeded
 // synthetic traces under os.tmpdir(), each section in its own child process, printing MB/s
 // (MB = 10^6 bytes), events/s and peak RSS, plus tokenize+decode against the naive baseline.
@@ -85,7 +87,7 @@ function fmt(r: SectionResult, rssKb: number): string {
 
 /** `npm run bench` without --sections: the whole-process command bench. */
 async function commandBench(argv: string[]): Promise<void> {
-  const o: CliBenchOptions = { shapeBytes: 200e6, realBytes: 1e9, pairs: 3, rssBytes: [100e6, 2e9], busy: availableParallelism(), parts: [], cli: join(repoRoot(), 'dist', 'cli', 'main.js') };
+  const o: CliBenchOptions = { shapeBytes: 20e6, realBytes: 40e6, pairs: 3, rssBytes: [20e6, 100e6], busy: availableParallelism(), parts: [], cli: join(repoRoot(), 'dist', 'cli', 'main.js') };
   for (let i = 0; i < argv.length; i++) {
     const v = argv[i + 1];
     switch (argv[i]) {
