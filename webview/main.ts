@@ -2,6 +2,9 @@
 // reload), asks the extension for per-pixel windows (`window`), selection statistics
 // (`rangeStats`), tooltip details (`marks`) and IPA searches (`findIpa`), draws frames with
 // draw.ts and mirrors what is visible into the accessible `#marks-list`. Messages: timelineProtocol.
+// Its state is three objects of state.ts: `view` (what the user looks at, persisted), `replies`
+// (what the extension answered; the newest answer wins) and `ui` (gestures and timers in progress);
+// the page's elements are `dom`. Trace text reaches the page through textContent only.
 import {
   assertNever,
   isFaultClass,
@@ -18,10 +21,9 @@ import {
   type TimelineViewState,
   type TimeRange,
   type WebviewToExtension,
-  type WindowResult,
 } from '../src/shared/timelineProtocol';
 import { drawFrame, type Canvas2D } from './draw';
-import { computeLayout, hitBin, laneBinsFor, layoutHeight, rowAt, type Row } from './layout';
+import { computeLayout, hitBin, laneBinsFor, layoutHeight, rowAt } from './layout';
 import { marksListEntries, renderMarksList, type ListDom, type ListElement } from './marksList';
 import { className, readTheme, type Theme } from './theme';
 import { registerToolkit } from './toolkit';
@@ -39,8 +41,8 @@ import {
   wheelZoomFactor,
   xToTime,
   zoomAt,
-  type Bounds,
 } from './viewport';
+import { Interaction, Replies, ViewState } from './state';
 import { describeStats } from './statsText';
 
 interface VsCodeApi {
@@ -54,34 +56,28 @@ const vscode = acquireVsCodeApi();
 registerToolkit();
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
-const canvas = $<HTMLCanvasElement>('timeline');
-const wrap = $<HTMLDivElement>('canvas-wrap');
-const tooltip = $<HTMLDivElement>('tooltip');
-const status = $<HTMLSpanElement>('status');
-const statsBox = $<HTMLElement>('range-stats');
-const marksList = $<HTMLUListElement>('marks-list');
-const marksOmitted = $<HTMLParagraphElement>('marks-omitted');
-const findResults = $<HTMLUListElement>('find-results');
-const classFilter = $<HTMLSelectElement>('class-filter');
-const laneFilter = $<HTMLSelectElement>('lane-filter');
-const findField = $<HTMLInputElement>('find-ipa');
-const ctx = canvas.getContext('2d') as unknown as Canvas2D;
-const reducedMotion = window.matchMedia('(prefers-reduced-motion: reduce)');
 
-let state: TimelineViewState = vscode.getState() ?? { uri: '' };
-let info: TimelineInfo | undefined;
-let bounds: Bounds = { t0: 0, t1: 1, minSpan: DEFAULT_MIN_SPAN };
-let vp: TimeRange = state.viewport ?? { t0: 0, t1: 1 };
-let rows: Row[] = [];
-let data: WindowResult | undefined;
-let theme: Theme = currentTheme();
-let cursorTs: number | undefined;
-let highlight: { lane: string; config: 'A' | 'B'; bin: number } | undefined;
-let seq = 0;
-let lastWindowSeq = -1;
-let lastStatsSeq = -1;
-let lastMarksSeq = -1;
-let cssWidth = 800;
+/** The page's elements, fixed by the template (src/client/timelineHtml.ts). */
+const dom = {
+  canvas: $<HTMLCanvasElement>('timeline'),
+  wrap: $<HTMLDivElement>('canvas-wrap'),
+  tooltip: $<HTMLDivElement>('tooltip'),
+  status: $<HTMLSpanElement>('status'),
+  statsBox: $<HTMLElement>('range-stats'),
+  marksList: $<HTMLUListElement>('marks-list'),
+  marksOmitted: $<HTMLParagraphElement>('marks-omitted'),
+  findResults: $<HTMLUListElement>('find-results'),
+  classFilter: $<HTMLSelectElement>('class-filter'),
+  laneFilter: $<HTMLSelectElement>('lane-filter'),
+  findField: $<HTMLInputElement>('find-ipa'),
+  reducedMotion: window.matchMedia('(prefers-reduced-motion: reduce)'),
+  listDom: { createElement: (tag) => document.createElement(tag) as unknown as ListElement } satisfies ListDom,
+};
+const ctx = dom.canvas.getContext('2d') as unknown as Canvas2D;
+
+const view = new ViewState(vscode.getState(), currentTheme(), (state) => vscode.setState(state));
+const replies = new Replies();
+const ui = new Interaction();
 
 function post(m: WebviewToExtension): void {
   vscode.postMessage(m);
@@ -92,35 +88,22 @@ function currentTheme(): Theme {
   return readTheme((n) => cs.getPropertyValue(n), Array.from(document.body.classList));
 }
 
-function saveState(): void {
-  state = { ...state, viewport: vp };
-  vscode.setState(state);
-}
-
-function filter(): TimelineFilter | undefined {
-  return state.filter && (state.filter.classes || state.filter.lanes) ? state.filter : undefined;
-}
-
 // --- drawing -------------------------------------------------------------------------------
 
-let drawPending = false;
 function scheduleDraw(): void {
-  if (drawPending) return;
-  drawPending = true;
+  if (ui.drawPending) return;
+  ui.drawPending = true;
   requestAnimationFrame(() => {
-    drawPending = false;
+    ui.drawPending = false;
     draw();
   });
 }
 
-/** Durations of the last frames, ms: read by the page bench (pan/zoom frames must stay under 16 ms). */
-const drawTimes: number[] = [];
-(window as unknown as { __stage2LensDrawMs: number[] }).__stage2LensDrawMs = drawTimes;
-
 function draw(): void {
-  const started = performance.now();
+  const canvas = dom.canvas;
+  const cssWidth = view.width;
   const dpr = window.devicePixelRatio || 1;
-  const height = Math.max(layoutHeight(rows), 40);
+  const height = Math.max(layoutHeight(view.rows), 40);
   if (canvas.width !== Math.round(cssWidth * dpr) || canvas.height !== Math.round(height * dpr)) {
     canvas.width = Math.round(cssWidth * dpr);
     canvas.height = Math.round(height * dpr);
@@ -129,68 +112,65 @@ function draw(): void {
   }
   const c = ctx as unknown as CanvasRenderingContext2D;
   c.setTransform(dpr, 0, 0, dpr, 0, 0);
-  drawFrame(ctx, { width: cssWidth, height, rows, vp, data, theme, selection: state.selection, cursorTs, highlight, dpr });
-  drawTimes.push(performance.now() - started);
-  if (drawTimes.length > 500) drawTimes.splice(0, 250);
+  drawFrame(ctx, { width: cssWidth, height, rows: view.rows, vp: view.vp, data: replies.window, theme: view.theme, selection: view.saved.selection, cursorTs: view.cursorTs, highlight: view.highlight, dpr });
 }
 
 // --- queries -------------------------------------------------------------------------------
 
-let windowTimer: ReturnType<typeof setTimeout> | undefined;
 /** Ask for the window of the current viewport: at most one request per 40 ms while wheeling or dragging (the last viewport wins). */
 function requestWindow(immediate = false): void {
-  if (!info?.available) return;
+  if (!replies.info?.available) return;
   const send = () => {
-    windowTimer = undefined;
-    const f = filter();
-    post({ type: 'window', seq: ++seq, range: vp, width: Math.max(1, Math.round(cssWidth)), ...(f ? { filter: f } : {}) });
+    ui.windowTimer = undefined;
+    const f = view.filter();
+    post({ type: 'window', seq: replies.next(), range: view.vp, width: Math.max(1, Math.round(view.width)), ...(f ? { filter: f } : {}) });
   };
   if (immediate) {
-    if (windowTimer) clearTimeout(windowTimer);
+    if (ui.windowTimer) clearTimeout(ui.windowTimer);
     send();
-  } else if (!windowTimer) windowTimer = setTimeout(send, 40);
+  } else if (!ui.windowTimer) ui.windowTimer = setTimeout(send, 40);
 }
 
 function requestStats(): void {
-  if (!state.selection) return;
-  const f = filter();
-  post({ type: 'rangeStats', seq: ++seq, range: state.selection, ...(f ? { filter: f } : {}) });
+  if (!view.saved.selection) return;
+  const f = view.filter();
+  post({ type: 'rangeStats', seq: replies.next(), range: view.saved.selection, ...(f ? { filter: f } : {}) });
 }
 
-function viewportChanged(): void {
-  saveState();
+/** Move the viewport (clamped by the callers' viewport.ts helpers), save it, draw, and ask for its window. */
+function setViewport(vp: TimeRange): void {
+  view.vp = vp;
+  view.save();
   scheduleDraw();
   requestWindow();
 }
 
 // --- the accessible list and the tooltip ------------------------------------------------------
 
-const listDom: ListDom = { createElement: (tag) => document.createElement(tag) as unknown as ListElement };
-
-let listTimer: ReturnType<typeof setTimeout> | undefined;
 /**
  * Rebuild the list once windows stop arriving (150 ms after the last): rebuilding its hundreds of
  * elements for every window of a drag or a wheel would hold up the frames that follow.
  */
 function scheduleList(): void {
-  if (listTimer) clearTimeout(listTimer);
-  listTimer = setTimeout(() => {
-    listTimer = undefined;
+  if (ui.listTimer) clearTimeout(ui.listTimer);
+  ui.listTimer = setTimeout(() => {
+    ui.listTimer = undefined;
     updateList();
   }, 150);
 }
 
 function updateList(): void {
-  if (!info) return;
-  const { entries, omitted } = marksListEntries(data, info.lanes, vp, cssWidth);
-  renderMarksList(listDom, marksList as unknown as ListElement, entries, (e) => post({ type: 'reveal', line: e.line }), (e) => {
-    highlight = e.lane && e.config && e.bin !== undefined ? { lane: e.lane, config: e.config, bin: e.bin } : undefined;
+  if (!replies.info) return;
+  const { entries, omitted } = marksListEntries(replies.window, replies.info.lanes, view.vp, view.width);
+  renderMarksList(dom.listDom, dom.marksList as unknown as ListElement, entries, (e) => post({ type: 'reveal', line: e.line }), (e) => {
+    view.highlight = e.lane && e.config && e.bin !== undefined ? { lane: e.lane, config: e.config, bin: e.bin } : undefined;
     scheduleDraw();
   });
-  marksOmitted.textContent = omitted ? `${omitted} more not listed: zoom in to list them.` : entries.length ? '' : 'Nothing visible in this range.';
+  dom.marksOmitted.textContent = omitted ? `${omitted} more not listed: zoom in to list them.` : entries.length ? '' : 'Nothing visible in this range.';
 }
 
 function showTooltip(x: number, y: number, lines: string[]): void {
+  const { tooltip } = dom;
   tooltip.replaceChildren(
     ...lines.map((l) => {
       const d = document.createElement('div');
@@ -199,19 +179,18 @@ function showTooltip(x: number, y: number, lines: string[]): void {
     }),
   );
   tooltip.hidden = false;
-  const maxX = wrap.clientWidth - tooltip.offsetWidth - 4;
+  const maxX = dom.wrap.clientWidth - tooltip.offsetWidth - 4;
   tooltip.style.transform = `translate(${Math.max(0, Math.min(x + 12, maxX))}px, ${y + 14}px)`;
 }
 
 function hideTooltip(): void {
-  tooltip.hidden = true;
+  dom.tooltip.hidden = true;
 }
 
-let hoverTimer: ReturnType<typeof setTimeout> | undefined;
-let hoverAt: { x: number; y: number; head: string[] } | undefined;
-
 function hover(x: number, y: number): void {
-  const row = rowAt(rows, y);
+  const data = replies.window;
+  const { vp, width: cssWidth } = view;
+  const row = rowAt(view.rows, y);
   if (!row || !data) return hideTooltip();
   const t = xToTime(vp, cssWidth, x);
   const step = (vp.t1 - vp.t0) / cssWidth;
@@ -219,27 +198,28 @@ function hover(x: number, y: number): void {
     const lb = laneBinsFor(data, row.lane);
     const hit = lb && hitBin(data, lb, x, vp, cssWidth);
     if (!hit) {
-      highlight = undefined;
+      view.highlight = undefined;
       scheduleDraw();
       return showTooltip(x, y, [`${row.label}`, formatTs(t, step)]);
     }
     const parts = Object.entries(hit.lane.counts).flatMap(([cls, arr]) => (arr?.[hit.k] ? [`${arr[hit.k]} ${className(cls as BinClass)}`] : []));
     const head = [row.label, `${formatTs(t, step)}: ${parts.join(', ')}`, `line ${hit.lane.line[hit.k]} (click to reveal)`];
-    if (hit.lane.avoided[hit.k]) head.push(`${hit.lane.avoided[hit.k]} avoided by ${info?.configB ?? 'the what-if'}`);
-    highlight = { lane: hit.lane.lane, config: hit.lane.config, bin: hit.bin };
+    if (hit.lane.avoided[hit.k]) head.push(`${hit.lane.avoided[hit.k]} avoided by ${replies.info?.configB ?? 'the what-if'}`);
+    view.highlight = { lane: hit.lane.lane, config: hit.lane.config, bin: hit.bin };
     scheduleDraw();
     showTooltip(x, y, head);
     // Details (IPAs, labels) come from the server for this bin only.
-    hoverAt = { x, y, head };
-    if (hoverTimer) clearTimeout(hoverTimer);
-    hoverTimer = setTimeout(() => {
-      const bt0 = data ? data.range.t0 + ((data.range.t1 - data.range.t0) * hit.bin) / data.width : t;
-      const bt1 = data ? data.range.t0 + ((data.range.t1 - data.range.t0) * (hit.bin + 1)) / data.width : t;
-      post({ type: 'marks', seq: ++seq, range: { t0: bt0, t1: bt1 }, filter: { ...(filter() ?? {}), lanes: [hit.lane.lane] } });
+    ui.hoverAt = { x, y, head };
+    if (ui.hoverTimer) clearTimeout(ui.hoverTimer);
+    ui.hoverTimer = setTimeout(() => {
+      const w = replies.window;
+      const bt0 = w ? w.range.t0 + ((w.range.t1 - w.range.t0) * hit.bin) / w.width : t;
+      const bt1 = w ? w.range.t0 + ((w.range.t1 - w.range.t0) * (hit.bin + 1)) / w.width : t;
+      post({ type: 'marks', seq: replies.next(), range: { t0: bt0, t1: bt1 }, filter: { ...(view.filter() ?? {}), lanes: [hit.lane.lane] } });
     }, 150);
     return;
   }
-  highlight = undefined;
+  view.highlight = undefined;
   scheduleDraw();
   const k = data.summary.px.indexOf(Math.floor(((t - data.range.t0) / (data.range.t1 - data.range.t0)) * data.width));
   const s = data.summary;
@@ -268,11 +248,13 @@ function markDetailLine(m: MarkDetail): string {
 // --- statistics ---------------------------------------------------------------------------------
 
 function showStats(r: RangeStatsResult | null): void {
+  const { statsBox } = dom;
   statsBox.replaceChildren();
   if (!r) {
     statsBox.hidden = true;
     return;
   }
+  const info = replies.info;
   const section = (title: string, s: RangeStats) => {
     const h = document.createElement('h3');
     h.textContent = title;
@@ -292,37 +274,34 @@ function showStats(r: RangeStatsResult | null): void {
 
 // --- messages from the extension ----------------------------------------------------------------
 
-let retryTimer: ReturnType<typeof setTimeout> | undefined;
-let retryDelay = 1000;
-
 function applyInfo(uri: string, i: TimelineInfo): void {
-  const fresh = state.uri !== uri;
-  state = { ...state, uri };
-  info = i;
+  const fresh = view.saved.uri !== uri;
+  view.patch({ uri });
+  replies.info = i;
   if (!i.available) {
-    status.textContent = i.reason ?? 'Nothing to show yet.';
-    data = undefined;
-    rows = [];
+    dom.status.textContent = i.reason ?? 'Nothing to show yet.';
+    replies.window = undefined;
+    view.rows = [];
     scheduleDraw();
     // The analysis may still be running: ask again (the server also notifies when it is done).
-    if (retryTimer) clearTimeout(retryTimer);
-    retryDelay = Math.min(30_000, retryDelay * 2);
-    retryTimer = setTimeout(() => post({ type: 'ready', state }), retryDelay);
+    if (ui.retryTimer) clearTimeout(ui.retryTimer);
+    ui.retryDelay = Math.min(30_000, ui.retryDelay * 2);
+    ui.retryTimer = setTimeout(() => post({ type: 'ready', state: view.saved }), ui.retryDelay);
     return;
   }
-  if (retryTimer) clearTimeout(retryTimer);
-  retryDelay = 1000;
-  bounds = { t0: i.extent.t0, t1: i.extent.t1, minSpan: DEFAULT_MIN_SPAN };
-  vp = !fresh && state.viewport ? clampViewport(state.viewport, bounds) : fullView(bounds);
-  const laneSel = state.filter?.lanes;
+  if (ui.retryTimer) clearTimeout(ui.retryTimer);
+  ui.retryDelay = 1000;
+  view.bounds = { t0: i.extent.t0, t1: i.extent.t1, minSpan: DEFAULT_MIN_SPAN };
+  view.vp = !fresh && view.saved.viewport ? clampViewport(view.saved.viewport, view.bounds) : fullView(view.bounds);
+  const laneSel = view.saved.filter?.lanes;
   const shown = laneSel ? i.lanes.filter((l) => laneSel.includes(l.id)) : i.lanes;
-  rows = computeLayout(shown, data?.summary.heat.rows.length ?? 8);
+  view.rows = computeLayout(shown, replies.window?.summary.heat.rows.length ?? 8);
   fillFilters(i);
   const avoided = i.configB ? ` · B: ${i.configB} avoids ${i.avoidedCount}` : '';
   // A full mark store is not silent: past fromTs ordinary faults and CMOs are missing from the lanes.
   const partial = i.marksDropped ? ` · ${i.marksDropped.count.toLocaleString('en')} ordinary marks not kept from ${formatTs(i.marksDropped.fromTs)}` : '';
-  status.textContent = `${i.markCount.toLocaleString('en')} marks · ${i.lanes.filter((l) => l.config === 'A').length} lanes · A: ${i.configA}${avoided}${partial}`;
-  saveState();
+  dom.status.textContent = `${i.markCount.toLocaleString('en')} marks · ${i.lanes.filter((l) => l.config === 'A').length} lanes · A: ${i.configA}${avoided}${partial}`;
+  view.save();
   scheduleDraw();
   requestWindow(true);
   requestStats();
@@ -343,18 +322,18 @@ const CLASS_GROUPS: Record<string, (c: BinClass) => boolean> = {
 };
 
 function fillFilters(i: TimelineInfo): void {
-  const cls = state.filter?.classes;
+  const cls = view.saved.filter?.classes;
   const clsValue = cls ? (Object.keys(CLASS_GROUPS).find((g) => i.classes.filter(CLASS_GROUPS[g]).join() === cls.join()) ?? cls.join(',')) : '';
-  classFilter.replaceChildren(
+  dom.classFilter.replaceChildren(
     option('', 'All classes', clsValue === ''),
     option('spurious', 'Spurious faults', clsValue === 'spurious'),
     option('faults', 'All faults', clsValue === 'faults'),
     option('cmo', 'Cache maintenance', clsValue === 'cmo'),
     ...i.classes.map((c) => option(c, className(c), clsValue === c)),
   );
-  const lanes = state.filter?.lanes;
+  const lanes = view.saved.filter?.lanes;
   const laneIds = i.lanes.filter((l) => l.config === 'A');
-  laneFilter.replaceChildren(option('', 'All lanes', !lanes), ...laneIds.map((l, k) => option(String(k), l.label, lanes?.length === 1 && lanes[0] === l.id)));
+  dom.laneFilter.replaceChildren(option('', 'All lanes', !lanes), ...laneIds.map((l, k) => option(String(k), l.label, lanes?.length === 1 && lanes[0] === l.id)));
 }
 
 function onMessage(m: ExtensionToWebview): void {
@@ -362,62 +341,57 @@ function onMessage(m: ExtensionToWebview): void {
     case 'info':
       applyInfo(m.uri, m.info);
       return;
-    case 'window':
-      if (m.seq < lastWindowSeq) return;
-      lastWindowSeq = m.seq;
-      data = m.result ?? undefined;
-      if (data && info && rows.length) {
+    case 'window': {
+      if (!replies.accept('window', m.seq)) return;
+      const data = (replies.window = m.result ?? undefined);
+      const { rows } = view;
+      if (data && replies.info && rows.length) {
         // The heat track's height follows the number of IPA regions that fault.
         const heat = rows[rows.length - 1];
         const want = computeLayout([], data.summary.heat.rows.length).at(-1)?.h ?? heat.h;
-        if (want !== heat.h) rows = computeLayout(rows.flatMap((r) => (r.lane ? [r.lane] : [])), data.summary.heat.rows.length);
+        if (want !== heat.h) view.rows = computeLayout(rows.flatMap((r) => (r.lane ? [r.lane] : [])), data.summary.heat.rows.length);
       }
       scheduleDraw();
       scheduleList();
       return;
+    }
     case 'rangeStats':
-      if (m.seq < lastStatsSeq) return;
-      lastStatsSeq = m.seq;
+      if (!replies.accept('rangeStats', m.seq)) return;
       showStats(m.result);
       return;
-    case 'marks':
-      if (m.seq < lastMarksSeq || !hoverAt || tooltip.hidden) return;
-      lastMarksSeq = m.seq;
-      showTooltip(hoverAt.x, hoverAt.y, [...hoverAt.head, ...m.result.map(markDetailLine)]);
+    case 'marks': {
+      const at = ui.hoverAt;
+      if (!at || dom.tooltip.hidden || !replies.accept('marks', m.seq)) return;
+      showTooltip(at.x, at.y, [...at.head, ...m.result.map(markDetailLine)]);
       return;
+    }
     case 'findIpa': {
-      findResults.replaceChildren();
+      dom.findResults.replaceChildren();
       const r = m.result;
       if (!r) {
-        status.textContent = 'Not an IPA.';
+        dom.status.textContent = 'Not an IPA.';
         return;
       }
-      status.textContent = `${r.total} marks touch ${formatIpa(r.ipa)}${r.total > r.hits.length ? ` (first ${r.hits.length} listed)` : ''}.`;
+      dom.status.textContent = `${r.total} marks touch ${formatIpa(r.ipa)}${r.total > r.hits.length ? ` (first ${r.hits.length} listed)` : ''}.`;
       renderMarksList(
-        listDom,
-        findResults as unknown as ListElement,
+        dom.listDom,
+        dom.findResults as unknown as ListElement,
         r.hits.map((h) => ({ line: h.line, ts: h.ts, rank: 0, text: `${formatTs(h.ts)} · ${h.lane} · ${markDetailLine(h)}`, aria: `${h.lane} at ${formatTs(h.ts)}: ${markDetailLine(h)}` })),
         (e) => {
-          vp = centreOn(vp, e.ts, bounds);
-          viewportChanged();
+          setViewport(centreOn(view.vp, e.ts, view.bounds));
           post({ type: 'reveal', line: e.line });
         },
       );
-      if (r.hits[0]) {
-        vp = centreOn(vp, r.hits[0].ts, bounds);
-        viewportChanged();
-      }
+      if (r.hits[0]) setViewport(centreOn(view.vp, r.hits[0].ts, view.bounds));
       return;
     }
     case 'cursor':
-      cursorTs = m.ts;
-      if (m.ts < vp.t0 || m.ts > vp.t1) {
-        vp = centreOn(vp, m.ts, bounds);
-        viewportChanged();
-      } else scheduleDraw();
+      view.cursorTs = m.ts;
+      if (m.ts < view.vp.t0 || m.ts > view.vp.t1) setViewport(centreOn(view.vp, m.ts, view.bounds));
+      else scheduleDraw();
       return;
     case 'error':
-      status.textContent = `Timeline: ${m.message}`;
+      dom.status.textContent = `Timeline: ${m.message}`;
       return;
     default:
       assertNever(m);
@@ -428,73 +402,69 @@ window.addEventListener('message', (e: MessageEvent<ExtensionToWebview>) => onMe
 
 // --- interaction --------------------------------------------------------------------------------
 
-function zoom(factor: number, anchorX = cssWidth / 2): void {
-  vp = zoomAt(vp, cssWidth, factor, anchorX, bounds);
-  viewportChanged();
+function zoom(factor: number, anchorX = view.width / 2): void {
+  setViewport(zoomAt(view.vp, view.width, factor, anchorX, view.bounds));
 }
 
+const { canvas } = dom;
 canvas.addEventListener(
   'wheel',
   (e) => {
     e.preventDefault();
     const x = e.offsetX;
     // Horizontal wheel (trackpads) pans; vertical zooms about the pointer.
-    if (Math.abs(e.deltaX) > Math.abs(e.deltaY)) {
-      vp = panBy(vp, cssWidth, -e.deltaX, bounds);
-      viewportChanged();
-    } else zoom(wheelZoomFactor(e.deltaY, e.deltaMode), x);
+    if (Math.abs(e.deltaX) > Math.abs(e.deltaY)) setViewport(panBy(view.vp, view.width, -e.deltaX, view.bounds));
+    else zoom(wheelZoomFactor(e.deltaY, e.deltaMode), x);
   },
   { passive: false },
 );
 
-let drag: { x: number; select: boolean; moved: boolean; vp: TimeRange } | undefined;
 canvas.addEventListener('pointerdown', (e) => {
   canvas.setPointerCapture(e.pointerId);
-  drag = { x: e.offsetX, select: e.shiftKey, moved: false, vp };
+  ui.drag = { x: e.offsetX, select: e.shiftKey, moved: false, vp: view.vp };
 });
 canvas.addEventListener('pointermove', (e) => {
+  const drag = ui.drag;
   if (!drag) return hover(e.offsetX, e.offsetY);
   const dx = e.offsetX - drag.x;
   if (Math.abs(dx) > 3) drag.moved = true;
   if (!drag.moved) return;
   hideTooltip();
   if (drag.select) {
-    state = { ...state, selection: { t0: xToTime(vp, cssWidth, drag.x), t1: xToTime(vp, cssWidth, e.offsetX) } };
+    view.patch({ selection: { t0: xToTime(view.vp, view.width, drag.x), t1: xToTime(view.vp, view.width, e.offsetX) } });
     scheduleDraw();
-  } else {
-    vp = panBy(drag.vp, cssWidth, dx, bounds);
-    viewportChanged();
-  }
+  } else setViewport(panBy(drag.vp, view.width, dx, view.bounds));
 });
 canvas.addEventListener('pointerup', (e) => {
-  const d = drag;
-  drag = undefined;
+  const d = ui.drag;
+  ui.drag = undefined;
   if (!d) return;
-  if (d.moved && d.select && state.selection) {
-    const s = state.selection;
-    state = { ...state, selection: { t0: Math.min(s.t0, s.t1), t1: Math.max(s.t0, s.t1) } };
-    saveState();
+  const s = view.saved.selection;
+  if (d.moved && d.select && s) {
+    view.patch({ selection: { t0: Math.min(s.t0, s.t1), t1: Math.max(s.t0, s.t1) } });
+    view.save();
     requestStats();
     return;
   }
   if (d.moved) return;
   // A click: reveal the bin under the pointer.
-  const row = rowAt(rows, e.offsetY);
+  const row = rowAt(view.rows, e.offsetY);
+  const data = replies.window;
   if (row?.kind === 'lane' && data) {
     const lb = laneBinsFor(data, row.lane);
-    const hit = lb && hitBin(data, lb, e.offsetX, vp, cssWidth);
+    const hit = lb && hitBin(data, lb, e.offsetX, view.vp, view.width);
     if (hit) post({ type: 'reveal', line: hit.lane.line[hit.k] });
   }
 });
 canvas.addEventListener('pointerleave', () => {
   hideTooltip();
-  highlight = undefined;
+  view.highlight = undefined;
   scheduleDraw();
 });
 canvas.addEventListener('keydown', (e) => {
   if (e.key === 'Escape') {
-    state = { ...state, selection: undefined };
-    saveState();
+    view.patch({ selection: undefined });
+    view.save();
     showStats(null);
     scheduleDraw();
     return;
@@ -503,71 +473,65 @@ canvas.addEventListener('keydown', (e) => {
   if (!a) return;
   e.preventDefault();
   if ('zoom' in a) zoom(a.zoom);
-  else if ('pan' in a) {
-    vp = panBy(vp, cssWidth, a.pan * cssWidth, bounds);
-    viewportChanged();
-  } else {
-    vp = fullView(bounds);
-    viewportChanged();
-  }
+  else if ('pan' in a) setViewport(panBy(view.vp, view.width, a.pan * view.width, view.bounds));
+  else setViewport(fullView(view.bounds));
 });
 
 $('zoom-in').addEventListener('click', () => zoom(2));
 $('zoom-out').addEventListener('click', () => zoom(0.5));
-$('zoom-fit').addEventListener('click', () => {
-  vp = fullView(bounds);
-  viewportChanged();
-});
+$('zoom-fit').addEventListener('click', () => setViewport(fullView(view.bounds)));
 
 function setFilter(f: TimelineFilter): void {
-  state = { ...state, filter: f };
-  saveState();
-  if (info) applyInfo(state.uri, info);
+  view.patch({ filter: f });
+  view.save();
+  if (replies.info) applyInfo(view.saved.uri, replies.info);
 }
 
-classFilter.addEventListener('change', () => {
-  const v = classFilter.value;
-  const classes = !v ? undefined : CLASS_GROUPS[v] ? (info?.classes ?? []).filter(CLASS_GROUPS[v]) : [v as BinClass];
-  setFilter({ ...(state.filter?.lanes ? { lanes: state.filter.lanes } : {}), ...(classes ? { classes } : {}) });
+dom.classFilter.addEventListener('change', () => {
+  const v = dom.classFilter.value;
+  const classes = !v ? undefined : CLASS_GROUPS[v] ? (replies.info?.classes ?? []).filter(CLASS_GROUPS[v]) : [v as BinClass];
+  const lanes = view.saved.filter?.lanes;
+  setFilter({ ...(lanes ? { lanes } : {}), ...(classes ? { classes } : {}) });
 });
-laneFilter.addEventListener('change', () => {
-  const v = laneFilter.value;
-  const lane = v ? info?.lanes.filter((l) => l.config === 'A')[Number(v)]?.id : undefined;
-  setFilter({ ...(state.filter?.classes ? { classes: state.filter.classes } : {}), ...(lane ? { lanes: [lane] } : {}) });
+dom.laneFilter.addEventListener('change', () => {
+  const v = dom.laneFilter.value;
+  const lane = v ? replies.info?.lanes.filter((l) => l.config === 'A')[Number(v)]?.id : undefined;
+  const classes = view.saved.filter?.classes;
+  setFilter({ ...(classes ? { classes } : {}), ...(lane ? { lanes: [lane] } : {}) });
 });
 
 function find(): void {
-  const text = findField.value ?? '';
-  state = { ...state, findText: text };
-  saveState();
+  const text = dom.findField.value ?? '';
+  view.patch({ findText: text });
+  view.save();
   const ipa = parseIpa(text);
   if (ipa === undefined) {
-    status.textContent = `"${text}" is not an IPA (try 0x40001000).`;
+    dom.status.textContent = `"${text}" is not an IPA (try 0x40001000).`;
     return;
   }
-  post({ type: 'findIpa', seq: ++seq, ipa });
+  post({ type: 'findIpa', seq: replies.next(), ipa });
 }
 $('find-go').addEventListener('click', find);
-findField.addEventListener('keydown', (e) => {
+dom.findField.addEventListener('keydown', (e) => {
   if (e.key === 'Enter') find();
 });
-if (state.findText) findField.value = state.findText;
+if (view.saved.findText) dom.findField.value = view.saved.findText;
 
 // Theme changes swap the body class; reduced motion is honoured by never animating (CSS too).
 new MutationObserver(() => {
-  theme = currentTheme();
+  view.theme = currentTheme();
   scheduleDraw();
 }).observe(document.body, { attributes: true, attributeFilter: ['class'] });
-reducedMotion.addEventListener('change', () => document.body.classList.toggle('reduced-motion', reducedMotion.matches));
-document.body.classList.toggle('reduced-motion', reducedMotion.matches);
+dom.reducedMotion.addEventListener('change', () => document.body.classList.toggle('reduced-motion', dom.reducedMotion.matches));
+document.body.classList.toggle('reduced-motion', dom.reducedMotion.matches);
 
 new ResizeObserver(() => {
-  const w = Math.max(100, Math.floor(wrap.clientWidth));
-  if (w === cssWidth) return;
-  cssWidth = w;
+  const w = Math.max(100, Math.floor(dom.wrap.clientWidth));
+  if (w === view.width) return;
+  view.width = w;
   scheduleDraw();
   requestWindow();
-}).observe(wrap);
-cssWidth = Math.max(100, Math.floor(wrap.clientWidth || 800));
+}).observe(dom.wrap);
+view.width = Math.max(100, Math.floor(dom.wrap.clientWidth || 800));
 
-post({ type: 'ready', ...(state.uri ? { state } : {}) });
+post({ type: 'ready', ...(view.saved.uri ? { state: view.saved } : {}) });

@@ -1,10 +1,10 @@
 // trace.dat files in the editor: a read-only `stage2lens-dat:` document holding the kernel-format
-// text the server renders (stage2Lens/renderDat), language `ftrace`, so diagnostics and hovers work
+// text the server renders (RenderDatRequest, stage2Lens/renderDat), language `ftrace`, so diagnostics and hovers work
 // on its lines. Opening a .dat whose first bytes are the trace.dat magic redirects to it.
 import { open } from 'node:fs/promises';
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import { methods, type RenderDatResult, type UriParams } from '../shared/protocol';
+import { RenderDatRequest } from '../shared/requests';
 import { datScheme } from './languageClient';
 
 /** "\x17\x08Dtracing": the first 10 bytes of every trace.dat. */
@@ -31,7 +31,7 @@ export function registerDatDocuments(context: vscode.ExtensionContext, client: (
   const provider: vscode.TextDocumentContentProvider = {
     async provideTextDocumentContent(uri, token) {
       try {
-        const r = await client().sendRequest<RenderDatResult>(methods.renderDat, { uri: uri.with({ scheme: 'file' }).toString() } satisfies UriParams, token);
+        const r = await client().sendRequest(RenderDatRequest, { uri: uri.with({ scheme: 'file' }).toString() }, token);
         return r.truncated ? `${r.text}\n# Stage-2 Lens: rendering stopped at the size limit; use \`stage2-lens report\` for the whole file.\n` : r.text;
       } catch (e) {
         return `# Stage-2 Lens could not render this trace.dat: ${e instanceof Error ? e.message : String(e)}\n`;

@@ -1,15 +1,16 @@
-// The extension's entry point: starts the language client, registers the command table, the
-// status bar (driven by `stage2Lens/status`), trace.dat documents, large-file tracking and the
-// timeline panel's serializer; forwards cursor moves in a trace to the timeline. Thin by design.
+// The extension's entry point: starts the language client, builds the Ctx every command is made
+// from (ctx.ts), registers the command table (commands.ts), the status bar (driven by
+// `stage2Lens/status`), trace.dat documents, large-file tracking and the timeline feature (its
+// serializer and the editor's cursor in the timeline). Thin by design.
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import { methods, type StatusNotification } from '../shared/protocol';
-import { registerCommands } from './commands';
+import { COMMANDS } from './commands';
+import { registerCommands, type Ctx } from './ctx';
 import { registerDatDocuments } from './datDocument';
 import { createLanguageClient } from './languageClient';
 import { trackLargeFiles } from './largeFiles';
 import { StatusBar } from './statusBar';
-import { TimelinePanel } from './timelinePanel';
+import { registerTimeline } from './timelinePanel';
 
 let client: LanguageClient | undefined;
 
@@ -23,19 +24,19 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   };
   const resendLargeFiles = trackLargeFiles(context, current);
   // Registered before start, the handler survives restarts (the client re-installs it).
-  context.subscriptions.push(client.onNotification(methods.status, (s: StatusNotification) => statusBar.update(s)));
-  registerCommands(context, current, async () => {
-    statusBar.clear();
-    await current().restart();
-    resendLargeFiles();
-  });
+  context.subscriptions.push(statusBar.follow(client));
+  const ctx: Ctx = {
+    extension: context,
+    client: current,
+    async restartServer() {
+      statusBar.clear();
+      await current().restart();
+      resendLargeFiles();
+    },
+  };
+  registerCommands(ctx, COMMANDS);
   registerDatDocuments(context, current);
-  context.subscriptions.push(
-    TimelinePanel.registerSerializer(context, client),
-    vscode.window.onDidChangeTextEditorSelection((e) => {
-      if (e.textEditor.document.languageId === 'ftrace') TimelinePanel.revealLine(e.textEditor.document.uri, e.selections[0].active.line + 1);
-    }),
-  );
+  registerTimeline(ctx);
   await client.start();
   resendLargeFiles();
 }

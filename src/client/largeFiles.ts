@@ -3,7 +3,7 @@
 // the server reads them from disk, publishing diagnostics for them as for any other trace.
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import { methods, type LargeFilesParams } from '../shared/protocol';
+import { LargeFilesNotification } from '../shared/requests';
 import { isTraceUri } from './activeTrace';
 
 function openUnsyncedTraces(): string[] {
@@ -24,7 +24,7 @@ export function trackLargeFiles(context: vscode.ExtensionContext, client: () => 
     const key = uris.join('\n');
     if (key === last) return;
     last = key;
-    void client().sendNotification(methods.largeFiles, { uris } satisfies LargeFilesParams).catch(() => {
+    void client().sendNotification(LargeFilesNotification, { uris }).catch(() => {
       last = '';
     });
   };

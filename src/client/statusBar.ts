@@ -2,7 +2,9 @@
 // notification (live counts while analysing, then `S2: 1113 faults · 601 spurious`); it shows the
 // state of the trace in the active editor and opens the summary when clicked.
 import * as vscode from 'vscode';
+import type { LanguageClient } from 'vscode-languageclient/node';
 import { statusText, type StatusNotification } from '../shared/protocol';
+import { StatusNotificationType } from '../shared/requests';
 import { activeTraceUri } from './activeTrace';
 
 export class StatusBar implements vscode.Disposable {
@@ -17,6 +19,11 @@ export class StatusBar implements vscode.Disposable {
       vscode.window.onDidChangeActiveTextEditor(() => this.render()),
       vscode.window.tabGroups.onDidChangeTabs(() => this.render()),
     );
+  }
+
+  /** Show what the server reports (`stage2Lens/status`) for as long as the returned disposable lives. */
+  follow(client: LanguageClient): vscode.Disposable {
+    return client.onNotification(StatusNotificationType, (s) => this.update(s));
   }
 
   update(s: StatusNotification): void {

@@ -1,26 +1,41 @@
-// The "Stage-2 Timeline" webview panel: one panel per trace, created by `stage2Lens.showTimeline`,
-// revived after a reload by a serializer (view type `stage2Lens.timeline`). It relays the webview's
-// window/selection/find requests to the server (`stage2Lens/timeline*`), reveals lines the user
-// activates, shows the editor's cursor in the timeline and re-queries on `stage2Lens/timelineChanged`.
+// The timeline feature (clangd's style: it owns its command, its requests and its view): the
+// "Stage-2 Timeline" webview panel, one per trace, created by `stage2Lens.showTimeline` (the
+// `showTimeline` factory), revived after a reload by a serializer (view type `stage2Lens.timeline`).
+// It relays the webview's window/selection/find requests to the server (the `Timeline*Request`
+// objects of src/shared/requests.ts), reveals lines the user activates, shows the editor's cursor in
+// the timeline and re-queries on `stage2Lens/timelineChanged`.
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import {
-  assertNever,
   TimelineChangedNotification,
-  TimelineRequests,
-  type ExtensionToWebview,
-  type TimelineRequestMap,
-  type TimelineViewState,
-  type WebviewToExtension,
-} from '../shared/timelineProtocol';
-import { newNonce, timelineHtml } from './timelineHtml';
+  TimelineFindIpaRequest,
+  TimelineInfoRequest,
+  TimelineLocateRequest,
+  TimelineMarksRequest,
+  TimelineRangeStatsRequest,
+  TimelineWindowRequest,
+} from '../shared/requests';
+import { assertNever, type ExtensionToWebview, type TimelineViewState, type WebviewToExtension } from '../shared/timelineProtocol';
 import { restorableTraceUri, timeRangeOf } from '../shared/webviewInput';
+import { onTrace, type Cmd, type Ctx } from './ctx';
+import { newNonce, timelineHtml } from './timelineHtml';
 
 export const TIMELINE_VIEW_TYPE = 'stage2Lens.timeline';
 const TITLE = 'Stage-2 Timeline';
 
-function request<M extends keyof TimelineRequestMap>(client: LanguageClient, method: M, params: TimelineRequestMap[M]['params']): Promise<TimelineRequestMap[M]['result']> {
-  return client.sendRequest(method, params) as Promise<TimelineRequestMap[M]['result']>;
+/** `stage2Lens.showTimeline`: the timeline of the trace, beside its editor. */
+export function showTimeline(ctx: Ctx): Cmd {
+  return onTrace(undefined, (uri) => TimelinePanel.createOrShow(ctx.extension, ctx.client(), uri));
+}
+
+/** The rest of the feature: panels revived after a reload, and the editor's cursor shown in the timeline. */
+export function registerTimeline(ctx: Ctx): void {
+  ctx.extension.subscriptions.push(
+    TimelinePanel.registerSerializer(ctx.extension, ctx.client()),
+    vscode.window.onDidChangeTextEditorSelection((e) => {
+      if (e.textEditor.document.languageId === 'ftrace') TimelinePanel.revealLine(e.textEditor.document.uri, e.selections[0].active.line + 1);
+    }),
+  );
 }
 
 export class TimelinePanel {
@@ -101,7 +116,7 @@ export class TimelinePanel {
   static revealLine(uri: vscode.Uri, line: number): void {
     const p = TimelinePanel.panels.get(uri.toString());
     if (!p || !p.panel.visible) return;
-    void request(p.client, TimelineRequests.locate, { uri: uri.toString(), line }).then(
+    void p.client.sendRequest(TimelineLocateRequest, { uri: uri.toString(), line }).then(
       (r) => r && p.post({ type: 'cursor', line: r.line, ts: r.ts, lane: r.lane }),
       () => undefined,
     );
@@ -110,7 +125,7 @@ export class TimelinePanel {
   private static hookNotifications(client: LanguageClient): void {
     if (TimelinePanel.notificationHooked.has(client)) return;
     TimelinePanel.notificationHooked.add(client);
-    client.onNotification(TimelineChangedNotification, (p: { uri: string }) => TimelinePanel.analysisChanged(p.uri));
+    client.onNotification(TimelineChangedNotification, (p) => TimelinePanel.analysisChanged(p.uri));
   }
 
   private post(m: ExtensionToWebview): void {
@@ -119,7 +134,7 @@ export class TimelinePanel {
 
   private async sendInfo(): Promise<void> {
     const uri = this.uri.toString();
-    const info = await request(this.client, TimelineRequests.info, { uri });
+    const info = await this.client.sendRequest(TimelineInfoRequest, { uri });
     this.post({ type: 'info', uri, info });
   }
 
@@ -131,16 +146,16 @@ export class TimelinePanel {
           await this.sendInfo();
           return;
         case 'window':
-          this.post({ type: 'window', seq: m.seq, result: await request(this.client, TimelineRequests.window, { uri, ...timeRangeOf(m.range), width: m.width, ...(m.filter ? { filter: m.filter } : {}) }) });
+          this.post({ type: 'window', seq: m.seq, result: await this.client.sendRequest(TimelineWindowRequest, { uri, ...timeRangeOf(m.range), width: m.width, ...(m.filter ? { filter: m.filter } : {}) }) });
           return;
         case 'rangeStats':
-          this.post({ type: 'rangeStats', seq: m.seq, result: await request(this.client, TimelineRequests.rangeStats, { uri, ...timeRangeOf(m.range), ...(m.filter ? { filter: m.filter } : {}) }) });
+          this.post({ type: 'rangeStats', seq: m.seq, result: await this.client.sendRequest(TimelineRangeStatsRequest, { uri, ...timeRangeOf(m.range), ...(m.filter ? { filter: m.filter } : {}) }) });
           return;
         case 'marks':
-          this.post({ type: 'marks', seq: m.seq, result: await request(this.client, TimelineRequests.marks, { uri, ...timeRangeOf(m.range), ...(m.filter ? { filter: m.filter } : {}), limit: 8 }) });
+          this.post({ type: 'marks', seq: m.seq, result: await this.client.sendRequest(TimelineMarksRequest, { uri, ...timeRangeOf(m.range), ...(m.filter ? { filter: m.filter } : {}), limit: 8 }) });
           return;
         case 'findIpa':
-          this.post({ type: 'findIpa', seq: m.seq, result: await request(this.client, TimelineRequests.findIpa, { uri, ipa: m.ipa, limit: 50 }) });
+          this.post({ type: 'findIpa', seq: m.seq, result: await this.client.sendRequest(TimelineFindIpaRequest, { uri, ipa: m.ipa, limit: 50 }) });
           return;
         case 'reveal':
           await this.reveal(m.line);

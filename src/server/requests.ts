@@ -1,24 +1,19 @@
-// The `stage2Lens/*` custom requests (types in src/shared/protocol.ts): replay (re-analyses the
-// trace with a preset or configuration and re-publishes its diagnostics), compare, summary,
-// coverage, exportReport, recordingScript and renderDat. Each handler adapts core results to the
+// The `stage2Lens/*` custom requests (request objects in src/shared/requests.ts, types in
+// src/shared/protocol.ts): replay (re-analyses the trace with a preset or configuration and
+// re-publishes its diagnostics), compare, summary, coverage, exportReport, recordingScript and
+// renderDat. Each handler adapts core results to the
 // protocol's plain JSON; cancellation and failures become LSP errors, never a dead server.
 import { LSPErrorCodes, ResponseError, type CancellationToken, type Connection } from 'vscode-languageserver/node';
+import type { ConfigChoice, UriParams } from '../shared/protocol';
 import {
-  methods,
-  type CompareParams,
-  type ConfigChoice,
-  type CompareResult,
-  type CoverageResult,
-  type ExportReportParams,
-  type ExportReportResult,
-  type RecordingScriptParams,
-  type RecordingScriptResult,
-  type RenderDatResult,
-  type ReplayParams,
-  type ReplayResult,
-  type SummaryResult,
-  type UriParams,
-} from '../shared/protocol';
+  CompareRequest,
+  CoverageRequest,
+  ExportReportRequest,
+  RecordingScriptRequest,
+  RenderDatRequest,
+  ReplayRequest,
+  SummaryRequest,
+} from '../shared/requests';
 import { validateConfig } from '../core/analysis/modelConfig';
 import { presetByName } from '../core/catalog/presets';
 import { CancelledError, type TraceEntry, type TraceStore } from './traceStore';
@@ -71,32 +66,32 @@ export function registerRequests(connection: Connection, deps: RequestDeps): voi
     }
   };
 
-  connection.onRequest(methods.replay, guarded(async (params: ReplayParams, token): Promise<ReplayResult> => {
+  connection.onRequest(ReplayRequest, guarded(async (params, token) => {
     const entry = await entryOf(params);
     const analysis = await store.analyze(entry.uri, checkedChoice(params.choice), token);
     return summarize(entry.uri, entry.label, analysis, entry.durationMs);
   }));
 
-  connection.onRequest(methods.compare, guarded(async (params: CompareParams, token): Promise<CompareResult> => {
+  connection.onRequest(CompareRequest, guarded(async (params, token) => {
     const entry = await entryOf(params);
     const { comparison, labelA, labelB } = await store.compare(entry.uri, checkedChoice(params.a), checkedChoice(params.b), token);
     return { ...comparison, labelA, labelB };
   }));
 
-  connection.onRequest(methods.summary, guarded(async (params: UriParams): Promise<SummaryResult> => {
+  connection.onRequest(SummaryRequest, guarded(async (params) => {
     const entry = await entryOf(params);
     const analysis = await store.current(entry.uri);
     return analysis ? summarize(entry.uri, entry.label, analysis, entry.durationMs) : null;
   }));
 
-  connection.onRequest(methods.coverage, guarded(async (params: UriParams): Promise<CoverageResult | null> => {
+  connection.onRequest(CoverageRequest, guarded(async (params) => {
     const entry = await entryOf(params);
     const a = await store.current(entry.uri);
     if (!a) return null;
     return { items: a.coverage, unrecognized: a.stats.unrecognized, lacks: a.stats.lacks, lines: a.stats.lines };
   }));
 
-  connection.onRequest(methods.exportReport, guarded(async (params: ExportReportParams): Promise<ExportReportResult> => {
+  connection.onRequest(ExportReportRequest, guarded(async (params) => {
     const entry = await entryOf(params);
     if (!['md', 'json', 'sarif'].includes(params.format)) throw new ResponseError(LSPErrorCodes.RequestFailed, `unknown report format: ${String(params.format)}`);
     const a = await store.current(entry.uri);
@@ -104,9 +99,9 @@ export function registerRequests(connection: Connection, deps: RequestDeps): voi
     return exportReport(a, params.format, entry.uri, entry.source.name);
   }));
 
-  connection.onRequest(methods.recordingScript, guarded(async (params: RecordingScriptParams): Promise<RecordingScriptResult> => recordingScript(params)));
+  connection.onRequest(RecordingScriptRequest, guarded(async (params) => recordingScript(params)));
 
-  connection.onRequest(methods.renderDat, guarded(async (params: UriParams, token): Promise<RenderDatResult> => {
+  connection.onRequest(RenderDatRequest, guarded(async (params, token) => {
     if (!isUriParams(params)) throw new ResponseError(LSPErrorCodes.RequestFailed, 'missing uri');
     return renderDat(params.uri, token);
   }));

@@ -15,7 +15,8 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import { createAnalyzer, type Analyzer, type TraceStats } from '../core/index';
 import { partialSentence } from '../core/parse/formatSniff';
 import { decodeEsr } from '../core/parse/esr';
-import { methods, type LargeFilesParams, type StatusNotification } from '../shared/protocol';
+import type { StatusNotification } from '../shared/protocol';
+import { LargeFilesNotification, StatusNotificationType } from '../shared/requests';
 import { ServerSettings } from './configuration';
 import { defaultDocsRoot, findingsToDiagnostics } from './diagnostics';
 import { esrMarkdown } from './esrText';
@@ -60,7 +61,7 @@ const store = new TraceStore({
       void connection.sendDiagnostics({ uri, diagnostics: early ? diagnostics : [...readDiagnostics(store.get(uri)?.analysis?.stats), ...diagnostics] });
     },
     status(s: StatusNotification) {
-      void connection.sendNotification(methods.status, s);
+      void connection.sendNotification(StatusNotificationType, s);
     },
     changed(uri) {
       notifyTimelineChanged(connection, uri);
@@ -174,7 +175,7 @@ documents.onDidClose(({ document }) => {
   if (!largeFiles.has(uri)) release(uri);
 });
 
-connection.onNotification(methods.largeFiles, async (params: LargeFilesParams) => {
+connection.onNotification(LargeFilesNotification, async (params) => {
   const wanted = new Set(Array.isArray(params?.uris) ? params.uris.filter((u) => typeof u === 'string') : []);
   for (const uri of [...largeFiles]) {
     if (wanted.has(uri)) continue;

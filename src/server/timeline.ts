@@ -1,21 +1,19 @@
 // The timeline's LSP requests (`stage2Lens/timelineInfo|Window|RangeStats|Marks|FindIpa|Locate`,
-// see src/shared/timelineProtocol.ts) answered from a TimelineQuery built once per analysis and
+// see src/shared/requests.ts) answered from a TimelineQuery built once per analysis and
 // kept while that analysis is current. `notifyTimelineChanged` tells the panel to re-query.
-import type { Connection } from 'vscode-languageserver';
+import type { Connection, RequestHandler, RequestType } from 'vscode-languageserver';
 import type { Analysis, Comparison } from '../core/api';
 import { TimelineQuery } from '../core/query';
 import {
   TimelineChangedNotification,
-  TimelineRequests,
-  type FindIpaParams,
-  type InfoParams,
-  type LocateParams,
-  type MarksParams,
-  type RangeStatsParams,
-  type TimelineInfo,
-  type TimelineRequestMap,
-  type WindowParams,
-} from '../shared/timelineProtocol';
+  TimelineFindIpaRequest,
+  TimelineInfoRequest,
+  TimelineLocateRequest,
+  TimelineMarksRequest,
+  TimelineRangeStatsRequest,
+  TimelineWindowRequest,
+} from '../shared/requests';
+import type { TimelineInfo } from '../shared/timelineProtocol';
 
 /** The what-if replay of a trace (configuration B) and its comparison with A, when the user made one. */
 export interface WhatIf {
@@ -70,28 +68,31 @@ export function registerTimelineHandlers(
     return q;
   }
 
-  function on<M extends keyof TimelineRequestMap>(method: M, handler: (p: TimelineRequestMap[M]['params']) => TimelineRequestMap[M]['result']): void {
-    connection.onRequest(method, (params: TimelineRequestMap[M]['params']): unknown => {
+  /** A failing query is logged and answered with `failed`: the panel shows an empty or unavailable timeline, the server lives on. */
+  function on<P, R>(type: RequestType<P, R, void>, failed: R, handler: (p: P) => R): void {
+    const answer = (params: P): R => {
       try {
         return handler(params);
       } catch (e) {
-        connection.console.error(`${method}: ${e instanceof Error ? e.message : String(e)}`);
-        return null;
+        connection.console.error(`${type.method}: ${e instanceof Error ? e.message : String(e)}`);
+        return failed;
       }
-    });
+    };
+    // A plain R is a HandlerResult<R>; TypeScript cannot see it through the library's conditional type for a generic R.
+    connection.onRequest(type, answer as RequestHandler<P, R, void>);
   }
 
-  on(TimelineRequests.info, (p: InfoParams) => {
+  on(TimelineInfoRequest, unavailable('The timeline query failed (see the Stage-2 Lens output).'), (p) => {
     const q = queryFor(p.uri);
     if (!q) return unavailable('The trace has not been analysed yet (open it, or wait for the analysis to finish).');
     const info = q.info();
     return q.a.markCount === 0 && !q.b ? { ...info, available: false, reason: 'The analysis produced no timeline marks (no stage-2 activity in this trace).' } : info;
   });
-  on(TimelineRequests.window, (p: WindowParams) => queryFor(p.uri)?.window({ t0: p.t0, t1: p.t1 }, p.width, p.filter) ?? null);
-  on(TimelineRequests.rangeStats, (p: RangeStatsParams) => queryFor(p.uri)?.rangeStats({ t0: p.t0, t1: p.t1 }, p.filter) ?? null);
-  on(TimelineRequests.marks, (p: MarksParams) => queryFor(p.uri)?.marks({ t0: p.t0, t1: p.t1 }, p.filter, p.limit) ?? []);
-  on(TimelineRequests.findIpa, (p: FindIpaParams) => queryFor(p.uri)?.findIpa(p.ipa, p.limit) ?? null);
-  on(TimelineRequests.locate, (p: LocateParams) => queryFor(p.uri)?.locate(p.line) ?? null);
+  on(TimelineWindowRequest, null, (p) => queryFor(p.uri)?.window({ t0: p.t0, t1: p.t1 }, p.width, p.filter) ?? null);
+  on(TimelineRangeStatsRequest, null, (p) => queryFor(p.uri)?.rangeStats({ t0: p.t0, t1: p.t1 }, p.filter) ?? null);
+  on(TimelineMarksRequest, [], (p) => queryFor(p.uri)?.marks({ t0: p.t0, t1: p.t1 }, p.filter, p.limit) ?? []);
+  on(TimelineFindIpaRequest, null, (p) => queryFor(p.uri)?.findIpa(p.ipa, p.limit) ?? null);
+  on(TimelineLocateRequest, null, (p) => queryFor(p.uri)?.locate(p.line) ?? null);
   // the version map holds the analyses it numbered: a closed trace's must go with it
   return { forget: (uri) => void versions.delete(uri) };
 }

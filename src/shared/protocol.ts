@@ -1,22 +1,10 @@
-// Every custom message between the Stage-2 Lens client and its language server, typed once:
-// the `stage2Lens/*` requests (replay, compare, summary, exportReport, coverage, recordingScript,
-// renderDat), the `stage2Lens/status` notification (server -> client, handled with an exhaustive
+// The params and results of the custom messages between the Stage-2 Lens client and its language
+// server (their typed request objects are in requests.ts): the `stage2Lens/*` requests (replay,
+// compare, summary, exportReport, coverage, recordingScript, renderDat), the `stage2Lens/status` notification (server -> client, handled with an exhaustive
 // switch) and `stage2Lens/largeFiles` (client -> server: traces open in editors that VS Code does
 // not hand to extensions). The server sends and the client receives plain JSON: no bigint, no Map.
 import type { Counters, ModelConfig } from '../core/analysis/types';
 import type { Comparison, CoverageItem, UnrecognizedGroup } from '../core/api';
-
-export const methods = {
-  replay: 'stage2Lens/replay',
-  compare: 'stage2Lens/compare',
-  summary: 'stage2Lens/summary',
-  exportReport: 'stage2Lens/exportReport',
-  coverage: 'stage2Lens/coverage',
-  recordingScript: 'stage2Lens/recordingScript',
-  renderDat: 'stage2Lens/renderDat',
-  status: 'stage2Lens/status',
-  largeFiles: 'stage2Lens/largeFiles',
-} as const;
 
 /** A (partial) engine configuration, as a replay configuration file holds it. */
 export type ReplayConfig = Partial<ModelConfig>;

@@ -1,6 +1,7 @@
-// Every message of the timeline, typed once: the custom LSP requests the panel sends to the
-// server (`stage2Lens/timeline*`), and the messages between the webview and the extension. Both
-// are discriminated unions on `type`; handlers switch exhaustively (see `assertNever`).
+// Every message of the timeline, typed once: the params and results of the custom LSP requests the
+// panel sends to the server (`stage2Lens/timeline*`, whose request objects are in requests.ts), and
+// the messages between the webview and the extension, discriminated unions on `type` that
+// handlers switch over exhaustively (see `assertNever`).
 // The bin classes, their severity order and the bin-edge formula live here too, because the
 // server bins with them and the webview draws with them: one definition for both sides.
 import type { FindingClass, MarkKind } from '../core/analysis/types';
@@ -221,19 +222,7 @@ export interface FindIpaResult {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Extension <-> server: custom LSP requests (params and results)
-
-export const TimelineRequests = {
-  info: 'stage2Lens/timelineInfo',
-  window: 'stage2Lens/timelineWindow',
-  rangeStats: 'stage2Lens/timelineRangeStats',
-  marks: 'stage2Lens/timelineMarks',
-  findIpa: 'stage2Lens/timelineFindIpa',
-  locate: 'stage2Lens/timelineLocate',
-} as const;
-
-/** Server -> client notification: the analysis of `uri` changed (re-query). */
-export const TimelineChangedNotification = 'stage2Lens/timelineChanged';
+// Extension <-> server: params and results of the custom LSP requests (request objects: requests.ts)
 
 export interface UriParams {
   uri: string;
@@ -261,16 +250,6 @@ export interface LocateResult {
   ts: number;
   lane: string;
   line: number;
-}
-
-/** The request table: method -> params and result, so client and server share one spelling. */
-export interface TimelineRequestMap {
-  'stage2Lens/timelineInfo': { params: InfoParams; result: TimelineInfo };
-  'stage2Lens/timelineWindow': { params: WindowParams; result: WindowResult | null };
-  'stage2Lens/timelineRangeStats': { params: RangeStatsParams; result: RangeStatsResult | null };
-  'stage2Lens/timelineMarks': { params: MarksParams; result: MarkDetail[] };
-  'stage2Lens/timelineFindIpa': { params: FindIpaParams; result: FindIpaResult | null };
-  'stage2Lens/timelineLocate': { params: LocateParams; result: LocateResult | null };
 }
 
 // ---------------------------------------------------------------------------------------------

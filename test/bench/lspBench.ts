@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot, sharedPath } from '../support/shared';
 import type { ProtocolConnection } from 'vscode-languageserver-protocol';
-import { TimelineRequests, type TimelineInfo, type TimeRange, type WindowResult } from '../../src/shared/timelineProtocol';
+import { TimelineInfoRequest, TimelineWindowRequest } from '../../src/shared/requests';
+import type { TimeRange } from '../../src/shared/timelineProtocol';
 import { fileUri, startServer } from '../lsp/lspHarness';
 import { percentile } from './windowQueryTiming';
 
@@ -26,7 +27,7 @@ function peakRssMb(pid: number): number | undefined {
 /** The timeline's requests as the panel sends them: info (builds the index), then zoom and pan windows at 1600 px. */
 async function timelineOverLsp(connection: ProtocolConnection, uri: string, log: (line: string) => void): Promise<void> {
   let t = performance.now();
-  const info = (await connection.sendRequest(TimelineRequests.info, { uri })) as TimelineInfo;
+  const info = await connection.sendRequest(TimelineInfoRequest, { uri });
   log(`lsp: timeline info (the index built on first use) in ${(performance.now() - t).toFixed(0)} ms: ${info.markCount.toLocaleString('en')} marks, ${info.lanes.length} lanes${info.marksDropped ? `, ${info.marksDropped.count} dropped` : ''}`);
   const { t0, t1 } = info.extent;
   const span = t1 - t0;
@@ -40,8 +41,9 @@ async function timelineOverLsp(connection: ProtocolConnection, uri: string, log:
   const server: number[] = [];
   for (const r of ranges) {
     t = performance.now();
-    const w = (await connection.sendRequest(TimelineRequests.window, { uri, ...r, width: 1600 })) as WindowResult;
+    const w = await connection.sendRequest(TimelineWindowRequest, { uri, ...r, width: 1600 });
     roundTrip.push(performance.now() - t);
+    if (!w) throw new Error(`the server answered no window for ${r.t0}..${r.t1}`);
     server.push(w.elapsedMs);
   }
   const fmt = (xs: number[]) => `median ${percentile(xs, 50).toFixed(1)} ms, p95 ${percentile(xs, 95).toFixed(1)} ms, max ${Math.max(...xs).toFixed(1)} ms`;

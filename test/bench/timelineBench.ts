@@ -5,7 +5,7 @@ import { MARK_CLASSES } from '../../src/core/analysis/markStore';
 import { TimelineQuery } from '../../src/core/query';
 import { syntheticMarkStore } from '../unit/query/syntheticMarks';
 import { benchDrawFrames } from '../unit/webview/drawBench';
-import { chromiumAvailable, openTimelinePage } from '../unit/webview/pageHarness';
+import { chromiumAvailable, openTimelinePage, timeFrames } from '../unit/webview/pageHarness';
 import { percentile, timeWindowQueries } from './windowQueryTiming';
 
 export async function timelineBench(log: (line: string) => void = console.log, count = Number(process.env.TIMELINE_BENCH_MARKS ?? 10_000_000)): Promise<void> {
@@ -48,8 +48,8 @@ export async function timelineBench(log: (line: string) => void = console.log, c
 
 /**
  * Real canvas frames in headless Chromium (software raster, no GPU): wheel zooms and drags over the
- * 10M-mark window. Two figures: the page's own draw times (`__stage2LensDrawMs`), and draw plus the
- * canvas's raster of that frame, which the compositor would otherwise pay after the frame callback
+ * 10M-mark window. Two figures, timed from outside the page (pageHarness.ts timeFrames): the page's
+ * draw times, and draw plus the canvas's raster of that frame, which the compositor would otherwise pay after the frame callback
  * (out of sight of the first figure, and the larger share when thousands of path rects are filled
  * in software). TIMELINE_BENCH_PAGE_RUNS repeats the sequence (timings on a shared machine are noisy).
  */
@@ -63,23 +63,7 @@ async function pageFrames(q: TimelineQuery, log: (line: string) => void): Promis
       await page.waitForTimeout(200);
       const box = await page.locator('#timeline').boundingBox();
       if (!box) return;
-      await page.evaluate(() => {
-        const w = window as unknown as { __stage2LensDrawMs: number[]; __frameMs: number[] };
-        w.__stage2LensDrawMs.length = 0;
-        w.__frameMs = [];
-        const c = (document.getElementById('timeline') as HTMLCanvasElement).getContext('2d');
-        const raf = window.requestAnimationFrame.bind(window);
-        // Reading one pixel makes the canvas raster what the callback drew, now.
-        window.requestAnimationFrame = (cb) =>
-          raf((ts) => {
-            const drawn = w.__stage2LensDrawMs.length;
-            cb(ts);
-            if (w.__stage2LensDrawMs.length === drawn) return;
-            const s = performance.now();
-            c?.getImageData(0, 0, 1, 1);
-            w.__frameMs.push((w.__stage2LensDrawMs.at(-1) ?? 0) + performance.now() - s);
-          });
-      });
+      const timer = await timeFrames(page);
       for (let i = 0; i < 15; i++) {
         await page.mouse.move(box.x + 400 + i * 40, box.y + 60);
         await page.mouse.wheel(0, -120);
@@ -94,10 +78,7 @@ async function pageFrames(q: TimelineQuery, log: (line: string) => void): Promis
         await page.waitForTimeout(16);
       }
       await page.waitForTimeout(300);
-      const { times, frames } = await page.evaluate(() => {
-        const w = window as unknown as { __stage2LensDrawMs: number[]; __frameMs: number[] };
-        return { times: w.__stage2LensDrawMs.slice(), frames: w.__frameMs.slice() };
-      });
+      const { draws: times, frames } = await timer.read();
       const figures = (xs: number[]) => `median ${percentile(xs, 50).toFixed(2)} ms, p95 ${percentile(xs, 95).toFixed(2)} ms, max ${Math.max(...xs).toFixed(2)} ms`;
       log(`timeline: page frames in headless Chromium (1600 px, real canvas, software raster) over ${times.length} wheel/drag frames: ${figures(times)}; with the canvas raster of each frame: ${figures(frames)}; problems: ${tp.problems.length}`);
     } finally {

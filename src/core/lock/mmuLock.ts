@@ -2,7 +2,7 @@
 // lines: the kernel's lock:contention_begin/end tracepoints (every contended acquisition, with READ
 // or WRITE) and probes on the KVM functions that run with the lock held for write.
 //
-// Rules (docs/kernel-behaviour.md, "MMU lock"):
+// Rules (docs/kernel-behaviour.md, section 11a "MMU lock"):
 // - vCPU faults take mmu_lock for read (arm64 user_mem_abort() since 5.19, x86 TDP MMU), so the
 //   VM's mmu_lock is the lock that vCPU threads wait for with READ inside a fault (kvm_exit to
 //   kvm_entry). It is identified from the trace, with the line that shows it; lock addresses are

@@ -7,7 +7,25 @@ import type { Connection } from 'vscode-languageserver';
 import type { Analysis, Comparison } from '../../../src/core/api';
 import type { Mark } from '../../../src/core/analysis/types';
 import { notifyTimelineChanged, registerTimelineHandlers } from '../../../src/server/timeline';
-import { TimelineChangedNotification, TimelineRequests, type TimelineInfo, type WindowResult } from '../../../src/shared/timelineProtocol';
+import {
+  TimelineChangedNotification,
+  TimelineFindIpaRequest,
+  TimelineInfoRequest,
+  TimelineLocateRequest,
+  TimelineMarksRequest,
+  TimelineRangeStatsRequest,
+  TimelineWindowRequest,
+} from '../../../src/shared/requests';
+import type { TimelineInfo, WindowResult } from '../../../src/shared/timelineProtocol';
+
+const TimelineRequests = {
+  info: TimelineInfoRequest.method,
+  window: TimelineWindowRequest.method,
+  rangeStats: TimelineRangeStatsRequest.method,
+  marks: TimelineMarksRequest.method,
+  findIpa: TimelineFindIpaRequest.method,
+  locate: TimelineLocateRequest.method,
+};
 import { MarkStore } from '../../../src/core/analysis/markStore';
 
 function fakeConnection() {
@@ -15,9 +33,10 @@ function fakeConnection() {
   const sent: [string, unknown][] = [];
   const errors: string[] = [];
   const conn = {
-    onRequest: (m: string, h: (p: unknown) => unknown) => void handlers.set(m, h),
-    sendNotification: (m: string, p: unknown) => {
-      sent.push([m, p]);
+    // the server registers typed request objects (src/shared/requests.ts): keyed here by their method
+    onRequest: (m: { method: string }, h: (p: unknown) => unknown) => void handlers.set(m.method, h),
+    sendNotification: (m: { method: string }, p: unknown) => {
+      sent.push([m.method, p]);
       return Promise.resolve();
     },
     console: { error: (s: string) => void errors.push(s) },
@@ -80,5 +99,5 @@ test('timeline requests: info, window, stats, marks, find, locate; a what-if; ve
   assert.deepEqual(w2.lanes.find((l) => l.config === 'B' && l.lane === 'vCPU 0')?.px, [2]);
 
   notifyTimelineChanged(conn, 'file:///t.trace');
-  assert.deepEqual(sent, [[TimelineChangedNotification, { uri: 'file:///t.trace' }]]);
+  assert.deepEqual(sent, [[TimelineChangedNotification.method, { uri: 'file:///t.trace' }]]);
 });

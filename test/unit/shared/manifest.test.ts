@@ -52,6 +52,14 @@ test('the commands have the fixed ids, titles and category', () => {
   for (const [menu, items] of Object.entries(pkg.contributes.menus)) for (const item of items) assert.ok(known.has(item.command), `${menu}: ${item.command}`);
 });
 
+test('every contributed command has one factory in the command table (src/client/commands.ts)', () => {
+  // The client imports vscode, so it cannot load here: the table is read as text (its keys are literal ids).
+  const source = readFileSync(join(root, 'src', 'client', 'commands.ts'), 'utf8');
+  const table = /export const COMMANDS[^=]*= \{([^}]*)\}/.exec(source)?.[1] ?? '';
+  const ids = [...table.matchAll(/'(stage2Lens\.[A-Za-z]+)':\s*[A-Za-z]+,/g)].map((m) => m[1]);
+  assert.deepEqual([...ids].sort(), pkg.contributes.commands.map((c) => c.command).sort());
+});
+
 test('activation, entry point and untrusted workspaces', () => {
   assert.equal(pkg.main, './dist/client/extension.js');
   assert.ok(pkg.activationEvents.includes('onWebviewPanel:stage2Lens.timeline'));

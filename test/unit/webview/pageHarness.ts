@@ -132,3 +132,47 @@ export async function openTimelinePage(q: TimelineQuery, opts: { theme?: keyof t
     },
   };
 }
+
+/** Frame times measured by timeFrames, ms. */
+export interface FrameTimes {
+  /** The page's draw of each frame (its requestAnimationFrame callback). */
+  draws: number[];
+  /** The draw plus the canvas's raster of that frame (read back one pixel), which the compositor would otherwise pay out of sight. */
+  frames: number[];
+}
+
+/**
+ * Times the page's frames from outside, as a bench or an e2e run needs them (the production page
+ * carries no bench hook): from now on, every requestAnimationFrame callback that draws on the
+ * timeline canvas (its draw sets the canvas transform once per frame) is timed. `read` returns the
+ * times so far.
+ */
+export async function timeFrames(page: Page): Promise<{ read(): Promise<FrameTimes> }> {
+  await page.evaluate(() => {
+    const w = window as unknown as { __frameTimes: { draws: number[]; frames: number[] } };
+    w.__frameTimes = { draws: [], frames: [] };
+    const c = (document.getElementById('timeline') as HTMLCanvasElement).getContext('2d');
+    if (!c) return;
+    let drew = false;
+    const setTransform = c.setTransform.bind(c) as (...a: unknown[]) => void;
+    c.setTransform = ((...a: unknown[]) => {
+      drew = true;
+      setTransform(...a);
+    }) as typeof c.setTransform;
+    const raf = window.requestAnimationFrame.bind(window);
+    window.requestAnimationFrame = (cb) =>
+      raf((ts) => {
+        drew = false;
+        const s = performance.now();
+        cb(ts);
+        if (!drew) return;
+        const drawn = performance.now() - s;
+        c.getImageData(0, 0, 1, 1);
+        w.__frameTimes.draws.push(drawn);
+        w.__frameTimes.frames.push(performance.now() - s);
+      });
+  });
+  return {
+    read: () => page.evaluate(() => (window as unknown as { __frameTimes: FrameTimes }).__frameTimes),
+  };
+}

@@ -1,0 +1,82 @@
+// The timeline webview's state, in three objects (main.ts holds one of each): `ViewState`, what the
+// user looks at and what survives hide/show and reload; `Replies`, what the extension answered, so
+// that an older answer never replaces a newer one; `Interaction`, gestures and timers in progress.
+// No DOM here: main.ts wires these to the page.
+import type { TimelineFilter, TimelineInfo, TimelineViewState, TimeRange, WindowResult } from '../src/shared/timelineProtocol';
+import type { Row } from './layout';
+import type { Theme } from './theme';
+import { DEFAULT_MIN_SPAN, type Bounds } from './viewport';
+
+export type Highlight = { lane: string; config: 'A' | 'B'; bin: number };
+
+/** What the user looks at: the persisted state (viewport, filter, selection, find text), the viewport's bounds, rows, width, theme, the editor's cursor and the highlighted bin. */
+export class ViewState {
+  saved: TimelineViewState;
+  bounds: Bounds = { t0: 0, t1: 1, minSpan: DEFAULT_MIN_SPAN };
+  vp: TimeRange;
+  rows: Row[] = [];
+  /** CSS pixels of the canvas. */
+  width = 800;
+  cursorTs: number | undefined;
+  highlight: Highlight | undefined;
+
+  constructor(
+    saved: TimelineViewState | undefined,
+    public theme: Theme,
+    /** Where the state is kept (the webview's setState). */
+    private readonly persist: (state: TimelineViewState) => void,
+  ) {
+    this.saved = saved ?? { uri: '' };
+    this.vp = this.saved.viewport ?? { t0: 0, t1: 1 };
+  }
+
+  /** Change the persisted state (not yet saved). */
+  patch(p: Partial<TimelineViewState>): void {
+    this.saved = { ...this.saved, ...p };
+  }
+
+  save(): void {
+    this.patch({ viewport: this.vp });
+    this.persist(this.saved);
+  }
+
+  filter(): TimelineFilter | undefined {
+    const f = this.saved.filter;
+    return f && (f.classes || f.lanes) ? f : undefined;
+  }
+}
+
+type ReplyKind = 'window' | 'rangeStats' | 'marks';
+
+/** What the extension answered: the trace's info, the window being drawn, and request numbers so that an older answer never replaces a newer one. */
+export class Replies {
+  info: TimelineInfo | undefined;
+  window: WindowResult | undefined;
+  private seq = 0;
+  private readonly latest: Record<ReplyKind, number> = { window: -1, rangeStats: -1, marks: -1 };
+
+  next(): number {
+    return ++this.seq;
+  }
+
+  /** Whether the answer to request `seq` is the newest of its kind so far (then it is the one shown). */
+  accept(kind: ReplyKind, seq: number): boolean {
+    if (seq < this.latest[kind]) return false;
+    this.latest[kind] = seq;
+    return true;
+  }
+}
+
+/** Gestures and timers in progress. */
+export class Interaction {
+  drag: { x: number; select: boolean; moved: boolean; vp: TimeRange } | undefined;
+  /** The tooltip of a lane bin, waiting for that bin's details. */
+  hoverAt: { x: number; y: number; head: string[] } | undefined;
+  hoverTimer: ReturnType<typeof setTimeout> | undefined;
+  windowTimer: ReturnType<typeof setTimeout> | undefined;
+  listTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Asking again for an info that is not available yet, backing off. */
+  retryTimer: ReturnType<typeof setTimeout> | undefined;
+  retryDelay = 1000;
+  drawPending = false;
+}
