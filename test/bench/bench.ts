@@ -1,5 +1,12 @@
-// `npm run bench [-- <size>...] [--sections a,b] [--seed N]`: generates (or reuses) seeded synthetic
-// traces under os.tmpdir() and runs each bench section in its own child process, printing MB/s
+// `npm run bench`: the command bench (test/bench/cliBench.ts): the bundled CLI timed as whole
+// processes, paired with the naive baseline, on traces of the three recorded shapes and real traces
+// repeated to 1 GB, trace.dat against trace-cmd, and peak RSS as the input grows. Options:
+//   --shape-size 20m  --real-size 40m (0: skip)  --pairs 3  --rss 20m,100m (none: skip)  --busy N
+//   --only shapes,real,tracedat,rss
+// The defaults finish in a few minutes on a busy 2-core machine; the issue's figures take
+// `--shape-size 200m --real-size 1g --rss 100m,2g` (about an hour there).
+// `npm run bench -- --sections a,b [<size>...] [--seed N]`: the in-process benches instead: seeded
+// synthetic traces under os.tmpdir(), each section in its own child process, printing MB/s
 // (MB = 10^6 bytes), events/s and peak RSS, plus tokenize+decode against the naive baseline.
 // Sizes: `1g` (default), `100m`, `512m`, ... Sections live in test/bench/sections/, one per file;
 // then the trace.dat, timeline (10 M marks) and language-server benches (`--sections` picks any subset).
@@ -12,6 +19,9 @@ import { naiveSection } from './sections/naiveSection';
 import { parseSection, parseTextSection } from './sections/parseSection';
 import type { BenchSection, SectionResult } from './sections/section';
 import { analyzeSection, modelMemorySection } from './analyzeBench';
+import { cliBench, type CliBenchOptions } from './cliBench';
+import { availableParallelism } from 'node:os';
+import { repoRoot } from '../support/shared';
 
 /** Every section run on each generated trace size, in run order (each in its own child process). */
 export const SECTIONS: BenchSection[] = [parseSection, naiveSection, parseTextSection, analyzeSection, modelMemorySection];
@@ -75,9 +85,29 @@ function fmt(r: SectionResult, rssKb: number): string {
   return `  ${r.label.padEnd(42)} ${mbs.toFixed(1).padStart(7)} MB/s wall, ${(r.bytes / 1e6 / cpu).toFixed(1).padStart(7)} MB/s CPU  ${(r.events / cpu / 1e6).toFixed(2).padStart(5)} M events/s  peak RSS ${(rssKb / 1024).toFixed(0).padStart(4)} MB  (${r.seconds.toFixed(2)} s wall, ${cpu.toFixed(2)} s CPU${r.notes ? `; ${r.notes}` : ''})`;
 }
 
+/** `npm run bench` without --sections: the whole-process command bench. */
+async function commandBench(argv: string[]): Promise<void> {
+  const o: CliBenchOptions = { shapeBytes: 20e6, realBytes: 40e6, pairs: 3, rssBytes: [20e6, 100e6], busy: availableParallelism(), parts: [], cli: join(repoRoot(), 'dist', 'cli', 'main.js') };
+  for (let i = 0; i < argv.length; i++) {
+    const v = argv[i + 1];
+    switch (argv[i]) {
+      case '--shape-size': o.shapeBytes = parseSize(v); i++; break;
+      case '--real-size': o.realBytes = v === '0' ? 0 : parseSize(v); i++; break;
+      case '--pairs': o.pairs = Math.max(1, Number(v)); i++; break;
+      case '--rss': o.rssBytes = v === 'none' ? [] : v.split(',').map(parseSize); i++; break;
+      case '--busy': o.busy = Number(v); i++; break;
+      case '--only': o.parts = v.split(','); i++; break;
+      case '--cli': o.cli = v; i++; break;
+      default: throw new Error(`unknown option ${argv[i]} (see the header of test/bench/bench.ts)`);
+    }
+  }
+  await cliBench(console.log, o);
+}
+
 async function main(argv: string[]): Promise<void> {
   const ci = argv.indexOf('--child');
   if (ci >= 0) return childMain(argv[ci + 1], argv[ci + 2]);
+  if (!argv.includes('--sections')) return commandBench(argv);
   const sizes: number[] = [];
   let only: string[] | undefined;
   let seed = 1;
@@ -88,7 +118,7 @@ async function main(argv: string[]): Promise<void> {
   }
   if (sizes.length === 0) sizes.push(1e9);
   const sections = SECTIONS.filter((s) => !only || only.includes(s.name));
-  console.log(`node ${process.version}, one core per section (child process); timings on a shared machine are noisy`);
+  console.log(`node ${process.version}, in-process figures, one core per section (child process); timings on a shared machine are noisy`);
   for (const bytes of sections.length ? sizes : []) {
     const file = traceFor(bytes, seed);
     console.log(`\n${file} (${(statSync(file).size / 1e6).toFixed(0)} MB):`);

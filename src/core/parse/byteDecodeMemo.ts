@@ -18,6 +18,7 @@ const utf8 = framer.utf8;
 const decodePayload = decode.decodePayload;
 const isKnownEvent = decode.isKnownEvent;
 const looksLikeProbe = probes.looksLikeProbe;
+const decodeProbe = probes.decodeProbe;
 
 const SLOTS = 8192; // power of two
 /** Longer texts are not memoised (comparing them would cost about as much as decoding). */
@@ -44,9 +45,10 @@ class NameStats {
 }
 
 function decodeText(name: string, payload: string): DecodeResult {
+  if (isKnownEvent(name)) return decodePayload(name, payload);
+  // what decodePayload does with a name it does not know, without testing the payload twice;
   // events no decoder knows cost less to reject than to look up
-  if (!isKnownEvent(name) && !looksLikeProbe(payload)) return undefined;
-  return decodePayload(name, payload);
+  return looksLikeProbe(payload) ? decodeProbe(name, payload) : undefined;
 }
 
 export class ByteDecodeMemo {
@@ -117,7 +119,10 @@ export class ByteDecodeMemo {
     if (!st.enabled) return;
     st.count(false);
     const slot = this.slotOf(buf, start, end);
-    buf.copy(this.keyBytes, slot * MAX_LEN, start, end);
+    // a loop, not buf.copy(): Buffer.prototype.copy costs more in its argument checks than a
+    // text of at most MAX_LEN bytes takes to move
+    const keys = this.keyBytes;
+    for (let i = 0, at = slot * MAX_LEN; i < len; i++) keys[at + i] = buf[start + i];
     this.keyLen[slot] = len;
     this.slotName[slot] = name;
     this.slotPayload[slot] = payload;

@@ -139,6 +139,28 @@ test('kprobes are recognised by the probed symbol, args normalised', () => {
   assert.equal(other.kind === 'kprobe' && other.s2, undefined);
 });
 
+test('a probe whose location changes from line to line is resolved anew each time (the per-probe location memo)', () => {
+  // one probe name over a kprobe location, a kretprobe location, another symbol and a location
+  // of the same length: each must decode as it would alone
+  const seq: [string, Partial<Decoded>][] = [
+    ['(kvm_pgtable_stage2_map+0x0/0x140) addr=0x1000 size=0x1000', { kind: 'kprobe', symbol: 'kvm_pgtable_stage2_map', offset: 0, op: 'map' }],
+    ['(kvm_pgtable_stage2_map+0x0/0x140) addr=0x2000 size=0x1000', { kind: 'kprobe', symbol: 'kvm_pgtable_stage2_map', offset: 0, op: 'map' }],
+    ['(kvm_handle_guest_abort+0xbb8/0xe68 <- kvm_pgtable_stage2_map) ret=0', { kind: 'kretprobe', symbol: 'kvm_pgtable_stage2_map', op: 'map' }],
+    ['(kvm_pgtable_stage2_map+0x4/0x140) addr=0x3000', { kind: 'kprobe', symbol: 'kvm_pgtable_stage2_map', offset: 4, op: 'map' }],
+    ['(kvm_pgtable_stage2_unmap+0x0/0xc8) addr=0x3000 size=0x1000', { kind: 'kprobe', symbol: 'kvm_pgtable_stage2_unmap', offset: 0, op: 'unmap' }],
+    ['(some_other_function+0x0/0xc8) addr=0x3000', { kind: 'kprobe', symbol: 'some_other_function', op: undefined }],
+    ['(ffffb009f9c9f3e0) addr=0x10000000 size=0x1000', { kind: 'kprobe', symbol: 'kvm_pgtable_stage2_map', op: 'map' }],
+  ];
+  for (const [payload, want] of seq) {
+    const d = dec('s2_map', payload) as unknown as Record<string, unknown>;
+    for (const [k, v] of Object.entries(want)) assert.equal(d[k], v, `${payload}: ${k}`);
+  }
+  // the same location under another probe name resolves by that name (raw addresses are guessed from it)
+  const other = dec('my_probe', '(ffffb009f9c9f3e0) addr=0x10000000');
+  assert.equal(other.kind === 'kprobe' && other.symbol, 'ffffb009f9c9f3e0');
+  assert.equal(other.kind === 'kprobe' && other.op, undefined);
+});
+
 test('kretprobes: kernel order, reversed unsymbolized trace-cmd order, -R fields, hex returns', () => {
   const k = dec('s2_map_ret', '(kvm_handle_guest_abort+0xbb8/0xe68 <- kvm_pgtable_stage2_map) ret=-11');
   assert.deepEqual(k, { kind: 'kretprobe', probe: 's2_map_ret', symbol: 'kvm_pgtable_stage2_map', caller: 'kvm_handle_guest_abort+0xbb8/0xe68', op: 'map', ret: -11, args: { ret: '-11' } });

@@ -164,10 +164,67 @@ export function looksLikeProbe(p: string): boolean {
   if (p.charCodeAt(0) === 40 /* ( */) {
     const close = p.indexOf(')');
     if (close < 0) return p.includes('+0x') || p.includes(' <- ');
-    const inner = p.slice(1, close);
-    return inner.includes(' <- ') || (inner.includes('+') && inner.includes('/')) || isRawAddress(inner);
+    // searched inside (1, close) without slicing it out: every probe line comes through here
+    const arrow = p.indexOf(' <- ', 1);
+    if (arrow >= 0 && arrow + 4 <= close) return true;
+    const plus = p.indexOf('+', 1);
+    if (plus >= 0 && plus < close) {
+      const slash = p.indexOf('/', 1);
+      if (slash >= 0 && slash < close) return true;
+    }
+    return isRawAddress(p.slice(1, close));
   }
   return p.startsWith('__probe_ip=') || p.startsWith('__probe_func=');
+}
+
+/**
+ * What the `(...)` of a probe line says, resolved: a probe prints the same location on every line
+ * (`(kvm_pgtable_stage2_map+0x0/0x140)`, `(kvm_handle_guest_abort+0xbb8/0xe68 <- kvm_pgtable_stage2_map)`),
+ * so the last one of each probe name is kept and a line that repeats it skips the split and the
+ * symbol lookups. Pure functions of (probe name, location text): the result is the same either way.
+ */
+interface ProbeLocation {
+  /** The text between the parentheses. */
+  text: string;
+  ret: boolean;
+  symbol: string;
+  offset: number;
+  caller: string;
+  op: Stage2Op | undefined;
+}
+const lastLocation = new Map<string, ProbeLocation>();
+/** Probe names come from untrusted text: the table is emptied rather than grown past this. */
+const MAX_LOCATIONS = 1024;
+
+function locationOf(probe: string, p: string, close: number): ProbeLocation {
+  const last = lastLocation.get(probe);
+  if (last !== undefined && last.text.length === close - 1 && p.startsWith(last.text, 1)) return last;
+  const inner = p.slice(1, close);
+  const arrow = inner.indexOf(' <- ');
+  let loc: ProbeLocation;
+  if (arrow >= 0) {
+    const left = inner.slice(0, arrow);
+    const right = inner.slice(arrow + 4);
+    // kernel: (return site+off/size <- probed); trace-cmd without symbols: (probed <- return site)
+    let probed: string;
+    let caller: string;
+    if (right.includes('+') || (isRawAddress(left) && isRawAddress(right))) {
+      probed = left;
+      caller = right;
+    } else {
+      probed = right;
+      caller = left;
+    }
+    const r = resolve(splitSymOffset(probed).symbol, probe);
+    loc = { text: inner, ret: true, symbol: r.symbol, offset: 0, caller, op: r.op };
+  } else {
+    const { symbol, offset } = splitSymOffset(inner);
+    const r = resolve(symbol, probe);
+    loc = { text: inner, ret: false, symbol: r.symbol, offset, caller: '', op: r.op };
+  }
+  if (last === undefined && lastLocation.size >= MAX_LOCATIONS) lastLocation.clear();
+  lastLocation.set(probe, loc);
+  return loc;
 }
 
 /**
@@ -228,28 +285,10 @@ export function decodeProbe(probe: string, p: string): DecodeResult {
   }
   const close = p.indexOf(')');
   if (close < 0) return 'kprobe location not closed by ")"';
-  const inner = p.slice(1, close);
+  const loc = locationOf(probe, p, close);
   const args = parseProbeArgs(p, close + 1);
-  const arrow = inner.indexOf(' <- ');
-  if (arrow >= 0) {
-    const left = inner.slice(0, arrow);
-    const right = inner.slice(arrow + 4);
-    // kernel: (return site+off/size <- probed); trace-cmd without symbols: (probed <- return site)
-    let probed: string;
-    let caller: string;
-    if (right.includes('+') || (isRawAddress(left) && isRawAddress(right))) {
-      probed = left;
-      caller = right;
-    } else {
-      probed = right;
-      caller = left;
-    }
-    const r = resolve(splitSymOffset(probed).symbol, probe);
-    return { kind: 'kretprobe', probe, symbol: r.symbol, caller, op: r.op, ret: pickRet(args), args };
-  }
-  const { symbol, offset } = splitSymOffset(inner);
-  const r = resolve(symbol, probe);
-  return kprobeResult(probe, r.symbol, offset, r.op, args);
+  if (loc.ret) return { kind: 'kretprobe', probe, symbol: loc.symbol, caller: loc.caller, op: loc.op, ret: pickRet(args), args };
+  return kprobeResult(probe, loc.symbol, loc.offset, loc.op, args);
 }
 
 function pickRet(args: Record<string, string>): number | undefined {
