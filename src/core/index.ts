@@ -13,7 +13,7 @@ import { compareAnalyses } from './analysis/compare';
 import { leverPresets, leverResults, type LeverResult } from './analysis/verdicts';
 import { presetByName } from './catalog/presets';
 import { ignoredEventNames, isWhatIf, normalizeConfig } from './analysis/modelConfig';
-import { createArm64Replayer } from './replay/arm64Replayer';
+import { createArm64Replayer } from './replay/arm64/arm64Replayer';
 import { createX86Replayer, type X86ReplayOutput } from './replay/x86/x86Replayer';
 import type { Replayer, ReplayOutput } from './replay/replayer';
 import type { RecordingManifest } from './record/traceEvidence';

@@ -9,19 +9,20 @@
 // S6 needs map probes, S8 the ESR's S1PTW bit, C5/C6 the CMO probes, C7 kvm_set_way_flush.
 // Without map probes a fault's map is assumed read-write: a write fault that lost the race to such a
 // map is S1 until the loser's retry takes a write permission fault on it, which revises it to S4.
-import type { CoverageItem, EntryState } from '../api';
-import type { Counters, Finding, FindingClass, ModelConfig } from '../analysis/types';
-import { MarkStore } from '../analysis/markStore';
-import { findingEntry } from '../catalog/findings';
-import type { Decoded, EsrInfo, Stage2ProbeArgs, TraceEvent } from '../parse/types';
-import { computeGeometry, formatSize, levelSize, type Geometry } from '../model/geometry';
-import { detectKernel, kernelBehaviour, noKernelEvidence, type KernelEvidence } from '../model/kernelProfile';
-import { PageTable, PROT_R as R_BIT, PROT_W as W_BIT, PROT_X as X_BIT, PROT_DEVICE as DEVICE_BIT, type OpResult } from '../model/pageTable';
-import { emptyCounters, type Phase, type ReplayOutput, type Replayer, type WindowRecord } from './replayer';
-import type { RecordingManifest } from '../record/traceEvidence';
+import type { CoverageItem, EntryState } from '../../api';
+import type { Counters, Finding, FindingClass, ModelConfig } from '../../analysis/types';
+import { MarkStore } from '../../analysis/markStore';
+import { findingEntry } from '../../catalog/findings';
+import type { Decoded, EsrInfo, Stage2ProbeArgs, TraceEvent } from '../../parse/types';
+import { computeGeometry, formatSize, levelSize, type Geometry } from '../../model/arm64/geometry';
+import { detectKernel, kernelBehaviour, noKernelEvidence, type KernelEvidence } from '../../model/arm64/kernelProfile';
+import { PageTable, PROT_R as R_BIT, PROT_W as W_BIT, PROT_X as X_BIT, PROT_DEVICE as DEVICE_BIT, type OpResult } from '../../model/arm64/pageTable';
+import { emptyCounters, type Phase, type ReplayOutput, type Replayer, type WindowRecord } from '../replayer';
+import type { RecordingManifest } from '../../record/traceEvidence';
 import { DataMapStore } from './dataMapStore';
 import { CleanTiming } from './cleanTiming';
-import { ReplayErrors } from './replayErrors';
+import { ReplayErrors } from '../replayErrors';
+import { FindingSink } from '../findingSink';
 import { AssumedWriteMaps } from './assumedWriteMaps';
 import { REC_MAP, REC_PERMS_CLEAR_W, REC_PERMS_SET, REC_SPLIT, REC_UNMAP, StateHistory } from './stateHistory';
 
@@ -63,7 +64,6 @@ interface Decision {
   observed: boolean;
   message: string;
   related: { line: number; message: string }[];
-  avoid: string[];
   ipa: { start: number; size: number } | undefined;
   avoided: boolean;
   /** Fault kind/level as this replay's configuration would see it (`permission/L3`). */
@@ -156,9 +156,6 @@ const DATA_MAP_GENERATION = 65536;
 
 /** A kprobe without decoded stage-2 arguments (shared: never written). */
 const NO_ARGS: Readonly<Stage2ProbeArgs> = Object.freeze({});
-/** Findings past the per-class cap are counted, never shown: they need no advice. */
-const NO_AVOID: string[] = [];
-const MAX_FINDINGS_PER_CLASS = 5_000;
 const MAX_CMO_RECORDS = 50_000;
 
 /** `translation/L3` etc., built once per (class, level): this runs several times per fault. */
@@ -214,15 +211,11 @@ class Arm64Replayer implements Replayer {
   private readonly geom: Geometry;
   private readonly pt: PageTable;
   private readonly counters: Counters = emptyCounters();
-  private readonly findings: Finding[] = [];
+  private readonly sink = new FindingSink();
   private readonly marks = new MarkStore();
   private readonly tasks = new Map<number, VcpuState>();
   private readonly tasksByKey = new Map<string, VcpuState>();
   private lastState: VcpuState | undefined;
-  /** Exact per-class counts and costs (stored findings are capped per class on huge traces). */
-  private readonly classCount = new Map<FindingClass, number>();
-  private readonly classCost = new Map<FindingClass, number>();
-  private findingsDropped = 0;
   private readonly regions = new Map<number, { faults: number; byClass: Partial<Record<FindingClass, number>> }>();
   private readonly actorKeys: string[] = [HOST];
   private readonly actorIndex = new Map<string, number>([[HOST, 0]]);
@@ -235,8 +228,6 @@ class Arm64Replayer implements Replayer {
   private readonly dataMapsWithoutX: DataMapStore;
   /** Fault maps modelled with W that no probe showed (lost races against them are provisional S1). */
   private readonly assumedWrite: AssumedWriteMaps;
-  /** Indices in `findings` of findings revised away while their class was past the cap (removed at the end). */
-  private readonly revisedAway = new Set<number>();
   private readonly pendingCmos: PendingCmo[] = [];
   /** Pages mapped by a stage-1 walk's translation fault (ESR.S1PTW), awaiting its permission fault (S8). */
   private readonly s1ptwMaps = new Map<number, number>();
@@ -266,7 +257,6 @@ class Arm64Replayer implements Replayer {
   private readonly cleanTiming = new CleanTiming();
   private readonly errors = new ReplayErrors();
   private tlbiRangeSeen = false;
-  private eagerInferredDone = false;
   private lastTs = 0;
   private lastNotifierUnmapLine = 0;
   private sawUnmapProbes = false;
@@ -464,11 +454,10 @@ class Arm64Replayer implements Replayer {
     this.marks.push({ ts: ev.ts, lane: s.key, kind: 'cmo', cls: prev ? 'C7' : undefined, line: ev.line, label: 'full-VM flush (set/way)' });
     if (!prev) return;
     const k = findingEntry('C7');
-    this.pushFinding({
+    this.sink.push({
       code: k.code, cls: 'C7', severity: k.severity, line: ev.line, ts: ev.ts, vcpu: s.key, ipa: undefined,
       message: 'Full-VM cache flush for a set/way operation again, although this vCPU already had one and never turned its caches on since (HCR_EL2.TVM should still have been set).',
       related: [{ line: prev.line, message: 'the previous set/way flush of this vCPU' }],
-      avoid: ['keep trapping VM registers (HCR_EL2.TVM) until the guest turns its caches on', 'FWB (set/way operations need no flush)'],
       observed: true, costNs: undefined,
     });
   }
@@ -573,7 +562,7 @@ class Arm64Replayer implements Replayer {
           const size = this.sizeAt(a.level);
           s.lastBreak = { ipa: Math.floor(a.ipa / size) * size, level: a.level, old: a.oldDesc, ts: ev.ts, line: ev.line };
           // The entry may already be locked before the return probe fires: open the window now.
-          if ((a.oldDesc & 1n) === 1n && a.level < 3) this.openObservedWindow(s, ev, s.lastBreak);
+          if ((a.oldDesc & 1n) === 1n && a.level < 3) this.openObservedWindow(s, s.lastBreak);
         }
         return;
       default:
@@ -701,7 +690,7 @@ class Arm64Replayer implements Replayer {
 
   // ---- BBM windows ----
 
-  private openObservedWindow(s: VcpuState, ev: TraceEvent, b: NonNullable<VcpuState['lastBreak']>): void {
+  private openObservedWindow(s: VcpuState, b: NonNullable<VcpuState['lastBreak']>): void {
     const isTable = (b.old & 3n) === 3n;
     const kind = isTable ? 'coalesce' : 'split';
     const size = this.sizeAt(b.level);
@@ -734,7 +723,6 @@ class Arm64Replayer implements Replayer {
     }
     s.openWindow = w;
     this.addWindow(w);
-    void ev;
   }
 
   private addWindow(w: WindowEntry): void {
@@ -767,8 +755,6 @@ class Arm64Replayer implements Replayer {
 
   private hostUnmap(ev: TraceEvent, s: VcpuState, ipa: number, size: number): void {
     const key = this.hostKey(s);
-    const before = this.pt.leaves.length;
-    void before;
     const removedBlock = this.pt.lookup(ipa);
     const r = this.pt.unmap(ipa, size, { line: ev.line, actor: this.actor(key) });
     this.account(r, ev, key, ipa, size, false);
@@ -815,11 +801,11 @@ class Arm64Replayer implements Replayer {
   private checkPinned(ev: TraceEvent, key: string, ipa: number, size: number, what: string): void {
     for (const p of this.cfg.pinned) {
       if (ipa < p.start + p.size && ipa + size > p.start) {
-        this.pushFinding({
+        this.sink.push({
           code: findingEntry('P1').code, cls: 'P1', severity: 'warning', line: ev.line, ts: ev.ts, vcpu: key,
           ipa: { start: ipa, size },
           message: `A ${what} touches the pinned range ${p.label ?? hex(p.start)} (${formatSize(p.size)} at ${hex(p.start)}).`,
-          related: [], avoid: ['keep pinned ranges out of host-side changes'], observed: true, costNs: undefined,
+          related: [], observed: true, costNs: undefined,
         });
       }
     }
@@ -879,7 +865,7 @@ class Arm64Replayer implements Replayer {
     const noMapSeen = (this.sawMapProbes || this.mapProbesDeclared) && !ep.mmio && !ep.pendingMap && !ep.pendingRelax && !ep.fnMap && obs.mapRet === undefined && obs.relaxRet === undefined;
     if (noMapSeen && this.lastNotifierUnmapLine > ep.exitLine && f.esr.faultClass === 'translation') {
       ep.resolved = true;
-      ep.decision = { observed: true, message: '', related: [], avoid: NO_AVOID, ipa: { start: page, size: this.geom.granule }, avoided: false, effKindLevel: kindLevel(f.esr), cmos: [], extra: undefined, win: undefined, lostTo: undefined };
+      ep.decision = { observed: true, message: '', related: [], ipa: { start: page, size: this.geom.granule }, avoided: false, effKindLevel: kindLevel(f.esr), cmos: [], extra: undefined, win: undefined, lostTo: undefined };
       s.retried = { line: f.line, page, unmapLine: this.lastNotifierUnmapLine };
       return;
     }
@@ -889,14 +875,14 @@ class Arm64Replayer implements Replayer {
     if (dec.avoided) return;
     if (retried && retried.page === page) {
       dec.related.unshift({ line: retried.unmapLine, message: 'the MMU-notifier unmap that was in flight' }, { line: retried.line, message: 'the first fault, dropped without a map' });
-      this.setClass(dec, 'S6', true, `Repeated fault at ${hex(f.ipa)}: the previous fault on this page mapped nothing because an MMU-notifier invalidation was in flight (mmu_invalidate_retry), so the vCPU faulted again.`, ['fewer host-side invalidations of guest memory (THP splits, MADV_DONTNEED, migration)']);
+      this.setClass(dec, 'S6', true, `Repeated fault at ${hex(f.ipa)}: the previous fault on this page mapped nothing because an MMU-notifier invalidation was in flight (mmu_invalidate_retry), so the vCPU faulted again.`);
       return;
     }
     if (f.esr.s1ptw && f.esr.faultClass === 'translation' && this.s1ptwMaps.size < 65536) this.s1ptwMaps.set(page, f.line);
     if (s1ptwMapBefore !== undefined && !dec.cls) {
       this.s1ptwMaps.delete(page);
       dec.related.push({ line: s1ptwMapBefore, message: 'the stage-1 walk\'s translation fault that mapped the table page read-only' });
-      this.setClass(dec, 'S8', true, `Stage-1 table walk at ${hex(f.ipa)} faulted a second time, now for write permission: the guest's hardware access-flag/dirty update writes its page table, which the first (translation) fault mapped read-only (expected by design).`, ['map stage-1 walk faults writable on the first fault (the kernel treats only permission S1PTW faults as writes)']);
+      this.setClass(dec, 'S8', true, `Stage-1 table walk at ${hex(f.ipa)} faulted a second time, now for write permission: the guest's hardware access-flag/dirty update writes its page table, which the first (translation) fault mapped read-only (expected by design).`);
     }
   }
 
@@ -909,7 +895,7 @@ class Arm64Replayer implements Replayer {
     const actor = this.actor(key);
     const esr = f.esr;
     const L = esr.level;
-    const dec: Decision = { observed: false, message: '', related: [], avoid: NO_AVOID, ipa: undefined, avoided: false, effKindLevel: kindLevel(esr), cmos: [], extra: undefined, win: undefined, lostTo: undefined };
+    const dec: Decision = { observed: false, message: '', related: [], ipa: undefined, avoided: false, effKindLevel: kindLevel(esr), cmos: [], extra: undefined, win: undefined, lostTo: undefined };
     ep.decision = dec;
     const page = this.geom.granule;
     const pageBase = Math.floor(f.ipa / page) * page;
@@ -925,7 +911,7 @@ class Arm64Replayer implements Replayer {
     if (esr.faultClass === 'access-flag') {
       this.pt.setAccessFlag(f.ipa, true);
       const why = this.marker.haf ? 'although the recording script saw FEAT_HAFDBS (hardware access-flag updates are not enabled for stage 2 here)' : 'and this CPU does not set the access flag in hardware';
-      this.setClass(dec, 'S9', true, `Access-flag fault at ${hex(f.ipa)}: the host had aged the page ${why}.`, ['FEAT_HAFDBS (hardware access flag)', 'less aggressive page aging']);
+      this.setClass(dec, 'S9', true, `Access-flag fault at ${hex(f.ipa)}: the host had aged the page ${why}.`);
       dec.ipa = { start: pageBase, size: page };
       return;
     }
@@ -944,7 +930,7 @@ class Arm64Replayer implements Replayer {
           dec.effKindLevel = undefined;
           return;
         }
-        this.setClass(dec, 'S2', win.observed, `Translation fault at ${hex(f.ipa)} while ${this.laneLabel(win.ownerKey)} held the level-${win.level} entry invalid for break-before-make (${win.kind}).`, ['FEAT_BBM level 2', 'FEAT_BBM level 1 (nT bit)', win.kind === 'split' ? 'eager split (KVM_CAP_ARM_EAGER_SPLIT_CHUNK_SIZE)' : 'avoid re-coalescing while the block is hot']);
+        this.setClass(dec, 'S2', win.observed, `Translation fault at ${hex(f.ipa)} while ${this.laneLabel(win.ownerKey)} held the level-${win.level} entry invalid for break-before-make (${win.kind}).`);
         dec.win = win;
         return;
       }
@@ -978,7 +964,7 @@ class Arm64Replayer implements Replayer {
             dec.effKindLevel = undefined;
             return;
           }
-          this.setClass(dec, 'S2', false, `Translation fault at level ${L} on ${hex(f.ipa)} although the model holds a valid level-${L} entry: only another actor's break-before-make window explains it.`, ['FEAT_BBM level 2', 'FEAT_BBM level 1 (nT bit)']);
+          this.setClass(dec, 'S2', false, `Translation fault at level ${L} on ${hex(f.ipa)} although the model holds a valid level-${L} entry: only another actor's break-before-make window explains it.`);
           return;
         }
       }
@@ -1011,16 +997,15 @@ class Arm64Replayer implements Replayer {
             // A write that lost to a map whose W the model only assumed: S1 unless the retry shows otherwise.
             if (already && f.write && !f.exec && !esr.s1ptw && this.assumedWrite.isAssumed(look.base, look.line))
               dec.lostTo = { base: look.base, size: look.size, line: look.line, actor: look.actor };
-            if (!this.listing(already ? 'S1' : 'S4')) {
-              this.setClass(dec, already ? 'S1' : 'S4', mapEagain, '', NO_AVOID);
+            if (!this.sink.listing(already ? 'S1' : 'S4')) {
+              this.setClass(dec, already ? 'S1' : 'S4', mapEagain, '');
               this.cmoInFaultPath(dec, f, ev, key, look.size, true);
               return;
             }
             dec.related.push({ line: look.line, message: `${this.laneLabel(this.actorKeys[look.actor])} mapped it here` });
             this.setClass(dec, already ? 'S1' : 'S4', mapEagain, already
               ? `Lost race: ${this.laneLabel(this.actorKeys[look.actor])} ${look.line > f.line ? 'mapped' : 'had already mapped'} ${hex(look.base)} (${formatSize(look.size)})${look.line > f.line ? ' while this fault was being handled' : ''}, so this fault's map changed nothing.`
-              : `Translation fault on ${hex(look.base)} whose entry differed only in permissions; the map returned -EAGAIN and the access will fault again.`,
-              already ? ['nothing practical (concurrent first touch); pre-faulting the memory'] : ['mapping with the final permissions on the first fault']);
+              : `Translation fault on ${hex(look.base)} whose entry differed only in permissions; the map returned -EAGAIN and the access will fault again.`);
             this.cmoInFaultPath(dec, f, ev, key, look.size, true);
             return;
           }
@@ -1030,7 +1015,7 @@ class Arm64Replayer implements Replayer {
         } else {
           dec.ipa = { start: look.base, size: look.size };
           dec.related.push({ line: look.line, message: 'mapped here with fewer permissions' });
-          this.setClass(dec, 'S4', mapEagain, `Translation fault on ${hex(look.base)} whose entry differed only in permissions; the map returned -EAGAIN and the access will fault again.`, ['mapping with the final permissions on the first fault']);
+          this.setClass(dec, 'S4', mapEagain, `Translation fault on ${hex(look.base)} whose entry differed only in permissions; the map returned -EAGAIN and the access will fault again.`);
           return;
         }
       }
@@ -1039,14 +1024,14 @@ class Arm64Replayer implements Replayer {
     if (faultClass === 'translation') {
       if (mapEagain) {
         // The probes say another vCPU won although the model has not seen its map yet.
-        if (!this.listing('S1')) this.setClass(dec, 'S1', true, '', NO_AVOID);
-        else this.setClass(dec, 'S1', true, `Lost race on ${hex(pageBase)}: the map returned -EAGAIN because another vCPU had just installed the entry.`, ['nothing practical (concurrent first touch); pre-faulting the memory']);
+        if (!this.sink.listing('S1')) this.setClass(dec, 'S1', true, '');
+        else this.setClass(dec, 'S1', true, `Lost race on ${hex(pageBase)}: the map returned -EAGAIN because another vCPU had just installed the entry.`);
         dec.ipa = { start: pageBase, size: page };
         this.cmoInFaultPath(dec, f, ev, key, page, true);
         return;
       }
       const pm = ep.pendingMap;
-      let size = pm?.size ?? this.inferSize(f, look);
+      let size = pm?.size ?? this.inferSize();
       if (this.whatIf && pm && size > page && this.inLoggingRegion(f.ipa)) size = page;
       let prot = pm?.prot ?? PROT_R | PROT_W | (f.exec || this.pt.features.dic ? PROT_X : 0);
       if (this.cfg.dic === true && !(prot & PROT_DEVICE)) prot |= PROT_X;
@@ -1062,15 +1047,15 @@ class Arm64Replayer implements Replayer {
         const un = this.hostUnmaps.get(reg);
         if (sp && size < this.regionSize && r.splits === 0) {
           dec.ipa = { start: base, size };
-          if (!this.listing('S5')) this.setClass(dec, 'S5', observedOutcome, '', NO_AVOID);
+          if (!this.sink.listing('S5')) this.setClass(dec, 'S5', observedOutcome, '');
           else {
             dec.related.push({ line: sp.line, message: `${this.laneLabel(sp.actor)} split the block in the fault path here` });
-            this.setClass(dec, 'S5', observedOutcome, `Sibling translation fault at ${hex(base)}: the block was split in the fault path and the rest of it was left unmapped.`, ['eager split at 2 MiB (KVM_CAP_ARM_EAGER_SPLIT_CHUNK_SIZE)', 'FEAT_BBM level 2 with a full split']);
+            this.setClass(dec, 'S5', observedOutcome, `Sibling translation fault at ${hex(base)}: the block was split in the fault path and the rest of it was left unmapped.`);
           }
         } else if (un && (!sp || un.line > sp.line)) {
           dec.ipa = { start: base, size };
           dec.related.push({ line: un.line, message: `host unmap (MMU notifier) removed the mapping here` });
-          this.setClass(dec, 'H1', observedOutcome, `Refault at ${hex(base)} (${formatSize(size)}) after the host unmapped the ${formatSize(un.size)} that covered it.`, ['avoid host-side unmaps of guest memory (THP splits, MADV_DONTNEED)']);
+          this.setClass(dec, 'H1', observedOutcome, `Refault at ${hex(base)} (${formatSize(size)}) after the host unmapped the ${formatSize(un.size)} that covered it.`);
         }
         if (!f.exec && !(prot & PROT_X)) this.dataMapsWithoutX.remember(base, f.line, f.ts, key, size);
       }
@@ -1118,7 +1103,7 @@ class Arm64Replayer implements Replayer {
         }
         if (this.sawWrprotect && obs.relaxRet !== undefined) {
           dec.ipa = { start: look.base, size: look.size };
-          this.setClass(dec, 'S3', true, `Permission fault at ${hex(f.ipa)} although the entry already allowed the access: a stale TLB entry, dropped by a local TLBI.`, ['nothing (architecturally required local TLBI)']);
+          this.setClass(dec, 'S3', true, `Permission fault at ${hex(f.ipa)} although the entry already allowed the access: a stale TLB entry, dropped by a local TLBI.`);
         }
         this.relax(f, ev, key, look, need, dec);
         return;
@@ -1145,7 +1130,7 @@ class Arm64Replayer implements Replayer {
         // page), so it is the related line, not a second S7. user_mem_abort() (arch/arm64/kvm/mmu.c) maps a data
         // fault without X when !cpus_have_final_cap(ARM64_HAS_CACHE_DIC) and adds X only on an exec fault.
         if (data) dec.related.push({ line: data.line, message: `the data fault: ${this.laneLabel(data.lane)} mapped ${hex(data.ipa)} without execute permission here` });
-        this.setClass(dec, 'S7', observedOutcome || obs.relaxRet !== undefined, `Execute permission fault at ${hex(f.ipa)} right after a data-fault mapping: KVM adds X lazily (expected without DIC).`, ['CTR_EL0.DIC (maps are executable from the start)']);
+        this.setClass(dec, 'S7', observedOutcome || obs.relaxRet !== undefined, `Execute permission fault at ${hex(f.ipa)} right after a data-fault mapping: KVM adds X lazily (expected without DIC).`);
       }
       this.relax(f, ev, key, look, need, dec);
       return;
@@ -1173,16 +1158,12 @@ class Arm64Replayer implements Replayer {
 
   private lazyEagerSplit(ev: TraceEvent, base: number, size: number): void {
     // Without a visible dirty-log enable, the what-if splits every write-protected block at the first sign of logging.
-    void this.eagerInferredDone;
-    this.eagerInferredDone = true;
     this.eagerSplit(ev, HOST, base, size, false);
   }
 
-  private inferSize(f: FaultInfo, look: ReturnType<PageTable['lookup']>): number {
+  private inferSize(): number {
     const b = this.cfg.backingPageSize;
     if (typeof b === 'number' && b > 0) return b;
-    void f;
-    void look;
     return this.geom.granule;
   }
 
@@ -1235,14 +1216,12 @@ class Arm64Replayer implements Replayer {
         }
       }
     }
-    void observed;
   }
 
-  private setClass(dec: Decision, cls: FindingClass, observed: boolean, message: string, avoid: string[]): void {
+  private setClass(dec: Decision, cls: FindingClass, observed: boolean, message: string): void {
     dec.cls = cls;
     dec.observed = observed;
     dec.message = message;
-    dec.avoid = avoid;
   }
 
   /** Episode end (kvm_entry, next kvm_exit, or end of trace): resolve if probes did not, emit the finding. */
@@ -1289,18 +1268,18 @@ class Arm64Replayer implements Replayer {
         this.addCmo(c);
       }
     }
-    if (dec.extra) for (const x of dec.extra) this.pushFinding(x);
+    if (dec.extra) for (const x of dec.extra) this.sink.push(x);
     let markIndex = -1;
     if (this.marks.wouldDrop('fault', dec.cls)) this.marks.countDropped(ep.exitTs);
     else if (this.marks.push({ ts: ep.exitTs, endTs, lane, kind: 'fault', cls: dec.cls, line: f.line, ipa: f.ipa, size: this.geom.granule, label: eff })) markIndex = this.marks.length - 1;
     this.inPinned(f, lane, cost);
     if (!dec.cls) return;
     let findingIndex = -1;
-    if (!this.countOnly(dec.cls, cost)) {
+    if (!this.sink.countOnly(dec.cls, cost)) {
       const k = findingEntry(dec.cls);
-      findingIndex = this.pushFinding({
+      findingIndex = this.sink.push({
         code: k.code, cls: dec.cls, severity: k.severity, line: f.line, ts: f.ts, vcpu: lane,
-        ipa: dec.ipa ?? { start: f.ipa, size: this.geom.granule }, message: dec.message, related: dec.related, avoid: dec.avoid,
+        ipa: dec.ipa ?? { start: f.ipa, size: this.geom.granule }, message: dec.message, related: dec.related,
         observed: dec.observed, costNs: cost,
       });
     }
@@ -1348,50 +1327,24 @@ class Arm64Replayer implements Replayer {
 
   /** Moves a pending S1 to S4 everywhere it was counted: class counts and costs, phase, region, mark, finding. */
   private reviseToS4(p: PendingLostRace, lane: string, permLine: number): void {
-    const s1 = (this.classCount.get('S1') ?? 1) - 1;
-    const s1Cost = (this.classCost.get('S1') ?? p.costNs) - p.costNs;
-    if (s1 > 0) {
-      this.classCount.set('S1', s1);
-      this.classCost.set('S1', s1Cost);
-    } else {
-      this.classCount.delete('S1');
-      this.classCost.delete('S1');
-    }
-    const n = (this.classCount.get('S4') ?? 0) + 1;
-    this.classCount.set('S4', n);
-    this.classCost.set('S4', (this.classCost.get('S4') ?? 0) + p.costNs);
     moveClass(p.phase.byClass, 'S1', 'S4');
     const region = this.regions.get(Math.floor(p.ipa / this.regionSize));
     if (region) moveClass(region.byClass, 'S1', 'S4');
     if (p.markIndex >= 0) this.marks.setClsAt(p.markIndex, 'S4');
-    const listed = n <= MAX_FINDINGS_PER_CLASS;
-    if (!listed) {
-      // Past the S4 cap the revised finding is only counted, like any other S4 there.
-      if (p.findingIndex >= 0) {
-        this.revisedAway.add(p.findingIndex);
-        this.findingsDropped++;
-      }
-      return;
-    }
-    const k = findingEntry('S4');
-    const winner = this.laneLabel(this.actorKeys[p.leaf.actor] ?? HOST);
-    const fd: Finding = {
-      code: k.code, cls: 'S4', severity: k.severity, line: p.line, ts: p.ts, vcpu: lane,
-      ipa: { start: p.leaf.base, size: p.leaf.size },
-      message: `Translation fault on ${hex(p.leaf.base)} whose entry differed only in permissions: ${winner}'s map of it lacked write permission (this vCPU's retried write took a permission fault at line ${permLine}), so this fault's map changed nothing (-EAGAIN) and the write faulted again.`,
-      related: [
-        p.related.find((r) => r.line === p.leaf.line) ?? { line: p.leaf.line, message: `${winner} mapped it here` },
-        { line: permLine, message: "the retried write's permission fault: the entry lacked W" },
-      ],
-      avoid: ['mapping with the final permissions on the first fault'],
-      observed: false, costNs: p.costNs,
-    };
-    if (p.findingIndex >= 0) this.findings[p.findingIndex] = fd;
-    else {
-      // The S1 was past its cap (counted, not listed); as an S4 it is listed.
-      this.findings.push(fd);
-      this.findingsDropped--;
-    }
+    this.sink.revise('S1', p.findingIndex, p.costNs, () => {
+      const k = findingEntry('S4');
+      const winner = this.laneLabel(this.actorKeys[p.leaf.actor] ?? HOST);
+      return {
+        code: k.code, cls: 'S4', severity: k.severity, line: p.line, ts: p.ts, vcpu: lane,
+        ipa: { start: p.leaf.base, size: p.leaf.size },
+        message: `Translation fault on ${hex(p.leaf.base)} whose entry differed only in permissions: ${winner}'s map of it lacked write permission (this vCPU's retried write took a permission fault at line ${permLine}), so this fault's map changed nothing (-EAGAIN) and the write faulted again.`,
+        related: [
+          p.related.find((r) => r.line === p.leaf.line) ?? { line: p.leaf.line, message: `${winner} mapped it here` },
+          { line: permLine, message: "the retried write's permission fault: the entry lacked W" },
+        ],
+        observed: false, costNs: p.costNs,
+      };
+    }, 'S4');
   }
 
   /** With CMO probes the trace shows every call: each one is a record, placed and flagged by the model's view of the fault. */
@@ -1432,39 +1385,12 @@ class Arm64Replayer implements Replayer {
     if (pinned.length === 0) return;
     for (const p of pinned) {
       if (f.ipa >= p.start && f.ipa < p.start + p.size) {
-        this.pushFinding({
+        this.sink.push({
           code: findingEntry('P1').code, cls: 'P1', severity: 'warning', line: f.line, ts: f.ts, vcpu: lane, ipa: { start: f.ipa, size: this.geom.granule },
-          message: `Stage-2 fault inside the pinned range ${p.label ?? hex(p.start)}.`, related: [], avoid: ['keep the range mapped (pin it)'], observed: true, costNs: cost,
+          message: `Stage-2 fault inside the pinned range ${p.label ?? hex(p.start)}.`, related: [], observed: true, costNs: cost,
         });
       }
     }
-  }
-
-  /** Whether findings of this class are still listed (below the per-class cap): if not, no message is built. */
-  private listing(cls: FindingClass): boolean {
-    return (this.classCount.get(cls) ?? 0) < MAX_FINDINGS_PER_CLASS;
-  }
-
-  /** Past the per-class cap a finding is only counted: true when it was (no object is built for it). */
-  private countOnly(cls: FindingClass, costNs: number | undefined): boolean {
-    const n = this.classCount.get(cls) ?? 0;
-    if (n < MAX_FINDINGS_PER_CLASS) return false;
-    this.classCount.set(cls, n + 1);
-    if (costNs !== undefined) this.classCost.set(cls, (this.classCost.get(cls) ?? 0) + costNs);
-    this.findingsDropped++;
-    return true;
-  }
-
-  /** Counts the finding and lists it below the per-class cap: its index in `findings`, else -1. */
-  private pushFinding(fd: Finding): number {
-    const n = (this.classCount.get(fd.cls) ?? 0) + 1;
-    this.classCount.set(fd.cls, n);
-    if (fd.costNs !== undefined) this.classCost.set(fd.cls, (this.classCost.get(fd.cls) ?? 0) + fd.costNs);
-    if (n > MAX_FINDINGS_PER_CLASS) {
-      this.findingsDropped++;
-      return -1;
-    }
-    return this.findings.push(fd) - 1;
   }
 
   private bumpRegion(ipa: number, cls: FindingClass | undefined): void {
@@ -1503,7 +1429,7 @@ class Arm64Replayer implements Replayer {
   }
 
   peekFindings(): Finding[] {
-    const live = this.revisedAway.size === 0 ? this.findings : this.findings.filter((_, i) => !this.revisedAway.has(i));
+    const live = this.sink.live();
     return live.map((f) => ({ ...f, vcpu: this.laneLabel(f.vcpu) }));
   }
 
@@ -1512,12 +1438,7 @@ class Arm64Replayer implements Replayer {
   finish(): ReplayOutput {
     const end = { line: this.maxLine, ts: this.lastTs } as TraceEvent;
     for (const s of this.tasks.values()) if (s.ep) this.close(s, end);
-    if (this.revisedAway.size > 0) {
-      let j = 0;
-      for (let i = 0; i < this.findings.length; i++) if (!this.revisedAway.has(i)) this.findings[j++] = this.findings[i];
-      this.findings.length = j;
-      this.revisedAway.clear();
-    }
+    this.sink.compact();
     // What ran, and what proves it: only lines of the trace count (probes, function-tracer lines,
     // the recording script's cpu-features marker); otherwise "unknown" and the value the model used.
     if (!this.sawMapProbes) this.evidence.dcacheBeforeMap = undefined; // without map probes "before the map" is unknowable
@@ -1564,24 +1485,25 @@ class Arm64Replayer implements Replayer {
       this.history.addWindow({ ipa: w.ipa, size: w.size, startLine: w.line, endLine: undefined });
     }
     const byClass = this.counters.faults.byClass;
-    for (const [cls, n] of this.classCount) {
+    for (const [cls, n] of this.sink.count) {
       if (cls[0] === 'C') (this.counters.cmo.callsByClass ??= {})[cls] = n;
       if (cls[0] === 'S' || cls === 'H1' || cls === 'P1') {
         byClass[cls] = n;
-        const cost = this.classCost.get(cls);
+        const cost = this.sink.cost.get(cls);
         if (cost !== undefined) this.counters.costNsByClass[cls] = cost;
       }
     }
-    if (this.findingsDropped) detected.push(`findings: ${this.findingsDropped} beyond ${MAX_FINDINGS_PER_CLASS} per class are counted but not listed`);
+    const sinkNote = this.sink.droppedNote();
+    if (sinkNote) detected.push(sinkNote);
     const dropNote = this.marks.droppedNote();
     if (dropNote) detected.push(dropNote);
     // Labels: a vCPU's index may be learnt after its first findings.
-    for (const fd of this.findings) fd.vcpu = this.laneLabel(fd.vcpu);
+    for (const fd of this.sink.findings) fd.vcpu = this.laneLabel(fd.vcpu);
     this.marks.renameLanes((key) => this.laneLabel(key));
     const perVcpu: Record<string, number> = {};
     for (const [kk, v] of Object.entries(this.counters.faults.perVcpu)) perVcpu[this.laneLabel(kk)] = v;
     this.counters.faults.perVcpu = perVcpu;
-    this.findings.sort((a, b) => a.line - b.line);
+    this.sink.findings.sort((a, b) => a.line - b.line);
     const lanes = [...this.tasks.values()]
       .filter((s) => s.isVcpu)
       .sort((a, b) => (a.vcpuIndex ?? 1e9) - (b.vcpuIndex ?? 1e9) || a.pid - b.pid)
@@ -1605,7 +1527,7 @@ class Arm64Replayer implements Replayer {
     const geom = this.geom;
     const history = this.history;
     return {
-      findings: this.findings,
+      findings: this.sink.findings,
       counters: this.counters,
       marks: this.marks,
       lanes,
@@ -1642,39 +1564,31 @@ class Arm64Replayer implements Replayer {
       if (kind === 'icache' && effective) c.icacheInvalBytes += agg.bytes;
       if (cls) {
         c.redundantBytesByClass[cls] = (c.redundantBytesByClass[cls] ?? 0) + agg.bytes;
-        this.classCount.set(cls, (this.classCount.get(cls) ?? 0) + agg.count);
-        this.findingsDropped += agg.count;
+        this.sink.countUnlisted(cls, agg.count);
       }
     }
     for (const p of this.pendingCmos) {
       c.calls++;
       let cls: FindingClass | undefined;
       let message = '';
-      let avoid: string[] = [];
       if (p.onNoChange) {
         cls = 'C3';
         message = `${p.kind === 'dcache' ? 'D-cache clean' : 'I-cache invalidation'} of ${formatSize(p.size)} at ${hex(p.ipa)} in a fault whose map changed nothing (pre-5.14 abort path).`;
-        avoid = ['kernel 5.14 or later (CMOs only when a PTE is written)'];
       } else if (p.nonCacheable) {
         cls = 'C6';
         message = `${p.kind === 'dcache' ? 'D-cache clean' : 'I-cache invalidation'} of ${formatSize(p.size)} at ${hex(p.ipa)} on a device (non-cacheable) mapping: kernels since 5.14 never do this (an anomaly).`;
-        avoid = ['skip cache maintenance for non-cacheable mappings (kvm_pgtable_stage2_map checks the memory type)'];
       } else if (p.kind === 'dcache' && fwb) {
         cls = 'C1';
         message = `clean_dcache_guest_page of ${formatSize(p.size)} at ${hex(p.ipa)} returns at once: FWB makes stage-2 memory attributes override the guest's.`;
-        avoid = ['skip the call when FWB is present'];
       } else if (p.kind === 'icache' && dic) {
         cls = 'C2';
         message = `invalidate_icache_guest_page of ${formatSize(p.size)} at ${hex(p.ipa)} reduces to an ISB: CTR_EL0.DIC is set.`;
-        avoid = ['skip the call when DIC is set'];
       } else if (p.kind === 'icache' && p.dataFault) {
         cls = 'C5';
         message = `invalidate_icache_guest_page of ${formatSize(p.size)} at ${hex(p.ipa)} in a data fault: without DIC only instruction faults need an executable mapping.`;
-        avoid = ['map data faults without execute permission (add X on the instruction fault)', 'CTR_EL0.DIC'];
       } else if (p.reclean) {
         cls = 'C4';
         message = `D-cache clean of the whole ${formatSize(p.size)} block at ${hex(p.ipa)} after a table collapse, although most of it was already mapped and cleaned.`;
-        avoid = ['skip CMOs when collapsing a table of already-cleaned pages'];
       }
       const effective = (p.kind === 'dcache' && !fwb) || (p.kind === 'icache' && !dic);
       if (p.kind === 'dcache' && effective) c.dcacheCleanBytes += p.size;
@@ -1683,7 +1597,7 @@ class Arm64Replayer implements Replayer {
       if (!cls) continue;
       c.redundantBytesByClass[cls] = (c.redundantBytesByClass[cls] ?? 0) + p.size;
       const k = findingEntry(cls);
-      this.pushFinding({ code: k.code, cls, severity: k.severity, line: p.line, ts: p.ts, vcpu: p.lane, ipa: { start: p.ipa, size: p.size }, message, related: [], avoid, observed: p.observed, costNs: undefined });
+      this.sink.push({ code: k.code, cls, severity: k.severity, line: p.line, ts: p.ts, vcpu: p.lane, ipa: { start: p.ipa, size: p.size }, message, related: [], observed: p.observed, costNs: undefined });
     }
   }
 }
