@@ -1,7 +1,7 @@
 // The arm64 replay: drives the stage-2 model from trace events in order. It correlates per-vCPU
 // fault episodes (kvm_exit -> kvm_guest_fault -> probe/function lines -> kvm_entry on one task),
 // applies host actions (unmap, write-protect, eager split, aging) and classifies every stage-2
-// fault and cache maintenance call into the classes of domain.md 11 (S1-S9, C1-C7, H1), using
+// fault and cache maintenance call into the classes of docs/kernel-behaviour.md 11 (S1-S9, C1-C7, H1), using
 // what probes show where they show it and the model where they do not (labelled observed/inferred).
 // Under a what-if configuration (FEAT_BBM level, eager split, FWB, DIC, kernel era) the same
 // faults are re-judged against that configuration's model: avoided, converted, or kept. 'auto'

@@ -147,7 +147,7 @@ export class Arm64CmoAccounting extends Arm64Windows {
   }
 
   /** kvm_set_way_flush fires only when HCR_EL2.TVM was clear, right before stage2_flush_vm(): a second one
-   * from a vCPU whose caches were never turned on in between means TVM was lost (domain.md 11, C7). */
+   * from a vCPU whose caches were never turned on in between means TVM was lost (docs/kernel-behaviour.md 11, C7). */
   protected setWayFlush(ev: TraceEvent): void {
     const s = this.state(ev);
     const prev = s.setWayFlush;
