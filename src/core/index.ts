@@ -16,7 +16,7 @@ import { leverPresets, leverResults, type LeverResult } from './analysis/verdict
 import { presetByName } from './catalog/presets';
 import { findingEntry } from './catalog/findings';
 import { ignoredEventNames, isWhatIf, normalizeConfig } from './analysis/modelConfig';
-import { createArm64Replayer } from './replay/arm64Replayer';
+import { createArm64Replayer } from './replay/arm64/arm64Replayer';
 import { createX86Replayer, type X86ReplayOutput } from './replay/x86/x86Replayer';
 import type { Replayer, ReplayOutput } from './replay/replayer';
 import type { RecordingManifest } from './record/traceEvidence';
@@ -192,7 +192,7 @@ function withLockWaits(findings: Finding[], stalled: StalledFault[], lanes: { la
       ? `This fault waited ${ms(s.waitNs)} for kvm->mmu_lock (read) while a ${s.writer.kind} writer held it or waited for it (held ${ms(s.writer.holdNs)}).`
       : `This fault waited ${ms(s.waitNs)} for kvm->mmu_lock (read); no traced writer overlaps the wait.`,
     related: s.writer ? [{ line: s.writer.line, message: `${s.writer.kind}: ${s.writer.task} took the lock for write here` }] : [],
-    avoid: [], observed: true, costNs: undefined,
+    observed: true, costNs: undefined,
   }));
   return [...findings, ...lock].sort((x, y) => x.line - y.line);
 }

@@ -3,8 +3,8 @@
 // model: bytes held and time). Add both to SECTIONS in test/bench/bench.ts.
 import { createReadStream } from 'node:fs';
 import { createAnalyzer } from '../../src/core/index';
-import { computeGeometry } from '../../src/core/model/geometry';
-import { PageTable, PROT_R, PROT_W } from '../../src/core/model/pageTable';
+import { computeGeometry } from '../../src/core/model/arm64/geometry';
+import { PageTable, PROT_R, PROT_W } from '../../src/core/model/arm64/pageTable';
 import type { BenchSection } from './sections/section';
 
 export const analyzeSection: BenchSection = {

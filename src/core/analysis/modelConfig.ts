@@ -2,7 +2,7 @@
 // schemas/config.schema.json (hand-written, so no schema library is needed; messages name the field).
 import type { ModelConfig } from './types';
 import { isKernelProfile, KERNEL_PROFILES } from '../catalog/kernels';
-import { geometryProblems } from '../model/geometry';
+import { geometryProblems } from '../model/arm64/geometry';
 
 export function defaultConfig(): ModelConfig {
   return {

@@ -58,8 +58,6 @@ export interface Finding {
   /** One plain sentence. */
   message: string;
   related: RelatedLine[];
-  /** The replay's own note on what might avoid this occurrence (unchecked; reports print the catalog's levers and what-if results instead). */
-  avoid: string[];
   /** true: the trace shows it (probes); false: inferred from the model. */
   observed: boolean;
   /** vCPU time from the fault's kvm_exit to the vCPU's next kvm_entry, ns. */

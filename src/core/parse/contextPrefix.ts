@@ -1,5 +1,5 @@
 // The per-line context prefix of kernel `trace`/`trace_pipe` text and `trace-cmd report` text
-// (domain.md 1.2, 1.9): `comm-pid [(tgid)] [cpu] [flags] secs.usecs: rest`, scanned by hand
+// (docs/kernel-behaviour.md 1.2, 1.9): `comm-pid [(tgid)] [cpu] [flags] secs.usecs: rest`, scanned by hand
 // (no regex). The comm may hold spaces, dashes and `<...>`: the pid is the last `-digits` before
 // the CPU bracket. The result object is reused across lines to avoid allocation.
 

@@ -99,7 +99,7 @@ export interface TraceSink {
   special?(s: SpecialLine): void;
 }
 
-/** Decoded ESR_EL2 of a stage-2 abort (domain.md 2.3). */
+/** Decoded ESR_EL2 of a stage-2 abort (docs/kernel-behaviour.md 2.3). */
 export interface EsrInfo {
   ec: number;
   ecName: string;
@@ -173,7 +173,7 @@ export interface Truncation {
 export type Decoded = Truncation & DecodedPayload;
 
 export type DecodedPayload =
-  // arm64 kvm (domain.md section 2)
+  // arm64 kvm (docs/kernel-behaviour.md section 2)
   | { kind: 'arm64.kvm_exit'; exitType: string; ec: number; ecName: string; pc: bigint | undefined }
   | { kind: 'arm64.kvm_entry'; pc: bigint }
   | { kind: 'arm64.kvm_guest_fault'; ipa: number; esr: number; far: bigint; pc: bigint; esrInfo: EsrInfo }

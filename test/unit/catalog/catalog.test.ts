@@ -63,7 +63,7 @@ test('presets: one table, unique names, aliases resolve to the same preset, ever
 });
 
 test('diagnostics and SARIF take code, title and severity from the catalog', () => {
-  const findings = FINDING_CLASSES.map((e, i) => ({ code: e.code, cls: e.cls, severity: 'error', line: i + 1, ts: i, vcpu: 'v', ipa: undefined, message: 'm', related: [], avoid: [], observed: true, costNs: undefined }) as Finding);
+  const findings = FINDING_CLASSES.map((e, i) => ({ code: e.code, cls: e.cls, severity: 'error', line: i + 1, ts: i, vcpu: 'v', ipa: undefined, message: 'm', related: [], observed: true, costNs: undefined }) as Finding);
   const d = findingsToDiagnostics(findings, 'file:///t', normalizeSettings({}), '/docs');
   const lsp = { error: 1, warning: 2, information: 3, hint: 4 };
   for (const [i, e] of FINDING_CLASSES.entries()) {

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { computeGeometry, levelSize, blockLevels, levelForSize } from '../../../src/core/model/geometry';
+import { computeGeometry, levelSize, blockLevels, levelForSize } from '../../../src/core/model/arm64/geometry';
 import type { Granule } from '../../../src/core/analysis/types';
 import { sharedOrSkip } from '../../support/shared';
 

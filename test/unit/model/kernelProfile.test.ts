@@ -1,7 +1,7 @@
 // Kernel behaviour eras and their detection from what a trace shows (kernel-behaviour.md 5.10, 9).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { detectKernel, kernelBehaviour, noKernelEvidence } from '../../../src/core/model/kernelProfile';
+import { detectKernel, kernelBehaviour, noKernelEvidence } from '../../../src/core/model/arm64/kernelProfile';
 
 const none = noKernelEvidence();
 

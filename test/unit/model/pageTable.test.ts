@@ -2,8 +2,8 @@
 // whether FWB/DIC make them no-ops, break-before-make windows per FEAT_BBM level).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { computeGeometry } from '../../../src/core/model/geometry';
-import { PageTable, PROT_R, PROT_W, PROT_X, type ModelFeatures } from '../../../src/core/model/pageTable';
+import { computeGeometry } from '../../../src/core/model/arm64/geometry';
+import { PageTable, PROT_R, PROT_W, PROT_X, type ModelFeatures } from '../../../src/core/model/arm64/pageTable';
 
 const M2 = 2 * 1024 * 1024;
 const K4 = 4096;

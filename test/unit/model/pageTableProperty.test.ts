@@ -3,8 +3,8 @@
 // and every break-before-make window an operation opens is inside the range it changed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { computeGeometry } from '../../../src/core/model/geometry';
-import { PageTable, PROT_R, PROT_W } from '../../../src/core/model/pageTable';
+import { computeGeometry } from '../../../src/core/model/arm64/geometry';
+import { PageTable, PROT_R, PROT_W } from '../../../src/core/model/arm64/pageTable';
 
 const K4 = 4096;
 const M2 = 2 ** 21;

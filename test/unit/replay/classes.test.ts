@@ -65,7 +65,6 @@ test('S2 with break probes: a fault inside another vCPU\'s split window; FEAT_BB
   assert.equal(f.line, s2Line);
   assert.equal(f.observed, true);
   assert.deepEqual(f.ipa, { start: D, size: M2 });
-  assert.ok(f.avoid.includes('FEAT_BBM level 2'));
   assert.equal(a.windows?.length, 1);
   assert.equal(a.windows![0].kind, 'split');
   assert.equal(a.windows![0].faults, 1);

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { analyzeText, TraceBuilder } from './traceBuilder';
-import { CleanTiming } from '../../../src/core/replay/cleanTiming';
+import { CleanTiming } from '../../../src/core/replay/arm64/cleanTiming';
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { createAnalyzer } from '../../../src/core/index';

@@ -1,7 +1,7 @@
 // A replay that throws on an event skips that event, counts it, and the analysis says so.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createArm64Replayer } from '../../../src/core/replay/arm64Replayer';
+import { createArm64Replayer } from '../../../src/core/replay/arm64/arm64Replayer';
 import { normalizeConfig } from '../../../src/core/analysis/modelConfig';
 import { ReplayErrors } from '../../../src/core/replay/replayErrors';
 import type { TraceEvent } from '../../../src/core/parse/types';

@@ -1,7 +1,7 @@
 // The hover history: the model's state for an IPA as of a line, from compact per-region records.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { REC_MAP, REC_PERMS_CLEAR_W, REC_PERMS_SET, REC_SPLIT, REC_UNMAP, StateHistory } from '../../../src/core/replay/stateHistory';
+import { REC_MAP, REC_PERMS_CLEAR_W, REC_PERMS_SET, REC_SPLIT, REC_UNMAP, StateHistory } from '../../../src/core/replay/arm64/stateHistory';
 
 const M2 = 0x200000;
 const size = (l: number): number => (l === 3 ? 4096 : l === 2 ? M2 : 2 ** 30);

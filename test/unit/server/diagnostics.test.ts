@@ -7,7 +7,7 @@ import { findingsToDiagnostics } from '../../../src/server/diagnostics';
 import { normalizeSettings } from '../../../src/shared/settings';
 
 function finding(line: number, cls: FindingClass, severity: Severity, code = `${cls}-x`): Finding {
-  return { code, cls, severity, line, ts: line * 1000, vcpu: 'vCPU 0 (t-1)', ipa: { start: 0x1000, size: 4096 }, message: `m${line}`, related: [{ line: 2, message: 'mapped here' }], avoid: ['FEAT_BBM level 2'], observed: true, costNs: 10 };
+  return { code, cls, severity, line, ts: line * 1000, vcpu: 'vCPU 0 (t-1)', ipa: { start: 0x1000, size: 4096 }, message: `m${line}`, related: [{ line: 2, message: 'mapped here' }], observed: true, costNs: 10 };
 }
 
 const findings = [finding(10, 'S1', 'information'), finding(5, 'S2', 'warning'), finding(7, 'S7', 'hint'), finding(3, 'C3', 'warning')];

@@ -19,7 +19,7 @@ function analysis(stateAt: Analysis['stateAt']): Analysis {
     arch: 'arm64', config: {} as Analysis['config'], detected: [], counters: {} as Analysis['counters'], lanes: [], marks: new MarkStore(),
     stats: { format: 'ftrace', lines: { total: 1, events: 1, unrecognized: 0, special: 0 }, firstTs: 0, lastTs: 0, events: {}, perTask: {}, faultsByClassLevel: {}, unrecognized: [], lostEvents: [], timestampsBackwards: 0, lacks: ['no map probes'] },
     coverage: [{ analysis: 'lost-races', support: 'inferred', why: 'no | probes', add: ['kprobe x'] }],
-    findings: [{ code: 'S1-lost-race', cls: 'S1', severity: 'information', line: 92, ts: 0, vcpu: 'v', ipa: undefined, message: 'Lost [race](http://evil)', related: [{ line: 88, message: 'mapped' }], avoid: ['pre-faulting'], observed: false, costNs: 2500 }],
+    findings: [{ code: 'S1-lost-race', cls: 'S1', severity: 'information', line: 92, ts: 0, vcpu: 'v', ipa: undefined, message: 'Lost [race](http://evil)', related: [{ line: 88, message: 'mapped' }], observed: false, costNs: 2500 }],
     stateAt,
   };
 }

@@ -1,4 +1,4 @@
-// Decoders for the x86 `kvm` and `kvmmmu` tracepoints (domain.md section 4): kvm_exit, kvm_entry,
+// Decoders for the x86 `kvm` and `kvmmmu` tracepoints (docs/kernel-behaviour.md section 4): kvm_exit, kvm_entry,
 // kvm_page_fault, fast_page_fault (with its `spurious` verdict), kvm_mmu_spte_requested,
 // kvm_mmu_set_spte, kvm_tdp_mmu_spte_changed, kvm_mmu_split_huge_page, kvm_mmu_get_page,
 // kvm_mmu_prepare_zap_page. Current and older format variants are accepted.

@@ -11,6 +11,7 @@ import type { CoverageItem, EntryState } from '../../api';
 import type { Counters, Finding, FindingClass, ModelConfig } from '../../analysis/types';
 import { MarkStore } from '../../analysis/markStore';
 import { findingEntry } from '../../catalog/findings';
+import { FindingSink } from '../findingSink';
 import type { TraceEvent } from '../../parse/types';
 import { emptyCounters, type Replayer, type ReplayOutput } from '../replayer';
 import { alignGfn, bytesPerEntry, gpaBitsForRootLevel, levelSizeWords, pagesPerEntry } from '../../model/x86/geometry';
@@ -19,7 +20,6 @@ import { SpteTable } from '../../model/x86/spteTable';
 import { episodeGfn, episodeOutcome, isPresentFault, isWriteFault, type Episode } from './episode';
 import { EagerSplitWhatIf, type EagerMode } from './eagerSplitWhatIf';
 import { inc, SegmentState, type X86SegmentSummary } from './segmentTally';
-import { AVOID_EAGER, AVOID_EAGER_CLEAR, AVOID_NEWER_KERNEL, AVOID_RACE, AVOID_TDP_MMU, AVOID_TDP_MMU_EAGER, AVOID_TDP_MMU_NEWER } from './avoidance';
 
 export type { X86SegmentSummary } from './segmentTally';
 import { decodeFaultCode, faultSourceLabel, FaultSourceTracker } from '../../parse/decoders/x86Vendor';
@@ -66,7 +66,6 @@ interface HostRun {
   counts: Map<string, number>;
 }
 
-const MAX_FINDINGS = 200_000;
 /** A fault mark carries one class: the most specific of its findings. */
 const MARK_PRIORITY: FindingClass[] = ['X2', 'S5', 'X3', 'X1', 'S6', 'S1'];
 const FAULT_EXIT = /^(npf|NPF|EXIT_NPF|EPT_VIOLATION|EPT_MISCONFIG|ept_violation|PF excp|PF|EXCEPTION_NMI)/;
@@ -92,8 +91,8 @@ export function createX86Replayer(config: ModelConfig): X86Replayer {
   let formatFixed = false;
 
   const counters: Counters = emptyCounters();
-  const findings: Finding[] = [];
-  let findingsDropped = 0;
+  const sink = new FindingSink();
+  const findings: Finding[] = sink.findings;
   const errors = new ReplayErrors();
   const marks = new MarkStore();
 
@@ -154,11 +153,9 @@ export function createX86Replayer(config: ModelConfig): X86Replayer {
     if (f.costNs !== undefined) counters.costNsByClass[f.cls] = (counters.costNsByClass[f.cls] ?? 0) + f.costNs;
     const s = segments[segIndex]?.summary;
     if (s) s.findings[f.cls] = (s.findings[f.cls] ?? 0) + 1;
-    if (findings.length >= MAX_FINDINGS) {
-      findingsDropped++;
-      return;
-    }
-    findings.push({ ...f, code: f.code ?? kind.code, severity: kind.severity });
+    // Listed up to the shared per-class cap (findingSink.ts); the counters above count every one.
+    if (sink.countOnly(f.cls, f.costNs)) return;
+    sink.push({ ...f, code: f.code ?? kind.code, severity: kind.severity });
   }
 
   function flushHostRun(): void {
@@ -232,7 +229,7 @@ export function createX86Replayer(config: ModelConfig): X86Replayer {
     return l3 && decodeSpte(l3.spte, 3, table.format).huge ? 3 : 2;
   }
 
-  function x3Cause(ep: Episode, gfn: number): { cause: string; message: string; avoid: string[]; related: { line: number; message: string }[] } {
+  function x3Cause(ep: Episode, gfn: number): { cause: string; message: string; related: { line: number; message: string }[] } {
     const fast = ep.fast!;
     const level = faultLeafLevel(gfn, fast.oldSpte);
     const info: SpteInfo = decodeSpte(fast.oldSpte, level, table.format);
@@ -241,14 +238,13 @@ export function createX86Replayer(config: ModelConfig): X86Replayer {
     const protect = hugeProtects.get(region2) ?? hugeProtects.get(regionKey(gfn, 3));
     if (protect) related.push({ line: protect.line, message: protect.clear ? 'KVM_CLEAR_DIRTY_LOG write-protected the huge SPTE here' : 'the dirty-log ioctl write-protected the huge SPTE here' });
     if (!info.present)
-      return { cause: 'not-present', message: 'the SPTE was not present: the fast path only fixes present SPTEs, so the fault took the slow path', avoid: [], related };
+      return { cause: 'not-present', message: 'the SPTE was not present: the fast path only fixes present SPTEs, so the fault took the slow path', related };
     if (info.huge)
       return {
         cause: 'huge-page-under-dirty-logging',
         message: !info.mmuWritable && protect?.clear
           ? `the ${levelSizeWords(level)} SPTE ${hexSpte(fast.oldSpte)} was write-protected by KVM_CLEAR_DIRTY_LOG (manual protect: kvm_mmu_slot_gfn_write_protect, which also clears MMU-writable), and the fast path cannot make a huge page writable while the slot is logged: the slow path split it, and the 4 KiB children inherit the missing MMU-writable`
           : `the ${levelSizeWords(level)} SPTE ${hexSpte(fast.oldSpte)} is write-protected for dirty logging, and the fast path cannot make a huge page writable while the slot is logged: the slow path ${flavour.tdpChanges === 0 ? 'dropped it and mapped 4 KiB (legacy MMU: no split)' : 'split it'}`,
-        avoid: [flavour.tdpChanges === 0 ? AVOID_TDP_MMU_EAGER : protect?.clear ? AVOID_EAGER_CLEAR : AVOID_EAGER],
         related,
       };
     if (!info.mmuWritable) {
@@ -258,13 +254,12 @@ export function createX86Replayer(config: ModelConfig): X86Replayer {
         message: inherited
           ? `the 4 KiB SPTE ${hexSpte(fast.oldSpte)} lacks MMU-writable: it was split from a huge SPTE that ${protect?.clear ? 'KVM_CLEAR_DIRTY_LOG (manual protect) write-protected with kvm_mmu_slot_gfn_write_protect' : 'was write-protected'}, which also clears MMU-writable, and split children inherit it; only the slow path may make it writable`
           : `the SPTE ${hexSpte(fast.oldSpte)} lacks MMU-writable (write-protected by the MMU, not only for dirty logging): only the slow path may make it writable`,
-        avoid: inherited ? [AVOID_EAGER_CLEAR] : [],
         related,
       };
     }
     if (info.writable)
-      return { cause: 'spte-changed', message: 'the SPTE already allowed the write but the fast path did not finish (the SPTE changed under it)', avoid: [], related };
-    return { cause: 'other', message: `the fast path gave up on SPTE ${hexSpte(fast.oldSpte)}`, avoid: [], related };
+      return { cause: 'spte-changed', message: 'the SPTE already allowed the write but the fast path did not finish (the SPTE changed under it)', related };
+    return { cause: 'other', message: `the fast path gave up on SPTE ${hexSpte(fast.oldSpte)}`, related };
   }
 
   function closeEpisode(ep: Episode, endTs: number): void {
@@ -336,18 +331,17 @@ export function createX86Replayer(config: ModelConfig): X86Replayer {
       if (markCls === undefined || MARK_PRIORITY.indexOf(f.cls) < MARK_PRIORITY.indexOf(markCls)) markCls = f.cls;
       addFinding({ ...base, ...f }, segIndex);
     };
-    const flavourAvoid = flavour.result().flavour === 'tdp-mmu' ? [] : [AVOID_TDP_MMU];
 
     if (ep.whatIfReplaces && ep.whatIf) {
       // The what-if replaces this fault's handling: findings of the virtual outcome only.
       const d = ep.whatIf;
       if (d === 'fast_spurious')
-        emit({ cls: 'S1', message: `what-if (eager split ${whatIf.mode}): another vCPU would already have made gfn ${hex(gfn)} writable; the fast path finds nothing to do (lost race)`, related: [], avoid: [AVOID_RACE], observed: false });
+        emit({ cls: 'S1', message: `what-if (eager split ${whatIf.mode}): another vCPU would already have made gfn ${hex(gfn)} writable; the fast path finds nothing to do (lost race)`, related: [], observed: false });
       else if (d === 'fast_fail+slow_unwp+split') {
-        emit({ cls: 'X3', message: `what-if (eager split off): the write-protected huge SPTE covering gfn ${hex(gfn)} cannot be fixed by the fast path under dirty logging`, related: [], avoid: [AVOID_EAGER], observed: false });
-        emit({ cls: 'S5', message: `what-if (eager split off): this fault would split the huge page covering gfn ${hex(gfn)} in the fault path`, related: [], avoid: [AVOID_EAGER], observed: false });
+        emit({ cls: 'X3', message: `what-if (eager split off): the write-protected huge SPTE covering gfn ${hex(gfn)} cannot be fixed by the fast path under dirty logging`, related: [], observed: false });
+        emit({ cls: 'S5', message: `what-if (eager split off): this fault would split the huge page covering gfn ${hex(gfn)} in the fault path`, related: [], observed: false });
       } else if (d === 'fast_fail+slow_unwp')
-        emit({ cls: 'X3', message: `what-if: the 4 KiB SPTE for gfn ${hex(gfn)} would lack MMU-writable (inherited from its huge parent), so the fast path would fail`, related: [], avoid: [AVOID_EAGER_CLEAR], observed: false });
+        emit({ cls: 'X3', message: `what-if: the 4 KiB SPTE for gfn ${hex(gfn)} would lack MMU-writable (inherited from its huge parent), so the fast path would fail`, related: [], observed: false });
     } else {
       // Real handling, as the trace shows it (or as inferred).
       if (outcome === 'fast_spurious') {
@@ -359,10 +353,10 @@ export function createX86Replayer(config: ModelConfig): X86Replayer {
           message: inferred
             ? `lost race (inferred, fast_page_fault absent): the model SPTE for gfn ${hex(gfn)} already allowed the ${write ? 'write' : 'access'} when ${vcpuLabel} faulted`
             : `lost race: fast_page_fault found the SPTE for gfn ${hex(gfn)} already allowing the access (RET_PF_SPURIOUS, another vCPU fixed it first)`,
-          related, avoid: [AVOID_RACE, ...flavourAvoid], observed: !inferred,
+          related, observed: !inferred,
         });
       } else if (/slow_spurious/.test(outcome)) {
-        emit({ cls: 'S1', message: `lost race: the slow path computed the SPTE already installed for gfn ${hex(gfn)} (RET_PF_SPURIOUS)`, related: [], avoid: [AVOID_RACE, ...flavourAvoid], observed: true });
+        emit({ cls: 'S1', message: `lost race: the slow path computed the SPTE already installed for gfn ${hex(gfn)} (RET_PF_SPURIOUS)`, related: [], observed: true });
       } else if (/^(fast_fail\+)?none$/.test(outcome) && ep.splits.length === 0) {
         const leaf = table.leaf(gfn);
         const rec = leaf?.record;
@@ -370,10 +364,10 @@ export function createX86Replayer(config: ModelConfig): X86Replayer {
           emit({
             cls: 'S1',
             message: `lost race (retry): ${rec.actor} changed the SPTE for gfn ${hex(gfn)} while ${vcpuLabel} was handling its fault; the fault returned RET_PF_RETRY and the guest re-ran`,
-            related: [{ line: rec.line, message: `${rec.actor} installed the SPTE here` }], avoid: [AVOID_RACE, ...flavourAvoid], observed: true,
+            related: [{ line: rec.line, message: `${rec.actor} installed the SPTE here` }], observed: true,
           });
         } else if (lastUnmapTs >= ep.exitTs) {
-          emit({ cls: 'S6', message: `fault on gfn ${hex(gfn)} retried while an MMU-notifier invalidation was in flight`, related: [], avoid: [], observed: false });
+          emit({ cls: 'S6', message: `fault on gfn ${hex(gfn)} retried while an MMU-notifier invalidation was in flight`, related: [], observed: false });
         }
       }
       const rewrite = ep.changes.find((c) => c.gfn === alignGfn(gfn, c.level) && ['clear-dirty', 'clear-accessed', 'other', 'set-dirty', 'set-accessed'].includes(c.transition));
@@ -384,7 +378,7 @@ export function createX86Replayer(config: ModelConfig): X86Replayer {
           cls: 'X1',
           message: `duplicate fault: ${vcpuLabel} re-made the SPTE for gfn ${hex(gfn)} that ${rewriteInfo.prevBy} had installed${ago} (${hexSpte(rewriteInfo.oldSpte)} -> ${hexSpte(rewriteInfo.newSpte)}: ${transitionLabel(rewriteInfo.transition)}; make_spte() does not set Dirty when the old SPTE is already writable)`,
           related: rewriteInfo.prevLine !== undefined ? [{ line: rewriteInfo.prevLine, message: `${rewriteInfo.prevBy} installed the SPTE here` }, { line: rewriteInfo.line, message: 'the rewrite' }] : [{ line: rewriteInfo.line, message: 'the rewrite' }],
-          avoid: [AVOID_NEWER_KERNEL], observed: true,
+          observed: true,
         });
       }
       // The legacy/shadow MMU prints no old value: the model's previous set_spte tells a rewrite of another vCPU's SPTE.
@@ -398,13 +392,13 @@ export function createX86Replayer(config: ModelConfig): X86Replayer {
           cls: 'X1',
           message: `duplicate fault: ${vcpuLabel} set the SPTE for gfn ${hex(gfn)} again; ${p.actor} had set it ${when} (${hexSpte(p.spte)} -> ${hexSpte(legacyRewrite.spte)}: ${change}). ${shadow ? 'Shadow paging' : 'Legacy MMU'}: kvm_mmu_set_spte fires only when the SPTE changes but prints only the new value, read when the event fires; the old value is the earlier set_spte's`,
           related: [{ line: p.line, message: `${p.actor} set the SPTE here` }, { line: legacyRewrite.line, message: 'the rewrite' }],
-          avoid: [AVOID_RACE, AVOID_TDP_MMU_NEWER], observed: true,
+          observed: true,
         });
       }
       if (ep.fast && !ep.fast.fixed && !ep.fast.spurious) {
         const c = x3Cause(ep, gfn);
         fastPathFailures[c.cause] = (fastPathFailures[c.cause] ?? 0) + 1;
-        emit({ cls: 'X3', message: `fast path failed, slow path took over: ${c.message}`, related: [{ line: ep.fast.line, message: 'fast_page_fault: spurious 0 fixed 0' }, ...c.related], avoid: c.avoid, observed: true });
+        emit({ cls: 'X3', message: `fast path failed, slow path took over: ${c.message}`, related: [{ line: ep.fast.line, message: 'fast_page_fault: spurious 0 fixed 0' }, ...c.related], observed: true });
       }
       if (ep.hugeDropped) {
         const h = ep.hugeDropped;
@@ -412,7 +406,7 @@ export function createX86Replayer(config: ModelConfig): X86Replayer {
           cls: 'S5',
           message: `${vcpuLabel} dropped the ${levelSizeWords(h.level)} mapping at gfn ${hex(h.gfn)} and mapped ${levelSizeWords(h.level - 1)} (${shadow ? 'shadow paging' : 'legacy MMU'}, inferred: no split events without the TDP MMU): each of its ${pagesPerEntry(h.level)} pages faults again, through the slow path`,
           related: [{ line: h.line, message: 'the small mapping inside the huge one' }],
-          avoid: [AVOID_TDP_MMU_EAGER], observed: false,
+          observed: false,
         });
       }
       for (const sp of ep.splits) {
@@ -423,7 +417,7 @@ export function createX86Replayer(config: ModelConfig): X86Replayer {
             cls: 'X2',
             message: `split race lost: ${vcpuLabel} tried to split the ${levelSizeWords(sp.level)} page at gfn ${hex(sp.gfn)} in the fault path, but ${winner?.lane ?? 'another vCPU'} split it first (errno -16, -EBUSY); the fault is retried`,
             related: winner ? [{ line: winner.line, message: `${winner.lane} split it here` }, { line: sp.line, message: 'kvm_mmu_split_huge_page errno -16' }] : [{ line: sp.line, message: 'kvm_mmu_split_huge_page errno -16' }],
-            avoid: [AVOID_EAGER], observed: true,
+            observed: true,
           });
         } else if (sp.errno === 0) {
           // Sibling faults: other vCPUs' faults in the same huge page that were in flight during the split.
@@ -436,7 +430,7 @@ export function createX86Replayer(config: ModelConfig): X86Replayer {
           emit({
             cls: 'S5',
             message: `${vcpuLabel} split the ${levelSizeWords(sp.level)} page at gfn ${hex(sp.gfn)} in the fault path (dirty logging): the split (page-table allocation under the vCPU) sits in this fault's latency${related.length > 1 ? `, and ${related.length - 1} other vCPU fault(s) on the same huge page were in flight meanwhile (they fail the fast path or lose the split race)` : ''}`,
-            related, avoid: [AVOID_EAGER], observed: true,
+            related, observed: true,
           });
         }
       }
@@ -713,7 +707,8 @@ export function createX86Replayer(config: ModelConfig): X86Replayer {
       detected.push(`fast-path failures (X3): ${x3Total} — ${Object.entries(fastPathFailures).map(([k, v]) => `${k} ${v}`).join(', ')}${why}`);
     }
     if (loggingOn) detected.push('dirty logging was still on at the end of the trace');
-    if (findingsDropped > 0) detected.push(`findings list capped at ${MAX_FINDINGS}: ${findingsDropped} more counted but not listed`);
+    const sinkNote = sink.droppedNote();
+    if (sinkNote) detected.push(sinkNote);
     const dropNote = marks.droppedNote();
     if (dropNote) detected.push(dropNote);
     if (table.historyTruncated) detected.push('SPTE history for hovers truncated (very long trace)');

@@ -1,0 +1,421 @@
+// The fault rules: how a stage-2 fault is resolved against the model and which class it gets
+// (S1-S9, H1), and the revision of a provisional S1 to S4 by the loser's retry. The kernel
+// functions each rule follows are cited where the rule is written (arch/arm64/kvm/mmu.c,
+// arch/arm64/kvm/hyp/pgtable.c).
+import { findingEntry } from '../../catalog/findings';
+import type { TraceEvent } from '../../parse/types';
+import { formatSize } from '../../model/arm64/geometry';
+import { PageTable, type OpResult, PROT_R as R_BIT, PROT_W as W_BIT, PROT_X as X_BIT, PROT_DEVICE as DEVICE_BIT } from '../../model/arm64/pageTable';
+import { REC_MAP, REC_PERMS_CLEAR_W, REC_PERMS_SET } from './stateHistory';
+import { HOST, kindLevel, moveClass, hex, type FaultInfo, type Decision, type PendingLostRace, type VcpuState, type WindowEntry } from './types';
+import { Arm64HostActions } from './hostActions';
+
+// Module-local copies: the bundled CommonJS output reads imported bindings through getters, on every use.
+const PROT_R = R_BIT;
+const PROT_W = W_BIT;
+const PROT_X = X_BIT;
+const PROT_DEVICE = DEVICE_BIT;
+
+export class Arm64FaultRules extends Arm64HostActions {
+  protected resolve(s: VcpuState, ev: TraceEvent | undefined, obs: { mapRet?: number; relaxRet?: number }): void {
+    const ep = s.ep!;
+    const f = ep.fault!;
+    const page = Math.floor(f.ipa / this.geom.granule) * this.geom.granule;
+    const retried = s.retried;
+    s.retried = undefined;
+    // S6: the probes show every map; a fault handled without one while kvm_unmap_hva_range came in
+    // (after this fault's exit) bailed out on mmu_invalidate_retry(): no model change, and the vCPU
+    // faults again on the same page.
+    const noMapSeen = (this.sawMapProbes || this.mapProbesDeclared) && !ep.mmio && !ep.pendingMap && !ep.pendingRelax && !ep.fnMap && obs.mapRet === undefined && obs.relaxRet === undefined;
+    if (noMapSeen && this.lastNotifierUnmapLine > ep.exitLine && f.esr.faultClass === 'translation') {
+      ep.resolved = true;
+      ep.decision = { observed: true, message: '', related: [], ipa: { start: page, size: this.geom.granule }, avoided: false, effKindLevel: kindLevel(f.esr), cmos: [], extra: undefined, win: undefined, lostTo: undefined };
+      s.retried = { line: f.line, page, unmapLine: this.lastNotifierUnmapLine };
+      return;
+    }
+    const s1ptwMapBefore = f.esr.s1ptw && f.esr.faultClass === 'permission' ? this.s1ptwMaps.get(page) : undefined;
+    this.resolveFault(s, ev, obs);
+    const dec = ep.decision!;
+    if (dec.avoided) return;
+    if (retried && retried.page === page) {
+      dec.related.unshift({ line: retried.unmapLine, message: 'the MMU-notifier unmap that was in flight' }, { line: retried.line, message: 'the first fault, dropped without a map' });
+      this.setClass(dec, 'S6', true, `Repeated fault at ${hex(f.ipa)}: the previous fault on this page mapped nothing because an MMU-notifier invalidation was in flight (mmu_invalidate_retry), so the vCPU faulted again.`);
+      return;
+    }
+    if (f.esr.s1ptw && f.esr.faultClass === 'translation' && this.s1ptwMaps.size < 65536) this.s1ptwMaps.set(page, f.line);
+    if (s1ptwMapBefore !== undefined && !dec.cls) {
+      this.s1ptwMaps.delete(page);
+      dec.related.push({ line: s1ptwMapBefore, message: 'the stage-1 walk\'s translation fault that mapped the table page read-only' });
+      this.setClass(dec, 'S8', true, `Stage-1 table walk at ${hex(f.ipa)} faulted a second time, now for write permission: the guest's hardware access-flag/dirty update writes its page table, which the first (translation) fault mapped read-only (expected by design).`);
+    }
+  }
+
+  protected resolveFault(s: VcpuState, ev: TraceEvent | undefined, obs: { mapRet?: number; relaxRet?: number }): void {
+    const ep = s.ep!;
+    const f = ep.fault!;
+    ep.resolved = true;
+    const line = ev?.line ?? f.line;
+    const key = s.key;
+    const actor = this.actor(key);
+    const esr = f.esr;
+    const L = esr.level;
+    const dec: Decision = { observed: false, message: '', related: [], ipa: undefined, avoided: false, effKindLevel: kindLevel(esr), cmos: [], extra: undefined, win: undefined, lostTo: undefined };
+    ep.decision = dec;
+    const page = this.geom.granule;
+    const pageBase = Math.floor(f.ipa / page) * page;
+    const need = PROT_R | (f.write ? PROT_W : 0) | (f.exec ? PROT_X : 0);
+    const mapEagain = obs.mapRet === -11 || (obs.mapRet === undefined && ep.fnMap && ep.fnTryLeaf > 0 && ep.fnMakePte === 0);
+    const probeSaysMapped = obs.mapRet === 0 || (obs.mapRet === undefined && ep.fnMap && ep.fnMakePte > 0);
+    const observedOutcome = obs.mapRet !== undefined || obs.relaxRet !== undefined || ep.fnMap;
+
+    if (ep.mmio) {
+      dec.effKindLevel = kindLevel(esr);
+      return;
+    }
+    if (esr.faultClass === 'access-flag') {
+      this.pt.setAccessFlag(f.ipa, true);
+      const why = this.marker.haf ? 'although the recording script saw FEAT_HAFDBS (hardware access-flag updates are not enabled for stage 2 here)' : 'and this CPU does not set the access flag in hardware';
+      this.setClass(dec, 'S9', true, `Access-flag fault at ${hex(f.ipa)}: the host had aged the page ${why}.`);
+      dec.ipa = { start: pageBase, size: page };
+      return;
+    }
+    let look = this.pt.lookup(f.ipa);
+    let faultClass = esr.faultClass;
+    let level = L;
+
+    if (faultClass === 'translation') {
+      const win = this.findWindow(f.ipa, L, ep.runStartTs, ep.exitTs, key);
+      if (win) {
+        win.faults++;
+        dec.ipa = { start: win.ipa, size: win.size };
+        dec.related.push({ line: win.line, message: `${this.laneLabel(win.ownerKey)} ${win.kind === 'coalesce' ? 'collapsed the table into a block' : 'split the block'} here (invalid window)` });
+        if (win.avoidedHere) {
+          dec.avoided = true;
+          dec.effKindLevel = undefined;
+          return;
+        }
+        this.setClass(dec, 'S2', win.observed, `Translation fault at ${hex(f.ipa)} while ${this.laneLabel(win.ownerKey)} held the level-${win.level} entry invalid for break-before-make (${win.kind}).`);
+        dec.win = win;
+        return;
+      }
+      if (!this.sawUnmapProbes && this.lastNotifierUnmapLine > 0 && (look.kind === 'leaf' || this.pt.validAtLevel(f.ipa, L ?? 3)) && this.leafLineAt(f.ipa, look) < this.lastNotifierUnmapLine && this.lastNotifierUnmapLine < f.line) {
+        // An MMU-notifier unmap (host VA, not translatable without the memslots) came after this
+        // mapping: the refault is explained by it; the model drops the covering leaf.
+        const cover = look.kind === 'leaf' ? look : this.pt.lookup(f.ipa);
+        const span = cover.kind === 'leaf' ? { base: cover.base, size: cover.size } : { base: Math.floor(f.ipa / this.regionSize) * this.regionSize, size: this.regionSize };
+        this.pt.unmap(span.base, span.size, { line: this.lastNotifierUnmapLine, actor: 0 });
+        for (let reg = Math.floor(span.base / this.regionSize); reg * this.regionSize < span.base + span.size; reg++)
+          this.hostUnmaps.set(reg, { line: this.lastNotifierUnmapLine, size: span.size });
+        this.splitOnFault.delete(Math.floor(span.base / this.regionSize));
+        look = this.pt.lookup(f.ipa);
+      }
+      // Level rule: a walk stopping at level L although the model holds a valid entry there can only
+      // have met an invalid (locked) entry: another actor's break-before-make window.
+      if (!this.sawBreakProbes && L !== undefined && L < 3 && this.pt.validAtLevel(f.ipa, L)) {
+        // Entries written after this vCPU entered the guest mean a plain race on a fresh table, not a window.
+        const atL = this.pt.entryAt(f.ipa, L);
+        const fresh = atL !== undefined && atL.line >= ep.runStartLine;
+        const tableHere = atL?.kind === 'table' && !(look.kind === 'leaf' && look.line >= ep.runStartLine);
+        const oldLeaf = look.kind === 'leaf' && look.level === L && look.line < ep.runStartLine && look.actor !== actor;
+        if (!fresh && (tableHere || oldLeaf)) {
+          const size = this.sizeAt(L);
+          const base = Math.floor(f.ipa / size) * size;
+          const restr = this.splitOnFault.get(Math.floor(base / this.regionSize));
+          dec.ipa = { start: base, size };
+          if (restr) dec.related.push({ line: restr.line, message: `${this.laneLabel(restr.actor)} restructured this block` });
+          if (this.cfg.bbmLevel > 0 || (this.whatIf && !this.inferredWindowNear(f.ipa, ep, key))) {
+            dec.avoided = true;
+            dec.effKindLevel = undefined;
+            return;
+          }
+          this.setClass(dec, 'S2', false, `Translation fault at level ${L} on ${hex(f.ipa)} although the model holds a valid level-${L} entry: only another actor's break-before-make window explains it.`);
+          return;
+        }
+      }
+      if (look.kind === 'leaf' && obs.mapRet === 0 && !this.whatIf && look.level === 3) {
+        // The map probe says this fault wrote the entry (a map over an identical valid entry returns
+        // -EAGAIN): the model's page is stale, left over from an earlier VM at the same IPA or removed
+        // by something the trace does not show. Forget it silently; the fault maps afresh below.
+        this.pt.unmap(look.base, look.size, { line: look.line, actor: look.actor });
+        const reg = Math.floor(look.base / this.regionSize);
+        this.hostUnmaps.delete(reg);
+        this.splitOnFault.delete(reg);
+        look = this.pt.lookup(f.ipa);
+      }
+      if (look.kind === 'leaf') {
+        if ((look.prot & need) === need || mapEagain) {
+          if (this.whatIf && look.line < ep.runStartLine && !mapEagain) {
+            dec.avoided = true;
+            dec.effKindLevel = undefined;
+            return;
+          }
+          // A what-if replays a fault on an entry that lacks the access as the permission fault it
+          // would be, unless the trace shows the map lost a race (-EAGAIN): then the entry appeared
+          // during this fault in any configuration, and it is the same S4 as recorded.
+          if (!((look.prot & need) === need) && this.whatIf && !mapEagain) {
+            faultClass = 'permission';
+            level = look.level;
+          } else {
+            dec.ipa = { start: look.base, size: look.size };
+            const already = (look.prot & need) === need;
+            // A write that lost to a map whose W the model only assumed: S1 unless the retry shows otherwise.
+            if (already && f.write && !f.exec && !esr.s1ptw && this.assumedWrite.isAssumed(look.base, look.line))
+              dec.lostTo = { base: look.base, size: look.size, line: look.line, actor: look.actor };
+            if (!this.sink.listing(already ? 'S1' : 'S4')) {
+              this.setClass(dec, already ? 'S1' : 'S4', mapEagain, '');
+              this.cmoInFaultPath(dec, f, ev, key, look.size, true);
+              return;
+            }
+            dec.related.push({ line: look.line, message: `${this.laneLabel(this.actorKeys[look.actor])} mapped it here` });
+            this.setClass(dec, already ? 'S1' : 'S4', mapEagain, already
+              ? `Lost race: ${this.laneLabel(this.actorKeys[look.actor])} ${look.line > f.line ? 'mapped' : 'had already mapped'} ${hex(look.base)} (${formatSize(look.size)})${look.line > f.line ? ' while this fault was being handled' : ''}, so this fault's map changed nothing.`
+              : `Translation fault on ${hex(look.base)} whose entry differed only in permissions; the map returned -EAGAIN and the access will fault again.`);
+            this.cmoInFaultPath(dec, f, ev, key, look.size, true);
+            return;
+          }
+        } else if (this.whatIf) {
+          faultClass = 'permission';
+          level = look.level;
+        } else {
+          dec.ipa = { start: look.base, size: look.size };
+          dec.related.push({ line: look.line, message: 'mapped here with fewer permissions' });
+          this.setClass(dec, 'S4', mapEagain, `Translation fault on ${hex(look.base)} whose entry differed only in permissions; the map returned -EAGAIN and the access will fault again.`);
+          return;
+        }
+      }
+    }
+
+    if (faultClass === 'translation') {
+      if (mapEagain) {
+        // The probes say another vCPU won although the model has not seen its map yet.
+        if (!this.sink.listing('S1')) this.setClass(dec, 'S1', true, '');
+        else this.setClass(dec, 'S1', true, `Lost race on ${hex(pageBase)}: the map returned -EAGAIN because another vCPU had just installed the entry.`);
+        dec.ipa = { start: pageBase, size: page };
+        this.cmoInFaultPath(dec, f, ev, key, page, true);
+        return;
+      }
+      const pm = ep.pendingMap;
+      let size = pm?.size ?? this.inferSize();
+      if (this.whatIf && pm && size > page && this.inLoggingRegion(f.ipa)) size = page;
+      let prot = pm?.prot ?? PROT_R | PROT_W | (f.exec || this.pt.features.dic ? PROT_X : 0);
+      if (this.cfg.dic === true && !(prot & PROT_DEVICE)) prot |= PROT_X;
+      if (this.cfg.dic === false && this.whatIf && !f.exec && pm?.prot !== undefined) prot &= ~PROT_X;
+      const base = Math.floor(f.ipa / size) * size;
+      this.cmoInFaultPath(dec, f, ev, key, size, false);
+      const r = this.pt.map(base, size, prot, { line, actor });
+      this.applyMapResult(r, dec, f, ev, s, base, size, prot, pm !== undefined || probeSaysMapped);
+      if (r.result === 'ok') {
+        if (pm?.prot === undefined && prot & PROT_W) this.assumedWrite.remember(base, line);
+        const reg = Math.floor(base / this.regionSize);
+        const sp = this.splitOnFault.get(reg);
+        const un = this.hostUnmaps.get(reg);
+        if (sp && size < this.regionSize && r.splits === 0) {
+          dec.ipa = { start: base, size };
+          if (!this.sink.listing('S5')) this.setClass(dec, 'S5', observedOutcome, '');
+          else {
+            dec.related.push({ line: sp.line, message: `${this.laneLabel(sp.actor)} split the block in the fault path here` });
+            this.setClass(dec, 'S5', observedOutcome, `Sibling translation fault at ${hex(base)}: the block was split in the fault path and the rest of it was left unmapped.`);
+          }
+        } else if (un && (!sp || un.line > sp.line)) {
+          dec.ipa = { start: base, size };
+          dec.related.push({ line: un.line, message: `host unmap (MMU notifier) removed the mapping here` });
+          this.setClass(dec, 'H1', observedOutcome, `Refault at ${hex(base)} (${formatSize(size)}) after the host unmapped the ${formatSize(un.size)} that covered it.`);
+        }
+        if (!f.exec && !(prot & PROT_X)) this.dataMapsWithoutX.remember(base, f.line, f.ts, key, size);
+      }
+      return;
+    }
+
+    if (faultClass === 'permission') {
+      if (mapEagain && !this.whatIf) {
+        // The probes say the map changed nothing (another vCPU held or had changed the entry): no model change.
+        dec.ipa = { start: look.base, size: look.size || page };
+        return;
+      }
+      if (look.kind !== 'leaf') {
+        // The model missed the mapping (made before the trace started): reconcile at the fault's level.
+        const lv = level ?? 3;
+        const size = this.sizeAt(lv);
+        const base = Math.floor(f.ipa / size) * size;
+        this.pt.map(base, size, PROT_R | (f.exec ? 0 : PROT_X & 0), { line: f.line, actor: 0 });
+        look = this.pt.lookup(f.ipa);
+      } else if (level !== undefined && look.level > level && !this.sawMapProbes) {
+        // The fault's level says the leaf is bigger than the model thought: a block mapped earlier.
+        const size = this.sizeAt(level);
+        const base = Math.floor(f.ipa / size) * size;
+        this.pt.unmap(base, size, { line: f.line, actor: 0 });
+        this.pt.map(base, size, PROT_R, { line: look.line, actor: look.actor });
+        look = this.pt.lookup(f.ipa);
+      }
+      if (this.whatIf) dec.effKindLevel = `permission/L${look.level}`;
+      const pm = ep.pendingMap;
+      if (pm && pm.size > look.size) {
+        // Logging off again: a permission fault on a page maps the whole block over the table.
+        const base = Math.floor(f.ipa / pm.size) * pm.size;
+        const prot = pm.prot ?? PROT_R | PROT_W;
+        const r = this.pt.map(base, pm.size, prot, { line, actor });
+        this.splitOnFault.delete(Math.floor(base / this.regionSize));
+        this.hostUnmaps.delete(Math.floor(base / this.regionSize));
+        this.applyMapResult(r, dec, f, ev, s, base, pm.size, prot, true);
+        return;
+      }
+      if ((look.prot & need) === need) {
+        if (this.whatIf && look.line < ep.runStartLine) {
+          dec.avoided = true;
+          dec.effKindLevel = undefined;
+          return;
+        }
+        if (this.sawWrprotect && obs.relaxRet !== undefined) {
+          dec.ipa = { start: look.base, size: look.size };
+          this.setClass(dec, 'S3', true, `Permission fault at ${hex(f.ipa)} although the entry already allowed the access: a stale TLB entry, dropped by a local TLBI.`);
+        }
+        this.relax(f, ev, key, look, need, dec);
+        return;
+      }
+      if (f.write && !(look.prot & PROT_W) && look.level < 3) {
+        // Dirty logging on a block: split in the fault path (or, under eager split, split it now).
+        if (this.whatIf && typeof this.cfg.eagerSplitChunk === 'number' && this.cfg.eagerSplitChunk > 0) {
+          if (ev) this.lazyEagerSplit(ev, look.base, look.size);
+          look = this.pt.lookup(f.ipa);
+          dec.effKindLevel = `permission/L${look.level}`;
+          this.relax(f, ev, key, look, need, dec);
+          return;
+        }
+        const prot = (ep.pendingMap?.prot ?? PROT_R | PROT_W) | (look.prot & PROT_X);
+        const r = this.pt.map(pageBase, page, prot | PROT_W, { line, actor });
+        this.splitOnFault.set(Math.floor(look.base / this.regionSize), { line: f.line, actor: key });
+        this.applyMapResult(r, dec, f, ev, s, pageBase, page, prot | PROT_W, true);
+        return;
+      }
+      if (f.exec && !(look.prot & PROT_X)) {
+        const data = this.dataMapsWithoutX.take(look.base);
+        dec.ipa = { start: look.base, size: look.size };
+        // One finding per lazily granted execute permission: the data fault before it was needed (it mapped the
+        // page), so it is the related line, not a second S7. user_mem_abort() (arch/arm64/kvm/mmu.c) maps a data
+        // fault without X when !cpus_have_final_cap(ARM64_HAS_CACHE_DIC) and adds X only on an exec fault.
+        if (data) dec.related.push({ line: data.line, message: `the data fault: ${this.laneLabel(data.lane)} mapped ${hex(data.ipa)} without execute permission here` });
+        this.setClass(dec, 'S7', observedOutcome || obs.relaxRet !== undefined, `Execute permission fault at ${hex(f.ipa)} right after a data-fault mapping: KVM adds X lazily (expected without DIC).`);
+      }
+      this.relax(f, ev, key, look, need, dec);
+      return;
+    }
+  }
+
+  /** Line of the leaf covering ipa, or of the deepest valid table entry above it. */
+  protected leafLineAt(ipa: number, look: ReturnType<PageTable['lookup']>): number {
+    if (look.kind === 'leaf') return look.line;
+    for (let l = 3; l >= this.geom.startLevel; l--) {
+      const e = this.pt.entryAt(ipa, l);
+      if (e && e.kind !== 'invalid') return e.line;
+    }
+    return 0;
+  }
+
+  protected inLoggingRegion(ipa: number): boolean {
+    const look = this.pt.lookup(ipa);
+    return look.kind === 'table' || this.splitOnFault.has(Math.floor(ipa / this.regionSize)) || (look.kind === 'invalid' && look.level === 3);
+  }
+
+  protected inferSize(): number {
+    const b = this.cfg.backingPageSize;
+    if (typeof b === 'number' && b > 0) return b;
+    return this.geom.granule;
+  }
+
+  protected relax(f: FaultInfo, ev: TraceEvent | undefined, key: string, look: ReturnType<PageTable['lookup']>, need: number, dec: Decision): void {
+    const line = ev?.line ?? f.line;
+    const r = this.pt.relax(f.ipa, need, { line, actor: this.actor(key) });
+    this.counters.tlbi.ipa += r.tlbi.ipa;
+    this.counters.tlbi.ipaNsh += r.tlbi.ipaNsh;
+    if (r.result === 'ok') this.history.add(REC_PERMS_SET, look.base, look.size, line, look.level, look.prot | need, this.actor(key));
+    for (const c of r.cmos) dec.cmos.push({ kind: c.kind, ipa: c.ipa, size: c.size, line, ts: f.ts, lane: key, onNoChange: false, reclean: false, observed: false });
+    if (!dec.ipa) dec.ipa = { start: look.base, size: look.size };
+  }
+
+  protected applyMapResult(r: OpResult, dec: Decision, f: FaultInfo, ev: TraceEvent | undefined, s: VcpuState, base: number, size: number, prot: number, observed: boolean): void {
+    const line = ev?.line ?? f.line;
+    const key = s.key;
+    const actor = this.actor(key);
+    const evt = ev ?? ({ line, ts: f.ts } as TraceEvent);
+    this.account(r, evt, key, base, size, false);
+    if (r.result === 'ok') {
+      this.history.add(REC_MAP, base, size, line, r.level ?? 3, prot, actor);
+      const restructured = r.splits > 0 || r.coalesces > 0;
+      for (const c of r.cmos) {
+        dec.cmos.push({ kind: c.kind, ipa: c.ipa, size: c.size, line, ts: f.ts, lane: key, onNoChange: false, reclean: c.kind === 'dcache' && r.coalesces > 0, observed });
+        this.history.addCmo(c.ipa, line);
+      }
+      if (restructured) {
+        if (r.splits > 0) this.splitOnFault.set(Math.floor(base / this.regionSize), { line: f.line, actor: key });
+        this.checkPinned(evt, key, base, size, r.splits > 0 ? 'split' : 'coalesce');
+      }
+      // Inferred windows (no break probes): [fault, owner's next kvm_entry].
+      if (!this.sawBreakProbes) {
+        for (const need of r.windows) {
+          if (s.openWindow && s.openWindow.ipa === need.ipa) continue;
+          const w: WindowEntry = {
+            kind: need.kind, owner: key, ownerKey: key, ipa: need.ipa, size: need.size, level: need.level, ts: f.ts, endTs: undefined,
+            line: f.line, observed: false, faults: 0, costNs: 0, avoidedHere: false,
+          };
+          s.openWindow = w;
+          this.addWindow(w);
+        }
+      }
+    }
+  }
+
+  /**
+   * The vCPU's next stage-2 fault after an S1 against an assumed-writable leaf. After -EAGAIN
+   * user_mem_abort returns 0 and the vCPU re-enters at the same instruction, so the retried write is
+   * this vCPU's next access to the page: a write permission fault there, same PC, proves the entry
+   * lacked W, i.e. this vCPU's map (with W) differed from it only in permissions: S4, two faults for
+   * one access. Only the loser's own retry counts: another vCPU's write permission fault shows the
+   * entry lacked W as well (the stage-2 table is per VM), but if it relaxed the entry before the
+   * loser retried, the loser took one fault only (a plain lost race), and another vCPU's fault is
+   * not bound to the race in time (an untraced write-protect could explain it).
+   */
+  protected settleLostRace(s: VcpuState, f: FaultInfo): void {
+    const p = s.pendingLostRace!;
+    s.pendingLostRace = undefined;
+    if (f.esr.faultClass !== 'permission' || !f.write || f.esr.s1ptw || f.pc !== p.pc) return;
+    if (Math.floor(f.ipa / this.geom.granule) * this.geom.granule !== p.page) return;
+    const look = this.pt.lookup(f.ipa);
+    if (look.kind !== 'leaf' || look.base !== p.leaf.base || look.size !== p.leaf.size) return;
+    if (look.line === p.leaf.line) {
+      // The model's belief becomes what the retry showed: read-only since that map, so this fault's
+      // handling relaxes it (a real change, with its TLBI) and hovers in between show r--. Blocks keep
+      // their W: a read-only block is what the model takes for dirty logging, which splits on write.
+      if (look.prot & PROT_W && look.level === 3) {
+        this.pt.wrprotect(look.base, look.size, { line: look.line, actor: look.actor }, { flush: false });
+        this.history.add(REC_PERMS_CLEAR_W, look.base, look.size, look.line, look.level, 0, look.actor);
+      }
+      this.assumedWrite.markReadOnly(look.base, look.line);
+    } else if (!this.assumedWrite.provenReadOnly(look.base, p.leaf.line)) {
+      // The leaf changed since the race and nothing showed that map lacked W.
+      return;
+    }
+    this.reviseToS4(p, s.key, f.line);
+  }
+
+  /** Moves a pending S1 to S4 everywhere it was counted: class counts and costs, phase, region, mark, finding. */
+  protected reviseToS4(p: PendingLostRace, lane: string, permLine: number): void {
+    moveClass(p.phase.byClass, 'S1', 'S4');
+    const region = this.regions.get(Math.floor(p.ipa / this.regionSize));
+    if (region) moveClass(region.byClass, 'S1', 'S4');
+    if (p.markIndex >= 0) this.marks.setClsAt(p.markIndex, 'S4');
+    this.sink.revise('S1', p.findingIndex, p.costNs, () => {
+      const k = findingEntry('S4');
+      const winner = this.laneLabel(this.actorKeys[p.leaf.actor] ?? HOST);
+      return {
+        code: k.code, cls: 'S4', severity: k.severity, line: p.line, ts: p.ts, vcpu: lane,
+        ipa: { start: p.leaf.base, size: p.leaf.size },
+        message: `Translation fault on ${hex(p.leaf.base)} whose entry differed only in permissions: ${winner}'s map of it lacked write permission (this vCPU's retried write took a permission fault at line ${permLine}), so this fault's map changed nothing (-EAGAIN) and the write faulted again.`,
+        related: [
+          p.related.find((r) => r.line === p.leaf.line) ?? { line: p.leaf.line, message: `${winner} mapped it here` },
+          { line: permLine, message: "the retried write's permission fault: the entry lacked W" },
+        ],
+        observed: false, costNs: p.costNs,
+      };
+    }, 'S4');
+  }
+}
