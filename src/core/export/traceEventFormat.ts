@@ -21,6 +21,11 @@ import { MARK_CLASSES, MARK_KINDS, type MarkStore } from '../analysis/markStore'
 export interface TraceEventExportCounts {
   /** Instant events per finding class (one per mark that carries the class). */
   findingsByClass: Record<string, number>;
+  /**
+   * Findings of a class the analysis counted but could neither place on a timeline mark nor keep
+   * (beyond the per-class listing cap, src/core/replay/findingSink.ts): said in the export, not drawn.
+   */
+  notExported: Record<string, number>;
   faultSlices: number;
   windowSlices: number;
   counterEvents: number;
@@ -92,7 +97,7 @@ export async function writeTraceEvents(
 ): Promise<TraceEventExportCounts> {
   const marks = analysis.marks;
   const batchChars = opts.batchChars ?? 1 << 16;
-  const counts: TraceEventExportCounts = { findingsByClass: {}, faultSlices: 0, windowSlices: 0, counterEvents: 0, events: 0 };
+  const counts: TraceEventExportCounts = { findingsByClass: {}, notExported: {}, faultSlices: 0, windowSlices: 0, counterEvents: 0, events: 0 };
   let buf = '';
   let first = true;
   const emit = async (ev: Record<string, unknown>): Promise<void> => {
@@ -216,6 +221,17 @@ export async function writeTraceEvents(
     if (f.ipa) Object.assign(args, { ipa: hex(f.ipa.start), size: f.ipa.size });
     await emit({ ph: 'i', s: 't', name: f.code, cat: 'finding', cname: colourOf(f.cls), ...where, ts: us(f.ts), args });
     counts.findingsByClass[f.cls] = (counts.findingsByClass[f.cls] ?? 0) + 1;
+  }
+  for (const [cls, n] of Object.entries(analysis.counters.faults.byClass)) {
+    const missing = (n ?? 0) - (counts.findingsByClass[cls] ?? 0);
+    if (missing > 0) counts.notExported[cls] = missing;
+  }
+  if (Object.keys(counts.notExported).length) {
+    const lastTs = analysis.stats.lastTs ?? 0;
+    await emit({
+      ph: 'i', s: 'g', name: 'findings not in the export', cat: 'analysis', pid: HOST_PID, tid: HOST_TID.actions, ts: us(lastTs),
+      args: { notExported: { ...counts.notExported }, why: 'counted by the analysis, beyond the findings it keeps per class, and not on a timeline mark of their class' },
+    });
   }
   for (const track of [...windowTracks].sort((a, b) => a - b)) {
     await emit({ ph: 'M', name: 'thread_name', pid: HOST_PID, tid: HOST_TID.windowBase + track, args: { name: track === 0 ? 'break-before-make windows' : `break-before-make windows (${track + 1})` } });
