@@ -19,8 +19,8 @@ import {
   type SummaryResult,
   type UriParams,
 } from '../shared/protocol';
-import { validateConfig } from '../core/analysis/modelConfig';
-import { presetByName } from '../core/catalog/presets';
+import { validateConfig } from '../core/index';
+import { presetByName } from '../core/index';
 import { CancelledError, type TraceEntry, type TraceStore } from './traceStore';
 import { summarize } from './summary';
 import { exportReport } from './report';

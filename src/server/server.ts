@@ -13,8 +13,8 @@ import {
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { createAnalyzer, type Analyzer, type TraceStats } from '../core/index';
-import { partialSentence } from '../core/parse/formatSniff';
-import { decodeEsr } from '../core/parse/esr';
+import { partialSentence } from '../core/index';
+import { decodeEsr } from '../core/index';
 import { methods, type LargeFilesParams, type StatusNotification } from '../shared/protocol';
 import { ServerSettings } from './configuration';
 import { defaultDocsRoot, findingsToDiagnostics } from './diagnostics';

@@ -2,8 +2,8 @@
 // see src/shared/timelineProtocol.ts) answered from a TimelineQuery built once per analysis and
 // kept while that analysis is current. `notifyTimelineChanged` tells the panel to re-query.
 import type { Connection } from 'vscode-languageserver';
-import type { Analysis, Comparison } from '../core/api';
-import { TimelineQuery } from '../core/query';
+import type { Analysis, Comparison } from '../core/index';
+import { TimelineQuery } from '../core/index';
 import {
   TimelineChangedNotification,
   TimelineRequests,
