@@ -3,6 +3,10 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+// The facade is the only door into the engine: src/cli and src/server import src/core/index and
+// nothing deeper (ARCHITECTURE.md; test/unit/architecture/layers.test.ts checks the same).
+const onlyFacade = { group: ['**/core/*', '**/core/**', '!**/core/index'], message: 'import the engine through its facade src/core/index only' };
+
 const noVscode = (extra = []) => ({
   'no-restricted-imports': ['error', {
     patterns: [
@@ -33,10 +37,10 @@ export default tseslint.config(
   },
   { files: ['src/core/**/*.ts'], rules: noVscode([{ group: ['**/server/**', '**/client/**', '**/cli/**'], message: 'src/core is a pure library' }]) },
   { files: ['src/shared/**/*.ts'], rules: noVscode([{ group: ['**/server/**', '**/client/**', '**/cli/**'], message: 'src/shared is imported by every side' }]) },
-  { files: ['src/cli/**/*.ts'], rules: noVscode() },
+  { files: ['src/cli/**/*.ts'], rules: noVscode([onlyFacade]) },
   {
     files: ['src/server/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['vscode', 'vscode-languageclient', 'vscode-languageclient/*', '**/client/**'], message: 'the server never imports vscode or the client' }] }] },
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['vscode', 'vscode-languageclient', 'vscode-languageclient/*', '**/client/**'], message: 'the server never imports vscode or the client' }, onlyFacade] }] },
   },
   {
     files: ['src/client/**/*.ts'],

@@ -5,9 +5,9 @@
 // be ordered; a configuration file is read with a size limit. Every refusal names the flag and
 // the value it got.
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import type { ModelConfig } from '../core/analysis/types';
-import { validateConfig } from '../core/analysis/modelConfig';
-import { KERNEL_PROFILES, presetByName, presetNames } from '../core/catalog/index';
+import type { ModelConfig } from '../core/index';
+import { validateConfig } from '../core/index';
+import { KERNEL_PROFILES, presetByName, presetNames } from '../core/index';
 import { escapeControls } from '../shared/controlChars';
 import { InputError, UsageError } from './io';
 

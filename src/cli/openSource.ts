@@ -9,7 +9,7 @@
 // are not seekable: a trace.dat there is refused with a reason (readTrace's `seekable`).
 import { createReadStream, fstatSync, promises as fs } from 'node:fs';
 import type { ReadStream } from 'node:fs';
-import type { ByteSource } from '../core/api';
+import type { ByteSource } from '../core/index';
 import { InputError } from './io';
 
 const CHUNK = 1024 * 1024;

@@ -3,11 +3,11 @@
 // refusal (not a trace: exit 3), and a partial read (a cut .gz or trace.dat: every output is marked
 // partial and the exit code is 5). Reports on stdout stay machine-readable; the marks added to them
 // are a first line in text and Markdown and a `partial` member in JSON and SARIF.
-import type { TraceStats } from '../core/api';
+import type { TraceStats } from '../core/index';
 import type { CliIo } from './io';
 import { ExitCode } from './io';
 import { escapeControls, escapeControlsKeepLines } from '../shared/controlChars';
-import { partialSentence } from '../core/parse/formatSniff';
+import { partialSentence } from '../core/index';
 
 /** How a read went, for the exit code: `refused` is exit 3, `partial` exit 5 (unless a usage or internal error). */
 export type ReadOutcome = 'complete' | 'partial' | 'refused';

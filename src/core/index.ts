@@ -28,6 +28,25 @@ export { verdicts, leverPresets, leverResults, type LeverResult, type Verdicts }
 export { normalizeConfig, defaultConfig, validateConfig, parseSize } from './analysis/modelConfig';
 export * from './catalog/index';
 
+// What the adapters (src/cli, src/server) need beyond analyze/compare. They import nothing from core
+// but this file (eslint.config.mjs `no-restricted-imports`, test/unit/architecture/layers.test.ts).
+export type { TraceEvent, TraceSink, TraceFormat, Decoded, DecodedKind, EsrInfo, RejectedLine, SpecialLine, Stage2Op } from './parse/types';
+export { decodeEsr } from './parse/esr';
+export { BYTE_SNIFF_BYTES, DAT_NEEDS_FILE, FORMAT_LABELS, partialSentence, sniffBytes } from './parse/formatSniff';
+export { readTrace, type ReadTraceOptions, type ReadTraceResult } from './parse/readTrace';
+export { renderTraceDat } from './tracedat/index';
+export { reportJson, comparisonJson } from './analysis/reportJson';
+export { reportMarkdown, comparisonMarkdown } from './analysis/reportMarkdown';
+export { reportSarif } from './analysis/reportSarif';
+export { reportText, comparisonText } from './analysis/reportText';
+export { TimelineQuery, countMarksInRange } from './query';
+export { writeTraceEvents } from './export/traceEventFormat';
+export { generateRecordingScript, type RecordingScriptOptions } from './record/index';
+export { diffRecordings } from './diff/recordingDiff';
+export { diffJson, diffMarkdown, diffText } from './diff/diffReport';
+export { reportByFormat, REPORT_FORMATS, type ReportFormatName, type ReportByFormatOptions } from './report/byFormat';
+export { readStats, type TraceStatsRead } from './stats/readStats';
+
 export interface Analyzer {
   analyze(source: ByteSource, opts?: AnalyzeOptions): Promise<Analysis>;
   /** One read of the trace, several replays (what-if): results in the order of `configs`. */

@@ -6,8 +6,8 @@ import { pathToFileURL } from 'node:url';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Diagnostic, DiagnosticSeverity } from 'vscode-languageserver/node';
-import type { Finding, Severity } from '../core/analysis/types';
-import { findingEntry, findingPage } from '../core/catalog/findings';
+import type { Finding, Severity } from '../core/index';
+import { findingEntry, findingPage } from '../core/index';
 import type { Settings } from '../shared/settings';
 
 export const diagnosticSource = 'stage2-lens';

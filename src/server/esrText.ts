@@ -1,6 +1,6 @@
 // Wording of a decoded ESR_EL2 (core's EsrInfo) for hovers and inlay hints: the exception class,
 // the fault status class and level, WnR and S1PTW. Decoding itself is core's (parse/esr.ts).
-import type { EsrInfo } from '../core/parse/types';
+import type { EsrInfo } from '../core/index';
 
 function faultText(e: EsrInfo): string {
   const cls = e.faultClass === 'other' ? `FSC 0x${e.fsc.toString(16).padStart(2, '0')}` : `${e.faultClass} fault`;

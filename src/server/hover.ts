@@ -4,10 +4,10 @@
 // piece of it is escaped before it becomes Markdown.
 import type { Hover } from 'vscode-languageserver/node';
 import { MarkupKind } from 'vscode-languageserver/node';
-import type { Analysis, EntryState } from '../core/api';
-import type { Decoded, TraceEvent } from '../core/parse/types';
-import type { Finding } from '../core/analysis/types';
-import { findingEntry, leverSentences } from '../core/catalog/findings';
+import type { Analysis, EntryState } from '../core/index';
+import type { Decoded, TraceEvent } from '../core/index';
+import type { Finding } from '../core/index';
+import { findingEntry, leverSentences } from '../core/index';
 import { findingDocUrl } from './diagnostics';
 import { esrMarkdown } from './esrText';
 import { formatBytes } from './summary';

@@ -2,7 +2,7 @@
 // (`DABT_LOW translation L3 W`). Off with `stage2Lens.inlayHints.esr`. Decoding is core's decodeEsr;
 // finding the value on the line is presentation, done with one cheap regex.
 import { InlayHintKind, type InlayHint } from 'vscode-languageserver/node';
-import { decodeEsr } from '../core/parse/esr';
+import { decodeEsr } from '../core/index';
 import { esrHint } from './esrText';
 
 const esrValue = /\b(?:hsr|esr)(?:\s*[=:]\s*|\s+)(0x[0-9a-fA-F]{1,16}|[0-9a-fA-F]{8})\b/g;

@@ -1,8 +1,8 @@
 // Decodes a few trace lines (the hovered one, with the file's header for format detection) into
 // core TraceEvents by running them through core's own reader, so that the hover shows exactly what
 // the engine saw (core's readTrace over the few lines, nothing re-parsed here).
-import { readTrace } from '../core/parse/readTrace';
-import type { TraceEvent } from '../core/parse/types';
+import { readTrace } from '../core/index';
+import type { TraceEvent } from '../core/index';
 import type { TraceSource } from './traceSource';
 
 /** Header lines fed before the hovered line: enough for `# tracer:` and trace-cmd's `cpus=`/`version =`. */

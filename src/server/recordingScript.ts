@@ -1,7 +1,7 @@
 // stage2Lens/recordingScript: a shell script that records a trace this tool can analyse, written by
 // core's generator (src/core/record/). The server checks the user's choices and passes them through.
 import { LSPErrorCodes, ResponseError } from 'vscode-languageserver/node';
-import { generateRecordingScript } from '../core/record/index';
+import { generateRecordingScript } from '../core/index';
 import type { RecordingScriptParams, RecordingScriptResult } from '../shared/protocol';
 
 export function recordingScript(p: RecordingScriptParams): RecordingScriptResult {

@@ -6,8 +6,8 @@ import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { LSPErrorCodes, ResponseError, type CancellationToken } from 'vscode-languageserver/node';
-import { renderTraceDat } from '../core/tracedat/index';
-import { BYTE_SNIFF_BYTES, sniffBytes } from '../core/parse/formatSniff';
+import { renderTraceDat } from '../core/index';
+import { BYTE_SNIFF_BYTES, sniffBytes } from '../core/index';
 import type { RenderDatResult } from '../shared/protocol';
 
 /** Just under VS Code's 50 MB sync limit. */

@@ -1,10 +1,8 @@
 // stage2Lens/exportReport: the Markdown, JSON or SARIF report of an analysis, written by core's
-// report writers (src/core/analysis/report{Markdown,Json,Sarif}.ts). The server only picks the
+// one report-format switch (src/core/report/byFormat.ts). The server only picks the
 // writer and proposes a file name; the client's save dialog decides where it goes.
-import type { Analysis } from '../core/api';
-import { reportJson } from '../core/analysis/reportJson';
-import { reportMarkdown } from '../core/analysis/reportMarkdown';
-import { reportSarif } from '../core/analysis/reportSarif';
+import type { Analysis } from '../core/index';
+import { reportByFormat } from '../core/index';
 import type { ExportReportResult, ReportFormat } from '../shared/protocol';
 
 export function reportFileName(traceName: string, format: ReportFormat): string {
@@ -13,16 +11,5 @@ export function reportFileName(traceName: string, format: ReportFormat): string 
 
 export function exportReport(a: Analysis, format: ReportFormat, uri: string, traceName: string): ExportReportResult {
   const fileName = reportFileName(traceName, format);
-  switch (format) {
-    case 'md':
-      return { text: reportMarkdown(a, { title: traceName }), fileName };
-    case 'json':
-      return { text: reportJson(a), fileName };
-    case 'sarif':
-      return { text: reportSarif(a, { uri, version: '0.1.0' }), fileName };
-    default: {
-      const unhandled: never = format;
-      throw new Error(`unknown report format: ${String(unhandled)}`);
-    }
-  }
+  return { text: reportByFormat(a, format, { source: traceName, uri }), fileName };
 }

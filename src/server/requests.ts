@@ -14,8 +14,7 @@ import {
   ReplayRequest,
   SummaryRequest,
 } from '../shared/requests';
-import { validateConfig } from '../core/analysis/modelConfig';
-import { presetByName } from '../core/catalog/presets';
+import { presetByName, validateConfig } from '../core/index';
 import { CancelledError, type TraceEntry, type TraceStore } from './traceStore';
 import { summarize } from './summary';
 import { exportReport } from './report';

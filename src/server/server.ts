@@ -13,8 +13,7 @@ import {
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { createAnalyzer, type Analyzer, type TraceStats } from '../core/index';
-import { partialSentence } from '../core/parse/formatSniff';
-import { decodeEsr } from '../core/parse/esr';
+import { decodeEsr, partialSentence } from '../core/index';
 import type { StatusNotification } from '../shared/protocol';
 import { LargeFilesNotification, StatusNotificationType } from '../shared/requests';
 import { ServerSettings } from './configuration';

@@ -1,8 +1,8 @@
 // Analysis -> AnalysisSummary (the `stage2Lens/summary` and `stage2Lens/replay` answer, the code
 // lens and the status bar): counts only, plain JSON, small enough to send on every change.
-import type { Analysis } from '../core/api';
-import type { Finding, FindingClass } from '../core/analysis/types';
-import { isRedundantCmo, isSpurious } from '../core/catalog/findings';
+import type { Analysis } from '../core/index';
+import type { Finding, FindingClass } from '../core/index';
+import { isRedundantCmo, isSpurious } from '../core/index';
 import type { AnalysisSummary } from '../shared/protocol';
 
 /**

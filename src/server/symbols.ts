@@ -3,9 +3,9 @@
 // last line) and dirty-log phases (write-protect and eager-split bursts, dirty-log markers), runs of
 // the same action grouped. Marks are core data; this only shapes them for the outline.
 import { SymbolKind, type DocumentSymbol } from 'vscode-languageserver/node';
-import type { Analysis } from '../core/api';
-import type { Mark } from '../core/analysis/types';
-import { MARK_KINDS } from '../core/analysis/markStore';
+import type { Analysis } from '../core/index';
+import type { Mark } from '../core/index';
+import { MARK_KINDS } from '../core/index';
 
 function range(first: number, last: number) {
   return { start: { line: Math.max(0, first - 1), character: 0 }, end: { line: Math.max(0, last - 1), character: 0 } };

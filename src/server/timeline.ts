@@ -2,8 +2,7 @@
 // see src/shared/requests.ts) answered from a TimelineQuery built once per analysis and
 // kept while that analysis is current. `notifyTimelineChanged` tells the panel to re-query.
 import type { Connection, RequestHandler, RequestType } from 'vscode-languageserver';
-import type { Analysis, Comparison } from '../core/api';
-import { TimelineQuery } from '../core/query';
+import { TimelineQuery, type Analysis, type Comparison } from '../core/index';
 import {
   TimelineChangedNotification,
   TimelineFindIpaRequest,

@@ -5,7 +5,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import type { ByteSource } from '../core/api';
+import type { ByteSource } from '../core/index';
 import { LineIndex } from './lineIndex';
 
 const chunkChars = 1 << 20;

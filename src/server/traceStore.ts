@@ -3,8 +3,8 @@
 // progress's cancel button or the request's token) aborts it too, and the previous analysis stays.
 // Reports progress, early findings and results through StoreEvents; never throws on trace content.
 import type { Analysis, Analyzer, Comparison } from '../core/index';
-import type { Finding, ModelConfig } from '../core/analysis/types';
-import { presetByName } from '../core/catalog/presets';
+import type { Finding, ModelConfig } from '../core/index';
+import { presetByName } from '../core/index';
 import type { ConfigChoice, StatusNotification } from '../shared/protocol';
 import { settingsToModelConfig, type Settings } from '../shared/settings';
 import { byClassOf, spuriousCount } from './summary';

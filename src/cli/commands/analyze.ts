@@ -3,17 +3,15 @@
 // per class). Exit code 0, or 1 with --fail-on when findings at that severity exist. The model flags
 // and config-file validation are src/cli/flags.ts, shared with `compare`.
 import { createAnalyzer } from '../../core/index';
-import type { ModelConfig, Severity } from '../../core/analysis/types';
-import { reportJson } from '../../core/analysis/reportJson';
-import { reportMarkdown } from '../../core/analysis/reportMarkdown';
-import { reportSarif } from '../../core/analysis/reportSarif';
-import { reportText } from '../../core/analysis/reportText';
+import type { ModelConfig, Severity } from '../../core/index';
+import { reportJson } from '../../core/index';
+import { reportByFormat } from '../../core/index';
 import { CliIo, ExitCode, UsageError } from '../io';
 import { MODEL_FLAGS_HELP, checkGeometry, decimalInt, modelFlag, timeRange, valueOf } from '../flags';
 import { openSource } from '../openSource';
 import { exitFor, jsonReport, textReport, reportReadProblems } from '../readProblems';
-import { countMarksInRange } from '../../core/query';
-import { writeTraceEvents } from '../../core/export/traceEventFormat';
+import { countMarksInRange } from '../../core/index';
+import { writeTraceEvents } from '../../core/index';
 
 const USAGE = `usage: stage2-lens analyze <file> [options]
 
@@ -117,17 +115,17 @@ export async function run(args: string[], io: CliIo): Promise<number> {
       await writeTraceEvents(analysis, (chunk) => io.out(chunk), { source: file });
       break;
     case 'json':
-      io.out(jsonReport(reportJson(analysis, { levers }), partial));
+      io.out(jsonReport(reportByFormat(analysis, format, { source: file, levers }), partial));
       break;
     case 'md':
-      io.out(textReport(reportMarkdown(analysis, { title: file, examples, levers }), partial, true));
+      io.out(textReport(reportByFormat(analysis, format, { source: file, examples, levers }), partial, true));
       break;
     case 'sarif':
-      io.out(jsonReport(reportSarif(analysis, { uri: file }), partial, true));
+      io.out(jsonReport(reportByFormat(analysis, format, { source: file }), partial, true));
       break;
     default:
       // the range header above already carries the mark
-      io.out(textReport(reportText(analysis, { source: file, examples, levers }), range ? undefined : partial));
+      io.out(textReport(reportByFormat(analysis, 'text', { source: file, examples, levers }), range ? undefined : partial));
   }
   return exitFor(read, failing());
 }

@@ -2,11 +2,11 @@
 // two replays, and what B changes against A (faults avoided per class, the measured exit-to-entry time of the faults B avoids, windows,
 // TLBIs, CMO bytes). Presets: observed, bbm1, bbm2, eager2m, noeager, fwb, dic, 5.13, ... (join with +).
 import { createAnalyzer } from '../../core/index';
-import type { ModelConfig } from '../../core/analysis/types';
-import { comparisonJson } from '../../core/analysis/reportJson';
-import { comparisonMarkdown } from '../../core/analysis/reportMarkdown';
-import { comparisonText } from '../../core/analysis/reportText';
-import { presetNames } from '../../core/catalog/presets';
+import type { ModelConfig } from '../../core/index';
+import { comparisonJson } from '../../core/index';
+import { comparisonMarkdown } from '../../core/index';
+import { comparisonText } from '../../core/index';
+import { presetNames } from '../../core/index';
 import { CliIo, ExitCode, UsageError } from '../io';
 import { openSource } from '../openSource';
 import { exitFor, jsonReport, textReport, reportReadProblems } from '../readProblems';

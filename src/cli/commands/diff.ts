@@ -3,8 +3,8 @@
 // set-up differences first and bootstrap intervals over repeated passes (src/core/diff).
 import { parseArgs } from 'node:util';
 import { createAnalyzer } from '../../core/index';
-import { diffRecordings } from '../../core/diff/recordingDiff';
-import { diffJson, diffMarkdown, diffText } from '../../core/diff/diffReport';
+import { diffRecordings } from '../../core/index';
+import { diffJson, diffMarkdown, diffText } from '../../core/index';
 import { CliIo, ExitCode, UsageError } from '../io';
 import { openSource } from '../openSource';
 import { exitFor, jsonReport, textReport, reportReadProblems, type ReadOutcome } from '../readProblems';

@@ -2,7 +2,7 @@
 // tool can analyse, for arm64 VHE/nVHE or x86, raw tracefs or trace-cmd, basic or full probes.
 // An existing file is never overwritten without --force; a written script is made executable.
 import { existsSync, writeFileSync, chmodSync } from 'node:fs';
-import { generateRecordingScript, type RecordingScriptOptions } from '../../core/record';
+import { generateRecordingScript, type RecordingScriptOptions } from '../../core/index';
 import { CliIo, ExitCode, InputError, UsageError } from '../io';
 
 const USAGE = `usage: stage2-lens record-script [--arch arm64|x86] [--mode vhe|nvhe] [--tool tracefs|trace-cmd]

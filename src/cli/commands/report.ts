@@ -1,9 +1,9 @@
 // `stage2-lens report <file.dat>`: prints a trace.dat as the kernel's own `trace` text (header,
 // one line per record, `CPU:n [LOST m EVENTS]` markers), with kprobe and function addresses
 // symbolized from the file's kallsyms. Reading problems go to stderr with the byte offset.
-import type { ByteSource } from '../../core/api';
-import { renderTraceDat } from '../../core/tracedat/index';
-import { BYTE_SNIFF_BYTES, DAT_NEEDS_FILE, sniffBytes } from '../../core/parse/formatSniff';
+import type { ByteSource } from '../../core/index';
+import { renderTraceDat } from '../../core/index';
+import { BYTE_SNIFF_BYTES, DAT_NEEDS_FILE, sniffBytes } from '../../core/index';
 import { CliIo, ExitCode, InputError, UsageError } from '../io';
 import { openSource } from '../openSource';
 import { escapeControlsKeepLines } from '../../shared/controlChars';

@@ -2,15 +2,9 @@
 // per-task counts, stage-2 faults by class and level, unrecognised lines by reason with example
 // line numbers, lost events, and what the trace lacks for the analyses). Readable text by default,
 // the TraceStats JSON with --json; progress on stderr only when it is a terminal and the file is big.
-import type { CoverageItem } from '../../core/api';
-import type { TraceSink } from '../../core/parse/types';
-import { computeCoverage, createCoverageCollector } from '../../core/analysis/coverage';
-import type { TraceStats } from '../../core/api';
-import { readTrace } from '../../core/parse/readTrace';
-import { createStatsCollector } from '../../core/stats/statsCollector';
+import { FORMAT_LABELS, readStats, type CoverageItem, type TraceStats } from '../../core/index';
 import { CliIo, ExitCode, UsageError } from '../io';
 import { openSource } from '../openSource';
-import { FORMAT_LABELS } from '../../core/parse/formatSniff';
 import { escapeControls } from '../../shared/controlChars';
 import { exitFor, textReport, reportReadProblems } from '../readProblems';
 
@@ -121,20 +115,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   const { source, size, openRange, seekable } = await openSource(parsed.file);
   const showProgress = io.isTty && size >= PROGRESS_MIN_BYTES;
   let lastShown = 0;
-  const collector = createStatsCollector();
-  const evidence = createCoverageCollector();
-  let arch: 'arm64' | 'x86' | undefined;
-  const sink: TraceSink = {
-    event(ev) {
-      collector.event(ev);
-      evidence.event(ev);
-      // The same rule as the facade: the first architecture-specific kvm event decides.
-      if (!arch && ev.decoded) arch = ev.decoded.kind.startsWith('x86.') ? 'x86' : ev.decoded.kind.startsWith('arm64.') ? 'arm64' : undefined;
-    },
-    rejected: (r) => collector.rejected?.(r),
-    special: (sp) => collector.special?.(sp),
-  };
-  const result = await readTrace(source, sink, {
+  const { stats, coverage } = await readStats(source, {
     openRange,
     seekable,
     onProgress: showProgress
@@ -147,12 +128,9 @@ export async function run(args: string[], io: CliIo): Promise<number> {
       : undefined,
   });
   if (showProgress) io.err('\r\x1b[K');
-  collector.setRead(result);
-  const stats = collector.result();
   // a refusal is said on stderr only: stats of what is not a trace would be noise
   const read = reportReadProblems(io, 'stats', parsed.file, stats, { lineProblems: false });
   if (read === 'refused') return ExitCode.input;
-  const coverage = stats.lines.events > 0 ? computeCoverage(stats, { arch: arch ?? 'arm64', evidence: evidence.evidence() }) : [];
   io.out(parsed.json ? JSON.stringify({ file: parsed.file, ...stats, coverage }, null, 2) + '\n' : textReport(formatStats(parsed.file, stats, coverage), stats.partial));
   return exitFor(read, false);
 }
