@@ -81,6 +81,9 @@ export function compareAnalyses(a: Analysis, b: Analysis): Comparison {
   s.push(`A: ${describeConfig(a.config)}`);
   s.push(`B: ${describeConfig(b.config)}`);
   if (cmp.assumptions.length) s.push('What B assumes:', ...cmp.assumptions.map((x) => `  - ${x}`));
+  else if (describeConfig(a.config) === describeConfig(b.config)) {
+    s.push('B\'s settings are the ones A took from the trace: B replays the same configuration as a what-if, where the model predicts what A reads from the probes, so any difference below points at a gap in the model, not at a change.');
+  }
   const df = cmp.faults.b - cmp.faults.a;
   s.push(`${a.arch === 'x86' ? capitalised(x86FaultLabel(a)) : 'Stage-2 faults'}: ${cmp.faults.a} -> ${cmp.faults.b} (${df <= 0 ? `${-df} avoided` : `${df} added`}); exit-to-entry time of the faults B avoids, as measured in the trace (any preemption included): ${ms(saved)}.`);
   for (const [k, v] of Object.entries(byClass).sort()) {

@@ -274,7 +274,7 @@ export class Arm64FaultRules extends Arm64HostActions {
       }
       if (f.write && !(look.prot & PROT_W) && look.level < 3) {
         // Dirty logging on a block: split in the fault path (or, under eager split, split it now).
-        if (this.whatIf && typeof this.cfg.eagerSplitChunk === 'number' && this.cfg.eagerSplitChunk > 0) {
+        if (this.eagerWhatIf()) {
           if (ev) this.lazyEagerSplit(ev, look.base, look.size);
           look = this.pt.lookup(f.ipa);
           dec.effKindLevel = `permission/L${look.level}`;

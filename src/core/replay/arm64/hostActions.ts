@@ -61,7 +61,7 @@ export class Arm64HostActions extends Arm64CmoAccounting {
     this.marks.push({ ts: ev.ts, lane: HOST, kind: 'host', line: ev.line, ipa, size, label: `write-protect ${formatSize(size)} at ${hex(ipa)}` });
     this.checkPinned(ev, key, ipa, size, 'write-protect');
     // What-if eager split on a trace without it: the kernel splits right after write-protecting (6.3).
-    if (this.whatIf && typeof this.cfg.eagerSplitChunk === 'number' && this.cfg.eagerSplitChunk > 0 && this.evidence.eagerSplits === undefined) {
+    if (this.eagerWhatIf()) {
       this.eagerSplit(ev, key, ipa, size, false);
     }
   }

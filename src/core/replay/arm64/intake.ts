@@ -315,7 +315,7 @@ export class Arm64Intake extends Arm64FaultRules {
     if (this.sawBreakProbes || f.esr.faultClass !== 'permission' || !f.write) return;
     const look = this.pt.lookup(f.ipa);
     if (look.kind === 'leaf' && look.level < 3 && !(look.prot & PROT_W)) {
-      if (this.whatIf && typeof this.cfg.eagerSplitChunk === 'number' && this.cfg.eagerSplitChunk > 0) return;
+      if (this.eagerWhatIf()) return;
       if (this.cfg.bbmLevel > 0) return;
       const w: WindowEntry = {
         kind: 'split', owner: s.key, ownerKey: s.key, ipa: look.base, size: look.size, level: look.level, ts: f.ts, endTs: undefined,

@@ -53,6 +53,15 @@ export class Arm64ReplayState {
   protected readonly cfg: ModelConfig;
   protected readonly whatIf: boolean;
   protected readonly recording: (() => RecordingManifest | undefined) | undefined;
+  /**
+   * The what-if replays eager splitting the trace does not show: it splits each block when dirty
+   * logging write-protects it, so the fault path has nothing to split. A trace that shows eager
+   * splits (kvm_pgtable_stage2_split) is replayed as it ran, fault-path splits included: the
+   * kernel still splits there a block made after logging started.
+   */
+  protected eagerWhatIf(): boolean {
+    return this.whatIf && typeof this.cfg.eagerSplitChunk === 'number' && this.cfg.eagerSplitChunk > 0 && this.evidence.eagerSplits === undefined;
+  }
   protected marker: MarkerFeatures = {};
   protected readonly behaviour;
   protected sawBreakProbes = false;
