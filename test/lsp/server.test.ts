@@ -1,5 +1,6 @@
-// The real bundled server over stdio with a real LSP client, on
-// ../shared/traces/arm64-nested/race4_4k-vhe.trace: diagnostics equal the engine's findings, a hover
+// The real bundled server over stdio with a real LSP client, on the committed real trace
+// test/fixtures/e2e/race4_4k-head.trace (the first 2000 lines of ../shared's race4_4k-vhe.trace, so
+// that these tests run on a fresh clone): diagnostics equal the engine's findings, a hover
 // decodes the ESR and shows the model state, replay (FEAT_BBM level 2) and compare return the
 // engine's numbers, and malformed documents, bad requests and cancellation leave it answering.
 // Expectations come from calling the engine (createAnalyzer) directly; tests needing it skip while
@@ -19,7 +20,8 @@ import { reportMarkdown } from '../../src/core/analysis/reportMarkdown';
 import { normalizeSettings, settingsToModelConfig } from '../../src/shared/settings';
 import type { CompareResult, CoverageResult, ReplayResult, StatusNotification, SummaryResult } from '../../src/shared/protocol';
 import { formatBytes, spuriousCount } from '../../src/server/summary';
-import { sharedOrSkip } from '../support/shared';
+import { join } from 'node:path';
+import { repoRoot, sharedOrSkip } from '../support/shared';
 import { cliPath, fileUri, startServer, type Harness } from './lspHarness';
 
 const settings = { diagnostics: { maxCount: 100000 } };
@@ -35,9 +37,8 @@ function engineOrSkip(t: TestContext): Analyzer | undefined {
   }
 }
 
-function tracePath(t: TestContext): string | undefined {
-  return sharedOrSkip(t, 'traces', 'arm64-nested', 'race4_4k-vhe.trace');
-}
+/** A real arm64 recording with lost races, passes and a refault (see test/fixtures/e2e/README.md). */
+const TRACE = join(repoRoot(), 'test', 'fixtures', 'e2e', 'race4_4k-head.trace');
 
 async function openTrace(h: Harness, path: string): Promise<{ uri: string; text: string; status: StatusNotification }> {
   const uri = fileUri(path);
@@ -89,9 +90,9 @@ test('`stage2-lens lsp --stdio` starts the same server', { timeout: 30000 }, asy
 });
 
 test('diagnostics equal the engine\'s findings (count, lines, codes)', { timeout: 120000 }, async (t) => {
-  const path = tracePath(t);
-  const analyzer = path && engineOrSkip(t);
-  if (!path || !analyzer) return;
+  const path = TRACE;
+  const analyzer = engineOrSkip(t);
+  if (!analyzer) return;
   const expected = await engineAnalysis(analyzer, path, baseConfig);
   const h = await startServer(settings, { signal: t.signal });
   try {
@@ -130,8 +131,7 @@ test('diagnostics equal the engine\'s findings (count, lines, codes)', { timeout
 });
 
 test('a hover on a kvm_guest_fault line decodes the ESR', { timeout: 60000 }, async (t) => {
-  const path = tracePath(t);
-  if (!path) return;
+  const path = TRACE;
   const h = await startServer(settings, { signal: t.signal });
   try {
     const { uri, text } = await openTrace(h, path);
@@ -151,9 +151,9 @@ test('a hover on a kvm_guest_fault line decodes the ESR', { timeout: 60000 }, as
 });
 
 test('a hover on a fault line shows the model state the engine reports', { timeout: 120000 }, async (t) => {
-  const path = tracePath(t);
-  const analyzer = path && engineOrSkip(t);
-  if (!path || !analyzer) return;
+  const path = TRACE;
+  const analyzer = engineOrSkip(t);
+  if (!analyzer) return;
   const expected = await engineAnalysis(analyzer, path, baseConfig);
   const h = await startServer(settings, { signal: t.signal });
   try {
@@ -190,9 +190,9 @@ test('a hover on a fault line shows the model state the engine reports', { timeo
 });
 
 test('replay with FEAT_BBM level 2 and compare return the engine\'s numbers', { timeout: 180000 }, async (t) => {
-  const path = tracePath(t);
-  const analyzer = path && engineOrSkip(t);
-  if (!path || !analyzer) return;
+  const path = TRACE;
+  const analyzer = engineOrSkip(t);
+  if (!analyzer) return;
   const bbm2 = await engineAnalysis(analyzer, path, { ...baseConfig, bbmLevel: 2 });
   const [a, b] = await analyzer.analyzeMany(createReadStream(path), [baseConfig, { ...baseConfig, bbmLevel: 2 }]);
   const comparison = analyzer.compare(a, b);
@@ -228,9 +228,9 @@ test('replay with FEAT_BBM level 2 and compare return the engine\'s numbers', { 
 });
 
 test('a settings change re-runs the analysis of open traces', { timeout: 120000 }, async (t) => {
-  const path = tracePath(t);
-  const analyzer = path && engineOrSkip(t);
-  if (!path || !analyzer) return;
+  const path = TRACE;
+  const analyzer = engineOrSkip(t);
+  if (!analyzer) return;
   const expected = await engineAnalysis(analyzer, path, { ...baseConfig, bbmLevel: 1 });
   const h = await startServer(settings, { signal: t.signal });
   try {
@@ -250,9 +250,9 @@ test('a settings change re-runs the analysis of open traces', { timeout: 120000 
 });
 
 test('a client with workspace/configuration has its stage2Lens section pulled', { timeout: 120000 }, async (t) => {
-  const path = tracePath(t);
-  const analyzer = path && engineOrSkip(t);
-  if (!path || !analyzer) return;
+  const path = TRACE;
+  const analyzer = engineOrSkip(t);
+  if (!analyzer) return;
   const expected = await engineAnalysis(analyzer, path, baseConfig);
   assert.ok(expected.findings.some((f) => f.cls === 'S1'), 'the trace has lost races');
   const h = await startServer({ diagnostics: { maxCount: 100000, severity: { S1: 'hint' } } }, { signal: t.signal, pullConfiguration: true });
@@ -271,21 +271,21 @@ test('a client with workspace/configuration has its stage2Lens section pulled', 
 });
 
 test('export report returns core\'s Markdown, JSON and SARIF for the open analysis', { timeout: 120000 }, async (t) => {
-  const path = tracePath(t);
-  const analyzer = path && engineOrSkip(t);
-  if (!path || !analyzer) return;
+  const path = TRACE;
+  const analyzer = engineOrSkip(t);
+  if (!analyzer) return;
   const h = await startServer(settings, { signal: t.signal });
   try {
     const { uri } = await openTrace(h, path);
     const json = (await h.connection.sendRequest('stage2Lens/exportReport', { uri, format: 'json' })) as { text: string; fileName: string };
-    assert.equal(json.fileName, 'race4_4k-vhe.stage2.json');
+    assert.equal(json.fileName, 'race4_4k-head.stage2.json');
     const expected = await engineAnalysis(analyzer, path, baseConfig);
     assert.equal(json.text, reportJson(expected));
     const sarif = (await h.connection.sendRequest('stage2Lens/exportReport', { uri, format: 'sarif' })) as { text: string };
     assert.equal((JSON.parse(sarif.text) as { runs: { results: unknown[] }[] }).runs[0].results.length, expected.findings.length);
     const md = (await h.connection.sendRequest('stage2Lens/exportReport', { uri, format: 'md' })) as { text: string; fileName: string };
-    assert.equal(md.text, reportMarkdown(expected, { title: 'race4_4k-vhe.trace' }));
-    assert.equal(md.fileName, 'race4_4k-vhe.stage2.md');
+    assert.equal(md.text, reportMarkdown(expected, { title: 'race4_4k-head.trace' }));
+    assert.equal(md.fileName, 'race4_4k-head.stage2.md');
   } finally {
     await h.close();
   }
@@ -353,8 +353,7 @@ test('malformed documents and bad requests leave the server alive and answering'
 });
 
 test('cancelling a replay or the analysis progress leaves the server alive and answering', { timeout: 120000 }, async (t) => {
-  const path = tracePath(t);
-  if (!path) return;
+  const path = TRACE;
   const h = await startServer(settings, { signal: t.signal, workDoneProgress: true });
   try {
     const uri = fileUri(path);
@@ -389,8 +388,7 @@ test('cancelling a replay or the analysis progress leaves the server alive and a
 });
 
 test('a trace the client only names (too large to sync) is read from disk: diagnostics, hovers, progress', { timeout: 120000 }, async (t) => {
-  const path = tracePath(t);
-  if (!path) return;
+  const path = TRACE;
   let analyzer: Analyzer | undefined;
   try {
     analyzer = createAnalyzer();
