@@ -31,6 +31,7 @@ import { notifyTimelineChanged, registerTimelineHandlers } from './timeline';
 import { documentSource, diskSource } from './traceSource';
 import { TraceStore, type TraceEntry } from './traceStore';
 import { escapeControls } from '../shared/controlChars';
+import { RECLAIM_MIN_BYTES, reclaimSoon } from './memory';
 
 const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
@@ -162,8 +163,10 @@ documents.onDidChangeContent(({ document }) => {
 
 /** Everything the server holds for a trace: its entry (analysis, what-if, source) and its timeline index. */
 function release(uri: string): void {
+  const size = store.get(uri)?.source.size ?? 0;
   store.close(uri);
   timeline.forget(uri);
+  if (size >= RECLAIM_MIN_BYTES) reclaimSoon();
 }
 
 documents.onDidClose(({ document }) => {

@@ -8,7 +8,8 @@ import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { ByteSource } from '../core/api';
 import { LineIndex } from './lineIndex';
 
-const chunkChars = 1 << 20;
+/** Synced text is handed to the engine in slices this long: one slice of parsing and replay is the longest a request waits. */
+const chunkChars = 256 << 10;
 
 export interface TraceSource {
   /** A fresh stream of the bytes each call (a replay or a comparison reads the trace again). */
@@ -37,6 +38,10 @@ export function documentSource(doc: TextDocument): TraceSource {
       const text = doc.getText();
       return (async function* () {
         for (let i = 0; i < text.length; i += chunkChars) {
+          // A generator that only awaits promises runs the whole analysis in one macrotask:
+          // between chunks, let the event loop read requests (a hover answers while a 50 MB
+          // synced document is analysed, within one slice of work).
+          if (i > 0) await new Promise<void>((resolve) => setImmediate(resolve));
           const bytes = encoder.encode(text.slice(i, i + chunkChars));
           onChunk?.(bytes.length);
           yield bytes;
