@@ -62,6 +62,8 @@ const store = new TraceStore({
     },
     status(s: StatusNotification) {
       void connection.sendNotification(methods.status, s);
+      // what a large analysis allocated on its way (text slices, decoded chunks) is garbage now
+      if (s.kind === 'ready' && !s.partial && (store.get(s.uri)?.source.size ?? 0) >= RECLAIM_MIN_BYTES) reclaimSoon();
     },
     changed(uri) {
       notifyTimelineChanged(connection, uri);
