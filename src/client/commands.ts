@@ -26,6 +26,7 @@ import {
 import { activeTraceUri } from './activeTrace';
 import { compareMarkdown, coverageMarkdown, summaryMarkdown } from './markdownViews';
 import { TimelinePanel } from './timelinePanel';
+import { plural } from '../shared/plural';
 
 type Handler = (...args: unknown[]) => Promise<void> | void;
 
@@ -84,7 +85,7 @@ export function registerCommands(context: vscode.ExtensionContext, client: () =>
       if (!choice) return;
       try {
         const r = await request<ReplayParams, ReplayResult>(methods.replay, { uri: uri.toString(), choice });
-        void vscode.window.showInformationMessage(`Stage-2 Lens (${r.label}): ${r.counters.faults.total} faults, ${r.spurious} spurious, ${r.findings} findings.`);
+        void vscode.window.showInformationMessage(`Stage-2 Lens (${r.label}): ${plural(r.counters.faults.total, 'fault')}, ${r.spurious} spurious, ${plural(r.findings, 'finding')}.`);
       } catch (e) {
         void vscode.window.showErrorMessage(`Stage-2 Lens: replay failed: ${errorText(e)}`);
       }

@@ -4,6 +4,7 @@ import type { Analysis } from '../api';
 import type { Finding, FindingClass } from './types';
 import { CLASS_ORDER, describeAvailability, findingEntry, NATURE_TITLE, NATURE_TITLE_ONE, type FindingNature } from '../catalog/findings';
 import type { LeverResult, TimeStats, TlbiCounts, Verdicts } from './verdicts';
+import { plural } from '../../shared/plural';
 
 export interface ClassGroup {
   cls: FindingClass;
@@ -74,10 +75,6 @@ export function x86WithoutTdpMmu(a: Analysis): 'legacy' | 'shadow' | undefined {
 /** What an x86 fault is: an NPT/EPT violation, or under shadow paging the guest's own #PF, intercepted. */
 export function x86FaultLabel(a: Analysis): string {
   return x86WithoutTdpMmu(a) === 'shadow' ? 'guest page faults (#PF, shadow paging)' : 'NPT/EPT faults';
-}
-
-function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n} ${n === 1 ? one : many}`;
 }
 
 function timeText(t: TimeStats): string {

@@ -1560,7 +1560,7 @@ class Arm64Replayer implements Replayer {
       this.counters.invalidWindows.count++;
       const end = w.endTs ?? w.ts;
       this.counters.invalidWindows.totalNs += Math.max(0, end - w.ts);
-      this.marks.push({ ts: w.ts, endTs: end, lane: w.ownerKey, kind: 'window', line: w.line, ipa: w.ipa, size: w.size, label: `${w.kind} window (${w.faults} faults)` });
+      this.marks.push({ ts: w.ts, endTs: end, lane: w.ownerKey, kind: 'window', line: w.line, ipa: w.ipa, size: w.size, label: `${w.kind} window (${w.faults} ${w.faults === 1 ? 'fault' : 'faults'})` });
       this.history.addWindow({ ipa: w.ipa, size: w.size, startLine: w.line, endLine: undefined });
     }
     const byClass = this.counters.faults.byClass;
