@@ -108,7 +108,7 @@ export function headline(a: Analysis, v: Verdicts, source = '<file>'): string[] 
   const t = v.time;
   const span = `${fmtNs(t.spanNs)} span, ${plural(t.vcpuThreads, 'vCPU thread')}, ${t.cpus ? plural(t.cpus, 'CPU') : 'CPUs unknown'} in the trace`;
   if (t.all) {
-    out.push(`exit to entry (kvm_exit to the vCPU's next kvm_entry): ${timeText(t.all)}; ${span}${t.notTimed ? `; ${t.notTimed} faults not timed (not kept for the timeline)` : ''}`);
+    out.push(`exit to entry (kvm_exit to the vCPU's next kvm_entry): ${timeText(t.all)}; ${span}${t.notTimed ? `; ${plural(t.notTimed, 'fault')} not timed (not kept for the timeline)` : ''}`);
     if (t.caveats.length) out.push(`  these times are not the fault path's alone: ${t.caveats.join('; ')}. Classes are ranked by count.`);
   }
   if (a.arch === 'x86') {
