@@ -54,6 +54,7 @@ export function compareMarkdown(r: CompareResult, traceName: string): string {
   return [
     `# Stage-2 Lens: ${esc(traceName)}, ${esc(r.labelA)} vs ${esc(r.labelB)}`,
     '',
+    ...(r.assumptions.length ? [`## What ${esc(r.labelB)} (B) assumes`, '', ...r.assumptions.map((x) => `- ${esc(x)}`), ''] : []),
     `| | ${esc(r.labelA)} | ${esc(r.labelB)} | change |`,
     '| --- | --- | --- | --- |',
     row('faults', r.faults.a, r.faults.b),
@@ -66,7 +67,8 @@ export function compareMarkdown(r: CompareResult, traceName: string): string {
     '',
     `Exit-to-entry time of the faults B avoids, as measured (any preemption included): ${(r.vcpuTimeSavedNs / 1000).toFixed(1)} µs; ${r.avoidedLines.length} findings avoided.`,
     '',
-    ...r.summary.map((s) => `- ${esc(s)}`),
+    // The summary repeats the assumptions for plain-text outputs; here they have their own section.
+    ...r.summary.filter((s) => s !== 'What B assumes:' && !r.assumptions.some((x) => s.endsWith(x))).map((s) => `- ${esc(s)}`),
     '',
   ].join('\n');
 }

@@ -50,10 +50,11 @@ export interface TraceStats {
   lacks: string[];
   /** Task (`comm-pid`) -> vCPU index, when the trace reveals it (kvm_timer_update_irq, x86 `vcpu N`). */
   vcpuOfTask?: Record<string, number>;
-  /** Stage-2 operations seen (kprobes, function and function_graph lines, by probed symbol). */
+  /**
+   * Calls of each stage-2 operation seen, by probed symbol: the largest of its kprobe, kretprobe,
+   * function-tracer and function_graph-entry line counts (one call may show on each kind of line).
+   */
   ops?: Partial<Record<Stage2Op, number>>;
-  /** Of `ops`, those seen on kprobe lines (a trace may hold a function-tracer line for the same call too). */
-  kprobeOps?: Partial<Record<Stage2Op, number>>;
   /** Stage-2 operations whose return value is seen (kretprobes, funcgraph-retval). */
   opReturns?: Partial<Record<Stage2Op, number>>;
   /** Set when the input is not a trace (src/core/parse/formatSniff.ts): why. The CLI exits 3 with it. */
@@ -130,5 +131,7 @@ export interface Comparison {
   perRegion?: Record<string, { a: number; b: number }>;
   /** Lines of A's findings that B avoids (for ghosting in the timeline). */
   avoidedLines: number[];
+  /** What B assumes relative to A (src/core/catalog/assumptions.ts): printed with every comparison. */
+  assumptions: string[];
   summary: string[];
 }

@@ -113,12 +113,12 @@ function findingsOn(a: Analysis, line: number): Finding[] {
 function findingsMarkdown(uri: string, a: Analysis, line: number, docsRoot: string): string[] {
   const out: string[] = [];
   for (const f of findingsOn(a, line)) {
-    const info = findingEntry(f.cls);
+    const info = findingEntry(f.cls, a.arch);
     out.push(`**${escapeMarkdown(f.code)}**: ${escapeMarkdown(info.title)} (${f.observed ? 'observed' : 'inferred'})`, '');
     out.push(escapeMarkdown(f.message), '');
     out.push(escapeMarkdown(info.means), '');
     if (f.related.length) out.push('Cause:', ...f.related.map((r) => `- ${lineLink(uri, r.line)}: ${escapeMarkdown(r.message)}`), '');
-    out.push(`Levers: ${leverSentences(f.cls).map(escapeMarkdown).join('; ')}`, '');
+    out.push(`Levers: ${leverSentences(f.cls, a.arch).map(escapeMarkdown).join('; ')}`, '');
     if (f.costNs !== undefined) out.push(`Exit to entry: ${(f.costNs / 1000).toFixed(1)} µs (as measured: includes any preemption of the vCPU thread)`, '');
     out.push(`[About ${escapeMarkdown(f.cls)}](${findingDocUrl(f.cls, docsRoot)})`, '');
   }

@@ -4,6 +4,7 @@
 import type { Analysis, Comparison } from '../api';
 import type { FindingClass, ModelConfig } from './types';
 import { findingEntry } from '../catalog/findings';
+import { whatIfAssumptions } from '../catalog/assumptions';
 import { x86FaultLabel, x86WithoutTdpMmu } from './reportSummary';
 
 function tlbiTotal(a: Analysis): number {
@@ -73,11 +74,13 @@ export function compareAnalyses(a: Analysis, b: Analysis): Comparison {
     perVcpu,
     perRegion,
     avoidedLines: avoidedLines.sort((x, y) => x - y),
+    assumptions: whatIfAssumptions(a.config, b.config, a.arch),
     summary: [],
   };
   const s = cmp.summary;
   s.push(`A: ${describeConfig(a.config)}`);
   s.push(`B: ${describeConfig(b.config)}`);
+  if (cmp.assumptions.length) s.push('What B assumes:', ...cmp.assumptions.map((x) => `  - ${x}`));
   const df = cmp.faults.b - cmp.faults.a;
   s.push(`${a.arch === 'x86' ? capitalised(x86FaultLabel(a)) : 'Stage-2 faults'}: ${cmp.faults.a} -> ${cmp.faults.b} (${df <= 0 ? `${-df} avoided` : `${df} added`}); exit-to-entry time of the faults B avoids, as measured in the trace (any preemption included): ${ms(saved)}.`);
   for (const [k, v] of Object.entries(byClass).sort()) {

@@ -38,15 +38,15 @@ export function reportMarkdown(a: Analysis, opts: { title?: string; examples?: n
   for (const g of groups) {
     o.push(`## ${g.code} (${NATURE_TITLE_ONE[g.nature]})`);
     o.push('');
-    o.push(`${esc(g.title)}: ${esc(findingEntry(g.cls).means)} Count: ${g.count}.`);
+    o.push(`${esc(g.title)}: ${esc(findingEntry(g.cls, a.arch).means)} Count: ${g.count}.`);
     o.push('');
     for (const f of g.examples) {
       o.push(`- line ${f.line}, ${esc(f.vcpu)}${f.ipa ? `, ${hex(f.ipa.start)}` : ''}: ${esc(f.message)}`);
       for (const r of f.related.slice(0, 3)) o.push(`  - line ${r.line}: ${esc(r.message)}`);
     }
     const checked = new Map(g.levers.map((l) => [l.lever, l]));
-    const levers = findingEntry(g.cls).levers;
-    if (!levers.length) o.push(`- Levers: ${esc(leverSentences(g.cls)[0])}`);
+    const levers = findingEntry(g.cls, a.arch).levers;
+    if (!levers.length) o.push(`- Levers: ${esc(leverSentences(g.cls, a.arch)[0])}`);
     for (const l of levers) {
       const r = checked.get(l);
       o.push(`- Lever: ${esc(r ? leverResultText(r, source) : `${l.text}: ${describeAvailability(l.availability)}`)}`);

@@ -28,7 +28,7 @@ export function groupFindings(a: Analysis, v: Verdicts, examplesPerClass = 3): C
   for (const f of a.findings) {
     let g = groups.get(f.cls);
     if (!g) {
-      const e = findingEntry(f.cls);
+      const e = findingEntry(f.cls, a.arch);
       g = {
         cls: f.cls, code: e.code, title: e.title, nature: e.nature, subject: e.subject, count: 0, listed: 0, observed: 0, bytes: 0,
         time: v.time.byClass.find((t) => t.cls === f.cls), levers: (v.faults.levers ?? []).filter((l) => l.cls === f.cls), examples: [],
@@ -128,6 +128,7 @@ export function headline(a: Analysis, v: Verdicts, source = '<file>'): string[] 
   out.push(cm.observed
     ? `cache maintenance (probe lines): ${cm.observed.dcache} clean_dcache_guest_page, ${cm.observed.icache} invalidate_icache_guest_page; ${predicted}`
     : `cache maintenance: not in the trace (no clean_dcache_guest_page / invalidate_icache_guest_page probes); ${predicted}`);
+  if (cm.mismatch) out.push(`  a mismatch, which points at a gap in the model: ${cm.mismatch}`);
   if (cm.redundant.length) out.push(`redundant cache maintenance: ${cm.redundant.map((r) => `${r.cls} ${plural(r.calls, 'call')}, ${fmtBytes(r.bytes)}`).join('; ')}${fwbAssumed ? ' (if the CPU has FWB, these D-cache cleans return at once and cost nothing)' : ''}`);
   if (cm.noop.length) out.push(`no-op calls (return at once on this CPU, not a cost): ${cm.noop.map((r) => `${r.cls} ${plural(r.calls, 'call')}`).join('; ')}`);
   const m = v.tlbi.model;

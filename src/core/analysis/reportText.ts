@@ -47,7 +47,7 @@ export function reportText(a: Analysis, opts: TextReportOptions = {}): string {
     const size = g.subject === 'cmo' ? `${g.count} ${g.count === 1 ? 'call' : 'calls'}${g.bytes ? `, ${fmtBytes(g.bytes)}` : ''}` : `${g.count}`;
     const seen = g.observed === g.listed ? 'observed' : g.observed === 0 ? 'inferred' : `${g.observed} of ${g.listed} listed observed`;
     out.push(`${g.code}: ${size} (${seen}) [${NATURE_TITLE_ONE[g.nature]}]`);
-    out.push(`  ${g.title}: ${findingEntry(g.cls).means}`);
+    out.push(`  ${g.title}: ${findingEntry(g.cls, a.arch).means}`);
     if (g.time) out.push(`  exit to entry: median ${fmtNs(g.time.medianNs)}, p90 ${fmtNs(g.time.p90Ns)}, sum ${fmtNs(g.time.sumNs)}${v.time.caveats.length ? ' (as measured; see the caveat above)' : ''}`);
     for (const f of g.examples) {
       out.push(`  line ${f.line} ${f.vcpu}${f.ipa ? ` ${hex(f.ipa.start)}` : ''}: ${f.message}`);
@@ -55,8 +55,8 @@ export function reportText(a: Analysis, opts: TextReportOptions = {}): string {
     }
     if (g.count > g.examples.length) out.push(`  ... and ${g.count - g.examples.length} more`);
     const checked = new Map(g.levers.map((l) => [l.lever, l]));
-    const levers = findingEntry(g.cls).levers;
-    if (!levers.length) out.push(`  levers: ${leverSentences(g.cls)[0]}`);
+    const levers = findingEntry(g.cls, a.arch).levers;
+    if (!levers.length) out.push(`  levers: ${leverSentences(g.cls, a.arch)[0]}`);
     for (const l of levers) {
       const r = checked.get(l);
       // Eager splitting is a TDP MMU feature: the legacy MMU and shadow paging never split.

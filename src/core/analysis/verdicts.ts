@@ -89,6 +89,8 @@ export interface Verdicts {
   cmo: {
     observed: { dcache: number; icache: number } | undefined;
     model: { calls: number; dcacheBytes: number; icacheBytes: number };
+    /** Set when the probe lines' calls differ from the model's: what differs (a gap in the model). */
+    mismatch?: string;
     redundant: { cls: FindingClass; calls: number; bytes: number }[];
     noop: { cls: FindingClass; calls: number; bytes: number }[];
   };
@@ -128,14 +130,9 @@ function fmtUs(ns: number): string {
   return ns >= 1e6 ? `${(ns / 1e6).toFixed(1)} ms` : `${(ns / 1e3).toFixed(1)} us`;
 }
 
-/**
- * Calls of an operation seen in the trace. A call may show twice, as a kprobe line and as a
- * function-tracer line: both see every call, so the larger of the two counts is the number of calls.
- */
+/** Calls of an operation seen in the trace (TraceStats.ops: one per call, whatever lines show it). */
 function callsSeen(a: Analysis, op: Stage2Op): number {
-  const all = a.stats.ops?.[op] ?? 0;
-  const kprobe = a.stats.kprobeOps?.[op] ?? 0;
-  return Math.max(kprobe, all - kprobe);
+  return a.stats.ops?.[op] ?? 0;
 }
 
 function observedTlbi(a: Analysis): TlbiCounts | undefined {
@@ -165,7 +162,7 @@ export function verdicts(a: Analysis, levers?: LeverResult[]): Verdicts {
   let spurious = 0;
   for (const cls of CLASS_ORDER) {
     const n = byClass[cls] ?? 0;
-    const e = findingEntry(cls);
+    const e = findingEntry(cls, a.arch);
     if (!n || e.subject !== 'fault') continue;
     classified += n;
     if (isSpurious(cls)) spurious += n;
@@ -209,19 +206,22 @@ export function verdicts(a: Analysis, levers?: LeverResult[]): Verdicts {
   const redundant: Verdicts['cmo']['redundant'] = [];
   const noop: Verdicts['cmo']['noop'] = [];
   for (const cls of CLASS_ORDER) {
-    const e = findingEntry(cls);
+    const e = findingEntry(cls, a.arch);
     const calls = c.cmo.callsByClass?.[cls] ?? 0;
     const bytes = c.cmo.redundantBytesByClass[cls] ?? 0;
     if (e.subject !== 'cmo' || (!calls && !bytes)) continue;
     (e.nature === 'no-op' ? noop : redundant).push({ cls, calls, bytes });
   }
 
+  const cmoCallsSeen = cmoObserved ? cmoObserved.dcache + cmoObserved.icache : undefined;
+  const cmoMismatch = cmoCallsSeen !== undefined && cmoCallsSeen !== c.cmo.calls ? `the trace has ${cmoCallsSeen} calls, the model predicts ${c.cmo.calls}` : undefined;
+
   return {
     nothingToJudge: nothingToJudge(a),
     faults: { total: c.faults.total, needed: Math.max(0, c.faults.total - classified), spurious, byNature: [...groups.values()], levers, avoidable },
     time: { spanNs, vcpuThreads, cpus, all, byClass: byClassTimes, caveats, rankBy: caveats.length ? 'count' : 'time', notTimed: Math.max(0, c.faults.total - timed) },
     tlbi: { observed, model, mismatches },
-    cmo: { observed: cmoObserved, model: { calls: c.cmo.calls, dcacheBytes: c.cmo.dcacheCleanBytes, icacheBytes: c.cmo.icacheInvalBytes }, redundant, noop },
+    cmo: { observed: cmoObserved, model: { calls: c.cmo.calls, dcacheBytes: c.cmo.dcacheCleanBytes, icacheBytes: c.cmo.icacheInvalBytes }, ...(cmoMismatch ? { mismatch: cmoMismatch } : {}), redundant, noop },
   };
 }
 
@@ -230,7 +230,7 @@ export function leverPresets(a: Analysis): string[] {
   const out = new Set<string>();
   for (const cls of CLASS_ORDER) {
     const present = (a.counters.faults.byClass[cls] ?? 0) + (a.counters.cmo.redundantBytesByClass[cls] ?? 0) + (a.counters.cmo.callsByClass?.[cls] ?? 0) > 0;
-    if (present) for (const l of checkableLevers(cls)) out.add(l.preset!);
+    if (present) for (const l of checkableLevers(cls, a.arch)) out.add(l.preset!);
   }
   return [...out];
 }
@@ -251,8 +251,8 @@ export function leverResults(a: Analysis, whatIfs: ReadonlyMap<string, Analysis>
     if (code !== 0 && m.kindAt(i) === FAULT_KIND) faultClassOfLine.set(m.lineAt(i), MARK_CLASSES[code - 1]);
   }
   for (const cls of CLASS_ORDER) {
-    const e = findingEntry(cls);
-    for (const lever of checkableLevers(cls)) {
+    const e = findingEntry(cls, a.arch);
+    for (const lever of checkableLevers(cls, a.arch)) {
       const b = whatIfs.get(lever.preset!);
       if (!b) continue;
       if (e.subject === 'cmo') {

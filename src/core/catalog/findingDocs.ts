@@ -12,10 +12,28 @@ const NATURE_SENTENCE: Readonly<Record<FindingClassEntry['nature'], string>> = {
   anomaly: 'an anomaly: the kernel should never show it (or the configuration says it must not happen).',
 };
 
-export function findingDocPage(e: FindingClassEntry): string {
-  const levers = e.levers.length
-    ? e.levers.map((l) => `- ${l.text}: ${describeAvailability(l.availability)}.${l.preset ? ` Replay the trace with it: \`stage2-lens compare TRACE --b ${l.preset}\`.` : ''}`).join('\n')
+function leverList(levers: FindingClassEntry['levers']): string {
+  return levers.length
+    ? levers.map((l) => `- ${l.text}: ${describeAvailability(l.availability)}.${l.preset ? ` Replay the trace with it: \`stage2-lens compare TRACE --b ${l.preset}\`.` : ''}`).join('\n')
     : '- None: no kernel version, CPU feature, capability or VMM option avoids it.';
+}
+
+/** The x86 section of a class both replays emit: only what differs from arm64. */
+function onX86Section(e: FindingClassEntry): string {
+  const x = e.onX86;
+  if (!x) return '';
+  const parts = [
+    x.means,
+    x.shows ? `**What the trace shows.** ${x.shows}` : undefined,
+    x.needs ? `**What the trace needs.** ${x.needs}.` : undefined,
+    x.levers ? `**Levers.**\n\n${leverList(x.levers)}` : undefined,
+    x.kernel ? `**In the kernel.** ${x.kernel}.` : undefined,
+  ].filter((p): p is string => p !== undefined);
+  return `\n## On x86\n\n${parts.join('\n\n')}\n`;
+}
+
+export function findingDocPage(e: FindingClassEntry): string {
+  const levers = leverList(e.levers);
   return `# ${e.cls}: ${e.title} (\`${e.code}\`)
 
 ${e.means}
@@ -34,7 +52,7 @@ ${levers}
 **In the editor.** Each finding is a diagnostic with code \`${e.code}\` (default severity: ${e.severity}) on its
 line; hover it for the cause (links to the related lines) and the model's state. Change how it is
 shown with \`"stage2Lens.diagnostics.severity": { "${e.cls}": "hint" }\` (or \`"off"\` to hide the class).
-`;
+${onX86Section(e)}`;
 }
 
 export function findingDocIndex(): string {

@@ -8,7 +8,7 @@
 //
 // "Avoidable" is never a property of a class: a fault or a CMO is avoidable only when a lever that
 // exists, replayed on the same trace as a what-if, removes it (src/core/analysis/verdicts.ts).
-import type { FindingClass, Severity } from '../analysis/types';
+import type { Arch, FindingClass, Severity } from '../analysis/types';
 
 /** What a finding is, before any lever is tried. */
 export type FindingNature =
@@ -56,12 +56,23 @@ export interface FindingClassEntry {
   needs?: string;
   /** Kernel functions the rule follows. */
   kernel: string;
+  /**
+   * What differs on x86 (TDP MMU, legacy MMU, shadow paging) for a class both replays emit: the
+   * kernel's code, the mechanism and the levers are the architecture's own.
+   */
+  onX86?: Partial<Pick<FindingClassEntry, 'means' | 'shows' | 'levers' | 'needs' | 'kernel'>>;
 }
 
 const EAGER_ARM64: Lever = {
   text: 'eager page splitting when dirty logging starts (the VMM sets KVM_CAP_ARM_EAGER_SPLIT_CHUNK_SIZE, e.g. QEMU -accel kvm,eager-split-size=2M)',
   preset: 'eager2m',
   availability: { exists: true, as: 'capability', since: '6.5' },
+};
+
+const EAGER_X86: Lever = {
+  text: 'eager page splitting (kvm.eager_page_split=Y, the default, with the TDP MMU): kvm_mmu_slot_try_split_huge_pages() splits the huge pages when dirty logging starts, or KVM_CLEAR_DIRTY_LOG splits the pages it clears under KVM_DIRTY_LOG_INITIALLY_SET',
+  preset: 'eager2m',
+  availability: { exists: true, as: 'module-parameter', since: '5.18' },
 };
 
 const BBM2: Lever = {
@@ -80,6 +91,11 @@ export const FINDING_CLASSES: readonly FindingClassEntry[] = [
     shows: 'Two vCPUs fault on the same page; the later map returns -EAGAIN (kretprobe on kvm_pgtable_stage2_map), or without that probe the model already maps the page when the fault arrives.',
     levers: [],
     kernel: 'user_mem_abort() (arch/arm64/kvm/mmu.c), stage2_map_walker_try_leaf() and stage2_pte_needs_update() (arch/arm64/kvm/hyp/pgtable.c)',
+    onX86: {
+      means: 'A fault another vCPU had already resolved: the fast path found the SPTE already allowing the access, or the slow path computed the SPTE already installed (RET_PF_SPURIOUS), and the vCPU re-entered the guest. Nothing in the fault path avoids it: it is the price of concurrent first touch.',
+      shows: 'fast_page_fault with spurious 1, or a fault whose SPTE change (kvm_tdp_mmu_spte_changed, kvm_mmu_set_spte) writes the value another vCPU installed just before.',
+      kernel: 'fast_page_fault() and is_access_allowed() (arch/x86/kvm/mmu/mmu.c), tdp_mmu_map_handle_target_level() (arch/x86/kvm/mmu/tdp_mmu.c) and mmu_set_spte() returning RET_PF_SPURIOUS',
+    },
   },
   {
     cls: 'S2', code: 'S2-bbm-window', title: 'Break-before-make window', subject: 'fault', nature: 'by-design', severity: 'warning',
@@ -108,6 +124,12 @@ export const FINDING_CLASSES: readonly FindingClassEntry[] = [
     shows: 'A permission fault on a block during dirty logging, a page-size map replacing the block, then translation or permission faults on sibling pages of the same block.',
     levers: [EAGER_ARM64],
     kernel: 'user_mem_abort() (force_pte under dirty logging), kvm_mmu_split_huge_pages() (arch/arm64/kvm/mmu.c)',
+    onX86: {
+      means: 'During dirty logging a write to a huge page split it in the fault path: the TDP MMU replaces the write-protected huge SPTE by a page table of 4 KiB SPTEs (the legacy MMU drops it and maps 4 KiB pages as they fault), with the allocation and the split under the vCPU. The later writes to the other pages are dirty logging\'s own write faults: eager splitting moves the split out of the fault path, not those faults.',
+      shows: 'A write fault on a write-protected huge SPTE of a logged slot, with kvm_mmu_split_huge_page or the huge SPTE replaced by a page table in its handling.',
+      levers: [EAGER_X86],
+      kernel: 'kvm_mmu_hugepage_adjust() (no huge page in a logged slot, arch/x86/kvm/mmu/mmu.c), kvm_tdp_mmu_map() -> tdp_mmu_split_huge_page() (arch/x86/kvm/mmu/tdp_mmu.c)',
+    },
   },
   {
     cls: 'S6', code: 'S6-notifier-retry', title: 'MMU-notifier retry', subject: 'fault', nature: 'inherent-race', severity: 'information',
@@ -116,6 +138,7 @@ export const FINDING_CLASSES: readonly FindingClassEntry[] = [
     levers: [],
     needs: 'map probes (s2_map, or the recording script\'s probe marker): only they show that the first fault mapped nothing; plus kvm_unmap_hva_range during that fault',
     kernel: 'user_mem_abort(): mmu_invalidate_retry() (arch/arm64/kvm/mmu.c, include/linux/kvm_host.h)',
+    onX86: { kernel: 'kvm_faultin_pfn() and is_page_fault_stale(): mmu_invalidate_retry_gfn() (arch/x86/kvm/mmu/mmu.c, include/linux/kvm_host.h)' },
   },
   {
     cls: 'S7', code: 'S7-lazy-exec', title: 'Lazy execute fault', subject: 'fault', nature: 'by-design', severity: 'hint',
@@ -202,7 +225,7 @@ export const FINDING_CLASSES: readonly FindingClassEntry[] = [
     cls: 'X2', code: 'X2-split-race', title: 'Lost split race (x86)', subject: 'fault', nature: 'inherent-race', severity: 'information',
     means: 'An x86 huge-page split lost a race with another vCPU and returned -EBUSY (-16).',
     shows: 'kvm_mmu_split_huge_page with errno -16.',
-    levers: [{ text: 'eager page splitting (kvm.eager_page_split=Y, TDP MMU): huge pages split when dirty logging starts', preset: 'eager2m', availability: { exists: true, as: 'module-parameter' } }],
+    levers: [EAGER_X86],
     kernel: 'tdp_mmu_split_huge_page() / tdp_mmu_split_huge_pages_root() (arch/x86/kvm/mmu/tdp_mmu.c)',
   },
   {
@@ -230,10 +253,11 @@ export const FINDING_CLASSES: readonly FindingClassEntry[] = [
 
 const BY_CLASS = new Map(FINDING_CLASSES.map((e) => [e.cls, e]));
 
-export function findingEntry(cls: FindingClass): FindingClassEntry {
+/** A class as the catalog describes it for one architecture (arm64 when not said: most classes are arm64's). */
+export function findingEntry(cls: FindingClass, arch: Arch = 'arm64'): FindingClassEntry {
   const e = BY_CLASS.get(cls);
   if (!e) throw new Error(`finding class ${cls} is not in the catalog`);
-  return e;
+  return arch === 'x86' && e.onX86 ? { ...e, ...e.onX86 } : e;
 }
 
 /** Display order: the catalog's. */
@@ -257,8 +281,8 @@ export function isRedundantCmo(cls: FindingClass): boolean {
 }
 
 /** Levers of a class that exist and have a what-if preset: the ones a replay can check. */
-export function checkableLevers(cls: FindingClass): Lever[] {
-  return findingEntry(cls).levers.filter((l) => l.availability.exists && l.preset !== undefined);
+export function checkableLevers(cls: FindingClass, arch?: Arch): Lever[] {
+  return findingEntry(cls, arch).levers.filter((l) => l.availability.exists && l.preset !== undefined);
 }
 
 export const NATURE_TITLE: Readonly<Record<FindingNature, string>> = {
@@ -281,8 +305,8 @@ export function describeAvailability(a: LeverAvailability): string {
 }
 
 /** The levers of a class as plain sentences ("none" is said, not left out). */
-export function leverSentences(cls: FindingClass): string[] {
-  const e = findingEntry(cls);
+export function leverSentences(cls: FindingClass, arch?: Arch): string[] {
+  const e = findingEntry(cls, arch);
   if (!e.levers.length) return [`no lever avoids it (${NATURE_TITLE[e.nature]})`];
   return e.levers.map((l) => `${l.text}: ${describeAvailability(l.availability)}${l.preset ? `; what-if preset ${l.preset}` : ''}`);
 }

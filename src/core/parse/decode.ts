@@ -3,6 +3,7 @@
 // (`decoded: undefined`). kvm_exit/kvm_entry are told apart by payload shape (arm64 vs x86).
 import * as arm64 from './decoders/arm64Kvm';
 import * as generic from './decoders/genericKvm';
+import * as lock from './decoders/lock';
 import * as probes from './decoders/probes';
 import type { DecodeResult } from './decoders/result';
 import * as x86 from './decoders/x86Kvm';
@@ -38,6 +39,8 @@ const TABLE = new Map<string, Decoder>(Object.entries({
   kvm_mmu_get_page: x86.decodeGetPage,
   kvm_mmu_prepare_zap_page: x86.decodePrepareZapPage,
   kvm_mmu_zap_all_fast: () => ({ kind: 'x86.kvm_mmu_zap_all_fast' }),
+  contention_begin: lock.decodeContentionBegin,
+  contention_end: lock.decodeContentionEnd,
   function: probes.decodeFunction,
   tracing_mark_write: (p, n) => probes.decodeMarker(n, p),
   print: (p, n) => (p.startsWith('tracing_mark_write') || p.startsWith('ip=tracing_mark_write') ? probes.decodeMarker(n, p) : undefined),

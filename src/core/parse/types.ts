@@ -162,6 +162,9 @@ export type Decoded =
   | { kind: 'x86.kvm_mmu_get_page'; gfn: number; level: number; created: boolean; raw: string }
   | { kind: 'x86.kvm_mmu_prepare_zap_page'; gfn: number; level: number; raw: string }
   | { kind: 'x86.kvm_mmu_zap_all_fast' }
+  // lock contention (include/trace/events/lock.h): `lock` is the address as printed (hashed by the kernel's text)
+  | { kind: 'lock.contention_begin'; lock: string; read: boolean; write: boolean; flags: string[] }
+  | { kind: 'lock.contention_end'; lock: string; ret: number }
   // tracers
   | { kind: 'marker'; text: string }
   | { kind: 'function'; func: string; parent: string | undefined; op: Stage2Op | undefined }

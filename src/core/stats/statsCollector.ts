@@ -96,8 +96,13 @@ export function createStatsCollector(): StatsCollector {
   let lastCpu = Number.NaN; // NaN: no event yet
   let lastCpuTs = 0;
   let lastKind = '';
-  const ops = new Map<Stage2Op, Slot>();
+  // Calls of each stage-2 operation as each kind of line sees them: a kprobe on entry, a kretprobe
+  // on return, a function-tracer line, a function_graph entry. One call may show on all four, and
+  // each kind sees every call it probes, so the calls of an operation are the largest of the four.
   const kprobeOps = new Map<Stage2Op, Slot>();
+  const kretprobeOps = new Map<Stage2Op, Slot>();
+  const functionOps = new Map<Stage2Op, Slot>();
+  const funcgraphOps = new Map<Stage2Op, Slot>();
   const opReturns = new Map<Stage2Op, Slot>();
   const kinds = new Set<string>();
   const vcpus = new Map<string, number>(); // task -> vcpu, -1 when ambiguous
@@ -194,18 +199,17 @@ export function createStatsCollector(): StatsCollector {
           noteVcpu(task, d.vcpu);
           break;
         case 'kprobe':
-          bumpOp(ops, d.op);
           bumpOp(kprobeOps, d.op);
           break;
         case 'function':
-          bumpOp(ops, d.op);
+          bumpOp(functionOps, d.op);
           break;
         case 'kretprobe':
-          bumpOp(ops, d.op);
+          bumpOp(kretprobeOps, d.op);
           if (d.ret !== undefined) bumpOp(opReturns, d.op);
           break;
         case 'funcgraph':
-          if (d.phase !== 'exit') bumpOp(ops, d.op);
+          if (d.phase !== 'exit') bumpOp(funcgraphOps, d.op);
           if (d.retval !== undefined) bumpOp(opReturns, d.op);
           break;
         default:
@@ -238,7 +242,8 @@ export function createStatsCollector(): StatsCollector {
       if (detected !== undefined) format = detected;
       const vcpuOfTask: Record<string, number> = {};
       for (const [t, v] of vcpus) if (v >= 0) vcpuOfTask[t] = v;
-      const opsObj = countsOf(ops);
+      const opsObj: Partial<Record<Stage2Op, number>> = {};
+      for (const m of [kprobeOps, kretprobeOps, functionOps, funcgraphOps]) for (const [op, c] of m) opsObj[op] = Math.max(opsObj[op] ?? 0, c.n);
       const retObj = countsOf(opReturns);
       const events = names.toObject();
       const rejected = new Map([...unrec.values()].map((g) => [g.reason, g.count]));
@@ -271,7 +276,6 @@ export function createStatsCollector(): StatsCollector {
         lacks: lacksOf(facts),
         vcpuOfTask,
         ops: opsObj,
-        kprobeOps: countsOf(kprobeOps),
         opReturns: retObj,
         ...(notATrace !== undefined ? { notATrace } : {}),
         ...(partial ? { partial: { ...partial } } : {}),

@@ -63,6 +63,8 @@ test('every real trace: avoidable only by existing levers shown by what-if, hone
       if (m) assert.match(lines[Number(m[1]) - 1] ?? '', STAGE2_SYMBOL, `${file}: "${d}" cites line ${m[1]}`);
       else assert.match(d, /unknown|none in the trace|cpu-features marker/, `${file}: "${d}" neither cites a line nor says unknown`);
     }
+    // An x86 report speaks of x86: no arm64 capability, function or file in what the catalog says.
+    if (a.arch === 'x86') assert.doesNotMatch(text, /KVM_CAP_ARM|arch\/arm64|user_mem_abort|kvm_pgtable_stage2/, `${file}: arm64 wording in an x86 report`);
     // Nothing judged on a trace without faults.
     if (a.counters.faults.total === 0 && !a.findings.length) assert.doesNotMatch(text, /No findings/, file);
     assert.equal(a.internalErrors, undefined, `${file}: the replay threw (${a.internalErrors?.firstMessage} at line ${a.internalErrors?.firstLine})`);
@@ -80,6 +82,18 @@ test('unmap_refault-vhe: with TLBI probes the counts are the probe lines by kind
   const text = reportText(a, { source: 'x' });
   assert.match(text, /TLB invalidations \(probe lines\): 1 by IPA \(broadcast\), 0 local, 4 range, 0 whole-VMID/);
   if (v.tlbi.mismatches.length) assert.match(text, /the model predicts .*: a mismatch/);
+});
+
+test('cache maintenance calls are counted once whatever lines show them (kprobe, kretprobe, function tracer)', async () => {
+  // A real recording with all three kinds of line for every clean_dcache_guest_page call.
+  const file = join(repoRoot(), 'test', 'fixtures', 'recorded', 'fwb-timing', 'dirty_noeager-a72.trace.gz');
+  const lines = traceLines(file);
+  const entries = lines.filter((l) => / dcache_clean: \(clean_dcache_guest_page\+/.test(l)).length;
+  assert.ok(lines.some((l) => / dcache_clean_ret: /.test(l)) && lines.some((l) => / clean_dcache_guest_page <-/.test(l)));
+  const a = await createAnalyzer().analyze(createReadStream(file));
+  const v = verdicts(a);
+  assert.equal(v.cmo.observed?.dcache, entries);
+  assert.equal(v.cmo.mismatch, undefined, 'the model predicts the calls the probes show');
 });
 
 test('dirty_noeager-vhe: S5 is not avoidable, the eager-split what-if keeps the faults (they become dirty-logging write faults)', async (t) => {
