@@ -31,7 +31,7 @@ export function reportText(a: Analysis, opts: TextReportOptions = {}): string {
   out.push('');
   out.push('Summary');
   const ie = a.internalErrors;
-  if (ie) out.push(`  ${ie.count} event${ie.count === 1 ? '' : 's'} skipped by an internal error of the replay (first at line ${ie.firstLine}: ${ie.firstMessage}): findings near ${ie.count === 1 ? 'it' : 'them'} are less certain; please report it`);
+  if (ie) out.push(`  ${plural(ie.count, 'event')} skipped by an internal error of the replay (first at line ${ie.firstLine}: ${ie.firstMessage}): findings near ${ie.count === 1 ? 'it' : 'them'} are less certain; please report it`);
   for (const h of headline(a, v, source)) out.push(`  ${h}`);
   if (v.nothingToJudge) return out.join('\n') + '\n';
   const kl = Object.entries(a.counters.faults.byKindLevel).sort((x, y) => y[1] - x[1]);
@@ -44,7 +44,7 @@ export function reportText(a: Analysis, opts: TextReportOptions = {}): string {
   out.push('');
   if (!groups.length) out.push(`No findings: none of the ${plural(a.counters.faults.total, 'fault')} and ${plural(a.counters.cmo.calls, 'cache-maintenance call')} matched a finding class.`);
   for (const g of groups) {
-    const size = g.subject === 'cmo' ? `${g.count} ${g.count === 1 ? 'call' : 'calls'}${g.bytes ? `, ${fmtBytes(g.bytes)}` : ''}` : `${g.count}`;
+    const size = g.subject === 'cmo' ? `${plural(g.count, 'call')}${g.bytes ? `, ${fmtBytes(g.bytes)}` : ''}` : `${g.count}`;
     const seen = g.observed === g.listed ? 'observed' : g.observed === 0 ? 'inferred' : `${g.observed} of ${g.listed} listed observed`;
     out.push(`${g.code}: ${size} (${seen}) [${NATURE_TITLE_ONE[g.nature]}]`);
     out.push(`  ${g.title}: ${findingEntry(g.cls, a.arch).means}`);
