@@ -69,6 +69,7 @@ export function classColour(t: Theme, c: BinClass): string {
   switch (c) {
     case 'P1':
     case 'H1':
+    case 'L1':
     case 'window':
       return t.orange;
     case 'S7':

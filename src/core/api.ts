@@ -113,6 +113,8 @@ export interface Analysis {
   internalErrors?: import('./replay/replayErrors').InternalErrors;
   /** Break-before-make windows of this replay. */
   windows?: import('./replay/replayer').WindowRecord[];
+  /** Who held kvm->mmu_lock and which vCPU faults waited (src/core/lock/mmuLock.ts). */
+  mmuLock?: import('./lock/mmuLock').MmuLockReport;
   /** x86 only: per-marker pass tallies, the eager-split summary and fast-path failure causes. */
   x86?: import('./replay/x86/x86Replayer').X86Details;
 }

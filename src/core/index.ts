@@ -3,15 +3,18 @@
 // first architecture-specific kvm event. `--tracepoints-only` and `--ignore-event` filters are
 // applied here, per replay, before events reach a replayer. `compare` diffs two analyses.
 import type { AnalyzeOptions, Analysis, ByteSource, Comparison, CoverageItem } from './api';
-import type { Arch, ModelConfig } from './analysis/types';
+import type { Arch, Finding, ModelConfig } from './analysis/types';
 import type { RejectedLine, SpecialLine, TraceEvent } from './parse/types';
 import { readTrace } from './parse/readTrace';
 import { archDetectionLine, archOfEvent } from './parse/archEvidence';
 import { computeCoverage, createCoverageCollector } from './analysis/coverage';
 import { createStatsCollector } from './stats/statsCollector';
+import { createMmuLockCollector, type StalledFault } from './lock/mmuLock';
+import { vcpuNamer } from './lock/lockReport';
 import { compareAnalyses } from './analysis/compare';
 import { leverPresets, leverResults, type LeverResult } from './analysis/verdicts';
 import { presetByName } from './catalog/presets';
+import { findingEntry } from './catalog/findings';
 import { ignoredEventNames, isWhatIf, normalizeConfig } from './analysis/modelConfig';
 import { createArm64Replayer } from './replay/arm64Replayer';
 import { createX86Replayer, type X86ReplayOutput } from './replay/x86/x86Replayer';
@@ -80,6 +83,8 @@ function mergeCoverage(trace: CoverageItem[], replay: CoverageItem[] | undefined
 async function runMany(source: ByteSource, partials: Partial<ModelConfig>[], opts: AnalyzeOptions): Promise<Analysis[]> {
   const lanes = partials.map((p) => new Lane(normalizeConfig({ ...(opts.config ?? {}), ...p })));
   const stats = createStatsCollector();
+  // Who held kvm->mmu_lock: a property of the trace, the same for every lane.
+  const mmuLock = createMmuLockCollector();
   // Trace sufficiency: the recording script's markers and the probes' ops, for coverage and for
   // the CPU features (FWB, DIC, ...) the replay would otherwise have to guess.
   const ev = createCoverageCollector();
@@ -112,6 +117,7 @@ async function runMany(source: ByteSource, partials: Partial<ModelConfig>[], opt
     event(e: TraceEvent): void {
       stats.event(e);
       ev.event(e);
+      mmuLock.event(e);
       if (!arch) {
         const a = archOfEvent(e);
         if (a) {
@@ -147,6 +153,8 @@ async function runMany(source: ByteSource, partials: Partial<ModelConfig>[], opt
   stats.setRead(result);
   const traceStats = stats.result();
   const traceCoverage = computeCoverage(traceStats, { arch: arch!, evidence: ev.evidence() });
+  const lock = mmuLock.result();
+  const stalled = mmuLock.stalledFaults();
   return lanes.map((l) => {
     const out: ReplayOutput = l.replayer!.finish();
     return {
@@ -154,7 +162,7 @@ async function runMany(source: ByteSource, partials: Partial<ModelConfig>[], opt
       config: out.config,
       detected: [archDetectionLine(arch!, archEvent, fixed !== undefined && fixed !== 'auto'), ...out.detected],
       stats: traceStats,
-      findings: out.findings,
+      findings: stalled.length ? withLockWaits(out.findings, stalled, out.lanes) : out.findings,
       counters: out.counters,
       coverage: mergeCoverage(traceCoverage, out.coverage),
       lanes: out.lanes,
@@ -164,9 +172,26 @@ async function runMany(source: ByteSource, partials: Partial<ModelConfig>[], opt
       avoidedFaults: out.avoidedFaults,
       internalErrors: out.internalErrors,
       windows: out.windows,
+      mmuLock: lock,
       ...('x86' in out ? { x86: (out as X86ReplayOutput).x86 } : {}),
     };
   });
+}
+
+/** The replay's findings plus one L1 finding per fault that waited for kvm->mmu_lock, in line order. */
+function withLockWaits(findings: Finding[], stalled: StalledFault[], lanes: { label: string }[]): Finding[] {
+  const name = vcpuNamer(lanes);
+  const entry = findingEntry('L1');
+  const ms = (ns: number): string => (ns >= 1e6 ? `${(ns / 1e6).toFixed(1)} ms` : `${(ns / 1e3).toFixed(1)} us`);
+  const lock: Finding[] = stalled.map((s) => ({
+    code: entry.code, cls: 'L1', severity: entry.severity, line: s.line, ts: s.ts, vcpu: name(s.task), ipa: undefined,
+    message: s.writer
+      ? `This fault waited ${ms(s.waitNs)} for kvm->mmu_lock (read) while a ${s.writer.kind} writer held it or waited for it (held ${ms(s.writer.holdNs)}).`
+      : `This fault waited ${ms(s.waitNs)} for kvm->mmu_lock (read); no traced writer overlaps the wait.`,
+    related: s.writer ? [{ line: s.writer.line, message: `${s.writer.kind}: ${s.writer.task} took the lock for write here` }] : [],
+    avoid: [], observed: true, costNs: undefined,
+  }));
+  return [...findings, ...lock].sort((x, y) => x.line - y.line);
 }
 
 export function createAnalyzer(): Analyzer {

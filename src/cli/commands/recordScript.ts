@@ -6,7 +6,7 @@ import { generateRecordingScript, type RecordingScriptOptions } from '../../core
 import { CliIo, ExitCode, InputError, UsageError } from '../io';
 
 const USAGE = `usage: stage2-lens record-script [--arch arm64|x86] [--mode vhe|nvhe] [--tool tracefs|trace-cmd]
-                                [--probes basic|full] [--duration S] [--buffer-kb KB] [-o FILE [--force]]
+                                [--probes basic|full] [--lock] [--duration S] [--buffer-kb KB] [-o FILE [--force]]
 
 Writes a commented shell script (POSIX sh) that records a KVM trace Stage-2 Lens can analyse:
 it checks root and tracefs, enables the kvm events, defines kprobes on the stage-2 functions the
@@ -19,6 +19,9 @@ checks it for lost events. Run it on the host as root: sudo sh FILE [-d S] [-o T
   --tool      tracefs (default; needs only a shell) or trace-cmd (writes trace.dat)
   --probes    basic (default) or full (adds the break/make probes that mark each
               break-before-make window exactly; struct offsets known for 6.12 kernels)
+  --lock      also record lock contention (lock:contention_begin/end, 5.19+) and the ends of the
+              calls made with kvm->mmu_lock held for write: which faults waited for the lock,
+              behind which writer (every contended lock of the host is recorded: more lines)
   --duration  default recording time in seconds (default 30; 0 = until Ctrl-C)
   --buffer-kb ring buffer per CPU in KiB (default 16384)
   -o FILE     write the script to FILE instead of stdout (refuses to overwrite without --force)
@@ -69,6 +72,7 @@ export function parseArgs(args: string[]): ParsedArgs {
         break;
       }
       case '--force': force = true; break;
+      case '--lock': options.lock = true; break;
       case '-h': case '--help': help = true; break;
       default: throw new UsageError(`unknown option '${a}'\n${USAGE}`);
     }

@@ -74,7 +74,7 @@ export function compareAnalyses(a: Analysis, b: Analysis): Comparison {
     perVcpu,
     perRegion,
     avoidedLines: avoidedLines.sort((x, y) => x - y),
-    assumptions: whatIfAssumptions(a.config, b.config, a.arch),
+    assumptions: whatIfAssumptions(a.config, b.config, a.arch, { eagerSplitApplies: !(a.arch === 'x86' && x86WithoutTdpMmu(a)) }),
     summary: [],
   };
   const s = cmp.summary;

@@ -38,6 +38,7 @@ export function reportJson(a: Analysis, opts: JsonReportOptions = {}): string {
     phases: (a.phases ?? []).filter((p) => p.faults > 0),
     windows: (a.windows ?? []).map((w) => ({ ...w, ipa: `0x${w.ipa.toString(16)}` })),
     coverage: a.coverage,
+    mmuLock: a.mmuLock ?? null,
     lanes: a.lanes,
     timeline: { marks: a.marks.length, dropped: a.marks.dropped },
     trace: { format: a.stats.format, lines: a.stats.lines, firstTs: a.stats.firstTs, lastTs: a.stats.lastTs, lostEvents: a.stats.lostEvents.length },

@@ -6,6 +6,7 @@ import { describeConfig } from './compare';
 import { fmtBytes, fmtNs, groupFindings, headline, leverResultText } from './reportSummary';
 import { verdicts, type LeverResult } from './verdicts';
 import { describeAvailability, findingEntry, leverSentences, NATURE_TITLE_ONE } from '../catalog/findings';
+import { mmuLockLines, vcpuNamer } from '../lock/lockReport';
 
 function esc(s: string): string {
   return s.replace(/[\\`*_{}[\]()#+!|<>&]/g, (c) => `\\${c}`);
@@ -61,6 +62,10 @@ export function reportMarkdown(a: Analysis, opts: { title?: string; examples?: n
     o.push('|---|---|---|---|---|---|---|');
     for (const w of ws.slice(0, 50)) o.push(`| ${w.line} | ${esc(w.owner)} | ${w.kind} | ${hex(w.ipa)} | ${fmtBytes(w.size)} | ${w.endTs !== undefined ? fmtNs(w.endTs - w.ts) : 'open'} | ${w.faults} |`);
     o.push('');
+  }
+  if (a.mmuLock?.support === 'observed') {
+    const [title, ...rest] = mmuLockLines(a.mmuLock, vcpuNamer(a.lanes));
+    o.push('## MMU lock', '', esc(title), '', ...rest.map((l) => `- ${esc(l.trim())}`), '');
   }
   return o.join('\n');
 }

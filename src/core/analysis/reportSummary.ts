@@ -96,6 +96,11 @@ export function headline(a: Analysis, v: Verdicts, source = '<file>'): string[] 
   const parts = [`${f.needed} needed (no finding class applies)`];
   for (const g of f.byNature) parts.push(`${g.count} ${(g.count === 1 ? NATURE_TITLE_ONE : NATURE_TITLE)[g.nature]} (${g.classes.map((c) => `${c.cls} ${c.count}`).join(', ')})`);
   out.push(`${f.total} ${faultNoun}: ${parts.join('; ')}`);
+  // L1 is about time a fault spent, not about whether it was needed: it is said apart.
+  const lock = a.mmuLock;
+  if (lock?.support === 'observed' && lock.waits.inFaults > 0) {
+    out.push(`${plural(lock.waits.inFaults, 'wait')} for kvm->mmu_lock inside these faults (L1); vCPU threads waited ${fmtNs(lock.waits.sumNs)} for it in all, as measured (MMU lock, below)`);
+  }
   if (f.levers === undefined) out.push('avoidable: not checked (no what-if replay was run)');
   else if (!f.levers.some((l) => l.unit === 'faults')) out.push('avoidable: none (no lever that exists applies to these faults)');
   else {

@@ -9,6 +9,7 @@ import { verdicts, type LeverResult } from './verdicts';
 import { describeAvailability, findingEntry, leverSentences, NATURE_TITLE_ONE } from '../catalog/findings';
 import { presetNames } from '../catalog/presets';
 import { plural } from '../../shared/plural';
+import { mmuLockLines, vcpuNamer } from '../lock/lockReport';
 
 function hex(n: number): string {
   return `0x${n.toString(16)}`;
@@ -74,6 +75,7 @@ export function reportText(a: Analysis, opts: TextReportOptions = {}): string {
     if (ws.length > 5) out.push(`  ... and ${ws.length - 5} more`);
     out.push('');
   }
+  if (a.mmuLock?.support === 'observed') out.push(...mmuLockLines(a.mmuLock, vcpuNamer(a.lanes)), '');
   const missing = a.coverage.filter((c) => c.support !== 'observed' && c.add.length);
   if (missing.length) {
     out.push(`Inferred rather than observed: ${missing.map((c) => c.analysis).join(', ')} (stage2-lens record-script writes a recording script with the probes that show them).`);

@@ -35,7 +35,8 @@ export type FindingClass =
   | 'C1' | 'C2' | 'C3' | 'C4' | 'C5' | 'C6' | 'C7'
   | 'X1' | 'X2' | 'X3' // x86-specific: SPTE rewrite after another vCPU's install, lost split race (-16), fast-path failure
   | 'P1' // touches a pinned range
-  | 'H1'; // refault caused by a host-side unmap (MMU notifier): the cost of the host action
+  | 'H1' // refault caused by a host-side unmap (MMU notifier): the cost of the host action
+  | 'L1'; // a fault that waited for kvm->mmu_lock behind a writer (src/core/lock)
 
 export type Severity = 'error' | 'warning' | 'information' | 'hint';
 

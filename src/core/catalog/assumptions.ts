@@ -40,9 +40,10 @@ function kernelLines(from: KernelEra, to: KernelEra): string[] {
 
 /**
  * The assumptions of B relative to A, one sentence per setting that differs, in the order a reader
- * needs them. Empty when B is A.
+ * needs them. Empty when B is A. `eagerSplitApplies: false`: the MMU of the trace has no eager
+ * splitting (x86 legacy MMU, shadow paging), so a change of it assumes nothing.
  */
-export function whatIfAssumptions(a: ModelConfig, b: ModelConfig, arch: Arch): string[] {
+export function whatIfAssumptions(a: ModelConfig, b: ModelConfig, arch: Arch, opts: { eagerSplitApplies?: boolean } = {}): string[] {
   const out: string[] = [];
   if (b.bbmLevel !== a.bbmLevel && arch === 'arm64') {
     if (b.bbmLevel === 1) {
@@ -58,7 +59,8 @@ export function whatIfAssumptions(a: ModelConfig, b: ModelConfig, arch: Arch): s
       if (upstream) out.push(upstream);
     }
   }
-  if (b.eagerSplitChunk !== a.eagerSplitChunk) {
+  // x86 without the TDP MMU never splits eagerly: the comparison says so itself, B replays as A.
+  if (b.eagerSplitChunk !== a.eagerSplitChunk && opts.eagerSplitApplies !== false) {
     if (typeof b.eagerSplitChunk === 'number' && b.eagerSplitChunk > 0) out.push(...eagerLines(b.eagerSplitChunk, arch));
     else if (b.eagerSplitChunk === 0) out.push('No eager splitting (assumed): blocks of a logged slot split in the fault path, on the first write to each.');
   }

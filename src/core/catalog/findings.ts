@@ -249,6 +249,26 @@ export const FINDING_CLASSES: readonly FindingClassEntry[] = [
     levers: [],
     kernel: 'kvm_unmap_gfn_range() (arch/arm64/kvm/mmu.c), kvm_mmu_notifier_invalidate_range_start() (virt/kvm/kvm_main.c)',
   },
+  {
+    cls: 'L1', code: 'L1-mmu-lock-wait', title: 'Fault stalled behind an MMU-lock writer', subject: 'fault', nature: 'host-action', severity: 'information',
+    means: 'A stage-2 fault waited for kvm->mmu_lock, which it takes for read, while a writer held it or waited for it (dirty-log write-protection, eager splitting): the cost of the host action, not of the fault path.',
+    shows: 'lock:contention_begin with READ on a vCPU thread inside a fault, until contention_end, overlapping a write hold seen from the write-side probes (kvm_arch_mmu_enable_log_dirty_pt_masked, kvm_mmu_split_huge_pages).',
+    levers: [
+      {
+        text: 'KVM_CLEAR_DIRTY_LOG over smaller ranges (manual protect, KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2): each call holds the lock for its own range only',
+        availability: { exists: true, as: 'vmm-option' },
+      },
+      {
+        text: 'the dirty ring (KVM_CAP_DIRTY_LOG_RING_ACQ_REL): KVM_RESET_DIRTY_RINGS write-protects the harvested pages in small batches, each under the lock (kvm_reset_dirty_gfn(), virt/kvm/dirty_ring.c)',
+        availability: { exists: true, as: 'capability', since: '6.1 on arm64' },
+      },
+    ],
+    needs: 'lock:contention_begin/contention_end (stage2-lens record-script --lock), and for the writer, return probes on kvm_arch_mmu_enable_log_dirty_pt_masked and kvm_mmu_split_huge_pages',
+    kernel: 'user_mem_abort() takes read_lock(&kvm->mmu_lock) (arch/arm64/kvm/mmu.c); kvm_get_dirty_log_protect() and kvm_clear_dirty_log_protect() hold it for write around kvm_arch_mmu_enable_log_dirty_pt_masked() (virt/kvm/kvm_main.c); queued_read_lock_slowpath() (kernel/locking/qrwlock.c)',
+    onX86: {
+      kernel: 'kvm_tdp_mmu_map() runs under read_lock(&kvm->mmu_lock) (arch/x86/kvm/mmu/mmu.c, tdp_mmu.c); kvm_get_dirty_log_protect() and kvm_clear_dirty_log_protect() hold it for write around kvm_arch_mmu_enable_log_dirty_pt_masked() (virt/kvm/kvm_main.c)',
+    },
+  },
 ];
 
 const BY_CLASS = new Map(FINDING_CLASSES.map((e) => [e.cls, e]));

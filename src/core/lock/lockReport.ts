@@ -3,6 +3,11 @@
 import { NO_WRITER, type MmuLockReport, type Spread } from './mmuLock';
 import { plural } from '../../shared/plural';
 
+/** `comm-tid` -> the report's vCPU label (`vCPU 0 (kvmtest-219)`), from the analysis' lanes. */
+export function vcpuNamer(lanes: readonly { label: string }[]): (task: string) => string {
+  return (task) => lanes.find((l) => l.label.endsWith(`(${task})`))?.label ?? task;
+}
+
 function time(ns: number): string {
   if (ns >= 1e9) return `${(ns / 1e9).toFixed(2)} s`;
   if (ns >= 1e6) return `${(ns / 1e6).toFixed(1)} ms`;

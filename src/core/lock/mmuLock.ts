@@ -2,7 +2,7 @@
 // lines: the kernel's lock:contention_begin/end tracepoints (every contended acquisition, with READ
 // or WRITE) and probes on the KVM functions that run with the lock held for write.
 //
-// Rules (docs/kernel-behaviour.md, "MMU lock"):
+// Rules (docs/kernel-behaviour.md, section 11a "MMU lock"):
 // - vCPU faults take mmu_lock for read (arm64 user_mem_abort() since 5.19, x86 TDP MMU), so the
 //   VM's mmu_lock is the lock that vCPU threads wait for with READ inside a fault (kvm_exit to
 //   kvm_entry). It is identified from the trace, with the line that shows it; lock addresses are
@@ -105,86 +105,104 @@ function spread(values: number[]): Spread {
   return { count: sorted.length, sumNs: sorted.reduce((s, v) => s + v, 0), medianNs: sorted[Math.floor((sorted.length - 1) / 2)], maxNs: sorted[sorted.length - 1] };
 }
 
+/** A stage-2 fault that waited for mmu_lock, with the writer it overlapped: one L1 finding each. */
+export interface StalledFault {
+  task: string;
+  line: number;
+  ts: number;
+  waitNs: number;
+  writer: { kind: WriterKind; line: number; holdNs: number; task: string } | undefined;
+}
+
 export interface MmuLockCollector {
   event(ev: TraceEvent): void;
   result(): MmuLockReport;
+  /** After result(): the faults that waited (kept ones), in trace order. */
+  stalledFaults(): StalledFault[];
 }
 
 export function createMmuLockCollector(): MmuLockCollector {
-  const vcpuTasks = new Set<string>();
-  const inFault = new Map<string, boolean>();
-  /** task -> its open contentions, innermost last: a queued rwlock's slow path waits for its own wait_lock inside the rwlock's wait. */
-  const pending = new Map<string, Contention[]>();
-  /** Last finished WRITE contention per task, a candidate start of the task's next hold. */
-  const lastWriteAcquire = new Map<string, { lock: string; beginNs: number; endNs: number; line: number }>();
-  const runs = new Map<string, OpenHold>();
+  // Threads are keyed by pid (the thread id; threads share a comm); `comm-pid` names them in the report.
+  const vcpuThreads = new Set<number>();
+  const inFault = new Map<number, boolean>();
+  /** pid -> its open contentions, innermost last: a queued rwlock's slow path waits for its own wait_lock inside the rwlock's wait. */
+  const pending = new Map<number, Contention[]>();
+  /** Last finished WRITE contention per thread, a candidate start of the thread's next hold. */
+  const lastWriteAcquire = new Map<number, { lock: string; beginNs: number; endNs: number; line: number }>();
+  const runs = new Map<number, OpenHold>();
   const holds: OpenHold[] = [];
   const waits: (ReadWait & { lock: string })[] = [];
   const readsInFault = new Map<string, { n: number; line: number }>();
   let contentionLines = 0;
   let droppedHolds = 0;
   let droppedWaits = 0;
+  let stalled: StalledFault[] = [];
 
-  const closeRun = (task: string): void => {
-    const h = runs.get(task);
+  const closeRun = (pid: number): void => {
+    if (!runs.size) return;
+    const h = runs.get(pid);
     if (!h) return;
-    runs.delete(task);
+    runs.delete(pid);
     if (holds.length < KEEP) holds.push(h);
     else droppedHolds++;
+  };
+  /** Any other line of a thread ends its hold and forgets its last wait for a write lock. */
+  const other = (pid: number): void => {
+    closeRun(pid);
+    if (lastWriteAcquire.size) lastWriteAcquire.delete(pid);
   };
 
   return {
     event(ev) {
-      const task = `${ev.task}-${ev.pid}`; // threads share a comm: the pid is the thread
+      const pid = ev.pid;
       const d = ev.decoded;
       if (!d) {
-        closeRun(task);
+        other(pid);
         return;
       }
       switch (d.kind) {
         case 'arm64.kvm_exit':
         case 'x86.kvm_exit':
-          vcpuTasks.add(task);
-          closeRun(task);
+          vcpuThreads.add(pid);
+          other(pid);
           return;
         case 'arm64.kvm_guest_fault':
         case 'x86.kvm_page_fault':
           // From the fault to the next entry the vCPU is in the stage-2 fault path.
-          inFault.set(task, true);
-          closeRun(task);
+          inFault.set(pid, true);
+          other(pid);
           return;
         case 'arm64.kvm_entry':
         case 'x86.kvm_entry':
-          vcpuTasks.add(task);
-          inFault.set(task, false);
-          closeRun(task);
+          vcpuThreads.add(pid);
+          inFault.set(pid, false);
+          other(pid);
           return;
-        case 'lock.contention_begin':
+        case 'lock.contention_begin': {
           contentionLines++;
-          {
-            const open = pending.get(task);
-            const c: Contention = { lock: d.lock, read: d.read, write: d.write, beginNs: ev.ts, line: ev.line };
-            if (open) {
-              if (open.length < 8) open.push(c);
-            } else pending.set(task, [c]);
-          }
-          if (d.read && inFault.get(task)) {
-            const c = readsInFault.get(d.lock);
-            if (c) c.n++;
+          const open = pending.get(pid);
+          const c: Contention = { lock: d.lock, read: d.read, write: d.write, beginNs: ev.ts, line: ev.line };
+          if (open) {
+            if (open.length < 8) open.push(c);
+          } else pending.set(pid, [c]);
+          if (d.read && inFault.get(pid)) {
+            const r = readsInFault.get(d.lock);
+            if (r) r.n++;
             else readsInFault.set(d.lock, { n: 1, line: ev.line });
           }
-          return; // a contention inside a run neither starts nor ends it
+          return; // a contention inside a hold neither starts nor ends it
+        }
         case 'lock.contention_end': {
           contentionLines++;
-          const open = pending.get(task);
+          const open = pending.get(pid);
           const at = open ? open.map((x) => x.lock).lastIndexOf(d.lock) : -1;
           if (!open || at < 0) return;
           const c = open[at];
           open.splice(at);
-          if (!open.length) pending.delete(task);
-          if (c.write && !runs.has(task)) lastWriteAcquire.set(task, { lock: c.lock, beginNs: c.beginNs, endNs: ev.ts, line: ev.line });
-          if (c.read && vcpuTasks.has(task)) {
-            if (waits.length < KEEP) waits.push({ task: task, line: c.line, beginNs: c.beginNs, endNs: ev.ts, inFault: inFault.get(task) ?? false, writer: -1, lock: c.lock });
+          if (!open.length) pending.delete(pid);
+          if (c.write && !runs.has(pid)) lastWriteAcquire.set(pid, { lock: c.lock, beginNs: c.beginNs, endNs: ev.ts, line: ev.line });
+          if (c.read && vcpuThreads.has(pid)) {
+            if (waits.length < KEEP) waits.push({ task: `${ev.task}-${pid}`, line: c.line, beginNs: c.beginNs, endNs: ev.ts, inFault: inFault.get(pid) ?? false, writer: -1, lock: c.lock });
             else droppedWaits++;
           }
           return;
@@ -194,7 +212,7 @@ export function createMmuLockCollector(): MmuLockCollector {
         case 'function': {
           const op = d.op;
           const kind = op !== undefined ? WRITE_SIDE_OPS.get(op) : undefined;
-          const open = runs.get(task);
+          const open = runs.size ? runs.get(pid) : undefined;
           if (kind !== undefined) {
             // A write-side call inside a hold continues it (kvm_arch_mmu_enable_log_dirty_pt_masked
             // calls kvm_mmu_split_huge_pages): the hold keeps the kind of its outermost call.
@@ -204,27 +222,25 @@ export function createMmuLockCollector(): MmuLockCollector {
               return;
             }
             if (d.kind === 'kretprobe') return; // a return without its call: the hold began before the trace
-            const acq = lastWriteAcquire.get(task);
-            lastWriteAcquire.delete(task);
-            runs.set(task, {
-              task: task, kind, line: acq?.line ?? ev.line, startNs: acq?.endNs ?? ev.ts, endNs: ev.ts, acquireWaitNs: acq ? acq.endNs - acq.beginNs : 0, calls: 1,
+            const acq = lastWriteAcquire.get(pid);
+            lastWriteAcquire.delete(pid);
+            runs.set(pid, {
+              task: `${ev.task}-${pid}`, kind, line: acq?.line ?? ev.line, startNs: acq?.endNs ?? ev.ts, endNs: ev.ts, acquireWaitNs: acq ? acq.endNs - acq.beginNs : 0, calls: 1,
               acquiredLock: acq?.lock, firstCallNs: ev.ts, firstCallLine: ev.line,
             });
             return;
           }
           if (open && op !== undefined && INSIDE_OPS.has(op)) return;
-          closeRun(task);
-          lastWriteAcquire.delete(task);
+          other(pid);
           return;
         }
         default:
-          closeRun(task);
-          lastWriteAcquire.delete(task);
+          other(pid);
       }
     },
 
     result() {
-      for (const task of [...runs.keys()]) closeRun(task);
+      for (const pid of [...runs.keys()]) closeRun(pid);
       const empty: MmuLockReport = {
         support: 'impossible',
         why: '',
@@ -291,6 +307,12 @@ export function createMmuLockCollector(): MmuLockCollector {
         duringHoldsNs += Math.max(0, Math.min(w.endNs, h.endNs) - Math.max(w.beginNs, h.startNs));
         duringWriterWaitsNs += Math.max(0, Math.min(w.endNs, h.startNs) - Math.max(w.beginNs, startOf(h)));
       }
+      stalled = mine
+        .filter((w) => w.inFault)
+        .map((w) => {
+          const h = w.writer >= 0 ? kept[w.writer] : undefined;
+          return { task: w.task, line: w.line, ts: w.beginNs, waitNs: w.endNs - w.beginNs, writer: h ? { kind: h.kind, line: h.line, holdNs: h.endNs - h.startNs, task: h.task } : undefined };
+        });
       const writerOf = (w: ReadWait): string => (w.writer >= 0 ? kept[w.writer].kind : NO_WRITER);
       const tasks = [...new Set(mine.map((w) => w.task))].sort();
       const perVcpu = tasks.map((task) => {
@@ -313,6 +335,10 @@ export function createMmuLockCollector(): MmuLockCollector {
         longest,
         ...(droppedHolds || droppedWaits ? { truncated: { holds: droppedHolds, waits: droppedWaits } } : {}),
       };
+    },
+
+    stalledFaults() {
+      return stalled;
     },
   };
 }

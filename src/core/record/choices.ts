@@ -35,6 +35,6 @@ export const RECORDING_CHOICES: {
 
 /** `stage2-record-arm64-vhe-full.sh`, `stage2-record-x86-basic-trace-cmd.sh`, ... */
 export function suggestedScriptName(o: RecordingScriptOptions): string {
-  const parts = ['stage2-record', o.arch, ...(o.arch === 'arm64' ? [o.mode] : []), o.probes, ...(o.tool === 'trace-cmd' ? ['trace-cmd'] : [])];
+  const parts = ['stage2-record', o.arch, ...(o.arch === 'arm64' ? [o.mode] : []), o.probes, ...(o.lock ? ['lock'] : []), ...(o.tool === 'trace-cmd' ? ['trace-cmd'] : [])];
   return parts.join('-') + '.sh';
 }

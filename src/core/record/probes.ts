@@ -29,6 +29,8 @@ export interface ProbeSpec {
   modes: RecordMode[];
   /** The analyses this probe turns from inferred into observed. */
   analyses: AnalysisId[];
+  /** Defined only with --lock (who held kvm->mmu_lock: the returns that close a write hold). */
+  lock?: true;
   /** Args read struct fields at fixed offsets: valid only on the kernels in `knownKernels`. */
   structOffsets?: { struct: string; knownKernels: string[]; layout: string };
   purpose: string;
@@ -76,13 +78,20 @@ export const PROBES: readonly ProbeSpec[] = [
   { name: 's2_break_ret', type: 'r', symbols: ['stage2_try_break_pte'], args: 'ok=$retval:u8', op: 'try-break', arch: 'arm64', set: 'full', modes: both, analyses: ['invalid-windows'], purpose: 'break result: ok=0 means another vCPU holds the entry' },
   { name: 's2_mkpte', type: 'p', symbols: ['stage2_make_pte'], args: 'addr=+40(%x0):x64 new=%x1:x64 level=+56(%x0):s8', op: 'make-pte', arch: 'arm64', set: 'full', modes: both, analyses: ['invalid-windows'], structOffsets: visitCtx, purpose: 'make: the new descriptor, before the store' },
   { name: 's2_mkpte_ret', type: 'r', symbols: ['stage2_make_pte'], args: '', op: 'make-pte', arch: 'arm64', set: 'full', modes: both, analyses: ['invalid-windows'], purpose: 'make done: the new entry is visible (window closes)' },
+  // --lock: the returns of the functions that run with kvm->mmu_lock held for write, so that each
+  // hold ends at a traced line (kvm_get_dirty_log_protect() and kvm_clear_dirty_log_protect() call
+  // kvm_arch_mmu_enable_log_dirty_pt_masked() under the lock, virt/kvm/kvm_main.c).
+  { name: 'wp_masked_ret', type: 'r', symbols: ['kvm_arch_mmu_enable_log_dirty_pt_masked'], args: '', op: 'wp-masked', arch: 'arm64', set: 'basic', lock: true, modes: both, analyses: [], purpose: 'end of a dirty-log write-protect call made under mmu_lock for write' },
+  { name: 'split_huge_ret', type: 'r', symbols: ['kvm_mmu_split_huge_pages'], args: '', op: 'split-huge', arch: 'arm64', set: 'basic', lock: true, modes: both, analyses: [], purpose: 'end of an eager split made under mmu_lock for write' },
+  { name: 'wp_masked', type: 'p', symbols: ['kvm_arch_mmu_enable_log_dirty_pt_masked'], args: 'gfn_offset=%dx:x64 mask=%cx:x64', op: 'wp-masked', arch: 'x86', set: 'basic', lock: true, modes: both, analyses: [], purpose: 'dirty-log write-protect call made under mmu_lock for write' },
+  { name: 'wp_masked_ret', type: 'r', symbols: ['kvm_arch_mmu_enable_log_dirty_pt_masked'], args: '', op: 'wp-masked', arch: 'x86', set: 'basic', lock: true, modes: both, analyses: [], purpose: 'its end' },
   // x86 full: the remote TLB flushes (x86 has tracepoints for everything else).
   { name: 'x86_flush_remote_tlbs', type: 'p', symbols: ['kvm_flush_remote_tlbs'], args: '', op: 'flush-remote-tlbs', arch: 'x86', set: 'full', modes: both, analyses: ['tlb-cost'], purpose: 'remote TLB flush of the whole VM' },
   { name: 'x86_flush_remote_tlbs_range', type: 'p', symbols: ['kvm_flush_remote_tlbs_range'], args: 'gfn=%si:x64 pages=%dx:x64', op: 'flush-remote-tlbs', arch: 'x86', set: 'full', modes: both, analyses: ['tlb-cost'], purpose: 'remote TLB flush of a GFN range' },
 ];
 
 export interface EventSpec {
-  system: 'kvm' | 'kvmmmu';
+  system: 'kvm' | 'kvmmmu' | 'lock';
   /** Event name, or `*` for the whole system. */
   name: string;
   analyses: AnalysisId[];
@@ -120,6 +129,16 @@ export const X86_EVENTS: readonly EventSpec[] = [
   { system: 'kvmmmu', name: '*', analyses: ['lost-races', 'invalid-windows', 'splitting', 'tlb-cost', 'pinned-ranges'], purpose: 'SPTE changes, fast-path verdicts, splits, zaps' },
 ];
 
+/**
+ * --lock: every contended lock acquisition, with READ/WRITE (include/trace/events/lock.h, 5.19+).
+ * They fire for every lock of the host, not only kvm->mmu_lock: the analysis finds mmu_lock from
+ * the vCPU threads' waits inside faults (src/core/lock/mmuLock.ts).
+ */
+export const LOCK_EVENTS: readonly EventSpec[] = [
+  { system: 'lock', name: 'contention_begin', analyses: [], purpose: 'a contended lock acquisition begins (lock address, READ/WRITE)' },
+  { system: 'lock', name: 'contention_end', analyses: [], purpose: 'it ends' },
+];
+
 /** x86 module parameters written into the trace through trace_marker (they decide splitting). */
 export const X86_PARAMS: readonly string[] = [
   'kvm/parameters/tdp_mmu',
@@ -130,12 +149,13 @@ export const X86_PARAMS: readonly string[] = [
   'kvm_intel/parameters/enable_pml',
 ];
 
-export function probesFor(arch: RecordArch, mode: RecordMode, set: ProbeSet): ProbeSpec[] {
-  return PROBES.filter((p) => p.arch === arch && p.modes.includes(mode) && (set === 'full' || p.set === 'basic'));
+export function probesFor(arch: RecordArch, mode: RecordMode, set: ProbeSet, lock = false): ProbeSpec[] {
+  return PROBES.filter((p) => p.arch === arch && p.modes.includes(mode) && (set === 'full' || p.set === 'basic') && (!p.lock || lock));
 }
 
-export function eventsFor(arch: RecordArch): readonly EventSpec[] {
-  return arch === 'arm64' ? ARM64_EVENTS : X86_EVENTS;
+export function eventsFor(arch: RecordArch, lock = false): readonly EventSpec[] {
+  const kvm = arch === 'arm64' ? ARM64_EVENTS : X86_EVENTS;
+  return lock ? [...kvm, ...LOCK_EVENTS] : kvm;
 }
 
 /** The line a user writes to kprobe_events for a probe (used in "what to add" advice). */

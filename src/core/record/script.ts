@@ -19,6 +19,8 @@ export interface RecordingScriptOptions {
   bufferKb?: number;
   /** Default output file; empty = stage2-<host>-<date>.trace (.dat for trace-cmd). */
   output?: string;
+  /** Also record lock contention and the ends of the mmu_lock write holds (who held kvm->mmu_lock). */
+  lock?: boolean;
 }
 
 export const DEFAULT_DURATION_SEC = 30;
@@ -52,6 +54,7 @@ function fill(block: string, values: Record<string, string>): string {
 }
 
 function fallbackNote(p: ProbeSpec): string {
+  if (p.lock) return 'MMU lock: the writers of kvm->mmu_lock are not named';
   const names = p.analyses.map((a) => ANALYSIS_NAMES[a]);
   return names.length ? `${names.join(', ')}: inferred from the tracepoints instead` : 'no analysis depends on it alone';
 }
@@ -62,7 +65,7 @@ function addProbeLine(p: ProbeSpec, argsExpr?: string): string {
 }
 
 function header(o: Required<RecordingScriptOptions>, probes: ProbeSpec[]): string {
-  const flags = `--arch ${o.arch}${o.arch === 'arm64' ? ` --mode ${o.mode}` : ''} --tool ${o.tool} --probes ${o.probes} --duration ${o.durationSec}`;
+  const flags = `--arch ${o.arch}${o.arch === 'arm64' ? ` --mode ${o.mode}` : ''} --tool ${o.tool} --probes ${o.probes}${o.lock ? ' --lock' : ''} --duration ${o.durationSec}`;
   const what =
     o.arch === 'arm64'
       ? `arm64 host, KVM in ${o.mode === 'vhe' ? 'VHE mode (kernel at EL2: every stage-2 function, TLB invalidations included, is traceable)' : 'nVHE mode (TLB invalidations run at EL2 and are invisible: Stage-2 Lens reports their cost as inferred)'}`
@@ -360,8 +363,8 @@ fi
   });
 }
 
-function eventBlock(arch: RecordArch, tool: RecordingScriptOptions['tool']): string {
-  const evs = eventsFor(arch);
+function eventBlock(arch: RecordArch, tool: RecordingScriptOptions['tool'], lock: boolean): string {
+  const evs = eventsFor(arch, lock);
   const calls = evs.map((e) => `enable_event ${e.system} ${e.name === '*' ? "'*'" : e.name}   # ${e.purpose}`).join('\n');
   const enable =
     tool === 'tracefs'
@@ -499,8 +502,9 @@ export function generateRecordingScript(options: RecordingScriptOptions): string
     durationSec: Math.max(0, Math.floor(options.durationSec ?? DEFAULT_DURATION_SEC)),
     bufferKb: Math.max(1, Math.floor(options.bufferKb ?? DEFAULT_BUFFER_KB)),
     output: options.output ?? '',
+    lock: options.lock ?? false,
   };
-  const probes = probesFor(o.arch, o.mode, o.probes);
+  const probes = probesFor(o.arch, o.mode, o.probes, o.lock);
   const basic = probes.filter((p) => p.set === 'basic');
   // Full probes that read kvm_pgtable_visit_ctx (break and make) wait for a known layout; the rest
   // (the return of clean_dcache_guest_page, for FWB) are defined like the basic ones.
@@ -519,7 +523,7 @@ export function generateRecordingScript(options: RecordingScriptOptions): string
     parts.push(fill(ARCH_CHECK_X86, { X86_PARAMS: X86_PARAMS.join(' ') }));
   }
   parts.push(o.tool === 'tracefs' ? TRACEFS_RESET : TRACECMD_CHECK);
-  parts.push(eventBlock(o.arch, o.tool));
+  parts.push(eventBlock(o.arch, o.tool, o.lock));
   if (probes.length) {
     parts.push(fill(PROBE_FUNCTIONS, PROBE_ARCH_TEXT[o.arch]));
     if (o.arch === 'arm64' && o.mode === 'nvhe') {
