@@ -8,6 +8,7 @@ import type { CliIo } from './io';
 import { ExitCode } from './io';
 import { escapeControls, escapeControlsKeepLines } from '../shared/controlChars';
 import { partialSentence } from '../core/index';
+import { plural } from '../shared/plural';
 
 /** How a read went, for the exit code: `refused` is exit 3, `partial` exit 5 (unless a usage or internal error). */
 export type ReadOutcome = 'complete' | 'partial' | 'refused';
@@ -26,8 +27,8 @@ export function reportReadProblems(io: CliIo, command: string, file: string, st:
     io.err(`${where}: not a trace: ${escapeControls(st.notATrace)}\n`);
     return 'refused';
   }
-  if (opts.lineProblems !== false) for (const u of st.unrecognized) io.err(`${where}: ${u.count} line${u.count === 1 ? '' : 's'} not recognised (${u.reason}: ${escapeControls(u.detail)}; e.g. line ${u.examples.slice(0, 3).join(', ')})\n`);
-  if (opts.lineProblems !== false && st.lostEvents.length) io.err(`${where}: the ring buffer lost events on ${st.lostEvents.length} occasion${st.lostEvents.length === 1 ? '' : 's'} (first at line ${st.lostEvents[0].line}): findings near the gaps are less certain\n`);
+  if (opts.lineProblems !== false) for (const u of st.unrecognized) io.err(`${where}: ${plural(u.count, 'line')} not recognised (${u.reason}: ${escapeControls(u.detail)}; e.g. line ${u.examples.slice(0, 3).join(', ')})\n`);
+  if (opts.lineProblems !== false && st.lostEvents.length) io.err(`${where}: the ring buffer lost events on ${plural(st.lostEvents.length, 'occasion')} (first at line ${st.lostEvents[0].line}): findings near the gaps are less certain\n`);
   if (st.partial) {
     io.err(`${where}: warning: ${escapeControls(partialSentence(st.partial))}\n`);
     return 'partial';

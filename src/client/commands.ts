@@ -13,6 +13,7 @@ import { CompareRequest, CoverageRequest, ExportReportRequest, RecordingScriptRe
 import { errorText, guarded, onTrace, type Cmd, type CommandFactory, type Ctx } from './ctx';
 import { compareMarkdown, coverageMarkdown, summaryMarkdown } from './markdownViews';
 import { showTimeline } from './timelinePanel';
+import { plural } from '../shared/plural';
 
 async function openMarkdown(content: string): Promise<void> {
   const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content });
@@ -53,7 +54,7 @@ function replayWith(ctx: Ctx): Cmd {
     const choice = await pickConfiguration('Stage-2 Lens: Replay with Configuration');
     if (!choice) return;
     const r = await ctx.client().sendRequest(ReplayRequest, { uri: uri.toString(), choice });
-    void vscode.window.showInformationMessage(`Stage-2 Lens (${r.label}): ${r.counters.faults.total} faults, ${r.spurious} spurious, ${r.findings} findings.`);
+    void vscode.window.showInformationMessage(`Stage-2 Lens (${r.label}): ${plural(r.counters.faults.total, 'fault')}, ${r.spurious} spurious, ${plural(r.findings, 'finding')}.`);
   });
 }
 

@@ -2,6 +2,7 @@
 // Markdown documents the user can read, keep or save. Presentation only: every number comes from
 // the server; trace-derived text is escaped.
 import type { AnalysisSummary, CompareResult, CoverageResult } from '../shared/protocol';
+import { plural } from '../shared/plural';
 
 function esc(text: string): string {
   return text.replace(/[\\`*_{}[\]()#+\-!|<>~]/g, (c) => `\\${c}`);
@@ -16,7 +17,7 @@ export function summaryMarkdown(s: AnalysisSummary, traceName: string): string {
   const out = [
     `# Stage-2 Lens: ${esc(traceName)}`,
     '',
-    `Configuration: **${esc(s.label)}** (${esc(s.arch)}, ${esc(s.format)}, ${s.lines} lines, ${s.events} events, analysed in ${s.durationMs} ms)`,
+    `Configuration: **${esc(s.label)}** (${esc(s.arch)}, ${esc(s.format)}, ${plural(s.lines, 'line')}, ${plural(s.events, 'event')}, analysed in ${s.durationMs} ms)`,
     '',
     '| | |',
     '| --- | --- |',
@@ -76,7 +77,7 @@ export function coverageMarkdown(c: CoverageResult, traceName: string): string {
   return [
     `# Trace coverage: ${esc(traceName)}`,
     '',
-    `${c.lines.total} lines: ${c.lines.events} events, ${c.lines.unrecognized} unrecognised, ${c.lines.special} special.`,
+    `${plural(c.lines.total, 'line')}: ${plural(c.lines.events, 'event')}, ${c.lines.unrecognized} unrecognised, ${c.lines.special} special.`,
     '',
     '| analysis | support | why | add to the recording |',
     '| --- | --- | --- | --- |',

@@ -6,6 +6,7 @@ import type { LanguageClient } from 'vscode-languageclient/node';
 import { statusText, type StatusNotification } from '../shared/protocol';
 import { StatusNotificationType } from '../shared/requests';
 import { activeTraceUri } from './activeTrace';
+import { plural } from '../shared/plural';
 
 export class StatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('stage2Lens.status', vscode.StatusBarAlignment.Left, 50);
@@ -59,7 +60,7 @@ export class StatusBar implements vscode.Disposable {
     }
     this.item.text = s.kind === 'analyzing' ? `$(sync~spin) ${statusText(s)}` : statusText(s);
     this.item.tooltip =
-      s.kind === 'ready' ? `Stage-2 Lens (${s.label}${s.partial ? ', first findings' : ''}): ${s.findings} findings. Click for the summary.`
+      s.kind === 'ready' ? `Stage-2 Lens (${s.label}${s.partial ? ', first findings' : ''}): ${plural(s.findings, 'finding')}. Click for the summary.`
       : s.kind === 'failed' ? `Stage-2 Lens: ${s.message}`
       : `Stage-2 Lens: analysing (${s.kind === 'analyzing' ? s.label : ''})`;
     this.item.show();

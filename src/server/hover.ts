@@ -12,6 +12,7 @@ import { findingDocUrl } from './diagnostics';
 import { esrMarkdown } from './esrText';
 import { formatBytes } from './summary';
 import { escapeControls } from '../shared/controlChars';
+import { plural } from '../shared/plural';
 
 /** Trace text as inert Markdown: no emphasis, links, code, tables, HTML or headings can come out of it, no control character. */
 export function escapeMarkdown(text: string): string {
@@ -130,7 +131,7 @@ function coverageMarkdown(a: Analysis): string[] {
   for (const c of a.coverage) out.push(`| ${c.analysis} | ${c.support} | ${cell(c.why)} | ${cell(c.add.join('; ')) || '—'} |`);
   if (!a.coverage.length) out.push('| — | — | no coverage information | — |');
   const s = a.stats;
-  out.push('', `${s.lines.total} lines: ${s.lines.events} events, ${s.lines.unrecognized} unrecognised, ${s.lines.special} special (${escapeMarkdown(s.format)}).`);
+  out.push('', `${plural(s.lines.total, 'line')}: ${plural(s.lines.events, 'event')}, ${s.lines.unrecognized} unrecognised, ${s.lines.special} special (${escapeMarkdown(s.format)}).`);
   for (const l of s.lacks) out.push(`- ${escapeMarkdown(l)}`);
   return out;
 }

@@ -31,6 +31,7 @@ import { notifyTimelineChanged, registerTimelineHandlers } from './timeline';
 import { documentSource, diskSource } from './traceSource';
 import { TraceStore, type TraceEntry } from './traceStore';
 import { escapeControls } from '../shared/controlChars';
+import { RECLAIM_MIN_BYTES, reclaimSoon } from './memory';
 
 const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
@@ -61,6 +62,8 @@ const store = new TraceStore({
     },
     status(s: StatusNotification) {
       void connection.sendNotification(StatusNotificationType, s);
+      // what a large analysis allocated on its way (text slices, decoded chunks) is garbage now
+      if (s.kind === 'ready' && !s.partial && (store.get(s.uri)?.source.size ?? 0) >= RECLAIM_MIN_BYTES) reclaimSoon();
     },
     changed(uri) {
       notifyTimelineChanged(connection, uri);
@@ -162,8 +165,10 @@ documents.onDidChangeContent(({ document }) => {
 
 /** Everything the server holds for a trace: its entry (analysis, what-if, source) and its timeline index. */
 function release(uri: string): void {
+  const size = store.get(uri)?.source.size ?? 0;
   store.close(uri);
   timeline.forget(uri);
+  if (size >= RECLAIM_MIN_BYTES) reclaimSoon();
 }
 
 documents.onDidClose(({ document }) => {

@@ -4,6 +4,7 @@ import type { Analysis } from '../core/index';
 import type { Finding, FindingClass } from '../core/index';
 import { isRedundantCmo, isSpurious } from '../core/index';
 import type { AnalysisSummary } from '../shared/protocol';
+import { plural } from '../shared/plural';
 
 /**
  * Spurious faults: those whose class the catalog calls an inherent race (the handler found nothing
@@ -56,5 +57,5 @@ export function formatBytes(n: number): string {
 
 /** The one-line summary shown by the code lens. */
 export function summaryLine(s: AnalysisSummary): string {
-  return `Stage-2 (${s.label}): ${s.counters.faults.total} faults · ${s.spurious} spurious · ${formatBytes(s.redundantCmoBytes)} redundant CMO`;
+  return `Stage-2 (${s.label}): ${plural(s.counters.faults.total, 'fault')} · ${s.spurious} spurious · ${formatBytes(s.redundantCmoBytes)} redundant CMO`;
 }

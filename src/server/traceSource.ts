@@ -1,5 +1,5 @@
 // Where the bytes of a trace come from: the synced text of an open document, or the file on disk
-// by URI (streamed in 1 MB chunks; VS Code does not sync files over 50 MB, and other editors may
+// by URI (streamed in 128 KB slices; VS Code does not sync files over 50 MB, and other editors may
 // not sync at all). Also gives back any line by number, from the document or through a LineIndex.
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -8,7 +8,12 @@ import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { ByteSource } from '../core/index';
 import { LineIndex } from './lineIndex';
 
-const chunkChars = 1 << 20;
+/**
+ * A trace reaches the engine in slices this long (characters of synced text, bytes of a file), and
+ * the event loop runs between them: one slice of parsing and replay is the longest a request (a
+ * hover during the analysis of a 45 MB trace) waits, a few ms on an idle machine.
+ */
+const sliceSize = 128 << 10;
 
 export interface TraceSource {
   /** A fresh stream of the bytes each call (a replay or a comparison reads the trace again). */
@@ -36,8 +41,12 @@ export function documentSource(doc: TextDocument): TraceSource {
     open(onChunk) {
       const text = doc.getText();
       return (async function* () {
-        for (let i = 0; i < text.length; i += chunkChars) {
-          const bytes = encoder.encode(text.slice(i, i + chunkChars));
+        for (let i = 0; i < text.length; i += sliceSize) {
+          // A generator that only awaits promises runs the whole analysis in one macrotask:
+          // between chunks, let the event loop read requests (a hover answers while a 50 MB
+          // synced document is analysed, within one slice of work).
+          if (i > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+          const bytes = encoder.encode(text.slice(i, i + sliceSize));
           onChunk?.(bytes.length);
           yield bytes;
         }
@@ -71,7 +80,7 @@ export async function diskSource(uri: string): Promise<TraceSource | undefined> 
     size: info.size,
     open(onChunk) {
       index = new LineIndex(path);
-      const stream = createReadStream(path, { highWaterMark: 1 << 20 });
+      const stream = createReadStream(path, { highWaterMark: sliceSize });
       if (!onChunk) return stream;
       return (async function* () {
         for await (const chunk of stream as AsyncIterable<Buffer>) {

@@ -5,6 +5,7 @@
 // not hand to extensions). The server sends and the client receives plain JSON: no bigint, no Map.
 import type { Counters, ModelConfig } from '../core/analysis/types';
 import type { Comparison, CoverageItem, UnrecognizedGroup } from '../core/api';
+import { plural } from './plural';
 
 /** A (partial) engine configuration, as a replay configuration file holds it. */
 export type ReplayConfig = Partial<ModelConfig>;
@@ -115,7 +116,7 @@ export function statusText(s: StatusNotification): string {
     case 'analyzing':
       return s.percent === undefined ? 'S2: analysing…' : `S2: analysing ${s.percent}%`;
     case 'ready':
-      return `S2: ${s.faults} faults · ${s.spurious} spurious`;
+      return `S2: ${plural(s.faults, 'fault')} · ${s.spurious} spurious`;
     case 'failed':
       return 'S2: analysis failed';
     case 'closed':

@@ -10,8 +10,8 @@ import { CliIo, ExitCode, UsageError } from '../io';
 import { MODEL_FLAGS_HELP, checkGeometry, decimalInt, modelFlag, timeRange, valueOf } from '../flags';
 import { openSource } from '../openSource';
 import { exitFor, jsonReport, textReport, reportReadProblems } from '../readProblems';
-import { countMarksInRange } from '../../core/index';
-import { writeTraceEvents } from '../../core/index';
+import { countMarksInRange, writeTraceEvents } from '../../core/index';
+import { plural } from '../../shared/plural';
 
 const USAGE = `usage: stage2-lens analyze <file> [options]
 
@@ -135,7 +135,7 @@ function rangeText(range: { from: number; to: number }, s: ReturnType<typeof cou
   const classes = Object.entries(s.faults.byClass).map(([c, n]) => `${c} ${n}`).join(', ');
   return [
     `Range ${t(range.from)} .. ${t(range.to)} (the same counts as a timeline selection of that range)`,
-    `  ${s.faults.total} faults, ${s.faults.spurious} spurious${classes ? ` (${classes})` : ''}; ${findings} findings`,
+    `  ${plural(s.faults.total, 'fault')}, ${s.faults.spurious} spurious${classes ? ` (${classes})` : ''}; ${plural(findings, 'finding')}`,
     `  ${s.cmoBytes} B of cache maintenance, ${s.tlbi} TLB invalidations, ${s.invalidWindows.count} invalid windows (${s.invalidWindows.totalNs} ns)`,
   ].join('\n');
 }

@@ -7,6 +7,7 @@ import { CliIo, ExitCode, UsageError } from '../io';
 import { openSource } from '../openSource';
 import { escapeControls } from '../../shared/controlChars';
 import { exitFor, textReport, reportReadProblems } from '../readProblems';
+import { plural } from '../../shared/plural';
 
 const USAGE = `usage: stage2-lens stats <file> [--json]
 
@@ -54,7 +55,7 @@ export function formatStats(file: string, s: TraceStats, coverage: CoverageItem[
   const out: string[] = [];
   out.push(`file: ${escapeControls(file)}`);
   out.push(`format: ${FORMAT_LABELS[s.format] ?? s.format}`);
-  out.push(`lines: ${s.lines.total} total, ${s.lines.events} events, ${s.lines.special} header/special, ${s.lines.unrecognized} not recognised`);
+  out.push(`lines: ${s.lines.total} total, ${plural(s.lines.events, 'event')}, ${s.lines.special} header/special, ${s.lines.unrecognized} not recognised`);
   if (s.firstTs !== undefined && s.lastTs !== undefined) out.push(`time span: ${seconds(s.firstTs)} .. ${seconds(s.lastTs)} (${seconds(s.lastTs - s.firstTs)})`);
   out.push('');
   out.push('events by name:');

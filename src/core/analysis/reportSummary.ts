@@ -4,6 +4,7 @@ import type { Analysis } from '../api';
 import type { Finding, FindingClass } from './types';
 import { CLASS_ORDER, describeAvailability, findingEntry, NATURE_TITLE, NATURE_TITLE_ONE, type FindingNature } from '../catalog/findings';
 import type { LeverResult, TimeStats, TlbiCounts, Verdicts } from './verdicts';
+import { plural } from '../../shared/plural';
 
 export interface ClassGroup {
   cls: FindingClass;
@@ -76,10 +77,6 @@ export function x86FaultLabel(a: Analysis): string {
   return x86WithoutTdpMmu(a) === 'shadow' ? 'guest page faults (#PF, shadow paging)' : 'NPT/EPT faults';
 }
 
-function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n} ${n === 1 ? one : many}`;
-}
-
 function timeText(t: TimeStats): string {
   return `median ${fmtNs(t.medianNs)}, p90 ${fmtNs(t.p90Ns)}, sum ${fmtNs(t.sumNs)} over ${plural(t.count, 'fault')}`;
 }
@@ -116,7 +113,7 @@ export function headline(a: Analysis, v: Verdicts, source = '<file>'): string[] 
   const t = v.time;
   const span = `${fmtNs(t.spanNs)} span, ${plural(t.vcpuThreads, 'vCPU thread')}, ${t.cpus ? plural(t.cpus, 'CPU') : 'CPUs unknown'} in the trace`;
   if (t.all) {
-    out.push(`exit to entry (kvm_exit to the vCPU's next kvm_entry): ${timeText(t.all)}; ${span}${t.notTimed ? `; ${t.notTimed} faults not timed (not kept for the timeline)` : ''}`);
+    out.push(`exit to entry (kvm_exit to the vCPU's next kvm_entry): ${timeText(t.all)}; ${span}${t.notTimed ? `; ${plural(t.notTimed, 'fault')} not timed (not kept for the timeline)` : ''}`);
     if (t.caveats.length) out.push(`  these times are not the fault path's alone: ${t.caveats.join('; ')}. Classes are ranked by count.`);
   }
   if (a.arch === 'x86') {

@@ -8,6 +8,7 @@ import { fmtBytes, fmtNs, groupFindings, headline, leverResultText, x86WithoutTd
 import { verdicts, type LeverResult } from './verdicts';
 import { describeAvailability, findingEntry, leverSentences, NATURE_TITLE_ONE } from '../catalog/findings';
 import { presetNames } from '../catalog/presets';
+import { plural } from '../../shared/plural';
 import { mmuLockLines, vcpuNamer } from '../lock/lockReport';
 
 function hex(n: number): string {
@@ -25,13 +26,13 @@ export function reportText(a: Analysis, opts: TextReportOptions = {}): string {
   const source = opts.source ?? '<file>';
   const v = verdicts(a, opts.levers);
   const out: string[] = [];
-  out.push(`Stage-2 Lens: ${opts.source ?? 'trace'} (${a.arch}, ${a.stats.lines.total} lines, ${v.time.vcpuThreads} vCPU threads)`);
+  out.push(`Stage-2 Lens: ${opts.source ?? 'trace'} (${a.arch}, ${plural(a.stats.lines.total, 'line')}, ${plural(v.time.vcpuThreads, 'vCPU thread')})`);
   out.push(`Model: ${describeConfig(a.config)}${a.arch === 'arm64' ? `, ${a.config.granule / 1024}K granule, ${a.config.ipaBits}-bit IPA` : ''}`);
   for (const d of a.detected) out.push(`  ${d}`);
   out.push('');
   out.push('Summary');
   const ie = a.internalErrors;
-  if (ie) out.push(`  ${ie.count} event${ie.count === 1 ? '' : 's'} skipped by an internal error of the replay (first at line ${ie.firstLine}: ${ie.firstMessage}): findings near ${ie.count === 1 ? 'it' : 'them'} are less certain; please report it`);
+  if (ie) out.push(`  ${plural(ie.count, 'event')} skipped by an internal error of the replay (first at line ${ie.firstLine}: ${ie.firstMessage}): findings near ${ie.count === 1 ? 'it' : 'them'} are less certain; please report it`);
   for (const h of headline(a, v, source)) out.push(`  ${h}`);
   if (v.nothingToJudge) return out.join('\n') + '\n';
   const kl = Object.entries(a.counters.faults.byKindLevel).sort((x, y) => y[1] - x[1]);
@@ -42,9 +43,9 @@ export function reportText(a: Analysis, opts: TextReportOptions = {}): string {
   const groups = groupFindings(a, v, opts.examples ?? 3);
   const noTdpMmu = x86WithoutTdpMmu(a);
   out.push('');
-  if (!groups.length) out.push(`No findings: none of the ${a.counters.faults.total} faults and ${a.counters.cmo.calls} cache-maintenance calls matched a finding class.`);
+  if (!groups.length) out.push(`No findings: none of the ${plural(a.counters.faults.total, 'fault')} and ${plural(a.counters.cmo.calls, 'cache-maintenance call')} matched a finding class.`);
   for (const g of groups) {
-    const size = g.subject === 'cmo' ? `${g.count} ${g.count === 1 ? 'call' : 'calls'}${g.bytes ? `, ${fmtBytes(g.bytes)}` : ''}` : `${g.count}`;
+    const size = g.subject === 'cmo' ? `${plural(g.count, 'call')}${g.bytes ? `, ${fmtBytes(g.bytes)}` : ''}` : `${g.count}`;
     const seen = g.observed === g.listed ? 'observed' : g.observed === 0 ? 'inferred' : `${g.observed} of ${g.listed} listed observed`;
     out.push(`${g.code}: ${size} (${seen}) [${NATURE_TITLE_ONE[g.nature]}]`);
     out.push(`  ${g.title}: ${findingEntry(g.cls, a.arch).means}`);
@@ -69,7 +70,7 @@ export function reportText(a: Analysis, opts: TextReportOptions = {}): string {
   if (ws.length) {
     out.push(`Break-before-make windows: ${ws.length}`);
     for (const w of ws.slice(0, 5)) {
-      out.push(`  line ${w.line} ${w.owner}: ${w.kind} of ${hex(w.ipa)} (${fmtBytes(w.size)}), ${w.endTs !== undefined ? fmtNs(w.endTs - w.ts) : 'not closed'}, ${w.faults} ${w.faults === 1 ? 'fault' : 'faults'} of other vCPUs${w.observed ? '' : ' (inferred)'}`);
+      out.push(`  line ${w.line} ${w.owner}: ${w.kind} of ${hex(w.ipa)} (${fmtBytes(w.size)}), ${w.endTs !== undefined ? fmtNs(w.endTs - w.ts) : 'not closed'}, ${plural(w.faults, 'fault')} of other vCPUs${w.observed ? '' : ' (inferred)'}`);
     }
     if (ws.length > 5) out.push(`  ... and ${ws.length - 5} more`);
     out.push('');
@@ -101,7 +102,7 @@ function x86Passes(x: X86Details, noTdpMmu: 'legacy' | 'shadow' | undefined): st
       const outcomes = Object.entries(s.outcomes).sort((p, q) => q[1] - p[1]).slice(0, 4).map(([k, v]) => `${k} ${v}`).join(', ');
       const fast = s.fast.total ? `; fast path ${s.fast.total} (${s.fast.fixed} fixed, ${s.fast.spurious} spurious, ${s.fast.neither} neither)` : '';
       const label = s.label.replace(/ \(.*$/, '').slice(0, 60);
-      out.push(`  line ${s.line} ${label}: ${s.faults} faults on ${s.distinctPages} pages, ${s.duplicates} duplicates${fast}${outcomes ? `; ${outcomes}` : ''}`);
+      out.push(`  line ${s.line} ${label}: ${plural(s.faults, 'fault')} on ${plural(s.distinctPages, 'page')}, ${plural(s.duplicates, 'duplicate')}${fast}${outcomes ? `; ${outcomes}` : ''}`);
     }
     if (segs.length > 20) out.push(`  ... and ${segs.length - 20} more`);
   }

@@ -17,6 +17,7 @@ import type { FindingClass } from './types';
 import type { Stage2Op } from '../parse/types';
 import { MARK_CLASSES, MARK_KINDS } from './markStore';
 import { CLASS_ORDER, checkableLevers, findingEntry, isSpurious, type FindingNature, type Lever } from '../catalog/findings';
+import { plural } from '../../shared/plural';
 
 /**
  * Handling a stage-2 fault on real hardware takes microseconds to tens of microseconds from exit to
@@ -148,7 +149,7 @@ function nothingToJudge(a: Analysis): string | undefined {
   const top = (list: [string, number][]): string => list.slice(0, 4).map(([n, c]) => `${n} ${c}`).join(', ');
   const lacks = a.stats.lacks.length ? ` ${a.stats.lacks[0]}` : '';
   if (!kvm.length) {
-    return `Nothing to judge: the trace holds ${a.stats.lines.events} events (${top(events)}) and no KVM event. A stage-2 analysis needs kvm_exit/kvm_entry with kvm_guest_fault (arm64) or kvm_page_fault (x86); stage2-lens record-script writes a script that records them.`;
+    return `Nothing to judge: the trace holds ${plural(a.stats.lines.events, 'event')} (${top(events)}) and no KVM event. A stage-2 analysis needs kvm_exit/kvm_entry with kvm_guest_fault (arm64) or kvm_page_fault (x86); stage2-lens record-script writes a script that records them.`;
   }
   return `Nothing to judge: the trace holds ${kvm.reduce((s, [, c]) => s + c, 0)} KVM events (${top(kvm)}) and no stage-2 fault.${lacks}`;
 }
@@ -181,7 +182,7 @@ export function verdicts(a: Analysis, levers?: LeverResult[]): Verdicts {
   const vcpuThreads = a.lanes.filter((l) => l.id !== 'host').length;
   const cpus = a.stats.cpus ?? 0;
   const caveats: string[] = [];
-  if (cpus > 0 && vcpuThreads > cpus) caveats.push(`the trace has ${vcpuThreads} vCPU threads on ${cpus} CPUs: a thread's time from exit to entry includes the time it waited for a CPU`);
+  if (cpus > 0 && vcpuThreads > cpus) caveats.push(`the trace has ${plural(vcpuThreads, 'vCPU thread')} on ${plural(cpus, 'CPU')}: a thread's time from exit to entry includes the time it waited for a CPU`);
   if (all && (all.medianNs > REAL_FAULT_MEDIAN_CEILING_NS || all.p90Ns > REAL_FAULT_P90_CEILING_NS))
     caveats.push(`the median fault took ${fmtUs(all.medianNs)} and the p90 ${fmtUs(all.p90Ns)} from exit to entry, far beyond a stage-2 fault's handling (microseconds to tens of microseconds): the times include preemption or emulation (a nested or emulated host)`);
   if (all && spanNs > 0 && all.sumNs > vcpuThreads * spanNs) caveats.push(`the exit-to-entry times add up to more than ${vcpuThreads} vCPU threads x the ${fmtUs(spanNs)} span: intervals overlap (a lost kvm_entry, or lanes merged)`);

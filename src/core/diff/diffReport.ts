@@ -2,6 +2,7 @@
 // figure is the trace's: totals from each analysis' counters, per-phase figures from its timeline
 // marks, intervals from the stated bootstrap. The rules are printed with the numbers.
 import type { DiffRow, Interval, LatencySummary, RecordingDiff } from './recordingDiff';
+import { plural } from '../../shared/plural';
 
 export interface DiffReportOptions {
   before: string;
@@ -49,7 +50,7 @@ export function diffText(d: RecordingDiff, o: DiffReportOptions): string {
   const out: string[] = [`Stage-2 Lens diff: ${o.before} (A) -> ${o.after} (B)`];
   out.push('', d.setup.length ? 'Set-up differences (read these first):' : 'Set-up: no difference in architecture, model configuration, detection or vCPU count.');
   for (const s of d.setup) out.push(`  ${s.what}: A ${s.a}; B ${s.b}`);
-  out.push('', `Phases: ${d.alignment}; ${d.repeatedGroups ? `${d.repeatedGroups} kind${d.repeatedGroups === 1 ? '' : 's'} of phase repeat in both (the intervals rest on them)` : 'no kind of phase repeats in both: no intervals'}.`);
+  out.push('', `Phases: ${d.alignment}; ${d.repeatedGroups ? `${plural(d.repeatedGroups, 'kind')} of phase repeat in both (the intervals rest on them)` : 'no kind of phase repeats in both: no intervals'}.`);
   if (d.droppedMarks.a || d.droppedMarks.b) out.push(`  The timeline store dropped marks (A ${d.droppedMarks.a}, B ${d.droppedMarks.b}): per-phase figures miss them, totals do not.`);
   out.push('', 'Totals');
   const w = Math.max(...d.totals.map((r) => r.metric.length));

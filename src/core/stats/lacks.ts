@@ -2,6 +2,7 @@
 // facade: missing fault events, map probes, return values, cache maintenance, TLB invalidations,
 // break-before-make observation, markers, vCPU identity, and lost or overwritten events.
 import type { Stage2Op } from '../parse/types';
+import { plural } from '../../shared/plural';
 
 export interface TraceFacts {
   events: Record<string, number>;
@@ -73,14 +74,14 @@ export function lacksOf(f: TraceFacts): string[] {
   if ((f.events.tracing_mark_write ?? 0) + (f.events.print ?? 0) === 0) out.push('No tracing_mark_write markers: test phases cannot be delimited.');
   if (f.lostMarkers > 0) {
     const n = f.lostUnknown ? `at least ${f.lostCount}` : String(f.lostCount);
-    out.push(`${n} events were lost (${f.lostMarkers} ring-buffer overrun marker${f.lostMarkers === 1 ? '' : 's'}): counts are lower bounds and some fault episodes are incomplete.`);
+    out.push(`${n} ${n === '1' ? 'event was' : 'events were'} lost (${plural(f.lostMarkers, 'ring-buffer overrun marker')}): counts are lower bounds and some fault episodes are incomplete.`);
   }
   if (f.headerWrapped && f.headerWrapped.written > f.headerWrapped.inBuffer) {
-    out.push(`The ring buffer wrapped (${f.headerWrapped.written} entries written, ${f.headerWrapped.inBuffer} kept): the start of the recording is missing.`);
+    out.push(`The ring buffer wrapped (${plural(f.headerWrapped.written, 'entry', 'entries')} written, ${f.headerWrapped.inBuffer} kept): the start of the recording is missing.`);
   }
   if (outOfTimeOrder(f.crossCpuBackwards, f.nEvents)) {
     out.push(`The file is not in time order: ${f.crossCpuBackwards} events come after a later event of another CPU (lines grouped by CPU?). The replay follows the file's order, so what happens across vCPUs (lost races, invalid windows) is not reliable; sort it by time first: ${SORT_BY_TIME}`);
   }
-  if (f.backwards > 0) out.push(`${f.backwards} timestamps go backwards on their CPU (trace_pipe or merged files?): ordering within a CPU is not reliable there.`);
+  if (f.backwards > 0) out.push(`${plural(f.backwards, 'timestamp goes', 'timestamps go')} backwards on their CPU (trace_pipe or merged files?): ordering within a CPU is not reliable there.`);
   return out;
 }

@@ -15,7 +15,8 @@ import { repoRoot, sharedOrSkip, sharedPath } from '../../support/shared';
 const TRACE = /\.(trace|txt)(\.gz)?$|\.dat$/;
 
 function corpus(): string[] {
-  const dirs = [join(repoRoot(), 'test', 'fixtures')];
+  // the committed example and real arm64 trace (e2e/), so that a clone without ../shared checks two
+  const dirs = [join(repoRoot(), 'test', 'fixtures'), join(repoRoot(), 'test', 'fixtures', 'e2e')];
   for (const d of ['arm64-nested', 'arm64-bbm', 'x86-nested', 'trace-cmd', 'public']) {
     const p = sharedPath('traces', d);
     if (p) dirs.push(p);

@@ -279,3 +279,14 @@ test('a cut trace.dat: its metadata cut is refused (exit 3), its CPU data cut is
   const j = JSON.parse(cli(['analyze', late, '--format', 'json']).stdout) as { partial: { offset: number; reason: string } };
   assert.deepEqual(j.partial, { offset: 12288, reason });
 });
+
+test('exit 1 with --fail-on when a finding at that severity exists, 0 when none does; exit 5 outranks it', (t) => {
+  if (skipWithoutCli(t)) return;
+  // the example's findings are warnings and information, none is an error
+  const warned = cli(['analyze', EXAMPLE, '--fail-on', 'warning', '--no-what-if']);
+  assert.equal(warned.status, 1, warned.stderr);
+  assert.match(warned.stdout, /^Stage-2 Lens: /);
+  assert.equal(cli(['analyze', EXAMPLE, '--fail-on', 'error', '--no-what-if']).status, 0);
+  const damaged = file('fail-on-damaged.trace', example().toString('latin1').replace(/kvm_guest_fault/, 'kvm_guest\0fault'));
+  assert.equal(cli(['analyze', damaged, '--fail-on', 'information', '--no-what-if']).status, 5);
+});

@@ -145,7 +145,7 @@ test('theme from --vscode-* variables, spurious faults in the error colour, stat
   assert.notEqual(classColour(t, 'fault'), '#ff0000');
   const st = hostileQuery().rangeStats({ t0: 0, t1: 500 });
   assert.ok(st);
-  assert.deepEqual(describeStats(st.a).slice(0, 3), ['4 marks', '2 faults, 1 spurious (1 S1, 1 fault)', '1 invalid windows, 150 ns in total']);
+  assert.deepEqual(describeStats(st.a).slice(0, 3), ['4 marks', '2 faults, 1 spurious (1 S1, 1 fault)', '1 invalid window, 150 ns in total']);
 });
 
 function sink(): PixelSink & { put: number } {

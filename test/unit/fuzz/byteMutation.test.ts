@@ -15,7 +15,7 @@ import { mulberry32 } from '../../support/prng';
 import { repoRoot } from '../../support/shared';
 import { writeDat } from '../tracedat/datWriter';
 import { synthSpec } from '../tracedat/synthDat';
-import { chunked, collect, type Collected } from './collect';
+import { chunked, collect, type Collected } from '../parse/collect';
 
 const SECONDS = Number(process.env.STAGE2_LENS_FUZZ_SECONDS ?? 2);
 const FIXED_SEED = process.env.STAGE2_LENS_FUZZ_SEED === undefined ? undefined : Number(process.env.STAGE2_LENS_FUZZ_SEED);
