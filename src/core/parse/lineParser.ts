@@ -10,7 +10,7 @@ import * as compare from './byteCompare';
 import * as bytePrefix from './bytePrefix';
 import { newPrefixScan, PrefixFailure, scanFallbackPrefix, scanPrefix, scanPrefixReuse } from './contextPrefix';
 import { decodePayload, isKnownEvent } from './decode';
-import { looksLikeContinuation, MAX_PIECES, unquote } from './pasteRepair';
+import { looksLikeContinuation, MAX_PIECES, unquote, WRAPPED_PIECE } from './pasteRepair';
 import { DecodeMemo } from './decodeMemo';
 import { decodeFuncGraphText, durationOf, scanFuncGraph } from './functionGraph';
 import { Interner } from './interner';
@@ -383,8 +383,8 @@ export class LineParser {
     }
     if (p === undefined) {
       const h = this.held!;
-      // a complete event is continued only from a line as long as a wrapped one
-      if (this.prevLen < 40) return false;
+      // a complete event is continued only from a line as long as a wrapped one's first piece
+      if (this.prevLen < WRAPPED_PIECE.min || this.prevLen > WRAPPED_PIECE.max) return false;
       const joined = h.payload.length > 0 ? `${h.payload} ${tail}` : tail;
       const decoded = decodePayload(h.name, joined);
       if (typeof decoded === 'string' || (decoded !== undefined && h.decoded !== undefined && decoded.kind !== h.decoded.kind)) return false;
@@ -725,7 +725,7 @@ export class LineParser {
     } else if ((this.pending !== undefined || this.held !== undefined) && status === PrefixFailure.noPrefix && this.continueEvent(s, line, offset)) {
       this.prevWasContent = false;
       return;
-    } else if (this.prevWasContent && status === PrefixFailure.noPrefix && this.prevLen >= 50 && this.prevLen <= 100 && !/^\s*\S+-\d+\s/.test(s) && looksLikeContinuation(s.trim())) {
+    } else if (this.prevWasContent && status === PrefixFailure.noPrefix && this.prevLen >= 50 && this.prevLen <= WRAPPED_PIECE.max && !/^\s*\S+-\d+\s/.test(s) && looksLikeContinuation(s.trim())) {
       reason = 'wrapped';
       detail = 'continuation of the previous line (wrapped)';
     } else if (unterminated) {

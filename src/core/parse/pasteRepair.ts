@@ -11,6 +11,30 @@ import type { ReaderRepairs } from './types';
 export const MAX_PIECES = 6;
 
 /**
+ * The columns a wrapped line's first piece can have: mail wraps at 60-80 columns (RFC 5322 2.1.1
+ * recommends 78), at a space, so the piece is shorter than the limit by up to a word. A line longer
+ * than `max` was not wrapped; the next bare line is not its tail.
+ */
+export const WRAPPED_PIECE = { min: 40, max: 100 } as const;
+
+/**
+ * The head of another event line, cut or damaged, is never a tail: a cut `comm-pid` (`kvmtest-3`,
+ * `CPU 0/KVM-4101`; a comm is at most 15 characters, TASK_COMM_LEN), a `comm-pid` followed by its
+ * `[cpu]` or `(tgid)` column, a `<seconds>.<usecs>:` timestamp anywhere (no event's fields print
+ * one), or a context prefix with a few bytes damaged: two of its columns (`comm-pid`, `[cpu]`, the
+ * irq-flags, a timestamp) in its first 64 characters.
+ */
+export function looksLikeEventHead(tail: string): boolean {
+  if (/^.{0,15}[^\s=]-\d*$/.test(tail) || /^.{0,15}[^\s=]-\S*\s+[[(]/.test(tail) || /\d\.\d{6}:(\s|$)/.test(tail)) return true;
+  const head = tail.slice(0, 64);
+  let columns = 0;
+  for (const column of PREFIX_COLUMNS) if (column.test(head)) columns++;
+  return columns >= 2;
+}
+
+const PREFIX_COLUMNS = [/\S-\d+\s/, /\[\d{3}\]/, /\s[.dDnNhHsSbBX]{4,5}\s/, /\s\d+\.\d{4,}/];
+
+/**
  * Whether a bare line can be the wrapped tail of a trace event: trace payloads are fields (`rip
  * 0x1`, `error_code 0x181`, `[reinjected]`, `addr=0x4000`), each with a digit, `_`, `=`, a bracket
  * or another punctuation mark that prose lacks; a sentence (`  and so on.`) has none of them, or
@@ -19,6 +43,7 @@ export const MAX_PIECES = 6;
  */
 export function looksLikeContinuation(tail: string, freeText = false): boolean {
   if (tail.length === 0) return false;
+  if (looksLikeEventHead(tail)) return false;
   if (/[A-Za-z][.?!]$/.test(tail) && !/\.\.\.$/.test(tail)) return false;
   // a marker's text (tracing_mark_write) is the user's own words: any line not ending a sentence
   return freeText || /[0-9_=[\]()<>|/!+-]/.test(tail);

@@ -62,6 +62,27 @@ test('a trace wrapped by a mail client is joined by content; prose and a line cu
   assert.ok(!c.events.some((e) => e.name === 'function'));
 });
 
+test('a complete event is not continued by the cut or damaged head of the next line, nor from a line too long to be a wrapped piece', async () => {
+  const exit = ' kvmtest-326     [002] .....     8.685410: kvm_fpu: unload';
+  const longMap = 'CPU 1/KVM-4102    [002] .....  1200.000117: s2_map: (kvm_pgtable_stage2_map+0x0/0x140) addr=0x40000000 size=0x1000 phys=0x8b2c00000 prot=0x6';
+  const heads = [
+    'kvmtest-3', // cut inside the comm-pid
+    'kvmtest-480     [', // cut after it
+    'kvmtest-324$    [000] .....     8.685478: kvm_userspace_exit: reason KVM_EXIT_IO (2)', // a flipped byte in the pid column
+    'kvmtest-445     S003U .....   143.2&3460: stage2_map_walker <-__kvm_pgtable_walk', // flips in the cpu column and timestamp
+  ];
+  for (const head of heads) {
+    const c = await collect(`${exit}\n${head}\n`);
+    assert.equal(c.events[0]?.payload, 'unload', head);
+    assert.equal(c.result.repairs?.joinedContinuations ?? 0, 0, head);
+    assert.ok(c.rejected.some((r) => r.line === 2), head);
+  }
+  // `CPU 1` (a cut `CPU 1/KVM-4102 ...`) looks like a field, but a 140-column line was never wrapped
+  const c = await collect(`${longMap}\nCPU 1\n`);
+  assert.ok(c.events[0]?.payload.endsWith('prot=0x6'));
+  assert.ok(c.rejected.some((r) => r.line === 2));
+});
+
 test('a wrap right after the timestamp and an event in three pieces are joined', async () => {
   const text = [
     '           <...>-3441924 [004] .... 1907374.582979:',
