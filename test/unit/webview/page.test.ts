@@ -6,12 +6,12 @@ import { test } from 'node:test';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
-import type { Mark } from '../../../src/core/analysis/types';
+import type { Mark } from '../../../src/core/domain/types';
 import { TimelineQuery } from '../../../src/core/query';
 import { repoRoot } from '../../support/shared';
 import { chromium } from 'playwright-core';
 import { CHROMIUM, chromiumAvailable, openTimelinePage, THEMES } from './pageHarness';
-import { MarkStore } from '../../../src/core/analysis/markStore';
+import { MarkStore } from '../../../src/core/marks/markStore';
 
 const EVIL = '<img src=x onerror=alert(1)>';
 

@@ -146,10 +146,12 @@ export function decodeSplitHugePage(p: string): DecodeResult {
 
 /** KVM_MMU_PAGE_PRINTK: `sp gen 0 gfn 40000 l1 8-byte q0 direct wux nxe ad root 0 sync [new|existing]`. */
 function pageLevel(p: string): number | undefined {
-  // older kernels: `new sp gfn 0 4 q0 direct ...` (the level follows the gfn, no `l`), and before
-  // the shadow page's mmu_valid_gen (pre-3.11 KVM_MMU_PAGE_PRINTK, `const char *ret = p->buffer +
-  // p->len`, no `sp gen`): `existing sp gfn 3a22e 1/4 q3 direct --x !pge !nxe root 6 sync`, the
-  // role's level and the guest's paging levels as `level/glevels`
+  // older kernels: `sp gfn 0 4 q0 direct ...` (KVM_MMU_PAGE_PRINTK before mmu_valid_gen: no `sp gen`,
+  // the level follows the gfn, no `l`), and trace-cmd report's kvm plugin (plugin_kvm.c,
+  // kvm_mmu_get_page_handler() then kvm_mmu_print_role(): "new"/"existing" first, then
+  // "sp gfn %llx " and "%u/%u q%u%s %s%s %spge %snxe" from role.level, role.glevels, role.cr4_pge,
+  // the role layout of kernels whose kvm_mmu_page_role still had glevels):
+  // `existing sp gfn 3a22e 1/4 q3 direct --x !pge !nxe root 6 sync`
   const g = findField(p, 'gfn');
   if (g >= 0) {
     const sp = p.indexOf(' ', g);
