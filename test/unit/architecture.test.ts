@@ -128,3 +128,13 @@ test('no replay file but wording.ts writes a finding message as text', () => {
   }
   assert.deepEqual(offenders, []);
 });
+
+test('src/cli and src/server reach the engine only through its facade, src/core/index.ts', () => {
+  const facade = join(root, 'src', 'core', 'index.ts');
+  const wrong = [...walk(join(root, 'src', 'cli')), ...walk(join(root, 'src', 'server'))].flatMap((file) =>
+    importsOf(file)
+      .filter((t) => folderOf(t).startsWith('core/') && t !== facade)
+      .map((t) => `${relative(root, file)} -> ${relative(root, t)}`),
+  );
+  assert.deepEqual(wrong, []);
+});
