@@ -214,7 +214,7 @@ export function scanPrefixReuse(s: string, out: PrefixScan): boolean {
   return true;
 }
 
-import { PERF_SCRIPT_LINE } from './formatSniff';
+import { PERF_PROF_LINE, PERF_SCRIPT_LINE } from './formatSniff';
 
 const LATENCY_LINE = /^\s*(.*\S)-(\d+)\s+(\d+)([.dDbXBNLnplZzHhs0-9a-f]{4,5})\s+(\d+)us.: /;
 const BARE_TS_LINE = /^\s*(\d+)\.(\d+): \S/;
@@ -224,7 +224,7 @@ const BARE_TS_LINE = /^\s*(\d+)\.(\d+): \S/;
  * (`  ps-6143    2d..1  259us+: func <-parent`, relative microseconds) and lines whose context
  * was cut off in a paste (`179.182896: kvm_entry: ...`, no task or CPU). Returns the format.
  */
-export function scanFallbackPrefix(s: string, out: PrefixScan): 'latency' | 'bare' | 'perf-script' | undefined {
+export function scanFallbackPrefix(s: string, out: PrefixScan): 'latency' | 'bare' | 'perf-script' | 'perf-prof' | undefined {
   let m = LATENCY_LINE.exec(s);
   if (m) {
     const commStart = s.indexOf(m[1]);
@@ -260,6 +260,22 @@ export function scanFallbackPrefix(s: string, out: PrefixScan): 'latency' | 'bar
     out.rest = m[0].length - m[8].length - 1 - (/\s$/.test(m[0]) ? 1 : 0);
     out.status = PrefixFailure.ok;
     return 'perf-script';
+  }
+  m = PERF_PROF_LINE.exec(s);
+  if (m) {
+    // the wall clock in front (print_time()) is not the trace's time: it is skipped
+    out.commStart = s.indexOf(m[2], m[1] !== undefined ? s.indexOf(m[1]) + m[1].length : 0);
+    out.commEnd = out.commStart + m[2].length;
+    out.pid = Number(m[3]);
+    out.tgid = -1;
+    out.cpu = m[5] === '---' ? -1 : Number(m[5]);
+    out.flagsStart = s.indexOf(m[4], out.commEnd + m[3].length);
+    out.flagsEnd = out.flagsStart + m[4].length;
+    out.ts = Number(m[6]) * 1e9 + Number(m[7].padEnd(9, '0').slice(0, 9));
+    // the event text starts at the name, after the subsystem
+    out.rest = m[0].length - m[9].length - 1 - (/\s$/.test(m[0]) ? 1 : 0);
+    out.status = PrefixFailure.ok;
+    return 'perf-prof';
   }
   m = BARE_TS_LINE.exec(s);
   if (m) {

@@ -248,6 +248,7 @@ export const FORMAT_LABELS: Record<TraceFormat, string> = {
   'function-graph': 'function_graph tracer text',
   latency: 'latency-format text',
   'perf-script': 'perf script text (perf record -e kvm:*)',
+  'perf-prof': 'perf-prof trace text',
   unknown: 'unknown (no trace line recognised)',
 };
 
@@ -266,3 +267,12 @@ export function partialSentence(p: { reason: string }): string {
  * comm, pid, tid, cpu, secs, fraction, subsystem, name.
  */
 export const PERF_SCRIPT_LINE = /^\s*(?:(\S(?:.*?\S)?)\s+(\d+)(?:\/(\d+))?\s+)?\[(\d{1,5})\]\s+(\d+)\.(\d+):\s+(?:([a-z0-9_]+):)?([A-Za-z0-9_]+):(?:\s|$)/;
+
+/**
+ * A line of perf-prof (OpenCloudOS perf-prof, `perf-prof trace -e kvm:...`): tep__print_event()
+ * prints `%16s %6u ` comm and pid, libtraceevent's latency flags, ` [%03d] ` CPU (`[---]` when
+ * unknown), the time as `%llu.%06llu:` and `sys:name: ` before the event text; most profilers put
+ * print_time()'s wall clock (`%Y-%m-%d %H:%M:%S.%06u `) in front. Groups: wall clock, comm, pid,
+ * flags, cpu, secs, fraction, subsystem, name.
+ */
+export const PERF_PROF_LINE = /^\s*(?:(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6})\s+)?(\S(?:.*?\S)?)\s+(\d+)\s+([.a-zA-Z0-9]{1,6})\s+\[(\d{1,5}|---)\]\s+(\d+)\.(\d+):\s+([a-z0-9_]+):([A-Za-z0-9_]+):(?:\s|$)/;

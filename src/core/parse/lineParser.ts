@@ -481,7 +481,7 @@ export class LineParser {
         const fb = scanFallbackPrefix(s, sc);
         if (fb !== undefined) {
           if (fb === 'latency' && (this.format === 'unknown' || this.format === 'ftrace')) this.format = 'latency';
-          else if (fb === 'perf-script' && this.format === 'unknown') this.format = 'perf-script';
+          else if ((fb === 'perf-script' || fb === 'perf-prof') && this.format === 'unknown') this.format = fb;
           this.eventLine(s, line, offset, unterminated, false);
           return;
         }

@@ -13,6 +13,7 @@ export type TraceFormat =
   | 'function-graph'
   | 'latency'
   | 'perf-script' // `perf script` text of tracepoints (formatSniff.ts PERF_SCRIPT_LINE)
+  | 'perf-prof' // perf-prof's trace text, often with a wall clock in front (formatSniff.ts PERF_PROF_LINE)
   | 'unknown';
 
 export interface TraceEvent {
