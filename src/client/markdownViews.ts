@@ -67,9 +67,10 @@ export function compareMarkdown(r: CompareResult, traceName: string): string {
     '',
     `Exit-to-entry time of the faults B avoids, as measured (any preemption included): ${(r.vcpuTimeSavedNs / 1000).toFixed(1)} µs; ${r.avoidedLines.length} findings avoided.`,
     '',
-    // The summary repeats the assumptions for plain-text outputs; here they have their own section.
-    ...r.summary.filter((s) => s !== 'What B assumes:' && !r.assumptions.some((x) => s.endsWith(x))).map((s) => `- ${esc(s)}`),
+    // The summary repeats the assumptions and costs for plain-text outputs; here they have their own sections.
+    ...r.summary.filter((s) => s !== 'What B assumes:' && s !== 'What B costs:' && ![...r.assumptions, ...r.costs].some((x) => s.endsWith(x))).map((s) => `- ${esc(s)}`),
     '',
+    ...(r.costs.length ? [`## What ${esc(r.labelB)} (B) costs`, '', ...r.costs.map((x) => `- ${esc(x)}`), ''] : []),
   ].join('\n');
 }
 

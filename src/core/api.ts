@@ -116,5 +116,7 @@ export interface Comparison {
   avoidedLines: number[];
   /** What B assumes relative to A (src/core/catalog/assumptions.ts): printed with every comparison. */
   assumptions: string[];
+  /** What B's change costs (page-table pages, time split, lock hold, hardware risks) and the net of savings against costs. */
+  costs: string[];
   summary: string[];
 }

@@ -31,6 +31,65 @@ export function describeConfig(c: ModelConfig): string {
   return parts.join(', ');
 }
 
+function eagerOn(c: ModelConfig): boolean {
+  return typeof c.eagerSplitChunk === 'number' && c.eagerSplitChunk > 0;
+}
+
+/**
+ * What B's change costs, counted the way its savings are: the model's counts of B against A for the
+ * split costs (page-table pages, time blocks spend split, lock-hold chunks), the lock hold measured
+ * where the trace itself times eager splits and "unknown" where it does not, and for settings that
+ * are hardware or kernel behaviour, what they cost or risk. Then one net line that says which way
+ * the measured terms fall, or that they cannot be netted.
+ */
+function costLines(a: Analysis, b: Analysis, savedNs: number, avoided: number): string[] {
+  const out: string[] = [];
+  const ca = a.counters.splitCosts;
+  const cb = b.counters.splitCosts;
+  const arm = a.arch === 'arm64';
+  let lockHold: 'none' | 'unknown' | number = 'none';
+  if (arm && ca.tablePages !== cb.tablePages) out.push(`Page-table pages allocated (model, 4 KiB each): ${ca.tablePages} -> ${cb.tablePages}.`);
+  if (arm && ca.splitBlockNs !== cb.splitBlockNs)
+    out.push(`Time blocks spend split into smaller mappings (model, summed over blocks, split to coalesce or end of trace: the TLB reach lost): ${ms(ca.splitBlockNs)} -> ${ms(cb.splitBlockNs)}.`);
+  if (arm && eagerOn(b.config) && !eagerOn(a.config)) {
+    const timed = a.counters.splitCosts.timedEager;
+    const blocks = b.counters.splits.eager;
+    if (timed.blocks > 0) {
+      lockHold = (timed.ns / timed.blocks) * blocks;
+      out.push(`MMU-lock hold of B's eager splits (estimate): ${blocks} blocks in ${cb.eagerChunks} chunks (kvm->mmu_lock is dropped and retaken between chunks, kvm_mmu_split_huge_pages()); at the ${ms(timed.ns / timed.blocks)} per block this trace's own ${timed.chunks} timed splits took, about ${ms(lockHold)} held for write, during which faults wait.`);
+    } else {
+      lockHold = 'unknown';
+      out.push(`MMU-lock hold of B's eager splits: ${blocks} blocks in ${cb.eagerChunks} chunks (kvm->mmu_lock is dropped and retaken between chunks, kvm_mmu_split_huge_pages()); how long each holds the lock for write is unknown (this trace times no eager split), and so is which faults would wait behind it.`);
+    }
+  }
+  if (!arm && eagerOn(b.config) !== eagerOn(a.config) && !x86WithoutTdpMmu(a)) {
+    const more = b.counters.splits.eager - a.counters.splits.eager;
+    out.push(`Page-table pages for eager splitting: one per 2 MiB page it splits (tdp_mmu_split_huge_page() allocates a shadow page each): ${a.counters.splits.eager} -> ${b.counters.splits.eager}${more > 0 ? ` (${more} more, ${more * 4} KiB)` : ''}; the splits run under kvm->mmu_lock held for read (kvm_mmu_slot_try_split_huge_pages()), so faults do not wait for them, and how long they take is unknown (the trace times none); the 2 MiB TLB reach of each split page is lost while logging is on.`);
+  }
+  if (arm && b.config.bbmLevel > a.config.bbmLevel) {
+    const changes = b.counters.splits.fault + b.counters.splits.eager + b.counters.coalesces;
+    out.push(b.config.bbmLevel === 2
+      ? `Costs of FEAT_BBM level 2: none in software; each of the ${changes} block-size changes B makes without the invalid step is a point where the CPU may raise the conflict abort B assumes away (see what B assumes).`
+      : `Costs of FEAT_BBM level 1: none in software. Its answer is a range: B's ${b.counters.faults.total} faults take the CPU to use the nT-marked entries for translation (the best case); a CPU that treats them as invalid faults as A does on each of the ${changes} block-size changes, up to A's ${a.counters.faults.total} (S2 ${b.counters.faults.byClass.S2 ?? 0} to ${a.counters.faults.byClass.S2 ?? 0}).`);
+  }
+  if (arm && (a.config.fwb !== b.config.fwb || a.config.dic !== b.config.dic) && out.length === 0)
+    out.push('Costs of B: none in software (FWB and DIC are properties of the CPU, not choices of the kernel).');
+  if (a.config.kernel !== b.config.kernel && out.length === 0) out.push(`Costs of B: whatever the ${b.config.kernel} kernel does that the model does not replay (see What B assumes).`);
+  if (out.length === 0) return [];
+  // the net weighs faults saved against split costs: nothing to weigh when neither side has them
+  const splitCosts = lockHold !== 'none' || ca.tablePages !== cb.tablePages || ca.splitBlockNs !== cb.splitBlockNs;
+  if (avoided === 0 || !splitCosts) return out;
+  const saved = `B avoids ${avoided} fault${avoided === 1 ? '' : 's'} (${ms(savedNs)} of measured exit-to-entry time)`;
+  const hold = lockHold === 'unknown' ? 'an MMU-lock hold of unknown length' : typeof lockHold === 'number' ? `about ${ms(lockHold)} of MMU-lock hold (estimate)` : undefined;
+  const fall = typeof lockHold === 'number'
+    ? lockHold < savedNs ? 'on the time terms B comes out ahead' : 'on the time terms A comes out ahead'
+    : lockHold === 'unknown' ? 'the time terms cannot be netted' : undefined;
+  const pages = cb.tablePages - ca.tablePages;
+  const parts = [hold, pages > 0 ? `${pages} more page-table page${pages === 1 ? '' : 's'}` : undefined, cb.splitBlockNs > ca.splitBlockNs ? `${ms(cb.splitBlockNs - ca.splitBlockNs)} more of blocks split` : undefined].filter((x): x is string => x !== undefined);
+  out.push(`Net: ${saved}${parts.length ? ` and costs ${parts.join(', ')}` : ''}${fall ? `: ${fall}` : ''}; TLB misses and their cost are not in a trace.`);
+  return out;
+}
+
 export function compareAnalyses(a: Analysis, b: Analysis): Comparison {
   const byClass: Comparison['faults']['byClass'] = {};
   // Counts by finding class, from findings (covers C classes too).
@@ -75,6 +134,7 @@ export function compareAnalyses(a: Analysis, b: Analysis): Comparison {
     perRegion,
     avoidedLines: avoidedLines.sort((x, y) => x - y),
     assumptions: whatIfAssumptions(a.config, b.config, a.arch, { eagerSplitApplies: !(a.arch === 'x86' && x86WithoutTdpMmu(a)) }),
+    costs: costLines(a, b, saved, Math.max(0, a.counters.faults.total - b.counters.faults.total)),
     summary: [],
   };
   const s = cmp.summary;
@@ -101,5 +161,6 @@ export function compareAnalyses(a: Analysis, b: Analysis): Comparison {
     s.push(`TLB invalidations (model, by kind): ${kinds.filter(([k]) => ta[k] + tb[k] > 0).map(([k, label]) => `${label} ${ta[k]} -> ${tb[k]}`).join(', ')}.`);
   }
   if (cmp.cmoBytes.a !== cmp.cmoBytes.b) s.push(`Cache maintenance bytes: ${cmp.cmoBytes.a} -> ${cmp.cmoBytes.b}.`);
+  if (cmp.costs.length) s.push('What B costs:', ...cmp.costs.map((x) => `  - ${x}`));
   return cmp;
 }

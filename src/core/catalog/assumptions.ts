@@ -24,8 +24,8 @@ function eagerLines(chunk: number, arch: Arch): string[] {
   return [
     `Eager splitting (assumed): ${how}.`,
     arch === 'x86'
-      ? 'Costs of eager splitting that B does not count: the page-table pages allocated (one per 2 MiB page split), the time the splits hold the MMU lock for write (faults of running vCPUs wait behind it), and the 2 MiB TLB reach lost while logging is on.'
-      : 'Costs of eager splitting: B counts the break-before-make and TLB invalidation of each 2 MiB block it splits; it does not count the page-table pages allocated (one per 2 MiB block), the time the splits hold the MMU lock for write (faults of running vCPUs wait behind it), or the 2 MiB TLB reach lost while logging is on. The chunk size only turns eager splitting on in the model: the kernel drops and retakes the lock between chunks, and stops silently when it cannot allocate; a 1 GiB block is modelled as split at once.',
+      ? 'Costs of eager splitting: B counts the page-table pages its splits allocate (one per 2 MiB page split); how long the splits take is not in the trace, and the 2 MiB TLB reach they lose while logging is on is stated, not measured (What B costs).'
+      : 'Costs of eager splitting: B counts the break-before-make and TLB invalidation of each block it splits, the page-table pages it allocates, the lock-hold chunks of the chunk size (the kernel drops and retakes kvm->mmu_lock between chunks) and the time blocks spend split (What B costs); the lock hold time only where the trace times eager splits of its own. Which blocks split does not depend on the chunk size; the kernel stops silently when it cannot allocate, the model never does; a 1 GiB block is modelled as split at once.',
   ];
 }
 

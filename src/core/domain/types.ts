@@ -82,6 +82,16 @@ export interface Counters {
   };
   tlbi: { ipa: number; ipaNsh: number; range: number; vmid: number };
   splits: { fault: number; eager: number };
+  /**
+   * What splitting costs beyond its TLB invalidations, counted by the model for the configuration
+   * replayed (arm64; zero where a replay does not model it): the page-table pages allocated (by
+   * every map and split), the time blocks spent split into smaller mappings (summed over blocks,
+   * from the split to the coalesce or the end of the trace: the TLB reach lost), the lock-hold
+   * chunks of eager splitting (KVM drops and retakes kvm->mmu_lock between chunks,
+   * kvm_mmu_split_huge_pages()), and the hold of the eager splits the trace itself times
+   * (kvm_pgtable_stage2_split probe to its return), which a what-if never invents.
+   */
+  splitCosts: { tablePages: number; splitBlockNs: number; eagerChunks: number; timedEager: { chunks: number; blocks: number; ns: number } };
   coalesces: number;
   invalidWindows: { count: number; totalNs: number };
   costNsByClass: Partial<Record<FindingClass, number>>;

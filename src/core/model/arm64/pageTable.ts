@@ -60,6 +60,8 @@ export interface OpResult {
   /** Size changes done without an invalid window thanks to FEAT_BBM level 1/2. */
   bbmAvoided: BbmWindowNeed[];
   splits: number;
+  /** Page-table pages a split allocated: one per block split, and their children's for a block above level 2 (a 1 GiB block at 4K: 1 + 512). */
+  tablePages: number;
   coalesces: number;
   /** Level of the leaf written or examined. */
   level: number | undefined;
@@ -97,7 +99,7 @@ const NO_CMOS = Object.freeze([]) as unknown as CmoCall[];
 const NO_WINDOWS = Object.freeze([]) as unknown as BbmWindowNeed[];
 
 function emptyResult(): OpResult {
-  return { result: 'ok', tlbi: { ipa: 0, ipaNsh: 0, range: 0, vmid: 0 }, cmos: NO_CMOS, windows: NO_WINDOWS, bbmAvoided: NO_WINDOWS, splits: 0, coalesces: 0, level: undefined };
+  return { result: 'ok', tlbi: { ipa: 0, ipaNsh: 0, range: 0, vmid: 0 }, cmos: NO_CMOS, windows: NO_WINDOWS, bbmAvoided: NO_WINDOWS, splits: 0, tablePages: 0, coalesces: 0, level: undefined };
 }
 
 function cmosOf(res: OpResult): CmoCall[] {
@@ -286,6 +288,7 @@ export class PageTable {
         this.clearEntry(node, i);
       }
       node = this.newChild(node, i, ctx);
+      res.tablePages++;
     }
     const i = this.index(node, base);
     const k = node.kind[i];
@@ -491,19 +494,21 @@ export class PageTable {
     res.splits++;
     this.clearEntry(node, i);
     const child = this.newChild(node, i, ctx);
+    res.tablePages++;
     for (let j = 0; j < this.n; j++) this.setLeaf(child, j, prot, ctx);
     if (child.level < 3) {
       const csize = this.sizeOf[child.level + 1];
-      for (let j = 0; j < this.n; j++) this.splitBlockQuiet(child, j, base + j * csize, ctx, prot);
+      for (let j = 0; j < this.n; j++) this.splitBlockQuiet(child, j, base + j * csize, ctx, prot, res);
     }
   }
 
   /** Lower levels of an eager split are built unlinked (SKIP_BBM_TLBI): no window, no TLBI. */
-  private splitBlockQuiet(node: TableNode, i: number, _base: number, ctx: OpContext, prot: number): void {
+  private splitBlockQuiet(node: TableNode, i: number, _base: number, ctx: OpContext, prot: number, res: OpResult): void {
     this.clearEntry(node, i);
     const child = this.newChild(node, i, ctx);
+    res.tablePages++;
     for (let j = 0; j < this.n; j++) this.setLeaf(child, j, prot, ctx);
-    if (child.level < 3) for (let j = 0; j < this.n; j++) this.splitBlockQuiet(child, j, 0, ctx, prot);
+    if (child.level < 3) for (let j = 0; j < this.n; j++) this.splitBlockQuiet(child, j, 0, ctx, prot, res);
   }
 
   /** Access flag: mkyoung sets it (no TLBI); aging clears it. Returns whether a leaf was there. */

@@ -64,10 +64,21 @@ export class Arm64HostActions extends Arm64CmoAccounting {
     }
   }
 
-  protected eagerSplit(ev: TraceEvent, key: string, ipa: number, size: number, observed: boolean): void {
+  /** `startTs`: when the trace's own kvm_pgtable_stage2_split call began (observed splits). */
+  protected eagerSplit(ev: TraceEvent, key: string, ipa: number, size: number, observed: boolean, startTs?: number): void {
     const r = this.pt.split(ipa, size, { line: ev.line, actor: this.actor(key) });
     if (r.splits === 0) return;
     this.account(r, ev, key, ipa, size, true);
+    // Lock-hold chunks: each kvm_pgtable_stage2_split() call the trace shows is one; a what-if splits
+    // the write-protected range in chunks of the configured size, as kvm_mmu_split_huge_pages() does.
+    const costs = this.counters.splitCosts;
+    const chunk = typeof this.cfg.eagerSplitChunk === 'number' && this.cfg.eagerSplitChunk > 0 ? this.cfg.eagerSplitChunk : this.regionSize;
+    costs.eagerChunks += observed ? 1 : Math.ceil(size / chunk);
+    if (observed && startTs !== undefined) {
+      costs.timedEager.chunks++;
+      costs.timedEager.blocks += r.splits;
+      costs.timedEager.ns += ev.ts - startTs;
+    }
     for (const w of r.windows) this.history.add(REC_SPLIT, w.ipa, w.size, ev.line, 3, 0, this.actor(key));
     for (const w of r.bbmAvoided) this.history.add(REC_SPLIT, w.ipa, w.size, ev.line, 3, 0, this.actor(key));
     this.marks.push({ ts: ev.ts, lane: HOST, kind: 'split', line: ev.line, ipa, size, label: label.eagerSplit(r.splits, observed) });
@@ -114,6 +125,19 @@ export class Arm64HostActions extends Arm64CmoAccounting {
     if (eager) this.counters.splits.eager += r.splits;
     else this.counters.splits.fault += r.splits;
     this.counters.coalesces += r.coalesces;
+    const costs = this.counters.splitCosts;
+    costs.tablePages += r.tablePages;
+    if (r.splits > 0) {
+      for (const w of r.windows) if (w.kind === 'split' && !this.splitSince.has(w.ipa)) this.splitSince.set(w.ipa, ev.ts);
+      for (const w of r.bbmAvoided) if (w.kind === 'split' && !this.splitSince.has(w.ipa)) this.splitSince.set(w.ipa, ev.ts);
+    }
+    if (r.coalesces > 0) {
+      const since = this.splitSince.get(ipa);
+      if (since !== undefined) {
+        costs.splitBlockNs += ev.ts - since;
+        this.splitSince.delete(ipa);
+      }
+    }
     const lane = key;
     const tl = r.tlbi.ipa + r.tlbi.ipaNsh + r.tlbi.range + r.tlbi.vmid;
     if (tl > 0 && (r.splits > 0 || r.coalesces > 0 || r.tlbi.range + r.tlbi.vmid > 0)) {

@@ -187,7 +187,7 @@ export class Arm64Intake extends Arm64FaultRules {
         if (a.ipa !== undefined && a.size !== undefined) {
           this.evidence.eagerSplits ??= ev.line;
           // Applied at the return, so that the per-block break probes inside it still see the blocks.
-          if (this.cfg.eagerSplitChunk !== 0) s.pendingSplit = { ipa: a.ipa, size: a.size };
+          if (this.cfg.eagerSplitChunk !== 0) s.pendingSplit = { ipa: a.ipa, size: a.size, ts: ev.ts };
         }
         return;
       case 'mkyoung':
@@ -242,7 +242,7 @@ export class Arm64Intake extends Arm64FaultRules {
       case 'split': {
         const p = s.pendingSplit;
         s.pendingSplit = undefined;
-        if (p) this.eagerSplit(ev, this.hostKey(s), p.ipa, p.size, true);
+        if (p) this.eagerSplit(ev, this.hostKey(s), p.ipa, p.size, true, p.ts);
         return;
       }
       case 'try-break': {

@@ -78,6 +78,8 @@ export class Arm64ReplayState {
   protected readonly errors = new ReplayErrors();
   protected tlbiRangeSeen = false;
   protected lastTs = 0;
+  /** When each split block (by its base) was split, until its coalesce (Counters.splitCosts.splitBlockNs). */
+  protected readonly splitSince = new Map<number, number>();
   protected lastNotifierUnmapLine = 0;
   protected sawUnmapProbes = false;
   /** A write-protect's caller flushes once per batch (GET_DIRTY_LOG / memslot): one TLBI per run of wrprotects. */

@@ -107,7 +107,7 @@ export interface VcpuState {
   /** vCPU index seen on a non-vCPU line of this task, applied once it runs a vCPU. */
   pendingIndex?: number;
   pendingHostMap?: { ipa: number; size: number; prot: number; line: number };
-  pendingSplit?: { ipa: number; size: number };
+  pendingSplit?: { ipa: number; size: number; ts: number };
   /** A fault that the probes show ended without a map while an MMU-notifier unmap was in flight (S6). */
   retried?: { line: number; page: number; unmapLine: number };
   /** The last kvm_set_way_flush of this vCPU while no kvm_toggle_cache turned its caches on since (C7). */
