@@ -7,13 +7,16 @@
 // the page's elements are `dom`. Trace text reaches the page through textContent only.
 import {
   assertNever,
+  binClassTitle,
   isFaultClass,
+  isFindingClass,
   isRedundantCmoClass,
   isSpuriousClass,
   parseIpa,
   type BinClass,
   type ExtensionToWebview,
   type MarkDetail,
+  type MarkDetails,
   type RangeStats,
   type RangeStatsResult,
   type TimelineFilter,
@@ -25,7 +28,7 @@ import {
 import { drawFrame, type Canvas2D } from './draw';
 import { computeLayout, hitBin, laneBinsFor, layoutHeight, rowAt } from './layout';
 import { marksListEntries, renderMarksList, type ListDom, type ListElement } from './marksList';
-import { className, readTheme, type Theme } from './theme';
+import { classColour, className, readTheme, type Theme } from './theme';
 import { registerToolkit } from './toolkit';
 import {
   centreOn,
@@ -36,7 +39,9 @@ import {
   formatIpa,
   formatTs,
   fullView,
+  fitRange,
   keyAction,
+  navigate,
   panBy,
   wheelZoomFactor,
   xToTime,
@@ -70,6 +75,8 @@ const dom = {
   classFilter: $<HTMLSelectElement>('class-filter'),
   laneFilter: $<HTMLSelectElement>('lane-filter'),
   findField: $<HTMLInputElement>('find-ipa'),
+  details: $<HTMLElement>('details'),
+  legend: $<HTMLUListElement>('legend'),
   reducedMotion: window.matchMedia('(prefers-reduced-motion: reduce)'),
   listDom: { createElement: (tag) => document.createElement(tag) as unknown as ListElement } satisfies ListDom,
 };
@@ -112,7 +119,16 @@ function draw(): void {
   }
   const c = ctx as unknown as CanvasRenderingContext2D;
   c.setTransform(dpr, 0, 0, dpr, 0, 0);
-  drawFrame(ctx, { width: cssWidth, height, rows: view.rows, vp: view.vp, data: replies.window, theme: view.theme, selection: view.saved.selection, cursorTs: view.cursorTs, highlight: view.highlight, dpr });
+  const mark = view.selectedMark();
+  drawFrame(ctx, {
+    width: cssWidth, height, rows: view.rows, vp: view.vp, data: replies.window, theme: view.theme, selection: view.saved.selection, cursorTs: view.cursorTs, highlight: view.highlight, dpr,
+    selectedMark: mark, markedRange: view.saved.markedRange, arrows: mark ? causeArrows(mark, view.details) : [],
+  });
+}
+
+/** The selected finding's causes that are on the timeline, each as an arrow from the cause's mark to the finding's. */
+function causeArrows(mark: MarkDetail, details: MarkDetails | undefined): { from: { lane: string; ts: number }; to: MarkDetail }[] {
+  return (details?.findings ?? []).flatMap((f) => f.causes.flatMap((c) => (c.lane !== undefined && c.ts !== undefined ? [{ from: { lane: c.lane, ts: c.ts }, to: mark }] : [])));
 }
 
 // --- queries -------------------------------------------------------------------------------
@@ -245,6 +261,119 @@ function markDetailLine(m: MarkDetail): string {
   return `line ${m.line}: ${className(m.cls)}${where}${label}${m.avoided ? ' (avoided by B)' : ''}`;
 }
 
+// --- the selected mark and its details panel ------------------------------------------------------
+
+/** Select the mark of `line` (a click on its bin, "Reveal in Timeline", a reload) and ask for its details. */
+function selectMark(line: number, fit: boolean): void {
+  view.patch({ selectedLine: line });
+  view.save();
+  ui.fitWhenDetailsArrive = fit;
+  post({ type: 'details', seq: replies.next(), line });
+  scheduleDraw();
+}
+
+function clearMarkSelection(): void {
+  view.patch({ selectedLine: undefined });
+  view.details = undefined;
+  view.save();
+  showDetails();
+}
+
+function textElement(tag: string, text: string, className?: string): HTMLElement {
+  const el = document.createElement(tag);
+  el.textContent = text;
+  if (className) el.className = className;
+  return el;
+}
+
+/** A button that moves the editor to a trace line (and the timeline to its mark when it has one). */
+function lineButton(text: string, aria: string, line: number, ts?: number): HTMLElement {
+  const b = textElement('button', text, 'line-link');
+  b.setAttribute('type', 'button');
+  b.setAttribute('aria-label', aria);
+  b.addEventListener('click', () => {
+    if (ts !== undefined) setViewport(centreOn(view.vp, ts, view.bounds));
+    post({ type: 'reveal', line });
+  });
+  return b;
+}
+
+/** The details panel (Perfetto's bottom panel), every text through textContent. */
+function showDetails(): void {
+  const panel = dom.details;
+  const d = view.details;
+  const m = view.selectedMark();
+  if (!d || !m) {
+    panel.hidden = true;
+    panel.replaceChildren();
+    return;
+  }
+  const laneLabel = replies.info?.lanes.find((l) => l.id === m.lane && l.config === m.config)?.label ?? m.lane;
+  const when = m.endTs !== undefined ? `${formatTs(m.ts)} – ${formatTs(m.endTs)} (${formatDuration(m.endTs - m.ts)})` : formatTs(m.ts);
+  const head = textElement('h2', `${className(m.cls)} · ${m.config === 'B' ? `B: ${laneLabel}` : laneLabel} · ${when}`);
+  head.id = 'details-heading';
+  const children: HTMLElement[] = [head, lineButton(`Go to line ${m.line}`, `Go to trace line ${m.line}`, m.line)];
+  if (d.lineText !== undefined) children.push(textElement('pre', d.lineText, 'trace-line'));
+  for (const f of d.findings) {
+    const section = document.createElement('section');
+    section.setAttribute('aria-label', `Finding ${f.code}`);
+    section.append(textElement('h3', `${f.code}: ${findingTitle(f.code)}`), textElement('p', f.message));
+    for (const c of f.causes) {
+      const row = document.createElement('p');
+      row.append(textElement('span', 'Cause: '), lineButton(`line ${c.line}`, `Go to the cause, trace line ${c.line}: ${c.message}`, c.line, c.ts), textElement('span', ` ${c.message}`));
+      section.append(row);
+    }
+    children.push(section);
+  }
+  if (d.hover.length) {
+    const hover = document.createElement('section');
+    hover.setAttribute('aria-label', 'What the hover shows');
+    hover.className = 'hover-text';
+    hover.append(...d.hover.map((l) => textElement('p', l)));
+    children.push(hover);
+  }
+  panel.replaceChildren(...children);
+  panel.hidden = false;
+}
+
+/** A finding code's class title from the catalog (`S1-lost-race` -> `Lost race`). */
+function findingTitle(code: string): string {
+  return binClassTitle(code.split('-')[0] as BinClass);
+}
+
+function applyDetails(d: MarkDetails | null): void {
+  if (!d || d.mark.line !== view.saved.selectedLine) {
+    // The mark is gone (a new analysis, a filter): nothing stays selected.
+    if (!d) clearMarkSelection();
+    return;
+  }
+  view.details = d;
+  if (ui.fitWhenDetailsArrive) {
+    ui.fitWhenDetailsArrive = false;
+    setViewport(fitRange({ t0: d.mark.ts, t1: d.mark.endTs ?? d.mark.ts }, view.bounds));
+  }
+  showDetails();
+  scheduleDraw();
+}
+
+// --- the legend ---------------------------------------------------------------------------------
+
+/** The classes present in the trace, worst first, each with its colour and its catalog title; text, not colour alone, says which is which. */
+function showLegend(classes: readonly BinClass[]): void {
+  dom.legend.replaceChildren(
+    ...classes.map((c) => {
+      const li = document.createElement('li');
+      li.dataset.cls = c;
+      const swatch = document.createElement('span');
+      swatch.className = 'swatch';
+      swatch.setAttribute('aria-hidden', 'true');
+      swatch.style.backgroundColor = classColour(view.theme, c);
+      li.append(swatch, textElement('span', isFindingClass(c) ? `${c} ${binClassTitle(c)}` : binClassTitle(c)));
+      return li;
+    }),
+  );
+}
+
 // --- statistics ---------------------------------------------------------------------------------
 
 function showStats(r: RangeStatsResult | null): void {
@@ -297,6 +426,9 @@ function applyInfo(uri: string, i: TimelineInfo): void {
   const shown = laneSel ? i.lanes.filter((l) => laneSel.includes(l.id)) : i.lanes;
   view.rows = computeLayout(shown, replies.window?.summary.heat.rows.length ?? 8);
   fillFilters(i);
+  showLegend(i.classes);
+  // After a reload (or a new analysis) the selected mark's details are asked for again.
+  if (view.saved.selectedLine !== undefined && view.details?.mark.line !== view.saved.selectedLine) post({ type: 'details', seq: replies.next(), line: view.saved.selectedLine });
   const avoided = i.configB ? ` · B: ${i.configB} avoids ${i.avoidedCount}` : '';
   // A full mark store is not silent: past fromTs ordinary faults and CMOs are missing from the lanes.
   const partial = i.marksDropped ? ` · ${i.marksDropped.count.toLocaleString('en')} ordinary marks not kept from ${formatTs(i.marksDropped.fromTs)}` : '';
@@ -390,6 +522,14 @@ function onMessage(m: ExtensionToWebview): void {
       if (m.ts < view.vp.t0 || m.ts > view.vp.t1) setViewport(centreOn(view.vp, m.ts, view.bounds));
       else scheduleDraw();
       return;
+    case 'details':
+      if (!replies.accept('details', m.seq)) return;
+      applyDetails(m.result);
+      return;
+    case 'select':
+      selectMark(m.line, true);
+      dom.canvas.focus();
+      return;
     case 'error':
       dom.status.textContent = `Timeline: ${m.message}`;
       return;
@@ -453,7 +593,14 @@ canvas.addEventListener('pointerup', (e) => {
   if (row?.kind === 'lane' && data) {
     const lb = laneBinsFor(data, row.lane);
     const hit = lb && hitBin(data, lb, e.offsetX, view.vp, view.width);
-    if (hit) post({ type: 'reveal', line: hit.lane.line[hit.k] });
+    if (hit) {
+      // As in Perfetto, a click selects the mark (details panel, cause arrows); as before, it also reveals its line.
+      selectMark(hit.lane.line[hit.k], false);
+      post({ type: 'reveal', line: hit.lane.line[hit.k] });
+    } else if (view.saved.selectedLine !== undefined) {
+      clearMarkSelection();
+      scheduleDraw();
+    }
   }
 });
 canvas.addEventListener('pointerleave', () => {
@@ -464,17 +611,28 @@ canvas.addEventListener('pointerleave', () => {
 canvas.addEventListener('keydown', (e) => {
   if (e.key === 'Escape') {
     view.patch({ selection: undefined });
-    view.save();
+    clearMarkSelection();
     showStats(null);
     scheduleDraw();
     return;
   }
-  const a = keyAction(e.key, e.shiftKey);
+  const a = keyAction(e.key, e.shiftKey, e.ctrlKey || e.metaKey || e.altKey);
   if (!a) return;
   e.preventDefault();
-  if ('zoom' in a) zoom(a.zoom);
-  else if ('pan' in a) setViewport(panBy(view.vp, view.width, a.pan * view.width, view.bounds));
-  else setViewport(fullView(view.bounds));
+  if ('markRange' in a) {
+    const r = view.selectionRange();
+    if (!r) {
+      dom.status.textContent = 'Nothing selected to mark: click a mark or Shift+drag a range first.';
+      return;
+    }
+    view.toggleMarkedRange(r);
+    view.save();
+    scheduleDraw();
+    return;
+  }
+  const next = navigate(view.vp, view.width, a, view.bounds, view.selectionRange());
+  if (next) setViewport(next);
+  else if ('fit' in a) dom.status.textContent = 'Nothing selected to fit: click a mark or Shift+drag a range first.';
 });
 
 $('zoom-in').addEventListener('click', () => zoom(2));
@@ -520,6 +678,7 @@ if (view.saved.findText) dom.findField.value = view.saved.findText;
 // Theme changes swap the body class; reduced motion is honoured by never animating (CSS too).
 new MutationObserver(() => {
   view.theme = currentTheme();
+  showLegend(replies.info?.classes ?? []);
   scheduleDraw();
 }).observe(document.body, { attributes: true, attributeFilter: ['class'] });
 dom.reducedMotion.addEventListener('change', () => document.body.classList.toggle('reduced-motion', dom.reducedMotion.matches));

@@ -2,7 +2,7 @@
 // user looks at and what survives hide/show and reload; `Replies`, what the extension answered, so
 // that an older answer never replaces a newer one; `Interaction`, gestures and timers in progress.
 // No DOM here: main.ts wires these to the page.
-import type { TimelineFilter, TimelineInfo, TimelineViewState, TimeRange, WindowResult } from '../src/shared/timelineProtocol';
+import type { MarkDetail, MarkDetails, TimelineFilter, TimelineInfo, TimelineViewState, TimeRange, WindowResult } from '../src/shared/timelineProtocol';
 import type { Row } from './layout';
 import type { Theme } from './theme';
 import { DEFAULT_MIN_SPAN, type Bounds } from './viewport';
@@ -19,6 +19,8 @@ export class ViewState {
   width = 800;
   cursorTs: number | undefined;
   highlight: Highlight | undefined;
+  /** The details of the selected mark (`saved.selectedLine`), once the extension has answered. */
+  details: MarkDetails | undefined;
 
   constructor(
     saved: TimelineViewState | undefined,
@@ -40,20 +42,39 @@ export class ViewState {
     this.persist(this.saved);
   }
 
+  /** What F fits and M marks: the selected mark's extent, else the selected range. */
+  selectionRange(): TimeRange | undefined {
+    const m = this.selectedMark();
+    if (m) return { t0: m.ts, t1: m.endTs ?? m.ts };
+    return this.saved.selection;
+  }
+
+  /** The selected mark, once its details have arrived. */
+  selectedMark(): MarkDetail | undefined {
+    const d = this.details;
+    return d && d.mark.line === this.saved.selectedLine ? d.mark : undefined;
+  }
+
+  /** M: mark `r`, or clear the mark when `r` is the range already marked (as Perfetto's M toggles). */
+  toggleMarkedRange(r: TimeRange): void {
+    const m = this.saved.markedRange;
+    this.patch({ markedRange: m && m.t0 === r.t0 && m.t1 === r.t1 ? undefined : { t0: r.t0, t1: r.t1 } });
+  }
+
   filter(): TimelineFilter | undefined {
     const f = this.saved.filter;
     return f && (f.classes || f.lanes) ? f : undefined;
   }
 }
 
-type ReplyKind = 'window' | 'rangeStats' | 'marks';
+type ReplyKind = 'window' | 'rangeStats' | 'marks' | 'details';
 
 /** What the extension answered: the trace's info, the window being drawn, and request numbers so that an older answer never replaces a newer one. */
 export class Replies {
   info: TimelineInfo | undefined;
   window: WindowResult | undefined;
   private seq = 0;
-  private readonly latest: Record<ReplyKind, number> = { window: -1, rangeStats: -1, marks: -1 };
+  private readonly latest: Record<ReplyKind, number> = { window: -1, rangeStats: -1, marks: -1, details: -1 };
 
   next(): number {
     return ++this.seq;
@@ -79,4 +100,6 @@ export class Interaction {
   retryTimer: ReturnType<typeof setTimeout> | undefined;
   retryDelay = 1000;
   drawPending = false;
+  /** "Reveal in Timeline" asked for a mark: zoom to it when its details arrive. */
+  fitWhenDetailsArrive = false;
 }

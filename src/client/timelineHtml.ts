@@ -55,9 +55,11 @@ export function timelineHtml(p: TimelineHtmlParams): string {
 </header>
 <main>
   <div id="canvas-wrap">
-    <canvas id="timeline" tabindex="0" role="img" aria-label="Stage-2 timeline. Arrow keys pan, plus and minus zoom, Home shows everything, Shift+drag selects a range. The list below names every visible mark."></canvas>
+    <canvas id="timeline" tabindex="0" role="img" aria-label="Stage-2 timeline. W and S (or plus and minus) zoom, A and D (or the arrow keys) pan, Home shows everything, a click selects a mark, F fits the selection, M marks its range, Escape clears, Shift+drag selects a range. The list below names every visible mark."></canvas>
     <div id="tooltip" role="tooltip" hidden></div>
   </div>
+  <ul id="legend" aria-label="Legend: mark classes and their colours"></ul>
+  <section id="details" tabindex="-1" aria-labelledby="details-heading" aria-live="polite" hidden></section>
   <section id="range-stats" aria-live="polite" aria-label="Selection statistics" hidden></section>
   <ul id="find-results" aria-label="IPA search results"></ul>
   <h2 id="marks-heading">Visible marks</h2>

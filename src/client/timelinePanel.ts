@@ -3,7 +3,9 @@
 // `showTimeline` factory), revived after a reload by a serializer (view type `stage2Lens.timeline`).
 // It relays the webview's window/selection/find requests to the server (the `Timeline*Request`
 // objects of src/shared/requests.ts), reveals lines the user activates, shows the editor's cursor in
-// the timeline and re-queries on `stage2Lens/timelineChanged`.
+// the timeline and re-queries on `stage2Lens/timelineChanged`. It answers the details panel from
+// the server's marks, the editor's diagnostics and hover (so the panel says what the hover says),
+// and selects a line's mark for whoever asks (createOrShow's selectLine).
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import {
@@ -15,13 +17,26 @@ import {
   TimelineRangeStatsRequest,
   TimelineWindowRequest,
 } from '../shared/requests';
-import { assertNever, type ExtensionToWebview, type TimelineViewState, type WebviewToExtension } from '../shared/timelineProtocol';
+import { escapeControls } from '../shared/controlChars';
+import {
+  assertNever,
+  markdownToPlainLines,
+  markOfLine,
+  type ExtensionToWebview,
+  type MarkCause,
+  type MarkDetails,
+  type MarkFinding,
+  type TimelineViewState,
+  type WebviewToExtension,
+} from '../shared/timelineProtocol';
 import { restorableTraceUri, timeRangeOf } from '../shared/webviewInput';
 import { onTrace, type Cmd, type Ctx } from './ctx';
 import { newNonce, timelineHtml } from './timelineHtml';
 
 export const TIMELINE_VIEW_TYPE = 'stage2Lens.timeline';
 const TITLE = 'Stage-2 Timeline';
+/** The `source` of the server's diagnostics (src/server/diagnostics.ts). */
+const DIAGNOSTIC_SOURCE = 'stage2-lens';
 
 /** `stage2Lens.showTimeline`: the timeline of the trace, beside its editor. */
 export function showTimeline(ctx: Ctx): Cmd {
@@ -44,6 +59,8 @@ export class TimelinePanel {
   /** The client of the latest call: after "Restart Server" panels talk to the new one. */
   private static latestClient: LanguageClient | undefined;
   private readonly disposables: vscode.Disposable[] = [];
+  /** A line "Reveal in Timeline" asked to select: sent again whenever the page (re)loads, until the page asks for its details. */
+  private pendingSelect: number | undefined;
 
   private constructor(
     private readonly panel: vscode.WebviewPanel,
@@ -71,12 +88,14 @@ export class TimelinePanel {
     return TimelinePanel.latestClient ?? this.initialClient;
   }
 
-  static createOrShow(context: vscode.ExtensionContext, client: LanguageClient, uri: vscode.Uri): void {
+  /** Open (or bring forward) the trace's timeline; with `selectLine`, select that line's mark and zoom to it. */
+  static createOrShow(context: vscode.ExtensionContext, client: LanguageClient, uri: vscode.Uri, selectLine?: number): void {
     TimelinePanel.latestClient = client;
     TimelinePanel.hookNotifications(client);
     const existing = TimelinePanel.panels.get(uri.toString());
     if (existing) {
-      existing.panel.reveal(undefined, true);
+      existing.panel.reveal(undefined, selectLine === undefined);
+      if (selectLine !== undefined) existing.select(selectLine);
       return;
     }
     // The file name in the title: two traces' timelines side by side must be told apart.
@@ -84,7 +103,8 @@ export class TimelinePanel {
       enableScripts: true,
       localResourceRoots: [vscode.Uri.joinPath(context.extensionUri, 'dist', 'webview')],
     });
-    new TimelinePanel(panel, context, client, uri);
+    const created = new TimelinePanel(panel, context, client, uri);
+    if (selectLine !== undefined) created.pendingSelect = selectLine;
   }
 
   static registerSerializer(context: vscode.ExtensionContext, client: LanguageClient): vscode.Disposable {
@@ -128,6 +148,12 @@ export class TimelinePanel {
     client.onNotification(TimelineChangedNotification, (p) => TimelinePanel.analysisChanged(p.uri));
   }
 
+  /** Select a line's mark: now if the page is listening, and again once it has (re)loaded. */
+  private select(line: number): void {
+    this.pendingSelect = line;
+    this.post({ type: 'select', line });
+  }
+
   private post(m: ExtensionToWebview): void {
     void this.panel.webview.postMessage(m);
   }
@@ -144,6 +170,11 @@ export class TimelinePanel {
       switch (m.type) {
         case 'ready':
           await this.sendInfo();
+          if (this.pendingSelect !== undefined) this.post({ type: 'select', line: this.pendingSelect });
+          return;
+        case 'details':
+          if (m.line === this.pendingSelect) this.pendingSelect = undefined;
+          this.post({ type: 'details', seq: m.seq, result: await this.details(m.line) });
           return;
         case 'window':
           this.post({ type: 'window', seq: m.seq, result: await this.client.sendRequest(TimelineWindowRequest, { uri, ...timeRangeOf(m.range), width: m.width, ...(m.filter ? { filter: m.filter } : {}) }) });
@@ -166,6 +197,48 @@ export class TimelinePanel {
     } catch (e) {
       const seq = 'seq' in m ? m.seq : undefined;
       this.post({ type: 'error', ...(seq !== undefined ? { seq } : {}), message: e instanceof Error ? e.message : String(e) });
+    }
+  }
+
+  /**
+   * The details panel's content for the mark of a 1-based line: the mark (from the server's
+   * timeline), the line's text when the document is open, its findings with their causes placed on
+   * the timeline (from the diagnostics VS Code holds), and the line's hover as plain text.
+   */
+  private async details(line: number): Promise<MarkDetails | null> {
+    if (!Number.isInteger(line) || line < 1) return null;
+    const uri = this.uri.toString();
+    const at = await this.client.sendRequest(TimelineLocateRequest, { uri, line });
+    if (!at || at.line !== line) return null;
+    const marks = await this.client.sendRequest(TimelineMarksRequest, { uri, t0: at.ts, t1: at.ts, filter: { lanes: [at.lane] }, limit: 50 });
+    const mark = markOfLine(marks, line);
+    if (!mark) return null;
+    const document = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri);
+    const lineText = document && line <= document.lineCount ? escapeControls(document.lineAt(line - 1).text) : undefined;
+    const diagnostics = vscode.languages.getDiagnostics(this.uri).filter((d) => d.source === DIAGNOSTIC_SOURCE && d.range.start.line === line - 1);
+    const findings = await Promise.all(diagnostics.map((d) => this.findingOf(d)));
+    return { mark, ...(lineText !== undefined ? { lineText } : {}), hover: await this.hoverText(line), findings };
+  }
+
+  private async findingOf(d: vscode.Diagnostic): Promise<MarkFinding> {
+    const code = typeof d.code === 'object' ? String(d.code.value) : String(d.code ?? '');
+    const causes = await Promise.all(
+      (d.relatedInformation ?? []).map(async (r): Promise<MarkCause> => {
+        const line = r.location.range.start.line + 1;
+        const at = await this.client.sendRequest(TimelineLocateRequest, { uri: this.uri.toString(), line }).catch(() => null);
+        return { line, message: r.message, ...(at && at.line === line ? { ts: at.ts, lane: at.lane } : {}) };
+      }),
+    );
+    return { code, message: d.message, causes };
+  }
+
+  /** What the hover of the line shows, as plain text (empty when the document cannot be opened, e.g. a trace too large to sync). */
+  private async hoverText(line: number): Promise<string[]> {
+    try {
+      const hovers = (await vscode.commands.executeCommand<vscode.Hover[] | undefined>('vscode.executeHoverProvider', this.uri, new vscode.Position(line - 1, 0))) ?? [];
+      return hovers.flatMap((h) => h.contents.flatMap((c) => markdownToPlainLines(typeof c === 'string' ? c : c.value)));
+    } catch {
+      return [];
     }
   }
 

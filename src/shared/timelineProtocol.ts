@@ -42,8 +42,27 @@ export function isRedundantCmoClass(c: BinClass): boolean {
   return isFindingClass(c) && isRedundantCmo(c);
 }
 
-function isFindingClass(c: BinClass): c is FindingClass {
+/** Whether a bin class is a finding class of the catalog (else it is a mark kind). */
+export function isFindingClass(c: BinClass): c is FindingClass {
   return (CLASS_ORDER as readonly string[]).includes(c);
+}
+
+/** What a mark of each kind without a finding class is, as the legend names it. */
+const KIND_TITLE: Readonly<Record<MarkKind, string>> = {
+  fault: 'Fault',
+  window: 'Invalid window (break-before-make)',
+  split: 'Block split',
+  coalesce: 'Table collapse',
+  cmo: 'Cache maintenance',
+  tlbi: 'TLB invalidation',
+  marker: 'Trace marker',
+  host: 'Host action',
+};
+
+/** A class's title for the legend and the details panel: the finding catalog's for a finding class, the mark kind's otherwise. */
+export function binClassTitle(c: BinClass): string {
+  if (isFindingClass(c)) return findingEntry(c).title;
+  return (KIND_TITLE as Record<string, string | undefined>)[c] ?? c;
 }
 
 /** Classes that count as faults (ordinary or classified). */
@@ -214,6 +233,59 @@ export interface MarkDetail {
   avoided: boolean;
 }
 
+/** A cause of a finding (the map that won the race, the split that opened the window) and where it is on the timeline. */
+export interface MarkCause {
+  line: number;
+  message: string;
+  /** Where the cause's mark is (absent when the timeline holds no mark at or before its line). */
+  ts?: number;
+  lane?: string;
+}
+
+/** A finding on the selected mark's line, as its diagnostic says it. */
+export interface MarkFinding {
+  /** The finding's code, `S1-lost-race`. */
+  code: string;
+  message: string;
+  causes: MarkCause[];
+}
+
+/** What the details panel shows for the selected mark. */
+export interface MarkDetails {
+  mark: MarkDetail;
+  /** The trace line itself. Trace text: render with textContent only. */
+  lineText?: string;
+  /** The line's hover (the decoded event, its findings, the model's state at that instant) as plain-text paragraphs. */
+  hover: string[];
+  findings: MarkFinding[];
+}
+
+/** The mark the timeline holds for `line`: the one of configuration A at that line, else any at that line. */
+export function markOfLine(marks: readonly MarkDetail[], line: number): MarkDetail | undefined {
+  return marks.find((m) => m.line === line && m.config === 'A') ?? marks.find((m) => m.line === line);
+}
+
+/**
+ * A hover's Markdown as plain-text paragraphs, for a page that never turns text into HTML: emphasis,
+ * code spans, escapes and link targets dropped (a link keeps its text), rules between sections
+ * dropped, one entry per non-empty line.
+ */
+export function markdownToPlainLines(markdown: string): string[] {
+  const out: string[] = [];
+  for (const raw of markdown.split(/\r?\n/)) {
+    if (/^\s*(---+|\|\s*-+\s*\|.*)\s*$/.test(raw)) continue;
+    const text = raw
+      .replace(/!?\[([^\]]*)\]\([^)]*\)/g, '$1')
+      .replace(/\*\*|__|`/g, '')
+      .replace(/(^|[\s(])_([^_]+)_(?=$|[\s).,:;])/g, '$1$2')
+      .replace(/^#+\s*/, '')
+      .replace(/\\([\\`*_{}[\]()#+\-.!|<>~])/g, '$1')
+      .trim();
+    if (text) out.push(text);
+  }
+  return out;
+}
+
 export interface FindIpaResult {
   ipa: number;
   total: number;
@@ -262,6 +334,10 @@ export interface TimelineViewState {
   filter?: TimelineFilter;
   selection?: TimeRange;
   findText?: string;
+  /** The line of the selected mark (its details are asked for again after a reload). */
+  selectedLine?: number;
+  /** The range marked with `m`, drawn across every lane. */
+  markedRange?: TimeRange;
 }
 
 export type WebviewToExtension =
@@ -270,7 +346,9 @@ export type WebviewToExtension =
   | { type: 'rangeStats'; seq: number; range: TimeRange; filter?: TimelineFilter }
   | { type: 'marks'; seq: number; range: TimeRange; filter?: TimelineFilter }
   | { type: 'findIpa'; seq: number; ipa: number }
-  | { type: 'reveal'; line: number };
+  | { type: 'reveal'; line: number }
+  /** The details of the mark at `line` (the selected mark), for the details panel. */
+  | { type: 'details'; seq: number; line: number };
 
 export type ExtensionToWebview =
   | { type: 'info'; uri: string; info: TimelineInfo }
@@ -279,6 +357,9 @@ export type ExtensionToWebview =
   | { type: 'marks'; seq: number; result: MarkDetail[] }
   | { type: 'findIpa'; seq: number; result: FindIpaResult | null }
   | { type: 'cursor'; line: number; ts: number; lane: string }
+  | { type: 'details'; seq: number; result: MarkDetails | null }
+  /** "Reveal in Timeline": select the mark of `line` and zoom to it. */
+  | { type: 'select'; line: number }
   | { type: 'error'; seq?: number; message: string };
 
 /** Exhaustiveness check for switches over the unions above. */

@@ -33,3 +33,22 @@ test('view state: restored viewport, empty filter is no filter, save persists th
   v.save();
   assert.deepEqual(saved.at(-1), { uri: 'file:///t.trace', viewport: { t0: 12, t1: 18 }, filter: { lanes: ['vCPU 0'] } });
 });
+
+test('view state: F and M act on the selected mark once its details arrived, else on the selected range; M toggles', () => {
+  const theme = readTheme(() => '', ['vscode-dark']);
+  const v = new ViewState({ uri: 'file:///t.trace', selection: { t0: 100, t1: 200 }, selectedLine: 42 }, theme, () => undefined);
+  assert.deepEqual(v.selectionRange(), { t0: 100, t1: 200 }, 'the mark\'s details have not arrived: the range');
+  const mark = { lane: 'vCPU 0', config: 'A' as const, ts: 150, endTs: 160, kind: 'fault' as const, cls: 'S1' as const, line: 42, avoided: false };
+  v.details = { mark, hover: [], findings: [] };
+  assert.deepEqual(v.selectionRange(), { t0: 150, t1: 160 }, 'the selected mark\'s extent');
+  v.details = { mark: { ...mark, line: 41 }, hover: [], findings: [] };
+  assert.equal(v.selectedMark(), undefined, 'details of another line are not the selection\'s');
+  v.details = { mark: { ...mark, endTs: undefined }, hover: [], findings: [] };
+  assert.deepEqual(v.selectionRange(), { t0: 150, t1: 150 }, 'an instant');
+  v.toggleMarkedRange({ t0: 150, t1: 160 });
+  assert.deepEqual(v.saved.markedRange, { t0: 150, t1: 160 });
+  v.toggleMarkedRange({ t0: 100, t1: 200 });
+  assert.deepEqual(v.saved.markedRange, { t0: 100, t1: 200 }, 'another range replaces the mark');
+  v.toggleMarkedRange({ t0: 100, t1: 200 });
+  assert.equal(v.saved.markedRange, undefined, 'the same range again clears it');
+});

@@ -31,6 +31,8 @@ export function stubCanvas(): StubCanvas {
     strokeRect: count('strokeRect'),
     beginPath: count('beginPath'),
     fill: count('fill'),
+    closePath: count('closePath'),
+    bezierCurveTo: count('bezierCurveTo'),
     stroke: count('stroke'),
     moveTo: count('moveTo'),
     lineTo: count('lineTo'),
