@@ -34,6 +34,7 @@ import {
   centreOn,
   clampViewport,
   DEFAULT_MIN_SPAN,
+  describeViewport,
   formatBytes,
   formatDuration,
   formatIpa,
@@ -77,6 +78,7 @@ const dom = {
   findField: $<HTMLInputElement>('find-ipa'),
   details: $<HTMLElement>('details'),
   legend: $<HTMLUListElement>('legend'),
+  viewRange: $<HTMLSpanElement>('view-range'),
   reducedMotion: window.matchMedia('(prefers-reduced-motion: reduce)'),
   listDom: { createElement: (tag) => document.createElement(tag) as unknown as ListElement } satisfies ListDom,
 };
@@ -119,6 +121,10 @@ function draw(): void {
   }
   const c = ctx as unknown as CanvasRenderingContext2D;
   c.setTransform(dpr, 0, 0, dpr, 0, 0);
+  if (replies.info?.available) {
+    const shown = describeViewport(view.vp);
+    if (dom.viewRange.textContent !== shown) dom.viewRange.textContent = shown;
+  }
   const mark = view.selectedMark();
   drawFrame(ctx, {
     width: cssWidth, height, rows: view.rows, vp: view.vp, data: replies.window, theme: view.theme, selection: view.saved.selection, cursorTs: view.cursorTs, highlight: view.highlight, dpr,

@@ -192,6 +192,12 @@ export function formatTs(ns: number, stepNs = 1000): string {
   return `${(ns / 1e9).toFixed(decimals)} s`;
 }
 
+/** The visible range as the toolbar shows it, precise to a thousandth of the span (a tenth of a W/A/S/D step shows). */
+export function describeViewport(vp: TimeRange): string {
+  const step = span(vp) / 1000;
+  return `${formatTs(vp.t0, step)} – ${formatTs(vp.t1, step)} (${formatDuration(span(vp))})`;
+}
+
 export function formatDuration(ns: number): string {
   const a = Math.abs(ns);
   if (a >= 1e9) return `${(ns / 1e9).toFixed(3)} s`;

@@ -14,7 +14,7 @@ import { CHROMIUM, chromiumAvailable, openTimelinePage, THEMES } from './pageHar
 import { MarkStore } from '../../../src/core/analysis/markStore';
 import { binClassTitle, isFindingClass } from '../../../src/shared/timelineProtocol';
 import { classColour, readTheme } from '../../../webview/theme';
-import { DEFAULT_MIN_SPAN, fitRange, timeToX } from '../../../webview/viewport';
+import { DEFAULT_MIN_SPAN, describeViewport, fitRange, timeToX } from '../../../webview/viewport';
 
 const EVIL = '<img src=x onerror=alert(1)>';
 
@@ -175,6 +175,7 @@ test('timeline page: W/A/S/D, a selected mark with its details panel, F, M, Reve
     await page.keyboard.press('w');
     const w = await waitViewport(tp, (v) => Math.abs(v.t1 - v.t0 - (start.t1 - start.t0) / 2) < 1, 'W halves the span');
     assert.ok(Math.abs(mid(w) - mid(start)) < 1, 'W zooms about the centre');
+    await page.waitForFunction((text) => document.getElementById('view-range')?.textContent === text, describeViewport(w));
     await page.keyboard.press('d');
     await waitViewport(tp, (v) => Math.abs(v.t0 - (w.t0 + (w.t1 - w.t0) / 10)) < 1 && Math.abs(v.t1 - v.t0 - (w.t1 - w.t0)) < 1, 'D pans a tenth later');
     await page.keyboard.press('a');

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { binStart, parseIpa } from '../../../src/shared/timelineProtocol';
 import {
-  binToPx, clampViewport, dataCovers, fitRange, formatBytes, formatDuration, formatTs, fullView, keyAction, navigate, panBy, POINT_FIT_SPANS, pxToBin, tickStep, ticks, timeToX, wheelZoomFactor, xToTime, zoomAt,
+  binToPx, clampViewport, dataCovers, describeViewport, fitRange, formatBytes, formatDuration, formatTs, fullView, keyAction, navigate, panBy, POINT_FIT_SPANS, pxToBin, tickStep, ticks, timeToX, wheelZoomFactor, xToTime, zoomAt,
 } from '../../../webview/viewport';
 
 const b = { t0: 1_000_000, t1: 2_000_000, minSpan: 1000 };
@@ -68,6 +68,8 @@ test('ticks are 1-2-5 steps at least 90 px apart; labels as ftrace prints second
   assert.equal(formatDuration(1500), '1.5 µs');
   assert.equal(formatDuration(2_500_000), '2.500 ms');
   assert.equal(formatBytes(2 * 1024 * 1024), '2.0 MiB');
+  assert.equal(describeViewport({ t0: 17_214_000_000, t1: 17_224_000_000 }), '17.21400 s – 17.22400 s (10.000 ms)', 'to 10 µs in a 10 ms view');
+  assert.equal(describeViewport({ t0: 995_000, t1: 1_005_000 }), '0.00099500 s – 0.00100500 s (10.0 µs)');
 });
 
 test('keyboard and wheel steps', () => {
