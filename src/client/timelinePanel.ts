@@ -5,7 +5,7 @@
 // objects of src/shared/requests.ts), reveals lines the user activates, shows the editor's cursor in
 // the timeline and re-queries on `stage2Lens/timelineChanged`. It answers the details panel from
 // the server's marks, the editor's diagnostics and hover (so the panel says what the hover says),
-// and selects a line's mark for whoever asks (createOrShow's selectLine).
+// and offers "Reveal in Timeline" (`stage2Lens.revealInTimeline`) as a quick fix on each finding.
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import {
@@ -30,11 +30,13 @@ import {
   type WebviewToExtension,
 } from '../shared/timelineProtocol';
 import { restorableTraceUri, timeRangeOf } from '../shared/webviewInput';
-import { onTrace, type Cmd, type Ctx } from './ctx';
+import { activeTraceUri } from './activeTrace';
+import { guarded, onTrace, type Cmd, type Ctx } from './ctx';
 import { newNonce, timelineHtml } from './timelineHtml';
 
 export const TIMELINE_VIEW_TYPE = 'stage2Lens.timeline';
 const TITLE = 'Stage-2 Timeline';
+const REVEAL_IN_TIMELINE = 'stage2Lens.revealInTimeline';
 /** The `source` of the server's diagnostics (src/server/diagnostics.ts). */
 const DIAGNOSTIC_SOURCE = 'stage2-lens';
 
@@ -43,10 +45,43 @@ export function showTimeline(ctx: Ctx): Cmd {
   return onTrace(undefined, (uri) => TimelinePanel.createOrShow(ctx.extension, ctx.client(), uri));
 }
 
-/** The rest of the feature: panels revived after a reload, and the editor's cursor shown in the timeline. */
+/**
+ * `stage2Lens.revealInTimeline [uri, line]`: the timeline of the trace, zoomed to the mark of that
+ * 1-based line and with it selected. Without arguments (the palette): the active trace at the cursor.
+ */
+export function revealInTimeline(ctx: Ctx): Cmd {
+  return guarded('Reveal in Timeline failed', (uriArg?: unknown, lineArg?: unknown) => {
+    const uri = activeTraceUri(uriArg);
+    const editor = vscode.window.activeTextEditor;
+    const line = typeof lineArg === 'number' ? lineArg : editor && uri && editor.document.uri.toString() === uri.toString() ? editor.selection.active.line + 1 : undefined;
+    if (!uri || line === undefined) {
+      void vscode.window.showWarningMessage('Stage-2 Lens: put the cursor on a trace line (or use the quick fix of a finding) to reveal it in the timeline.');
+      return;
+    }
+    TimelinePanel.createOrShow(ctx.extension, ctx.client(), uri, line);
+  });
+}
+
+/** "Reveal in Timeline" on each finding's diagnostic: in the editor's light bulb and the Problems panel's quick fixes. */
+class RevealInTimelineActions implements vscode.CodeActionProvider {
+  static readonly kind = vscode.CodeActionKind.QuickFix.append('revealInTimeline');
+
+  provideCodeActions(document: vscode.TextDocument, _range: vscode.Range, context: vscode.CodeActionContext): vscode.CodeAction[] {
+    const lines = new Set(context.diagnostics.filter((d) => d.source === DIAGNOSTIC_SOURCE).map((d) => d.range.start.line + 1));
+    return [...lines].map((line) => {
+      const action = new vscode.CodeAction(lines.size > 1 ? `Reveal line ${line} in Timeline` : 'Reveal in Timeline', RevealInTimelineActions.kind);
+      action.command = { command: REVEAL_IN_TIMELINE, title: 'Reveal in Timeline', arguments: [document.uri.toString(), line] };
+      action.diagnostics = context.diagnostics.filter((d) => d.range.start.line + 1 === line);
+      return action;
+    });
+  }
+}
+
+/** The rest of the feature: panels revived after a reload, the editor's cursor shown in the timeline, and the quick fix. */
 export function registerTimeline(ctx: Ctx): void {
   ctx.extension.subscriptions.push(
     TimelinePanel.registerSerializer(ctx.extension, ctx.client()),
+    vscode.languages.registerCodeActionsProvider({ language: 'ftrace' }, new RevealInTimelineActions(), { providedCodeActionKinds: [RevealInTimelineActions.kind] }),
     vscode.window.onDidChangeTextEditorSelection((e) => {
       if (e.textEditor.document.languageId === 'ftrace') TimelinePanel.revealLine(e.textEditor.document.uri, e.selections[0].active.line + 1);
     }),
