@@ -433,8 +433,8 @@ function applyInfo(uri: string, i: TimelineInfo): void {
   view.rows = computeLayout(shown, replies.window?.summary.heat.rows.length ?? 8);
   fillFilters(i);
   showLegend(i.classes);
-  // After a reload (or a new analysis) the selected mark's details are asked for again.
-  if (view.saved.selectedLine !== undefined && view.details?.mark.line !== view.saved.selectedLine) post({ type: 'details', seq: replies.next(), line: view.saved.selectedLine });
+  // After a reload, a new analysis or a filter the selected mark's details are asked for again (its findings may have changed).
+  if (view.saved.selectedLine !== undefined) post({ type: 'details', seq: replies.next(), line: view.saved.selectedLine });
   const avoided = i.configB ? ` · B: ${i.configB} avoids ${i.avoidedCount}` : '';
   // A full mark store is not silent: past fromTs ordinary faults and CMOs are missing from the lanes.
   const partial = i.marksDropped ? ` · ${i.marksDropped.count.toLocaleString('en')} ordinary marks not kept from ${formatTs(i.marksDropped.fromTs)}` : '';
