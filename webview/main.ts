@@ -8,6 +8,7 @@
 import {
   assertNever,
   binClassTitle,
+  causeLane,
   isFaultClass,
   isFindingClass,
   isRedundantCmoClass,
@@ -132,9 +133,15 @@ function draw(): void {
   });
 }
 
-/** The selected finding's causes that are on the timeline, each as an arrow from the cause's mark to the finding's. */
+/** The selected finding's causes that can be placed on the timeline, each as an arrow from the cause to the finding's mark. */
 function causeArrows(mark: MarkDetail, details: MarkDetails | undefined): { from: { lane: string; ts: number }; to: MarkDetail }[] {
-  return (details?.findings ?? []).flatMap((f) => f.causes.flatMap((c) => (c.lane !== undefined && c.ts !== undefined ? [{ from: { lane: c.lane, ts: c.ts }, to: mark }] : [])));
+  const lanes = replies.info?.lanes ?? [];
+  return (details?.findings ?? []).flatMap((f) =>
+    f.causes.flatMap((c) => {
+      const lane = causeLane(c, lanes);
+      return lane !== undefined && c.ts !== undefined ? [{ from: { lane, ts: c.ts }, to: mark }] : [];
+    }),
+  );
 }
 
 // --- queries -------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ import {
   assertNever,
   markdownToPlainLines,
   markOfLine,
+  traceLineTimestampNs,
   type ExtensionToWebview,
   type MarkCause,
   type MarkDetails,
@@ -251,17 +252,20 @@ export class TimelinePanel {
     const document = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri);
     const lineText = document && line <= document.lineCount ? escapeControls(document.lineAt(line - 1).text) : undefined;
     const diagnostics = vscode.languages.getDiagnostics(this.uri).filter((d) => d.source === DIAGNOSTIC_SOURCE && d.range.start.line === line - 1);
-    const findings = await Promise.all(diagnostics.map((d) => this.findingOf(d)));
+    const findings = await Promise.all(diagnostics.map((d) => this.findingOf(d, document)));
     return { mark, ...(lineText !== undefined ? { lineText } : {}), hover: await this.hoverText(line), findings };
   }
 
-  private async findingOf(d: vscode.Diagnostic): Promise<MarkFinding> {
+  /** A finding's diagnostic with its causes placed in time: at their marks, else (a map, a probe: lines without a mark) at their lines' timestamps. */
+  private async findingOf(d: vscode.Diagnostic, document: vscode.TextDocument | undefined): Promise<MarkFinding> {
     const code = typeof d.code === 'object' ? String(d.code.value) : String(d.code ?? '');
     const causes = await Promise.all(
       (d.relatedInformation ?? []).map(async (r): Promise<MarkCause> => {
         const line = r.location.range.start.line + 1;
         const at = await this.client.sendRequest(TimelineLocateRequest, { uri: this.uri.toString(), line }).catch(() => null);
-        return { line, message: r.message, ...(at && at.line === line ? { ts: at.ts, lane: at.lane } : {}) };
+        if (at && at.line === line) return { line, message: r.message, ts: at.ts, lane: at.lane };
+        const ts = document && line <= document.lineCount ? traceLineTimestampNs(document.lineAt(line - 1).text) : undefined;
+        return { line, message: r.message, ...(ts !== undefined ? { ts } : {}) };
       }),
     );
     return { code, message: d.message, causes };

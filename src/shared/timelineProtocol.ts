@@ -260,6 +260,26 @@ export interface MarkDetails {
   findings: MarkFinding[];
 }
 
+/**
+ * The timestamp (ns) of an ftrace text line (`task-pid [cpu] flags 17.294369: event: ...`, also as
+ * `trace-cmd report` and the rendered trace.dat print it): where a cause whose line has no mark of
+ * its own (a map, a probe) happened. Undefined when the line shows no timestamp.
+ */
+export function traceLineTimestampNs(text: string): number | undefined {
+  const m = /(?:^|\s)(\d{1,10})\.(\d{1,9}):\s/.exec(text);
+  return m ? Number(m[1]) * 1e9 + Number(m[2].padEnd(9, '0')) : undefined;
+}
+
+/**
+ * The lane a cause happened on: its mark's lane, else the lane of configuration A whose label the
+ * cause's message names (the engine names vCPUs by their lane labels, `vCPU 3 (kvmtest-207) mapped
+ * it here`), longest label first so `vCPU 1` never takes `vCPU 12`'s cause.
+ */
+export function causeLane(c: MarkCause, lanes: readonly LaneInfo[]): string | undefined {
+  if (c.lane !== undefined) return c.lane;
+  return [...lanes].filter((l) => l.config === 'A' && c.message.includes(l.label)).sort((a, b) => b.label.length - a.label.length)[0]?.id;
+}
+
 /** The mark the timeline holds for `line`: the one of configuration A at that line, else any at that line. */
 export function markOfLine(marks: readonly MarkDetail[], line: number): MarkDetail | undefined {
   return marks.find((m) => m.line === line && m.config === 'A') ?? marks.find((m) => m.line === line);

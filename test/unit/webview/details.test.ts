@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FINDING_CLASSES } from '../../../src/core/catalog/findings';
-import { BIN_CLASS_ORDER, binClassTitle, isFindingClass, markdownToPlainLines, markOfLine, type MarkDetail } from '../../../src/shared/timelineProtocol';
+import { BIN_CLASS_ORDER, binClassTitle, causeLane, isFindingClass, markdownToPlainLines, markOfLine, traceLineTimestampNs, type LaneInfo, type MarkDetail } from '../../../src/shared/timelineProtocol';
 
 test('a hover as plain text: emphasis, code spans, escapes and link targets dropped, rules and blank lines gone', () => {
   const md = [
@@ -46,4 +46,20 @@ test('legend titles: every finding class by its catalog title, every mark kind n
   }
   for (const c of BIN_CLASS_ORDER.filter((x) => !isFindingClass(x))) assert.notEqual(binClassTitle(c), c, `${c} has a title`);
   assert.equal(binClassTitle('window'), 'Invalid window (break-before-make)');
+});
+
+test('a cause without a mark of its own is placed by its line\'s timestamp and the lane its message names', () => {
+  assert.equal(traceLineTimestampNs('       kvmtest-207     [003] .....    17.294352: kprobe_kvm_pgtable_stage2_map: (0xffff8000)'), 17_294_352_000);
+  assert.equal(traceLineTimestampNs('  CPU 0/KVM-1234  [001] d..2. 1234.000000001: kvm_entry: vcpu 0'), 1_234_000_000_001);
+  assert.equal(traceLineTimestampNs('# tracer: nop'), undefined);
+  assert.equal(traceLineTimestampNs('vCPU 3 mapped 0x40001000 at 17.5'), undefined, 'a number without the colon is no timestamp');
+  const lanes: LaneInfo[] = [
+    { id: 'vCPU 1 (kvmtest-205)', label: 'vCPU 1 (kvmtest-205)', config: 'A' },
+    { id: 'vCPU 12 (kvmtest-216)', label: 'vCPU 12 (kvmtest-216)', config: 'A' },
+    { id: 'vCPU 1 (kvmtest-205)', label: 'vCPU 1 (kvmtest-205)', config: 'B' },
+  ];
+  assert.equal(causeLane({ line: 88, message: 'vCPU 12 (kvmtest-216) mapped it here' }, lanes), 'vCPU 12 (kvmtest-216)');
+  assert.equal(causeLane({ line: 88, message: 'vCPU 1 (kvmtest-205) mapped it here' }, lanes), 'vCPU 1 (kvmtest-205)');
+  assert.equal(causeLane({ line: 88, message: 'the host unmapped it', lane: 'host' }, lanes), 'host', 'a cause with a mark: that mark\'s lane');
+  assert.equal(causeLane({ line: 88, message: 'a split opened the window' }, lanes), undefined, 'no lane named: no arrow');
 });
