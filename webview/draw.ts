@@ -109,12 +109,14 @@ function drawArrow(ctx: Canvas2D, f: Frame, from: TimelinePoint, to: TimelinePoi
   ctx.lineWidth = f.theme.highContrast ? 2 : 1.5;
   ctx.beginPath();
   ctx.moveTo(xa, ya);
-  // A bow of a third of the distance, towards the top of the canvas, so a same-lane arrow is seen.
-  const bow = Math.max(12, Math.abs(xb - xa) / 3);
-  ctx.bezierCurveTo(xa + (xb - xa) / 3, Math.min(ya, yb) - bow / 2, xa + (2 * (xb - xa)) / 3, Math.min(ya, yb) - bow / 2, xb, yb);
+  // A bow of a sixth of the distance, towards the top of the canvas, so a same-lane arrow is seen;
+  // never above the first lane, so the arrow stays among the lanes it joins.
+  const firstLaneY = f.rows.find((r) => r.kind === 'lane')?.y ?? 0;
+  const ctrlY = Math.max(firstLaneY, Math.min(ya, yb) - Math.max(6, Math.abs(xb - xa) / 6));
+  ctx.bezierCurveTo(xa + (xb - xa) / 3, ctrlY, xa + (2 * (xb - xa)) / 3, ctrlY, xb, yb);
   ctx.stroke();
   // The head points along the curve's last tangent (from its second control point to the end).
-  const angle = Math.atan2(yb - (Math.min(ya, yb) - bow / 2), xb - (xa + (2 * (xb - xa)) / 3));
+  const angle = Math.atan2(yb - ctrlY, xb - (xa + (2 * (xb - xa)) / 3));
   const size = 7;
   ctx.beginPath();
   ctx.moveTo(xb, yb);

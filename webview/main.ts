@@ -541,7 +541,9 @@ function onMessage(m: ExtensionToWebview): void {
       return;
     case 'select':
       selectMark(m.line, true);
-      dom.canvas.focus();
+      // The keys work on the canvas; the page's top shows all of it (the toolbar is sticky and would cover a part scrolled under it).
+      dom.canvas.focus({ preventScroll: true });
+      window.scrollTo(0, 0);
       return;
     case 'error':
       dom.status.textContent = `Timeline: ${m.message}`;
