@@ -330,12 +330,17 @@ function showDetails(): void {
   for (const f of d.findings) {
     const section = document.createElement('section');
     section.setAttribute('aria-label', `Finding ${f.code}`);
+    const page = textElement('button', `About ${f.code.split('-')[0]}`, 'line-link');
+    page.setAttribute('type', 'button');
+    page.setAttribute('aria-label', `Open the class page of ${f.code}`);
+    page.addEventListener('click', () => post({ type: 'openFindingPage', line: m.line, code: f.code }));
     section.append(textElement('h3', `${f.code}: ${findingTitle(f.code)}`), textElement('p', f.message));
     for (const c of f.causes) {
       const row = document.createElement('p');
       row.append(textElement('span', 'Cause: '), lineButton(`line ${c.line}`, `Go to the cause, trace line ${c.line}: ${c.message}`, c.line, c.ts), textElement('span', ` ${c.message}`));
       section.append(row);
     }
+    section.append(page);
     children.push(section);
   }
   if (d.hover.length) {

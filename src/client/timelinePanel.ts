@@ -227,6 +227,9 @@ export class TimelinePanel {
         case 'reveal':
           await this.reveal(m.line);
           return;
+        case 'openFindingPage':
+          await this.openFindingPage(m.line, m.code);
+          return;
         default:
           assertNever(m);
       }
@@ -278,6 +281,21 @@ export class TimelinePanel {
       return hovers.flatMap((h) => h.contents.flatMap((c) => markdownToPlainLines(typeof c === 'string' ? c : c.value)));
     } catch {
       return [];
+    }
+  }
+
+  /**
+   * The class page a finding's diagnostic links to (its code's target), as a Markdown preview. Only
+   * a page one of this trace's diagnostics names is opened: the page asks by line and code, not by URI.
+   */
+  private async openFindingPage(line: number, code: string): Promise<void> {
+    const d = vscode.languages.getDiagnostics(this.uri).find((x) => x.source === DIAGNOSTIC_SOURCE && x.range.start.line === line - 1 && typeof x.code === 'object' && String(x.code.value) === code);
+    const page = d && typeof d.code === 'object' ? d.code.target : undefined;
+    if (!page) return;
+    try {
+      await vscode.commands.executeCommand('markdown.showPreview', page);
+    } catch {
+      await vscode.commands.executeCommand('vscode.open', page);
     }
   }
 

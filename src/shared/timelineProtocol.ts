@@ -368,7 +368,9 @@ export type WebviewToExtension =
   | { type: 'findIpa'; seq: number; ipa: number }
   | { type: 'reveal'; line: number }
   /** The details of the mark at `line` (the selected mark), for the details panel. */
-  | { type: 'details'; seq: number; line: number };
+  | { type: 'details'; seq: number; line: number }
+  /** Open the class page (docs/findings/) of the finding `code` on `line`: the page its diagnostic links to. */
+  | { type: 'openFindingPage'; line: number; code: string };
 
 export type ExtensionToWebview =
   | { type: 'info'; uri: string; info: TimelineInfo }

@@ -212,6 +212,10 @@ test('timeline page: W/A/S/D, a selected mark with its details panel, F, M, Reve
     assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('aria-label')), `Go to the cause, trace line 21: the map that won`);
     await page.keyboard.press('Enter');
     assert.deepEqual(tp.posted.at(-1), { type: 'reveal', line: 21 });
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('aria-label')), 'Open the class page of S1-lost-race');
+    await page.keyboard.press('Enter');
+    assert.deepEqual(tp.posted.at(-1), { type: 'openFindingPage', line: 20, code: 'S1-lost-race' }, 'by line and code: the extension opens only the page its diagnostic links to');
     assert.equal(mid((await viewportOf(tp)) as Vp), cause.ts, 'the timeline centres the cause');
 
     // M marks the selected mark's range (an instant: one rule in the focus colour across the lanes); M again clears it.

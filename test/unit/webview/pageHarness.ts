@@ -95,6 +95,7 @@ export async function openTimelinePage(q: TimelineQuery, opts: PageOptions = {})
       case 'findIpa':
         return send({ type: 'findIpa', seq: m.seq, result: q.findIpa(m.ipa, 50) });
       case 'reveal':
+      case 'openFindingPage':
         return;
       case 'details': {
         // As the panel answers (timelinePanel.ts): locate the line, take its mark, add what the editor knows.
