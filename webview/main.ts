@@ -14,6 +14,7 @@ import {
   isRedundantCmoClass,
   isSpuriousClass,
   parseIpa,
+  traceLineTimestampNs,
   type BinClass,
   type ExtensionToWebview,
   type MarkDetail,
@@ -24,6 +25,7 @@ import {
   type TimelineInfo,
   type TimelineViewState,
   type TimeRange,
+  type TrackConfig,
   type WebviewToExtension,
 } from '../src/shared/timelineProtocol';
 import { drawFrame, type Canvas2D } from './draw';
@@ -133,13 +135,18 @@ function draw(): void {
   });
 }
 
-/** The selected finding's causes that can be placed on the timeline, each as an arrow from the cause to the finding's mark. */
-function causeArrows(mark: MarkDetail, details: MarkDetails | undefined): { from: { lane: string; ts: number }; to: MarkDetail }[] {
+/**
+ * The selected finding's causes that can be placed on the timeline, each as an arrow from the cause
+ * to the finding: at the finding line's own time when it shows one (a fault mark begins at the exit,
+ * before the fault line), else at its mark's start.
+ */
+function causeArrows(mark: MarkDetail, details: MarkDetails | undefined): { from: { lane: string; ts: number }; to: { lane: string; config: TrackConfig; ts: number } }[] {
   const lanes = replies.info?.lanes ?? [];
+  const to = { lane: mark.lane, config: mark.config, ts: (details?.lineText !== undefined ? traceLineTimestampNs(details.lineText) : undefined) ?? mark.ts };
   return (details?.findings ?? []).flatMap((f) =>
     f.causes.flatMap((c) => {
       const lane = causeLane(c, lanes);
-      return lane !== undefined && c.ts !== undefined ? [{ from: { lane, ts: c.ts }, to: mark }] : [];
+      return lane !== undefined && c.ts !== undefined ? [{ from: { lane, ts: c.ts }, to }] : [];
     }),
   );
 }
@@ -321,7 +328,7 @@ function showDetails(): void {
     panel.replaceChildren();
     return;
   }
-  const laneLabel = replies.info?.lanes.find((l) => l.id === m.lane && l.config === m.config)?.label ?? m.lane;
+  const laneLabel = laneLabelOf(m.lane, m.config);
   const when = m.endTs !== undefined ? `${formatTs(m.ts)} – ${formatTs(m.endTs)} (${formatDuration(m.endTs - m.ts)})` : formatTs(m.ts);
   const head = textElement('h2', `${className(m.cls)} · ${m.config === 'B' ? `B: ${laneLabel}` : laneLabel} · ${when}`);
   head.id = 'details-heading';
@@ -338,6 +345,9 @@ function showDetails(): void {
     for (const c of f.causes) {
       const row = document.createElement('p');
       row.append(textElement('span', 'Cause: '), lineButton(`line ${c.line}`, `Go to the cause, trace line ${c.line}: ${c.message}`, c.line, c.ts), textElement('span', ` ${c.message}`));
+      // The arrow on the canvas, in words (the canvas is an image to a screen reader).
+      const lane = causeLane(c, replies.info?.lanes ?? []);
+      if (lane !== undefined && c.ts !== undefined) row.append(textElement('span', ` · arrow from ${laneLabelOf(lane, 'A')} at ${formatTs(c.ts)}`, 'arrow-note'));
       section.append(row);
     }
     section.append(page);
@@ -352,6 +362,10 @@ function showDetails(): void {
   }
   panel.replaceChildren(...children);
   panel.hidden = false;
+}
+
+function laneLabelOf(lane: string, config: TrackConfig): string {
+  return replies.info?.lanes.find((l) => l.id === lane && l.config === config)?.label ?? lane;
 }
 
 /** A finding code's class title from the catalog (`S1-lost-race` -> `Lost race`). */

@@ -259,16 +259,20 @@ export class TimelinePanel {
     return { mark, ...(lineText !== undefined ? { lineText } : {}), hover: await this.hoverText(line), findings };
   }
 
-  /** A finding's diagnostic with its causes placed in time: at their marks, else (a map, a probe: lines without a mark) at their lines' timestamps. */
+  /**
+   * A finding's diagnostic with its causes placed in time: at their lines' own timestamps (a cause
+   * line ending a long fault episode is where the map happened, not where the episode began), else
+   * at their marks; on the lane of their mark when the line has one.
+   */
   private async findingOf(d: vscode.Diagnostic, document: vscode.TextDocument | undefined): Promise<MarkFinding> {
     const code = typeof d.code === 'object' ? String(d.code.value) : String(d.code ?? '');
     const causes = await Promise.all(
       (d.relatedInformation ?? []).map(async (r): Promise<MarkCause> => {
         const line = r.location.range.start.line + 1;
-        const at = await this.client.sendRequest(TimelineLocateRequest, { uri: this.uri.toString(), line }).catch(() => null);
-        if (at && at.line === line) return { line, message: r.message, ts: at.ts, lane: at.lane };
-        const ts = document && line <= document.lineCount ? traceLineTimestampNs(document.lineAt(line - 1).text) : undefined;
-        return { line, message: r.message, ...(ts !== undefined ? { ts } : {}) };
+        const located = await this.client.sendRequest(TimelineLocateRequest, { uri: this.uri.toString(), line }).catch(() => null);
+        const mark = located && located.line === line ? located : undefined;
+        const ts = (document && line <= document.lineCount ? traceLineTimestampNs(document.lineAt(line - 1).text) : undefined) ?? mark?.ts;
+        return { line, message: r.message, ...(ts !== undefined ? { ts } : {}), ...(mark ? { lane: mark.lane } : {}) };
       }),
     );
     return { code, message: d.message, causes };

@@ -844,7 +844,15 @@ async function uiLayer() {
       const [m0, m1] = [ext[0], ext[1] ?? ext[0]];
       if (!(m0 <= finding.ts && finding.ts <= m1)) throw new Error(`the details heading "${heading}" (the mark: the fault's exit to entry) does not hold the finding's time ${finding.ts} ns`);
       if (!(t0 <= m0 && m1 <= t1 && t1 - t0 <= Math.max((m1 - m0) * 1.25, 20_000))) throw new Error(`the timeline shows "${text}": not zoomed to the fault's extent in "${heading}"`);
-      return `Problems row ${code} line ${line} -> Quick Fix "Reveal in Timeline": details "${heading}", ${details.join(' | ')}; view "${text}"`;
+      // A lost race's cause is the other vCPU's map: the arrow starts on that vCPU's lane at the cause line's time.
+      const causes = finding.related ?? [];
+      const notes = await frame.locator('#details .arrow-note').allInnerTexts();
+      for (const c of causes) {
+        const ts = /\s(\d+\.\d+):\s/.exec(lineOf(ctx.trace, c.line))?.[1];
+        const vcpu = /^(vCPU \d+ \([^)]*\))/.exec(c.message)?.[1];
+        if (ts && vcpu && !notes.some((n) => n.includes(`arrow from ${vcpu} at ${ts} s`))) throw new Error(`no arrow from ${vcpu} at ${ts} s (cause line ${c.line}: "${c.message}"); the panel says: ${notes.join(' | ') || 'no arrow'}`);
+      }
+      return `Problems row ${code} line ${line} -> Quick Fix "Reveal in Timeline": details "${heading}", ${details.join(' | ')}${notes.join('')}; view "${text}"`;
     },
     { needs: ['timeline-open', 'engine-findings'] },
   );

@@ -201,6 +201,7 @@ test('timeline page: W/A/S/D, a selected mark with its details panel, F, M, Reve
     assert.deepEqual(await page.locator('#details section h3').allTextContents(), ['S1-lost-race: Lost race']);
     assert.equal(await page.locator('#details section p').first().textContent(), `lost the race to line 21 ${EVIL}`);
     assert.deepEqual(await page.locator('#details .hover-text p').allTextContents(), ['kvm_guest_fault at line 20', 'Model: mapped 4 KiB by line 21']);
+    assert.equal(await page.locator('#details .arrow-note').textContent(), ` · arrow from vCPU 0 (${EVIL}-306) at 0.001010 s`, 'the cause arrow, in words');
     assert.equal(await page.evaluate(() => document.querySelectorAll('img').length), 0, 'trace text in the panel stays text');
     // Keyboard: Tab from the canvas reaches the panel's line link; Enter reveals the line. The cause link reveals the cause.
     await page.focus('#timeline');
