@@ -396,8 +396,6 @@ export function drawFrame(ctx: Canvas2D, f: Frame): number {
     }
   }
   if (f.markedRange) drawMarkedRange(ctx, f, f.markedRange);
-  if (f.selectedMark) drawSelectedMark(ctx, f, f.selectedMark);
-  for (const a of f.arrows ?? []) drawArrow(ctx, f, a.from, a.to);
   if (f.cursorTs !== undefined) {
     const x = Math.round(timeToX(vp, width, f.cursorTs)) + 0.5;
     if (x >= 0 && x <= width) {
@@ -428,5 +426,9 @@ export function drawFrame(ctx: Canvas2D, f: Frame): number {
     ctx.fillStyle = r.lane?.config === 'B' ? t.muted : t.foreground;
     ctx.fillText(text, 3, r.y + 1);
   }
+  // The selection and its cause arrows over everything, lane labels included: a fault near the
+  // left edge would otherwise have its box and the arrow's head hidden under its lane's name.
+  if (f.selectedMark) drawSelectedMark(ctx, f, f.selectedMark);
+  for (const a of f.arrows ?? []) drawArrow(ctx, f, a.from, a.to);
   return layer.rects;
 }

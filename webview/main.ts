@@ -337,10 +337,6 @@ function showDetails(): void {
   for (const f of d.findings) {
     const section = document.createElement('section');
     section.setAttribute('aria-label', `Finding ${f.code}`);
-    const page = textElement('button', `About ${f.code.split('-')[0]}`, 'line-link');
-    page.setAttribute('type', 'button');
-    page.setAttribute('aria-label', `Open the class page of ${f.code}`);
-    page.addEventListener('click', () => post({ type: 'openFindingPage', line: m.line, code: f.code }));
     section.append(textElement('h3', `${f.code}: ${findingTitle(f.code)}`), textElement('p', f.message));
     for (const c of f.causes) {
       const row = document.createElement('p');
@@ -350,6 +346,10 @@ function showDetails(): void {
       if (lane !== undefined && c.ts !== undefined) row.append(textElement('span', ` · arrow from ${laneLabelOf(lane, 'A')} at ${formatTs(c.ts)}`, 'arrow-note'));
       section.append(row);
     }
+    const page = textElement('button', `About ${f.code.split('-')[0]}`, 'line-link');
+    page.setAttribute('type', 'button');
+    page.setAttribute('aria-label', `Open the class page of ${f.code}`);
+    page.addEventListener('click', () => post({ type: 'openFindingPage', line: m.line, code: f.code }));
     section.append(page);
     children.push(section);
   }
