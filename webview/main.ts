@@ -375,8 +375,12 @@ function findingTitle(code: string): string {
 
 function applyDetails(d: MarkDetails | null): void {
   if (!d || d.mark.line !== view.saved.selectedLine) {
-    // The mark is gone (a new analysis, a filter): nothing stays selected.
-    if (!d) clearMarkSelection();
+    // The mark is gone (a new analysis, a filter) or the line never had one: nothing stays selected.
+    if (!d) {
+      if (ui.fitWhenDetailsArrive) dom.status.textContent = `Line ${view.saved.selectedLine} has no mark on the timeline.`;
+      ui.fitWhenDetailsArrive = false;
+      clearMarkSelection();
+    }
     return;
   }
   view.details = d;

@@ -68,7 +68,8 @@ class RevealInTimelineActions implements vscode.CodeActionProvider {
   static readonly kind = vscode.CodeActionKind.QuickFix.append('revealInTimeline');
 
   provideCodeActions(document: vscode.TextDocument, _range: vscode.Range, context: vscode.CodeActionContext): vscode.CodeAction[] {
-    const lines = new Set(context.diagnostics.filter((d) => d.source === DIAGNOSTIC_SOURCE).map((d) => d.range.start.line + 1));
+    // A finding's diagnostic links to its class page (the "N more not shown" summary does not and has no mark).
+    const lines = new Set(context.diagnostics.filter((d) => d.source === DIAGNOSTIC_SOURCE && typeof d.code === 'object').map((d) => d.range.start.line + 1));
     return [...lines].map((line) => {
       const action = new vscode.CodeAction(lines.size > 1 ? `Reveal line ${line} in Timeline` : 'Reveal in Timeline', RevealInTimelineActions.kind);
       action.command = { command: REVEAL_IN_TIMELINE, title: 'Reveal in Timeline', arguments: [document.uri.toString(), line] };

@@ -237,6 +237,14 @@ test('timeline page: W/A/S/D, a selected mark with its details panel, F, M, Reve
     await page.keyboard.press('m');
     await page.waitForFunction(() => (window as unknown as { __state?: { markedRange?: unknown } }).__state?.markedRange === undefined);
 
+    // Reveal in Timeline on a line without a mark (a comment line) says so and selects nothing.
+    await tp.send({ type: 'select', line: 3 });
+    await page.waitForFunction(() => document.getElementById('status')?.textContent === 'Line 3 has no mark on the timeline.');
+    await page.waitForSelector('#details', { state: 'hidden' });
+    assert.equal((await tp.state())?.selectedLine, undefined);
+    await tp.send({ type: 'select', line: 20 });
+    await page.waitForSelector('#details:not([hidden]) h2');
+
     // Escape clears the selection; a click on the fault's bin selects it again (and reveals its line); F fits it.
     await page.keyboard.press('Escape');
     await page.waitForSelector('#details', { state: 'hidden' });
