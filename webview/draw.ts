@@ -45,8 +45,8 @@ export interface Frame {
   selectedMark?: TimelinePoint | undefined;
   /** The range marked with M: a band with edge rules across every row. */
   markedRange?: TimeRange | undefined;
-  /** Cause arrows (a finding's cause to the finding), across lanes. */
-  arrows?: readonly { from: TimelinePoint; to: TimelinePoint }[] | undefined;
+  /** Cause arrows (a finding's cause to the finding), across lanes; `faint` for those of findings other than the selected one. */
+  arrows?: readonly { from: TimelinePoint; to: TimelinePoint; faint?: boolean }[] | undefined;
 }
 
 /** A mark's place on the canvas: its lane (configuration A unless said) and time. */
@@ -96,7 +96,7 @@ function drawSelectedMark(ctx: Canvas2D, f: Frame, m: TimelinePoint): void {
  * A cause arrow: from the middle of the cause's row at its time to the finding's, bowed so that
  * arrows between neighbouring lanes stay apart from the marks, with a filled head at the finding.
  */
-function drawArrow(ctx: Canvas2D, f: Frame, from: TimelinePoint, to: TimelinePoint): void {
+function drawArrow(ctx: Canvas2D, f: Frame, from: TimelinePoint, to: TimelinePoint, faint: boolean): void {
   const ra = laneRow(f.rows, from);
   const rb = laneRow(f.rows, to);
   if (!ra || !rb) return;
@@ -104,9 +104,10 @@ function drawArrow(ctx: Canvas2D, f: Frame, from: TimelinePoint, to: TimelinePoi
   const xb = timeToX(f.vp, f.width, to.ts);
   const ya = ra.y + ra.h / 2;
   const yb = rb.y + rb.h / 2;
-  ctx.strokeStyle = f.theme.foreground;
-  ctx.fillStyle = f.theme.foreground;
-  ctx.lineWidth = f.theme.highContrast ? 2 : 1.5;
+  const colour = faint ? f.theme.muted : f.theme.foreground;
+  ctx.strokeStyle = colour;
+  ctx.fillStyle = colour;
+  ctx.lineWidth = (f.theme.highContrast ? 2 : 1.5) * (faint ? 2 / 3 : 1);
   ctx.beginPath();
   ctx.moveTo(xa, ya);
   // A bow of a sixth of the distance, towards the top of the canvas, so a same-lane arrow is seen;
@@ -429,6 +430,8 @@ export function drawFrame(ctx: Canvas2D, f: Frame): number {
   // The selection and its cause arrows over everything, lane labels included: a fault near the
   // left edge would otherwise have its box and the arrow's head hidden under its lane's name.
   if (f.selectedMark) drawSelectedMark(ctx, f, f.selectedMark);
-  for (const a of f.arrows ?? []) drawArrow(ctx, f, a.from, a.to);
+  // The selected finding's arrows last, over the faint ones of its neighbours.
+  for (const a of f.arrows ?? []) if (a.faint) drawArrow(ctx, f, a.from, a.to, true);
+  for (const a of f.arrows ?? []) if (!a.faint) drawArrow(ctx, f, a.from, a.to, false);
   return layer.rects;
 }

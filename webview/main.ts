@@ -34,6 +34,7 @@ import { marksListEntries, renderMarksList, type ListDom, type ListElement } fro
 import { classColour, className, readTheme, type Theme } from './theme';
 import { registerToolkit } from './toolkit';
 import {
+  arrowsToDraw,
   centreOn,
   clampViewport,
   DEFAULT_MIN_SPAN,
@@ -82,6 +83,8 @@ const dom = {
   details: $<HTMLElement>('details'),
   legend: $<HTMLUListElement>('legend'),
   viewRange: $<HTMLSpanElement>('view-range'),
+  arrowsToggle: $<HTMLElement>('arrows-toggle'),
+  arrowsNote: $<HTMLSpanElement>('arrows-note'),
   reducedMotion: window.matchMedia('(prefers-reduced-motion: reduce)'),
   listDom: { createElement: (tag) => document.createElement(tag) as unknown as ListElement } satisfies ListDom,
 };
@@ -129,10 +132,38 @@ function draw(): void {
     if (dom.viewRange.textContent !== shown) dom.viewRange.textContent = shown;
   }
   const mark = view.selectedMark();
+  const arrows = [...allArrowsInView(), ...(mark ? causeArrows(mark, view.details) : [])];
   drawFrame(ctx, {
     width: cssWidth, height, rows: view.rows, vp: view.vp, data: replies.window, theme: view.theme, selection: view.saved.selection, cursorTs: view.cursorTs, highlight: view.highlight, dpr,
-    selectedMark: mark, markedRange: view.saved.markedRange, arrows: mark ? causeArrows(mark, view.details) : [],
+    selectedMark: mark, markedRange: view.saved.markedRange, arrows,
   });
+}
+
+/** With the toggle on: the cause arrows of the findings in view, thinned to what a frame can show (viewport.ts arrowsToDraw), and a note saying how many. */
+function allArrowsInView(): { from: { lane: string; ts: number }; to: { lane: string; ts: number }; faint: true }[] {
+  const note = dom.arrowsNote;
+  if (!view.saved.allArrows) {
+    if (note.textContent) note.textContent = '';
+    return [];
+  }
+  const { drawn, omitted } = arrowsToDraw(replies.causes, view.vp, view.width);
+  const text = `${drawn.length} cause ${drawn.length === 1 ? 'arrow' : 'arrows'}${omitted ? `, ${omitted} more not drawn: zoom in` : ''}`;
+  if (note.textContent !== text) note.textContent = text;
+  return drawn.map((a) => ({ from: a.from, to: a.to, faint: true }));
+}
+
+function requestCauses(): void {
+  if (view.saved.allArrows && replies.info?.available) post({ type: 'causes', seq: replies.next(), range: view.vp });
+}
+
+function setAllArrows(on: boolean): void {
+  view.patch({ allArrows: on || undefined });
+  view.save();
+  dom.arrowsToggle.setAttribute('aria-pressed', String(on));
+  dom.arrowsToggle.setAttribute('appearance', on ? 'primary' : 'secondary');
+  if (on) requestCauses();
+  else replies.causes = [];
+  scheduleDraw();
 }
 
 /**
@@ -192,6 +223,7 @@ function scheduleList(): void {
   ui.listTimer = setTimeout(() => {
     ui.listTimer = undefined;
     updateList();
+    requestCauses();
   }, 150);
 }
 
@@ -562,6 +594,11 @@ function onMessage(m: ExtensionToWebview): void {
       if (!replies.accept('details', m.seq)) return;
       applyDetails(m.result);
       return;
+    case 'causes':
+      if (!replies.accept('causes', m.seq)) return;
+      replies.causes = m.result;
+      scheduleDraw();
+      return;
     case 'select':
       selectMark(m.line, true);
       // The keys work on the canvas; the page's top shows all of it (the toolbar is sticky and would cover a part scrolled under it).
@@ -676,6 +713,8 @@ canvas.addEventListener('keydown', (e) => {
 $('zoom-in').addEventListener('click', () => zoom(2));
 $('zoom-out').addEventListener('click', () => zoom(0.5));
 $('zoom-fit').addEventListener('click', () => setViewport(fullView(view.bounds)));
+dom.arrowsToggle.addEventListener('click', () => setAllArrows(!view.saved.allArrows));
+if (view.saved.allArrows) setAllArrows(true);
 
 function setFilter(f: TimelineFilter): void {
   view.patch({ filter: f });

@@ -2,7 +2,7 @@
 // user looks at and what survives hide/show and reload; `Replies`, what the extension answered, so
 // that an older answer never replaces a newer one; `Interaction`, gestures and timers in progress.
 // No DOM here: main.ts wires these to the page.
-import type { MarkDetail, MarkDetails, TimelineFilter, TimelineInfo, TimelineViewState, TimeRange, WindowResult } from '../src/shared/timelineProtocol';
+import type { CauseArrow, MarkDetail, MarkDetails, TimelineFilter, TimelineInfo, TimelineViewState, TimeRange, WindowResult } from '../src/shared/timelineProtocol';
 import type { Row } from './layout';
 import type { Theme } from './theme';
 import { DEFAULT_MIN_SPAN, type Bounds } from './viewport';
@@ -67,14 +67,16 @@ export class ViewState {
   }
 }
 
-type ReplyKind = 'window' | 'rangeStats' | 'marks' | 'details';
+type ReplyKind = 'window' | 'rangeStats' | 'marks' | 'details' | 'causes';
 
 /** What the extension answered: the trace's info, the window being drawn, and request numbers so that an older answer never replaces a newer one. */
 export class Replies {
   info: TimelineInfo | undefined;
   window: WindowResult | undefined;
+  /** The cause arrows of the findings in view, while every finding's arrows are shown. */
+  causes: CauseArrow[] = [];
   private seq = 0;
-  private readonly latest: Record<ReplyKind, number> = { window: -1, rangeStats: -1, marks: -1, details: -1 };
+  private readonly latest: Record<ReplyKind, number> = { window: -1, rangeStats: -1, marks: -1, details: -1, causes: -1 };
 
   next(): number {
     return ++this.seq;

@@ -1,7 +1,7 @@
 // The timeline's viewport math, pure and unit-tested: time <-> pixel, zoom about an anchor, pan,
 // clamping to the trace, wheel and keyboard steps, axis ticks and time labels. The renderer and the
 // interaction code only ever go through these functions.
-import { binStart, type TimeRange } from '../src/shared/timelineProtocol';
+import { binStart, type CauseArrow, type TimeRange } from '../src/shared/timelineProtocol';
 
 export interface Bounds {
   /** The trace extent, ns. */
@@ -141,6 +141,29 @@ export function navigate(vp: TimeRange, width: number, a: KeyAction, b: Bounds, 
   if ('reset' in a) return fullView(b);
   if ('fit' in a) return fitTarget ? fitRange(fitTarget, b) : undefined;
   return undefined;
+}
+
+/** At most this many cause arrows in one frame: past it a dense view is a hatch nobody reads. */
+export const MAX_ARROWS = 150;
+
+/**
+ * Level of detail for the cause arrows of every finding in view: those whose finding is in view,
+ * at most one per lane and `bucketPx` pixels at the finding's end (in a dense view, one arrow
+ * stands for its neighbours), at most `max`. Returns the arrows to draw and how many were left out.
+ */
+export function arrowsToDraw(arrows: readonly CauseArrow[], vp: TimeRange, width: number, max = MAX_ARROWS, bucketPx = 6): { drawn: CauseArrow[]; omitted: number } {
+  const seen = new Set<string>();
+  const drawn: CauseArrow[] = [];
+  let inView = 0;
+  for (const a of arrows) {
+    if (a.to.ts < vp.t0 || a.to.ts > vp.t1) continue;
+    inView++;
+    const key = `${a.to.lane}\u0000${Math.floor(timeToX(vp, width, a.to.ts) / bucketPx)}`;
+    if (seen.has(key) || drawn.length >= max) continue;
+    seen.add(key);
+    drawn.push(a);
+  }
+  return { drawn, omitted: inView - drawn.length };
 }
 
 /** Pixel extent [x0, x1) of bin i of a window answered for `data`, drawn in viewport `vp`. */

@@ -47,6 +47,8 @@ export function timelineHtml(p: TimelineHtmlParams): string {
   <vscode-button id="zoom-in" appearance="secondary" aria-label="Zoom in (+)">Zoom in</vscode-button>
   <vscode-button id="zoom-out" appearance="secondary" aria-label="Zoom out (-)">Zoom out</vscode-button>
   <vscode-button id="zoom-fit" appearance="secondary" aria-label="Show the whole trace (Home)">Fit</vscode-button>
+  <vscode-button id="arrows-toggle" appearance="secondary" aria-pressed="false" aria-label="Show the cause arrow of every finding in view">Arrows</vscode-button>
+  <span id="arrows-note" aria-live="polite"></span>
   <vscode-dropdown id="class-filter" aria-label="Filter by class"><vscode-option value="">All classes</vscode-option></vscode-dropdown>
   <vscode-dropdown id="lane-filter" aria-label="Filter by vCPU"><vscode-option value="">All lanes</vscode-option></vscode-dropdown>
   <vscode-text-field id="find-ipa" placeholder="IPA, e.g. 0x40001000" aria-label="Find an IPA" size="18"></vscode-text-field>

@@ -21,8 +21,10 @@ import { escapeControls } from '../shared/controlChars';
 import {
   assertNever,
   markdownToPlainLines,
+  causeLane,
   markOfLine,
   traceLineTimestampNs,
+  type CauseArrow,
   type ExtensionToWebview,
   type MarkCause,
   type MarkDetails,
@@ -98,6 +100,8 @@ export class TimelinePanel {
   private readonly disposables: vscode.Disposable[] = [];
   /** A line "Reveal in Timeline" asked to select: sent again whenever the page (re)loads, until the page asks for its details. */
   private pendingSelect: number | undefined;
+  /** Every finding's cause arrows, built on the first ask after the trace's diagnostics or analysis changed. */
+  private causeArrows: Promise<CauseArrow[]> | undefined;
 
   private constructor(
     private readonly panel: vscode.WebviewPanel,
@@ -115,6 +119,9 @@ export class TimelinePanel {
     });
     this.disposables.push(
       panel.webview.onDidReceiveMessage((m: WebviewToExtension) => void this.onMessage(m)),
+      vscode.languages.onDidChangeDiagnostics((e) => {
+        if (e.uris.some((u) => u.toString() === uri.toString())) this.causeArrows = undefined;
+      }),
       panel.onDidDispose(() => this.dispose()),
     );
     TimelinePanel.panels.set(uri.toString(), this);
@@ -197,6 +204,7 @@ export class TimelinePanel {
 
   private async sendInfo(): Promise<void> {
     const uri = this.uri.toString();
+    this.causeArrows = undefined;
     const info = await this.client.sendRequest(TimelineInfoRequest, { uri });
     this.post({ type: 'info', uri, info });
   }
@@ -231,6 +239,12 @@ export class TimelinePanel {
         case 'openFindingPage':
           await this.openFindingPage(m.line, m.code);
           return;
+        case 'causes': {
+          const { t0, t1 } = timeRangeOf(m.range);
+          const all = await (this.causeArrows ??= this.allCauseArrows());
+          this.post({ type: 'causes', seq: m.seq, result: all.filter((a) => a.to.ts >= t0 && a.to.ts <= t1) });
+          return;
+        }
         default:
           assertNever(m);
       }
@@ -277,6 +291,46 @@ export class TimelinePanel {
       }),
     );
     return { code, message: d.message, causes };
+  }
+
+  /**
+   * The cause arrow of every finding the editor's diagnostics hold (at most the diagnostics cap),
+   * each end at its line's timestamp and on the lane of its line's mark (a cause without one: the
+   * lane its message names). Needs the document's text: none for a trace too large to sync.
+   */
+  private async allCauseArrows(): Promise<CauseArrow[]> {
+    const uri = this.uri.toString();
+    const document = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri);
+    if (!document) return [];
+    const info = await this.client.sendRequest(TimelineInfoRequest, { uri });
+    const laneOfLine = new Map<number, Promise<string | undefined>>();
+    const markLane = (line: number) => {
+      let lane = laneOfLine.get(line);
+      if (!lane) {
+        lane = this.client.sendRequest(TimelineLocateRequest, { uri, line }).then((r) => (r && r.line === line ? r.lane : undefined), () => undefined);
+        laneOfLine.set(line, lane);
+      }
+      return lane;
+    };
+    const tsOf = (line: number) => (line <= document.lineCount ? traceLineTimestampNs(document.lineAt(line - 1).text) : undefined);
+    const findings = vscode.languages.getDiagnostics(this.uri).filter((d) => d.source === DIAGNOSTIC_SOURCE && typeof d.code === 'object' && d.relatedInformation?.length);
+    const arrows = await Promise.all(
+      findings.map(async (d) => {
+        const line = d.range.start.line + 1;
+        const code = typeof d.code === 'object' ? String(d.code.value) : '';
+        const [toTs, toLane] = [tsOf(line), await markLane(line)];
+        if (toTs === undefined || toLane === undefined) return [];
+        return Promise.all(
+          (d.relatedInformation ?? []).map(async (r): Promise<CauseArrow | undefined> => {
+            const causeLine = r.location.range.start.line + 1;
+            const fromTs = tsOf(causeLine);
+            const fromLane = (await markLane(causeLine)) ?? causeLane({ line: causeLine, message: r.message }, info.lanes);
+            return fromTs !== undefined && fromLane !== undefined ? { from: { lane: fromLane, ts: fromTs }, to: { lane: toLane, ts: toTs }, line, code } : undefined;
+          }),
+        );
+      }),
+    );
+    return arrows.flat().filter((a): a is CauseArrow => a !== undefined).sort((a, b) => a.to.ts - b.to.ts);
   }
 
   /** What the hover of the line shows, as plain text (empty when the document cannot be opened, e.g. a trace too large to sync). */

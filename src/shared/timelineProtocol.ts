@@ -242,6 +242,15 @@ export interface MarkCause {
   lane?: string;
 }
 
+/** A finding's cause drawn as an arrow (Perfetto's flow event): from the cause to the finding, each on its lane at its line's time. */
+export interface CauseArrow {
+  from: { lane: string; ts: number };
+  to: { lane: string; ts: number };
+  /** The finding's line and code. */
+  line: number;
+  code: string;
+}
+
 /** A finding on the selected mark's line, as its diagnostic says it. */
 export interface MarkFinding {
   /** The finding's code, `S1-lost-race`. */
@@ -358,6 +367,8 @@ export interface TimelineViewState {
   selectedLine?: number;
   /** The range marked with `m`, drawn across every lane. */
   markedRange?: TimeRange;
+  /** Draw the cause arrows of every finding in view, not only the selected one's. */
+  allArrows?: boolean;
 }
 
 export type WebviewToExtension =
@@ -370,7 +381,9 @@ export type WebviewToExtension =
   /** The details of the mark at `line` (the selected mark), for the details panel. */
   | { type: 'details'; seq: number; line: number }
   /** Open the class page (docs/findings/) of the finding `code` on `line`: the page its diagnostic links to. */
-  | { type: 'openFindingPage'; line: number; code: string };
+  | { type: 'openFindingPage'; line: number; code: string }
+  /** The cause arrows of the findings in `range` (the "all arrows" toggle). */
+  | { type: 'causes'; seq: number; range: TimeRange };
 
 export type ExtensionToWebview =
   | { type: 'info'; uri: string; info: TimelineInfo }
@@ -382,6 +395,7 @@ export type ExtensionToWebview =
   | { type: 'details'; seq: number; result: MarkDetails | null }
   /** "Reveal in Timeline": select the mark of `line` and zoom to it. */
   | { type: 'select'; line: number }
+  | { type: 'causes'; seq: number; result: CauseArrow[] }
   | { type: 'error'; seq?: number; message: string };
 
 /** Exhaustiveness check for switches over the unions above. */

@@ -14,7 +14,7 @@ import { CHROMIUM, chromiumAvailable, openTimelinePage, THEMES } from './pageHar
 import { MarkStore } from '../../../src/core/analysis/markStore';
 import { binClassTitle, isFindingClass } from '../../../src/shared/timelineProtocol';
 import { classColour, readTheme } from '../../../webview/theme';
-import { DEFAULT_MIN_SPAN, describeViewport, fitRange, timeToX } from '../../../webview/viewport';
+import { arrowsToDraw, DEFAULT_MIN_SPAN, describeViewport, fitRange, timeToX } from '../../../webview/viewport';
 
 const EVIL = '<img src=x onerror=alert(1)>';
 
@@ -262,6 +262,49 @@ test('timeline page: W/A/S/D, a selected mark with its details panel, F, M, Reve
     await page.keyboard.press('f');
     await waitViewport(tp, (v) => Math.abs(v.t1 - v.t0 - (fitted!.t1 - fitted!.t0)) < 1, 'F fits the fault');
     assert.deepEqual(await viewportOf(tp), fitted, 'F fits the selected fault');
+    assert.deepEqual(tp.problems, []);
+  } finally {
+    await tp.close();
+  }
+});
+
+test('timeline page: the Arrows toggle draws the cause arrow of every finding in view, thinned when dense, and survives a reload', { timeout: 60_000 }, async (t) => {
+  if (!chromiumAvailable()) return t.skip('no Chromium at /usr/bin/chromium (set CHROMIUM_PATH)');
+  const q = query();
+  // Every S1 fault (lines 20 + 7k, vCPU 1 or vCPU 0) lost to a map 4 µs before it on the other vCPU.
+  const lanes = [`vCPU 0 (${EVIL}-306)`, 'vCPU 1 (kvmtest-307)'];
+  const causes = Array.from({ length: 29 }, (_, k) => {
+    const i = 7 * k;
+    return { from: { lane: lanes[(i + 1) % 2], ts: 1_000_000 + i * 10_000 - 4000 }, to: { lane: lanes[i % 2], ts: 1_000_000 + i * 10_000 }, line: 20 + i, code: 'S1-lost-race' };
+  });
+  const tp = await openTimelinePage(q, { causes, width: 1000 });
+  try {
+    const { page } = tp;
+    await tp.windows(1);
+    assert.equal(tp.posted.some((m) => m.type === 'causes'), false, 'nothing asked while the toggle is off');
+    await page.click('#arrows-toggle');
+    await page.waitForFunction(() => /cause arrows/.test(document.getElementById('arrows-note')?.textContent ?? ''));
+    const asked = tp.posted.filter((m) => m.type === 'causes').at(-1);
+    assert.ok(asked && asked.type === 'causes');
+    const vp = (await tp.state())?.viewport;
+    assert.deepEqual(asked.range, vp, 'the arrows of the findings in view');
+    assert.equal(await page.getAttribute('#arrows-toggle', 'aria-pressed'), 'true');
+    assert.equal((await tp.state())?.allArrows, true);
+    const expected = arrowsToDraw(causes, vp as Vp, await page.evaluate(() => (document.getElementById('timeline') as HTMLCanvasElement).clientWidth));
+    assert.equal(await page.textContent('#arrows-note'), `${expected.drawn.length} cause arrows${expected.omitted ? `, ${expected.omitted} more not drawn: zoom in` : ''}`);
+    assert.equal(expected.drawn.length, 29, 'the whole trace at 1000 px: every one of the 29 drawn (70 µs apart)');
+
+    // A reload keeps the toggle on and asks again.
+    const again = await openTimelinePage(q, { causes, state: await tp.state() });
+    try {
+      await again.page.waitForFunction(() => /29 cause arrows/.test(document.getElementById('arrows-note')?.textContent ?? ''));
+      assert.equal(await again.page.getAttribute('#arrows-toggle', 'aria-pressed'), 'true');
+    } finally {
+      await again.close();
+    }
+    await page.click('#arrows-toggle');
+    await page.waitForFunction(() => document.getElementById('arrows-note')?.textContent === '');
+    assert.equal((await tp.state())?.allArrows, undefined);
     assert.deepEqual(tp.problems, []);
   } finally {
     await tp.close();

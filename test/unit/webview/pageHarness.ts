@@ -8,7 +8,7 @@ import * as esbuild from 'esbuild';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { TimelineQuery } from '../../../src/core/query';
 import { timelineHtml } from '../../../src/client/timelineHtml';
-import { assertNever, markOfLine, type ExtensionToWebview, type MarkFinding, type TimelineViewState, type WebviewToExtension } from '../../../src/shared/timelineProtocol';
+import { assertNever, markOfLine, type CauseArrow, type ExtensionToWebview, type MarkFinding, type TimelineViewState, type WebviewToExtension } from '../../../src/shared/timelineProtocol';
 import { repoRoot } from '../../support/shared';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -54,6 +54,8 @@ export interface PageOptions {
   findings?: (line: number) => MarkFinding[];
   /** The line's hover as plain text. */
   hover?: (line: number) => string[];
+  /** Every finding's cause arrow (the panel builds them from the diagnostics). */
+  causes?: CauseArrow[];
 }
 
 export async function openTimelinePage(q: TimelineQuery, opts: PageOptions = {}): Promise<TimelinePage> {
@@ -97,6 +99,8 @@ export async function openTimelinePage(q: TimelineQuery, opts: PageOptions = {})
       case 'reveal':
       case 'openFindingPage':
         return;
+      case 'causes':
+        return send({ type: 'causes', seq: m.seq, result: (opts.causes ?? []).filter((a) => a.to.ts >= m.range.t0 && a.to.ts <= m.range.t1) });
       case 'details': {
         // As the panel answers (timelinePanel.ts): locate the line, take its mark, add what the editor knows.
         const at = q.locate(m.line);

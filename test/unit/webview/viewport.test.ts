@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { binStart, parseIpa } from '../../../src/shared/timelineProtocol';
 import {
-  binToPx, clampViewport, dataCovers, describeViewport, fitRange, formatBytes, formatDuration, formatTs, fullView, keyAction, navigate, panBy, POINT_FIT_SPANS, pxToBin, tickStep, ticks, timeToX, wheelZoomFactor, xToTime, zoomAt,
+  arrowsToDraw, binToPx, clampViewport, dataCovers, describeViewport, fitRange, formatBytes, formatDuration, formatTs, fullView, keyAction, navigate, panBy, POINT_FIT_SPANS, pxToBin, tickStep, ticks, timeToX, wheelZoomFactor, xToTime, zoomAt,
 } from '../../../webview/viewport';
 
 const b = { t0: 1_000_000, t1: 2_000_000, minSpan: 1000 };
@@ -124,6 +124,23 @@ test('F fits the selection: a mark\'s extent with a margin, an instant in a span
   assert.ok(atEnd.t1 <= 2_020_000, 'kept within the trace and its margin');
   assert.equal(navigate(vp, 1000, keyAction('f', false), b), undefined, 'F with nothing selected does not move the view');
   assert.equal(navigate(vp, 1000, keyAction('m', false), b, fault), undefined, 'M marks; it does not move the view');
+});
+
+test('cause arrows of every finding in view: only findings in view, one per lane and 6 px at the finding, at most 150', () => {
+  const vp = { t0: 0, t1: 1000 };
+  const arrow = (ts: number, lane = 'vCPU 0', line = ts) => ({ from: { lane: 'vCPU 1', ts: ts - 50 }, to: { lane, ts }, line, code: 'S1-lost-race' });
+  const sparse = [arrow(100), arrow(500), arrow(900), arrow(1500), arrow(-10)];
+  assert.deepEqual(arrowsToDraw(sparse, vp, 1000), { drawn: [arrow(100), arrow(500), arrow(900)], omitted: 0 }, 'findings out of view are not counted');
+  const crowded = [arrow(96), arrow(97), arrow(101), arrow(99, 'vCPU 2')];
+  const lod = arrowsToDraw(crowded, vp, 1000);
+  assert.deepEqual(lod.drawn.map((a) => a.to.ts), [96, 99], 'one per 6 px of a lane: 97 and 101 (pixels 96-101) stand behind 96; vCPU 2 keeps its own');
+  assert.equal(lod.omitted, 2);
+  const dense = Array.from({ length: 400 }, (_, i) => arrow(i * 2.5));
+  const capped = arrowsToDraw(dense, vp, 10_000);
+  assert.equal(capped.drawn.length, 150, 'never more than 150 a frame');
+  assert.equal(capped.omitted, 250);
+  const zoomedIn = arrowsToDraw(dense, { t0: 0, t1: 100 }, 10_000);
+  assert.deepEqual([zoomedIn.drawn.length, zoomedIn.omitted], [41, 0], 'zoomed in, every arrow in view is drawn');
 });
 
 test('IPA input', () => {
