@@ -858,6 +858,34 @@ async function uiLayer() {
   );
 
   await steps.step(
+    'timeline-arrows',
+    async () => {
+      // The Arrows toggle over the whole trace: every finding's cause is an arrow, drawn or (in a
+      // dense view) counted as not drawn; together they are the causes of the engine's findings.
+      const frame = timelineFrame(page);
+      await frame.locator('canvas#timeline').focus();
+      await page.keyboard.press('Home');
+      const toggle = frame.locator('#arrows-toggle');
+      await toggle.click();
+      const note = frame.locator('#arrows-note');
+      let text = '';
+      for (const deadline = Date.now() + 15_000; Date.now() < deadline && !/cause arrow/.test(text); await page.waitForTimeout(200)) text = await note.innerText();
+      const m = /^(\d+) cause arrows?(?:, (\d+) more not drawn: zoom in)?$/.exec(text.trim());
+      if (!m) throw new Error(`after the Arrows toggle the note says "${text}"`);
+      const [drawn, omitted] = [Number(m[1]), Number(m[2] ?? 0)];
+      const findings = ctx.timelineFindings ?? ctx.findings;
+      const want = findings.reduce((n, f) => n + (f.related?.length ?? 0), 0);
+      if (drawn + omitted !== want) throw new Error(`the note "${text}" counts ${drawn + omitted} cause arrows; the engine's findings have ${want} causes`);
+      if (drawn === 0) throw new Error(`no arrow drawn: "${text}"`);
+      const pressed = await toggle.getAttribute('aria-pressed');
+      await page.waitForTimeout(300); // the screenshot of this step shows them
+      await toggle.click();
+      return `whole trace: "${text}" (= the ${want} causes of the engine's findings), aria-pressed ${pressed}; toggled off again`;
+    },
+    { needs: ['timeline-open', 'engine-findings'] },
+  );
+
+  await steps.step(
     'timeline-themes',
     async () => {
       // The palette offers our commands only with a trace editor active (the range step left focus in the webview).
