@@ -45,6 +45,8 @@ export interface Frame {
   selectedMark?: TimelinePoint | undefined;
   /** The range marked with M: a band with edge rules across every row. */
   markedRange?: TimeRange | undefined;
+  /** Draw each row's name over its left end (the page puts them beside the canvas instead: false). Default true. */
+  rowLabels?: boolean | undefined;
   /** Cause arrows (a finding's cause to the finding), across lanes; `faint` for those of findings other than the selected one. */
   arrows?: readonly { from: TimelinePoint; to: TimelinePoint; faint?: boolean }[] | undefined;
 }
@@ -417,7 +419,7 @@ export function drawFrame(ctx: Canvas2D, f: Frame): number {
     ctx.fillText(formatTs(tick, step), x + 3, 2);
   }
   for (const r of f.rows) {
-    if (r.kind === 'axis' || !r.label) continue;
+    if (f.rowLabels === false || r.kind === 'axis' || !r.label) continue;
     const text = fitText(ctx, r.label, Math.min(220, width / 2));
     const w = ctx.measureText(text).width;
     ctx.fillStyle = t.background;

@@ -83,6 +83,7 @@ const dom = {
   details: $<HTMLElement>('details'),
   legend: $<HTMLUListElement>('legend'),
   viewRange: $<HTMLSpanElement>('view-range'),
+  laneNames: $<HTMLDivElement>('lane-names'),
   arrowsToggle: $<HTMLElement>('arrows-toggle'),
   arrowsNote: $<HTMLSpanElement>('arrows-note'),
   reducedMotion: window.matchMedia('(prefers-reduced-motion: reduce)'),
@@ -131,12 +132,29 @@ function draw(): void {
     const shown = describeViewport(view.vp);
     if (dom.viewRange.textContent !== shown) dom.viewRange.textContent = shown;
   }
+  if (view.rows !== ui.namedRows) showRowNames(height);
   const mark = view.selectedMark();
   const arrows = [...allArrowsInView(), ...(mark ? causeArrows(mark, view.details) : [])];
   drawFrame(ctx, {
     width: cssWidth, height, rows: view.rows, vp: view.vp, data: replies.window, theme: view.theme, selection: view.saved.selection, cursorTs: view.cursorTs, highlight: view.highlight, dpr,
-    selectedMark: mark, markedRange: view.saved.markedRange, arrows,
+    selectedMark: mark, markedRange: view.saved.markedRange, arrows, rowLabels: false,
   });
+}
+
+/** Each row's name beside the canvas, at its row's height (text only; a lane name is trace text). */
+function showRowNames(height: number): void {
+  ui.namedRows = view.rows;
+  dom.laneNames.style.height = `${height}px`;
+  dom.laneNames.replaceChildren(
+    ...view.rows.flatMap((r) => {
+      if (r.kind === 'axis') return [];
+      const name = textElement('div', r.label, `lane-name${r.lane?.config === 'B' ? ' config-b' : r.kind === 'lane' ? '' : ' summary'}`);
+      name.title = r.label;
+      name.style.top = `${r.y}px`;
+      name.style.height = `${r.h}px`;
+      return [name];
+    }),
+  );
 }
 
 /** With the toggle on: the cause arrows of the findings in view, thinned to what a frame can show (viewport.ts arrowsToDraw), and a note saying how many. */
@@ -247,8 +265,10 @@ function showTooltip(x: number, y: number, lines: string[]): void {
     }),
   );
   tooltip.hidden = false;
+  // x is on the canvas, which starts after the row names.
+  const left = dom.canvas.offsetLeft;
   const maxX = dom.wrap.clientWidth - tooltip.offsetWidth - 4;
-  tooltip.style.transform = `translate(${Math.max(0, Math.min(x + 12, maxX))}px, ${y + 14}px)`;
+  tooltip.style.transform = `translate(${Math.max(0, Math.min(left + x + 12, maxX))}px, ${y + 14}px)`;
 }
 
 function hideTooltip(): void {
@@ -761,13 +781,15 @@ new MutationObserver(() => {
 dom.reducedMotion.addEventListener('change', () => document.body.classList.toggle('reduced-motion', dom.reducedMotion.matches));
 document.body.classList.toggle('reduced-motion', dom.reducedMotion.matches);
 
+/** The canvas gets the wrap's width less the row names beside it. */
+const canvasWidth = (fallback = 0) => Math.max(100, Math.floor((dom.wrap.clientWidth || fallback) - dom.laneNames.offsetWidth));
 new ResizeObserver(() => {
-  const w = Math.max(100, Math.floor(dom.wrap.clientWidth));
+  const w = canvasWidth();
   if (w === view.width) return;
   view.width = w;
   scheduleDraw();
   requestWindow();
 }).observe(dom.wrap);
-view.width = Math.max(100, Math.floor(dom.wrap.clientWidth || 800));
+view.width = canvasWidth(800);
 
 post({ type: 'ready', ...(view.saved.uri ? { state: view.saved } : {}) });

@@ -102,6 +102,8 @@ export class Interaction {
   retryTimer: ReturnType<typeof setTimeout> | undefined;
   retryDelay = 1000;
   drawPending = false;
+  /** The rows whose names are beside the canvas (drawn again when the rows change). */
+  namedRows: readonly Row[] | undefined;
   /** "Reveal in Timeline" asked for a mark: zoom to it when its details arrive. */
   fitWhenDetailsArrive = false;
 }

@@ -37,6 +37,8 @@ test('timeline page: hostile text stays text, list reveals lines, keyboard, stat
     assert.equal(await page.evaluate(() => document.querySelectorAll('img').length), 0, 'no <img> ever parsed from trace text');
     assert.deepEqual(tp.dialogs, [], 'no script from trace text ran');
     assert.equal(await page.evaluate(() => !!customElements.get('vscode-button') && !!customElements.get('vscode-dropdown') && !!customElements.get('vscode-text-field')), true);
+    // The rows' names beside the canvas: text, the hostile one included.
+    assert.deepEqual(await page.locator('#lane-names .lane-name').allTextContents(), [`vCPU 0 (${EVIL}-306)`, 'vCPU 1 (kvmtest-307)', 'host', 'faults by class', 'CMO bytes', 'TLB invalidations', 'IPA heat']);
     const laneOption = await page.evaluate(() => Array.from(document.querySelectorAll('#lane-filter vscode-option')).map((o) => o.textContent));
     assert.deepEqual(laneOption, ['All lanes', `vCPU 0 (${EVIL}-306)`, 'vCPU 1 (kvmtest-307)', 'host']);
     const marker = page.locator('#marks-list [data-line="10"]');
