@@ -164,6 +164,10 @@ function allArrowsInView(): { from: { lane: string; ts: number }; to: { lane: st
     if (note.textContent) note.textContent = '';
     return [];
   }
+  if (!replies.causes) {
+    note.textContent = 'Cause arrows: asking…';
+    return [];
+  }
   const { drawn, omitted } = arrowsToDraw(replies.causes, view.vp, view.width);
   const text = `${drawn.length} cause ${drawn.length === 1 ? 'arrow' : 'arrows'}${omitted ? `, ${omitted} more not drawn: zoom in` : ''}`;
   if (note.textContent !== text) note.textContent = text;
@@ -180,7 +184,7 @@ function setAllArrows(on: boolean): void {
   dom.arrowsToggle.setAttribute('aria-pressed', String(on));
   dom.arrowsToggle.setAttribute('appearance', on ? 'primary' : 'secondary');
   if (on) requestCauses();
-  else replies.causes = [];
+  else replies.causes = undefined;
   scheduleDraw();
 }
 

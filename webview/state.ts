@@ -73,8 +73,8 @@ type ReplyKind = 'window' | 'rangeStats' | 'marks' | 'details' | 'causes';
 export class Replies {
   info: TimelineInfo | undefined;
   window: WindowResult | undefined;
-  /** The cause arrows of the findings in view, while every finding's arrows are shown. */
-  causes: CauseArrow[] = [];
+  /** The cause arrows of the findings in view, while every finding's arrows are shown (undefined until the first answer). */
+  causes: CauseArrow[] | undefined;
   private seq = 0;
   private readonly latest: Record<ReplyKind, number> = { window: -1, rangeStats: -1, marks: -1, details: -1, causes: -1 };
 

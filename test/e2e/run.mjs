@@ -869,7 +869,8 @@ async function uiLayer() {
       await toggle.click();
       const note = frame.locator('#arrows-note');
       let text = '';
-      for (const deadline = Date.now() + 15_000; Date.now() < deadline && !/cause arrow/.test(text); await page.waitForTimeout(200)) text = await note.innerText();
+      // "Cause arrows: asking…" until the panel answers, then the count.
+      for (const deadline = Date.now() + 15_000; Date.now() < deadline && !/^\d+ cause arrow/.test(text); await page.waitForTimeout(200)) text = await note.innerText();
       const m = /^(\d+) cause arrows?(?:, (\d+) more not drawn: zoom in)?$/.exec(text.trim());
       if (!m) throw new Error(`after the Arrows toggle the note says "${text}"`);
       const [drawn, omitted] = [Number(m[1]), Number(m[2] ?? 0)];

@@ -285,7 +285,7 @@ test('timeline page: the Arrows toggle draws the cause arrow of every finding in
     await tp.windows(1);
     assert.equal(tp.posted.some((m) => m.type === 'causes'), false, 'nothing asked while the toggle is off');
     await page.click('#arrows-toggle');
-    await page.waitForFunction(() => /cause arrows/.test(document.getElementById('arrows-note')?.textContent ?? ''));
+    await page.waitForFunction(() => /^\d+ cause arrows/.test(document.getElementById('arrows-note')?.textContent ?? ''));
     const asked = tp.posted.filter((m) => m.type === 'causes').at(-1);
     assert.ok(asked && asked.type === 'causes');
     const vp = (await tp.state())?.viewport;
