@@ -20,6 +20,24 @@ export const LANE_B_H = 22;
 export const FAULTS_H = 44;
 export const SMALL_H = 22;
 
+/**
+ * The lanes in the order they are drawn: pinned lanes first (in the order they were pinned), then
+ * the vCPUs by index (the trace lists them as it first meets them), then the rest (host) as given.
+ * A what-if's B lane stays right under its A lane (the same id, A first).
+ */
+export function orderLanes(lanes: readonly LaneInfo[], pinned: readonly string[] = []): LaneInfo[] {
+  const rank = (l: LaneInfo): [number, number] => {
+    const p = pinned.indexOf(l.id);
+    if (p >= 0) return [0, p];
+    const vcpu = /^vCPU (\d+)\b/.exec(l.label);
+    return vcpu ? [1, Number(vcpu[1])] : [2, 0];
+  };
+  return lanes
+    .map((l, i) => ({ l, i, r: rank(l) }))
+    .sort((a, b) => a.r[0] - b.r[0] || a.r[1] - b.r[1] || (a.l.id === b.l.id ? (a.l.config === 'A' ? -1 : 1) : a.i - b.i))
+    .map((x) => x.l);
+}
+
 export function computeLayout(lanes: readonly LaneInfo[], heatRows: number): Row[] {
   const rows: Row[] = [];
   let y = 0;

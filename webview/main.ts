@@ -29,7 +29,7 @@ import {
   type WebviewToExtension,
 } from '../src/shared/timelineProtocol';
 import { drawFrame, type Canvas2D } from './draw';
-import { computeLayout, hitBin, laneBinsFor, layoutHeight, rowAt } from './layout';
+import { computeLayout, hitBin, laneBinsFor, layoutHeight, orderLanes, rowAt } from './layout';
 import { marksListEntries, renderMarksList, type ListDom, type ListElement } from './marksList';
 import { classColour, className, readTheme, type Theme } from './theme';
 import { registerToolkit } from './toolkit';
@@ -145,13 +145,27 @@ function draw(): void {
 function showRowNames(height: number): void {
   ui.namedRows = view.rows;
   dom.laneNames.style.height = `${height}px`;
+  const pinned = view.saved.pinnedLanes ?? [];
   dom.laneNames.replaceChildren(
     ...view.rows.flatMap((r) => {
       if (r.kind === 'axis') return [];
-      const name = textElement('div', r.label, `lane-name${r.lane?.config === 'B' ? ' config-b' : r.kind === 'lane' ? '' : ' summary'}`);
+      const name = document.createElement('div');
+      name.className = `lane-name${r.lane?.config === 'B' ? ' config-b' : r.kind === 'lane' ? '' : ' summary'}`;
       name.title = r.label;
       name.style.top = `${r.y}px`;
       name.style.height = `${r.h}px`;
+      const lane = r.lane;
+      if (lane && lane.config === 'A') {
+        const isPinned = pinned.includes(lane.id);
+        const pin = textElement('button', isPinned ? '▼' : '▲', 'pin');
+        pin.setAttribute('type', 'button');
+        pin.setAttribute('aria-pressed', String(isPinned));
+        pin.setAttribute('aria-label', isPinned ? `Unpin ${r.label}` : `Pin ${r.label} to the top`);
+        pin.title = isPinned ? 'Unpin' : 'Pin to the top';
+        pin.addEventListener('click', () => togglePin(lane.id));
+        name.append(pin);
+      }
+      name.append(textElement('span', r.label));
       return [name];
     }),
   );
@@ -514,9 +528,7 @@ function applyInfo(uri: string, i: TimelineInfo): void {
   ui.retryDelay = 1000;
   view.bounds = { t0: i.extent.t0, t1: i.extent.t1, minSpan: DEFAULT_MIN_SPAN };
   view.vp = !fresh && view.saved.viewport ? clampViewport(view.saved.viewport, view.bounds) : fullView(view.bounds);
-  const laneSel = view.saved.filter?.lanes;
-  const shown = laneSel ? i.lanes.filter((l) => laneSel.includes(l.id)) : i.lanes;
-  view.rows = computeLayout(shown, replies.window?.summary.heat.rows.length ?? 8);
+  relayout();
   fillFilters(i);
   showLegend(i.classes);
   // After a reload, a new analysis or a filter the selected mark's details are asked for again (its findings may have changed).
@@ -529,6 +541,25 @@ function applyInfo(uri: string, i: TimelineInfo): void {
   scheduleDraw();
   requestWindow(true);
   requestStats();
+}
+
+/** The rows for the lanes the filter shows, pinned lanes first, then the vCPUs by index (layout.ts orderLanes). */
+function relayout(): void {
+  const i = replies.info;
+  if (!i) return;
+  const laneSel = view.saved.filter?.lanes;
+  const shown = laneSel ? i.lanes.filter((l) => laneSel.includes(l.id)) : i.lanes;
+  view.rows = computeLayout(orderLanes(shown, view.saved.pinnedLanes), replies.window?.summary.heat.rows.length ?? 8);
+}
+
+/** Pin a lane to the top, or unpin it. */
+function togglePin(lane: string): void {
+  const pinned = view.saved.pinnedLanes ?? [];
+  const next = pinned.includes(lane) ? pinned.filter((l) => l !== lane) : [...pinned, lane];
+  view.patch({ pinnedLanes: next.length ? next : undefined });
+  view.save();
+  relayout();
+  scheduleDraw();
 }
 
 function option(value: string, text: string, selected: boolean): HTMLElement {

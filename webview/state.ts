@@ -32,9 +32,11 @@ export class ViewState {
     this.vp = this.saved.viewport ?? { t0: 0, t1: 1 };
   }
 
-  /** Change the persisted state (not yet saved). */
+  /** Change the persisted state (not yet saved); a key set to undefined is removed, so a cleared setting leaves nothing behind. */
   patch(p: Partial<TimelineViewState>): void {
-    this.saved = { ...this.saved, ...p };
+    const next: Record<string, unknown> = { ...this.saved, ...p };
+    for (const k of Object.keys(next)) if (next[k] === undefined) delete next[k];
+    this.saved = next as unknown as TimelineViewState;
   }
 
   save(): void {

@@ -58,7 +58,7 @@ export function timelineHtml(p: TimelineHtmlParams): string {
 </header>
 <main>
   <div id="canvas-wrap">
-    <div id="lane-names" aria-hidden="true"></div>
+    <div id="lane-names" aria-label="Lanes"></div>
     <canvas id="timeline" tabindex="0" role="img" aria-label="Stage-2 timeline. W and S (or plus and minus) zoom, A and D (or the arrow keys) pan, Home shows everything, a click selects a mark, F fits the selection, M marks its range, Escape clears, Shift+drag selects a range. The list below names every visible mark."></canvas>
     <div id="tooltip" role="tooltip" hidden></div>
   </div>

@@ -369,6 +369,8 @@ export interface TimelineViewState {
   markedRange?: TimeRange;
   /** Draw the cause arrows of every finding in view, not only the selected one's. */
   allArrows?: boolean;
+  /** Lanes pinned to the top, in the order they were pinned. */
+  pinnedLanes?: string[];
 }
 
 export type WebviewToExtension =

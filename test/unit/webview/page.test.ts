@@ -38,7 +38,17 @@ test('timeline page: hostile text stays text, list reveals lines, keyboard, stat
     assert.deepEqual(tp.dialogs, [], 'no script from trace text ran');
     assert.equal(await page.evaluate(() => !!customElements.get('vscode-button') && !!customElements.get('vscode-dropdown') && !!customElements.get('vscode-text-field')), true);
     // The rows' names beside the canvas: text, the hostile one included.
-    assert.deepEqual(await page.locator('#lane-names .lane-name').allTextContents(), [`vCPU 0 (${EVIL}-306)`, 'vCPU 1 (kvmtest-307)', 'host', 'faults by class', 'CMO bytes', 'TLB invalidations', 'IPA heat']);
+    const names = () => page.locator('#lane-names .lane-name > span').allTextContents();
+    assert.deepEqual(await names(), [`vCPU 0 (${EVIL}-306)`, 'vCPU 1 (kvmtest-307)', 'host', 'faults by class', 'CMO bytes', 'TLB invalidations', 'IPA heat']);
+    // Pinning the host lane puts it on top (and in the saved state); unpinning puts it back.
+    await page.click('#lane-names button[aria-label="Pin host to the top"]');
+    await page.waitForFunction(() => document.querySelector('#lane-names .lane-name > span')?.textContent === 'host');
+    assert.deepEqual((await names()).slice(0, 3), ['host', `vCPU 0 (${EVIL}-306)`, 'vCPU 1 (kvmtest-307)']);
+    assert.deepEqual((await tp.state())?.pinnedLanes, ['host']);
+    assert.equal(await page.getAttribute('#lane-names button[aria-label="Unpin host"]', 'aria-pressed'), 'true');
+    await page.click('#lane-names button[aria-label="Unpin host"]');
+    await page.waitForFunction(() => document.querySelector('#lane-names .lane-name > span')?.textContent !== 'host');
+    assert.equal((await tp.state())?.pinnedLanes, undefined);
     const laneOption = await page.evaluate(() => Array.from(document.querySelectorAll('#lane-filter vscode-option')).map((o) => o.textContent));
     assert.deepEqual(laneOption, ['All lanes', `vCPU 0 (${EVIL}-306)`, 'vCPU 1 (kvmtest-307)', 'host']);
     const marker = page.locator('#marks-list [data-line="10"]');

@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Replies, ViewState } from '../../../webview/state';
 import { readTheme } from '../../../webview/theme';
+import { orderLanes } from '../../../webview/layout';
 import type { TimelineViewState } from '../../../src/shared/timelineProtocol';
 
 test('replies: the newest answer of each kind wins, whatever order they arrive in', () => {
@@ -50,5 +51,15 @@ test('view state: F and M act on the selected mark once its details arrived, els
   v.toggleMarkedRange({ t0: 100, t1: 200 });
   assert.deepEqual(v.saved.markedRange, { t0: 100, t1: 200 }, 'another range replaces the mark');
   v.toggleMarkedRange({ t0: 100, t1: 200 });
-  assert.equal(v.saved.markedRange, undefined, 'the same range again clears it');
+  assert.equal('markedRange' in v.saved, false, 'the same range again clears it, key and all');
+});
+
+test('lane order: pinned first as pinned, vCPUs by index, then the host; a B lane under its A lane', () => {
+  const lane = (label: string, config: 'A' | 'B' = 'A') => ({ id: label, label, config });
+  // As a trace meets its vCPUs: 2 first, then 10, 0 and 1; the what-if's B lanes beside.
+  const lanes = [lane('vCPU 2 (t-3)'), lane('vCPU 2 (t-3)', 'B'), lane('vCPU 10 (t-11)'), lane('host'), lane('vCPU 0 (t-1)'), lane('vCPU 0 (t-1)', 'B'), lane('vCPU 1 (t-2)')];
+  const name = (ls: { label: string; config: string }[]) => ls.map((l) => `${l.config === 'B' ? 'B:' : ''}${l.label}`);
+  assert.deepEqual(name(orderLanes(lanes)), ['vCPU 0 (t-1)', 'B:vCPU 0 (t-1)', 'vCPU 1 (t-2)', 'vCPU 2 (t-3)', 'B:vCPU 2 (t-3)', 'vCPU 10 (t-11)', 'host']);
+  assert.deepEqual(name(orderLanes(lanes, ['host', 'vCPU 2 (t-3)'])), ['host', 'vCPU 2 (t-3)', 'B:vCPU 2 (t-3)', 'vCPU 0 (t-1)', 'B:vCPU 0 (t-1)', 'vCPU 1 (t-2)', 'vCPU 10 (t-11)']);
+  assert.deepEqual(name(orderLanes([lane('vCPU 0 (t-1)', 'B'), lane('vCPU 0 (t-1)')])), ['vCPU 0 (t-1)', 'B:vCPU 0 (t-1)'], 'A above B whatever the order given');
 });
