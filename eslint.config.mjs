@@ -35,7 +35,7 @@ export default tseslint.config(
       'no-control-regex': 'off',
     },
   },
-  { files: ['src/core/**/*.ts'], rules: noVscode([{ group: ['**/server/**', '**/client/**', '**/cli/**'], message: 'src/core is a pure library' }]) },
+  { files: ['src/core/**/*.ts'], rules: noVscode([{ group: ['**/server/**', '**/client/**', '**/cli/**'], message: 'src/core is a pure library' }, { group: ['**/shared/**'], message: 'the engine never imports src/shared (src/shared re-exports the engine)' }]) },
   { files: ['src/shared/**/*.ts'], rules: noVscode([{ group: ['**/server/**', '**/client/**', '**/cli/**'], message: 'src/shared is imported by every side' }]) },
   { files: ['src/cli/**/*.ts'], rules: noVscode([onlyFacade]) },
   {

@@ -1,6 +1,6 @@
 // The one strict flag grammar of the CLI: numbers are decimal integers (no 0x1, 01, 1e9, 2.0),
 // sizes and every model setting are checked by the configuration file's own validation
-// (validateConfig and parseSize in src/core/analysis/modelConfig.ts), so `--eager-split 3M` and
+// (validateConfig and parseSize in src/core/model/modelConfig.ts), so `--eager-split 3M` and
 // `"eagerSplitChunk": "3M"` are refused by the same rule with the same words; time ranges must
 // be ordered; a configuration file is read with a size limit. Every refusal names the flag and
 // the value it got.

@@ -2,11 +2,12 @@
 // data out. The CLI, the language server and the tests call only this. No I/O happens in core:
 // callers hand in a ByteSource (an async iterable of chunks, e.g. fs.createReadStream).
 
-import type { Arch, Counters, Finding, ModelConfig } from './analysis/types';
-import type { MarkStore } from './analysis/markStore';
-import type { ReaderRepairs, RejectReason, Stage2Op, TraceFormat } from './parse/types';
+import type { Arch, Counters, Finding, ModelConfig } from './domain/types';
+import type { MarkStore } from './marks/markStore';
+import type { ByteSource, ReaderRepairs, RejectReason, Stage2Op, TraceFormat } from './parse/types';
+import type { CoverageItem, EntryState } from './domain/types';
 
-export type ByteSource = AsyncIterable<Uint8Array>;
+export type { ByteSource, CoverageItem, EntryState };
 
 export interface AnalyzeOptions {
   config?: Partial<ModelConfig>;
@@ -69,28 +70,6 @@ export interface TraceStats {
   partial?: { offset: number; reason: string };
 }
 
-/** Whether a trace supports an analysis, and what to add when it does not (issue: trace sufficiency). */
-export interface CoverageItem {
-  analysis: 'lost-races' | 'invalid-windows' | 'splitting' | 'cmo-redundancy' | 'tlb-cost' | 'access-flag' | 'pinned-ranges';
-  support: 'observed' | 'inferred' | 'none';
-  why: string;
-  add: string[];
-}
-
-/** The model's view of one IPA at one moment (for hovers). */
-export interface EntryState {
-  ipa: number;
-  level: number;
-  leaf: 'page' | 'block' | 'table' | 'invalid' | 'locked';
-  size: number;
-  perms: string; // 'rwx', 'r--', ...
-  mappedAtLine: number | undefined;
-  mappedBy: string | undefined;
-  invalidWindowOpen: boolean;
-  lastCmoLine: number | undefined;
-  observed: boolean;
-}
-
 export interface Analysis {
   arch: Arch;
   /** The configuration actually replayed (auto values resolved from the trace). */
@@ -118,7 +97,7 @@ export interface Analysis {
   /** Who held kvm->mmu_lock and which vCPU faults waited (src/core/lock/mmuLock.ts). */
   mmuLock?: import('./lock/mmuLock').MmuLockReport;
   /** x86 only: per-marker pass tallies, the eager-split summary and fast-path failure causes. */
-  x86?: import('./replay/x86/x86Replayer').X86Details;
+  x86?: import('./replay/x86/types').X86Details;
 }
 
 /** Difference between two replays of the same trace (what-if). */

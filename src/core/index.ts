@@ -2,43 +2,46 @@
 // observed configuration and any what-if configurations), picking the arm64 or x86 replay from the
 // first architecture-specific kvm event. `--tracepoints-only` and `--ignore-event` filters are
 // applied here, per replay, before events reach a replayer. `compare` diffs two analyses.
-import type { AnalyzeOptions, Analysis, ByteSource, Comparison, CoverageItem } from './api';
-import type { Arch, Finding, ModelConfig } from './analysis/types';
-import type { RejectedLine, SpecialLine, TraceEvent } from './parse/types';
-import { readTrace } from './parse/readTrace';
+import type { AnalyzeOptions, Analysis, ByteSource, Comparison, CoverageItem, TraceStats } from './api';
+import type { Arch, ModelConfig } from './domain/types';
+import type { RejectedLine, SpecialLine, TraceEvent, TraceSink } from './parse/types';
+import { readTrace, type ReadTraceResult } from './read/readTrace';
+import { readTextInTimeOrder, TimeRunTracker } from './read/timeOrder';
+import { ReplayLineOrder } from './replay/lineOrder';
+import { outOfTimeOrder } from './stats/lacks';
+import { plural } from './util/plural';
 import { archDetectionLine, archOfEvent } from './parse/archEvidence';
 import { computeCoverage, createCoverageCollector } from './analysis/coverage';
 import { createStatsCollector } from './stats/statsCollector';
-import { createMmuLockCollector, type StalledFault } from './lock/mmuLock';
-import { vcpuNamer } from './lock/lockReport';
+import { createMmuLockCollector } from './lock/mmuLock';
+import { withLockWaits } from './lock/lockFindings';
 import { compareAnalyses } from './analysis/compare';
 import { leverPresets, leverResults, type LeverResult } from './analysis/verdicts';
 import { presetByName } from './catalog/presets';
-import { findingEntry } from './catalog/findings';
-import { ignoredEventNames, isWhatIf, normalizeConfig } from './analysis/modelConfig';
+import { ignoredEventNames, isWhatIf, normalizeConfig } from './model/modelConfig';
 import { createArm64Replayer } from './replay/arm64/arm64Replayer';
 import { createX86Replayer, type X86ReplayOutput } from './replay/x86/x86Replayer';
 import type { Replayer, ReplayOutput } from './replay/replayer';
 import type { RecordingManifest } from './record/traceEvidence';
 
 export * from './api';
-export * from './analysis/types';
-export { MarkStore, MARK_KINDS, MARK_CLASSES } from './analysis/markStore';
+export * from './domain/types';
+export { MarkStore, MARK_KINDS, MARK_CLASSES } from './marks/markStore';
 export { verdicts, leverPresets, leverResults, type LeverResult, type Verdicts } from './analysis/verdicts';
-export { normalizeConfig, defaultConfig, validateConfig, parseSize } from './analysis/modelConfig';
+export { normalizeConfig, defaultConfig, validateConfig, parseSize } from './model/modelConfig';
 export * from './catalog/index';
 
 // What the adapters (src/cli, src/server) need beyond analyze/compare. They import nothing from core
-// but this file (eslint.config.mjs `no-restricted-imports`, test/unit/architecture/layers.test.ts).
+// but this file (eslint.config.mjs `no-restricted-imports`, test/unit/architecture.test.ts).
 export type { TraceEvent, TraceSink, TraceFormat, Decoded, DecodedKind, EsrInfo, RejectedLine, SpecialLine, Stage2Op } from './parse/types';
 export { decodeEsr } from './parse/esr';
 export { BYTE_SNIFF_BYTES, DAT_NEEDS_FILE, FORMAT_LABELS, partialSentence, sniffBytes } from './parse/formatSniff';
-export { readTrace, type ReadTraceOptions, type ReadTraceResult } from './parse/readTrace';
+export { readTrace, type ReadTraceOptions, type ReadTraceResult } from './read/readTrace';
 export { renderTraceDat } from './tracedat/index';
-export { reportJson, comparisonJson } from './analysis/reportJson';
-export { reportMarkdown, comparisonMarkdown } from './analysis/reportMarkdown';
-export { reportSarif } from './analysis/reportSarif';
-export { reportText, comparisonText } from './analysis/reportText';
+export { reportJson, comparisonJson } from './report/reportJson';
+export { reportMarkdown, comparisonMarkdown } from './report/reportMarkdown';
+export { reportSarif } from './report/reportSarif';
+export { reportText, comparisonText } from './report/reportText';
 export { TimelineQuery, countMarksInRange } from './query';
 export { writeTraceEvents } from './export/traceEventFormat';
 export { generateRecordingScript, type RecordingScriptOptions } from './record/index';
@@ -99,7 +102,34 @@ function mergeCoverage(trace: CoverageItem[], replay: CoverageItem[] | undefined
   return [...out.values()];
 }
 
+/** One read of a trace into its events' sink: the file as it is, or its stretches merged in time order. */
+type Read = (sink: TraceSink, onProgress: (bytes: number) => void) => Promise<ReadTraceResult>;
+
+/**
+ * Reads the trace once and replays it under each configuration. A text file whose lines are not in
+ * time order (grouped by CPU: stats/lacks.ts `outOfTimeOrder`) is read a second time, its stretches
+ * in time order merged by timestamp (read/timeOrder.ts), when it can be reopened by range; the
+ * analyses are then those of the merged read, and say so.
+ */
 async function runMany(source: ByteSource, partials: Partial<ModelConfig>[], opts: AnalyzeOptions): Promise<Analysis[]> {
+  const order = new TimeRunTracker();
+  let merge: { bytes: number; line: string; openRange: NonNullable<AnalyzeOptions['openRange']> } | undefined;
+  {
+    // In a block: the analyses of the file order are not held while the file is read again.
+    const asIs = await replayAll((sink, onProgress) => readTrace(source, sink, { signal: opts.signal, onProgress, openRange: opts.openRange, seekable: opts.seekable }), partials, opts, order);
+    const { read, stats } = asIs;
+    const backwards = stats.reader?.crossCpuBackwards ?? 0;
+    const mergeable = opts.openRange !== undefined && read.format !== 'trace-dat' && !read.compressed && !read.refused && !read.partial && !order.overflow
+      && (read.repairs?.quotedPrintable ?? 0) === 0 && order.runs.length > 1 && outOfTimeOrder(backwards, stats.lines.events);
+    if (!mergeable) return asIs.analyses;
+    merge = { bytes: read.bytes, line: timeOrderLine(backwards, stats.lines.events, order.runs.length), openRange: opts.openRange! };
+  }
+  const { bytes, line, openRange } = merge;
+  const merged = await replayAll((sink, onProgress) => readTextInTimeOrder(order.runs, bytes, openRange, sink, { signal: opts.signal, onProgress }), partials, { ...opts, onEarlyFindings: undefined }, undefined, new ReplayLineOrder());
+  return merged.analyses.map((a) => ({ ...a, detected: [a.detected[0]!, line, ...a.detected.slice(1)] }));
+}
+
+async function replayAll(read: Read, partials: Partial<ModelConfig>[], opts: AnalyzeOptions, order?: TimeRunTracker, lineOrder?: ReplayLineOrder): Promise<{ analyses: Analysis[]; read: ReadTraceResult; stats: TraceStats }> {
   const lanes = partials.map((p) => new Lane(normalizeConfig({ ...(opts.config ?? {}), ...p })));
   const stats = createStatsCollector();
   // Who held kvm->mmu_lock: a property of the trace, the same for every lane.
@@ -122,7 +152,9 @@ async function runMany(source: ByteSource, partials: Partial<ModelConfig>[], opt
   const feed = (ev: TraceEvent): void => {
     // a truncated event (parse/types.ts Truncation) reaches the replay as an event no decoder
     // knows: counted, but no state change or finding rests on its missing fields
-    const e = ev.decoded?.truncated === undefined ? ev : { ...ev, decoded: undefined };
+    let e = ev.decoded?.truncated === undefined ? ev : { ...ev, decoded: undefined };
+    // read in time order, not file order: the replays number lines in the order they see them
+    if (lineOrder) e = lineOrder.event(e);
     if (only !== undefined) {
       if (!only.filtering || only.accepts(e)) only.replayer!.event(e);
       return;
@@ -137,6 +169,7 @@ async function runMany(source: ByteSource, partials: Partial<ModelConfig>[], opt
   };
   const sink = {
     event(e: TraceEvent): void {
+      order?.event(e);
       stats.event(e);
       ev.event(e);
       mmuLock.event(e);
@@ -159,7 +192,10 @@ async function runMany(source: ByteSource, partials: Partial<ModelConfig>[], opt
     },
     special(s: SpecialLine): void {
       stats.special(s);
-      if (arch) for (const l of lanes) l.replayer?.special?.(s);
+      if (arch) {
+        const r = lineOrder ? lineOrder.special(s) : s;
+        for (const l of lanes) l.replayer?.special?.(r);
+      }
     },
   };
   let earlySent = false;
@@ -170,15 +206,16 @@ async function runMany(source: ByteSource, partials: Partial<ModelConfig>[], opt
       opts.onEarlyFindings(lanes[0].replayer?.peekFindings?.() ?? []);
     }
   };
-  const result = await readTrace(source, sink, { signal: opts.signal, onProgress, openRange: opts.openRange, seekable: opts.seekable });
+  const result = await read(sink, onProgress);
   if (!arch) decide('arm64');
   stats.setRead(result);
   const traceStats = stats.result();
   const traceCoverage = computeCoverage(traceStats, { arch: arch!, evidence: ev.evidence() });
   const lock = mmuLock.result();
   const stalled = mmuLock.stalledFaults();
-  return lanes.map((l) => {
-    const out: ReplayOutput = l.replayer!.finish();
+  const analyses = lanes.map((l): Analysis => {
+    const finished: ReplayOutput = l.replayer!.finish();
+    const out = lineOrder ? lineOrder.mapOutput(finished, result.lines) : finished;
     return {
       arch: arch!,
       config: out.config,
@@ -198,22 +235,12 @@ async function runMany(source: ByteSource, partials: Partial<ModelConfig>[], opt
       ...('x86' in out ? { x86: (out as X86ReplayOutput).x86 } : {}),
     };
   });
+  return { analyses, read: result, stats: traceStats };
 }
 
-/** The replay's findings plus one L1 finding per fault that waited for kvm->mmu_lock, in line order. */
-function withLockWaits(findings: Finding[], stalled: StalledFault[], lanes: { label: string }[]): Finding[] {
-  const name = vcpuNamer(lanes);
-  const entry = findingEntry('L1');
-  const ms = (ns: number): string => (ns >= 1e6 ? `${(ns / 1e6).toFixed(1)} ms` : `${(ns / 1e3).toFixed(1)} us`);
-  const lock: Finding[] = stalled.map((s) => ({
-    code: entry.code, cls: 'L1', severity: entry.severity, line: s.line, ts: s.ts, vcpu: name(s.task), ipa: undefined,
-    message: s.writer
-      ? `This fault waited ${ms(s.waitNs)} for kvm->mmu_lock (read) while a ${s.writer.kind} writer held it or waited for it (held ${ms(s.writer.holdNs)}).`
-      : `This fault waited ${ms(s.waitNs)} for kvm->mmu_lock (read); no traced writer overlaps the wait.`,
-    related: s.writer ? [{ line: s.writer.line, message: `${s.writer.kind}: ${s.writer.task} took the lock for write here` }] : [],
-    observed: true, costNs: undefined,
-  }));
-  return [...findings, ...lock].sort((x, y) => x.line - y.line);
+/** The detection line of a file read in time order, after what its first read showed. */
+function timeOrderLine(backwards: number, events: number, stretches: number): string {
+  return `order: the file is not in time order (${plural(backwards, 'event')} of ${events} behind a later event of another CPU: lines grouped by CPU?); replayed in time order, its ${stretches} stretches in time order merged by timestamp`;
 }
 
 export function createAnalyzer(): Analyzer {

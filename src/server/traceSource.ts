@@ -35,6 +35,12 @@ function baseName(uri: string): string {
 
 export function documentSource(doc: TextDocument): TraceSource {
   const encoder = new TextEncoder();
+  // The text as UTF-8 (the reader's offsets are bytes), encoded once per version for range reads.
+  let encoded: { version: number; bytes: Buffer } | undefined;
+  const utf8 = (): Buffer => {
+    if (encoded?.version !== doc.version) encoded = { version: doc.version, bytes: Buffer.from(doc.getText(), 'utf8') };
+    return encoded.bytes;
+  };
   return {
     name: baseName(doc.uri),
     size: doc.getText().length,
@@ -51,6 +57,12 @@ export function documentSource(doc: TextDocument): TraceSource {
           yield bytes;
         }
       })();
+    },
+    // Ranges of the text: a file whose lines are grouped by CPU is read again, stretch by stretch, in time order (core/read/timeOrder.ts).
+    async *openRange(start, end) {
+      const bytes = utf8();
+      const stop = Math.min(end ?? bytes.length, bytes.length);
+      for (let i = start; i < stop; i += sliceSize) yield bytes.subarray(i, Math.min(i + sliceSize, stop));
     },
     async lines(first, last) {
       const out: string[] = [];

@@ -1,8 +1,3 @@
-// A count and its noun, in the singular for one: "1 split", "2 splits", "1 fault of other vCPUs".
-// Every text output (CLI, Markdown, hovers, code lenses, the status bar, the timeline) says counts
-// through it, so that no sentence reads "1 splits".
-
-/** `n` and `one` (or `many`, by default `one` + "s", when n is not 1): plural(3, 'vCPU thread') is "3 vCPU threads". */
-export function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n} ${n === 1 ? one : many}`;
-}
+// The plural helper for the client, the webview and the adapters, which say their counts the way the
+// engine's reports do (the one definition is in src/core/util/plural.ts; core never imports src/shared).
+export { plural } from '../core/util/plural';

@@ -3,9 +3,9 @@
 // compare, summary, exportReport, coverage, recordingScript, renderDat), the `stage2Lens/status` notification (server -> client, handled with an exhaustive
 // switch) and `stage2Lens/largeFiles` (client -> server: traces open in editors that VS Code does
 // not hand to extensions). The server sends and the client receives plain JSON: no bigint, no Map.
-import type { Counters, ModelConfig } from '../core/analysis/types';
+import type { Counters, ModelConfig } from '../core/domain/types';
 import type { Comparison, CoverageItem, UnrecognizedGroup } from '../core/api';
-import { plural } from './plural';
+import { plural } from '../core/util/plural';
 
 /** A (partial) engine configuration, as a replay configuration file holds it. */
 export type ReplayConfig = Partial<ModelConfig>;

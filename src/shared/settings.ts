@@ -1,9 +1,9 @@
 // The `stage2Lens.*` settings: their definitions (key, default, allowed values), the typed
 // Settings object, and a normalizer that turns whatever the client sends into valid Settings.
 // Settings exist here and in package.json only; test/unit/shared/settings.test.ts fails when they drift.
-import type { BbmLevel, FindingClass, Granule, ModelConfig, Severity } from '../core/analysis/types';
+import type { BbmLevel, FindingClass, Granule, ModelConfig, Severity } from '../core/domain/types';
 import { CLASS_ORDER } from '../core/catalog/findings';
-import { KERNEL_PROFILES, type KernelProfile } from '../core/catalog/kernels';
+import { KERNEL_PROFILES, type KernelProfile } from '../core/domain/kernels';
 
 export type TriState = 'auto' | 'on' | 'off';
 export type SeveritySetting = Severity | 'off';

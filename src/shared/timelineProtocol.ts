@@ -2,45 +2,23 @@
 // panel sends to the server (`stage2Lens/timeline*`, whose request objects are in requests.ts), and
 // the messages between the webview and the extension, discriminated unions on `type` that
 // handlers switch over exhaustively (see `assertNever`).
-// The bin classes, their severity order and the bin-edge formula live here too, because the
-// server bins with them and the webview draws with them: one definition for both sides.
-import type { FindingClass, MarkKind } from '../core/analysis/types';
-import { CLASS_ORDER, FINDING_CLASSES, findingEntry, isRedundantCmo, isSpurious, type FindingNature } from '../core/catalog/findings';
+// The bin classes, their severity order and the bin-edge formula are defined in
+// src/core/query/binClasses.ts (the server bins with them) and re-exported here for the webview,
+// which draws with them: one definition for both sides, and core never imports src/shared.
+export {
+  BIN_CLASS_INDEX, BIN_CLASS_ORDER, binClassOf, binStart, isFaultClass, isRedundantCmoClass, isSpuriousClass, type BinClass,
+} from '../core/query/binClasses';
+
+export type {
+  TimeRange, TimelineFilter, TrackConfig, LaneInfo, TimelineInfo, LaneBins, WindowBar, MarkerRule, HeatTrack, SummaryTracks, WindowResult, RangeStats, RangeStatsResult, MarkDetail, FindIpaResult,
+} from '../core/query/types';
+import type { TimeRange, TimelineFilter, TimelineInfo, WindowResult, RangeStatsResult, MarkDetail, FindIpaResult, LaneInfo } from '../core/query/types';
+import type { BinClass } from '../core/query/binClasses';
+import type { FindingClass, MarkKind } from '../core/domain/types';
+import { CLASS_ORDER, findingEntry } from '../core/catalog/findings';
 
 // ---------------------------------------------------------------------------------------------
-// Bin classes: what a bin counts. A mark's class is its finding class when it has one (a spurious
-// fault, a redundant CMO), else its kind (`fault` = an ordinary fault).
-
-export type BinClass = FindingClass | MarkKind;
-
-/** How much a class should stand out, by its nature in the catalog (lower first). */
-const NATURE_RANK: Readonly<Record<FindingNature, number>> = { anomaly: 0, 'inherent-race': 1, redundant: 2, 'by-design': 3, 'host-action': 4, 'no-op': 5 };
-const SEVERITY_RANK = { error: 0, warning: 1, information: 2, hint: 3 } as const;
-
-/**
- * Worst first: a bin's `worst` is the first of these it contains. Finding classes by nature then
- * severity (catalog order breaks ties): anomalies and spurious faults stand out, no-op calls last.
- */
-export const BIN_CLASS_ORDER: readonly BinClass[] = [
-  ...[...FINDING_CLASSES]
-    .sort((a, b) => NATURE_RANK[a.nature] - NATURE_RANK[b.nature] || SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity])
-    .map((e) => e.cls),
-  'window', 'split', 'coalesce', 'tlbi', 'cmo', 'host', 'fault', 'marker',
-];
-
-export const BIN_CLASS_INDEX: Readonly<Record<BinClass, number>> = Object.fromEntries(
-  BIN_CLASS_ORDER.map((c, i) => [c, i]),
-) as Record<BinClass, number>;
-
-/** Spurious faults (drawn in the warning/error colours): the catalog's rule, src/core/catalog/findings.ts. */
-export function isSpuriousClass(c: BinClass): boolean {
-  return isFindingClass(c) && isSpurious(c);
-}
-
-/** Redundant or anomalous cache maintenance (no-op static branches such as C1/C2 are not). */
-export function isRedundantCmoClass(c: BinClass): boolean {
-  return isFindingClass(c) && isRedundantCmo(c);
-}
+// The legend and the details panel: class titles from the finding catalog
 
 /** Whether a bin class is a finding class of the catalog (else it is a mark kind). */
 export function isFindingClass(c: BinClass): c is FindingClass {
@@ -65,173 +43,8 @@ export function binClassTitle(c: BinClass): string {
   return (KIND_TITLE as Record<string, string | undefined>)[c] ?? c;
 }
 
-/** Classes that count as faults (ordinary or classified). */
-export function isFaultClass(c: BinClass): boolean {
-  return c === 'fault' || (isFindingClass(c) && findingEntry(c).subject !== 'cmo');
-}
-
-export function binClassOf(mark: { kind: MarkKind; cls?: FindingClass | undefined }): BinClass {
-  return mark.cls ?? mark.kind;
-}
-
-/**
- * Bins of a window [t0, t1] at `width` pixels: bin i covers [binStart(i), binStart(i+1)), the last
- * bin also holds t1 itself, so the bins of a window add up to the range statistics of [t0, t1].
- */
-export function binStart(t0: number, t1: number, width: number, i: number): number {
-  return i >= width ? t1 : t0 + ((t1 - t0) * i) / width;
-}
-
 // ---------------------------------------------------------------------------------------------
-// Shared shapes
-
-export interface TimeRange {
-  t0: number;
-  t1: number;
-}
-
-/** Restrict a query: undefined = everything. */
-export interface TimelineFilter {
-  lanes?: string[];
-  classes?: BinClass[];
-}
-
-/** Which replay a track shows: A (the configuration of the editor) or B (the what-if). */
-export type TrackConfig = 'A' | 'B';
-
-export interface LaneInfo {
-  id: string;
-  label: string;
-  config: TrackConfig;
-}
-
-export interface TimelineInfo {
-  available: boolean;
-  /** Why there is nothing to show (no analysis yet, not a trace). */
-  reason?: string;
-  /** Trace extent in ns. */
-  extent: TimeRange;
-  lanes: LaneInfo[];
-  /** Classes present anywhere in the trace, worst first. */
-  classes: BinClass[];
-  /** Total marks of configuration A. */
-  markCount: number;
-  /** Marks A's replay could not keep (its mark store was full), and the time of the first: past it, ordinary marks are missing. */
-  marksDropped?: { count: number; fromTs: number };
-  configA: string;
-  /** Set when a what-if replay (B) exists. */
-  configB?: string;
-  /** Lines B avoids (counted, not listed: the window carries them per bin). */
-  avoidedCount: number;
-  /** Bumps whenever the analysis behind the timeline changes. */
-  version: number;
-}
-
-/** Per-pixel summary of one lane (sparse: only bins holding something, parallel arrays). */
-export interface LaneBins {
-  lane: string;
-  config: TrackConfig;
-  /** Bin index (0..width-1) of each entry below. */
-  px: number[];
-  total: number[];
-  /** Index into BIN_CLASS_ORDER of the worst class in the bin. */
-  worst: number[];
-  /** Line of the first mark of the worst class in the bin (what a click reveals). */
-  line: number[];
-  /** Marks in the bin that the what-if replay avoids (drawn ghosted). */
-  avoided: number[];
-  /** Counts per class, parallel to px; only classes present in the window. */
-  counts: Partial<Record<BinClass, number[]>>;
-}
-
-export interface WindowBar {
-  lane: string;
-  config: TrackConfig;
-  ts: number;
-  endTs: number;
-  line: number;
-  ipa?: number;
-  size?: number;
-  cls?: BinClass;
-}
-
-export interface MarkerRule {
-  ts: number;
-  line: number;
-  /** Trace text: render with textContent / fillText only. */
-  label: string;
-}
-
-export interface HeatTrack {
-  /** Columns of the heat map (each covers width/columns pixels). */
-  columns: number;
-  /** IPA regions, lowest first. */
-  rows: { ipa: number; size: number }[];
-  /** Row-major: cells[row * columns + column] = faults. */
-  cells: number[];
-  max: number;
-}
-
-export interface SummaryTracks {
-  /** Faults per bin over all vCPU lanes by class (parallel to `px`). */
-  px: number[];
-  faults: Partial<Record<BinClass, number[]>>;
-  cmoBytes: number[];
-  tlbi: number[];
-  heat: HeatTrack;
-}
-
-export interface WindowResult {
-  range: TimeRange;
-  width: number;
-  lanes: LaneBins[];
-  /** Invalid windows overlapping the range; when there are too many, `windowsDense` holds coverage instead. */
-  windows: WindowBar[];
-  /** Per-pixel: number of invalid windows open (per lane), when individual bars would be too many. */
-  windowsDense?: { lane: string; config: TrackConfig; px: number[]; open: number[] }[];
-  markers: MarkerRule[];
-  /** Markers left out because more than one fell in a pixel. */
-  markersThinned: number;
-  summary: SummaryTracks;
-  /** Server-side time to answer, ms. */
-  elapsedMs: number;
-}
-
-/** Counts over a time range; the same function feeds the timeline's selection and the CLI. */
-export interface RangeStats {
-  range: TimeRange;
-  /** Marks in [t0, t1] after the filter. */
-  total: number;
-  byClass: Partial<Record<BinClass, number>>;
-  perLane: Record<string, number>;
-  faults: { total: number; spurious: number; byClass: Partial<Record<BinClass, number>> };
-  cmoBytes: number;
-  tlbi: number;
-  /** Invalid windows starting in the range and their summed length. */
-  invalidWindows: { count: number; totalNs: number };
-  avoided: number;
-}
-
-/** A selection's statistics: configuration A (what the CLI counts) and, with a what-if, B. */
-export interface RangeStatsResult {
-  a: RangeStats;
-  b?: RangeStats;
-}
-
-export interface MarkDetail {
-  lane: string;
-  config: TrackConfig;
-  ts: number;
-  endTs?: number;
-  kind: MarkKind;
-  cls: BinClass;
-  line: number;
-  ipa?: number;
-  size?: number;
-  /** Trace text: render with textContent only. */
-  label?: string;
-  avoided: boolean;
-}
+// The selected mark's details and the cause arrows (webview <-> extension)
 
 /** A cause of a finding (the map that won the race, the split that opened the window) and where it is on the timeline. */
 export interface MarkCause {
@@ -315,12 +128,6 @@ export function markdownToPlainLines(markdown: string): string[] {
   return out;
 }
 
-export interface FindIpaResult {
-  ipa: number;
-  total: number;
-  /** The first hits in time order (at most `limit`). */
-  hits: MarkDetail[];
-}
 
 // ---------------------------------------------------------------------------------------------
 // Extension <-> server: params and results of the custom LSP requests (request objects: requests.ts)

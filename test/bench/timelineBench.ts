@@ -1,7 +1,7 @@
 // Timeline scale figures (`npm run bench` calls timelineBench): build the index over N synthetic
 // marks (default 10 million), time window queries in the server at common widths while zooming and
 // panning, and time the page's draw routine of one frame on a stub canvas. Prints; asserts nothing.
-import { MARK_CLASSES } from '../../src/core/analysis/markStore';
+import { MARK_CLASSES } from '../../src/core/marks/markStore';
 import { TimelineQuery } from '../../src/core/query';
 import { syntheticMarkStore } from '../unit/query/syntheticMarks';
 import { benchDrawFrames } from '../unit/webview/drawBench';

@@ -2,10 +2,10 @@
 // against B): faults avoided or added per class and vCPU, CMO bytes, TLB invalidations, invalid
 // windows, the vCPU time B saves, and plain-sentence summary lines for the CLI and reports.
 import type { Analysis, Comparison } from '../api';
-import type { FindingClass, ModelConfig } from './types';
+import type { FindingClass, ModelConfig } from '../domain/types';
 import { findingEntry } from '../catalog/findings';
 import { whatIfAssumptions } from '../catalog/assumptions';
-import { x86FaultLabel, x86WithoutTdpMmu } from './reportSummary';
+import { x86FaultLabel, x86WithoutTdpMmu } from './verdicts';
 
 function tlbiTotal(a: Analysis): number {
   const t = a.counters.tlbi;

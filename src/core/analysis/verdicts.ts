@@ -13,11 +13,11 @@
 // - TLB invalidations and cache maintenance: the probe lines' counts when the trace has the probes,
 //   with the model's prediction beside them; otherwise only the prediction, labelled as such.
 import type { Analysis } from '../api';
-import type { FindingClass } from './types';
+import type { FindingClass } from '../domain/types';
 import type { Stage2Op } from '../parse/types';
-import { MARK_CLASSES, MARK_KINDS } from './markStore';
+import { MARK_CLASSES, MARK_KINDS } from '../marks/markStore';
 import { CLASS_ORDER, checkableLevers, findingEntry, isSpurious, type FindingNature, type Lever } from '../catalog/findings';
-import { plural } from '../../shared/plural';
+import { plural } from '../util/plural';
 
 /**
  * Handling a stage-2 fault on real hardware takes microseconds to tens of microseconds from exit to
@@ -275,4 +275,15 @@ export function leverResults(a: Analysis, whatIfs: ReadonlyMap<string, Analysis>
     }
   }
   return out;
+}
+
+/** The x86 MMUs without the TDP MMU: they never split huge pages (they drop them), so eager splitting does nothing. */
+export function x86WithoutTdpMmu(a: Analysis): 'legacy' | 'shadow' | undefined {
+  const f = a.x86?.flavour.flavour;
+  return f === 'legacy-tdp' ? 'legacy' : f === 'shadow' ? 'shadow' : undefined;
+}
+
+/** What an x86 fault is: an NPT/EPT violation, or under shadow paging the guest's own #PF, intercepted. */
+export function x86FaultLabel(a: Analysis): string {
+  return x86WithoutTdpMmu(a) === 'shadow' ? 'guest page faults (#PF, shadow paging)' : 'NPT/EPT faults';
 }

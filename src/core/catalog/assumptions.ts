@@ -2,9 +2,9 @@
 // each setting in which B differs from A, so that a user quoting B's numbers knows which hardware
 // behaviour, which kernel change and which costs they rest on, and which parts the model leaves out.
 // Each sentence names the kernel function it follows (docs/kernel-behaviour.md has the detail).
-import type { Arch, ModelConfig } from '../analysis/types';
+import type { Arch, ModelConfig } from '../domain/types';
 import { findingEntry } from './findings';
-import { DEFAULT_KERNEL_ERA, KERNEL_ERA_CHANGE, KERNEL_ERAS, type KernelEra } from './kernels';
+import { DEFAULT_KERNEL_ERA, KERNEL_ERA_CHANGE, KERNEL_ERAS, type KernelEra } from '../domain/kernels';
 
 /** Where FEAT_BBM for stage 2 stands upstream: the catalog's own words for the S2 lever. */
 function bbmUpstream(): string {

@@ -8,7 +8,7 @@
 //
 // "Avoidable" is never a property of a class: a fault or a CMO is avoidable only when a lever that
 // exists, replayed on the same trace as a what-if, removes it (src/core/analysis/verdicts.ts).
-import type { Arch, FindingClass, Severity } from '../analysis/types';
+import type { Arch, FindingClass, Severity } from '../domain/types';
 
 /** What a finding is, before any lever is tried. */
 export type FindingNature =

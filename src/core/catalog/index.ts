@@ -1,4 +1,4 @@
 // The catalog: finding classes, what-if presets and kernel eras, each written once.
 export * from './findings';
 export * from './presets';
-export * from './kernels';
+export * from '../domain/kernels';

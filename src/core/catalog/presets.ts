@@ -3,8 +3,8 @@
 // catalog all name a preset from this table. Each is a partial engine configuration applied on top
 // of the user's. Ids are what users type on the command line; older spellings stay accepted as
 // aliases.
-import type { ModelConfig } from '../analysis/types';
-import { KERNEL_ERA_CHANGE, KERNEL_ERAS } from './kernels';
+import type { ModelConfig } from '../domain/types';
+import { KERNEL_ERA_CHANGE, KERNEL_ERAS } from '../domain/kernels';
 
 export interface Preset {
   id: string;

@@ -2,7 +2,7 @@
 // figure is the trace's: totals from each analysis' counters, per-phase figures from its timeline
 // marks, intervals from the stated bootstrap. The rules are printed with the numbers.
 import type { DiffRow, Interval, LatencySummary, RecordingDiff } from './recordingDiff';
-import { plural } from '../../shared/plural';
+import { plural } from '../util/plural';
 
 export interface DiffReportOptions {
   before: string;

@@ -20,8 +20,8 @@
 import { verdicts, type Verdicts } from '../analysis/verdicts';
 import { FINDING_CLASSES, NATURE_TITLE, type FindingNature } from '../catalog/findings';
 import type { Analysis } from '../api';
-import type { FindingClass } from '../analysis/types';
-import { MARK_CLASSES, MARK_KINDS } from '../analysis/markStore';
+import type { FindingClass } from '../domain/types';
+import { MARK_CLASSES, MARK_KINDS } from '../marks/markStore';
 import { mulberry32 } from '../random';
 
 /** The per-phase (and total) quantities a diff compares. */

@@ -14,9 +14,9 @@
 // The writer streams: events are written in batches through `write`, awaiting it (backpressure),
 // so a multi-GB trace exports with the memory the analysis already holds plus one batch.
 import type { Analysis } from '../api';
-import type { Finding, FindingClass } from '../analysis/types';
-import { isRedundantCmoClass, isSpuriousClass } from '../../shared/timelineProtocol';
-import { MARK_CLASSES, MARK_KINDS, type MarkStore } from '../analysis/markStore';
+import type { Finding, FindingClass } from '../domain/types';
+import { isRedundantCmoClass, isSpuriousClass } from '../query/binClasses';
+import { MARK_CLASSES, MARK_KINDS, type MarkStore } from '../marks/markStore';
 
 export interface TraceEventExportCounts {
   /** Instant events per finding class (one per mark that carries the class). */

@@ -1,7 +1,7 @@
 // The MMU-lock section of the text and Markdown reports: what the contention lines and write-side
 // probes show (src/core/lock/mmuLock.ts), each figure as measured, nothing inferred.
 import { NO_WRITER, type MmuLockReport, type Spread } from './mmuLock';
-import { plural } from '../../shared/plural';
+import { plural } from '../util/plural';
 
 /** `comm-tid` -> the report's vCPU label (`vCPU 0 (kvmtest-219)`), from the analysis' lanes. */
 export function vcpuNamer(lanes: readonly { label: string }[]): (task: string) => string {

@@ -53,7 +53,12 @@ export function isKnownEvent(name: string): boolean {
 
 export function decodePayload(name: string, payload: string): DecodeResult {
   const d = TABLE.get(name);
-  if (d !== undefined) return d(payload, name);
+  if (d !== undefined) {
+    const r = d(payload, name);
+    // perf script without a libtraceevent plugin for the event prints its raw fields instead of its text
+    if (typeof r === 'string' && payload.startsWith('[FAILED TO PARSE]')) return `perf could not render the event ([FAILED TO PARSE]: its raw fields, not its text): ${r}`;
+    return r;
+  }
   if (probes.looksLikeProbe(payload)) return probes.decodeProbe(name, payload);
   return undefined;
 }

@@ -33,10 +33,14 @@ export class LineFramer {
   /** Length of the current over-long line (0 when not in one). */
   private longLen = 0;
   private longHead = '';
-  private offset = 0;
-  private lineNo = 0;
+  private offset: number;
+  private lineNo: number;
 
-  constructor(private readonly out: LineConsumer) {}
+  /** `from`: where the bytes start in the whole input (a range of a file, read on its own), so that lines keep their numbers and offsets. */
+  constructor(private readonly out: LineConsumer, from: { line: number; offset: number } = { line: 1, offset: 0 }) {
+    this.lineNo = from.line - 1;
+    this.offset = from.offset;
+  }
 
   get lines(): number {
     return this.lineNo;

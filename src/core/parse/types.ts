@@ -230,3 +230,6 @@ export interface Stage2ProbeArgs {
 }
 
 export type DecodedKind = Decoded['kind'];
+
+/** The engine reads bytes from an async iterable of chunks (a file stream, a gunzip stream); no I/O happens in core. */
+export type ByteSource = AsyncIterable<Uint8Array>;

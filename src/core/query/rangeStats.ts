@@ -2,8 +2,9 @@
 // (`stage2-lens stats --from/--to`): a mark counts when t0 <= ts <= t1 and it passes the filter.
 // countMarksInRange is the plain linear reference over a replay's marks; TimelineIndex.rangeStats
 // gives the same numbers from its index (a unit test holds them equal).
-import { MARK_CLASSES, MARK_KINDS, type MarkStore } from '../analysis/markStore';
-import { BIN_CLASS_INDEX, BIN_CLASS_ORDER, isFaultClass, isSpuriousClass, type BinClass, type RangeStats, type TimelineFilter } from '../../shared/timelineProtocol';
+import { MARK_CLASSES, MARK_KINDS, type MarkStore } from '../marks/markStore';
+import { BIN_CLASS_INDEX, BIN_CLASS_ORDER, isFaultClass, isSpuriousClass, type BinClass } from './binClasses';
+import type { RangeStats, TimelineFilter } from './types';
 
 // Bin rank (index in BIN_CLASS_ORDER) of each store code; -1 for what the timeline does not draw.
 const RANK_OF_CLASS = Int8Array.from([-1, ...MARK_CLASSES.map((c) => BIN_CLASS_INDEX[c] ?? -1)]);

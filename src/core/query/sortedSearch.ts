@@ -1,7 +1,7 @@
 // Binary searches over sorted timestamp arrays, and the positions of a window's bin edges in one:
 // the single primitive every timeline count is built from (bins, selections, markers, heat).
 // pos[i] = first element >= binStart(i) for i < width, pos[width] = first element > t1.
-import { binStart } from '../../shared/timelineProtocol';
+import { binStart } from './binClasses';
 
 // A module-level alias: one definition of the bin edges, without an import getter in hot loops.
 const edgeAt = binStart;

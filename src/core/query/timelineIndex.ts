@@ -3,21 +3,9 @@
 // any window at any pixel width costs one binary search per bin edge, whatever the trace size.
 // Answers the timeline's window, selection, tooltip, find-IPA and locate-line queries. It reads the
 // replay's MarkStore by column and holds only typed arrays (about 16 bytes a mark).
-import { MARK_KINDS, type MarkStore } from '../analysis/markStore';
-import {
-  BIN_CLASS_INDEX,
-  BIN_CLASS_ORDER,
-  isFaultClass,
-  type BinClass,
-  type HeatTrack,
-  type LaneBins,
-  type MarkDetail,
-  type MarkerRule,
-  type RangeStats,
-  type TimelineFilter,
-  type TrackConfig,
-  type WindowBar,
-} from '../../shared/timelineProtocol';
+import { MARK_KINDS, type MarkStore } from '../marks/markStore';
+import { BIN_CLASS_INDEX, BIN_CLASS_ORDER, isFaultClass, type BinClass } from './binClasses';
+import type { HeatTrack, LaneBins, MarkDetail, MarkerRule, RangeStats, TimelineFilter, TrackConfig, WindowBar } from './types';
 import { addToStats, emptyRangeStats, markMeasuresAt, passesFilter, rankOfCodes } from './rangeStats';
 import { edgePositions, lowerBound, SAMPLE_STRIDE, sampleOf, upperBound } from './sortedSearch';
 import { ipaRegions, regionRow, type IpaRegions } from './ipaRegions';

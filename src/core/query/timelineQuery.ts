@@ -1,21 +1,9 @@
 // The timeline's queries over a replay (A) and, for a what-if, a second replay (B) of the same
 // trace: B's lanes sit beside A's, and the faults B avoids are ghosted in A. Builds the two
 // indexes once and answers `stage2Lens/timeline*` (see src/shared/timelineProtocol.ts).
-import type { MarkStore } from '../analysis/markStore';
-import {
-  BIN_CLASS_INDEX,
-  BIN_CLASS_ORDER,
-  type BinClass,
-  type FindIpaResult,
-  type LaneInfo,
-  type MarkDetail,
-  type RangeStatsResult,
-  type SummaryTracks,
-  type TimelineFilter,
-  type TimelineInfo,
-  type TimeRange,
-  type WindowResult,
-} from '../../shared/timelineProtocol';
+import type { MarkStore } from '../marks/markStore';
+import { BIN_CLASS_INDEX, BIN_CLASS_ORDER, type BinClass } from './binClasses';
+import type { FindIpaResult, LaneInfo, MarkDetail, RangeStatsResult, SummaryTracks, TimelineFilter, TimelineInfo, TimeRange, WindowResult } from './types';
 import { heatColumns, MAX_WINDOW_BARS, TimelineIndex, type LaneWindow } from './timelineIndex';
 
 export interface ReplayMarks {

@@ -3,7 +3,7 @@
 // a real 6.12 kernel: `addr=`, `size=`, `ipa=`, ...), which analyses need it, and in which
 // option sets (basic/full, VHE/nVHE) it is defined. The script generator and the coverage
 // report both read this table, so "what to add" always matches what the script records.
-import type { CoverageItem } from '../api';
+import type { CoverageItem } from '../domain/types';
 import type { Stage2Op } from '../parse/types';
 
 export type RecordArch = 'arm64' | 'x86';

@@ -7,7 +7,7 @@
 //
 // Per class rather than in total, so that a flood of one class (a dirty-log pass makes hundreds of
 // thousands of S1 or X1) never hides the few findings of another. ARCHITECTURE.md states the rule.
-import type { Finding, FindingClass } from '../analysis/types';
+import type { Finding, FindingClass } from '../domain/types';
 
 export const MAX_LISTED_PER_CLASS = 5_000;
 

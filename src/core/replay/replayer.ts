@@ -1,9 +1,9 @@
 // The contract between the facade and an architecture's replay: events in (in trace order),
 // findings, counters, marks and a state query out. arm64 (src/core/replay/arm64*) and x86
 // (src/core/replay/x86/) implement it; the facade picks one from the events it sees.
-import type { CoverageItem, EntryState } from '../api';
-import type { Counters, Finding, ModelConfig } from '../analysis/types';
-import type { MarkStore } from '../analysis/markStore';
+import type { CoverageItem, EntryState } from '../domain/types';
+import type { Counters, Finding, ModelConfig } from '../domain/types';
+import type { MarkStore } from '../marks/markStore';
 import type { SpecialLine, TraceEvent } from '../parse/types';
 import type { InternalErrors } from './replayErrors';
 

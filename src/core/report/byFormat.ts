@@ -3,10 +3,10 @@
 // chosen in one place.
 import type { Analysis } from '../api';
 import type { LeverResult } from '../analysis/verdicts';
-import { reportJson } from '../analysis/reportJson';
-import { reportMarkdown } from '../analysis/reportMarkdown';
-import { reportSarif } from '../analysis/reportSarif';
-import { reportText } from '../analysis/reportText';
+import { reportJson } from './reportJson';
+import { reportMarkdown } from './reportMarkdown';
+import { reportSarif } from './reportSarif';
+import { reportText } from './reportText';
 
 export const REPORT_FORMATS = ['text', 'md', 'json', 'sarif'] as const;
 export type ReportFormatName = (typeof REPORT_FORMATS)[number];

@@ -1,7 +1,7 @@
 // The statistics layer's public surface: createStatsCollector() is a TraceSink whose result() is
 // the TraceStats of src/core/api.ts; statsOf() reads a whole source through it.
 import type { ByteSource, TraceStats } from '../api';
-import { readTrace, type ReadTraceOptions } from '../parse/readTrace';
+import { readTrace, type ReadTraceOptions } from '../read/readTrace';
 import { createStatsCollector } from './statsCollector';
 
 export { createStatsCollector } from './statsCollector';

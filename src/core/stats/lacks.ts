@@ -2,7 +2,7 @@
 // facade: missing fault events, map probes, return values, cache maintenance, TLB invalidations,
 // break-before-make observation, markers, vCPU identity, and lost or overwritten events.
 import type { Stage2Op } from '../parse/types';
-import { plural } from '../../shared/plural';
+import { plural } from '../util/plural';
 
 export interface TraceFacts {
   events: Record<string, number>;
@@ -80,7 +80,7 @@ export function lacksOf(f: TraceFacts): string[] {
     out.push(`The ring buffer wrapped (${plural(f.headerWrapped.written, 'entry', 'entries')} written, ${f.headerWrapped.inBuffer} kept): the start of the recording is missing.`);
   }
   if (outOfTimeOrder(f.crossCpuBackwards, f.nEvents)) {
-    out.push(`The file is not in time order: ${f.crossCpuBackwards} events come after a later event of another CPU (lines grouped by CPU?). The replay follows the file's order, so what happens across vCPUs (lost races, invalid windows) is not reliable; sort it by time first: ${SORT_BY_TIME}`);
+    out.push(`The file is not in time order: ${f.crossCpuBackwards} events come after a later event of another CPU (lines grouped by CPU?). An analysis of a file it can reopen (not a pipe or a .gz) replays it in time order, merging its stretches by timestamp; otherwise the replay follows the file's order, so what happens across vCPUs (lost races, invalid windows) is not reliable: sort it by time first: ${SORT_BY_TIME}`);
   }
   if (f.backwards > 0) out.push(`${plural(f.backwards, 'timestamp goes', 'timestamps go')} backwards on their CPU (trace_pipe or merged files?): ordering within a CPU is not reliable there.`);
   return out;

@@ -3,7 +3,7 @@
 // call this through the facade instead of wiring readTrace and the collectors themselves.
 import type { ByteSource, CoverageItem, TraceStats } from '../api';
 import type { TraceSink } from '../parse/types';
-import { readTrace, type ReadTraceOptions } from '../parse/readTrace';
+import { readTrace, type ReadTraceOptions } from '../read/readTrace';
 import { computeCoverage, createCoverageCollector } from '../analysis/coverage';
 import { createStatsCollector } from './statsCollector';
 

@@ -7,7 +7,7 @@ import { noRepairs, type ReaderRepairs, type RejectReason, type RejectedLine, ty
 import { lacksOf, type TraceFacts } from './lacks';
 import { decodeFaultCode, faultSourceLabel, FaultSourceTracker } from '../parse/decoders/x86Vendor';
 import { traceVerdict } from '../parse/formatSniff';
-import type { ReadTraceResult } from '../parse/readTrace';
+import type { ReadTraceResult } from '../read/readTrace';
 
 export interface StatsCollector extends TraceSink {
   event(ev: TraceEvent): void;

@@ -2,7 +2,7 @@
 // it keeps only the unread tail of the current chunk, so memory is one source chunk plus what a
 // caller asks for. Reads past the end throw a DatFormatError naming the file offset.
 
-import type { ByteSource } from '../api';
+import type { ByteSource } from '../parse/types';
 
 /** A malformed or truncated trace.dat: the message names the byte offset where reading stopped. */
 export class DatFormatError extends Error {

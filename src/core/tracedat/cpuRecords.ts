@@ -3,7 +3,7 @@
 // commit length and lost-event flags; records carry 27-bit time deltas, time extends, absolute
 // timestamps and padding. Memory: one compressed chunk plus its decompressed pages.
 
-import type { ByteSource } from '../api';
+import type { ByteSource } from '../parse/types';
 import { ByteReader, DatFormatError, Endian } from './byteReader';
 import { decompressBlock, type DatMeta } from './datFile';
 

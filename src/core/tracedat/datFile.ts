@@ -5,7 +5,7 @@
 // `openRange` when the caller can reopen the file, else kept (compressed) in memory.
 
 import { inflateSync } from 'node:zlib';
-import type { ByteSource } from '../api';
+import type { ByteSource } from '../parse/types';
 import { ByteReader, DatFormatError, Endian } from './byteReader';
 import { EventFormat, parseEventFormat } from './eventFormat';
 import { Kallsyms } from './kallsyms';

@@ -6,7 +6,7 @@
 // decompressed pages per CPU (a few hundred KB each) plus the symbol table; without it (a pure
 // stream) the compressed trace data is held in memory until the CPU layout at the file's end is known.
 
-import type { ByteSource } from '../api';
+import type { ByteSource } from '../parse/types';
 import { isKnownEvent } from '../parse/decode';
 import type { RejectedLine, TraceEvent, TraceSink } from '../parse/types';
 import { DatFormatError } from './byteReader';

@@ -2,7 +2,7 @@
 // sink that reads every event's decoded payload so lazy decoding could not skip work; `parse-text`
 // runs the same with the byte fast path off (every line through the string path, as before it).
 import { createReadStream } from 'node:fs';
-import { readTrace } from '../../../src/core/parse/readTrace';
+import { readTrace } from '../../../src/core/read/readTrace';
 import type { BenchSection, SectionContext, SectionResult } from './section';
 
 async function runParse({ file, bytes }: SectionContext, bytePath: boolean): Promise<SectionResult> {

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import type { Finding } from '../../../src/core/analysis/types';
+import type { Finding } from '../../../src/core/domain/types';
 
 const EXTENSION_ID = 'stage2-lens.stage2-lens';
 const SOURCE = 'stage2-lens';

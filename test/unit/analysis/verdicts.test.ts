@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { createAnalyzer } from '../../../src/core/index';
 import { verdicts } from '../../../src/core/analysis/verdicts';
-import { reportText } from '../../../src/core/analysis/reportText';
+import { reportText } from '../../../src/core/report/reportText';
 import { repoRoot, sharedOrSkip, sharedPath } from '../../support/shared';
 
 const TRACE = /\.(trace|txt)(\.gz)?$|\.dat$/;

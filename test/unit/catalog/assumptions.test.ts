@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { createAnalyzer } from '../../../src/core/index';
 import { presetByName } from '../../../src/core/catalog/presets';
 import { whatIfAssumptions } from '../../../src/core/catalog/assumptions';
-import { defaultConfig } from '../../../src/core/analysis/modelConfig';
+import { defaultConfig } from '../../../src/core/model/modelConfig';
 import { repoRoot, sharedPath } from '../../support/shared';
 
 const PRESETS = ['bbm1', 'bbm2', 'eager2m', 'noeager', 'fwb', 'nofwb', 'dic', '5.13'];

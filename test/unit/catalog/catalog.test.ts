@@ -8,16 +8,16 @@ import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { CLASS_ORDER, FINDING_CLASSES, findingEntry, isRedundantCmo, isSpurious } from '../../../src/core/catalog/findings';
 import { findingDocIndex, findingDocPage } from '../../../src/core/catalog/findingDocs';
-import { KERNEL_PROFILES } from '../../../src/core/catalog/kernels';
+import { KERNEL_PROFILES } from '../../../src/core/domain/kernels';
 import { PRESETS, presetByName } from '../../../src/core/catalog/presets';
-import { MARK_CLASSES } from '../../../src/core/analysis/markStore';
+import { MARK_CLASSES } from '../../../src/core/marks/markStore';
 import { BIN_CLASS_ORDER, isFaultClass, isRedundantCmoClass, isSpuriousClass } from '../../../src/shared/timelineProtocol';
 import { findingClasses, settingDefinitions } from '../../../src/shared/settings';
 import { findingsToDiagnostics } from '../../../src/server/diagnostics';
 import { normalizeSettings } from '../../../src/shared/settings';
-import { reportSarif } from '../../../src/core/analysis/reportSarif';
+import { reportSarif } from '../../../src/core/report/reportSarif';
 import type { Analysis } from '../../../src/core/api';
-import type { Finding } from '../../../src/core/analysis/types';
+import type { Finding } from '../../../src/core/domain/types';
 import { repoRoot } from '../../support/shared';
 
 const root = repoRoot();
@@ -93,8 +93,9 @@ test('no source outside the catalog writes its own list of classes, kernel eras 
   const offenders: string[] = [];
   for (const f of [...sources(join(root, 'src')), ...sources(join(root, 'webview'))]) {
     const rel = relative(root, f);
-    // The catalog itself, and the replays, which decide classes (an order of precedence there is a classification rule).
-    if (rel.startsWith(join('src', 'core', 'catalog')) || rel.startsWith(join('src', 'core', 'replay'))) continue;
+    // The catalog itself, the one list of kernel eras (below the catalog, since ModelConfig names an
+    // era), and the replays, which decide classes (an order of precedence there is a classification rule).
+    if (rel.startsWith(join('src', 'core', 'catalog')) || rel === join('src', 'core', 'domain', 'kernels.ts') || rel.startsWith(join('src', 'core', 'replay'))) continue;
     const text = readFileSync(f, 'utf8');
     if (classList.test(text) || classRule.test(text) || kernelList.test(text)) offenders.push(rel);
   }

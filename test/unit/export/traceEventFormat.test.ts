@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { createAnalyzer, type Analysis } from '../../../src/core/index';
 import { writeTraceEvents } from '../../../src/core/export/traceEventFormat';
 import { MAX_LISTED_PER_CLASS } from '../../../src/core/replay/findingSink';
-import type { FindingClass } from '../../../src/core/analysis/types';
+import type { FindingClass } from '../../../src/core/domain/types';
 import { repoRoot, sharedPath } from '../../support/shared';
 
 interface TraceEvent {

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createReadStream, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readTrace } from '../../../src/core/parse/readTrace';
+import { readTrace } from '../../../src/core/read/readTrace';
 import { createMmuLockCollector, NO_WRITER, type MmuLockReport } from '../../../src/core/lock/mmuLock';
 import { decodeContentionBegin, decodeContentionEnd } from '../../../src/core/parse/decoders/lock';
 import { repoRoot } from '../../support/shared';

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { computeGeometry, levelSize, blockLevels, levelForSize } from '../../../src/core/model/arm64/geometry';
-import type { Granule } from '../../../src/core/analysis/types';
+import type { Granule } from '../../../src/core/domain/types';
 import { sharedOrSkip } from '../../support/shared';
 
 test('geometry equals levels_table.tsv on every row', (t) => {

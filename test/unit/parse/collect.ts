@@ -2,7 +2,7 @@
 // receives, in order.
 import { createReadStream } from 'node:fs';
 import type { ByteSource } from '../../../src/core/api';
-import { readTrace, type ReadTraceResult } from '../../../src/core/parse/readTrace';
+import { readTrace, type ReadTraceResult } from '../../../src/core/read/readTrace';
 import type { RejectedLine, SpecialLine, TraceEvent } from '../../../src/core/parse/types';
 
 export interface Collected {

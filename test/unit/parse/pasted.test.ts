@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { createStatsCollector } from '../../../src/core/stats/statsCollector';
-import { readTrace } from '../../../src/core/parse/readTrace';
+import { readTrace } from '../../../src/core/read/readTrace';
 import { collect, chunked } from './collect';
 
 const FIXTURES = join(__dirname, '..', '..', '..', '..', 'test', 'fixtures', 'pasted');
@@ -128,7 +128,7 @@ test('perf script text of kvm tracepoints is a format of its own, decoded to the
   assert.equal(perf.events[4].tgid, 1288);
 });
 
-test('the pre-3.11 kvm_mmu_get_page format (no generation, level/glevels) is decoded', async () => {
+test('the old kvm_mmu_get_page formats (the kvm plugin of trace-cmd: the verdict first, level/glevels; no generation) are decoded', async () => {
   const c = await collect('        qemu-kvm-3112  [001]  3020.484917: kvm_mmu_get_page:     existing sp gfn 3a22e 1/4 q3 direct --x !pge !nxe root 6 sync\n        qemu-kvm-3112  [001]  3020.484920: kvm_mmu_get_page:     new sp gfn 3a200 2/4 q0 direct wux !pge !nxe root 0 sync\n');
   assert.equal(c.rejected.length, 0);
   const d = c.events.map((e) => e.decoded);

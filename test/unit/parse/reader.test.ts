@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
-import { readTrace } from '../../../src/core/parse/readTrace';
+import { readTrace } from '../../../src/core/read/readTrace';
 import { chunked, collect, kline } from './collect';
 
 const FAULT = 'kvm_guest_fault: ipa 0x40000000, hsr 0x93c08047, hxfar 0x40000800, pc 0x0000001000001c';

@@ -1,8 +1,8 @@
 // Synthetic timeline marks for tests and the bench (until real replays land, and for scale:
 // 10 million marks): a deterministic mix of ordinary and spurious faults, CMOs, TLBIs, invalid
 // windows, splits, host actions and trace markers across N vCPU lanes and the host lane.
-import type { FindingClass, Mark } from '../../../src/core/analysis/types';
-import { MarkStore } from '../../../src/core/analysis/markStore';
+import type { FindingClass, Mark } from '../../../src/core/domain/types';
+import { MarkStore } from '../../../src/core/marks/markStore';
 import { mulberry32 } from '../../support/prng';
 
 export interface SyntheticOptions {

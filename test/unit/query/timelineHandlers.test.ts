@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Connection } from 'vscode-languageserver';
 import type { Analysis, Comparison } from '../../../src/core/api';
-import type { Mark } from '../../../src/core/analysis/types';
+import type { Mark } from '../../../src/core/domain/types';
 import { notifyTimelineChanged, registerTimelineHandlers } from '../../../src/server/timeline';
 import {
   TimelineChangedNotification,
@@ -26,7 +26,7 @@ const TimelineRequests = {
   findIpa: TimelineFindIpaRequest.method,
   locate: TimelineLocateRequest.method,
 };
-import { MarkStore } from '../../../src/core/analysis/markStore';
+import { MarkStore } from '../../../src/core/marks/markStore';
 
 function fakeConnection() {
   const handlers = new Map<string, (p: unknown) => unknown>();

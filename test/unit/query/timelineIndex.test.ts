@@ -2,13 +2,13 @@
 // equal to the CLI's reference count, windows, markers, heat rows, find-IPA, locate and hostile input.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Mark } from '../../../src/core/analysis/types';
+import type { Mark } from '../../../src/core/domain/types';
 import { sampleOf } from '../../../src/core/query/sortedSearch';
 import { countMarksInRange, edgePositions, ipaRegions, MAX_MARKERS, MAX_WINDOW_BARS, TimelineIndex, TimelineQuery } from '../../../src/core/query';
 import { BIN_CLASS_INDEX, BIN_CLASS_ORDER, binStart, type LaneBins, type TimelineFilter } from '../../../src/shared/timelineProtocol';
 import { mulberry32 } from '../../support/prng';
 import { syntheticMarks } from './syntheticMarks';
-import { MarkStore } from '../../../src/core/analysis/markStore';
+import { MarkStore } from '../../../src/core/marks/markStore';
 
 const lanes = [{ id: 'v0', label: 'vCPU 0' }, { id: 'v1', label: 'vCPU 1' }, { id: 'host', label: 'host' }];
 

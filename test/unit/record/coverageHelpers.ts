@@ -1,7 +1,7 @@
 // Shared by the coverage tests: one pass of a trace through the stats and coverage-evidence
 // collectors (what the facade feeds computeCoverage), and small views of a coverage result.
 import type { CoverageItem, TraceStats } from '../../../src/core/api';
-import { readTrace } from '../../../src/core/parse/readTrace';
+import { readTrace } from '../../../src/core/read/readTrace';
 import { createStatsCollector } from '../../../src/core/stats/statsCollector';
 import { createCoverageCollector, type CoverageEvidence } from '../../../src/core/analysis/coverage';
 

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { createReadStream } from 'node:fs';
 import { createAnalyzer, type Analysis, type ModelConfig } from '../../../src/core/index';
 import { sharedOrSkip } from '../../support/shared';
-import { reportText } from '../../../src/core/analysis/reportText';
+import { reportText } from '../../../src/core/report/reportText';
 
 const DATA = 0x40000000;
 

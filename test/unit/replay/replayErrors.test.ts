@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createArm64Replayer } from '../../../src/core/replay/arm64/arm64Replayer';
-import { normalizeConfig } from '../../../src/core/analysis/modelConfig';
+import { normalizeConfig } from '../../../src/core/model/modelConfig';
 import { ReplayErrors } from '../../../src/core/replay/replayErrors';
 import type { TraceEvent } from '../../../src/core/parse/types';
 

@@ -2,7 +2,7 @@
 // lines; per-class severity and `off`; the maxCount cap keeps the most severe and adds one summary.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Finding, FindingClass, Severity } from '../../../src/core/analysis/types';
+import type { Finding, FindingClass, Severity } from '../../../src/core/domain/types';
 import { findingsToDiagnostics } from '../../../src/server/diagnostics';
 import { normalizeSettings } from '../../../src/shared/settings';
 

@@ -6,7 +6,7 @@ import type { Analysis, EntryState } from '../../../src/core/api';
 import type { TraceEvent } from '../../../src/core/parse/types';
 import { decodeEsr } from '../../../src/core/parse/esr';
 import { buildHover, escapeMarkdown } from '../../../src/server/hover';
-import { MarkStore } from '../../../src/core/analysis/markStore';
+import { MarkStore } from '../../../src/core/marks/markStore';
 
 const event: TraceEvent = {
   line: 92, offset: 0, task: 'kvm*test[1](x)', pid: 207, cpu: 3, ts: 17304062000, name: 'kvm_guest_fault', payload: '',

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Finding } from '../../../src/core/analysis/types';
+import type { Finding } from '../../../src/core/domain/types';
 import { byClassOf, spuriousCount } from '../../../src/server/summary';
 
 test('spurious faults come from the exact per-class counts, not the capped findings list: inherent races only (S5 is by design, S7/S8 expected, H1 a host action)', () => {

@@ -3,9 +3,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Analysis } from '../../../src/core/api';
-import type { Mark } from '../../../src/core/analysis/types';
+import type { Mark } from '../../../src/core/domain/types';
 import { buildSymbols } from '../../../src/server/symbols';
-import { MarkStore } from '../../../src/core/analysis/markStore';
+import { MarkStore } from '../../../src/core/marks/markStore';
 
 const marks: Mark[] = [
   { ts: 1, lane: 'host', kind: 'marker', line: 10, label: 'pass 0 begin' },

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Analysis, AnalyzeOptions, Analyzer, ByteSource } from '../../../src/core/index';
-import type { Finding } from '../../../src/core/analysis/types';
+import type { Finding } from '../../../src/core/domain/types';
 import type { StatusNotification } from '../../../src/shared/protocol';
 import { normalizeSettings } from '../../../src/shared/settings';
 import { CancelledError, TraceStore, type ProgressHandle } from '../../../src/server/traceStore';

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { createAnalyzer } from '../../../src/core/index';
-import { readTrace } from '../../../src/core/parse/readTrace';
+import { readTrace } from '../../../src/core/read/readTrace';
 import type { TraceEvent } from '../../../src/core/parse/types';
 import { readTraceDat, renderTraceDat } from '../../../src/core/tracedat/index';
 import { sharedOrSkip } from '../../support/shared';

@@ -2,7 +2,7 @@
 // ordinary marks are missing and from when), in headless Chromium through the real page.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MarkStore } from '../../../src/core/analysis/markStore';
+import { MarkStore } from '../../../src/core/marks/markStore';
 import { TimelineQuery } from '../../../src/core/query';
 import { chromiumAvailable, openTimelinePage } from './pageHarness';
 

@@ -3,7 +3,7 @@
 // the page template never contains trace text, and its CSP is the strict one.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Mark } from '../../../src/core/analysis/types';
+import type { Mark } from '../../../src/core/domain/types';
 import { TimelineQuery } from '../../../src/core/query';
 import { contentSecurityPolicy, newNonce, timelineHtml } from '../../../src/client/timelineHtml';
 import { drawFrame } from '../../../webview/draw';
@@ -13,7 +13,7 @@ import { marksListEntries, renderMarksList, type ListDom, type ListElement } fro
 import { describeStats } from '../../../webview/statsText';
 import { classColour, fallbackTheme, readTheme } from '../../../webview/theme';
 import { stubCanvas } from './stubCanvas';
-import { MarkStore } from '../../../src/core/analysis/markStore';
+import { MarkStore } from '../../../src/core/marks/markStore';
 
 const EVIL = '<img src=x onerror=alert(1)>';
 

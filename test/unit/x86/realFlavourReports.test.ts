@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { repoRoot } from '../../support/shared';
 import { createAnalyzer } from '../../../src/core/index';
 import type { Analysis } from '../../../src/core/api';
-import { reportText } from '../../../src/core/analysis/reportText';
-import { reportMarkdown } from '../../../src/core/analysis/reportMarkdown';
+import { reportText } from '../../../src/core/report/reportText';
+import { reportMarkdown } from '../../../src/core/report/reportMarkdown';
 import { run as stats } from '../../../src/cli/commands/stats';
 import type { CliIo } from '../../../src/cli/io';
 

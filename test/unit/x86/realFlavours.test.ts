@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { repoRoot } from '../../support/shared';
 import { pairSegments, pass, replayFile, x86Config, type GtSegment, type X86Run } from './x86Harness';
 import { createX86Replayer } from '../../../src/core/replay/x86/x86Replayer';
-import { readTrace } from '../../../src/core/parse/readTrace';
+import { readTrace } from '../../../src/core/read/readTrace';
 import type { TraceEvent } from '../../../src/core/parse/types';
 import { createStatsCollector } from '../../../src/core/stats/statsCollector';
 import { computeCoverage, createCoverageCollector } from '../../../src/core/analysis/coverage';

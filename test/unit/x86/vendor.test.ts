@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { repoRoot } from '../../support/shared';
 import { replayFile } from './x86Harness';
 import { decodeFaultCode, vendorOfExitReason } from '../../../src/core/parse/decoders/x86Vendor';
-import { readTrace } from '../../../src/core/parse/readTrace';
+import { readTrace } from '../../../src/core/read/readTrace';
 import type { TraceEvent } from '../../../src/core/parse/types';
 import { createStatsCollector } from '../../../src/core/stats/statsCollector';
 import { createAnalyzer } from '../../../src/core/index';

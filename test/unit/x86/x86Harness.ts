@@ -4,8 +4,8 @@
 // a replay's segments with the capture tool's ground truth (*.gt.json).
 import assert from 'node:assert/strict';
 import { createReadStream } from 'node:fs';
-import { readTrace } from '../../../src/core/parse/readTrace';
-import type { ModelConfig } from '../../../src/core/analysis/types';
+import { readTrace } from '../../../src/core/read/readTrace';
+import type { ModelConfig } from '../../../src/core/domain/types';
 import type { RejectedLine, TraceEvent } from '../../../src/core/parse/types';
 import { createX86Replayer, type X86ReplayOutput, type X86SegmentSummary } from '../../../src/core/replay/x86/x86Replayer';
 

@@ -1,7 +1,7 @@
 // Stage-2 geometry (kernel-behaviour.md 5.2): from the granule and the IPA size, the number of levels,
 // the start level, the number of concatenated entry-level tables, the PGD size and the size a
 // descriptor maps at each level. These are the kernel's own formulas (stage2_pgtable.h, kvm_get_vtcr).
-import type { Granule } from '../../analysis/types';
+import type { Granule } from '../../domain/types';
 
 export interface Geometry {
   granule: Granule;

@@ -1,7 +1,7 @@
 // Kernel behaviour eras (kernel-behaviour.md 5.10, 9): where cache maintenance happens (<= 5.13 in the abort
 // path before mapping; >= 5.14 only when a leaf is written), parallel faults (6.2), eager split
 // and local relax TLBI (6.5), range TLBI for stage 2 (6.6). Also detection of the era from a trace.
-import type { KernelProfile } from '../../analysis/types';
+import type { KernelProfile } from '../../domain/types';
 
 export interface KernelBehaviour {
   profile: Exclude<KernelProfile, 'auto'>;

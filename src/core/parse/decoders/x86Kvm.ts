@@ -146,10 +146,12 @@ export function decodeSplitHugePage(p: string): DecodeResult {
 
 /** KVM_MMU_PAGE_PRINTK: `sp gen 0 gfn 40000 l1 8-byte q0 direct wux nxe ad root 0 sync [new|existing]`. */
 function pageLevel(p: string): number | undefined {
-  // older kernels: `new sp gfn 0 4 q0 direct ...` (the level follows the gfn, no `l`), and before
-  // the shadow page's mmu_valid_gen (pre-3.11 KVM_MMU_PAGE_PRINTK, `const char *ret = p->buffer +
-  // p->len`, no `sp gen`): `existing sp gfn 3a22e 1/4 q3 direct --x !pge !nxe root 6 sync`, the
-  // role's level and the guest's paging levels as `level/glevels`
+  // older kernels: `sp gfn 0 4 q0 direct ...` (KVM_MMU_PAGE_PRINTK before mmu_valid_gen: no `sp gen`,
+  // the level follows the gfn, no `l`), and trace-cmd report's kvm plugin (plugin_kvm.c,
+  // kvm_mmu_get_page_handler() then kvm_mmu_print_role(): "new"/"existing" first, then
+  // "sp gfn %llx " and "%u/%u q%u%s %s%s %spge %snxe" from role.level, role.glevels, role.cr4_pge,
+  // the role layout of kernels whose kvm_mmu_page_role still had glevels):
+  // `existing sp gfn 3a22e 1/4 q3 direct --x !pge !nxe root 6 sync`
   const g = findField(p, 'gfn');
   if (g >= 0) {
     const sp = p.indexOf(' ', g);
@@ -168,7 +170,28 @@ function pageLevel(p: string): number | undefined {
   return undefined;
 }
 
+/**
+ * `perf script` without libtraceevent's kvm plugin cannot run KVM_MMU_PAGE_PRINTK (a statement
+ * expression) and prints the raw fields instead (tools/lib/traceevent: "[FAILED TO PARSE]" then
+ * `name=value` in decimal): `[FAILED TO PARSE] mmu_valid_gen=0 gfn=16 role=14084 root_count=0
+ * unsync=0 created=1`. The level is role bits 0-3 (union kvm_mmu_page_role, arch/x86/include/asm/kvm_host.h).
+ */
+const FAILED_TO_PARSE = '[FAILED TO PARSE] ';
+
+function rawShadowPage(p: string): { gfn: number; level: number; created: boolean } | undefined {
+  const fields = new Map<string, number>();
+  for (const m of p.slice(FAILED_TO_PARSE.length).matchAll(/(\w+)=(\d+)/g)) fields.set(m[1]!, Number(m[2]));
+  const gfn = fields.get('gfn');
+  const role = fields.get('role');
+  if (gfn === undefined || role === undefined) return undefined;
+  return { gfn, level: role & 0xf, created: fields.get('created') === 1 };
+}
+
 export function decodeGetPage(p: string): DecodeResult {
+  if (p.startsWith(FAILED_TO_PARSE)) {
+    const raw = rawShadowPage(p);
+    return raw ? { kind: 'x86.kvm_mmu_get_page', ...raw, raw: p } : 'perf printed the raw fields ([FAILED TO PARSE]) without gfn= and role=';
+  }
   const gfn = hexNumberAt(p, findField(p, 'gfn'));
   const level = pageLevel(p);
   if (gfn === undefined || level === undefined) return 'expected a shadow page description "sp gen G gfn X lN ..."';
@@ -177,6 +200,10 @@ export function decodeGetPage(p: string): DecodeResult {
 }
 
 export function decodePrepareZapPage(p: string): DecodeResult {
+  if (p.startsWith(FAILED_TO_PARSE)) {
+    const raw = rawShadowPage(p);
+    return raw ? { kind: 'x86.kvm_mmu_prepare_zap_page', gfn: raw.gfn, level: raw.level, raw: p } : 'perf printed the raw fields ([FAILED TO PARSE]) without gfn= and role=';
+  }
   const gfn = hexNumberAt(p, findField(p, 'gfn'));
   const level = pageLevel(p);
   if (gfn === undefined || level === undefined) return 'expected a shadow page description "sp gen G gfn X lN ..."';

@@ -10,15 +10,14 @@
 // Without map probes a fault's map is assumed read-write: a write fault that lost the race to such a
 // map is S1 until the loser's retry takes a write permission fault on it, which revises it to S4.
 // Layers: replayState, windows, cmoAccounting, hostActions, faultRules, intake (each file's header says what it owns).
-import { plural } from '../../../shared/plural';
-import type { CoverageItem, EntryState } from '../../api';
-import type { Counters, Finding, ModelConfig } from '../../analysis/types';
+import type { Counters, CoverageItem, EntryState, Finding, ModelConfig } from '../../domain/types';
 import type { TraceEvent } from '../../parse/types';
 import { levelSize } from '../../model/arm64/geometry';
 import { detectKernel } from '../../model/arm64/kernelProfile';
 import { type ReplayOutput, type Replayer, type WindowRecord } from '../replayer';
 import { HOST, hex, FROM_MARKER, type Arm64ReplayOptions } from './types';
 import { Arm64Intake } from './intake';
+import { label } from './wording';
 
 export type { Arm64ReplayOptions } from './types';
 
@@ -78,7 +77,7 @@ class Arm64Replayer extends Arm64Intake implements Replayer {
       this.counters.invalidWindows.count++;
       const end = w.endTs ?? w.ts;
       this.counters.invalidWindows.totalNs += Math.max(0, end - w.ts);
-      this.marks.push({ ts: w.ts, endTs: end, lane: w.ownerKey, kind: 'window', line: w.line, ipa: w.ipa, size: w.size, label: `${w.kind} window (${plural(w.faults, 'fault')})` });
+      this.marks.push({ ts: w.ts, endTs: end, lane: w.ownerKey, kind: 'window', line: w.line, ipa: w.ipa, size: w.size, label: label.window(w.kind, w.faults) });
       this.history.addWindow({ ipa: w.ipa, size: w.size, startLine: w.line, endLine: undefined });
     }
     const byClass = this.counters.faults.byClass;

@@ -1,13 +1,13 @@
 // Cache maintenance accounting and the C rules: CMO records (observed from probe lines, or the
 // model's prediction), their classification at the end of the trace (C1-C6: FWB and DIC may be
 // learnt late) and C7 (a repeated set/way full-VM flush).
-import type { FindingClass } from '../../analysis/types';
+import type { FindingClass } from '../../domain/types';
 import { findingEntry } from '../../catalog/findings';
 import type { TraceEvent } from '../../parse/types';
-import { formatSize } from '../../model/arm64/geometry';
-import { MAX_CMO_RECORDS, hex, type FaultInfo, type Episode, type Decision, type PendingCmo, type VcpuState } from './types';
+import { MAX_CMO_RECORDS, type FaultInfo, type Episode, type Decision, type PendingCmo, type VcpuState } from './types';
 import { PROT_DEVICE as DEVICE_BIT } from '../../model/arm64/pageTable';
 import { Arm64Windows } from './windows';
+import { label, message as say, related } from './wording';
 
 // Module-local copies: the bundled CommonJS output reads imported bindings through getters, on every use.
 const PROT_DEVICE = DEVICE_BIT;
@@ -118,22 +118,22 @@ export class Arm64CmoAccounting extends Arm64Windows {
       let message = '';
       if (p.onNoChange) {
         cls = 'C3';
-        message = `${p.kind === 'dcache' ? 'D-cache clean' : 'I-cache invalidation'} of ${formatSize(p.size)} at ${hex(p.ipa)} in a fault whose map changed nothing (pre-5.14 abort path).`;
+        message = say.cmoOnNoChange(p.kind, p.size, p.ipa);
       } else if (p.nonCacheable) {
         cls = 'C6';
-        message = `${p.kind === 'dcache' ? 'D-cache clean' : 'I-cache invalidation'} of ${formatSize(p.size)} at ${hex(p.ipa)} on a device (non-cacheable) mapping: kernels since 5.14 never do this (an anomaly).`;
+        message = say.cmoOnDevice(p.kind, p.size, p.ipa);
       } else if (p.kind === 'dcache' && fwb) {
         cls = 'C1';
-        message = `clean_dcache_guest_page of ${formatSize(p.size)} at ${hex(p.ipa)} returns at once: FWB makes stage-2 memory attributes override the guest's.`;
+        message = say.cleanUnderFwb(p.size, p.ipa);
       } else if (p.kind === 'icache' && dic) {
         cls = 'C2';
-        message = `invalidate_icache_guest_page of ${formatSize(p.size)} at ${hex(p.ipa)} reduces to an ISB: CTR_EL0.DIC is set.`;
+        message = say.icacheUnderDic(p.size, p.ipa);
       } else if (p.kind === 'icache' && p.dataFault) {
         cls = 'C5';
-        message = `invalidate_icache_guest_page of ${formatSize(p.size)} at ${hex(p.ipa)} in a data fault: without DIC only instruction faults need an executable mapping.`;
+        message = say.icacheOnData(p.size, p.ipa);
       } else if (p.reclean) {
         cls = 'C4';
-        message = `D-cache clean of the whole ${formatSize(p.size)} block at ${hex(p.ipa)} after a table collapse, although most of it was already mapped and cleaned.`;
+        message = say.recleanOnCollapse(p.size, p.ipa);
       }
       const effective = (p.kind === 'dcache' && !fwb) || (p.kind === 'icache' && !dic);
       if (p.kind === 'dcache' && effective) c.dcacheCleanBytes += p.size;
@@ -152,13 +152,13 @@ export class Arm64CmoAccounting extends Arm64Windows {
     const s = this.state(ev);
     const prev = s.setWayFlush;
     s.setWayFlush = { line: ev.line };
-    this.marks.push({ ts: ev.ts, lane: s.key, kind: 'cmo', cls: prev ? 'C7' : undefined, line: ev.line, label: 'full-VM flush (set/way)' });
+    this.marks.push({ ts: ev.ts, lane: s.key, kind: 'cmo', cls: prev ? 'C7' : undefined, line: ev.line, label: label.setWayFlush });
     if (!prev) return;
     const k = findingEntry('C7');
     this.sink.push({
       code: k.code, cls: 'C7', severity: k.severity, line: ev.line, ts: ev.ts, vcpu: s.key, ipa: undefined,
-      message: 'Full-VM cache flush for a set/way operation again, although this vCPU already had one and never turned its caches on since (HCR_EL2.TVM should still have been set).',
-      related: [{ line: prev.line, message: 'the previous set/way flush of this vCPU' }],
+      message: say.setWayAgain(),
+      related: [{ line: prev.line, message: related.previousSetWay }],
       observed: true, costNs: undefined,
     });
   }

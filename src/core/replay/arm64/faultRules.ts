@@ -4,11 +4,11 @@
 // arch/arm64/kvm/hyp/pgtable.c).
 import { findingEntry } from '../../catalog/findings';
 import type { TraceEvent } from '../../parse/types';
-import { formatSize } from '../../model/arm64/geometry';
 import { PageTable, type OpResult, PROT_R as R_BIT, PROT_W as W_BIT, PROT_X as X_BIT, PROT_DEVICE as DEVICE_BIT } from '../../model/arm64/pageTable';
 import { REC_MAP, REC_PERMS_CLEAR_W, REC_PERMS_SET } from './stateHistory';
-import { HOST, kindLevel, moveClass, hex, type FaultInfo, type Decision, type PendingLostRace, type VcpuState, type WindowEntry } from './types';
+import { HOST, kindLevel, moveClass, type FaultInfo, type Decision, type PendingLostRace, type VcpuState, type WindowEntry } from './types';
 import { Arm64HostActions } from './hostActions';
+import { message, related } from './wording';
 
 // Module-local copies: the bundled CommonJS output reads imported bindings through getters, on every use.
 const PROT_R = R_BIT;
@@ -38,15 +38,15 @@ export class Arm64FaultRules extends Arm64HostActions {
     const dec = ep.decision!;
     if (dec.avoided) return;
     if (retried && retried.page === page) {
-      dec.related.unshift({ line: retried.unmapLine, message: 'the MMU-notifier unmap that was in flight' }, { line: retried.line, message: 'the first fault, dropped without a map' });
-      this.setClass(dec, 'S6', true, `Repeated fault at ${hex(f.ipa)}: the previous fault on this page mapped nothing because an MMU-notifier invalidation was in flight (mmu_invalidate_retry), so the vCPU faulted again.`);
+      dec.related.unshift({ line: retried.unmapLine, message: related.notifierInFlight }, { line: retried.line, message: related.firstFaultDropped });
+      this.setClass(dec, 'S6', true, message.notifierRetry(f.ipa));
       return;
     }
     if (f.esr.s1ptw && f.esr.faultClass === 'translation' && this.s1ptwMaps.size < 65536) this.s1ptwMaps.set(page, f.line);
     if (s1ptwMapBefore !== undefined && !dec.cls) {
       this.s1ptwMaps.delete(page);
-      dec.related.push({ line: s1ptwMapBefore, message: 'the stage-1 walk\'s translation fault that mapped the table page read-only' });
-      this.setClass(dec, 'S8', true, `Stage-1 table walk at ${hex(f.ipa)} faulted a second time, now for write permission: the guest's hardware access-flag/dirty update writes its page table, which the first (translation) fault mapped read-only (expected by design).`);
+      dec.related.push({ line: s1ptwMapBefore, message: related.walkMappedReadOnly });
+      this.setClass(dec, 'S8', true, message.walkWrite(f.ipa));
     }
   }
 
@@ -74,8 +74,7 @@ export class Arm64FaultRules extends Arm64HostActions {
     }
     if (esr.faultClass === 'access-flag') {
       this.pt.setAccessFlag(f.ipa, true);
-      const why = this.marker.haf ? 'although the recording script saw FEAT_HAFDBS (hardware access-flag updates are not enabled for stage 2 here)' : 'and this CPU does not set the access flag in hardware';
-      this.setClass(dec, 'S9', true, `Access-flag fault at ${hex(f.ipa)}: the host had aged the page ${why}.`);
+      this.setClass(dec, 'S9', true, message.accessFlag(f.ipa, this.marker.haf));
       dec.ipa = { start: pageBase, size: page };
       return;
     }
@@ -88,13 +87,13 @@ export class Arm64FaultRules extends Arm64HostActions {
       if (win) {
         win.faults++;
         dec.ipa = { start: win.ipa, size: win.size };
-        dec.related.push({ line: win.line, message: `${this.laneLabel(win.ownerKey)} ${win.kind === 'coalesce' ? 'collapsed the table into a block' : 'split the block'} here (invalid window)` });
+        dec.related.push({ line: win.line, message: related.window(this.laneLabel(win.ownerKey), win.kind) });
         if (win.avoidedHere) {
           dec.avoided = true;
           dec.effKindLevel = undefined;
           return;
         }
-        this.setClass(dec, 'S2', win.observed, `Translation fault at ${hex(f.ipa)} while ${this.laneLabel(win.ownerKey)} held the level-${win.level} entry invalid for break-before-make (${win.kind}).`);
+        this.setClass(dec, 'S2', win.observed, message.inWindow(f.ipa, this.laneLabel(win.ownerKey), win.level, win.kind));
         dec.win = win;
         return;
       }
@@ -122,13 +121,13 @@ export class Arm64FaultRules extends Arm64HostActions {
           const base = Math.floor(f.ipa / size) * size;
           const restr = this.splitOnFault.get(Math.floor(base / this.regionSize));
           dec.ipa = { start: base, size };
-          if (restr) dec.related.push({ line: restr.line, message: `${this.laneLabel(restr.actor)} restructured this block` });
+          if (restr) dec.related.push({ line: restr.line, message: related.restructured(this.laneLabel(restr.actor)) });
           if (this.cfg.bbmLevel > 0 || (this.whatIf && !this.inferredWindowNear(f.ipa, ep, key))) {
             dec.avoided = true;
             dec.effKindLevel = undefined;
             return;
           }
-          this.setClass(dec, 'S2', false, `Translation fault at level ${L} on ${hex(f.ipa)} although the model holds a valid level-${L} entry: only another actor's break-before-make window explains it.`);
+          this.setClass(dec, 'S2', false, message.inWindowByLevel(f.ipa, L));
           return;
         }
       }
@@ -166,10 +165,9 @@ export class Arm64FaultRules extends Arm64HostActions {
               this.cmoInFaultPath(dec, f, ev, key, look.size, true);
               return;
             }
-            dec.related.push({ line: look.line, message: `${this.laneLabel(this.actorKeys[look.actor])} mapped it here` });
-            this.setClass(dec, already ? 'S1' : 'S4', mapEagain, already
-              ? `Lost race: ${this.laneLabel(this.actorKeys[look.actor])} ${look.line > f.line ? 'mapped' : 'had already mapped'} ${hex(look.base)} (${formatSize(look.size)})${look.line > f.line ? ' while this fault was being handled' : ''}, so this fault's map changed nothing.`
-              : `Translation fault on ${hex(look.base)} whose entry differed only in permissions; the map returned -EAGAIN and the access will fault again.`);
+            const winner = this.laneLabel(this.actorKeys[look.actor]);
+            dec.related.push({ line: look.line, message: related.mappedBy(winner) });
+            this.setClass(dec, already ? 'S1' : 'S4', mapEagain, already ? message.lostRace(winner, look.base, look.size, look.line > f.line) : message.permsOnly(look.base));
             this.cmoInFaultPath(dec, f, ev, key, look.size, true);
             return;
           }
@@ -178,8 +176,8 @@ export class Arm64FaultRules extends Arm64HostActions {
           level = look.level;
         } else {
           dec.ipa = { start: look.base, size: look.size };
-          dec.related.push({ line: look.line, message: 'mapped here with fewer permissions' });
-          this.setClass(dec, 'S4', mapEagain, `Translation fault on ${hex(look.base)} whose entry differed only in permissions; the map returned -EAGAIN and the access will fault again.`);
+          dec.related.push({ line: look.line, message: related.mappedWithFewerPerms });
+          this.setClass(dec, 'S4', mapEagain, message.permsOnly(look.base));
           return;
         }
       }
@@ -189,7 +187,7 @@ export class Arm64FaultRules extends Arm64HostActions {
       if (mapEagain) {
         // The probes say another vCPU won although the model has not seen its map yet.
         if (!this.sink.listing('S1')) this.setClass(dec, 'S1', true, '');
-        else this.setClass(dec, 'S1', true, `Lost race on ${hex(pageBase)}: the map returned -EAGAIN because another vCPU had just installed the entry.`);
+        else this.setClass(dec, 'S1', true, message.lostRaceByReturn(pageBase));
         dec.ipa = { start: pageBase, size: page };
         this.cmoInFaultPath(dec, f, ev, key, page, true);
         return;
@@ -213,13 +211,13 @@ export class Arm64FaultRules extends Arm64HostActions {
           dec.ipa = { start: base, size };
           if (!this.sink.listing('S5')) this.setClass(dec, 'S5', observedOutcome, '');
           else {
-            dec.related.push({ line: sp.line, message: `${this.laneLabel(sp.actor)} split the block in the fault path here` });
-            this.setClass(dec, 'S5', observedOutcome, `Sibling translation fault at ${hex(base)}: the block was split in the fault path and the rest of it was left unmapped.`);
+            dec.related.push({ line: sp.line, message: related.splitInFaultPath(this.laneLabel(sp.actor)) });
+            this.setClass(dec, 'S5', observedOutcome, message.siblingAfterSplit(base));
           }
         } else if (un && (!sp || un.line > sp.line)) {
           dec.ipa = { start: base, size };
-          dec.related.push({ line: un.line, message: `host unmap (MMU notifier) removed the mapping here` });
-          this.setClass(dec, 'H1', observedOutcome, `Refault at ${hex(base)} (${formatSize(size)}) after the host unmapped the ${formatSize(un.size)} that covered it.`);
+          dec.related.push({ line: un.line, message: related.hostUnmap });
+          this.setClass(dec, 'H1', observedOutcome, message.refaultAfterUnmap(base, size, un.size));
         }
         if (!f.exec && !(prot & PROT_X)) this.dataMapsWithoutX.remember(base, f.line, f.ts, key, size);
       }
@@ -267,7 +265,7 @@ export class Arm64FaultRules extends Arm64HostActions {
         }
         if (this.sawWrprotect && obs.relaxRet !== undefined) {
           dec.ipa = { start: look.base, size: look.size };
-          this.setClass(dec, 'S3', true, `Permission fault at ${hex(f.ipa)} although the entry already allowed the access: a stale TLB entry, dropped by a local TLBI.`);
+          this.setClass(dec, 'S3', true, message.staleTlb(f.ipa));
         }
         this.relax(f, ev, key, look, need, dec);
         return;
@@ -293,8 +291,8 @@ export class Arm64FaultRules extends Arm64HostActions {
         // One finding per lazily granted execute permission: the data fault before it was needed (it mapped the
         // page), so it is the related line, not a second S7. user_mem_abort() (arch/arm64/kvm/mmu.c) maps a data
         // fault without X when !cpus_have_final_cap(ARM64_HAS_CACHE_DIC) and adds X only on an exec fault.
-        if (data) dec.related.push({ line: data.line, message: `the data fault: ${this.laneLabel(data.lane)} mapped ${hex(data.ipa)} without execute permission here` });
-        this.setClass(dec, 'S7', observedOutcome || obs.relaxRet !== undefined, `Execute permission fault at ${hex(f.ipa)} right after a data-fault mapping: KVM adds X lazily (expected without DIC).`);
+        if (data) dec.related.push({ line: data.line, message: related.dataFault(this.laneLabel(data.lane), data.ipa) });
+        this.setClass(dec, 'S7', observedOutcome || obs.relaxRet !== undefined, message.lazyExec(f.ipa));
       }
       this.relax(f, ev, key, look, need, dec);
       return;
@@ -409,10 +407,10 @@ export class Arm64FaultRules extends Arm64HostActions {
       return {
         code: k.code, cls: 'S4', severity: k.severity, line: p.line, ts: p.ts, vcpu: lane,
         ipa: { start: p.leaf.base, size: p.leaf.size },
-        message: `Translation fault on ${hex(p.leaf.base)} whose entry differed only in permissions: ${winner}'s map of it lacked write permission (this vCPU's retried write took a permission fault at line ${permLine}), so this fault's map changed nothing (-EAGAIN) and the write faulted again.`,
+        message: message.permsOnlyByRetry(p.leaf.base, winner, permLine),
         related: [
-          p.related.find((r) => r.line === p.leaf.line) ?? { line: p.leaf.line, message: `${winner} mapped it here` },
-          { line: permLine, message: "the retried write's permission fault: the entry lacked W" },
+          p.related.find((r) => r.line === p.leaf.line) ?? { line: p.leaf.line, message: related.mappedBy(winner) },
+          { line: permLine, message: related.retriedWrite },
         ],
         observed: false, costNs: p.costNs,
       };

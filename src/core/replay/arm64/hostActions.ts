@@ -3,11 +3,11 @@
 // and P1 (a change or a fault inside a pinned range).
 import { findingEntry } from '../../catalog/findings';
 import type { TraceEvent } from '../../parse/types';
-import { formatSize } from '../../model/arm64/geometry';
 import { type OpResult } from '../../model/arm64/pageTable';
 import { REC_PERMS_CLEAR_W, REC_SPLIT, REC_UNMAP } from './stateHistory';
-import { HOST, hex, markerBit, type FaultInfo, type VcpuState, type MarkerFeatures } from './types';
+import { HOST, markerBit, type FaultInfo, type VcpuState, type MarkerFeatures } from './types';
 import { Arm64CmoAccounting } from './cmoAccounting';
+import { label, message } from './wording';
 
 export class Arm64HostActions extends Arm64CmoAccounting {
   /** Takes the CPU features the recording script saw (dmesg / ID registers) for every 'auto' setting. */
@@ -43,10 +43,8 @@ export class Arm64HostActions extends Arm64CmoAccounting {
         const prev = this.hostUnmaps.get(reg);
         if (!prev || prev.line < ev.line) this.hostUnmaps.set(reg, { line: ev.line, size: span.size });
       }
-      const label = removedBlock.kind === 'leaf' && removedBlock.size > size
-        ? `unmap ${formatSize(size)} at ${hex(ipa)} removed the whole ${formatSize(removedBlock.size)} block`
-        : `unmap ${formatSize(size)} at ${hex(ipa)}`;
-      this.marks.push({ ts: ev.ts, lane: HOST, kind: 'host', line: ev.line, ipa: span.base, size: span.size, label });
+      const removedWhole = removedBlock.kind === 'leaf' && removedBlock.size > size ? removedBlock.size : undefined;
+      this.marks.push({ ts: ev.ts, lane: HOST, kind: 'host', line: ev.line, ipa: span.base, size: span.size, label: label.unmap(size, ipa, removedWhole) });
     }
     this.checkPinned(ev, key, ipa, size, 'unmap');
   }
@@ -58,7 +56,7 @@ export class Arm64HostActions extends Arm64CmoAccounting {
     if (r.result === 'ok') this.wpFlushPending = true;
     this.account(r, ev, key, ipa, size, false);
     this.history.add(REC_PERMS_CLEAR_W, ipa, size, ev.line, 0, 0, this.actor(key));
-    this.marks.push({ ts: ev.ts, lane: HOST, kind: 'host', line: ev.line, ipa, size, label: `write-protect ${formatSize(size)} at ${hex(ipa)}` });
+    this.marks.push({ ts: ev.ts, lane: HOST, kind: 'host', line: ev.line, ipa, size, label: label.wrprotect(size, ipa) });
     this.checkPinned(ev, key, ipa, size, 'write-protect');
     // What-if eager split on a trace without it: the kernel splits right after write-protecting (6.3).
     if (this.eagerWhatIf()) {
@@ -72,7 +70,7 @@ export class Arm64HostActions extends Arm64CmoAccounting {
     this.account(r, ev, key, ipa, size, true);
     for (const w of r.windows) this.history.add(REC_SPLIT, w.ipa, w.size, ev.line, 3, 0, this.actor(key));
     for (const w of r.bbmAvoided) this.history.add(REC_SPLIT, w.ipa, w.size, ev.line, 3, 0, this.actor(key));
-    this.marks.push({ ts: ev.ts, lane: HOST, kind: 'split', line: ev.line, ipa, size, label: `eager split of ${r.splits} block(s)${observed ? '' : ' (what-if)'}` });
+    this.marks.push({ ts: ev.ts, lane: HOST, kind: 'split', line: ev.line, ipa, size, label: label.eagerSplit(r.splits, observed) });
     this.checkPinned(ev, key, ipa, size, 'split');
   }
 
@@ -87,7 +85,7 @@ export class Arm64HostActions extends Arm64CmoAccounting {
         this.sink.push({
           code: findingEntry('P1').code, cls: 'P1', severity: 'warning', line: ev.line, ts: ev.ts, vcpu: key,
           ipa: { start: ipa, size },
-          message: `A ${what} touches the pinned range ${p.label ?? hex(p.start)} (${formatSize(p.size)} at ${hex(p.start)}).`,
+          message: message.pinnedChange(what, p.label, p.start, p.size),
           related: [], observed: true, costNs: undefined,
         });
       }
@@ -101,7 +99,7 @@ export class Arm64HostActions extends Arm64CmoAccounting {
       if (f.ipa >= p.start && f.ipa < p.start + p.size) {
         this.sink.push({
           code: findingEntry('P1').code, cls: 'P1', severity: 'warning', line: f.line, ts: f.ts, vcpu: lane, ipa: { start: f.ipa, size: this.geom.granule },
-          message: `Stage-2 fault inside the pinned range ${p.label ?? hex(p.start)}.`, related: [], observed: true, costNs: cost,
+          message: message.pinnedFault(p.label, p.start), related: [], observed: true, costNs: cost,
         });
       }
     }
@@ -119,9 +117,9 @@ export class Arm64HostActions extends Arm64CmoAccounting {
     const lane = key;
     const tl = r.tlbi.ipa + r.tlbi.ipaNsh + r.tlbi.range + r.tlbi.vmid;
     if (tl > 0 && (r.splits > 0 || r.coalesces > 0 || r.tlbi.range + r.tlbi.vmid > 0)) {
-      this.marks.push({ ts: ev.ts, lane, kind: 'tlbi', line: ev.line, ipa, size, label: `${tl} TLBI` });
+      this.marks.push({ ts: ev.ts, lane, kind: 'tlbi', line: ev.line, ipa, size, label: label.tlbi(tl) });
     }
-    if (r.coalesces > 0) this.marks.push({ ts: ev.ts, lane, kind: 'coalesce', line: ev.line, ipa, size, label: `table -> ${formatSize(size)} block` });
-    if (r.splits > 0 && !eager) this.marks.push({ ts: ev.ts, lane, kind: 'split', line: ev.line, ipa, size, label: 'block split in the fault path' });
+    if (r.coalesces > 0) this.marks.push({ ts: ev.ts, lane, kind: 'coalesce', line: ev.line, ipa, size, label: label.coalesce(size) });
+    if (r.splits > 0 && !eager) this.marks.push({ ts: ev.ts, lane, kind: 'split', line: ev.line, ipa, size, label: label.faultPathSplit });
   }
 }

@@ -7,6 +7,7 @@ import { REC_MAP } from './stateHistory';
 import { HOST, NO_ARGS, kindLevel, type FaultInfo, type Episode, type VcpuState, type WindowEntry } from './types';
 import { PROT_R as R_BIT, PROT_W as W_BIT, PROT_X as X_BIT, PROT_DEVICE as DEVICE_BIT } from '../../model/arm64/pageTable';
 import { Arm64FaultRules } from './faultRules';
+import { label } from './wording';
 
 // Module-local copies: the bundled CommonJS output reads imported bindings through getters, on every use.
 const PROT_R = R_BIT;
@@ -84,10 +85,10 @@ export class Arm64Intake extends Arm64FaultRules {
       }
       case 'kvm.kvm_unmap_hva_range':
         this.lastNotifierUnmapLine = ev.line;
-        this.marks.push({ ts: ev.ts, lane: HOST, kind: 'host', line: ev.line, label: 'MMU-notifier unmap' });
+        this.marks.push({ ts: ev.ts, lane: HOST, kind: 'host', line: ev.line, label: label.notifierUnmap });
         return;
       case 'kvm.kvm_age_hva':
-        this.marks.push({ ts: ev.ts, lane: HOST, kind: 'host', line: ev.line, label: 'MMU-notifier age' });
+        this.marks.push({ ts: ev.ts, lane: HOST, kind: 'host', line: ev.line, label: label.notifierAge });
         return;
       case 'arm64.kvm_set_way_flush':
         this.setWayFlush(ev);
@@ -95,7 +96,7 @@ export class Arm64Intake extends Arm64FaultRules {
       case 'arm64.kvm_toggle_cache': {
         // Caches on: KVM clears HCR_EL2.TVM, so the next set/way op flushes again, legitimately.
         if (d.now) this.state(ev).setWayFlush = undefined;
-        if (d.was !== d.now) this.marks.push({ ts: ev.ts, lane: this.state(ev).key, kind: 'cmo', line: ev.line, label: `full-VM flush (caches ${d.now ? 'on' : 'off'})` });
+        if (d.was !== d.now) this.marks.push({ ts: ev.ts, lane: this.state(ev).key, kind: 'cmo', line: ev.line, label: label.cachesToggled(d.now) });
         return;
       }
       case 'marker':

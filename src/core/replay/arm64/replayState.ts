@@ -2,8 +2,8 @@
 // shown so far) and the lookups every layer uses: actors, lanes, sizes, phases, regions. The replay
 // is one object built in layers, each in its own file and each extending the one before:
 // replayState -> windows -> cmoAccounting -> hostActions -> faultRules -> intake -> arm64Replayer.
-import type { Counters, FindingClass, ModelConfig } from '../../analysis/types';
-import { MarkStore } from '../../analysis/markStore';
+import type { Counters, FindingClass, ModelConfig } from '../../domain/types';
+import { MarkStore } from '../../marks/markStore';
 import type { TraceEvent } from '../../parse/types';
 import { computeGeometry, levelSize, type Geometry } from '../../model/arm64/geometry';
 import { kernelBehaviour, noKernelEvidence, type KernelEvidence } from '../../model/arm64/kernelProfile';

@@ -1,7 +1,7 @@
 // Per-IPA change history for hovers ("the model's state for that IPA at that moment"): every model
 // change is one record in growable typed arrays, indexed by 2 MiB-ish region, so that a query for
 // (line, ipa) walks back only that region's records. Memory: about 30 bytes per change.
-import type { EntryState } from '../../api';
+import type { EntryState } from '../../domain/types';
 
 export const REC_MAP = 1;
 export const REC_UNMAP = 2;

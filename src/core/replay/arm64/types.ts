@@ -1,6 +1,6 @@
 // The arm64 replay's records: a vCPU's fault episode (kvm_exit to kvm_entry), the decision its
 // rules reach, the CMOs it makes, the break-before-make windows, and the small shared helpers.
-import type { Finding, FindingClass } from '../../analysis/types';
+import type { Finding, FindingClass } from '../../domain/types';
 import type { EsrInfo, Stage2ProbeArgs } from '../../parse/types';
 import { type Phase, type WindowRecord } from '../replayer';
 import type { RecordingManifest } from '../../record/traceEvidence';

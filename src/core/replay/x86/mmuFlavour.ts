@@ -2,7 +2,7 @@
 // the legacy MMU on NPT/EPT (npf / EPT_VIOLATION exits, direct shadow pages, kvm_mmu_set_spte only),
 // or shadow paging (PF exceptions, guest page-table walks, indirect shadow pages); NPT vs EPT from
 // the exit reasons (which also decides the SPTE bit layout), and the root level (4 or 5).
-import type { CoverageItem } from '../../api';
+import type { CoverageItem } from '../../domain/types';
 import type { TraceEvent } from '../../parse/types';
 import type { SpteFormat } from '../../model/x86/spte';
 import { gpaBitsForRootLevel } from '../../model/x86/geometry';

@@ -2,7 +2,7 @@
 // capture tool's ground truth is cut the same way), and each segment counts its faults by outcome
 // (as traced and under the what-if), its duplicate faults, fast-path verdicts, SPTE transitions
 // and split results. Duplicates are a page's faults beyond the one that did its work.
-import type { FindingClass } from '../../analysis/types';
+import type { FindingClass } from '../../domain/types';
 
 export interface X86SegmentSummary {
   label: string;

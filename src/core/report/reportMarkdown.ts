@@ -2,9 +2,9 @@
 // summary counts, a table of classes, examples per class with their related lines, and windows.
 // Trace text is escaped so that a hostile trace cannot inject Markdown structure or HTML.
 import type { Analysis, Comparison } from '../api';
-import { describeConfig } from './compare';
+import { describeConfig } from '../analysis/compare';
 import { fmtBytes, fmtNs, groupFindings, headline, leverResultText } from './reportSummary';
-import { verdicts, type LeverResult } from './verdicts';
+import { verdicts, type LeverResult } from '../analysis/verdicts';
 import { describeAvailability, findingEntry, leverSentences, NATURE_TITLE_ONE } from '../catalog/findings';
 import { mmuLockLines, vcpuNamer } from '../lock/lockReport';
 

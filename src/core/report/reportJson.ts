@@ -2,7 +2,7 @@
 // findings: [{code, line, vcpu, ipa, observed, ...}], phases, windows, timeline: {marks, dropped}}`, stable and plain, for
 // scripts and CI. Used by `stage2-lens analyze --format json` and the editor's "Export Report...".
 import type { Analysis, Comparison } from '../api';
-import { verdicts, type LeverResult } from './verdicts';
+import { verdicts, type LeverResult } from '../analysis/verdicts';
 
 export interface JsonReportOptions {
   /** Cap on findings written (the counters always cover all of them). */

@@ -4,13 +4,13 @@
 // back `refused` with a reason, a cut or corrupt .gz or trace.dat comes back `partial` with the
 // byte offset, never thrown; only I/O errors of the source and an abort signal throw.
 import { constants as zlibConstants, createGunzip } from 'node:zlib';
-import type { ByteSource } from '../api';
+import type { ByteSource } from '../parse/types';
 import { readTraceDat, type TraceDatOptions } from '../tracedat/index';
-import { BYTE_SNIFF_BYTES, DAT_NEEDS_FILE, sniffBytes, sniffTextHead, TEXT_SNIFF_BYTES } from './formatSniff';
-import { LineFramer } from './lineFramer';
-import { LineParser } from './lineParser';
-import { looksQuotedPrintable, QuotedPrintableLines } from './pasteRepair';
-import type { ReaderRepairs, TraceFormat, TraceSink } from './types';
+import { BYTE_SNIFF_BYTES, DAT_NEEDS_FILE, sniffBytes, sniffTextHead, TEXT_SNIFF_BYTES } from '../parse/formatSniff';
+import { LineFramer } from '../parse/lineFramer';
+import { LineParser } from '../parse/lineParser';
+import { looksQuotedPrintable, QuotedPrintableLines } from '../parse/pasteRepair';
+import type { ReaderRepairs, TraceFormat, TraceSink } from '../parse/types';
 
 export interface ReadTraceOptions {
   signal?: AbortSignal;
@@ -42,6 +42,8 @@ export interface ReadTraceResult {
   partial?: PartialRead;
   /** What the text reader repaired (counts; the stats collector adds what it sees in the events). */
   repairs?: ReaderRepairs;
+  /** Set for a .gz: offsets are of the inflated text, so the file cannot be reopened at them. */
+  compressed?: true;
 }
 
 export interface PartialRead {
@@ -248,6 +250,7 @@ export async function readTrace(source: ByteSource, sink: TraceSink, opts: ReadT
     return readDat(first.all, sink, opts, counter);
   }
   let text: AsyncIterable<Uint8Array> = first.all;
+  const compressed = sniff.kind === 'gzip';
   if (sniff.kind === 'gzip') {
     const inflated = await peek(gunzip(first.all), BYTE_SNIFF_BYTES);
     if (inflated.head.length > 0) {
@@ -284,5 +287,5 @@ export async function readTrace(source: ByteSource, sink: TraceSink, opts: ReadT
     partial = partial ? { offset: partial.offset, reason: `${partial.reason}; ${nul}` } : { offset: parser.firstNul.offset, reason: nul };
   }
   opts.onProgress?.(counter.raw);
-  return { format: parser.format, bytes: framer.bytes, lines: framer.lines, repairs: parser.repairs, ...(partial ? { partial } : {}) };
+  return { format: parser.format, bytes: framer.bytes, lines: framer.lines, repairs: parser.repairs, ...(partial ? { partial } : {}), ...(compressed ? { compressed: true } : {}) };
 }

@@ -6,10 +6,10 @@ import assert from 'node:assert/strict';
 import { createReadStream, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createAnalyzer } from '../../../src/core/index';
-import { reportText } from '../../../src/core/analysis/reportText';
-import { reportJson } from '../../../src/core/analysis/reportJson';
-import { reportSarif } from '../../../src/core/analysis/reportSarif';
-import { reportMarkdown } from '../../../src/core/analysis/reportMarkdown';
+import { reportText } from '../../../src/core/report/reportText';
+import { reportJson } from '../../../src/core/report/reportJson';
+import { reportSarif } from '../../../src/core/report/reportSarif';
+import { reportMarkdown } from '../../../src/core/report/reportMarkdown';
 import { repoRoot } from '../../support/shared';
 
 const example = join(repoRoot(), 'test', 'fixtures', 'example.trace');

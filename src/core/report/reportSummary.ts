@@ -1,10 +1,10 @@
 // Shared pieces of the human-readable reports (text and Markdown): findings grouped by class in
 // catalogue order with a few examples each, and the headline counts. Keeps both formats in step.
 import type { Analysis } from '../api';
-import type { Finding, FindingClass } from './types';
+import type { Finding, FindingClass } from '../domain/types';
 import { CLASS_ORDER, describeAvailability, findingEntry, NATURE_TITLE, NATURE_TITLE_ONE, type FindingNature } from '../catalog/findings';
-import type { LeverResult, TimeStats, TlbiCounts, Verdicts } from './verdicts';
-import { plural } from '../../shared/plural';
+import { x86FaultLabel, x86WithoutTdpMmu, type LeverResult, type TimeStats, type TlbiCounts, type Verdicts } from '../analysis/verdicts';
+import { plural } from '../util/plural';
 
 export interface ClassGroup {
   cls: FindingClass;
@@ -64,17 +64,6 @@ export function fmtBytes(b: number): string {
   if (b >= 2 ** 20) return `${(b / 2 ** 20).toFixed(1)} MiB`;
   if (b >= 2 ** 10) return `${(b / 2 ** 10).toFixed(0)} KiB`;
   return `${b} B`;
-}
-
-/** The x86 MMUs without the TDP MMU: they never split huge pages (they drop them), so eager splitting does nothing. */
-export function x86WithoutTdpMmu(a: Analysis): 'legacy' | 'shadow' | undefined {
-  const f = a.x86?.flavour.flavour;
-  return f === 'legacy-tdp' ? 'legacy' : f === 'shadow' ? 'shadow' : undefined;
-}
-
-/** What an x86 fault is: an NPT/EPT violation, or under shadow paging the guest's own #PF, intercepted. */
-export function x86FaultLabel(a: Analysis): string {
-  return x86WithoutTdpMmu(a) === 'shadow' ? 'guest page faults (#PF, shadow paging)' : 'NPT/EPT faults';
 }
 
 function timeText(t: TimeStats): string {

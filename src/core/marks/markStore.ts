@@ -2,7 +2,7 @@
 // costs 44 bytes here against about 250 as an object, adds nothing for the garbage collector to
 // trace, and the store never copies itself to grow, so a replay keeps every mark of a multi-GB
 // trace. Replays append; the query layer (src/core/query/timelineIndex.ts) reads the columns.
-import type { FindingClass, Mark, MarkKind } from './types';
+import type { FindingClass, Mark, MarkKind } from '../domain/types';
 import { CLASS_ORDER } from '../catalog/findings';
 
 /** Column code of a mark's kind: the index in this list. */
@@ -177,6 +177,14 @@ export class MarkStore implements Iterable<Mark> {
   }
 
   /** Re-class mark i (a replay that revises a fault's verdict once a later event shows more). */
+  /** Rewrites every mark's line through `f` (a replay that numbered lines its own way: replay/lineOrder.ts). */
+  mapLines(f: (line: number) => number): void {
+    for (let i = 0; i < this.n; i++) {
+      const c = this.chunks[i >>> CHUNK_BITS].line;
+      c[i & CHUNK_MASK] = f(c[i & CHUNK_MASK]);
+    }
+  }
+
   setClsAt(i: number, cls: FindingClass | undefined): void {
     const code = cls === undefined ? 0 : CLASS_CODE.get(cls);
     if (code === undefined || i < 0 || i >= this.n) return;

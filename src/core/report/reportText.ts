@@ -3,12 +3,12 @@
 // For x86 it also prints the replay's per-pass tallies, eager-split summary and fast-path failures.
 import type { Analysis, Comparison } from '../api';
 import type { X86Details } from '../replay/x86/x86Replayer';
-import { describeConfig } from './compare';
-import { fmtBytes, fmtNs, groupFindings, headline, leverResultText, x86WithoutTdpMmu } from './reportSummary';
-import { verdicts, type LeverResult } from './verdicts';
+import { describeConfig } from '../analysis/compare';
+import { fmtBytes, fmtNs, groupFindings, headline, leverResultText } from './reportSummary';
+import { verdicts, x86WithoutTdpMmu, type LeverResult } from '../analysis/verdicts';
 import { describeAvailability, findingEntry, leverSentences, NATURE_TITLE_ONE } from '../catalog/findings';
 import { presetNames } from '../catalog/presets';
-import { plural } from '../../shared/plural';
+import { plural } from '../util/plural';
 import { mmuLockLines, vcpuNamer } from '../lock/lockReport';
 
 function hex(n: number): string {

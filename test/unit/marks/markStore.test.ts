@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Mark } from '../../../src/core/analysis/types';
-import { MARK_CLASSES, MARK_KINDS, MarkStore } from '../../../src/core/analysis/markStore';
+import type { Mark } from '../../../src/core/domain/types';
+import { MARK_CLASSES, MARK_KINDS, MarkStore } from '../../../src/core/marks/markStore';
 import { mulberry32 } from '../../support/prng';
 
 function randomMark(rnd: () => number, i: number): Mark {

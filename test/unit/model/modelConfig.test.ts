@@ -5,7 +5,7 @@ import { checkGeometry } from '../../../src/cli/flags';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { validateConfig, parseSize, normalizeConfig, ignoredEventNames } from '../../../src/core/analysis/modelConfig';
+import { validateConfig, parseSize, normalizeConfig, ignoredEventNames } from '../../../src/core/model/modelConfig';
 import { presetByName } from '../../../src/core/catalog/presets';
 import { repoRoot } from '../../support/shared';
 

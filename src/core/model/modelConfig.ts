@@ -1,8 +1,8 @@
 // The model configuration: defaults, and validation of a user's configuration file against the shipped
 // schemas/config.schema.json (hand-written, so no schema library is needed; messages name the field).
-import type { ModelConfig } from './types';
-import { isKernelProfile, KERNEL_PROFILES } from '../catalog/kernels';
-import { geometryProblems } from '../model/arm64/geometry';
+import type { ModelConfig } from '../domain/types';
+import { isKernelProfile, KERNEL_PROFILES } from '../domain/kernels';
+import { geometryProblems } from './arm64/geometry';
 
 export function defaultConfig(): ModelConfig {
   return {

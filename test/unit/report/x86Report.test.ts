@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createReadStream } from 'node:fs';
 import { createAnalyzer } from '../../../src/core/index';
-import { reportText } from '../../../src/core/analysis/reportText';
+import { reportText } from '../../../src/core/report/reportText';
 import { sharedOrSkip } from '../../support/shared';
 
 test('x86: Analysis.x86 carries the pass tallies, eager-split summary and fast-path failures; text shows them', async (t) => {

@@ -1,7 +1,7 @@
 // The one helper every text output says its counts through (issue #22: "1 splits").
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { plural } from '../../../src/shared/plural';
+import { plural } from '../../../src/core/util/plural';
 import { describeStats } from '../../../webview/statsText';
 
 test('plural says one in the singular and any other count in the plural', () => {

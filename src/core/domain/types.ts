@@ -4,7 +4,7 @@
 
 export type Granule = 4096 | 16384 | 65536;
 export type BbmLevel = 0 | 1 | 2;
-import type { KernelProfile } from '../catalog/kernels';
+import type { KernelProfile } from './kernels';
 export type { KernelProfile };
 export type Arch = 'arm64' | 'x86';
 
@@ -103,4 +103,27 @@ export interface Mark {
   ipa?: number;
   size?: number;
   label?: string;
+}
+
+/** What a trace lets one analysis do: observed from its events, inferred, or not at all, and what to record to do better. */
+/** Whether a trace supports an analysis, and what to add when it does not (issue: trace sufficiency). */
+export interface CoverageItem {
+  analysis: 'lost-races' | 'invalid-windows' | 'splitting' | 'cmo-redundancy' | 'tlb-cost' | 'access-flag' | 'pinned-ranges';
+  support: 'observed' | 'inferred' | 'none';
+  why: string;
+  add: string[];
+}
+
+/** The model's view of one IPA at one moment (for hovers). */
+export interface EntryState {
+  ipa: number;
+  level: number;
+  leaf: 'page' | 'block' | 'table' | 'invalid' | 'locked';
+  size: number;
+  perms: string; // 'rwx', 'r--', ...
+  mappedAtLine: number | undefined;
+  mappedBy: string | undefined;
+  invalidWindowOpen: boolean;
+  lastCmoLine: number | undefined;
+  observed: boolean;
 }

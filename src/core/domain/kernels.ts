@@ -1,7 +1,7 @@
 // The kernel behaviour eras the arm64 model replays, written once: the model configuration, the
 // CLI's --kernel flag, the settings enum, the configuration schema and the presets all read this
 // list (a test checks package.json and schemas/config.schema.json against it). What each era
-// changes is in src/core/model/kernelProfile.ts (kernelBehaviour).
+// changes is in src/core/model/arm64/kernelProfile.ts (kernelBehaviour).
 
 export const KERNEL_ERAS = ['5.13', '5.14', '6.2', '6.5', '6.6'] as const;
 
