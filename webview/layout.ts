@@ -38,7 +38,12 @@ export function orderLanes(lanes: readonly LaneInfo[], pinned: readonly string[]
     .map((x) => x.l);
 }
 
-export function computeLayout(lanes: readonly LaneInfo[], heatRows: number): Row[] {
+/** The lane heights the page offers (px of an A lane; a what-if's B lane is three quarters of it). */
+export const LANE_HEIGHTS = [22, 30, 48, 72] as const;
+
+export function computeLayout(lanes: readonly LaneInfo[], heatRows: number, laneHeight: number = LANE_H): Row[] {
+  const aH = Math.max(LANE_HEIGHTS[0], Math.min(LANE_HEIGHTS[LANE_HEIGHTS.length - 1], Math.round(laneHeight)));
+  const bH = laneHeight === LANE_H ? LANE_B_H : Math.max(LANE_HEIGHTS[0], Math.round(aH * 0.75));
   const rows: Row[] = [];
   let y = 0;
   const push = (r: Omit<Row, 'y'>) => {
@@ -46,7 +51,7 @@ export function computeLayout(lanes: readonly LaneInfo[], heatRows: number): Row
     y += r.h;
   };
   push({ kind: 'axis', h: AXIS_H, label: '' });
-  for (const l of lanes) push({ kind: 'lane', h: l.config === 'A' ? LANE_H : LANE_B_H, label: l.config === 'B' ? `B: ${l.label}` : l.label, lane: l });
+  for (const l of lanes) push({ kind: 'lane', h: l.config === 'A' ? aH : bH, label: l.config === 'B' ? `B: ${l.label}` : l.label, lane: l });
   push({ kind: 'faults', h: FAULTS_H, label: 'faults by class' });
   push({ kind: 'cmo', h: SMALL_H, label: 'CMO bytes' });
   push({ kind: 'tlbi', h: SMALL_H, label: 'TLB invalidations' });

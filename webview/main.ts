@@ -29,7 +29,7 @@ import {
   type WebviewToExtension,
 } from '../src/shared/timelineProtocol';
 import { drawFrame, type Canvas2D } from './draw';
-import { computeLayout, hitBin, laneBinsFor, layoutHeight, orderLanes, rowAt } from './layout';
+import { computeLayout, hitBin, LANE_H, LANE_HEIGHTS, laneBinsFor, layoutHeight, orderLanes, rowAt } from './layout';
 import { marksListEntries, renderMarksList, type ListDom, type ListElement } from './marksList';
 import { classColour, className, readTheme, type Theme } from './theme';
 import { registerToolkit } from './toolkit';
@@ -84,6 +84,7 @@ const dom = {
   legend: $<HTMLUListElement>('legend'),
   viewRange: $<HTMLSpanElement>('view-range'),
   laneNames: $<HTMLDivElement>('lane-names'),
+  laneHeight: $<HTMLSelectElement>('lane-height'),
   arrowsToggle: $<HTMLElement>('arrows-toggle'),
   arrowsNote: $<HTMLSpanElement>('arrows-note'),
   reducedMotion: window.matchMedia('(prefers-reduced-motion: reduce)'),
@@ -549,7 +550,7 @@ function relayout(): void {
   if (!i) return;
   const laneSel = view.saved.filter?.lanes;
   const shown = laneSel ? i.lanes.filter((l) => laneSel.includes(l.id)) : i.lanes;
-  view.rows = computeLayout(orderLanes(shown, view.saved.pinnedLanes), replies.window?.summary.heat.rows.length ?? 8);
+  view.rows = computeLayout(orderLanes(shown, view.saved.pinnedLanes), replies.window?.summary.heat.rows.length ?? 8, view.saved.laneHeight);
 }
 
 /** Pin a lane to the top, or unpin it. */
@@ -604,7 +605,7 @@ function onMessage(m: ExtensionToWebview): void {
         // The heat track's height follows the number of IPA regions that fault.
         const heat = rows[rows.length - 1];
         const want = computeLayout([], data.summary.heat.rows.length).at(-1)?.h ?? heat.h;
-        if (want !== heat.h) view.rows = computeLayout(rows.flatMap((r) => (r.lane ? [r.lane] : [])), data.summary.heat.rows.length);
+        if (want !== heat.h) view.rows = computeLayout(rows.flatMap((r) => (r.lane ? [r.lane] : [])), data.summary.heat.rows.length, view.saved.laneHeight);
       }
       scheduleDraw();
       scheduleList();
@@ -769,6 +770,15 @@ $('zoom-in').addEventListener('click', () => zoom(2));
 $('zoom-out').addEventListener('click', () => zoom(0.5));
 $('zoom-fit').addEventListener('click', () => setViewport(fullView(view.bounds)));
 dom.arrowsToggle.addEventListener('click', () => setAllArrows(!view.saved.allArrows));
+const LANE_HEIGHT_NAMES: Record<(typeof LANE_HEIGHTS)[number], string> = { 22: 'Compact lanes', 30: 'Normal lanes', 48: 'Tall lanes', 72: 'Taller lanes' };
+dom.laneHeight.replaceChildren(...LANE_HEIGHTS.map((h) => option(String(h), LANE_HEIGHT_NAMES[h], h === (view.saved.laneHeight ?? LANE_H))));
+dom.laneHeight.addEventListener('change', () => {
+  const h = Number(dom.laneHeight.value);
+  view.patch({ laneHeight: h === LANE_H ? undefined : h });
+  view.save();
+  relayout();
+  scheduleDraw();
+});
 if (view.saved.allArrows) setAllArrows(true);
 
 function setFilter(f: TimelineFilter): void {

@@ -51,6 +51,7 @@ export function timelineHtml(p: TimelineHtmlParams): string {
   <span id="arrows-note" aria-live="polite"></span>
   <vscode-dropdown id="class-filter" aria-label="Filter by class"><vscode-option value="">All classes</vscode-option></vscode-dropdown>
   <vscode-dropdown id="lane-filter" aria-label="Filter by vCPU"><vscode-option value="">All lanes</vscode-option></vscode-dropdown>
+  <vscode-dropdown id="lane-height" aria-label="Lane height"></vscode-dropdown>
   <vscode-text-field id="find-ipa" placeholder="IPA, e.g. 0x40001000" aria-label="Find an IPA" size="18"></vscode-text-field>
   <vscode-button id="find-go" aria-label="Find the IPA">Find</vscode-button>
   <span id="view-range" aria-label="Visible time range"></span>

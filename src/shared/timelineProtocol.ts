@@ -178,6 +178,8 @@ export interface TimelineViewState {
   allArrows?: boolean;
   /** Lanes pinned to the top, in the order they were pinned. */
   pinnedLanes?: string[];
+  /** Height of a lane, px (absent: the default). */
+  laneHeight?: number;
 }
 
 export type WebviewToExtension =

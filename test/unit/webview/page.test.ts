@@ -49,6 +49,14 @@ test('timeline page: hostile text stays text, list reveals lines, keyboard, stat
     await page.click('#lane-names button[aria-label="Unpin host"]');
     await page.waitForFunction(() => document.querySelector('#lane-names .lane-name > span')?.textContent !== 'host');
     assert.equal((await tp.state())?.pinnedLanes, undefined);
+    // Tall lanes: the lanes (and their names beside the canvas) grow, the canvas with them.
+    const canvasHeight = () => page.evaluate(() => (document.getElementById('timeline') as HTMLCanvasElement).clientHeight);
+    const heightBefore = await canvasHeight();
+    await page.click('#lane-height');
+    await page.click('#lane-height vscode-option[value="72"]');
+    await page.waitForFunction(() => (document.querySelector('#lane-names .lane-name') as HTMLElement | null)?.style.height === '72px');
+    assert.equal((await tp.state())?.laneHeight, 72);
+    assert.equal(await canvasHeight(), heightBefore + 3 * (72 - 30), 'three lanes, 42 px taller each');
     const laneOption = await page.evaluate(() => Array.from(document.querySelectorAll('#lane-filter vscode-option')).map((o) => o.textContent));
     assert.deepEqual(laneOption, ['All lanes', `vCPU 0 (${EVIL}-306)`, 'vCPU 1 (kvmtest-307)', 'host']);
     const marker = page.locator('#marks-list [data-line="10"]');

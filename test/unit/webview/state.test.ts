@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Replies, ViewState } from '../../../webview/state';
 import { readTheme } from '../../../webview/theme';
-import { orderLanes } from '../../../webview/layout';
+import { computeLayout, LANE_H, orderLanes } from '../../../webview/layout';
 import type { TimelineViewState } from '../../../src/shared/timelineProtocol';
 
 test('replies: the newest answer of each kind wins, whatever order they arrive in', () => {
@@ -62,4 +62,17 @@ test('lane order: pinned first as pinned, vCPUs by index, then the host; a B lan
   assert.deepEqual(name(orderLanes(lanes)), ['vCPU 0 (t-1)', 'B:vCPU 0 (t-1)', 'vCPU 1 (t-2)', 'vCPU 2 (t-3)', 'B:vCPU 2 (t-3)', 'vCPU 10 (t-11)', 'host']);
   assert.deepEqual(name(orderLanes(lanes, ['host', 'vCPU 2 (t-3)'])), ['host', 'vCPU 2 (t-3)', 'B:vCPU 2 (t-3)', 'vCPU 0 (t-1)', 'B:vCPU 0 (t-1)', 'vCPU 1 (t-2)', 'vCPU 10 (t-11)']);
   assert.deepEqual(name(orderLanes([lane('vCPU 0 (t-1)', 'B'), lane('vCPU 0 (t-1)')])), ['vCPU 0 (t-1)', 'B:vCPU 0 (t-1)'], 'A above B whatever the order given');
+});
+
+test('lane height: A lanes as chosen within the offered range, B lanes three quarters of them; the summary tracks keep theirs', () => {
+  const lanes = [{ id: 'vCPU 0', label: 'vCPU 0', config: 'A' as const }, { id: 'vCPU 0', label: 'vCPU 0', config: 'B' as const }];
+  const heights = (h?: number) => computeLayout(lanes, 4, h).map((r) => r.h);
+  const normal = heights();
+  assert.deepEqual(normal.slice(1, 3), [LANE_H, 22]);
+  assert.deepEqual(heights(72).slice(1, 3), [72, 54]);
+  assert.deepEqual(heights(72).slice(3), normal.slice(3), 'summary tracks unchanged');
+  assert.deepEqual(heights(1000).slice(1, 2), [72], 'never taller than the tallest offered');
+  assert.deepEqual(heights(1).slice(1, 3), [22, 22], 'never shorter than the compact height');
+  const rows = computeLayout(lanes, 4, 48);
+  for (let i = 1; i < rows.length; i++) assert.equal(rows[i].y, rows[i - 1].y + rows[i - 1].h, 'rows stack without gaps');
 });
