@@ -17,7 +17,7 @@ const toX = timeToX;
 export type Canvas2D = Pick<
   CanvasRenderingContext2D,
   | 'fillRect' | 'clearRect' | 'beginPath' | 'stroke' | 'moveTo' | 'lineTo' | 'fillText' | 'save' | 'restore' | 'measureText' | 'strokeRect'
-  | 'createImageData' | 'putImageData'
+  | 'createImageData' | 'putImageData' | 'bezierCurveTo' | 'closePath' | 'fill'
 > & {
   fillStyle: string | CanvasGradient | CanvasPattern;
   strokeStyle: string | CanvasGradient | CanvasPattern;
@@ -41,6 +41,93 @@ export interface Frame {
   highlight?: { lane: string; config: 'A' | 'B'; bin: number } | undefined;
   /** Device pixels per CSS pixel (the canvas is width * dpr by height * dpr). */
   dpr?: number | undefined;
+  /** The selected mark: outlined in its lane. */
+  selectedMark?: TimelinePoint | undefined;
+  /** The range marked with M: a band with edge rules across every row. */
+  markedRange?: TimeRange | undefined;
+  /** Draw each row's name over its left end (the page puts them beside the canvas instead: false). Default true. */
+  rowLabels?: boolean | undefined;
+  /** Cause arrows (a finding's cause to the finding), across lanes; `faint` for those of findings other than the selected one. */
+  arrows?: readonly { from: TimelinePoint; to: TimelinePoint; faint?: boolean }[] | undefined;
+}
+
+/** A mark's place on the canvas: its lane (configuration A unless said) and time. */
+export interface TimelinePoint {
+  lane: string;
+  config?: 'A' | 'B';
+  ts: number;
+  endTs?: number | undefined;
+}
+
+function laneRow(rows: readonly Row[], p: TimelinePoint): Row | undefined {
+  const config = p.config ?? 'A';
+  return rows.find((r) => r.kind === 'lane' && r.lane?.id === p.lane && r.lane.config === config);
+}
+
+/** The band and edge rules of the marked range (an instant: one rule). */
+function drawMarkedRange(ctx: Canvas2D, f: Frame, r: TimeRange): void {
+  const t = f.theme;
+  const x0 = timeToX(f.vp, f.width, Math.min(r.t0, r.t1));
+  const x1 = timeToX(f.vp, f.width, Math.max(r.t0, r.t1));
+  if (x1 < -2 || x0 > f.width + 2) return;
+  ctx.fillStyle = t.focus;
+  if (x1 - x0 >= 1) {
+    ctx.globalAlpha = 0.12;
+    ctx.fillRect(x0, 0, x1 - x0, f.height);
+  }
+  ctx.globalAlpha = 1;
+  ctx.fillRect(Math.round(x0) - 1, 0, 2, f.height);
+  if (x1 - x0 >= 1) ctx.fillRect(Math.round(x1) - 1, 0, 2, f.height);
+}
+
+/** The selected mark: a box in the focus colour around its extent (at least 8 px, so an instant shows), twice as thick in high contrast. */
+function drawSelectedMark(ctx: Canvas2D, f: Frame, m: TimelinePoint): void {
+  const r = laneRow(f.rows, m);
+  if (!r) return;
+  const x0 = timeToX(f.vp, f.width, m.ts);
+  const x1 = timeToX(f.vp, f.width, m.endTs ?? m.ts);
+  const w = Math.max(8, x1 - x0);
+  const left = x1 - x0 >= 8 ? x0 : (x0 + x1) / 2 - w / 2;
+  ctx.strokeStyle = f.theme.focus;
+  ctx.lineWidth = f.theme.highContrast ? 3 : 2;
+  ctx.strokeRect(Math.round(left) - 1.5, r.y + 2.5, Math.round(w) + 3, r.h - 5);
+  ctx.lineWidth = 1;
+}
+
+/**
+ * A cause arrow: from the middle of the cause's row at its time to the finding's, bowed so that
+ * arrows between neighbouring lanes stay apart from the marks, with a filled head at the finding.
+ */
+function drawArrow(ctx: Canvas2D, f: Frame, from: TimelinePoint, to: TimelinePoint, faint: boolean): void {
+  const ra = laneRow(f.rows, from);
+  const rb = laneRow(f.rows, to);
+  if (!ra || !rb) return;
+  const xa = timeToX(f.vp, f.width, from.ts);
+  const xb = timeToX(f.vp, f.width, to.ts);
+  const ya = ra.y + ra.h / 2;
+  const yb = rb.y + rb.h / 2;
+  const colour = faint ? f.theme.muted : f.theme.foreground;
+  ctx.strokeStyle = colour;
+  ctx.fillStyle = colour;
+  ctx.lineWidth = (f.theme.highContrast ? 2 : 1.5) * (faint ? 2 / 3 : 1);
+  ctx.beginPath();
+  ctx.moveTo(xa, ya);
+  // A bow of a sixth of the distance, towards the top of the canvas, so a same-lane arrow is seen;
+  // never above the first lane, so the arrow stays among the lanes it joins.
+  const firstLaneY = f.rows.find((r) => r.kind === 'lane')?.y ?? 0;
+  const ctrlY = Math.max(firstLaneY, Math.min(ya, yb) - Math.max(6, Math.abs(xb - xa) / 6));
+  ctx.bezierCurveTo(xa + (xb - xa) / 3, ctrlY, xa + (2 * (xb - xa)) / 3, ctrlY, xb, yb);
+  ctx.stroke();
+  // The head points along the curve's last tangent (from its second control point to the end).
+  const angle = Math.atan2(yb - ctrlY, xb - (xa + (2 * (xb - xa)) / 3));
+  const size = 7;
+  ctx.beginPath();
+  ctx.moveTo(xb, yb);
+  ctx.lineTo(xb - size * Math.cos(angle - 0.45), yb - size * Math.sin(angle - 0.45));
+  ctx.lineTo(xb - size * Math.cos(angle + 0.45), yb - size * Math.sin(angle + 0.45));
+  ctx.closePath();
+  ctx.fill();
+  ctx.lineWidth = 1;
 }
 
 /** Text truncated to fit maxWidth (measureText is cheap enough for a few dozen labels). */
@@ -311,6 +398,7 @@ export function drawFrame(ctx: Canvas2D, f: Frame): number {
       ctx.lineWidth = 1;
     }
   }
+  if (f.markedRange) drawMarkedRange(ctx, f, f.markedRange);
   if (f.cursorTs !== undefined) {
     const x = Math.round(timeToX(vp, width, f.cursorTs)) + 0.5;
     if (x >= 0 && x <= width) {
@@ -331,7 +419,7 @@ export function drawFrame(ctx: Canvas2D, f: Frame): number {
     ctx.fillText(formatTs(tick, step), x + 3, 2);
   }
   for (const r of f.rows) {
-    if (r.kind === 'axis' || !r.label) continue;
+    if (f.rowLabels === false || r.kind === 'axis' || !r.label) continue;
     const text = fitText(ctx, r.label, Math.min(220, width / 2));
     const w = ctx.measureText(text).width;
     ctx.fillStyle = t.background;
@@ -341,5 +429,11 @@ export function drawFrame(ctx: Canvas2D, f: Frame): number {
     ctx.fillStyle = r.lane?.config === 'B' ? t.muted : t.foreground;
     ctx.fillText(text, 3, r.y + 1);
   }
+  // The selection and its cause arrows over everything, lane labels included: a fault near the
+  // left edge would otherwise have its box and the arrow's head hidden under its lane's name.
+  if (f.selectedMark) drawSelectedMark(ctx, f, f.selectedMark);
+  // The selected finding's arrows last, over the faint ones of its neighbours.
+  for (const a of f.arrows ?? []) if (a.faint) drawArrow(ctx, f, a.from, a.to, true);
+  for (const a of f.arrows ?? []) if (!a.faint) drawArrow(ctx, f, a.from, a.to, false);
   return layer.rects;
 }

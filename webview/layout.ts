@@ -20,7 +20,30 @@ export const LANE_B_H = 22;
 export const FAULTS_H = 44;
 export const SMALL_H = 22;
 
-export function computeLayout(lanes: readonly LaneInfo[], heatRows: number): Row[] {
+/**
+ * The lanes in the order they are drawn: pinned lanes first (in the order they were pinned), then
+ * the vCPUs by index (the trace lists them as it first meets them), then the rest (host) as given.
+ * A what-if's B lane stays right under its A lane (the same id, A first).
+ */
+export function orderLanes(lanes: readonly LaneInfo[], pinned: readonly string[] = []): LaneInfo[] {
+  const rank = (l: LaneInfo): [number, number] => {
+    const p = pinned.indexOf(l.id);
+    if (p >= 0) return [0, p];
+    const vcpu = /^vCPU (\d+)\b/.exec(l.label);
+    return vcpu ? [1, Number(vcpu[1])] : [2, 0];
+  };
+  return lanes
+    .map((l, i) => ({ l, i, r: rank(l) }))
+    .sort((a, b) => a.r[0] - b.r[0] || a.r[1] - b.r[1] || (a.l.id === b.l.id ? (a.l.config === 'A' ? -1 : 1) : a.i - b.i))
+    .map((x) => x.l);
+}
+
+/** The lane heights the page offers (px of an A lane; a what-if's B lane is three quarters of it). */
+export const LANE_HEIGHTS = [22, 30, 48, 72] as const;
+
+export function computeLayout(lanes: readonly LaneInfo[], heatRows: number, laneHeight: number = LANE_H): Row[] {
+  const aH = Math.max(LANE_HEIGHTS[0], Math.min(LANE_HEIGHTS[LANE_HEIGHTS.length - 1], Math.round(laneHeight)));
+  const bH = laneHeight === LANE_H ? LANE_B_H : Math.max(LANE_HEIGHTS[0], Math.round(aH * 0.75));
   const rows: Row[] = [];
   let y = 0;
   const push = (r: Omit<Row, 'y'>) => {
@@ -28,7 +51,7 @@ export function computeLayout(lanes: readonly LaneInfo[], heatRows: number): Row
     y += r.h;
   };
   push({ kind: 'axis', h: AXIS_H, label: '' });
-  for (const l of lanes) push({ kind: 'lane', h: l.config === 'A' ? LANE_H : LANE_B_H, label: l.config === 'B' ? `B: ${l.label}` : l.label, lane: l });
+  for (const l of lanes) push({ kind: 'lane', h: l.config === 'A' ? aH : bH, label: l.config === 'B' ? `B: ${l.label}` : l.label, lane: l });
   push({ kind: 'faults', h: FAULTS_H, label: 'faults by class' });
   push({ kind: 'cmo', h: SMALL_H, label: 'CMO bytes' });
   push({ kind: 'tlbi', h: SMALL_H, label: 'TLB invalidations' });

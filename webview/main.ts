@@ -7,36 +7,46 @@
 // the page's elements are `dom`. Trace text reaches the page through textContent only.
 import {
   assertNever,
+  binClassTitle,
+  causeLane,
   isFaultClass,
+  isFindingClass,
   isRedundantCmoClass,
   isSpuriousClass,
   parseIpa,
+  traceLineTimestampNs,
   type BinClass,
   type ExtensionToWebview,
   type MarkDetail,
+  type MarkDetails,
   type RangeStats,
   type RangeStatsResult,
   type TimelineFilter,
   type TimelineInfo,
   type TimelineViewState,
   type TimeRange,
+  type TrackConfig,
   type WebviewToExtension,
 } from '../src/shared/timelineProtocol';
 import { drawFrame, type Canvas2D } from './draw';
-import { computeLayout, hitBin, laneBinsFor, layoutHeight, rowAt } from './layout';
+import { computeLayout, hitBin, LANE_H, LANE_HEIGHTS, laneBinsFor, layoutHeight, orderLanes, rowAt } from './layout';
 import { marksListEntries, renderMarksList, type ListDom, type ListElement } from './marksList';
-import { className, readTheme, type Theme } from './theme';
+import { classColour, className, readTheme, type Theme } from './theme';
 import { registerToolkit } from './toolkit';
 import {
+  arrowsToDraw,
   centreOn,
   clampViewport,
   DEFAULT_MIN_SPAN,
+  describeViewport,
   formatBytes,
   formatDuration,
   formatIpa,
   formatTs,
   fullView,
+  fitRange,
   keyAction,
+  navigate,
   panBy,
   wheelZoomFactor,
   xToTime,
@@ -70,6 +80,13 @@ const dom = {
   classFilter: $<HTMLSelectElement>('class-filter'),
   laneFilter: $<HTMLSelectElement>('lane-filter'),
   findField: $<HTMLInputElement>('find-ipa'),
+  details: $<HTMLElement>('details'),
+  legend: $<HTMLUListElement>('legend'),
+  viewRange: $<HTMLSpanElement>('view-range'),
+  laneNames: $<HTMLDivElement>('lane-names'),
+  laneHeight: $<HTMLSelectElement>('lane-height'),
+  arrowsToggle: $<HTMLElement>('arrows-toggle'),
+  arrowsNote: $<HTMLSpanElement>('arrows-note'),
   reducedMotion: window.matchMedia('(prefers-reduced-motion: reduce)'),
   listDom: { createElement: (tag) => document.createElement(tag) as unknown as ListElement } satisfies ListDom,
 };
@@ -112,7 +129,94 @@ function draw(): void {
   }
   const c = ctx as unknown as CanvasRenderingContext2D;
   c.setTransform(dpr, 0, 0, dpr, 0, 0);
-  drawFrame(ctx, { width: cssWidth, height, rows: view.rows, vp: view.vp, data: replies.window, theme: view.theme, selection: view.saved.selection, cursorTs: view.cursorTs, highlight: view.highlight, dpr });
+  if (replies.info?.available) {
+    const shown = describeViewport(view.vp);
+    if (dom.viewRange.textContent !== shown) dom.viewRange.textContent = shown;
+  }
+  if (view.rows !== ui.namedRows) showRowNames(height);
+  const mark = view.selectedMark();
+  const arrows = [...allArrowsInView(), ...(mark ? causeArrows(mark, view.details) : [])];
+  drawFrame(ctx, {
+    width: cssWidth, height, rows: view.rows, vp: view.vp, data: replies.window, theme: view.theme, selection: view.saved.selection, cursorTs: view.cursorTs, highlight: view.highlight, dpr,
+    selectedMark: mark, markedRange: view.saved.markedRange, arrows, rowLabels: false,
+  });
+}
+
+/** Each row's name beside the canvas, at its row's height (text only; a lane name is trace text). */
+function showRowNames(height: number): void {
+  ui.namedRows = view.rows;
+  dom.laneNames.style.height = `${height}px`;
+  const pinned = view.saved.pinnedLanes ?? [];
+  dom.laneNames.replaceChildren(
+    ...view.rows.flatMap((r) => {
+      if (r.kind === 'axis') return [];
+      const name = document.createElement('div');
+      name.className = `lane-name${r.lane?.config === 'B' ? ' config-b' : r.kind === 'lane' ? '' : ' summary'}`;
+      name.title = r.label;
+      name.style.top = `${r.y}px`;
+      name.style.height = `${r.h}px`;
+      const lane = r.lane;
+      if (lane && lane.config === 'A') {
+        const isPinned = pinned.includes(lane.id);
+        const pin = textElement('button', isPinned ? '▼' : '▲', 'pin');
+        pin.setAttribute('type', 'button');
+        pin.setAttribute('aria-pressed', String(isPinned));
+        pin.setAttribute('aria-label', isPinned ? `Unpin ${r.label}` : `Pin ${r.label} to the top`);
+        pin.title = isPinned ? 'Unpin' : 'Pin to the top';
+        pin.addEventListener('click', () => togglePin(lane.id));
+        name.append(pin);
+      }
+      name.append(textElement('span', r.label));
+      return [name];
+    }),
+  );
+}
+
+/** With the toggle on: the cause arrows of the findings in view, thinned to what a frame can show (viewport.ts arrowsToDraw), and a note saying how many. */
+function allArrowsInView(): { from: { lane: string; ts: number }; to: { lane: string; ts: number }; faint: true }[] {
+  const note = dom.arrowsNote;
+  if (!view.saved.allArrows) {
+    if (note.textContent) note.textContent = '';
+    return [];
+  }
+  if (!replies.causes) {
+    note.textContent = 'Cause arrows: asking…';
+    return [];
+  }
+  const { drawn, omitted } = arrowsToDraw(replies.causes, view.vp, view.width);
+  const text = `${drawn.length} cause ${drawn.length === 1 ? 'arrow' : 'arrows'}${omitted ? `, ${omitted} more not drawn: zoom in` : ''}`;
+  if (note.textContent !== text) note.textContent = text;
+  return drawn.map((a) => ({ from: a.from, to: a.to, faint: true }));
+}
+
+function requestCauses(): void {
+  if (view.saved.allArrows && replies.info?.available) post({ type: 'causes', seq: replies.next(), range: view.vp });
+}
+
+function setAllArrows(on: boolean): void {
+  view.patch({ allArrows: on || undefined });
+  view.save();
+  dom.arrowsToggle.setAttribute('aria-pressed', String(on));
+  dom.arrowsToggle.setAttribute('appearance', on ? 'primary' : 'secondary');
+  if (on) requestCauses();
+  else replies.causes = undefined;
+  scheduleDraw();
+}
+
+/**
+ * The selected finding's causes that can be placed on the timeline, each as an arrow from the cause
+ * to the finding: at the finding line's own time when it shows one (a fault mark begins at the exit,
+ * before the fault line), else at its mark's start.
+ */
+function causeArrows(mark: MarkDetail, details: MarkDetails | undefined): { from: { lane: string; ts: number }; to: { lane: string; config: TrackConfig; ts: number } }[] {
+  const lanes = replies.info?.lanes ?? [];
+  const to = { lane: mark.lane, config: mark.config, ts: (details?.lineText !== undefined ? traceLineTimestampNs(details.lineText) : undefined) ?? mark.ts };
+  return (details?.findings ?? []).flatMap((f) =>
+    f.causes.flatMap((c) => {
+      const lane = causeLane(c, lanes);
+      return lane !== undefined && c.ts !== undefined ? [{ from: { lane, ts: c.ts }, to }] : [];
+    }),
+  );
 }
 
 // --- queries -------------------------------------------------------------------------------
@@ -156,6 +260,7 @@ function scheduleList(): void {
   ui.listTimer = setTimeout(() => {
     ui.listTimer = undefined;
     updateList();
+    requestCauses();
   }, 150);
 }
 
@@ -179,8 +284,10 @@ function showTooltip(x: number, y: number, lines: string[]): void {
     }),
   );
   tooltip.hidden = false;
+  // x is on the canvas, which starts after the row names.
+  const left = dom.canvas.offsetLeft;
   const maxX = dom.wrap.clientWidth - tooltip.offsetWidth - 4;
-  tooltip.style.transform = `translate(${Math.max(0, Math.min(x + 12, maxX))}px, ${y + 14}px)`;
+  tooltip.style.transform = `translate(${Math.max(0, Math.min(left + x + 12, maxX))}px, ${y + 14}px)`;
 }
 
 function hideTooltip(): void {
@@ -245,6 +352,135 @@ function markDetailLine(m: MarkDetail): string {
   return `line ${m.line}: ${className(m.cls)}${where}${label}${m.avoided ? ' (avoided by B)' : ''}`;
 }
 
+// --- the selected mark and its details panel ------------------------------------------------------
+
+/** Select the mark of `line` (a click on its bin, "Reveal in Timeline", a reload) and ask for its details. */
+function selectMark(line: number, fit: boolean): void {
+  view.patch({ selectedLine: line });
+  view.save();
+  ui.fitWhenDetailsArrive = fit;
+  post({ type: 'details', seq: replies.next(), line });
+  scheduleDraw();
+}
+
+function clearMarkSelection(): void {
+  view.patch({ selectedLine: undefined });
+  view.details = undefined;
+  view.save();
+  showDetails();
+}
+
+function textElement(tag: string, text: string, className?: string): HTMLElement {
+  const el = document.createElement(tag);
+  el.textContent = text;
+  if (className) el.className = className;
+  return el;
+}
+
+/** A button that moves the editor to a trace line (and the timeline to its mark when it has one). */
+function lineButton(text: string, aria: string, line: number, ts?: number): HTMLElement {
+  const b = textElement('button', text, 'line-link');
+  b.setAttribute('type', 'button');
+  b.setAttribute('aria-label', aria);
+  b.addEventListener('click', () => {
+    if (ts !== undefined) setViewport(centreOn(view.vp, ts, view.bounds));
+    post({ type: 'reveal', line });
+  });
+  return b;
+}
+
+/** The details panel (Perfetto's bottom panel), every text through textContent. */
+function showDetails(): void {
+  const panel = dom.details;
+  const d = view.details;
+  const m = view.selectedMark();
+  if (!d || !m) {
+    panel.hidden = true;
+    panel.replaceChildren();
+    return;
+  }
+  const laneLabel = laneLabelOf(m.lane, m.config);
+  const when = m.endTs !== undefined ? `${formatTs(m.ts)} – ${formatTs(m.endTs)} (${formatDuration(m.endTs - m.ts)})` : formatTs(m.ts);
+  const head = textElement('h2', `${className(m.cls)} · ${m.config === 'B' ? `B: ${laneLabel}` : laneLabel} · ${when}`);
+  head.id = 'details-heading';
+  const children: HTMLElement[] = [head, lineButton(`Go to line ${m.line}`, `Go to trace line ${m.line}`, m.line)];
+  if (d.lineText !== undefined) children.push(textElement('pre', d.lineText, 'trace-line'));
+  for (const f of d.findings) {
+    const section = document.createElement('section');
+    section.setAttribute('aria-label', `Finding ${f.code}`);
+    section.append(textElement('h3', `${f.code}: ${findingTitle(f.code)}`), textElement('p', f.message));
+    for (const c of f.causes) {
+      const row = document.createElement('p');
+      row.append(textElement('span', 'Cause: '), lineButton(`line ${c.line}`, `Go to the cause, trace line ${c.line}: ${c.message}`, c.line, c.ts), textElement('span', ` ${c.message}`));
+      // The arrow on the canvas, in words (the canvas is an image to a screen reader).
+      const lane = causeLane(c, replies.info?.lanes ?? []);
+      if (lane !== undefined && c.ts !== undefined) row.append(textElement('span', ` · arrow from ${laneLabelOf(lane, 'A')} at ${formatTs(c.ts)}`, 'arrow-note'));
+      section.append(row);
+    }
+    const page = textElement('button', `About ${f.code.split('-')[0]}`, 'line-link');
+    page.setAttribute('type', 'button');
+    page.setAttribute('aria-label', `Open the class page of ${f.code}`);
+    page.addEventListener('click', () => post({ type: 'openFindingPage', line: m.line, code: f.code }));
+    section.append(page);
+    children.push(section);
+  }
+  if (d.hover.length) {
+    const hover = document.createElement('section');
+    hover.setAttribute('aria-label', 'What the hover shows');
+    hover.className = 'hover-text';
+    hover.append(...d.hover.map((l) => textElement('p', l)));
+    children.push(hover);
+  }
+  panel.replaceChildren(...children);
+  panel.hidden = false;
+}
+
+function laneLabelOf(lane: string, config: TrackConfig): string {
+  return replies.info?.lanes.find((l) => l.id === lane && l.config === config)?.label ?? lane;
+}
+
+/** A finding code's class title from the catalog (`S1-lost-race` -> `Lost race`). */
+function findingTitle(code: string): string {
+  return binClassTitle(code.split('-')[0] as BinClass);
+}
+
+function applyDetails(d: MarkDetails | null): void {
+  if (!d || d.mark.line !== view.saved.selectedLine) {
+    // The mark is gone (a new analysis, a filter) or the line never had one: nothing stays selected.
+    if (!d) {
+      if (ui.fitWhenDetailsArrive) dom.status.textContent = `Line ${view.saved.selectedLine} has no mark on the timeline.`;
+      ui.fitWhenDetailsArrive = false;
+      clearMarkSelection();
+    }
+    return;
+  }
+  view.details = d;
+  if (ui.fitWhenDetailsArrive) {
+    ui.fitWhenDetailsArrive = false;
+    setViewport(fitRange({ t0: d.mark.ts, t1: d.mark.endTs ?? d.mark.ts }, view.bounds));
+  }
+  showDetails();
+  scheduleDraw();
+}
+
+// --- the legend ---------------------------------------------------------------------------------
+
+/** The classes present in the trace, worst first, each with its colour and its catalog title; text, not colour alone, says which is which. */
+function showLegend(classes: readonly BinClass[]): void {
+  dom.legend.replaceChildren(
+    ...classes.map((c) => {
+      const li = document.createElement('li');
+      li.dataset.cls = c;
+      const swatch = document.createElement('span');
+      swatch.className = 'swatch';
+      swatch.setAttribute('aria-hidden', 'true');
+      swatch.style.backgroundColor = classColour(view.theme, c);
+      li.append(swatch, textElement('span', isFindingClass(c) ? `${c} ${binClassTitle(c)}` : binClassTitle(c)));
+      return li;
+    }),
+  );
+}
+
 // --- statistics ---------------------------------------------------------------------------------
 
 function showStats(r: RangeStatsResult | null): void {
@@ -293,10 +529,11 @@ function applyInfo(uri: string, i: TimelineInfo): void {
   ui.retryDelay = 1000;
   view.bounds = { t0: i.extent.t0, t1: i.extent.t1, minSpan: DEFAULT_MIN_SPAN };
   view.vp = !fresh && view.saved.viewport ? clampViewport(view.saved.viewport, view.bounds) : fullView(view.bounds);
-  const laneSel = view.saved.filter?.lanes;
-  const shown = laneSel ? i.lanes.filter((l) => laneSel.includes(l.id)) : i.lanes;
-  view.rows = computeLayout(shown, replies.window?.summary.heat.rows.length ?? 8);
+  relayout();
   fillFilters(i);
+  showLegend(i.classes);
+  // After a reload, a new analysis or a filter the selected mark's details are asked for again (its findings may have changed).
+  if (view.saved.selectedLine !== undefined) post({ type: 'details', seq: replies.next(), line: view.saved.selectedLine });
   const avoided = i.configB ? ` · B: ${i.configB} avoids ${i.avoidedCount}` : '';
   // A full mark store is not silent: past fromTs ordinary faults and CMOs are missing from the lanes.
   const partial = i.marksDropped ? ` · ${i.marksDropped.count.toLocaleString('en')} ordinary marks not kept from ${formatTs(i.marksDropped.fromTs)}` : '';
@@ -305,6 +542,25 @@ function applyInfo(uri: string, i: TimelineInfo): void {
   scheduleDraw();
   requestWindow(true);
   requestStats();
+}
+
+/** The rows for the lanes the filter shows, pinned lanes first, then the vCPUs by index (layout.ts orderLanes). */
+function relayout(): void {
+  const i = replies.info;
+  if (!i) return;
+  const laneSel = view.saved.filter?.lanes;
+  const shown = laneSel ? i.lanes.filter((l) => laneSel.includes(l.id)) : i.lanes;
+  view.rows = computeLayout(orderLanes(shown, view.saved.pinnedLanes), replies.window?.summary.heat.rows.length ?? 8, view.saved.laneHeight);
+}
+
+/** Pin a lane to the top, or unpin it. */
+function togglePin(lane: string): void {
+  const pinned = view.saved.pinnedLanes ?? [];
+  const next = pinned.includes(lane) ? pinned.filter((l) => l !== lane) : [...pinned, lane];
+  view.patch({ pinnedLanes: next.length ? next : undefined });
+  view.save();
+  relayout();
+  scheduleDraw();
 }
 
 function option(value: string, text: string, selected: boolean): HTMLElement {
@@ -349,7 +605,7 @@ function onMessage(m: ExtensionToWebview): void {
         // The heat track's height follows the number of IPA regions that fault.
         const heat = rows[rows.length - 1];
         const want = computeLayout([], data.summary.heat.rows.length).at(-1)?.h ?? heat.h;
-        if (want !== heat.h) view.rows = computeLayout(rows.flatMap((r) => (r.lane ? [r.lane] : [])), data.summary.heat.rows.length);
+        if (want !== heat.h) view.rows = computeLayout(rows.flatMap((r) => (r.lane ? [r.lane] : [])), data.summary.heat.rows.length, view.saved.laneHeight);
       }
       scheduleDraw();
       scheduleList();
@@ -389,6 +645,21 @@ function onMessage(m: ExtensionToWebview): void {
       view.cursorTs = m.ts;
       if (m.ts < view.vp.t0 || m.ts > view.vp.t1) setViewport(centreOn(view.vp, m.ts, view.bounds));
       else scheduleDraw();
+      return;
+    case 'details':
+      if (!replies.accept('details', m.seq)) return;
+      applyDetails(m.result);
+      return;
+    case 'causes':
+      if (!replies.accept('causes', m.seq)) return;
+      replies.causes = m.result;
+      scheduleDraw();
+      return;
+    case 'select':
+      selectMark(m.line, true);
+      // The keys work on the canvas; the page's top shows all of it (the toolbar is sticky and would cover a part scrolled under it).
+      dom.canvas.focus({ preventScroll: true });
+      window.scrollTo(0, 0);
       return;
     case 'error':
       dom.status.textContent = `Timeline: ${m.message}`;
@@ -453,7 +724,14 @@ canvas.addEventListener('pointerup', (e) => {
   if (row?.kind === 'lane' && data) {
     const lb = laneBinsFor(data, row.lane);
     const hit = lb && hitBin(data, lb, e.offsetX, view.vp, view.width);
-    if (hit) post({ type: 'reveal', line: hit.lane.line[hit.k] });
+    if (hit) {
+      // As in Perfetto, a click selects the mark (details panel, cause arrows); as before, it also reveals its line.
+      selectMark(hit.lane.line[hit.k], false);
+      post({ type: 'reveal', line: hit.lane.line[hit.k] });
+    } else if (view.saved.selectedLine !== undefined) {
+      clearMarkSelection();
+      scheduleDraw();
+    }
   }
 });
 canvas.addEventListener('pointerleave', () => {
@@ -464,22 +742,44 @@ canvas.addEventListener('pointerleave', () => {
 canvas.addEventListener('keydown', (e) => {
   if (e.key === 'Escape') {
     view.patch({ selection: undefined });
-    view.save();
+    clearMarkSelection();
     showStats(null);
     scheduleDraw();
     return;
   }
-  const a = keyAction(e.key, e.shiftKey);
+  const a = keyAction(e.key, e.shiftKey, e.ctrlKey || e.metaKey || e.altKey);
   if (!a) return;
   e.preventDefault();
-  if ('zoom' in a) zoom(a.zoom);
-  else if ('pan' in a) setViewport(panBy(view.vp, view.width, a.pan * view.width, view.bounds));
-  else setViewport(fullView(view.bounds));
+  if ('markRange' in a) {
+    const r = view.selectionRange();
+    if (!r) {
+      dom.status.textContent = 'Nothing selected to mark: click a mark or Shift+drag a range first.';
+      return;
+    }
+    view.toggleMarkedRange(r);
+    view.save();
+    scheduleDraw();
+    return;
+  }
+  const next = navigate(view.vp, view.width, a, view.bounds, view.selectionRange());
+  if (next) setViewport(next);
+  else if ('fit' in a) dom.status.textContent = 'Nothing selected to fit: click a mark or Shift+drag a range first.';
 });
 
 $('zoom-in').addEventListener('click', () => zoom(2));
 $('zoom-out').addEventListener('click', () => zoom(0.5));
 $('zoom-fit').addEventListener('click', () => setViewport(fullView(view.bounds)));
+dom.arrowsToggle.addEventListener('click', () => setAllArrows(!view.saved.allArrows));
+const LANE_HEIGHT_NAMES: Record<(typeof LANE_HEIGHTS)[number], string> = { 22: 'Compact lanes', 30: 'Normal lanes', 48: 'Tall lanes', 72: 'Taller lanes' };
+dom.laneHeight.replaceChildren(...LANE_HEIGHTS.map((h) => option(String(h), LANE_HEIGHT_NAMES[h], h === (view.saved.laneHeight ?? LANE_H))));
+dom.laneHeight.addEventListener('change', () => {
+  const h = Number(dom.laneHeight.value);
+  view.patch({ laneHeight: h === LANE_H ? undefined : h });
+  view.save();
+  relayout();
+  scheduleDraw();
+});
+if (view.saved.allArrows) setAllArrows(true);
 
 function setFilter(f: TimelineFilter): void {
   view.patch({ filter: f });
@@ -520,18 +820,21 @@ if (view.saved.findText) dom.findField.value = view.saved.findText;
 // Theme changes swap the body class; reduced motion is honoured by never animating (CSS too).
 new MutationObserver(() => {
   view.theme = currentTheme();
+  showLegend(replies.info?.classes ?? []);
   scheduleDraw();
 }).observe(document.body, { attributes: true, attributeFilter: ['class'] });
 dom.reducedMotion.addEventListener('change', () => document.body.classList.toggle('reduced-motion', dom.reducedMotion.matches));
 document.body.classList.toggle('reduced-motion', dom.reducedMotion.matches);
 
+/** The canvas gets the wrap's width less the row names beside it. */
+const canvasWidth = (fallback = 0) => Math.max(100, Math.floor((dom.wrap.clientWidth || fallback) - dom.laneNames.offsetWidth));
 new ResizeObserver(() => {
-  const w = Math.max(100, Math.floor(dom.wrap.clientWidth));
+  const w = canvasWidth();
   if (w === view.width) return;
   view.width = w;
   scheduleDraw();
   requestWindow();
 }).observe(dom.wrap);
-view.width = Math.max(100, Math.floor(dom.wrap.clientWidth || 800));
+view.width = canvasWidth(800);
 
 post({ type: 'ready', ...(view.saved.uri ? { state: view.saved } : {}) });

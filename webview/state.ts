@@ -2,7 +2,7 @@
 // user looks at and what survives hide/show and reload; `Replies`, what the extension answered, so
 // that an older answer never replaces a newer one; `Interaction`, gestures and timers in progress.
 // No DOM here: main.ts wires these to the page.
-import type { TimelineFilter, TimelineInfo, TimelineViewState, TimeRange, WindowResult } from '../src/shared/timelineProtocol';
+import type { CauseArrow, MarkDetail, MarkDetails, TimelineFilter, TimelineInfo, TimelineViewState, TimeRange, WindowResult } from '../src/shared/timelineProtocol';
 import type { Row } from './layout';
 import type { Theme } from './theme';
 import { DEFAULT_MIN_SPAN, type Bounds } from './viewport';
@@ -19,6 +19,8 @@ export class ViewState {
   width = 800;
   cursorTs: number | undefined;
   highlight: Highlight | undefined;
+  /** The details of the selected mark (`saved.selectedLine`), once the extension has answered. */
+  details: MarkDetails | undefined;
 
   constructor(
     saved: TimelineViewState | undefined,
@@ -30,14 +32,35 @@ export class ViewState {
     this.vp = this.saved.viewport ?? { t0: 0, t1: 1 };
   }
 
-  /** Change the persisted state (not yet saved). */
+  /** Change the persisted state (not yet saved); a key set to undefined is removed, so a cleared setting leaves nothing behind. */
   patch(p: Partial<TimelineViewState>): void {
-    this.saved = { ...this.saved, ...p };
+    const next: Record<string, unknown> = { ...this.saved, ...p };
+    for (const k of Object.keys(next)) if (next[k] === undefined) delete next[k];
+    this.saved = next as unknown as TimelineViewState;
   }
 
   save(): void {
     this.patch({ viewport: this.vp });
     this.persist(this.saved);
+  }
+
+  /** What F fits and M marks: the selected mark's extent, else the selected range. */
+  selectionRange(): TimeRange | undefined {
+    const m = this.selectedMark();
+    if (m) return { t0: m.ts, t1: m.endTs ?? m.ts };
+    return this.saved.selection;
+  }
+
+  /** The selected mark, once its details have arrived. */
+  selectedMark(): MarkDetail | undefined {
+    const d = this.details;
+    return d && d.mark.line === this.saved.selectedLine ? d.mark : undefined;
+  }
+
+  /** M: mark `r`, or clear the mark when `r` is the range already marked (as Perfetto's M toggles). */
+  toggleMarkedRange(r: TimeRange): void {
+    const m = this.saved.markedRange;
+    this.patch({ markedRange: m && m.t0 === r.t0 && m.t1 === r.t1 ? undefined : { t0: r.t0, t1: r.t1 } });
   }
 
   filter(): TimelineFilter | undefined {
@@ -46,14 +69,16 @@ export class ViewState {
   }
 }
 
-type ReplyKind = 'window' | 'rangeStats' | 'marks';
+type ReplyKind = 'window' | 'rangeStats' | 'marks' | 'details' | 'causes';
 
 /** What the extension answered: the trace's info, the window being drawn, and request numbers so that an older answer never replaces a newer one. */
 export class Replies {
   info: TimelineInfo | undefined;
   window: WindowResult | undefined;
+  /** The cause arrows of the findings in view, while every finding's arrows are shown (undefined until the first answer). */
+  causes: CauseArrow[] | undefined;
   private seq = 0;
-  private readonly latest: Record<ReplyKind, number> = { window: -1, rangeStats: -1, marks: -1 };
+  private readonly latest: Record<ReplyKind, number> = { window: -1, rangeStats: -1, marks: -1, details: -1, causes: -1 };
 
   next(): number {
     return ++this.seq;
@@ -79,4 +104,8 @@ export class Interaction {
   retryTimer: ReturnType<typeof setTimeout> | undefined;
   retryDelay = 1000;
   drawPending = false;
+  /** The rows whose names are beside the canvas (drawn again when the rows change). */
+  namedRows: readonly Row[] | undefined;
+  /** "Reveal in Timeline" asked for a mark: zoom to it when its details arrive. */
+  fitWhenDetailsArrive = false;
 }

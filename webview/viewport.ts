@@ -1,7 +1,7 @@
 // The timeline's viewport math, pure and unit-tested: time <-> pixel, zoom about an anchor, pan,
 // clamping to the trace, wheel and keyboard steps, axis ticks and time labels. The renderer and the
 // interaction code only ever go through these functions.
-import { binStart, type TimeRange } from '../src/shared/timelineProtocol';
+import { binStart, type CauseArrow, type TimeRange } from '../src/shared/timelineProtocol';
 
 export interface Bounds {
   /** The trace extent, ns. */
@@ -71,27 +71,99 @@ export function wheelZoomFactor(deltaY: number, deltaMode: number): number {
   return Math.pow(2, -Math.max(-600, Math.min(600, px)) / 300);
 }
 
-export type KeyAction = { zoom: number } | { pan: number } | { reset: true } | undefined;
+/** `f` on an instant shows this many minimum spans around it (10 µs on a text trace): the fault and its neighbours. */
+export const POINT_FIT_SPANS = 10;
 
-/** Keyboard map of the canvas: +/- zoom, arrows pan by a tenth, Home shows everything. */
-export function keyAction(key: string, shift: boolean): KeyAction {
+/**
+ * Show `r` with a margin of a tenth of its length on each side (so its ends are not on the edges);
+ * a range shorter than the fit span of an instant (a point mark) is centred in that span instead.
+ */
+export function fitRange(r: TimeRange, b: Bounds): TimeRange {
+  const t0 = Math.min(r.t0, r.t1);
+  const t1 = Math.max(r.t0, r.t1);
+  const s = Math.max((t1 - t0) * 1.2, b.minSpan * POINT_FIT_SPANS);
+  const mid = (t0 + t1) / 2;
+  return clampViewport({ t0: mid - s / 2, t1: mid + s / 2 }, b);
+}
+
+export type KeyAction = { zoom: number } | { pan: number } | { reset: true } | { fit: true } | { markRange: true } | undefined;
+
+/**
+ * Keyboard map of the canvas: +/- and W/S zoom (about the centre), arrows and A/D pan by a tenth
+ * (Shift: by half, or zoom four times), Home shows everything, F fits the selection, M marks its
+ * range. W/A/S/D, F and M are Perfetto's and chrome://tracing's keys. Keys with Ctrl, Alt or Cmd
+ * are VS Code's, never the timeline's.
+ */
+export function keyAction(key: string, shift: boolean, commandModifier = false): KeyAction {
+  if (commandModifier) return undefined;
   switch (key) {
     case '+':
     case '=':
+    case 'w':
+    case 'W':
       return { zoom: shift ? 4 : 2 };
     case '-':
     case '_':
+    case 's':
+    case 'S':
       return { zoom: shift ? 0.25 : 0.5 };
     case 'ArrowLeft':
+    case 'a':
+    case 'A':
       return { pan: shift ? 0.5 : 0.1 };
     case 'ArrowRight':
+    case 'd':
+    case 'D':
       return { pan: shift ? -0.5 : -0.1 };
     case 'Home':
     case '0':
       return { reset: true };
+    case 'f':
+    case 'F':
+      return { fit: true };
+    case 'm':
+    case 'M':
+      return { markRange: true };
     default:
       return undefined;
   }
+}
+
+/**
+ * The viewport after a key's action, or undefined when the action does not move the view (M, or F
+ * with nothing selected). Zooms keep the centre; `fitTarget` is what F fits (the selected mark's
+ * extent, else the selected range).
+ */
+export function navigate(vp: TimeRange, width: number, a: KeyAction, b: Bounds, fitTarget?: TimeRange): TimeRange | undefined {
+  if (!a) return undefined;
+  if ('zoom' in a) return zoomAt(vp, width, a.zoom, width / 2, b);
+  if ('pan' in a) return panBy(vp, width, a.pan * width, b);
+  if ('reset' in a) return fullView(b);
+  if ('fit' in a) return fitTarget ? fitRange(fitTarget, b) : undefined;
+  return undefined;
+}
+
+/** At most this many cause arrows in one frame: past it a dense view is a hatch nobody reads. */
+export const MAX_ARROWS = 150;
+
+/**
+ * Level of detail for the cause arrows of every finding in view: those whose finding is in view,
+ * at most one per lane and `bucketPx` pixels at the finding's end (in a dense view, one arrow
+ * stands for its neighbours), at most `max`. Returns the arrows to draw and how many were left out.
+ */
+export function arrowsToDraw(arrows: readonly CauseArrow[], vp: TimeRange, width: number, max = MAX_ARROWS, bucketPx = 6): { drawn: CauseArrow[]; omitted: number } {
+  const seen = new Set<string>();
+  const drawn: CauseArrow[] = [];
+  let inView = 0;
+  for (const a of arrows) {
+    if (a.to.ts < vp.t0 || a.to.ts > vp.t1) continue;
+    inView++;
+    const key = `${a.to.lane}\u0000${Math.floor(timeToX(vp, width, a.to.ts) / bucketPx)}`;
+    if (seen.has(key) || drawn.length >= max) continue;
+    seen.add(key);
+    drawn.push(a);
+  }
+  return { drawn, omitted: inView - drawn.length };
 }
 
 /** Pixel extent [x0, x1) of bin i of a window answered for `data`, drawn in viewport `vp`. */
@@ -141,6 +213,12 @@ export function ticks(vp: TimeRange, width: number, minPx = 90): number[] {
 export function formatTs(ns: number, stepNs = 1000): string {
   const decimals = Math.max(0, Math.min(9, Math.ceil(-Math.log10(Math.max(stepNs, 1) / 1e9))));
   return `${(ns / 1e9).toFixed(decimals)} s`;
+}
+
+/** The visible range as the toolbar shows it, precise to a thousandth of the span (a tenth of a W/A/S/D step shows). */
+export function describeViewport(vp: TimeRange): string {
+  const step = span(vp) / 1000;
+  return `${formatTs(vp.t0, step)} – ${formatTs(vp.t1, step)} (${formatDuration(span(vp))})`;
 }
 
 export function formatDuration(ns: number): string {

@@ -12,7 +12,7 @@ import type { ConfigChoice, RecordingScriptParams, ReplayConfig, ReportFormat } 
 import { CompareRequest, CoverageRequest, ExportReportRequest, RecordingScriptRequest, ReplayRequest, SummaryRequest } from '../shared/requests';
 import { errorText, guarded, onTrace, type Cmd, type CommandFactory, type Ctx } from './ctx';
 import { compareMarkdown, coverageMarkdown, summaryMarkdown } from './markdownViews';
-import { showTimeline } from './timelinePanel';
+import { revealInTimeline, showTimeline } from './timelinePanel';
 import { plural } from '../shared/plural';
 
 async function openMarkdown(content: string): Promise<void> {
@@ -147,6 +147,7 @@ export const COMMANDS: Record<string, CommandFactory> = {
   'stage2Lens.replayWith': replayWith,
   'stage2Lens.compare': compare,
   'stage2Lens.showTimeline': showTimeline,
+  'stage2Lens.revealInTimeline': revealInTimeline,
   'stage2Lens.exportReport': exportReport,
   'stage2Lens.showCoverage': showCoverage,
   'stage2Lens.showSummary': showSummary,

@@ -47,17 +47,24 @@ export function timelineHtml(p: TimelineHtmlParams): string {
   <vscode-button id="zoom-in" appearance="secondary" aria-label="Zoom in (+)">Zoom in</vscode-button>
   <vscode-button id="zoom-out" appearance="secondary" aria-label="Zoom out (-)">Zoom out</vscode-button>
   <vscode-button id="zoom-fit" appearance="secondary" aria-label="Show the whole trace (Home)">Fit</vscode-button>
+  <vscode-button id="arrows-toggle" appearance="secondary" aria-pressed="false" aria-label="Show the cause arrow of every finding in view">Arrows</vscode-button>
+  <span id="arrows-note" aria-live="polite"></span>
   <vscode-dropdown id="class-filter" aria-label="Filter by class"><vscode-option value="">All classes</vscode-option></vscode-dropdown>
   <vscode-dropdown id="lane-filter" aria-label="Filter by vCPU"><vscode-option value="">All lanes</vscode-option></vscode-dropdown>
+  <vscode-dropdown id="lane-height" aria-label="Lane height"></vscode-dropdown>
   <vscode-text-field id="find-ipa" placeholder="IPA, e.g. 0x40001000" aria-label="Find an IPA" size="18"></vscode-text-field>
   <vscode-button id="find-go" aria-label="Find the IPA">Find</vscode-button>
+  <span id="view-range" aria-label="Visible time range"></span>
   <span id="status" role="status" aria-live="polite"></span>
 </header>
 <main>
   <div id="canvas-wrap">
-    <canvas id="timeline" tabindex="0" role="img" aria-label="Stage-2 timeline. Arrow keys pan, plus and minus zoom, Home shows everything, Shift+drag selects a range. The list below names every visible mark."></canvas>
+    <div id="lane-names" aria-label="Lanes"></div>
+    <canvas id="timeline" tabindex="0" role="img" aria-label="Stage-2 timeline. W and S (or plus and minus) zoom, A and D (or the arrow keys) pan, Home shows everything, a click selects a mark, F fits the selection, M marks its range, Escape clears, Shift+drag selects a range. The list below names every visible mark."></canvas>
     <div id="tooltip" role="tooltip" hidden></div>
   </div>
+  <ul id="legend" aria-label="Legend: mark classes and their colours"></ul>
+  <section id="details" tabindex="-1" aria-labelledby="details-heading" aria-live="polite" hidden></section>
   <section id="range-stats" aria-live="polite" aria-label="Selection statistics" hidden></section>
   <ul id="find-results" aria-label="IPA search results"></ul>
   <h2 id="marks-heading">Visible marks</h2>

@@ -3,7 +3,9 @@
 // `showTimeline` factory), revived after a reload by a serializer (view type `stage2Lens.timeline`).
 // It relays the webview's window/selection/find requests to the server (the `Timeline*Request`
 // objects of src/shared/requests.ts), reveals lines the user activates, shows the editor's cursor in
-// the timeline and re-queries on `stage2Lens/timelineChanged`.
+// the timeline and re-queries on `stage2Lens/timelineChanged`. It answers the details panel from
+// the server's marks, the editor's diagnostics and hover (so the panel says what the hover says),
+// and offers "Reveal in Timeline" (`stage2Lens.revealInTimeline`) as a quick fix on each finding.
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import {
@@ -15,23 +17,75 @@ import {
   TimelineRangeStatsRequest,
   TimelineWindowRequest,
 } from '../shared/requests';
-import { assertNever, type ExtensionToWebview, type TimelineViewState, type WebviewToExtension } from '../shared/timelineProtocol';
+import { escapeControls } from '../shared/controlChars';
+import {
+  assertNever,
+  markdownToPlainLines,
+  causeLane,
+  markOfLine,
+  traceLineTimestampNs,
+  type CauseArrow,
+  type ExtensionToWebview,
+  type MarkCause,
+  type MarkDetails,
+  type MarkFinding,
+  type TimelineViewState,
+  type WebviewToExtension,
+} from '../shared/timelineProtocol';
 import { restorableTraceUri, timeRangeOf } from '../shared/webviewInput';
-import { onTrace, type Cmd, type Ctx } from './ctx';
+import { activeTraceUri } from './activeTrace';
+import { guarded, onTrace, type Cmd, type Ctx } from './ctx';
 import { newNonce, timelineHtml } from './timelineHtml';
 
 export const TIMELINE_VIEW_TYPE = 'stage2Lens.timeline';
 const TITLE = 'Stage-2 Timeline';
+const REVEAL_IN_TIMELINE = 'stage2Lens.revealInTimeline';
+/** The `source` of the server's diagnostics (src/server/diagnostics.ts). */
+const DIAGNOSTIC_SOURCE = 'stage2-lens';
 
 /** `stage2Lens.showTimeline`: the timeline of the trace, beside its editor. */
 export function showTimeline(ctx: Ctx): Cmd {
   return onTrace(undefined, (uri) => TimelinePanel.createOrShow(ctx.extension, ctx.client(), uri));
 }
 
-/** The rest of the feature: panels revived after a reload, and the editor's cursor shown in the timeline. */
+/**
+ * `stage2Lens.revealInTimeline [uri, line]`: the timeline of the trace, zoomed to the mark of that
+ * 1-based line and with it selected. Without arguments (the palette): the active trace at the cursor.
+ */
+export function revealInTimeline(ctx: Ctx): Cmd {
+  return guarded('Reveal in Timeline failed', (uriArg?: unknown, lineArg?: unknown) => {
+    const uri = activeTraceUri(uriArg);
+    const editor = vscode.window.activeTextEditor;
+    const line = typeof lineArg === 'number' ? lineArg : editor && uri && editor.document.uri.toString() === uri.toString() ? editor.selection.active.line + 1 : undefined;
+    if (!uri || line === undefined) {
+      void vscode.window.showWarningMessage('Stage-2 Lens: put the cursor on a trace line (or use the quick fix of a finding) to reveal it in the timeline.');
+      return;
+    }
+    TimelinePanel.createOrShow(ctx.extension, ctx.client(), uri, line);
+  });
+}
+
+/** "Reveal in Timeline" on each finding's diagnostic: in the editor's light bulb and the Problems panel's quick fixes. */
+class RevealInTimelineActions implements vscode.CodeActionProvider {
+  static readonly kind = vscode.CodeActionKind.QuickFix.append('revealInTimeline');
+
+  provideCodeActions(document: vscode.TextDocument, _range: vscode.Range, context: vscode.CodeActionContext): vscode.CodeAction[] {
+    // A finding's diagnostic links to its class page (the "N more not shown" summary does not and has no mark).
+    const lines = new Set(context.diagnostics.filter((d) => d.source === DIAGNOSTIC_SOURCE && typeof d.code === 'object').map((d) => d.range.start.line + 1));
+    return [...lines].map((line) => {
+      const action = new vscode.CodeAction(lines.size > 1 ? `Reveal line ${line} in Timeline` : 'Reveal in Timeline', RevealInTimelineActions.kind);
+      action.command = { command: REVEAL_IN_TIMELINE, title: 'Reveal in Timeline', arguments: [document.uri.toString(), line] };
+      action.diagnostics = context.diagnostics.filter((d) => d.range.start.line + 1 === line);
+      return action;
+    });
+  }
+}
+
+/** The rest of the feature: panels revived after a reload, the editor's cursor shown in the timeline, and the quick fix. */
 export function registerTimeline(ctx: Ctx): void {
   ctx.extension.subscriptions.push(
     TimelinePanel.registerSerializer(ctx.extension, ctx.client()),
+    vscode.languages.registerCodeActionsProvider({ language: 'ftrace' }, new RevealInTimelineActions(), { providedCodeActionKinds: [RevealInTimelineActions.kind] }),
     vscode.window.onDidChangeTextEditorSelection((e) => {
       if (e.textEditor.document.languageId === 'ftrace') TimelinePanel.revealLine(e.textEditor.document.uri, e.selections[0].active.line + 1);
     }),
@@ -44,6 +98,10 @@ export class TimelinePanel {
   /** The client of the latest call: after "Restart Server" panels talk to the new one. */
   private static latestClient: LanguageClient | undefined;
   private readonly disposables: vscode.Disposable[] = [];
+  /** A line "Reveal in Timeline" asked to select: sent again whenever the page (re)loads, until the page asks for its details. */
+  private pendingSelect: number | undefined;
+  /** Every finding's cause arrows, built on the first ask after the trace's diagnostics or analysis changed. */
+  private causeArrows: Promise<CauseArrow[]> | undefined;
 
   private constructor(
     private readonly panel: vscode.WebviewPanel,
@@ -61,6 +119,9 @@ export class TimelinePanel {
     });
     this.disposables.push(
       panel.webview.onDidReceiveMessage((m: WebviewToExtension) => void this.onMessage(m)),
+      vscode.languages.onDidChangeDiagnostics((e) => {
+        if (e.uris.some((u) => u.toString() === uri.toString())) this.causeArrows = undefined;
+      }),
       panel.onDidDispose(() => this.dispose()),
     );
     TimelinePanel.panels.set(uri.toString(), this);
@@ -71,12 +132,14 @@ export class TimelinePanel {
     return TimelinePanel.latestClient ?? this.initialClient;
   }
 
-  static createOrShow(context: vscode.ExtensionContext, client: LanguageClient, uri: vscode.Uri): void {
+  /** Open (or bring forward) the trace's timeline; with `selectLine`, select that line's mark and zoom to it. */
+  static createOrShow(context: vscode.ExtensionContext, client: LanguageClient, uri: vscode.Uri, selectLine?: number): void {
     TimelinePanel.latestClient = client;
     TimelinePanel.hookNotifications(client);
     const existing = TimelinePanel.panels.get(uri.toString());
     if (existing) {
-      existing.panel.reveal(undefined, true);
+      existing.panel.reveal(undefined, selectLine === undefined);
+      if (selectLine !== undefined) existing.select(selectLine);
       return;
     }
     // The file name in the title: two traces' timelines side by side must be told apart.
@@ -84,7 +147,8 @@ export class TimelinePanel {
       enableScripts: true,
       localResourceRoots: [vscode.Uri.joinPath(context.extensionUri, 'dist', 'webview')],
     });
-    new TimelinePanel(panel, context, client, uri);
+    const created = new TimelinePanel(panel, context, client, uri);
+    if (selectLine !== undefined) created.pendingSelect = selectLine;
   }
 
   static registerSerializer(context: vscode.ExtensionContext, client: LanguageClient): vscode.Disposable {
@@ -128,12 +192,19 @@ export class TimelinePanel {
     client.onNotification(TimelineChangedNotification, (p) => TimelinePanel.analysisChanged(p.uri));
   }
 
+  /** Select a line's mark: now if the page is listening, and again once it has (re)loaded. */
+  private select(line: number): void {
+    this.pendingSelect = line;
+    this.post({ type: 'select', line });
+  }
+
   private post(m: ExtensionToWebview): void {
     void this.panel.webview.postMessage(m);
   }
 
   private async sendInfo(): Promise<void> {
     const uri = this.uri.toString();
+    this.causeArrows = undefined;
     const info = await this.client.sendRequest(TimelineInfoRequest, { uri });
     this.post({ type: 'info', uri, info });
   }
@@ -144,6 +215,11 @@ export class TimelinePanel {
       switch (m.type) {
         case 'ready':
           await this.sendInfo();
+          if (this.pendingSelect !== undefined) this.post({ type: 'select', line: this.pendingSelect });
+          return;
+        case 'details':
+          if (m.line === this.pendingSelect) this.pendingSelect = undefined;
+          this.post({ type: 'details', seq: m.seq, result: await this.details(m.line) });
           return;
         case 'window':
           this.post({ type: 'window', seq: m.seq, result: await this.client.sendRequest(TimelineWindowRequest, { uri, ...timeRangeOf(m.range), width: m.width, ...(m.filter ? { filter: m.filter } : {}) }) });
@@ -160,12 +236,125 @@ export class TimelinePanel {
         case 'reveal':
           await this.reveal(m.line);
           return;
+        case 'openFindingPage':
+          await this.openFindingPage(m.line, m.code);
+          return;
+        case 'causes': {
+          const { t0, t1 } = timeRangeOf(m.range);
+          const all = await (this.causeArrows ??= this.allCauseArrows());
+          this.post({ type: 'causes', seq: m.seq, result: all.filter((a) => a.to.ts >= t0 && a.to.ts <= t1) });
+          return;
+        }
         default:
           assertNever(m);
       }
     } catch (e) {
       const seq = 'seq' in m ? m.seq : undefined;
       this.post({ type: 'error', ...(seq !== undefined ? { seq } : {}), message: e instanceof Error ? e.message : String(e) });
+    }
+  }
+
+  /**
+   * The details panel's content for the mark of a 1-based line: the mark (from the server's
+   * timeline), the line's text when the document is open, its findings with their causes placed on
+   * the timeline (from the diagnostics VS Code holds), and the line's hover as plain text.
+   */
+  private async details(line: number): Promise<MarkDetails | null> {
+    if (!Number.isInteger(line) || line < 1) return null;
+    const uri = this.uri.toString();
+    const at = await this.client.sendRequest(TimelineLocateRequest, { uri, line });
+    if (!at || at.line !== line) return null;
+    const marks = await this.client.sendRequest(TimelineMarksRequest, { uri, t0: at.ts, t1: at.ts, filter: { lanes: [at.lane] }, limit: 50 });
+    const mark = markOfLine(marks, line);
+    if (!mark) return null;
+    const document = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri);
+    const lineText = document && line <= document.lineCount ? escapeControls(document.lineAt(line - 1).text) : undefined;
+    const diagnostics = vscode.languages.getDiagnostics(this.uri).filter((d) => d.source === DIAGNOSTIC_SOURCE && d.range.start.line === line - 1);
+    const findings = await Promise.all(diagnostics.map((d) => this.findingOf(d, document)));
+    return { mark, ...(lineText !== undefined ? { lineText } : {}), hover: await this.hoverText(line), findings };
+  }
+
+  /**
+   * A finding's diagnostic with its causes placed in time: at their lines' own timestamps (a cause
+   * line ending a long fault episode is where the map happened, not where the episode began), else
+   * at their marks; on the lane of their mark when the line has one.
+   */
+  private async findingOf(d: vscode.Diagnostic, document: vscode.TextDocument | undefined): Promise<MarkFinding> {
+    const code = typeof d.code === 'object' ? String(d.code.value) : String(d.code ?? '');
+    const causes = await Promise.all(
+      (d.relatedInformation ?? []).map(async (r): Promise<MarkCause> => {
+        const line = r.location.range.start.line + 1;
+        const located = await this.client.sendRequest(TimelineLocateRequest, { uri: this.uri.toString(), line }).catch(() => null);
+        const mark = located && located.line === line ? located : undefined;
+        const ts = (document && line <= document.lineCount ? traceLineTimestampNs(document.lineAt(line - 1).text) : undefined) ?? mark?.ts;
+        return { line, message: r.message, ...(ts !== undefined ? { ts } : {}), ...(mark ? { lane: mark.lane } : {}) };
+      }),
+    );
+    return { code, message: d.message, causes };
+  }
+
+  /**
+   * The cause arrow of every finding the editor's diagnostics hold (at most the diagnostics cap),
+   * each end at its line's timestamp and on the lane of its line's mark (a cause without one: the
+   * lane its message names). Needs the document's text: none for a trace too large to sync.
+   */
+  private async allCauseArrows(): Promise<CauseArrow[]> {
+    const uri = this.uri.toString();
+    const document = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri);
+    if (!document) return [];
+    const info = await this.client.sendRequest(TimelineInfoRequest, { uri });
+    const laneOfLine = new Map<number, Promise<string | undefined>>();
+    const markLane = (line: number) => {
+      let lane = laneOfLine.get(line);
+      if (!lane) {
+        lane = this.client.sendRequest(TimelineLocateRequest, { uri, line }).then((r) => (r && r.line === line ? r.lane : undefined), () => undefined);
+        laneOfLine.set(line, lane);
+      }
+      return lane;
+    };
+    const tsOf = (line: number) => (line <= document.lineCount ? traceLineTimestampNs(document.lineAt(line - 1).text) : undefined);
+    const findings = vscode.languages.getDiagnostics(this.uri).filter((d) => d.source === DIAGNOSTIC_SOURCE && typeof d.code === 'object' && d.relatedInformation?.length);
+    const arrows = await Promise.all(
+      findings.map(async (d) => {
+        const line = d.range.start.line + 1;
+        const code = typeof d.code === 'object' ? String(d.code.value) : '';
+        const [toTs, toLane] = [tsOf(line), await markLane(line)];
+        if (toTs === undefined || toLane === undefined) return [];
+        return Promise.all(
+          (d.relatedInformation ?? []).map(async (r): Promise<CauseArrow | undefined> => {
+            const causeLine = r.location.range.start.line + 1;
+            const fromTs = tsOf(causeLine);
+            const fromLane = (await markLane(causeLine)) ?? causeLane({ line: causeLine, message: r.message }, info.lanes);
+            return fromTs !== undefined && fromLane !== undefined ? { from: { lane: fromLane, ts: fromTs }, to: { lane: toLane, ts: toTs }, line, code } : undefined;
+          }),
+        );
+      }),
+    );
+    return arrows.flat().filter((a): a is CauseArrow => a !== undefined).sort((a, b) => a.to.ts - b.to.ts);
+  }
+
+  /** What the hover of the line shows, as plain text (empty when the document cannot be opened, e.g. a trace too large to sync). */
+  private async hoverText(line: number): Promise<string[]> {
+    try {
+      const hovers = (await vscode.commands.executeCommand<vscode.Hover[] | undefined>('vscode.executeHoverProvider', this.uri, new vscode.Position(line - 1, 0))) ?? [];
+      return hovers.flatMap((h) => h.contents.flatMap((c) => markdownToPlainLines(typeof c === 'string' ? c : c.value)));
+    } catch {
+      return [];
+    }
+  }
+
+  /**
+   * The class page a finding's diagnostic links to (its code's target), as a Markdown preview. Only
+   * a page one of this trace's diagnostics names is opened: the page asks by line and code, not by URI.
+   */
+  private async openFindingPage(line: number, code: string): Promise<void> {
+    const d = vscode.languages.getDiagnostics(this.uri).find((x) => x.source === DIAGNOSTIC_SOURCE && x.range.start.line === line - 1 && typeof x.code === 'object' && String(x.code.value) === code);
+    const page = d && typeof d.code === 'object' ? d.code.target : undefined;
+    if (!page) return;
+    try {
+      await vscode.commands.executeCommand('markdown.showPreview', page);
+    } catch {
+      await vscode.commands.executeCommand('vscode.open', page);
     }
   }
 

@@ -12,7 +12,122 @@ export {
 export type {
   TimeRange, TimelineFilter, TrackConfig, LaneInfo, TimelineInfo, LaneBins, WindowBar, MarkerRule, HeatTrack, SummaryTracks, WindowResult, RangeStats, RangeStatsResult, MarkDetail, FindIpaResult,
 } from '../core/query/types';
-import type { TimeRange, TimelineFilter, TimelineInfo, WindowResult, RangeStatsResult, MarkDetail, FindIpaResult } from '../core/query/types';
+import type { TimeRange, TimelineFilter, TimelineInfo, WindowResult, RangeStatsResult, MarkDetail, FindIpaResult, LaneInfo } from '../core/query/types';
+import type { BinClass } from '../core/query/binClasses';
+import type { FindingClass, MarkKind } from '../core/domain/types';
+import { CLASS_ORDER, findingEntry } from '../core/catalog/findings';
+
+// ---------------------------------------------------------------------------------------------
+// The legend and the details panel: class titles from the finding catalog
+
+/** Whether a bin class is a finding class of the catalog (else it is a mark kind). */
+export function isFindingClass(c: BinClass): c is FindingClass {
+  return (CLASS_ORDER as readonly string[]).includes(c);
+}
+
+/** What a mark of each kind without a finding class is, as the legend names it. */
+const KIND_TITLE: Readonly<Record<MarkKind, string>> = {
+  fault: 'Fault',
+  window: 'Invalid window (break-before-make)',
+  split: 'Block split',
+  coalesce: 'Table collapse',
+  cmo: 'Cache maintenance',
+  tlbi: 'TLB invalidation',
+  marker: 'Trace marker',
+  host: 'Host action',
+};
+
+/** A class's title for the legend and the details panel: the finding catalog's for a finding class, the mark kind's otherwise. */
+export function binClassTitle(c: BinClass): string {
+  if (isFindingClass(c)) return findingEntry(c).title;
+  return (KIND_TITLE as Record<string, string | undefined>)[c] ?? c;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The selected mark's details and the cause arrows (webview <-> extension)
+
+/** A cause of a finding (the map that won the race, the split that opened the window) and where it is on the timeline. */
+export interface MarkCause {
+  line: number;
+  message: string;
+  /** Where the cause's mark is (absent when the timeline holds no mark at or before its line). */
+  ts?: number;
+  lane?: string;
+}
+
+/** A finding's cause drawn as an arrow (Perfetto's flow event): from the cause to the finding, each on its lane at its line's time. */
+export interface CauseArrow {
+  from: { lane: string; ts: number };
+  to: { lane: string; ts: number };
+  /** The finding's line and code. */
+  line: number;
+  code: string;
+}
+
+/** A finding on the selected mark's line, as its diagnostic says it. */
+export interface MarkFinding {
+  /** The finding's code, `S1-lost-race`. */
+  code: string;
+  message: string;
+  causes: MarkCause[];
+}
+
+/** What the details panel shows for the selected mark. */
+export interface MarkDetails {
+  mark: MarkDetail;
+  /** The trace line itself. Trace text: render with textContent only. */
+  lineText?: string;
+  /** The line's hover (the decoded event, its findings, the model's state at that instant) as plain-text paragraphs. */
+  hover: string[];
+  findings: MarkFinding[];
+}
+
+/**
+ * The timestamp (ns) of an ftrace text line (`task-pid [cpu] flags 17.294369: event: ...`, also as
+ * `trace-cmd report` and the rendered trace.dat print it): where a cause whose line has no mark of
+ * its own (a map, a probe) happened. Undefined when the line shows no timestamp.
+ */
+export function traceLineTimestampNs(text: string): number | undefined {
+  const m = /(?:^|\s)(\d{1,10})\.(\d{1,9}):\s/.exec(text);
+  return m ? Number(m[1]) * 1e9 + Number(m[2].padEnd(9, '0')) : undefined;
+}
+
+/**
+ * The lane a cause happened on: its mark's lane, else the lane of configuration A whose label the
+ * cause's message names (the engine names vCPUs by their lane labels, `vCPU 3 (kvmtest-207) mapped
+ * it here`), longest label first so `vCPU 1` never takes `vCPU 12`'s cause.
+ */
+export function causeLane(c: MarkCause, lanes: readonly LaneInfo[]): string | undefined {
+  if (c.lane !== undefined) return c.lane;
+  return [...lanes].filter((l) => l.config === 'A' && c.message.includes(l.label)).sort((a, b) => b.label.length - a.label.length)[0]?.id;
+}
+
+/** The mark the timeline holds for `line`: the one of configuration A at that line, else any at that line. */
+export function markOfLine(marks: readonly MarkDetail[], line: number): MarkDetail | undefined {
+  return marks.find((m) => m.line === line && m.config === 'A') ?? marks.find((m) => m.line === line);
+}
+
+/**
+ * A hover's Markdown as plain-text paragraphs, for a page that never turns text into HTML: emphasis,
+ * code spans, escapes and link targets dropped (a link keeps its text), rules between sections
+ * dropped, one entry per non-empty line.
+ */
+export function markdownToPlainLines(markdown: string): string[] {
+  const out: string[] = [];
+  for (const raw of markdown.split(/\r?\n/)) {
+    if (/^\s*(---+|\|\s*-+\s*\|.*)\s*$/.test(raw)) continue;
+    const text = raw
+      .replace(/!?\[([^\]]*)\]\([^)]*\)/g, '$1')
+      .replace(/\*\*|__|`/g, '')
+      .replace(/(^|[\s(])_([^_]+)_(?=$|[\s).,:;])/g, '$1$2')
+      .replace(/^#+\s*/, '')
+      .replace(/\\([\\`*_{}[\]()#+\-.!|<>~])/g, '$1')
+      .trim();
+    if (text) out.push(text);
+  }
+  return out;
+}
+
 
 // ---------------------------------------------------------------------------------------------
 // Extension <-> server: params and results of the custom LSP requests (request objects: requests.ts)
@@ -55,6 +170,16 @@ export interface TimelineViewState {
   filter?: TimelineFilter;
   selection?: TimeRange;
   findText?: string;
+  /** The line of the selected mark (its details are asked for again after a reload). */
+  selectedLine?: number;
+  /** The range marked with `m`, drawn across every lane. */
+  markedRange?: TimeRange;
+  /** Draw the cause arrows of every finding in view, not only the selected one's. */
+  allArrows?: boolean;
+  /** Lanes pinned to the top, in the order they were pinned. */
+  pinnedLanes?: string[];
+  /** Height of a lane, px (absent: the default). */
+  laneHeight?: number;
 }
 
 export type WebviewToExtension =
@@ -63,7 +188,13 @@ export type WebviewToExtension =
   | { type: 'rangeStats'; seq: number; range: TimeRange; filter?: TimelineFilter }
   | { type: 'marks'; seq: number; range: TimeRange; filter?: TimelineFilter }
   | { type: 'findIpa'; seq: number; ipa: number }
-  | { type: 'reveal'; line: number };
+  | { type: 'reveal'; line: number }
+  /** The details of the mark at `line` (the selected mark), for the details panel. */
+  | { type: 'details'; seq: number; line: number }
+  /** Open the class page (docs/findings/) of the finding `code` on `line`: the page its diagnostic links to. */
+  | { type: 'openFindingPage'; line: number; code: string }
+  /** The cause arrows of the findings in `range` (the "all arrows" toggle). */
+  | { type: 'causes'; seq: number; range: TimeRange };
 
 export type ExtensionToWebview =
   | { type: 'info'; uri: string; info: TimelineInfo }
@@ -72,6 +203,10 @@ export type ExtensionToWebview =
   | { type: 'marks'; seq: number; result: MarkDetail[] }
   | { type: 'findIpa'; seq: number; result: FindIpaResult | null }
   | { type: 'cursor'; line: number; ts: number; lane: string }
+  | { type: 'details'; seq: number; result: MarkDetails | null }
+  /** "Reveal in Timeline": select the mark of `line` and zoom to it. */
+  | { type: 'select'; line: number }
+  | { type: 'causes'; seq: number; result: CauseArrow[] }
   | { type: 'error'; seq?: number; message: string };
 
 /** Exhaustiveness check for switches over the unions above. */

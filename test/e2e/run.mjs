@@ -722,6 +722,171 @@ async function uiLayer() {
   );
 
   await steps.step(
+    'timeline-wasd',
+    async () => {
+      // W/S zoom about the centre and A/D pan by a tenth, read off the toolbar's visible range (to a
+      // thousandth of the span): the page's own keys, as a Perfetto user presses them.
+      const frame = timelineFrame(page);
+      const shown = frame.locator('#view-range');
+      const read = async () => {
+        const text = await shown.innerText();
+        const m = /([\d.]+)\s*s\s*\S\s*([\d.]+)\s*s/.exec(text);
+        if (!m) throw new Error(`cannot read the visible range from #view-range "${text}"`);
+        return { t0: secondsToNs(m[1]), t1: secondsToNs(m[2]), text };
+      };
+      const after = async (key, before) => {
+        await page.keyboard.press(key);
+        for (const deadline = Date.now() + 5000; Date.now() < deadline; await page.waitForTimeout(50)) {
+          const v = await read();
+          if (v.text !== before.text) return v;
+        }
+        throw new Error(`"${key}" on the focused canvas did not change the visible range "${before.text}"`);
+      };
+      await frame.locator('canvas#timeline').focus();
+      const v0 = await read();
+      const span = (v) => v.t1 - v.t0;
+      const mid = (v) => (v.t0 + v.t1) / 2;
+      // The range is shown to span/1000: a check within 0.3% of the span is within what the page shows.
+      const near = (a, b, what) => {
+        if (Math.abs(a - b) > span(v0) * 0.003) throw new Error(`${what}: ${a} ns, expected ${b} ns`);
+      };
+      const w = await after('w', v0);
+      near(span(w), span(v0) / 2, `W: the span (${v0.text} -> ${w.text})`);
+      near(mid(w), mid(v0), `W: the centre (${v0.text} -> ${w.text})`);
+      const d = await after('d', w);
+      near(d.t0 - w.t0, span(w) / 10, `D: later by a tenth of the view (${w.text} -> ${d.text})`);
+      const a = await after('a', d);
+      near(a.t0, w.t0, `A: back (${d.text} -> ${a.text})`);
+      const sv = await after('s', a);
+      near(span(sv), span(v0), `S: the span back (${a.text} -> ${sv.text})`);
+      return `"${v0.text}" -W-> "${w.text}" -D-> "${d.text}" -A-> "${a.text}" -S-> "${sv.text}"`;
+    },
+    { needs: ['timeline-open'] },
+  );
+
+  await steps.step(
+    'timeline-legend',
+    async () => {
+      // The legend names each finding class of the analysis by its catalog title (the docs page's heading, rendered from the catalog).
+      const frame = timelineFrame(page);
+      const items = await frame.locator('#legend li').evaluateAll((els) => els.map((e) => ({ cls: e.dataset.cls, text: e.textContent, swatch: getComputedStyle(e.querySelector('.swatch')).backgroundColor })));
+      const findings = ctx.timelineFindings ?? ctx.findings;
+      const want = [...new Set(findings.map((f) => f.cls ?? f.code.split('-')[0]))].sort();
+      const shownClasses = items.filter((i) => /^[A-Z]\d+$/.test(i.cls)).map((i) => i.cls).sort();
+      if (shownClasses.join() !== want.join()) throw new Error(`the legend shows the finding classes ${shownClasses.join(', ') || 'none'}; the analysis has ${want.join(', ')}`);
+      for (const cls of want) {
+        const heading = readFileSync(join(repo, 'docs', 'findings', `${cls}.md`), 'utf8').split('\n')[0];
+        const title = /^# \S+: (.*) \(`/.exec(heading)?.[1];
+        const item = items.find((i) => i.cls === cls);
+        if (item.text !== `${cls} ${title}`) throw new Error(`the legend says "${item.text}" for ${cls}; the catalog (docs/findings/${cls}.md) says "${cls} ${title}"`);
+        if (!item.swatch || /rgba\(0, 0, 0, 0\)|transparent/.test(item.swatch)) throw new Error(`the legend's ${cls} swatch has no colour (${item.swatch})`);
+      }
+      return `legend: ${items.map((i) => `${i.text} [${i.swatch}]`).join('; ')}`;
+    },
+    { needs: ['timeline-open', 'engine-findings'] },
+  );
+
+  await steps.step(
+    'timeline-reveal-problems',
+    async () => {
+      // Problems panel -> a finding's row -> Quick Fix (Ctrl+.) -> "Reveal in Timeline": the timeline
+      // selects that line's mark (its details panel names the line) and zooms to the fault's time.
+      await page.locator('.tabs-container .tab', { hasText: ctx.traceName }).first().click();
+      await openProblems(page);
+      const findings = ctx.timelineFindings ?? ctx.findings;
+      const row = page.locator('.markers-panel .monaco-list-row', { has: page.locator('.marker-code', { hasText: /^S1-/ }) }).first();
+      const any = page.locator('.markers-panel .monaco-list-row', { has: page.locator('.marker-code') }).first();
+      const target = (await row.count()) ? row : any;
+      await target.waitFor({ timeout: 10_000 });
+      const lineText = (await target.locator('.marker-line').textContent().catch(() => '')) ?? '';
+      const line = Number((/Ln (\d+)/.exec(lineText) ?? /Ln (\d+)/.exec(await target.innerText()) ?? [])[1]);
+      const code = (await target.locator('.marker-code').textContent())?.trim();
+      const finding = findings.find((f) => f.line === line && f.code === code);
+      if (!finding) throw new Error(`the Problems row "${await target.innerText()}" (line ${line}) is no finding of the engine`);
+      await target.click();
+      await target.focus();
+      await page.keyboard.press('Control+.');
+      // The Problems panel shows a row's quick fixes as a context menu (not the editor's action widget).
+      const action = page.locator('.context-view .monaco-menu .action-item').filter({ hasText: 'Reveal in Timeline' }).first();
+      try {
+        await action.waitFor({ timeout: 10_000 });
+      } catch {
+        const offered = await page.locator('.context-view .monaco-menu').allInnerTexts().catch(() => []);
+        await page.keyboard.press('Escape');
+        throw new Error(`Ctrl+. on the Problems row of line ${line} offered no "Reveal in Timeline" (menu: ${offered.join(' | ').replace(/\s+/g, ' ') || 'none'})`);
+      }
+      // A click right after the menu opens can be dropped (VS Code's menus ignore a release that may
+      // be the opening gesture's): choose with Enter on the focused item, then click if it stays open.
+      const menu = page.locator('.context-view .monaco-menu');
+      const closed = () => menu.waitFor({ state: 'hidden', timeout: 2000 }).then(() => true, () => false);
+      await action.locator('.action-menu-item').focus();
+      await page.keyboard.press('Enter');
+      if (!(await closed())) await action.click();
+      if (!(await closed())) {
+        await page.keyboard.press('Escape'); // later steps need the workbench unblocked
+        throw new Error(`neither Enter nor a click on "Reveal in Timeline" in the quick-fix menu of line ${line} chose it`);
+      }
+      await page.locator('.tabs-container .tab.active', { hasText: TIMELINE_TITLE }).waitFor({ timeout: 10_000 });
+      const frame = timelineFrame(page);
+      const link = frame.locator('#details:not([hidden]) .line-link').first();
+      await link.waitFor({ timeout: 15_000 });
+      const aria = await link.getAttribute('aria-label');
+      if (aria !== `Go to trace line ${line}`) throw new Error(`after Reveal in Timeline on line ${line}, the details panel's line link says "${aria}"`);
+      const heading = await frame.locator('#details h2').innerText();
+      const details = await frame.locator('#details section h3').allInnerTexts();
+      if (!details.some((h) => h.startsWith(`${code}:`))) throw new Error(`the details panel of line ${line} does not show its finding ${code} (headings: ${details.join(' | ')})`);
+      const text = await frame.locator('#view-range').innerText();
+      const m = /([\d.]+)\s*s\s*\S\s*([\d.]+)\s*s/.exec(text);
+      const t0 = m ? secondsToNs(m[1]) : NaN;
+      const t1 = m ? secondsToNs(m[2]) : NaN;
+      // The heading gives the mark's extent (a fault: exit to entry); F-style fit: all of it in view, with a margin of a tenth each side.
+      const ext = [...heading.matchAll(/(\d+\.\d+) s/g)].map((x) => secondsToNs(x[1]));
+      const [m0, m1] = [ext[0], ext[1] ?? ext[0]];
+      if (!(m0 <= finding.ts && finding.ts <= m1)) throw new Error(`the details heading "${heading}" (the mark: the fault's exit to entry) does not hold the finding's time ${finding.ts} ns`);
+      if (!(t0 <= m0 && m1 <= t1 && t1 - t0 <= Math.max((m1 - m0) * 1.25, 20_000))) throw new Error(`the timeline shows "${text}": not zoomed to the fault's extent in "${heading}"`);
+      // A lost race's cause is the other vCPU's map: the arrow starts on that vCPU's lane at the cause line's time.
+      const causes = finding.related ?? [];
+      const notes = await frame.locator('#details .arrow-note').allInnerTexts();
+      for (const c of causes) {
+        const ts = /\s(\d+\.\d+):\s/.exec(lineOf(ctx.trace, c.line))?.[1];
+        const vcpu = /^(vCPU \d+ \([^)]*\))/.exec(c.message)?.[1];
+        if (ts && vcpu && !notes.some((n) => n.includes(`arrow from ${vcpu} at ${ts} s`))) throw new Error(`no arrow from ${vcpu} at ${ts} s (cause line ${c.line}: "${c.message}"); the panel says: ${notes.join(' | ') || 'no arrow'}`);
+      }
+      return `Problems row ${code} line ${line} -> Quick Fix "Reveal in Timeline": details "${heading}", ${details.join(' | ')}${notes.join('')}; view "${text}"`;
+    },
+    { needs: ['timeline-open', 'engine-findings'] },
+  );
+
+  await steps.step(
+    'timeline-arrows',
+    async () => {
+      // The Arrows toggle over the whole trace: every finding's cause is an arrow, drawn or (in a
+      // dense view) counted as not drawn; together they are the causes of the engine's findings.
+      const frame = timelineFrame(page);
+      await frame.locator('canvas#timeline').focus();
+      await page.keyboard.press('Home');
+      const toggle = frame.locator('#arrows-toggle');
+      await toggle.click();
+      const note = frame.locator('#arrows-note');
+      let text = '';
+      // "Cause arrows: asking…" until the panel answers, then the count.
+      for (const deadline = Date.now() + 15_000; Date.now() < deadline && !/^\d+ cause arrow/.test(text); await page.waitForTimeout(200)) text = await note.innerText();
+      const m = /^(\d+) cause arrows?(?:, (\d+) more not drawn: zoom in)?$/.exec(text.trim());
+      if (!m) throw new Error(`after the Arrows toggle the note says "${text}"`);
+      const [drawn, omitted] = [Number(m[1]), Number(m[2] ?? 0)];
+      const findings = ctx.timelineFindings ?? ctx.findings;
+      const want = findings.reduce((n, f) => n + (f.related?.length ?? 0), 0);
+      if (drawn + omitted !== want) throw new Error(`the note "${text}" counts ${drawn + omitted} cause arrows; the engine's findings have ${want} causes`);
+      if (drawn === 0) throw new Error(`no arrow drawn: "${text}"`);
+      const pressed = await toggle.getAttribute('aria-pressed');
+      await page.waitForTimeout(300); // the screenshot of this step shows them
+      await toggle.click();
+      return `whole trace: "${text}" (= the ${want} causes of the engine's findings), aria-pressed ${pressed}; toggled off again`;
+    },
+    { needs: ['timeline-open', 'engine-findings'] },
+  );
+
+  await steps.step(
     'timeline-themes',
     async () => {
       // The palette offers our commands only with a trace editor active (the range step left focus in the webview).
@@ -945,7 +1110,7 @@ function updateScreenshots() {
   if (process.env.E2E_UPDATE_SCREENSHOTS !== '1') return;
   const dest = join(repo, 'docs', 'screenshots');
   mkdirSync(dest, { recursive: true });
-  const pick = { problems: 'problems.png', hover: 'hover.png', 'timeline-open': 'timeline.png', 'timeline-range': 'timeline-range.png' };
+  const pick = { problems: 'problems.png', hover: 'hover.png', 'timeline-open': 'timeline.png', 'timeline-range': 'timeline-range.png', 'timeline-reveal-problems': 'timeline-details.png' };
   const copied = [];
   for (const r of steps.results) {
     if (r.status === 'pass' && r.screenshot && pick[r.name]) {

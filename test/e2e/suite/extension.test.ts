@@ -15,6 +15,7 @@ const COMMANDS: Record<string, string> = {
   'stage2Lens.replayWith': 'Replay with Configuration...',
   'stage2Lens.compare': 'Compare Two Configurations...',
   'stage2Lens.showTimeline': 'Show Timeline',
+  'stage2Lens.revealInTimeline': 'Reveal in Timeline',
   'stage2Lens.exportReport': 'Export Report...',
   'stage2Lens.showCoverage': 'Show Trace Coverage',
   'stage2Lens.restartServer': 'Restart Server',
@@ -210,6 +211,14 @@ describe('Stage-2 Lens in the extension host', function () {
     while (!find() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
     assert.ok(find(), `a webview tab "Stage-2 Timeline: <trace file>" (tabs: ${vscode.window.tabGroups.all.flatMap((g) => g.tabs).map((t) => t.label).join(', ')})`);
     await new Promise((r) => setTimeout(r, 500)); // disposing a just-created webview logs "OverlayWebview has been disposed"
+  });
+
+  it('a finding offers "Reveal in Timeline" as a quick fix, with its trace and 1-based line', async function () {
+    const d = await waitForDiagnostics(() => ours(uri).find((x) => x.code !== undefined && x.range.start.line > 0), 60_000, 'a finding');
+    const actions = (await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, d.range, vscode.CodeActionKind.QuickFix.value)) ?? [];
+    const reveal = actions.find((a) => a.command?.command === 'stage2Lens.revealInTimeline');
+    assert.ok(reveal, `a Reveal in Timeline action (actions: ${actions.map((a) => a.title).join(', ')})`);
+    assert.deepEqual(reveal.command?.arguments, [uri.toString(), d.range.start.line + 1]);
   });
 
   if (process.env.E2E_BREAK) {

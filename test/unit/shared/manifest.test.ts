@@ -42,6 +42,7 @@ test('the commands have the fixed ids, titles and category', () => {
     ['stage2Lens.replayWith', 'Replay with Configuration...', 'Stage-2 Lens'],
     ['stage2Lens.compare', 'Compare Two Configurations...', 'Stage-2 Lens'],
     ['stage2Lens.showTimeline', 'Show Timeline', 'Stage-2 Lens'],
+    ['stage2Lens.revealInTimeline', 'Reveal in Timeline', 'Stage-2 Lens'],
     ['stage2Lens.exportReport', 'Export Report...', 'Stage-2 Lens'],
     ['stage2Lens.showCoverage', 'Show Trace Coverage', 'Stage-2 Lens'],
     ['stage2Lens.restartServer', 'Restart Server', 'Stage-2 Lens'],

@@ -8,7 +8,7 @@ import * as esbuild from 'esbuild';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { TimelineQuery } from '../../../src/core/query';
 import { timelineHtml } from '../../../src/client/timelineHtml';
-import { assertNever, type ExtensionToWebview, type TimelineViewState, type WebviewToExtension } from '../../../src/shared/timelineProtocol';
+import { assertNever, markOfLine, type CauseArrow, type ExtensionToWebview, type MarkFinding, type TimelineViewState, type WebviewToExtension } from '../../../src/shared/timelineProtocol';
 import { repoRoot } from '../../support/shared';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -45,7 +45,20 @@ export interface TimelinePage {
   close(): Promise<void>;
 }
 
-export async function openTimelinePage(q: TimelineQuery, opts: { theme?: keyof typeof THEMES; state?: TimelineViewState; width?: number; browser?: Browser } = {}): Promise<TimelinePage> {
+export interface PageOptions {
+  theme?: keyof typeof THEMES;
+  state?: TimelineViewState;
+  width?: number;
+  browser?: Browser;
+  /** The findings the editor's diagnostics hold for a line (the details panel's findings and causes). */
+  findings?: (line: number) => MarkFinding[];
+  /** The line's hover as plain text. */
+  hover?: (line: number) => string[];
+  /** Every finding's cause arrow (the panel builds them from the diagnostics). */
+  causes?: CauseArrow[];
+}
+
+export async function openTimelinePage(q: TimelineQuery, opts: PageOptions = {}): Promise<TimelinePage> {
   const browser = opts.browser ?? (await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu'] }));
   const page = await browser.newPage({ viewport: { width: opts.width ?? 1000, height: 800 } });
   const posted: WebviewToExtension[] = [];
@@ -84,7 +97,16 @@ export async function openTimelinePage(q: TimelineQuery, opts: { theme?: keyof t
       case 'findIpa':
         return send({ type: 'findIpa', seq: m.seq, result: q.findIpa(m.ipa, 50) });
       case 'reveal':
+      case 'openFindingPage':
         return;
+      case 'causes':
+        return send({ type: 'causes', seq: m.seq, result: (opts.causes ?? []).filter((a) => a.to.ts >= m.range.t0 && a.to.ts <= m.range.t1) });
+      case 'details': {
+        // As the panel answers (timelinePanel.ts): locate the line, take its mark, add what the editor knows.
+        const at = q.locate(m.line);
+        const mark = at && at.line === m.line ? markOfLine(q.marks({ t0: at.ts, t1: at.ts }, { lanes: [at.lane] }, 50), m.line) : undefined;
+        return send({ type: 'details', seq: m.seq, result: mark ? { mark, hover: opts.hover?.(m.line) ?? [], findings: opts.findings?.(m.line) ?? [] } : null });
+      }
       default:
         assertNever(m);
     }

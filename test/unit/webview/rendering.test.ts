@@ -230,3 +230,37 @@ test('canvas: the bins of a lane are painted in their class colour where they ar
   assert.equal(hex(pixel(img, 150, foot)), classColour(fallbackTheme, 'fault'), 'the plain fault at 150 ns');
   assert.equal(hex(pixel(img, 125, foot)), fallbackTheme.background, 'no bin at 125 ns');
 });
+
+test('canvas: the selected mark is boxed in its lane, a cause arrow runs from the cause\'s lane and time to the finding\'s, ending in a head', () => {
+  const q = hostileQuery();
+  const info = q.info();
+  const rows = computeLayout(info.lanes, 4);
+  const vp = { t0: 0, t1: 500 };
+  const width = 500;
+  const lane = info.lanes[0].id;
+  const laneRow = rows.find((r) => r.lane?.id === lane);
+  const hostRow = rows.find((r) => r.lane?.id === 'host');
+  assert.ok(laneRow && hostRow);
+  const theme = fallbackTheme;
+  const frame = { width, height: 300, rows, vp, data: q.window(vp, width) ?? undefined, theme };
+  // The S1 fault of line 20 (vCPU 0, ts 100) selected; its cause on the host lane at ts 200.
+  const fault = { lane, ts: 100 };
+  const ctx = stubCanvas();
+  drawFrame(ctx, { ...frame, selectedMark: fault, arrows: [{ from: { lane: 'host', ts: 200 }, to: fault }] });
+  const box = ctx.geometry.find((g) => g.op === 'strokeRect' && g.colour === theme.focus);
+  assert.ok(box?.w !== undefined && box.h !== undefined, 'a box in the focus colour');
+  assert.ok(box.x <= 100 && box.x + box.w >= 100, 'around the fault\'s time');
+  assert.ok(box.y >= laneRow.y && box.y + box.h <= laneRow.y + laneRow.h, 'inside its lane');
+  const start = ctx.geometry.findIndex((g) => g.op === 'moveTo' && g.colour === theme.foreground);
+  assert.deepEqual([ctx.geometry[start].x, ctx.geometry[start].y], [200, hostRow.y + hostRow.h / 2], 'from the cause, mid-lane');
+  const curve = ctx.geometry[start + 1];
+  assert.deepEqual([curve.op, curve.x, curve.y], ['bezierCurveTo', 100, laneRow.y + laneRow.h / 2], 'to the finding, mid-lane');
+  const head = ctx.geometry[start + 2];
+  assert.deepEqual([head.op, head.x, head.y], ['moveTo', 100, laneRow.y + laneRow.h / 2], 'a head at the finding');
+  assert.equal(ctx.calls.fill, 1, 'the head is filled');
+
+  // A cause on a lane the view does not show (filtered out) draws no arrow.
+  const none = stubCanvas();
+  drawFrame(none, { ...frame, selectedMark: fault, arrows: [{ from: { lane: 'vCPU 9', ts: 200 }, to: fault }] });
+  assert.equal(none.calls.bezierCurveTo ?? 0, 0);
+});

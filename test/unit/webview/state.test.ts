@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Replies, ViewState } from '../../../webview/state';
 import { readTheme } from '../../../webview/theme';
+import { computeLayout, LANE_H, orderLanes } from '../../../webview/layout';
 import type { TimelineViewState } from '../../../src/shared/timelineProtocol';
 
 test('replies: the newest answer of each kind wins, whatever order they arrive in', () => {
@@ -32,4 +33,46 @@ test('view state: restored viewport, empty filter is no filter, save persists th
   assert.equal(saved.length, 0, 'patch does not save');
   v.save();
   assert.deepEqual(saved.at(-1), { uri: 'file:///t.trace', viewport: { t0: 12, t1: 18 }, filter: { lanes: ['vCPU 0'] } });
+});
+
+test('view state: F and M act on the selected mark once its details arrived, else on the selected range; M toggles', () => {
+  const theme = readTheme(() => '', ['vscode-dark']);
+  const v = new ViewState({ uri: 'file:///t.trace', selection: { t0: 100, t1: 200 }, selectedLine: 42 }, theme, () => undefined);
+  assert.deepEqual(v.selectionRange(), { t0: 100, t1: 200 }, 'the mark\'s details have not arrived: the range');
+  const mark = { lane: 'vCPU 0', config: 'A' as const, ts: 150, endTs: 160, kind: 'fault' as const, cls: 'S1' as const, line: 42, avoided: false };
+  v.details = { mark, hover: [], findings: [] };
+  assert.deepEqual(v.selectionRange(), { t0: 150, t1: 160 }, 'the selected mark\'s extent');
+  v.details = { mark: { ...mark, line: 41 }, hover: [], findings: [] };
+  assert.equal(v.selectedMark(), undefined, 'details of another line are not the selection\'s');
+  v.details = { mark: { ...mark, endTs: undefined }, hover: [], findings: [] };
+  assert.deepEqual(v.selectionRange(), { t0: 150, t1: 150 }, 'an instant');
+  v.toggleMarkedRange({ t0: 150, t1: 160 });
+  assert.deepEqual(v.saved.markedRange, { t0: 150, t1: 160 });
+  v.toggleMarkedRange({ t0: 100, t1: 200 });
+  assert.deepEqual(v.saved.markedRange, { t0: 100, t1: 200 }, 'another range replaces the mark');
+  v.toggleMarkedRange({ t0: 100, t1: 200 });
+  assert.equal('markedRange' in v.saved, false, 'the same range again clears it, key and all');
+});
+
+test('lane order: pinned first as pinned, vCPUs by index, then the host; a B lane under its A lane', () => {
+  const lane = (label: string, config: 'A' | 'B' = 'A') => ({ id: label, label, config });
+  // As a trace meets its vCPUs: 2 first, then 10, 0 and 1; the what-if's B lanes beside.
+  const lanes = [lane('vCPU 2 (t-3)'), lane('vCPU 2 (t-3)', 'B'), lane('vCPU 10 (t-11)'), lane('host'), lane('vCPU 0 (t-1)'), lane('vCPU 0 (t-1)', 'B'), lane('vCPU 1 (t-2)')];
+  const name = (ls: { label: string; config: string }[]) => ls.map((l) => `${l.config === 'B' ? 'B:' : ''}${l.label}`);
+  assert.deepEqual(name(orderLanes(lanes)), ['vCPU 0 (t-1)', 'B:vCPU 0 (t-1)', 'vCPU 1 (t-2)', 'vCPU 2 (t-3)', 'B:vCPU 2 (t-3)', 'vCPU 10 (t-11)', 'host']);
+  assert.deepEqual(name(orderLanes(lanes, ['host', 'vCPU 2 (t-3)'])), ['host', 'vCPU 2 (t-3)', 'B:vCPU 2 (t-3)', 'vCPU 0 (t-1)', 'B:vCPU 0 (t-1)', 'vCPU 1 (t-2)', 'vCPU 10 (t-11)']);
+  assert.deepEqual(name(orderLanes([lane('vCPU 0 (t-1)', 'B'), lane('vCPU 0 (t-1)')])), ['vCPU 0 (t-1)', 'B:vCPU 0 (t-1)'], 'A above B whatever the order given');
+});
+
+test('lane height: A lanes as chosen within the offered range, B lanes three quarters of them; the summary tracks keep theirs', () => {
+  const lanes = [{ id: 'vCPU 0', label: 'vCPU 0', config: 'A' as const }, { id: 'vCPU 0', label: 'vCPU 0', config: 'B' as const }];
+  const heights = (h?: number) => computeLayout(lanes, 4, h).map((r) => r.h);
+  const normal = heights();
+  assert.deepEqual(normal.slice(1, 3), [LANE_H, 22]);
+  assert.deepEqual(heights(72).slice(1, 3), [72, 54]);
+  assert.deepEqual(heights(72).slice(3), normal.slice(3), 'summary tracks unchanged');
+  assert.deepEqual(heights(1000).slice(1, 2), [72], 'never taller than the tallest offered');
+  assert.deepEqual(heights(1).slice(1, 3), [22, 22], 'never shorter than the compact height');
+  const rows = computeLayout(lanes, 4, 48);
+  for (let i = 1; i < rows.length; i++) assert.equal(rows[i].y, rows[i - 1].y + rows[i - 1].h, 'rows stack without gaps');
 });

@@ -5,6 +5,8 @@ import type { Canvas2D } from '../../../webview/draw';
 
 export interface StubCanvas extends Canvas2D {
   texts: string[];
+  /** Every path point given to moveTo, lineTo and bezierCurveTo (its end point), and every strokeRect, in order. */
+  geometry: { op: 'moveTo' | 'lineTo' | 'bezierCurveTo' | 'strokeRect'; x: number; y: number; w?: number; h?: number; colour: string }[];
   calls: Record<string, number>;
   /** The last ImageData given to putImageData. */
   image: ImageData | undefined;
@@ -16,8 +18,10 @@ export function stubCanvas(): StubCanvas {
     calls[name] = (calls[name] ?? 0) + 1;
   };
   const texts: string[] = [];
+  const geometry: StubCanvas['geometry'] = [];
   const c = {
     texts,
+    geometry,
     calls,
     image: undefined as ImageData | undefined,
     fillStyle: '#000' as string | CanvasGradient | CanvasPattern,
@@ -28,12 +32,26 @@ export function stubCanvas(): StubCanvas {
     textBaseline: 'top' as CanvasTextBaseline,
     fillRect: count('fillRect'),
     clearRect: count('clearRect'),
-    strokeRect: count('strokeRect'),
+    strokeRect(x: number, y: number, w: number, h: number): void {
+      count('strokeRect')();
+      geometry.push({ op: 'strokeRect', x, y, w, h, colour: String(c.strokeStyle) });
+    },
     beginPath: count('beginPath'),
     fill: count('fill'),
+    closePath: count('closePath'),
+    bezierCurveTo(_c1x: number, _c1y: number, _c2x: number, _c2y: number, x: number, y: number): void {
+      count('bezierCurveTo')();
+      geometry.push({ op: 'bezierCurveTo', x, y, colour: String(c.strokeStyle) });
+    },
     stroke: count('stroke'),
-    moveTo: count('moveTo'),
-    lineTo: count('lineTo'),
+    moveTo(x: number, y: number): void {
+      count('moveTo')();
+      geometry.push({ op: 'moveTo', x, y, colour: String(c.strokeStyle) });
+    },
+    lineTo(x: number, y: number): void {
+      count('lineTo')();
+      geometry.push({ op: 'lineTo', x, y, colour: String(c.strokeStyle) });
+    },
     save: count('save'),
     restore: count('restore'),
     setLineDash: count('setLineDash'),

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { binStart, parseIpa } from '../../../src/shared/timelineProtocol';
 import {
-  binToPx, clampViewport, dataCovers, formatBytes, formatDuration, formatTs, fullView, keyAction, panBy, pxToBin, tickStep, ticks, timeToX, wheelZoomFactor, xToTime, zoomAt,
+  arrowsToDraw, binToPx, clampViewport, dataCovers, describeViewport, fitRange, formatBytes, formatDuration, formatTs, fullView, keyAction, navigate, panBy, POINT_FIT_SPANS, pxToBin, tickStep, ticks, timeToX, wheelZoomFactor, xToTime, zoomAt,
 } from '../../../webview/viewport';
 
 const b = { t0: 1_000_000, t1: 2_000_000, minSpan: 1000 };
@@ -68,6 +68,8 @@ test('ticks are 1-2-5 steps at least 90 px apart; labels as ftrace prints second
   assert.equal(formatDuration(1500), '1.5 µs');
   assert.equal(formatDuration(2_500_000), '2.500 ms');
   assert.equal(formatBytes(2 * 1024 * 1024), '2.0 MiB');
+  assert.equal(describeViewport({ t0: 17_214_000_000, t1: 17_224_000_000 }), '17.21400 s – 17.22400 s (10.000 ms)', 'to 10 µs in a 10 ms view');
+  assert.equal(describeViewport({ t0: 995_000, t1: 1_005_000 }), '0.00099500 s – 0.00100500 s (10.0 µs)');
 });
 
 test('keyboard and wheel steps', () => {
@@ -79,6 +81,66 @@ test('keyboard and wheel steps', () => {
   assert.equal(wheelZoomFactor(-300, 0), 2);
   assert.equal(wheelZoomFactor(300, 0), 0.5);
   assert.equal(wheelZoomFactor(-3, 1), Math.pow(2, 48 / 300));
+});
+
+test('W/S zoom about the centre as +/- do, A/D pan as the arrows do (Perfetto\'s keys), Shift for bigger steps', () => {
+  const vp = { t0: 1_400_000, t1: 1_600_000 };
+  const centre = (v: { t0: number; t1: number }) => (v.t0 + v.t1) / 2;
+  const press = (key: string, shift = false) => navigate(vp, 1000, keyAction(key, shift), b);
+  const w = press('w');
+  assert.ok(w);
+  assert.equal(w.t1 - w.t0, 100_000, 'W halves the span');
+  assert.equal(centre(w), centre(vp), 'centred on the same time');
+  assert.deepEqual(press('W', true), { t0: 1_475_000, t1: 1_525_000 }, 'Shift+W zooms four times');
+  const s = press('s');
+  assert.ok(s);
+  assert.equal(s.t1 - s.t0, 400_000, 'S doubles the span');
+  assert.equal(centre(s), centre(vp));
+  assert.deepEqual(press('a'), { t0: 1_380_000, t1: 1_580_000 }, 'A shows earlier time, by a tenth of the view');
+  assert.deepEqual(press('d'), { t0: 1_420_000, t1: 1_620_000 }, 'D shows later time');
+  assert.deepEqual(press('D', true), { t0: 1_500_000, t1: 1_700_000 }, 'Shift+D by half the view');
+  for (const [perfetto, today] of [['w', '+'], ['s', '-'], ['a', 'ArrowLeft'], ['d', 'ArrowRight']] as const) {
+    assert.deepEqual(press(perfetto), press(today), `${perfetto} moves the view as ${today} does`);
+  }
+  assert.deepEqual(press('Home'), fullView(b));
+  assert.equal(keyAction('w', false, true), undefined, 'Ctrl/Cmd/Alt+W is VS Code\'s (close editor), not the timeline\'s');
+  assert.equal(keyAction('s', false, true), undefined);
+});
+
+test('F fits the selection: a mark\'s extent with a margin, an instant in a span around it; M moves nothing', () => {
+  const vp = { t0: 1_000_000, t1: 2_000_000 };
+  assert.deepEqual(keyAction('f', false), { fit: true });
+  assert.deepEqual(keyAction('m', false), { markRange: true });
+  const fault = { t0: 1_500_000, t1: 1_510_000 };
+  const fitted = navigate(vp, 1000, keyAction('f', false), b, fault);
+  assert.ok(fitted);
+  assert.ok(fitted.t0 < fault.t0 && fitted.t1 > fault.t1, 'the whole mark in view, its ends off the edges');
+  assert.ok(Math.abs(fitted.t1 - fitted.t0 - 12_000) < 1e-6, 'a tenth of its length each side');
+  assert.equal((fitted.t0 + fitted.t1) / 2, 1_505_000, 'centred on it');
+  const instant = fitRange({ t0: 1_700_000, t1: 1_700_000 }, b);
+  assert.deepEqual(instant, { t0: 1_700_000 - (POINT_FIT_SPANS * b.minSpan) / 2, t1: 1_700_000 + (POINT_FIT_SPANS * b.minSpan) / 2 });
+  assert.deepEqual(fitRange({ t0: 1_600_000, t1: 1_400_000 }, b), fitRange({ t0: 1_400_000, t1: 1_600_000 }, b), 'a range dragged right to left fits the same');
+  const atEnd = fitRange({ t0: 1_999_900, t1: 2_000_000 }, b);
+  assert.ok(atEnd.t1 <= 2_020_000, 'kept within the trace and its margin');
+  assert.equal(navigate(vp, 1000, keyAction('f', false), b), undefined, 'F with nothing selected does not move the view');
+  assert.equal(navigate(vp, 1000, keyAction('m', false), b, fault), undefined, 'M marks; it does not move the view');
+});
+
+test('cause arrows of every finding in view: only findings in view, one per lane and 6 px at the finding, at most 150', () => {
+  const vp = { t0: 0, t1: 1000 };
+  const arrow = (ts: number, lane = 'vCPU 0', line = ts) => ({ from: { lane: 'vCPU 1', ts: ts - 50 }, to: { lane, ts }, line, code: 'S1-lost-race' });
+  const sparse = [arrow(100), arrow(500), arrow(900), arrow(1500), arrow(-10)];
+  assert.deepEqual(arrowsToDraw(sparse, vp, 1000), { drawn: [arrow(100), arrow(500), arrow(900)], omitted: 0 }, 'findings out of view are not counted');
+  const crowded = [arrow(96), arrow(97), arrow(101), arrow(99, 'vCPU 2')];
+  const lod = arrowsToDraw(crowded, vp, 1000);
+  assert.deepEqual(lod.drawn.map((a) => a.to.ts), [96, 99], 'one per 6 px of a lane: 97 and 101 (pixels 96-101) stand behind 96; vCPU 2 keeps its own');
+  assert.equal(lod.omitted, 2);
+  const dense = Array.from({ length: 400 }, (_, i) => arrow(i * 2.5));
+  const capped = arrowsToDraw(dense, vp, 10_000);
+  assert.equal(capped.drawn.length, 150, 'never more than 150 a frame');
+  assert.equal(capped.omitted, 250);
+  const zoomedIn = arrowsToDraw(dense, { t0: 0, t1: 100 }, 10_000);
+  assert.deepEqual([zoomedIn.drawn.length, zoomedIn.omitted], [41, 0], 'zoomed in, every arrow in view is drawn');
 });
 
 test('IPA input', () => {
