@@ -42,7 +42,6 @@ type Item = { ts: number; ev: TraceEvent } | { ts: number; special: SpecialLine 
 interface Stretch {
   readonly items: Item[];
   at: number;
-  lastTs: number;
   readonly chunks: AsyncIterator<Uint8Array>;
   readonly framer: LineFramer;
   readonly parser: LineParser;
@@ -126,22 +125,22 @@ export async function readTextInTimeOrder(
 ): Promise<ReadTraceResult> {
   const stretches: Stretch[] = runs.map((run, i) => {
     const items: Item[] = [];
-    const s: Stretch = { items, at: 0, lastTs: -Infinity, done: false } as Stretch;
-    const collect: TraceSink = {
+    // lines without a timestamp sort with the event before them in their stretch
+    let lastTs = -Infinity;
+    const parser = new LineParser({
       event(ev) {
-        s.lastTs = ev.ts;
+        lastTs = ev.ts;
         items.push({ ts: ev.ts, ev });
       },
       special(special) {
-        items.push({ ts: s.lastTs, special });
+        items.push({ ts: lastTs, special });
       },
       rejected(rejected) {
-        items.push({ ts: s.lastTs, rejected });
+        items.push({ ts: lastTs, rejected });
       },
-    };
-    const parser = new LineParser(collect);
+    });
     const end = runs[i + 1]?.offset ?? bytes;
-    return Object.assign(s, { parser, framer: new LineFramer(parser, run), chunks: openRange(run.offset, end)[Symbol.asyncIterator]() });
+    return { items, at: 0, done: false, parser, framer: new LineFramer(parser, run), chunks: openRange(run.offset, end)[Symbol.asyncIterator]() };
   });
   const heap = new StretchHeap((i) => {
     const s = stretches[i]!;
@@ -159,7 +158,7 @@ export async function readTextInTimeOrder(
       else sink.rejected?.(item.rejected);
       if ((++emitted & 0xffff) === 0) {
         opts.signal?.throwIfAborted();
-        opts.onProgress?.(stretches.reduce((n, x) => n + x.framer.bytes, 0) - runs[0]!.offset);
+        opts.onProgress?.(stretches.reduce((n, x, j) => n + x.framer.bytes - runs[j]!.offset, 0));
       }
       if (s.at < s.items.length || (await fill(s))) heap.push(i);
     }
