@@ -34,7 +34,7 @@ function kernelLines(from: KernelEra, to: KernelEra): string[] {
   const hi = Math.max(KERNEL_ERAS.indexOf(from), KERNEL_ERAS.indexOf(to));
   const changes = KERNEL_ERAS.slice(lo + 1, hi + 1).map((era) => `${era}: ${KERNEL_ERA_CHANGE[era]}`);
   const lines = [`Kernel ${to} behaviour (modelled): B replays what the model knows to differ between ${from} and ${to} (${changes.join('; ')}); everything else is A's kernel.`];
-  if (to === '5.13') lines.push('Not modelled for 5.13: the I-cache invalidation it did on every execute permission fault; a class that falls to 0 under 5.13 may be 5.13 doing less maintenance, not a better kernel.');
+  if (to === '5.13') lines.push('5.13 cleans and invalidates in user_mem_abort() before mapping (the D-cache on every fault but permission faults, the I-cache on every exec fault, permission faults included), never inside the page-table walk: a class that falls to 0 under 5.13 (C4: the re-clean of a collapsed block) may be 5.13 doing less maintenance, not a better kernel.');
   return lines;
 }
 

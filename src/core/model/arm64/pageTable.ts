@@ -432,7 +432,9 @@ export class PageTable {
       res.result = 'noop';
       return res;
     }
-    if (neu & PROT_X && !(old & PROT_X)) this.icache(res, node.base + i * this.sizeOf[node.level + 1], this.sizeOf[node.level + 1]);
+    // 5.14+: stage2_attr_walker() invalidates the I-cache when X is granted; <= 5.13 did it in
+    // user_mem_abort() on every exec fault instead (the replay's relax adds that one)
+    if (this.features.cmoInPgtable && neu & PROT_X && !(old & PROT_X)) this.icache(res, node.base + i * this.sizeOf[node.level + 1], this.sizeOf[node.level + 1]);
     node.attr[i] = neu;
     node.line[i] = ctx.line;
     node.actor[i] = ctx.actor;

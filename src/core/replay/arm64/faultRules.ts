@@ -322,6 +322,10 @@ export class Arm64FaultRules extends Arm64HostActions {
 
   protected relax(f: FaultInfo, ev: TraceEvent | undefined, key: string, look: ReturnType<PageTable['lookup']>, need: number, dec: Decision): void {
     const line = ev?.line ?? f.line;
+    // <= 5.13: user_mem_abort() invalidates the I-cache for the mapping size on every exec fault,
+    // permission faults included, before relaxing (docs/kernel-behaviour.md 5.10)
+    if (this.behaviour.cmoInFaultPath && f.exec)
+      dec.cmos.push({ kind: 'icache', ipa: look.base, size: look.size, line, ts: f.ts, lane: key, onNoChange: false, reclean: false, observed: false });
     const r = this.pt.relax(f.ipa, need, { line, actor: this.actor(key) });
     this.counters.tlbi.ipa += r.tlbi.ipa;
     this.counters.tlbi.ipaNsh += r.tlbi.ipaNsh;
