@@ -803,17 +803,24 @@ async function uiLayer() {
       const code = (await target.locator('.marker-code').textContent())?.trim();
       const finding = findings.find((f) => f.line === line && f.code === code);
       if (!finding) throw new Error(`the Problems row "${await target.innerText()}" (line ${line}) is no finding of the engine`);
-      await target.click();
-      await target.focus();
-      await page.keyboard.press('Control+.');
       // The Problems panel shows a row's quick fixes as a context menu (not the editor's action widget).
+      // Its code actions are asked for when the row gets focus: on a loaded machine the first Ctrl+.
+      // can come before they arrive and open nothing, so the row is focused and asked again.
       const action = page.locator('.context-view .monaco-menu .action-item').filter({ hasText: 'Reveal in Timeline' }).first();
-      try {
-        await action.waitFor({ timeout: 10_000 });
-      } catch {
-        const offered = await page.locator('.context-view .monaco-menu').allInnerTexts().catch(() => []);
-        await page.keyboard.press('Escape');
-        throw new Error(`Ctrl+. on the Problems row of line ${line} offered no "Reveal in Timeline" (menu: ${offered.join(' | ').replace(/\s+/g, ' ') || 'none'})`);
+      let offered = [];
+      for (let attempt = 1; ; attempt++) {
+        await target.click();
+        await target.focus();
+        await page.keyboard.press('Control+.');
+        try {
+          await action.waitFor({ timeout: 10_000 });
+          break;
+        } catch {
+          offered = await page.locator('.context-view .monaco-menu').allInnerTexts().catch(() => []);
+          await page.keyboard.press('Escape');
+          if (attempt === 3) throw new Error(`Ctrl+. on the Problems row of line ${line} offered no "Reveal in Timeline" in 3 tries (menu: ${offered.join(' | ').replace(/\s+/g, ' ') || 'none'})`);
+          await page.waitForTimeout(1000);
+        }
       }
       // A click right after the menu opens can be dropped (VS Code's menus ignore a release that may
       // be the opening gesture's): choose with Enter on the focused item, then click if it stays open.
