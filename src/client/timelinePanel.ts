@@ -23,6 +23,7 @@ import {
   markdownToPlainLines,
   causeLane,
   markOfLine,
+  REVEAL_IN_TIMELINE_COMMAND,
   traceLineTimestampNs,
   type CauseArrow,
   type ExtensionToWebview,
@@ -39,7 +40,6 @@ import { newNonce, timelineHtml } from './timelineHtml';
 
 export const TIMELINE_VIEW_TYPE = 'stage2Lens.timeline';
 const TITLE = 'Stage-2 Timeline';
-const REVEAL_IN_TIMELINE = 'stage2Lens.revealInTimeline';
 /** The `source` of the server's diagnostics (src/server/diagnostics.ts). */
 const DIAGNOSTIC_SOURCE = 'stage2-lens';
 
@@ -74,7 +74,7 @@ class RevealInTimelineActions implements vscode.CodeActionProvider {
     const lines = new Set(context.diagnostics.filter((d) => d.source === DIAGNOSTIC_SOURCE && typeof d.code === 'object').map((d) => d.range.start.line + 1));
     return [...lines].map((line) => {
       const action = new vscode.CodeAction(lines.size > 1 ? `Reveal line ${line} in Timeline` : 'Reveal in Timeline', RevealInTimelineActions.kind);
-      action.command = { command: REVEAL_IN_TIMELINE, title: 'Reveal in Timeline', arguments: [document.uri.toString(), line] };
+      action.command = { command: REVEAL_IN_TIMELINE_COMMAND, title: 'Reveal in Timeline', arguments: [document.uri.toString(), line] };
       action.diagnostics = context.diagnostics.filter((d) => d.range.start.line + 1 === line);
       return action;
     });
