@@ -33,6 +33,7 @@ import {
   type TimelineViewState,
   type WebviewToExtension,
 } from '../shared/timelineProtocol';
+import { normalizeSettings } from '../shared/settings';
 import { restorableTraceUri, timeRangeOf } from '../shared/webviewInput';
 import { activeTraceUri } from './activeTrace';
 import { guarded, onTrace, type Cmd, type Ctx } from './ctx';
@@ -43,9 +44,28 @@ const TITLE = 'Stage-2 Timeline';
 /** The `source` of the server's diagnostics (src/server/diagnostics.ts). */
 const DIAGNOSTIC_SOURCE = 'stage2-lens';
 
-/** `stage2Lens.showTimeline`: the timeline of the trace, beside its editor. */
+/** `stage2Lens.showTimeline`: the timeline of the trace, where `stage2Lens.timeline.openIn` says. */
 export function showTimeline(ctx: Ctx): Cmd {
   return onTrace(undefined, (uri) => TimelinePanel.createOrShow(ctx.extension, ctx.client(), uri));
+}
+
+/**
+ * The editor column a new timeline opens in, per `stage2Lens.timeline.openIn`. `below` first makes
+ * an empty group under the active one (VS Code focuses it), so that the panel's "active" column is it.
+ */
+async function columnForNewTimeline(): Promise<vscode.ViewColumn> {
+  const openIn = normalizeSettings(vscode.workspace.getConfiguration().get('stage2Lens')).timeline.openIn;
+  switch (openIn) {
+    case 'beside':
+      return vscode.ViewColumn.Beside;
+    case 'active':
+      return vscode.ViewColumn.Active;
+    case 'below':
+      await vscode.commands.executeCommand('workbench.action.newGroupBelow');
+      return vscode.ViewColumn.Active;
+    default:
+      return assertNever(openIn);
+  }
 }
 
 /**
@@ -53,7 +73,7 @@ export function showTimeline(ctx: Ctx): Cmd {
  * 1-based line and with it selected. Without arguments (the palette): the active trace at the cursor.
  */
 export function revealInTimeline(ctx: Ctx): Cmd {
-  return guarded('Reveal in Timeline failed', (uriArg?: unknown, lineArg?: unknown) => {
+  return guarded('Reveal in Timeline failed', async (uriArg?: unknown, lineArg?: unknown) => {
     const uri = activeTraceUri(uriArg);
     const editor = vscode.window.activeTextEditor;
     const line = typeof lineArg === 'number' ? lineArg : editor && uri && editor.document.uri.toString() === uri.toString() ? editor.selection.active.line + 1 : undefined;
@@ -61,7 +81,7 @@ export function revealInTimeline(ctx: Ctx): Cmd {
       void vscode.window.showWarningMessage('Stage-2 Lens: put the cursor on a trace line (or use the quick fix of a finding) to reveal it in the timeline.');
       return;
     }
-    TimelinePanel.createOrShow(ctx.extension, ctx.client(), uri, line);
+    await TimelinePanel.createOrShow(ctx.extension, ctx.client(), uri, line);
   });
 }
 
@@ -133,7 +153,7 @@ export class TimelinePanel {
   }
 
   /** Open (or bring forward) the trace's timeline; with `selectLine`, select that line's mark and zoom to it. */
-  static createOrShow(context: vscode.ExtensionContext, client: LanguageClient, uri: vscode.Uri, selectLine?: number): void {
+  static async createOrShow(context: vscode.ExtensionContext, client: LanguageClient, uri: vscode.Uri, selectLine?: number): Promise<void> {
     TimelinePanel.latestClient = client;
     TimelinePanel.hookNotifications(client);
     const existing = TimelinePanel.panels.get(uri.toString());
@@ -142,8 +162,11 @@ export class TimelinePanel {
       if (selectLine !== undefined) existing.select(selectLine);
       return;
     }
+    const viewColumn = await columnForNewTimeline();
+    // another call may have opened it while the new group was being made
+    if (TimelinePanel.panels.has(uri.toString())) return TimelinePanel.createOrShow(context, client, uri, selectLine);
     // The file name in the title: two traces' timelines side by side must be told apart.
-    const panel = vscode.window.createWebviewPanel(TIMELINE_VIEW_TYPE, `${TITLE}: ${uri.path.split('/').pop() ?? ''}`, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, {
+    const panel = vscode.window.createWebviewPanel(TIMELINE_VIEW_TYPE, `${TITLE}: ${uri.path.split('/').pop() ?? ''}`, { viewColumn, preserveFocus: true }, {
       enableScripts: true,
       localResourceRoots: [vscode.Uri.joinPath(context.extensionUri, 'dist', 'webview')],
     });

@@ -54,6 +54,7 @@ test('the definitions\' defaults are the typed defaults', () => {
     'stage2Lens.diagnostics.severity': defaultSettings.diagnostics.severity,
     'stage2Lens.inlayHints.esr': defaultSettings.inlayHints.esr,
     'stage2Lens.trace.server': defaultSettings.trace.server,
+    'stage2Lens.timeline.openIn': defaultSettings.timeline.openIn,
   };
   assert.deepEqual(Object.keys(flat).sort(), Object.keys(settingDefinitions).sort());
   for (const [key, value] of Object.entries(flat)) assert.deepEqual(settingDefinitions[key].default, value, key);
@@ -66,13 +67,17 @@ test('normalizeSettings keeps valid values, drops invalid ones, accepts dotted k
     diagnostics: { severity: { S7: 'hint', C1: 'off', Z9: 'error', S1: 'loud' } },
     inlayHints: { esr: 'no' },
     trace: { server: 'verbose' },
+    'timeline.openIn': 'below',
   });
   assert.deepEqual(s, {
     model: { granule: 16384, ipaBits: 40, bbmLevel: 2, fwb: 'on', dic: 'auto', idc: 'auto', eagerSplitChunk: '2MiB', kernel: '5.13' },
     diagnostics: { maxCount: 5, severity: { S7: 'hint', C1: 'off' } },
     inlayHints: { esr: true },
     trace: { server: 'verbose' },
+    timeline: { openIn: 'below' },
   });
+  assert.equal(normalizeSettings({ timeline: { openIn: 'floating' } }).timeline.openIn, 'beside', 'an unknown place falls back to beside');
+  assert.equal(normalizeSettings({ timeline: { openIn: 'active' } }).timeline.openIn, 'active');
   assert.deepEqual(normalizeSettings(undefined), defaultSettings);
   assert.deepEqual(normalizeSettings('garbage'), defaultSettings);
 });

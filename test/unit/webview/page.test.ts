@@ -330,3 +330,27 @@ test('timeline page: the Arrows toggle draws the cause arrow of every finding in
     await tp.close();
   }
 });
+
+test('timeline page: a reload restores the zoom, the selected mark with its details and the pinned lanes', { timeout: 60_000 }, async (t) => {
+  if (!chromiumAvailable()) return t.skip('no Chromium at /usr/bin/chromium (set CHROMIUM_PATH)');
+  // What VS Code hands back to the serializer after a reload: the state the page last saved.
+  const viewport = { t0: 1_100_000, t1: 1_300_000 };
+  const saved = { uri: 'file:///trace/race.trace', viewport, selectedLine: 20, pinnedLanes: ['host'] };
+  const tp = await openTimelinePage(query(), { state: saved, hover: (line) => [`kvm_guest_fault at line ${line}`] });
+  try {
+    const { page } = tp;
+    await tp.windows(1);
+    const w = tp.posted.find((m) => m.type === 'window');
+    assert.ok(w && w.type === 'window');
+    assert.deepEqual(w.range, viewport, 'the first window asked is the saved zoom');
+    await page.waitForSelector('#details:not([hidden]) h2');
+    assert.ok(tp.posted.some((m) => m.type === 'details' && m.line === 20), 'the selected mark\'s details are asked for again');
+    assert.equal(await page.textContent('#details h2'), 'S1 · vCPU 1 (kvmtest-307) · 0.001000 s');
+    assert.deepEqual(await viewportOf(tp), viewport, 'the details arriving do not move a restored view');
+    assert.deepEqual((await page.locator('#lane-names .lane-name > span').allTextContents()).slice(0, 3), ['host', `vCPU 0 (${EVIL}-306)`, 'vCPU 1 (kvmtest-307)'], 'the pinned lane is on top again');
+    assert.equal(await page.getAttribute('#lane-names button[aria-label="Unpin host"]', 'aria-pressed'), 'true');
+    assert.deepEqual(tp.problems, []);
+  } finally {
+    await tp.close();
+  }
+});
