@@ -195,6 +195,8 @@ export interface TimelineViewState {
   pinnedLanes?: string[];
   /** Height of a lane, px (absent: the default). */
   laneHeight?: number;
+  /** Groups of rows collapsed to their header: `vcpus`, `host`, `summary` (webview/layout.ts). */
+  collapsedGroups?: string[];
 }
 
 export type WebviewToExtension =
