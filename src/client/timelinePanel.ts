@@ -33,7 +33,7 @@ import {
   type TimelineViewState,
   type WebviewToExtension,
 } from '../shared/timelineProtocol';
-import { normalizeSettings } from '../shared/settings';
+import { normalizeTimelineSettings } from '../shared/settings';
 import { restorableTraceUri, timeRangeOf } from '../shared/webviewInput';
 import { activeTraceUri } from './activeTrace';
 import { guarded, onTrace, type Cmd, type Ctx } from './ctx';
@@ -54,7 +54,7 @@ export function showTimeline(ctx: Ctx): Cmd {
  * an empty group under the active one (VS Code focuses it), so that the panel's "active" column is it.
  */
 async function columnForNewTimeline(): Promise<vscode.ViewColumn> {
-  const openIn = normalizeSettings(vscode.workspace.getConfiguration().get('stage2Lens')).timeline.openIn;
+  const { openIn } = normalizeTimelineSettings(vscode.workspace.getConfiguration().get('stage2Lens'));
   switch (openIn) {
     case 'beside':
       return vscode.ViewColumn.Beside;

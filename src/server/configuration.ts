@@ -30,7 +30,7 @@ export class ServerSettings {
 
   /** Returns true when the settings changed. */
   async refresh(pushed: unknown): Promise<boolean> {
-    const before = analysisInputs(this.value);
+    const before = JSON.stringify(this.value);
     if (this.pull) {
       const raw: unknown = await this.connection.workspace.getConfiguration({ section: 'stage2Lens' }).catch(() => undefined);
       if (raw !== undefined && raw !== null) this.value = normalizeSettings(raw);
@@ -38,11 +38,6 @@ export class ServerSettings {
       const section = (pushed as { stage2Lens?: unknown } | undefined)?.stage2Lens;
       if (section !== undefined) this.value = normalizeSettings(section);
     }
-    return analysisInputs(this.value) !== before;
+    return JSON.stringify(this.value) !== before;
   }
-}
-
-/** The settings an analysis depends on: where the client opens its timeline does not re-run any. */
-function analysisInputs(s: Settings): string {
-  return JSON.stringify({ ...s, timeline: undefined });
 }

@@ -37,7 +37,14 @@ export interface Settings {
   };
   inlayHints: { esr: boolean };
   trace: { server: ServerTrace };
-  timeline: { openIn: TimelineOpenIn };
+}
+
+/**
+ * The settings only the extension reads: kept out of `Settings`, the server's copy, so that
+ * changing where the timeline opens re-runs no analysis.
+ */
+export interface TimelineSettings {
+  openIn: TimelineOpenIn;
 }
 
 /** One setting as package.json declares it (the drift test compares these field by field). */
@@ -76,8 +83,9 @@ export const defaultSettings: Settings = {
   diagnostics: { maxCount: 999, severity: {} },
   inlayHints: { esr: true },
   trace: { server: 'off' },
-  timeline: { openIn: 'beside' },
 };
+
+export const defaultTimelineSettings: TimelineSettings = { openIn: 'beside' };
 
 function pick<T>(value: unknown, allowed: readonly T[], fallback: T): T {
   return allowed.includes(value as T) ? (value as T) : fallback;
@@ -123,8 +131,14 @@ export function normalizeSettings(raw: unknown): Settings {
     diagnostics: { maxCount: intIn(d.maxCount, 1, 100000, d0.diagnostics.maxCount), severity },
     inlayHints: { esr: typeof esr === 'boolean' ? esr : d0.inlayHints.esr },
     trace: { server: pick(section('trace').server, ['off', 'messages', 'verbose'] as const, d0.trace.server) },
-    timeline: { openIn: pick(section('timeline').openIn, timelineOpenInValues, d0.timeline.openIn) },
   };
+}
+
+/** Valid TimelineSettings from the `stage2Lens` section (nested or with dotted keys); a bad value falls back to the default. */
+export function normalizeTimelineSettings(raw: unknown): TimelineSettings {
+  const root = obj(raw);
+  const openIn = root['timeline.openIn'] ?? obj(root.timeline).openIn;
+  return { openIn: pick(openIn, timelineOpenInValues, defaultTimelineSettings.openIn) };
 }
 
 const chunkBytes: Record<EagerSplitSetting, number | 'auto'> = {
