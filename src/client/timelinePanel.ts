@@ -114,6 +114,8 @@ export function registerTimeline(ctx: Ctx): void {
 
 export class TimelinePanel {
   private static readonly panels = new Map<string, TimelinePanel>();
+  /** Timelines being opened (their editor group may still be in the making), by trace URI. */
+  private static readonly opening = new Map<string, Promise<void>>();
   private static notificationHooked = new WeakSet<LanguageClient>();
   /** The client of the latest call: after "Restart Server" panels talk to the new one. */
   private static latestClient: LanguageClient | undefined;
@@ -162,16 +164,29 @@ export class TimelinePanel {
       if (selectLine !== undefined) existing.select(selectLine);
       return;
     }
-    const viewColumn = await columnForNewTimeline();
-    // another call may have opened it while the new group was being made
-    if (TimelinePanel.panels.has(uri.toString())) return TimelinePanel.createOrShow(context, client, uri, selectLine);
-    // The file name in the title: two traces' timelines side by side must be told apart.
-    const panel = vscode.window.createWebviewPanel(TIMELINE_VIEW_TYPE, `${TITLE}: ${uri.path.split('/').pop() ?? ''}`, { viewColumn, preserveFocus: true }, {
-      enableScripts: true,
-      localResourceRoots: [vscode.Uri.joinPath(context.extensionUri, 'dist', 'webview')],
-    });
-    const created = new TimelinePanel(panel, context, client, uri);
-    if (selectLine !== undefined) created.pendingSelect = selectLine;
+    // A second call while the first is still making its group (a double click on the lens) waits
+    // for that panel instead of making a group of its own.
+    const opening = TimelinePanel.opening.get(uri.toString());
+    if (opening) {
+      await opening;
+      return TimelinePanel.createOrShow(context, client, uri, selectLine);
+    }
+    const open = (async () => {
+      const viewColumn = await columnForNewTimeline();
+      // The file name in the title: two traces' timelines side by side must be told apart.
+      const panel = vscode.window.createWebviewPanel(TIMELINE_VIEW_TYPE, `${TITLE}: ${uri.path.split('/').pop() ?? ''}`, { viewColumn, preserveFocus: true }, {
+        enableScripts: true,
+        localResourceRoots: [vscode.Uri.joinPath(context.extensionUri, 'dist', 'webview')],
+      });
+      const created = new TimelinePanel(panel, context, client, uri);
+      if (selectLine !== undefined) created.pendingSelect = selectLine;
+    })();
+    TimelinePanel.opening.set(uri.toString(), open);
+    try {
+      await open;
+    } finally {
+      TimelinePanel.opening.delete(uri.toString());
+    }
   }
 
   static registerSerializer(context: vscode.ExtensionContext, client: LanguageClient): vscode.Disposable {
