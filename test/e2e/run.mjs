@@ -505,7 +505,7 @@ async function uiLayer() {
     'hover',
     async () => {
       await goToLine(page, ctx.faultLine);
-      const hit = await locateText(page, faultNeedle(), 'kvm_guest_fault');
+      let hit = await locateText(page, faultNeedle(), 'kvm_guest_fault');
       const line = lineOf(ctx.trace, ctx.faultLine);
       const hsr = /hsr 0x([0-9a-f]+)/.exec(line)[1];
       const ipa = /ipa 0x([0-9a-f]+)/.exec(line)[1];
@@ -536,6 +536,7 @@ async function uiLayer() {
       let best = '';
       let missing = checks.map(([, what]) => what);
       let moves = 0;
+      let polls = 0;
       const deadline = Date.now() + 20_000;
       while (missing.length && Date.now() < deadline) {
         text = (await hoverText()).replace(/\s+/g, ' ');
@@ -549,6 +550,13 @@ async function uiLayer() {
         if (text.length > best.length) best = text;
         missing = checks.filter(([re]) => !re.test(text)).map(([, what]) => what);
         if (missing.length) await page.waitForTimeout(300);
+        // Lines move under a still mouse (the code lenses above findings' lines appear when the
+        // analysis ends), leaving the hover of the line above: every few reads, aim at the line again.
+        if (missing.length && ++polls % 5 === 0) {
+          await page.mouse.move(700, 5);
+          hit = await locateText(page, faultNeedle(), 'kvm_guest_fault');
+          best = '';
+        }
       }
       if (!best) throw new Error(`no hover appeared over kvm_guest_fault on line ${ctx.faultLine} in 20 s (${moves} mouse moves)`);
       text = missing.length ? best : text;
