@@ -4,7 +4,12 @@
 import type { LaneBins, LaneInfo, TimeRange, WindowResult } from '../src/shared/timelineProtocol';
 import { pxToBin } from './viewport';
 
-export type RowKind = 'axis' | 'lane' | 'faults' | 'cmo' | 'tlbi' | 'heat';
+export type RowKind = 'axis' | 'group' | 'lane' | 'faults' | 'cmo' | 'tlbi' | 'heat';
+
+/** The groups of rows a header collapses: the vCPU lanes, the other lanes (host), the summary tracks. */
+export type LaneGroup = 'vcpus' | 'host' | 'summary';
+export const LANE_GROUPS: readonly LaneGroup[] = ['vcpus', 'host', 'summary'];
+const GROUP_TITLE: Readonly<Record<LaneGroup, string>> = { vcpus: 'vCPUs', host: 'Host', summary: 'Summary tracks' };
 
 export interface Row {
   kind: RowKind;
@@ -12,6 +17,8 @@ export interface Row {
   h: number;
   label: string;
   lane?: LaneInfo;
+  /** A `group` row: the group it heads (and whether its rows are hidden). */
+  group?: { id: LaneGroup; collapsed: boolean };
 }
 
 export const AXIS_H = 22;
@@ -19,6 +26,12 @@ export const LANE_H = 30;
 export const LANE_B_H = 22;
 export const FAULTS_H = 44;
 export const SMALL_H = 22;
+export const GROUP_H = 20;
+
+/** A lane's group: a vCPU's lane (`vCPU 3 (...)`, as the engine names them) or another (host). */
+export function laneGroupOf(l: LaneInfo): LaneGroup {
+  return /^vCPU \d+\b/.test(l.label) ? 'vcpus' : 'host';
+}
 
 /**
  * The lanes in the order they are drawn: pinned lanes first (in the order they were pinned), then
@@ -41,7 +54,18 @@ export function orderLanes(lanes: readonly LaneInfo[], pinned: readonly string[]
 /** The lane heights the page offers (px of an A lane; a what-if's B lane is three quarters of it). */
 export const LANE_HEIGHTS = [22, 30, 48, 72] as const;
 
-export function computeLayout(lanes: readonly LaneInfo[], heatRows: number, laneHeight: number = LANE_H): Row[] {
+/** How the page groups its rows: lanes pinned to the top stay out of every group; a collapsed group shows only its header. */
+export interface Grouping {
+  pinned: readonly string[];
+  collapsed: readonly LaneGroup[];
+}
+
+/**
+ * The rows top down: the axis, the lanes in the order given, the summary tracks. With `grouping`
+ * (the page), pinned lanes come right under the axis and each group after them gets a header row,
+ * its rows left out while it is collapsed; without it (the renderer's own callers), no headers.
+ */
+export function computeLayout(lanes: readonly LaneInfo[], heatRows: number, laneHeight: number = LANE_H, grouping?: Grouping): Row[] {
   const aH = Math.max(LANE_HEIGHTS[0], Math.min(LANE_HEIGHTS[LANE_HEIGHTS.length - 1], Math.round(laneHeight)));
   const bH = laneHeight === LANE_H ? LANE_B_H : Math.max(LANE_HEIGHTS[0], Math.round(aH * 0.75));
   const rows: Row[] = [];
@@ -50,12 +74,32 @@ export function computeLayout(lanes: readonly LaneInfo[], heatRows: number, lane
     rows.push({ ...r, y });
     y += r.h;
   };
+  const laneRow = (l: LaneInfo) => push({ kind: 'lane', h: l.config === 'A' ? aH : bH, label: l.config === 'B' ? `B: ${l.label}` : l.label, lane: l });
+  /** A group's header (when grouping), then its rows unless it is collapsed. */
+  const group = (id: LaneGroup, count: number, rowsOf: () => void) => {
+    if (grouping) {
+      const collapsed = grouping.collapsed.includes(id);
+      push({ kind: 'group', h: GROUP_H, label: `${GROUP_TITLE[id]} (${count})`, group: { id, collapsed } });
+      if (collapsed) return;
+    }
+    rowsOf();
+  };
   push({ kind: 'axis', h: AXIS_H, label: '' });
-  for (const l of lanes) push({ kind: 'lane', h: l.config === 'A' ? aH : bH, label: l.config === 'B' ? `B: ${l.label}` : l.label, lane: l });
-  push({ kind: 'faults', h: FAULTS_H, label: 'faults by class' });
-  push({ kind: 'cmo', h: SMALL_H, label: 'CMO bytes' });
-  push({ kind: 'tlbi', h: SMALL_H, label: 'TLB invalidations' });
-  push({ kind: 'heat', h: Math.max(SMALL_H, Math.min(44, heatRows * 6 + 4)), label: 'IPA heat' });
+  if (!grouping) for (const l of lanes) laneRow(l);
+  else {
+    const pinned = lanes.filter((l) => grouping.pinned.includes(l.id));
+    for (const l of pinned) laneRow(l);
+    for (const id of ['vcpus', 'host'] as const) {
+      const members = lanes.filter((l) => !pinned.includes(l) && laneGroupOf(l) === id);
+      if (members.length) group(id, members.filter((l) => l.config === 'A').length, () => members.forEach(laneRow));
+    }
+  }
+  group('summary', 4, () => {
+    push({ kind: 'faults', h: FAULTS_H, label: 'faults by class' });
+    push({ kind: 'cmo', h: SMALL_H, label: 'CMO bytes' });
+    push({ kind: 'tlbi', h: SMALL_H, label: 'TLB invalidations' });
+    push({ kind: 'heat', h: Math.max(SMALL_H, Math.min(44, heatRows * 6 + 4)), label: 'IPA heat' });
+  });
   return rows;
 }
 

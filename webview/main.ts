@@ -29,7 +29,7 @@ import {
   type WebviewToExtension,
 } from '../src/shared/timelineProtocol';
 import { drawFrame, type Canvas2D } from './draw';
-import { computeLayout, hitBin, LANE_H, LANE_HEIGHTS, laneBinsFor, layoutHeight, orderLanes, rowAt } from './layout';
+import { computeLayout, hitBin, LANE_GROUPS, LANE_H, LANE_HEIGHTS, laneBinsFor, layoutHeight, orderLanes, rowAt, type LaneGroup } from './layout';
 import { marksListEntries, renderMarksList, type ListDom, type ListElement } from './marksList';
 import { classColour, className, readTheme, type Theme } from './theme';
 import { registerToolkit } from './toolkit';
@@ -150,6 +150,7 @@ function showRowNames(height: number): void {
   dom.laneNames.replaceChildren(
     ...view.rows.flatMap((r) => {
       if (r.kind === 'axis') return [];
+      if (r.group) return [groupHeader(r.group.id, r.group.collapsed, r.label, r.y, r.h)];
       const name = document.createElement('div');
       name.className = `lane-name${r.lane?.config === 'B' ? ' config-b' : r.kind === 'lane' ? '' : ' summary'}`;
       name.title = r.label;
@@ -170,6 +171,29 @@ function showRowNames(height: number): void {
       return [name];
     }),
   );
+}
+
+/** A group's header beside the canvas: a button (Enter or Space from the keyboard) that collapses or expands the group's rows. */
+function groupHeader(group: LaneGroup, collapsed: boolean, label: string, y: number, h: number): HTMLElement {
+  const header = document.createElement('div');
+  header.className = 'lane-group';
+  header.style.top = `${y}px`;
+  header.style.height = `${h}px`;
+  const toggle = textElement('button', `${collapsed ? '▸' : '▾'} ${label}`);
+  toggle.setAttribute('type', 'button');
+  toggle.setAttribute('aria-expanded', String(!collapsed));
+  toggle.dataset.group = group;
+  toggle.title = collapsed ? 'Expand' : 'Collapse';
+  toggle.addEventListener('click', () => {
+    view.toggleGroup(group);
+    view.save();
+    relayout();
+    scheduleDraw();
+    // the names are rebuilt on the next frame: keep the keyboard on this header
+    requestAnimationFrame(() => dom.laneNames.querySelector<HTMLElement>(`button[data-group="${group}"]`)?.focus());
+  });
+  header.append(toggle);
+  return header;
 }
 
 /** With the toggle on: the cause arrows of the findings in view, thinned to what a frame can show (viewport.ts arrowsToDraw), and a note saying how many. */
@@ -298,7 +322,7 @@ function hover(x: number, y: number): void {
   const data = replies.window;
   const { vp, width: cssWidth } = view;
   const row = rowAt(view.rows, y);
-  if (!row || !data) return hideTooltip();
+  if (!row || !data || row.kind === 'group') return hideTooltip();
   const t = xToTime(vp, cssWidth, x);
   const step = (vp.t1 - vp.t0) / cssWidth;
   if (row.kind === 'lane') {
@@ -550,7 +574,8 @@ function relayout(): void {
   if (!i) return;
   const laneSel = view.saved.filter?.lanes;
   const shown = laneSel ? i.lanes.filter((l) => laneSel.includes(l.id)) : i.lanes;
-  view.rows = computeLayout(orderLanes(shown, view.saved.pinnedLanes), replies.window?.summary.heat.rows.length ?? 8, view.saved.laneHeight);
+  const pinned = view.saved.pinnedLanes ?? [];
+  view.rows = computeLayout(orderLanes(shown, pinned), replies.window?.summary.heat.rows.length ?? 8, view.saved.laneHeight, { pinned, collapsed: view.collapsedGroups(LANE_GROUPS) });
 }
 
 /** Pin a lane to the top, or unpin it. */
@@ -600,13 +625,9 @@ function onMessage(m: ExtensionToWebview): void {
     case 'window': {
       if (!replies.accept('window', m.seq)) return;
       const data = (replies.window = m.result ?? undefined);
-      const { rows } = view;
-      if (data && replies.info && rows.length) {
-        // The heat track's height follows the number of IPA regions that fault.
-        const heat = rows[rows.length - 1];
-        const want = computeLayout([], data.summary.heat.rows.length).at(-1)?.h ?? heat.h;
-        if (want !== heat.h) view.rows = computeLayout(rows.flatMap((r) => (r.lane ? [r.lane] : [])), data.summary.heat.rows.length, view.saved.laneHeight);
-      }
+      // The heat track's height follows the number of IPA regions that fault (no track: the summary is collapsed).
+      const heat = view.rows.find((r) => r.kind === 'heat');
+      if (data && replies.info && heat && heat.h !== computeLayout([], data.summary.heat.rows.length).at(-1)?.h) relayout();
       scheduleDraw();
       scheduleList();
       return;

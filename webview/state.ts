@@ -3,7 +3,7 @@
 // that an older answer never replaces a newer one; `Interaction`, gestures and timers in progress.
 // No DOM here: main.ts wires these to the page.
 import type { CauseArrow, MarkDetail, MarkDetails, TimelineFilter, TimelineInfo, TimelineViewState, TimeRange, WindowResult } from '../src/shared/timelineProtocol';
-import type { Row } from './layout';
+import type { LaneGroup, Row } from './layout';
 import type { Theme } from './theme';
 import { DEFAULT_MIN_SPAN, type Bounds } from './viewport';
 
@@ -61,6 +61,19 @@ export class ViewState {
   toggleMarkedRange(r: TimeRange): void {
     const m = this.saved.markedRange;
     this.patch({ markedRange: m && m.t0 === r.t0 && m.t1 === r.t1 ? undefined : { t0: r.t0, t1: r.t1 } });
+  }
+
+  /** Collapse a group of rows, or expand it again (a group header's button). */
+  toggleGroup(group: LaneGroup): void {
+    const collapsed = this.saved.collapsedGroups ?? [];
+    const next = collapsed.includes(group) ? collapsed.filter((g) => g !== group) : [...collapsed, group];
+    this.patch({ collapsedGroups: next.length ? next : undefined });
+  }
+
+  /** The groups collapsed now, of the ones the layout knows (a stored state is untrusted input). */
+  collapsedGroups(known: readonly LaneGroup[]): LaneGroup[] {
+    const stored = this.saved.collapsedGroups;
+    return Array.isArray(stored) ? known.filter((g) => stored.includes(g)) : [];
   }
 
   filter(): TimelineFilter | undefined {

@@ -23,6 +23,7 @@ import {
   markdownToPlainLines,
   causeLane,
   markOfLine,
+  REVEAL_IN_TIMELINE_COMMAND,
   traceLineTimestampNs,
   type CauseArrow,
   type ExtensionToWebview,
@@ -32,6 +33,7 @@ import {
   type TimelineViewState,
   type WebviewToExtension,
 } from '../shared/timelineProtocol';
+import { normalizeTimelineSettings } from '../shared/settings';
 import { restorableTraceUri, timeRangeOf } from '../shared/webviewInput';
 import { activeTraceUri } from './activeTrace';
 import { guarded, onTrace, type Cmd, type Ctx } from './ctx';
@@ -39,13 +41,31 @@ import { newNonce, timelineHtml } from './timelineHtml';
 
 export const TIMELINE_VIEW_TYPE = 'stage2Lens.timeline';
 const TITLE = 'Stage-2 Timeline';
-const REVEAL_IN_TIMELINE = 'stage2Lens.revealInTimeline';
 /** The `source` of the server's diagnostics (src/server/diagnostics.ts). */
 const DIAGNOSTIC_SOURCE = 'stage2-lens';
 
-/** `stage2Lens.showTimeline`: the timeline of the trace, beside its editor. */
+/** `stage2Lens.showTimeline`: the timeline of the trace, where `stage2Lens.timeline.openIn` says. */
 export function showTimeline(ctx: Ctx): Cmd {
   return onTrace(undefined, (uri) => TimelinePanel.createOrShow(ctx.extension, ctx.client(), uri));
+}
+
+/**
+ * The editor column a new timeline opens in, per `stage2Lens.timeline.openIn`. `below` first makes
+ * an empty group under the active one (VS Code focuses it), so that the panel's "active" column is it.
+ */
+async function columnForNewTimeline(): Promise<vscode.ViewColumn> {
+  const { openIn } = normalizeTimelineSettings(vscode.workspace.getConfiguration().get('stage2Lens'));
+  switch (openIn) {
+    case 'beside':
+      return vscode.ViewColumn.Beside;
+    case 'active':
+      return vscode.ViewColumn.Active;
+    case 'below':
+      await vscode.commands.executeCommand('workbench.action.newGroupBelow');
+      return vscode.ViewColumn.Active;
+    default:
+      return assertNever(openIn);
+  }
 }
 
 /**
@@ -53,7 +73,7 @@ export function showTimeline(ctx: Ctx): Cmd {
  * 1-based line and with it selected. Without arguments (the palette): the active trace at the cursor.
  */
 export function revealInTimeline(ctx: Ctx): Cmd {
-  return guarded('Reveal in Timeline failed', (uriArg?: unknown, lineArg?: unknown) => {
+  return guarded('Reveal in Timeline failed', async (uriArg?: unknown, lineArg?: unknown) => {
     const uri = activeTraceUri(uriArg);
     const editor = vscode.window.activeTextEditor;
     const line = typeof lineArg === 'number' ? lineArg : editor && uri && editor.document.uri.toString() === uri.toString() ? editor.selection.active.line + 1 : undefined;
@@ -61,7 +81,7 @@ export function revealInTimeline(ctx: Ctx): Cmd {
       void vscode.window.showWarningMessage('Stage-2 Lens: put the cursor on a trace line (or use the quick fix of a finding) to reveal it in the timeline.');
       return;
     }
-    TimelinePanel.createOrShow(ctx.extension, ctx.client(), uri, line);
+    await TimelinePanel.createOrShow(ctx.extension, ctx.client(), uri, line);
   });
 }
 
@@ -74,7 +94,7 @@ class RevealInTimelineActions implements vscode.CodeActionProvider {
     const lines = new Set(context.diagnostics.filter((d) => d.source === DIAGNOSTIC_SOURCE && typeof d.code === 'object').map((d) => d.range.start.line + 1));
     return [...lines].map((line) => {
       const action = new vscode.CodeAction(lines.size > 1 ? `Reveal line ${line} in Timeline` : 'Reveal in Timeline', RevealInTimelineActions.kind);
-      action.command = { command: REVEAL_IN_TIMELINE, title: 'Reveal in Timeline', arguments: [document.uri.toString(), line] };
+      action.command = { command: REVEAL_IN_TIMELINE_COMMAND, title: 'Reveal in Timeline', arguments: [document.uri.toString(), line] };
       action.diagnostics = context.diagnostics.filter((d) => d.range.start.line + 1 === line);
       return action;
     });
@@ -94,6 +114,8 @@ export function registerTimeline(ctx: Ctx): void {
 
 export class TimelinePanel {
   private static readonly panels = new Map<string, TimelinePanel>();
+  /** Timelines being opened (their editor group may still be in the making), by trace URI. */
+  private static readonly opening = new Map<string, Promise<void>>();
   private static notificationHooked = new WeakSet<LanguageClient>();
   /** The client of the latest call: after "Restart Server" panels talk to the new one. */
   private static latestClient: LanguageClient | undefined;
@@ -133,7 +155,7 @@ export class TimelinePanel {
   }
 
   /** Open (or bring forward) the trace's timeline; with `selectLine`, select that line's mark and zoom to it. */
-  static createOrShow(context: vscode.ExtensionContext, client: LanguageClient, uri: vscode.Uri, selectLine?: number): void {
+  static async createOrShow(context: vscode.ExtensionContext, client: LanguageClient, uri: vscode.Uri, selectLine?: number): Promise<void> {
     TimelinePanel.latestClient = client;
     TimelinePanel.hookNotifications(client);
     const existing = TimelinePanel.panels.get(uri.toString());
@@ -142,13 +164,29 @@ export class TimelinePanel {
       if (selectLine !== undefined) existing.select(selectLine);
       return;
     }
-    // The file name in the title: two traces' timelines side by side must be told apart.
-    const panel = vscode.window.createWebviewPanel(TIMELINE_VIEW_TYPE, `${TITLE}: ${uri.path.split('/').pop() ?? ''}`, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, {
-      enableScripts: true,
-      localResourceRoots: [vscode.Uri.joinPath(context.extensionUri, 'dist', 'webview')],
-    });
-    const created = new TimelinePanel(panel, context, client, uri);
-    if (selectLine !== undefined) created.pendingSelect = selectLine;
+    // A second call while the first is still making its group (a double click on the lens) waits
+    // for that panel instead of making a group of its own.
+    const opening = TimelinePanel.opening.get(uri.toString());
+    if (opening) {
+      await opening;
+      return TimelinePanel.createOrShow(context, client, uri, selectLine);
+    }
+    const open = (async () => {
+      const viewColumn = await columnForNewTimeline();
+      // The file name in the title: two traces' timelines side by side must be told apart.
+      const panel = vscode.window.createWebviewPanel(TIMELINE_VIEW_TYPE, `${TITLE}: ${uri.path.split('/').pop() ?? ''}`, { viewColumn, preserveFocus: true }, {
+        enableScripts: true,
+        localResourceRoots: [vscode.Uri.joinPath(context.extensionUri, 'dist', 'webview')],
+      });
+      const created = new TimelinePanel(panel, context, client, uri);
+      if (selectLine !== undefined) created.pendingSelect = selectLine;
+    })();
+    TimelinePanel.opening.set(uri.toString(), open);
+    try {
+      await open;
+    } finally {
+      TimelinePanel.opening.delete(uri.toString());
+    }
   }
 
   static registerSerializer(context: vscode.ExtensionContext, client: LanguageClient): vscode.Disposable {

@@ -1,6 +1,6 @@
 // textDocument/hover: on an event line, the decoded fields (ESR decoded) and the model's state for
 // the line's IPA at that moment (Analysis.stateAt); on a finding's line, its explanation, cause and
-// what would avoid it; on line 1, the trace-sufficiency coverage. Trace text is untrusted: every
+// what would avoid it, and a "Reveal in Timeline" command link; on line 1, the trace-sufficiency coverage. Trace text is untrusted: every
 // piece of it is escaped before it becomes Markdown.
 import type { Hover } from 'vscode-languageserver/node';
 import { MarkupKind } from 'vscode-languageserver/node';
@@ -13,6 +13,7 @@ import { esrMarkdown } from './esrText';
 import { formatBytes } from './summary';
 import { escapeControls } from '../shared/controlChars';
 import { plural } from '../shared/plural';
+import { revealInTimelineCommandUri } from '../shared/timelineProtocol';
 
 /** Trace text as inert Markdown: no emphasis, links, code, tables, HTML or headings can come out of it, no control character. */
 export function escapeMarkdown(text: string): string {
@@ -122,6 +123,8 @@ function findingsMarkdown(uri: string, a: Analysis, line: number, docsRoot: stri
     if (f.costNs !== undefined) out.push(`Exit to entry: ${(f.costNs / 1000).toFixed(1)} µs (as measured: includes any preemption of the vCPU thread)`, '');
     out.push(`[About ${escapeMarkdown(f.cls)}](${findingDocUrl(f.cls, docsRoot)})`, '');
   }
+  // VS Code runs it only because the client trusts this one command in hovers (languageClient.ts)
+  if (out.length) out.push(`[Reveal in Timeline](${revealInTimelineCommandUri(uri, line)})`, '');
   return out;
 }
 

@@ -3,6 +3,7 @@
 // settings, and one adapter per feature: diagnostics, hover, code lens, symbols, inlay hints, the
 // `stage2Lens/*` requests, the `stage2Lens/status` notification and the timeline's handlers.
 import {
+  CodeLensRefreshRequest,
   createConnection,
   ProposedFeatures,
   TextDocuments,
@@ -40,6 +41,10 @@ const docsRoot = process.env.STAGE2_LENS_DOCS ?? defaultDocsRoot();
 /** Traces the client has open in editors without a synced document (too large for VS Code to sync). */
 const largeFiles = new Set<string>();
 let progressSupported = false;
+/** Whether the client re-asks for code lenses when told (the per-finding lenses appear when an analysis ends). */
+let codeLensRefresh = false;
+/** Per trace, the 1-based lines of its published findings' diagnostics: where "Reveal in Timeline" lenses go. */
+const findingLines = new Map<string, number[]>();
 let analyzer: Analyzer | undefined;
 
 const log = (message: string) => connection.console.log(message);
@@ -58,6 +63,9 @@ const store = new TraceStore({
       const doc = documents.get(uri);
       const lineLength = doc ? (line: number) => (line < doc.lineCount ? doc.offsetAt({ line: line + 1, character: 0 }) - doc.offsetAt({ line, character: 0 }) : undefined) : undefined;
       const diagnostics = findingsToDiagnostics(findings, uri, settings.current, docsRoot, lineLength).map(inertDiagnostic);
+      // a finding's diagnostic links its class page; the "N more not shown" summary does not
+      findingLines.set(uri, diagnostics.filter((d) => d.codeDescription).map((d) => d.range.start.line + 1));
+      if (!early && codeLensRefresh) void connection.sendRequest(CodeLensRefreshRequest.type).catch(() => undefined);
       void connection.sendDiagnostics({ uri, diagnostics: early ? diagnostics : [...readDiagnostics(store.get(uri)?.analysis?.stats), ...diagnostics] });
     },
     status(s: StatusNotification) {
@@ -118,6 +126,7 @@ async function ensure(uri: string): Promise<TraceEntry | undefined> {
 connection.onInitialize((params): InitializeResult => {
   const caps = params.capabilities;
   progressSupported = Boolean(caps.window?.workDoneProgress);
+  codeLensRefresh = Boolean(caps.workspace?.codeLens?.refreshSupport);
   settings.initialize(params.initializationOptions, Boolean(caps.workspace?.configuration));
   return {
     capabilities: {
@@ -167,6 +176,7 @@ documents.onDidChangeContent(({ document }) => {
 function release(uri: string): void {
   const size = store.get(uri)?.source.size ?? 0;
   store.close(uri);
+  findingLines.delete(uri);
   timeline.forget(uri);
   if (size >= RECLAIM_MIN_BYTES) reclaimSoon();
 }
@@ -224,7 +234,7 @@ connection.onCodeLens(async (params) => {
   const entry = store.get(params.textDocument.uri);
   if (!entry) return [];
   const a = entry.analysis;
-  return buildCodeLenses(entry.uri, a ? summarize(entry.uri, entry.label, a, entry.durationMs) : undefined, entry.run !== undefined);
+  return buildCodeLenses(entry.uri, a ? summarize(entry.uri, entry.label, a, entry.durationMs) : undefined, entry.run !== undefined, findingLines.get(entry.uri));
 });
 
 connection.onDocumentSymbol(async (params) => {

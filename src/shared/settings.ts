@@ -9,6 +9,13 @@ export type TriState = 'auto' | 'on' | 'off';
 export type SeveritySetting = Severity | 'off';
 export type EagerSplitSetting = 'auto' | 'off' | '2MiB' | '32MiB' | '512MiB' | '1GiB';
 export type ServerTrace = 'off' | 'messages' | 'verbose';
+/**
+ * Where Show Timeline opens the panel: `beside` the trace (a group of its own to the side),
+ * `active` (a tab of the trace's group, its full width), `below` (a new group under the trace's:
+ * the window's full width when the editors are one column).
+ */
+export type TimelineOpenIn = 'beside' | 'active' | 'below';
+export const timelineOpenInValues: readonly TimelineOpenIn[] = ['beside', 'active', 'below'];
 
 export const findingClasses: readonly FindingClass[] = CLASS_ORDER;
 
@@ -30,6 +37,14 @@ export interface Settings {
   };
   inlayHints: { esr: boolean };
   trace: { server: ServerTrace };
+}
+
+/**
+ * The settings only the extension reads: kept out of `Settings`, the server's copy, so that
+ * changing where the timeline opens re-runs no analysis.
+ */
+export interface TimelineSettings {
+  openIn: TimelineOpenIn;
 }
 
 /** One setting as package.json declares it (the drift test compares these field by field). */
@@ -57,6 +72,7 @@ export const settingDefinitions: Record<string, SettingDefinition> = {
   'stage2Lens.diagnostics.severity': { default: {}, description: 'Severity per finding class, e.g. {"S7": "hint", "C1": "off"}; classes not listed keep the engine\'s severity.' },
   'stage2Lens.inlayHints.esr': { default: true, description: 'Show the decoded ESR after hsr/esr values.' },
   'stage2Lens.trace.server': { default: 'off', enum: ['off', 'messages', 'verbose'], description: 'Trace the communication between VS Code and the Stage-2 Lens language server.' },
+  'stage2Lens.timeline.openIn': { default: 'beside', enum: timelineOpenInValues, description: 'Where Show Timeline opens the timeline: beside the trace (an editor group of its own), in the trace\'s editor group (its full width), or in a new editor group below the trace\'s (the window\'s full width when the editors are one column).' },
 };
 
 /** The allowed values of each entry of `stage2Lens.diagnostics.severity` (package.json lists them per class). */
@@ -68,6 +84,8 @@ export const defaultSettings: Settings = {
   inlayHints: { esr: true },
   trace: { server: 'off' },
 };
+
+export const defaultTimelineSettings: TimelineSettings = { openIn: 'beside' };
 
 function pick<T>(value: unknown, allowed: readonly T[], fallback: T): T {
   return allowed.includes(value as T) ? (value as T) : fallback;
@@ -114,6 +132,13 @@ export function normalizeSettings(raw: unknown): Settings {
     inlayHints: { esr: typeof esr === 'boolean' ? esr : d0.inlayHints.esr },
     trace: { server: pick(section('trace').server, ['off', 'messages', 'verbose'] as const, d0.trace.server) },
   };
+}
+
+/** Valid TimelineSettings from the `stage2Lens` section (nested or with dotted keys); a bad value falls back to the default. */
+export function normalizeTimelineSettings(raw: unknown): TimelineSettings {
+  const root = obj(raw);
+  const openIn = root['timeline.openIn'] ?? obj(root.timeline).openIn;
+  return { openIn: pick(openIn, timelineOpenInValues, defaultTimelineSettings.openIn) };
 }
 
 const chunkBytes: Record<EagerSplitSetting, number | 'auto'> = {

@@ -107,16 +107,31 @@ export function markOfLine(marks: readonly MarkDetail[], line: number): MarkDeta
   return marks.find((m) => m.line === line && m.config === 'A') ?? marks.find((m) => m.line === line);
 }
 
+/** "Reveal in Timeline": `stage2Lens.revealInTimeline [uri, line]` (a 1-based line). */
+export const REVEAL_IN_TIMELINE_COMMAND = 'stage2Lens.revealInTimeline';
+
+/**
+ * The `command:` URI of "Reveal in Timeline" for a Markdown link (the hover's): the arguments as
+ * URI-encoded JSON, with the parentheses a file name may hold encoded too, since a Markdown link's
+ * target ends at the first `)`.
+ */
+export function revealInTimelineCommandUri(uri: string, line: number): string {
+  const args = encodeURIComponent(JSON.stringify([uri, line])).replace(/[()]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return `command:${REVEAL_IN_TIMELINE_COMMAND}?${args}`;
+}
+
 /**
  * A hover's Markdown as plain-text paragraphs, for a page that never turns text into HTML: emphasis,
- * code spans, escapes and link targets dropped (a link keeps its text), rules between sections
- * dropped, one entry per non-empty line.
+ * code spans, escapes and link targets dropped (a link keeps its text, a `command:` link goes),
+ * rules between sections dropped, one entry per non-empty line.
  */
 export function markdownToPlainLines(markdown: string): string[] {
   const out: string[] = [];
   for (const raw of markdown.split(/\r?\n/)) {
     if (/^\s*(---+|\|\s*-+\s*\|.*)\s*$/.test(raw)) continue;
     const text = raw
+      // a command link is an action of the hover (Reveal in Timeline), not part of what it says
+      .replace(/\[[^\]]*\]\(command:[^)]*\)/g, '')
       .replace(/!?\[([^\]]*)\]\([^)]*\)/g, '$1')
       .replace(/\*\*|__|`/g, '')
       .replace(/(^|[\s(])_([^_]+)_(?=$|[\s).,:;])/g, '$1$2')
@@ -180,6 +195,8 @@ export interface TimelineViewState {
   pinnedLanes?: string[];
   /** Height of a lane, px (absent: the default). */
   laneHeight?: number;
+  /** Groups of rows collapsed to their header: `vcpus`, `host`, `summary` (webview/layout.ts). */
+  collapsedGroups?: string[];
 }
 
 export type WebviewToExtension =

@@ -505,7 +505,7 @@ async function uiLayer() {
     'hover',
     async () => {
       await goToLine(page, ctx.faultLine);
-      const hit = await locateText(page, faultNeedle(), 'kvm_guest_fault');
+      let hit = await locateText(page, faultNeedle(), 'kvm_guest_fault');
       const line = lineOf(ctx.trace, ctx.faultLine);
       const hsr = /hsr 0x([0-9a-f]+)/.exec(line)[1];
       const ipa = /ipa 0x([0-9a-f]+)/.exec(line)[1];
@@ -536,6 +536,7 @@ async function uiLayer() {
       let best = '';
       let missing = checks.map(([, what]) => what);
       let moves = 0;
+      let polls = 0;
       const deadline = Date.now() + 20_000;
       while (missing.length && Date.now() < deadline) {
         text = (await hoverText()).replace(/\s+/g, ' ');
@@ -549,6 +550,13 @@ async function uiLayer() {
         if (text.length > best.length) best = text;
         missing = checks.filter(([re]) => !re.test(text)).map(([, what]) => what);
         if (missing.length) await page.waitForTimeout(300);
+        // Lines move under a still mouse (the code lenses above findings' lines appear when the
+        // analysis ends), leaving the hover of the line above: every few reads, aim at the line again.
+        if (missing.length && ++polls % 5 === 0) {
+          await page.mouse.move(700, 5);
+          hit = await locateText(page, faultNeedle(), 'kvm_guest_fault');
+          best = '';
+        }
       }
       if (!best) throw new Error(`no hover appeared over kvm_guest_fault on line ${ctx.faultLine} in 20 s (${moves} mouse moves)`);
       text = missing.length ? best : text;
@@ -860,6 +868,90 @@ async function uiLayer() {
         if (ts && vcpu && !notes.some((n) => n.includes(`arrow from ${vcpu} at ${ts} s`))) throw new Error(`no arrow from ${vcpu} at ${ts} s (cause line ${c.line}: "${c.message}"); the panel says: ${notes.join(' | ') || 'no arrow'}`);
       }
       return `Problems row ${code} line ${line} -> Quick Fix "Reveal in Timeline": details "${heading}", ${details.join(' | ')}${notes.join('')}; view "${text}"`;
+    },
+    { needs: ['timeline-open', 'engine-findings'] },
+  );
+
+  /**
+   * After a "Reveal in Timeline" on `line`: the timeline's tab is active and its details panel is
+   * that line's (its line link names it). Returns the panel's heading.
+   */
+  async function revealedInTimeline(line, how) {
+    await page.locator('.tabs-container .tab.active', { hasText: TIMELINE_TITLE }).waitFor({ timeout: 10_000 });
+    const frame = timelineFrame(page);
+    const link = frame.locator(`#details:not([hidden]) .line-link[aria-label="Go to trace line ${line}"]`).first();
+    try {
+      await link.waitFor({ timeout: 15_000 });
+    } catch {
+      const seen = await frame.locator('#details .line-link').first().getAttribute('aria-label', { timeout: 1000 }).catch(() => 'no details panel');
+      throw new Error(`after Reveal in Timeline from ${how} on line ${line}, the details panel says "${seen}"`);
+    }
+    return frame.locator('#details h2').innerText();
+  }
+
+  /** An S1 finding's line other than `not`, the timeline's current selection (so a reveal has to move it). */
+  function otherFindingLine(pick, not) {
+    const lines = [...new Set((ctx.timelineFindings ?? ctx.findings).filter((f) => f.code.startsWith('S1-') && !not.includes(f.line)).map((f) => f.line))];
+    if (!lines.length) throw new Error('the trace has no other S1 finding to reveal');
+    return pick(lines);
+  }
+
+  /** The unique text of a trace line on screen: its timestamp. */
+  const lineNeedle = (line) => `${/\s(\d+\.\d+):\s/.exec(lineOf(ctx.trace, line))?.[1]}:`;
+
+  await steps.step(
+    'timeline-reveal-hover',
+    async () => {
+      // The hover of a finding's line ends in a "Reveal in Timeline" link; VS Code runs it only
+      // because the extension trusts that command in hovers.
+      const line = otherFindingLine((ls) => ls.at(-1), [ctx.revealedLine ?? -1]);
+      await page.locator('.tabs-container .tab', { hasText: ctx.traceName }).first().click();
+      await goToLine(page, line);
+      const hit = await locateText(page, lineNeedle(line));
+      const link = page.locator('.monaco-editor .monaco-hover:not(.hidden) a', { hasText: 'Reveal in Timeline' }).first();
+      for (let moves = 0, deadline = Date.now() + 20_000; !(await link.isVisible()) && Date.now() < deadline; moves++) {
+        await page.mouse.move(hit.x + hit.width / 2 + (moves % 4) * 3, hit.y + hit.height / 2);
+        await page.waitForTimeout(400);
+      }
+      if (!(await link.isVisible())) throw new Error(`no "Reveal in Timeline" link in the hover of line ${line}`);
+      await link.click();
+      const heading = await revealedInTimeline(line, 'the hover');
+      ctx.revealedLine = line;
+      return `hover of line ${line} -> "Reveal in Timeline" link: details "${heading}"`;
+    },
+    { needs: ['timeline-open', 'engine-findings'] },
+  );
+
+  await steps.step(
+    'timeline-reveal-codelens',
+    async () => {
+      // The code lens above a finding's line.
+      const line = otherFindingLine((ls) => ls[Math.floor(ls.length / 2)], [ctx.revealedLine ?? -1]);
+      await page.mouse.move(700, 5); // no hover over the lens
+      await page.keyboard.press('Escape');
+      await page.locator('.tabs-container .tab', { hasText: ctx.traceName }).first().click();
+      await goToLine(page, line);
+      const needle = lineNeedle(line);
+      await locateText(page, needle);
+      // The lens right above the line (each finding's line has one).
+      let at;
+      for (const deadline = Date.now() + 15_000; !at && Date.now() < deadline; await page.waitForTimeout(300)) {
+        at = await page.evaluate((needle) => {
+          const row = [...document.querySelectorAll('.editor-instance .view-line')].find((l) => l.textContent.replace(/\u00a0/g, ' ').includes(needle));
+          if (!row) return undefined;
+          const top = row.getBoundingClientRect().top;
+          const above = [...document.querySelectorAll('.editor-instance .codelens-decoration a')]
+            .filter((a) => a.textContent.trim() === 'Reveal in Timeline')
+            .map((a) => a.getBoundingClientRect())
+            .filter((r) => r.height > 0 && r.bottom <= top + 2 && r.bottom > top - 40)
+            .sort((a, b) => b.bottom - a.bottom)[0];
+          return above && { x: above.x + above.width / 2, y: above.y + above.height / 2 };
+        }, needle);
+      }
+      if (!at) throw new Error(`no "Reveal in Timeline" code lens above line ${line}`);
+      await page.mouse.click(at.x, at.y);
+      const heading = await revealedInTimeline(line, 'the code lens');
+      return `code lens above line ${line} -> details "${heading}"`;
     },
     { needs: ['timeline-open', 'engine-findings'] },
   );

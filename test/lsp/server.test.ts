@@ -121,8 +121,12 @@ test('diagnostics equal the engine\'s findings (count, lines, codes)', { timeout
     assert.equal(summary?.findings, expected.findings.length);
     assert.equal(summary?.lines, expected.stats.lines.total);
     // The code lens on line 1 and the outline come from the same analysis.
-    const lenses = (await h.connection.sendRequest('textDocument/codeLens', { textDocument: { uri } })) as { command?: { title: string; command: string } }[];
-    assert.deepEqual(lenses.map((l) => l.command?.command), ['stage2Lens.showSummary', 'stage2Lens.replayWith']);
+    // ... and a "Reveal in Timeline" lens on each line a finding's diagnostic is on, naming the trace and line
+    const lenses = (await h.connection.sendRequest('textDocument/codeLens', { textDocument: { uri } })) as { range: { start: { line: number } }; command?: { title: string; command: string; arguments?: unknown[] } }[];
+    assert.deepEqual(lenses.slice(0, 2).map((l) => l.command?.command), ['stage2Lens.showSummary', 'stage2Lens.replayWith']);
+    const findingLines = [...new Set(diags.map((d) => d.range.start.line + 1))].sort((a, b) => a - b);
+    assert.ok(findingLines.length > 0, 'the fixture has findings');
+    assert.deepEqual(lenses.slice(2).map((l) => [l.range.start.line + 1, l.command?.title, l.command?.command, l.command?.arguments]), findingLines.map((line) => [line, 'Reveal in Timeline', 'stage2Lens.revealInTimeline', [uri, line]]));
     assert.equal(lenses[0].command?.title, `Stage-2 (As recorded): ${expected.counters.faults.total} faults · ${spuriousCount(expected.counters.faults.byClass)} spurious · ${formatBytes(Object.values(expected.counters.cmo.redundantBytesByClass).reduce((x: number, y) => x + (y ?? 0), 0))} redundant CMO`);
     const symbols = (await h.connection.sendRequest('textDocument/documentSymbol', { textDocument: { uri } })) as { name: string; children?: { name: string; selectionRange: { start: { line: number } } }[] }[];
     const markers = expected.marks.toArray().filter((m) => m.kind === 'marker');
@@ -183,6 +187,11 @@ test('a hover on a fault line shows the model state the engine reports', { timeo
     const onFinding = hoverText(await h.connection.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line: f.line - 1, character: 0 } }));
     assert.ok(onFinding.includes(`**${f.code}**`), onFinding);
     assert.ok(onFinding.includes('Levers: '), onFinding);
+    // ... and a link that runs "Reveal in Timeline" on this trace and line
+    const link = /\[Reveal in Timeline\]\(command:stage2Lens\.revealInTimeline\?([^)]*)\)/.exec(onFinding);
+    assert.ok(link, onFinding);
+    assert.deepEqual(JSON.parse(decodeURIComponent(link[1])), [uri, f.line]);
+    assert.ok(!hover.includes('command:') || expected.findings.some((x) => x.line === index + 1), 'no link on a line without a finding');
     // Line 1 carries the trace-sufficiency coverage.
     const first = hoverText(await h.connection.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line: 0, character: 0 } }));
     assert.match(first, /\*\*Trace coverage\*\*/);

@@ -1,7 +1,9 @@
 // Extension-host tests of the installed Stage-2 Lens, inside real VS Code: the trace gets language
 // `ftrace`, diagnostics (source `stage2-lens`, code = finding code) equal the engine's findings,
 // the hover decodes the ESR and shows the model state, every `stage2Lens.*` command is registered,
-// a `stage2Lens.*` setting change re-runs the analysis, and Show Timeline opens "Stage-2 Timeline: <file>".
+// a `stage2Lens.*` setting change re-runs the analysis, Show Timeline opens "Stage-2 Timeline: <file>"
+// where `stage2Lens.timeline.openIn` says, and Reveal in Timeline is offered by the quick fix, the
+// hover's link and a code lens.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -219,6 +221,59 @@ describe('Stage-2 Lens in the extension host', function () {
     const reveal = actions.find((a) => a.command?.command === 'stage2Lens.revealInTimeline');
     assert.ok(reveal, `a Reveal in Timeline action (actions: ${actions.map((a) => a.title).join(', ')})`);
     assert.deepEqual(reveal.command?.arguments, [uri.toString(), d.range.start.line + 1]);
+  });
+
+  it('a finding\'s hover links "Reveal in Timeline", trusted for that command alone; a code lens on its line runs it', async function () {
+    const d = await waitForDiagnostics(() => ours(uri).find((x) => typeof x.code === 'object' && x.range.start.line > 0), 60_000, 'a finding');
+    const line = d.range.start.line + 1;
+    const hovers = (await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', uri, d.range.start)) ?? [];
+    const withLink = hovers.flatMap((h) => h.contents).find((c): c is vscode.MarkdownString => c instanceof vscode.MarkdownString && c.value.includes('command:stage2Lens.revealInTimeline'));
+    assert.ok(withLink, `a hover with the command link (hovers: ${hovers.length})`);
+    const target = /\[Reveal in Timeline\]\(command:stage2Lens\.revealInTimeline\?([^)]*)\)/.exec(withLink.value);
+    assert.ok(target, withLink.value);
+    assert.deepEqual(JSON.parse(decodeURIComponent(target[1])), [uri.toString(), line]);
+    assert.deepEqual(withLink.isTrusted, { enabledCommands: ['stage2Lens.revealInTimeline'] });
+    const lenses = (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri)) ?? [];
+    const lens = lenses.find((l) => l.command?.command === 'stage2Lens.revealInTimeline' && l.range.start.line === d.range.start.line);
+    assert.ok(lens, `a Reveal in Timeline lens on line ${line} (lenses: ${lenses.map((l) => `${l.range.start.line + 1} ${l.command?.title}`).slice(0, 5).join(', ')})`);
+    assert.equal(lens.command?.title, 'Reveal in Timeline');
+    assert.deepEqual(lens.command?.arguments, [uri.toString(), line]);
+  });
+
+  it('stage2Lens.timeline.openIn: "active" opens the timeline in the trace\'s group, "below" in a new group', async function () {
+    const timelineTab = () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.label === `Stage-2 Timeline: ${tracePath().split('/').pop()}` && t.input instanceof vscode.TabInputWebview);
+    const until = async (ok: () => boolean, what: string) => {
+      const deadline = Date.now() + 15_000;
+      while (!ok() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+      assert.ok(ok(), what);
+    };
+    const config = vscode.workspace.getConfiguration('stage2Lens');
+    const previous = config.inspect<string>('timeline.openIn')?.globalValue;
+    try {
+      for (const openIn of ['active', 'below'] as const) {
+        await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+        await until(() => timelineTab() === undefined, 'no timeline open');
+        await config.update('timeline.openIn', openIn, vscode.ConfigurationTarget.Global);
+        await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
+        const traceGroup = vscode.window.tabGroups.activeTabGroup;
+        const groupsBefore = vscode.window.tabGroups.all.length;
+        await vscode.commands.executeCommand('stage2Lens.showTimeline');
+        await until(() => timelineTab() !== undefined, `a timeline tab (${openIn})`);
+        const group = vscode.window.tabGroups.all.find((g) => g.tabs.includes(timelineTab()!));
+        if (openIn === 'active') {
+          assert.equal(group?.viewColumn, traceGroup.viewColumn, 'in the trace\'s own group');
+          assert.equal(vscode.window.tabGroups.all.length, groupsBefore, 'no new group');
+        } else {
+          assert.notEqual(group?.viewColumn, traceGroup.viewColumn, 'not in the trace\'s group');
+          assert.equal(vscode.window.tabGroups.all.length, groupsBefore + 1, 'one new group');
+          assert.equal(group?.tabs.length, 1, 'the new group holds only the timeline');
+        }
+        await new Promise((r) => setTimeout(r, 500)); // disposing a just-created webview logs "OverlayWebview has been disposed"
+      }
+    } finally {
+      await config.update('timeline.openIn', previous, vscode.ConfigurationTarget.Global);
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    }
   });
 
   if (process.env.E2E_BREAK) {

@@ -56,3 +56,16 @@ test('escapeMarkdown neutralises emphasis, links, code, tables, HTML and line-st
   // control characters from a trace come out as visible escapes (then Markdown-escaped)
   assert.equal(escapeMarkdown('\x1b[31mred\x07\u009b'), '\\\\e\\[31mred\\\\x07\\\\x9b');
 });
+
+test('a finding\'s hover links "Reveal in Timeline" with its trace and line; a line without a finding has no link', () => {
+  const uri = 'file:///home/u/run (2).trace';
+  const text = (buildHover({ uri, line: 92, analysis: analysis(() => state), event, docsRoot: '/docs', analyzing: false })?.contents as { value: string }).value;
+  const links = [...text.matchAll(/\[Reveal in Timeline\]\(([^)]*)\)/g)].map((m) => m[1]);
+  assert.equal(links.length, 1, text);
+  // the target ends at the first ')': the file name's parentheses are encoded
+  const [, command, args] = /^command:([\w.]+)\?(.*)$/.exec(links[0]) ?? [];
+  assert.equal(command, 'stage2Lens.revealInTimeline');
+  assert.deepEqual(JSON.parse(decodeURIComponent(args)), [uri, 92]);
+  const other = (buildHover({ uri, line: 93, analysis: analysis(() => state), event: { ...event, line: 93 }, docsRoot: '/docs', analyzing: false })?.contents as { value: string }).value;
+  assert.ok(!other.includes('command:'), other);
+});

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../../support/shared';
-import { defaultSettings, findingClasses, normalizeSettings, settingDefinitions, settingsToModelConfig, severitySettingValues } from '../../../src/shared/settings';
+import { defaultSettings, defaultTimelineSettings, findingClasses, normalizeSettings, normalizeTimelineSettings, settingDefinitions, settingsToModelConfig, severitySettingValues } from '../../../src/shared/settings';
 
 interface ManifestProperty {
   type: string;
@@ -54,6 +54,7 @@ test('the definitions\' defaults are the typed defaults', () => {
     'stage2Lens.diagnostics.severity': defaultSettings.diagnostics.severity,
     'stage2Lens.inlayHints.esr': defaultSettings.inlayHints.esr,
     'stage2Lens.trace.server': defaultSettings.trace.server,
+    'stage2Lens.timeline.openIn': defaultTimelineSettings.openIn,
   };
   assert.deepEqual(Object.keys(flat).sort(), Object.keys(settingDefinitions).sort());
   for (const [key, value] of Object.entries(flat)) assert.deepEqual(settingDefinitions[key].default, value, key);
@@ -66,7 +67,9 @@ test('normalizeSettings keeps valid values, drops invalid ones, accepts dotted k
     diagnostics: { severity: { S7: 'hint', C1: 'off', Z9: 'error', S1: 'loud' } },
     inlayHints: { esr: 'no' },
     trace: { server: 'verbose' },
+    'timeline.openIn': 'below',
   });
+  assert.equal('timeline' in s, false, 'the server\'s settings leave the timeline\'s place out: changing it re-runs no analysis');
   assert.deepEqual(s, {
     model: { granule: 16384, ipaBits: 40, bbmLevel: 2, fwb: 'on', dic: 'auto', idc: 'auto', eagerSplitChunk: '2MiB', kernel: '5.13' },
     diagnostics: { maxCount: 5, severity: { S7: 'hint', C1: 'off' } },
@@ -81,4 +84,11 @@ test('settingsToModelConfig maps tri-states and chunk sizes to the engine\'s val
   const s = normalizeSettings({ model: { fwb: 'on', dic: 'off', eagerSplitChunk: '1GiB', bbmLevel: 1 } });
   assert.deepEqual(settingsToModelConfig(s), { granule: 4096, ipaBits: 40, bbmLevel: 1, fwb: true, dic: false, idc: 'auto', eagerSplitChunk: 1 << 30, kernel: 'auto' });
   assert.equal(settingsToModelConfig(normalizeSettings({ model: { eagerSplitChunk: 'off' } })).eagerSplitChunk, 0);
+});
+
+test('normalizeTimelineSettings: where the timeline opens, nested or dotted; an unknown place is beside', () => {
+  assert.deepEqual(normalizeTimelineSettings(undefined), { openIn: 'beside' });
+  assert.deepEqual(normalizeTimelineSettings({ timeline: { openIn: 'below' } }), { openIn: 'below' });
+  assert.deepEqual(normalizeTimelineSettings({ 'timeline.openIn': 'active' }), { openIn: 'active' });
+  assert.deepEqual(normalizeTimelineSettings({ timeline: { openIn: 'floating' } }), { openIn: 'beside' });
 });

@@ -28,6 +28,7 @@ test('a hover as plain text: emphasis, code spans, escapes and link targets drop
     'The model has no entry for IPA 0x8000 at line 3.',
     'About S1',
   ]);
+  assert.deepEqual(markdownToPlainLines('About S1\n[Reveal in Timeline](command:stage2Lens.revealInTimeline?%5B%22u%22%2C3%5D)'), ['About S1'], 'a command link is an action, not text');
   assert.deepEqual(markdownToPlainLines('<img src=x onerror=alert(1)>'), ['<img src=x onerror=alert(1)>'], 'markup stays text, for textContent');
   assert.deepEqual(markdownToPlainLines('| a | b |\n| --- | --- |\n| 1 | 2 |'), ['| a | b |', '| 1 | 2 |'], 'a table keeps its rows, loses its rule');
 });

@@ -1,7 +1,8 @@
 // The timeline page in headless Chromium (the real template, CSP and bundle; see pageHarness.ts):
 // hostile task names stay text, the toolkit controls register without a CSP violation, the
 // accessible list reveals lines by click and by Enter, the keyboard zooms, the viewport survives a
-// reload through setState, and a drag selection asks for that range's statistics.
+// reload through setState, a drag selection asks for that range's statistics, and group headers
+// collapse their lanes.
 import { test } from 'node:test';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,6 +15,7 @@ import { CHROMIUM, chromiumAvailable, openTimelinePage, THEMES } from './pageHar
 import { MarkStore } from '../../../src/core/marks/markStore';
 import { binClassTitle, isFindingClass } from '../../../src/shared/timelineProtocol';
 import { classColour, readTheme } from '../../../webview/theme';
+import { GROUP_H } from '../../../webview/layout';
 import { arrowsToDraw, DEFAULT_MIN_SPAN, describeViewport, fitRange, timeToX } from '../../../webview/viewport';
 
 const EVIL = '<img src=x onerror=alert(1)>';
@@ -274,7 +276,7 @@ test('timeline page: W/A/S/D, a selected mark with its details panel, F, M, Reve
     const box = await page.locator('#timeline').boundingBox();
     assert.ok(box);
     const zoomedOut = (await viewportOf(tp)) as Vp;
-    const lane1Y = 22 + 30 + 15; // the axis, vCPU 0's lane, the middle of vCPU 1's lane (webview/layout.ts)
+    const lane1Y = 22 + GROUP_H + 30 + 15; // the axis, the vCPUs' header, vCPU 0's lane, the middle of vCPU 1's lane (webview/layout.ts)
     await page.mouse.click(box.x + timeToX(zoomedOut, box.width, 1_000_000), box.y + lane1Y);
     await page.waitForSelector('#details:not([hidden]) h2');
     assert.ok(tp.posted.some((m) => m.type === 'reveal' && m.line === 20));
@@ -326,6 +328,82 @@ test('timeline page: the Arrows toggle draws the cause arrow of every finding in
     await page.waitForFunction(() => document.getElementById('arrows-note')?.textContent === '');
     assert.equal((await tp.state())?.allArrows, undefined);
     assert.deepEqual(tp.problems, []);
+  } finally {
+    await tp.close();
+  }
+});
+
+test('timeline page: a reload restores the zoom, the selected mark with its details and the pinned lanes', { timeout: 60_000 }, async (t) => {
+  if (!chromiumAvailable()) return t.skip('no Chromium at /usr/bin/chromium (set CHROMIUM_PATH)');
+  // What VS Code hands back to the serializer after a reload: the state the page last saved.
+  const viewport = { t0: 1_100_000, t1: 1_300_000 };
+  const saved = { uri: 'file:///trace/race.trace', viewport, selectedLine: 20, pinnedLanes: ['host'] };
+  const tp = await openTimelinePage(query(), { state: saved, hover: (line) => [`kvm_guest_fault at line ${line}`] });
+  try {
+    const { page } = tp;
+    await tp.windows(1);
+    const w = tp.posted.find((m) => m.type === 'window');
+    assert.ok(w && w.type === 'window');
+    assert.deepEqual(w.range, viewport, 'the first window asked is the saved zoom');
+    await page.waitForSelector('#details:not([hidden]) h2');
+    assert.ok(tp.posted.some((m) => m.type === 'details' && m.line === 20), 'the selected mark\'s details are asked for again');
+    assert.equal(await page.textContent('#details h2'), 'S1 · vCPU 1 (kvmtest-307) · 0.001000 s');
+    assert.deepEqual(await viewportOf(tp), viewport, 'the details arriving do not move a restored view');
+    assert.deepEqual((await page.locator('#lane-names .lane-name > span').allTextContents()).slice(0, 3), ['host', `vCPU 0 (${EVIL}-306)`, 'vCPU 1 (kvmtest-307)'], 'the pinned lane is on top again');
+    assert.equal(await page.getAttribute('#lane-names button[aria-label="Unpin host"]', 'aria-pressed'), 'true');
+    assert.deepEqual(tp.problems, []);
+  } finally {
+    await tp.close();
+  }
+});
+
+test('timeline page: group headers collapse and expand the vCPUs, the host and the summary tracks, from the keyboard too; a reload keeps them', { timeout: 60_000 }, async (t) => {
+  if (!chromiumAvailable()) return t.skip('no Chromium at /usr/bin/chromium (set CHROMIUM_PATH)');
+  const tp = await openTimelinePage(query());
+  try {
+    const { page } = tp;
+    await tp.windows(1);
+    const names = () => page.locator('#lane-names .lane-name > span').allTextContents();
+    const headers = () => page.locator('#lane-names .lane-group button').evaluateAll((els) => els.map((e) => `${e.textContent} ${e.getAttribute('aria-expanded')}`));
+    const canvasHeight = () => page.evaluate(() => (document.getElementById('timeline') as HTMLCanvasElement).clientHeight);
+    await page.waitForSelector('#lane-names .lane-group button');
+    assert.deepEqual(await headers(), ['▾ vCPUs (2) true', '▾ Host (1) true', '▾ Summary tracks (4) true']);
+    const tall = await canvasHeight();
+    // Tab to the vCPUs header, Enter: its two lanes go, the canvas is two lanes shorter, the keyboard stays on the header.
+    await page.focus('#lane-names button[data-group="vcpus"]');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => document.querySelector('#lane-names button[data-group="vcpus"]')?.getAttribute('aria-expanded') === 'false');
+    assert.deepEqual(await names(), ['host', 'faults by class', 'CMO bytes', 'TLB invalidations', 'IPA heat']);
+    assert.equal(await canvasHeight(), tall - 2 * 30);
+    assert.deepEqual((await tp.state())?.collapsedGroups, ['vcpus']);
+    await page.waitForFunction(() => (document.activeElement as HTMLElement | null)?.dataset.group === 'vcpus');
+    // Space on the summary header: the summary tracks go too.
+    await page.focus('#lane-names button[data-group="summary"]');
+    await page.keyboard.press(' ');
+    await page.waitForFunction(() => document.querySelector('#lane-names button[data-group="summary"]')?.getAttribute('aria-expanded') === 'false');
+    assert.deepEqual(await names(), ['host']);
+    assert.deepEqual(await headers(), ['▸ vCPUs (2) false', '▾ Host (1) true', '▸ Summary tracks (4) false']);
+    const saved = await tp.state();
+    assert.deepEqual(saved?.collapsedGroups, ['vcpus', 'summary']);
+    // A pinned lane stays in sight above the collapsed groups.
+    await page.click('#lane-names button[aria-label="Pin host to the top"]');
+    await page.waitForFunction(() => document.querySelector('#lane-names .lane-name > span')?.textContent === 'host');
+    assert.deepEqual(await names(), ['host']);
+    assert.deepEqual(await headers(), ['▸ vCPUs (2) false', '▸ Summary tracks (4) false'], 'no Host group left: its one lane is pinned');
+    assert.deepEqual(tp.problems, []);
+
+    const again = await openTimelinePage(query(), { state: saved });
+    try {
+      await again.windows(1);
+      await again.page.waitForSelector('#lane-names .lane-group button');
+      assert.deepEqual(await again.page.locator('#lane-names .lane-group button').evaluateAll((els) => els.map((e) => e.getAttribute('aria-expanded'))), ['false', 'true', 'false'], 'collapsed again after a reload');
+      // Expanding by click brings the lanes back.
+      await again.page.click('#lane-names button[data-group="vcpus"]');
+      await again.page.waitForFunction(() => document.querySelectorAll('#lane-names .lane-name').length === 3);
+      assert.deepEqual(await again.page.locator('#lane-names .lane-name > span').allTextContents(), [`vCPU 0 (${EVIL}-306)`, 'vCPU 1 (kvmtest-307)', 'host']);
+    } finally {
+      await again.close();
+    }
   } finally {
     await tp.close();
   }

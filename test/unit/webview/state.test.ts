@@ -1,11 +1,11 @@
 // The webview's state objects (webview/state.ts): an older answer never replaces a newer one of its
-// kind, kinds do not hold each other up, an empty filter means no filter, and saving persists the
-// viewport with the rest of the state.
+// kind, kinds do not hold each other up, an empty filter means no filter, saving persists the
+// viewport with the rest of the state; and the layout's lane order, heights and collapsible groups.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Replies, ViewState } from '../../../webview/state';
 import { readTheme } from '../../../webview/theme';
-import { computeLayout, LANE_H, orderLanes } from '../../../webview/layout';
+import { computeLayout, GROUP_H, LANE_GROUPS, LANE_H, orderLanes, type LaneGroup } from '../../../webview/layout';
 import type { TimelineViewState } from '../../../src/shared/timelineProtocol';
 
 test('replies: the newest answer of each kind wins, whatever order they arrive in', () => {
@@ -75,4 +75,30 @@ test('lane height: A lanes as chosen within the offered range, B lanes three qua
   assert.deepEqual(heights(1).slice(1, 3), [22, 22], 'never shorter than the compact height');
   const rows = computeLayout(lanes, 4, 48);
   for (let i = 1; i < rows.length; i++) assert.equal(rows[i].y, rows[i - 1].y + rows[i - 1].h, 'rows stack without gaps');
+});
+
+test('lane groups: a header per group, pinned lanes above every group, a collapsed group only its header; the toggle is in the saved state', () => {
+  const lane = (label: string, config: 'A' | 'B' = 'A') => ({ id: label, label, config });
+  const lanes = orderLanes([lane('vCPU 0'), lane('vCPU 0', 'B'), lane('vCPU 1'), lane('host')], ['vCPU 1']);
+  const names = (collapsed: LaneGroup[]) =>
+    computeLayout(lanes, 4, LANE_H, { pinned: ['vCPU 1'], collapsed }).map((r) => (r.kind === 'group' ? `[${r.label}${r.group?.collapsed ? ' +' : ''}]` : r.label));
+  assert.deepEqual(names([]), ['', 'vCPU 1', '[vCPUs (1)]', 'vCPU 0', 'B: vCPU 0', '[Host (1)]', 'host', '[Summary tracks (4)]', 'faults by class', 'CMO bytes', 'TLB invalidations', 'IPA heat']);
+  assert.deepEqual(names(['vcpus', 'summary']), ['', 'vCPU 1', '[vCPUs (1) +]', '[Host (1)]', 'host', '[Summary tracks (4) +]'], 'a pinned vCPU stays shown');
+  const rows = computeLayout(lanes, 4, LANE_H, { pinned: [], collapsed: ['host'] });
+  for (let i = 1; i < rows.length; i++) assert.equal(rows[i].y, rows[i - 1].y + rows[i - 1].h, 'rows stack without gaps');
+  assert.ok(rows.filter((r) => r.kind === 'group').every((r) => r.h === GROUP_H));
+  assert.equal(computeLayout(lanes, 4).some((r) => r.kind === 'group'), false, 'no headers without grouping (the renderer\'s own callers)');
+
+  const saved: TimelineViewState[] = [];
+  const v = new ViewState({ uri: 'u' }, readTheme(() => '', ['vscode-dark']), (s) => saved.push(s));
+  v.toggleGroup('host');
+  v.toggleGroup('summary');
+  assert.deepEqual(v.collapsedGroups(LANE_GROUPS), ['host', 'summary']);
+  v.toggleGroup('host');
+  v.save();
+  assert.deepEqual(saved.at(-1)?.collapsedGroups, ['summary']);
+  v.toggleGroup('summary');
+  assert.equal('collapsedGroups' in v.saved, false, 'all expanded: nothing left in the state');
+  const restored = new ViewState({ uri: 'u', collapsedGroups: ['vcpus', 'bogus', 3 as unknown as string] }, readTheme(() => '', ['vscode-dark']), () => undefined);
+  assert.deepEqual(restored.collapsedGroups(LANE_GROUPS), ['vcpus'], 'a stored state\'s unknown groups are ignored');
 });
