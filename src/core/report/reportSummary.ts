@@ -44,7 +44,8 @@ export function groupFindings(a: Analysis, v: Verdicts, examplesPerClass = 3): C
   for (const g of groups.values()) {
     const exact = g.subject === 'cmo' ? a.counters.cmo.callsByClass?.[g.cls] : a.counters.faults.byClass[g.cls];
     g.count = Math.max(g.count, exact ?? 0);
-    if (g.subject === 'cmo') g.bytes = Math.max(g.bytes, a.counters.cmo.redundantBytesByClass[g.cls] ?? 0);
+    // the exact redundant bytes of every call of the class (a re-clean, C4, counts only what was mapped before)
+    if (g.subject === 'cmo') g.bytes = a.counters.cmo.redundantBytesByClass[g.cls] ?? g.bytes;
   }
   const rank = (g: ClassGroup): number => CLASS_ORDER.indexOf(g.cls);
   // Ranked by time only when the times are the fault path's (verdicts' caveats), else catalog order.

@@ -63,6 +63,8 @@ export interface OpResult {
   /** Page-table pages a split allocated: one per block split, and their children's for a block above level 2 (a 1 GiB block at 4K: 1 + 512). */
   tablePages: number;
   coalesces: number;
+  /** Bytes of valid leaves under the tables a coalesce replaced (what of the new block was mapped before). */
+  mappedUnderCoalesce: number;
   /** Level of the leaf written or examined. */
   level: number | undefined;
 }
@@ -99,7 +101,7 @@ const NO_CMOS = Object.freeze([]) as unknown as CmoCall[];
 const NO_WINDOWS = Object.freeze([]) as unknown as BbmWindowNeed[];
 
 function emptyResult(): OpResult {
-  return { result: 'ok', tlbi: { ipa: 0, ipaNsh: 0, range: 0, vmid: 0 }, cmos: NO_CMOS, windows: NO_WINDOWS, bbmAvoided: NO_WINDOWS, splits: 0, tablePages: 0, coalesces: 0, level: undefined };
+  return { result: 'ok', tlbi: { ipa: 0, ipaNsh: 0, range: 0, vmid: 0 }, cmos: NO_CMOS, windows: NO_WINDOWS, bbmAvoided: NO_WINDOWS, splits: 0, tablePages: 0, coalesces: 0, mappedUnderCoalesce: 0, level: undefined };
 }
 
 function cmosOf(res: OpResult): CmoCall[] {
@@ -302,6 +304,7 @@ export class PageTable {
       this.needWindow(res, { kind: 'coalesce', ipa: base, size, level }, true);
       this.tableBreakTlbi(res);
       res.coalesces++;
+      this.forLeaves(base, size, (_n, _i, _b, lsize) => (res.mappedUnderCoalesce += lsize));
       this.clearEntry(node, i);
     }
     if (this.features.cmoInPgtable && !opts.skipCmo) {
@@ -335,7 +338,9 @@ export class PageTable {
       windows.push(...r.windows);
       avoided.push(...r.bbmAvoided);
       total.splits += r.splits;
+      total.tablePages += r.tablePages;
       total.coalesces += r.coalesces;
+      total.mappedUnderCoalesce += r.mappedUnderCoalesce;
       total.level = r.level;
       if (r.result === 'ok') anyWritten = true;
     }

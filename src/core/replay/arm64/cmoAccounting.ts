@@ -60,12 +60,12 @@ export class Arm64CmoAccounting extends Arm64Windows {
       const nonCacheable = pm?.prot !== undefined && (pm.prot & PROT_DEVICE) !== 0;
       // Past the record cap only the sums are kept: no record object is built.
       if (this.pendingCmos.length >= MAX_CMO_RECORDS) {
-        this.overflowCmo(p.kind, onNoChange, reclean, dataFault, nonCacheable, p.size);
+        this.overflowCmo(p.kind, onNoChange, reclean, dataFault, nonCacheable, p.size, model?.mappedBefore);
         continue;
       }
       this.addCmo({
         kind: p.kind, ipa, size: p.size, line: model?.line ?? p.line, ts: model?.ts ?? p.ts, lane, onNoChange, reclean, observed: true,
-        dataFault, nonCacheable,
+        dataFault, nonCacheable, ...(model?.mappedBefore !== undefined ? { mappedBefore: model.mappedBefore } : {}),
       });
     }
   }
@@ -76,16 +76,18 @@ export class Arm64CmoAccounting extends Arm64Windows {
       this.pendingCmos.push(c);
       return;
     }
-    this.overflowCmo(c.kind, c.onNoChange, c.reclean, c.dataFault === true, c.nonCacheable === true, c.size);
+    this.overflowCmo(c.kind, c.onNoChange, c.reclean, c.dataFault === true, c.nonCacheable === true, c.size, c.mappedBefore);
   }
 
-  protected overflowCmo(kind: 'dcache' | 'icache', onNoChange: boolean, reclean: boolean, dataFault: boolean, nonCacheable: boolean, size: number): void {
+  /** `mappedBefore`: of a re-clean, the bytes mapped before the collapse (the redundant part of a C4). */
+  protected overflowCmo(kind: 'dcache' | 'icache', onNoChange: boolean, reclean: boolean, dataFault: boolean, nonCacheable: boolean, size: number, mappedBefore?: number): void {
     // The five flags as a number: no key string per call (huge traces overflow on most CMOs).
     const code = (kind === 'icache' ? 16 : 0) | (onNoChange ? 8 : 0) | (reclean ? 4 : 0) | (dataFault ? 2 : 0) | (nonCacheable ? 1 : 0);
     let agg = this.cmoOverflow.get(code);
-    if (agg === undefined) this.cmoOverflow.set(code, (agg = { count: 0, bytes: 0 }));
+    if (agg === undefined) this.cmoOverflow.set(code, (agg = { count: 0, bytes: 0, mappedBefore: 0 }));
     agg.count++;
     agg.bytes += size;
+    agg.mappedBefore += mappedBefore ?? size;
   }
 
   protected cmoClass(kind: 'dcache' | 'icache', onNoChange: boolean, reclean: boolean, fwb: boolean, dic: boolean, dataFault = false, nonCacheable = false): FindingClass | undefined {
@@ -108,7 +110,8 @@ export class Arm64CmoAccounting extends Arm64Windows {
       if (kind === 'dcache' && effective) c.dcacheCleanBytes += agg.bytes;
       if (kind === 'icache' && effective) c.icacheInvalBytes += agg.bytes;
       if (cls) {
-        c.redundantBytesByClass[cls] = (c.redundantBytesByClass[cls] ?? 0) + agg.bytes;
+        // a re-clean (C4) is redundant only for what was mapped, and cleaned, before the collapse
+        c.redundantBytesByClass[cls] = (c.redundantBytesByClass[cls] ?? 0) + (cls === 'C4' ? agg.mappedBefore : agg.bytes);
         this.sink.countUnlisted(cls, agg.count);
       }
     }
@@ -133,14 +136,14 @@ export class Arm64CmoAccounting extends Arm64Windows {
         message = say.icacheOnData(p.size, p.ipa);
       } else if (p.reclean) {
         cls = 'C4';
-        message = say.recleanOnCollapse(p.size, p.ipa);
+        message = say.recleanOnCollapse(p.size, p.ipa, p.mappedBefore, this.geom.granule);
       }
       const effective = (p.kind === 'dcache' && !fwb) || (p.kind === 'icache' && !dic);
       if (p.kind === 'dcache' && effective) c.dcacheCleanBytes += p.size;
       if (p.kind === 'icache' && effective) c.icacheInvalBytes += p.size;
       this.marks.push({ ts: p.ts, lane: p.lane, kind: 'cmo', cls, line: p.line, ipa: p.ipa, size: p.size, label: p.kind === 'dcache' ? 'D-cache clean' : 'I-cache inval' });
       if (!cls) continue;
-      c.redundantBytesByClass[cls] = (c.redundantBytesByClass[cls] ?? 0) + p.size;
+      c.redundantBytesByClass[cls] = (c.redundantBytesByClass[cls] ?? 0) + (cls === 'C4' ? (p.mappedBefore ?? p.size) : p.size);
       const k = findingEntry(cls);
       this.sink.push({ code: k.code, cls, severity: k.severity, line: p.line, ts: p.ts, vcpu: p.lane, ipa: { start: p.ipa, size: p.size }, message, related: [], observed: p.observed, costNs: undefined });
     }

@@ -344,7 +344,9 @@ export class Arm64FaultRules extends Arm64HostActions {
       this.history.add(REC_MAP, base, size, line, r.level ?? 3, prot, actor);
       const restructured = r.splits > 0 || r.coalesces > 0;
       for (const c of r.cmos) {
-        dec.cmos.push({ kind: c.kind, ipa: c.ipa, size: c.size, line, ts: f.ts, lane: key, onNoChange: false, reclean: c.kind === 'dcache' && r.coalesces > 0, observed });
+        // C4 only when pages of the new block were mapped (and so cleaned) before the collapse
+        const reclean = c.kind === 'dcache' && r.coalesces > 0 && r.mappedUnderCoalesce > 0;
+        dec.cmos.push({ kind: c.kind, ipa: c.ipa, size: c.size, line, ts: f.ts, lane: key, onNoChange: false, reclean, ...(reclean ? { mappedBefore: r.mappedUnderCoalesce } : {}), observed });
         this.history.addCmo(c.ipa, line);
       }
       if (restructured) {

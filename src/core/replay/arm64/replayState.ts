@@ -43,7 +43,7 @@ export class Arm64ReplayState {
   /** Pages mapped by a stage-1 walk's translation fault (ESR.S1PTW), awaiting its permission fault (S8). */
   protected readonly s1ptwMaps = new Map<number, number>();
   /** Past MAX_CMO_RECORDS: sums by flag code (icache 16, onNoChange 8, reclean 4, dataFault 2, nonCacheable 1). */
-  protected readonly cmoOverflow = new Map<number, { count: number; bytes: number }>();
+  protected readonly cmoOverflow = new Map<number, { count: number; bytes: number; mappedBefore: number }>();
   protected readonly phases: Phase[] = [];
   protected readonly avoidedFaults: { line: number; costNs: number; cls?: string }[] = [];
   protected readonly evidence: KernelEvidence = noKernelEvidence();

@@ -86,6 +86,8 @@ export interface PendingCmo {
   /** The fault's map changed nothing (pre-5.14 CMO before the map). */
   onNoChange: boolean;
   reclean: boolean;
+  /** For a re-clean (C4): bytes of the block that were mapped before the collapse. */
+  mappedBefore?: number;
   observed: boolean;
   /** An I-cache invalidation seen in a data (not instruction) fault: C5 unless DIC. */
   dataFault?: boolean;

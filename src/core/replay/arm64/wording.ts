@@ -57,8 +57,9 @@ export const message = {
   icacheOnData: (size: number, ipa: number): string =>
     `invalidate_icache_guest_page of ${formatSize(size)} at ${hex(ipa)} in a data fault: without DIC only instruction faults need an executable mapping.`,
   /** C4. */
-  recleanOnCollapse: (size: number, ipa: number): string =>
-    `D-cache clean of the whole ${formatSize(size)} block at ${hex(ipa)} after a table collapse, although most of it was already mapped and cleaned.`,
+  /** `mappedBefore`: bytes of the block mapped (and cleaned when they were) before the collapse, by the model's table. */
+  recleanOnCollapse: (size: number, ipa: number, mappedBefore: number | undefined, granule: number): string =>
+    `D-cache clean of the whole ${formatSize(size)} block at ${hex(ipa)} after a table collapse, although ${mappedBefore === undefined ? 'pages of it were' : `${formatSize(mappedBefore)} of it (${mappedBefore / granule} of ${size / granule} pages) ${mappedBefore === granule ? 'was' : 'were'}`} mapped, and cleaned when mapped, before it.`,
   /** C7. */
   setWayAgain: (): string =>
     'Full-VM cache flush for a set/way operation again, although this vCPU already had one and never turned its caches on since (HCR_EL2.TVM should still have been set).',
