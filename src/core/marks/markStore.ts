@@ -176,7 +176,6 @@ export class MarkStore implements Iterable<Mark> {
     return id;
   }
 
-  /** Re-class mark i (a replay that revises a fault's verdict once a later event shows more). */
   /** Rewrites every mark's line through `f` (a replay that numbered lines its own way: replay/lineOrder.ts). */
   mapLines(f: (line: number) => number): void {
     for (let i = 0; i < this.n; i++) {
@@ -185,6 +184,7 @@ export class MarkStore implements Iterable<Mark> {
     }
   }
 
+  /** Re-class mark i (a replay that revises a fault's verdict once a later event shows more). */
   setClsAt(i: number, cls: FindingClass | undefined): void {
     const code = cls === undefined ? 0 : CLASS_CODE.get(cls);
     if (code === undefined || i < 0 || i >= this.n) return;
