@@ -4,7 +4,8 @@
 //   node scripts/output-snapshot.mjs /tmp/before   (on the old tree, after npm run build)
 //   node scripts/output-snapshot.mjs /tmp/after    (on the new tree)
 //   diff -r /tmp/before /tmp/after                 (empty when behaviour is identical)
-// Each trace gets `analyze` (text and JSON), `stats --json` and `compare --b bbm2`; exit codes are kept.
+// Each trace gets `analyze` (text and JSON), `stats --json`, `compare --b bbm2` and `compare --b eager2m`;
+// exit codes are kept.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
@@ -36,6 +37,7 @@ const runs = [
   ['analyze.json', ['analyze', '--format', 'json']],
   ['stats.json', ['stats', '--json']],
   ['compare-bbm2.txt', ['compare', '--b', 'bbm2']],
+  ['compare-eager2m.txt', ['compare', '--b', 'eager2m']],
 ];
 let n = 0;
 for (const base of roots) {

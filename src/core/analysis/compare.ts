@@ -24,6 +24,16 @@ function ms(ns: number): string {
   return ns >= 1e6 ? `${(ns / 1e6).toFixed(2)} ms` : `${(ns / 1e3).toFixed(1)} us`;
 }
 
+/** Block sizes whose split time differs between A and B, with both sides (Counters.splitCosts.splitNsByBlockSize). */
+function splitTimeChanges(a: Analysis, b: Analysis): { size: string; a: { splits: number; ns: number }; b: { splits: number; ns: number } }[] {
+  const sa = a.counters.splitCosts.splitNsByBlockSize;
+  const sb = b.counters.splitCosts.splitNsByBlockSize;
+  const none = { splits: 0, ns: 0 };
+  return [...new Set([...Object.keys(sa), ...Object.keys(sb)])]
+    .map((size) => ({ size, a: sa[size] ?? none, b: sb[size] ?? none }))
+    .filter((c) => c.a.ns !== c.b.ns || c.a.splits !== c.b.splits);
+}
+
 export function describeConfig(c: ModelConfig): string {
   if (c.arch === 'x86') return `eager page split ${c.eagerSplitChunk === 0 ? 'off' : c.eagerSplitChunk === 'auto' ? 'as traced' : 'on'}${c.tracepointsOnly ? ', tracepoints only' : ''}`;
   const parts = [`FEAT_BBM ${c.bbmLevel}`, `eager split ${c.eagerSplitChunk === 0 ? 'off' : c.eagerSplitChunk === 'auto' ? 'as traced' : `${c.eagerSplitChunk / 1048576} MiB`}`, `FWB ${c.fwb ? 'on' : 'off'}`, `DIC ${c.dic ? 'on' : 'off'}`, `kernel ${c.kernel}`];
@@ -49,8 +59,11 @@ function costLines(a: Analysis, b: Analysis, savedNs: number, avoided: number): 
   const arm = a.arch === 'arm64';
   let lockHold: 'none' | 'unknown' | number = 'none';
   if (arm && ca.tablePages !== cb.tablePages) out.push(`Page-table pages allocated (model, 4 KiB each): ${ca.tablePages} -> ${cb.tablePages}.`);
-  if (arm && ca.splitBlockNs !== cb.splitBlockNs)
-    out.push(`Time blocks spend split into smaller mappings (model, summed over blocks, split to coalesce or end of trace: the TLB reach lost): ${ms(ca.splitBlockNs)} -> ${ms(cb.splitBlockNs)}.`);
+  const splitTimes = arm ? splitTimeChanges(a, b) : [];
+  if (splitTimes.length > 0) {
+    const side = (x: { splits: number; ns: number }): string => (x.splits === 0 ? 'none' : `${ms(x.ns)} (${x.splits} split${x.splits === 1 ? '' : 's'})`);
+    out.push(`Time blocks spend split into smaller mappings (model, per block size, summed over that size's splits from the split to the coalesce or the end of the trace: the TLB reach lost): ${splitTimes.map((c) => `${c.size} blocks ${side(c.a)} -> ${side(c.b)}`).join('; ')}.`);
+  }
   if (arm && eagerOn(b.config) && !eagerOn(a.config)) {
     const timed = a.counters.splitCosts.timedEager;
     const blocks = b.counters.splits.eager;
@@ -77,7 +90,7 @@ function costLines(a: Analysis, b: Analysis, savedNs: number, avoided: number): 
   if (a.config.kernel !== b.config.kernel && out.length === 0) out.push(`Costs of B: whatever the ${b.config.kernel} kernel does that the model does not replay (see What B assumes).`);
   if (out.length === 0) return [];
   // the net weighs faults saved against split costs: nothing to weigh when neither side has them
-  const splitCosts = lockHold !== 'none' || ca.tablePages !== cb.tablePages || ca.splitBlockNs !== cb.splitBlockNs;
+  const splitCosts = lockHold !== 'none' || ca.tablePages !== cb.tablePages || splitTimes.length > 0;
   if (avoided === 0 || !splitCosts) return out;
   const saved = `B avoids ${avoided} fault${avoided === 1 ? '' : 's'} (${ms(savedNs)} of measured exit-to-entry time)`;
   const hold = lockHold === 'unknown' ? 'an MMU-lock hold of unknown length' : typeof lockHold === 'number' ? `about ${ms(lockHold)} of MMU-lock hold (estimate)` : undefined;
@@ -85,7 +98,7 @@ function costLines(a: Analysis, b: Analysis, savedNs: number, avoided: number): 
     ? lockHold < savedNs ? 'on the time terms B comes out ahead' : 'on the time terms A comes out ahead'
     : lockHold === 'unknown' ? 'the time terms cannot be netted' : undefined;
   const pages = cb.tablePages - ca.tablePages;
-  const parts = [hold, pages > 0 ? `${pages} more page-table page${pages === 1 ? '' : 's'}` : undefined, cb.splitBlockNs > ca.splitBlockNs ? `${ms(cb.splitBlockNs - ca.splitBlockNs)} more of blocks split` : undefined].filter((x): x is string => x !== undefined);
+  const parts = [hold, pages > 0 ? `${pages} more page-table page${pages === 1 ? '' : 's'}` : undefined, ...splitTimes.filter((c) => c.b.ns > c.a.ns).map((c) => `${ms(c.b.ns - c.a.ns)} more of ${c.size} blocks split`)].filter((x): x is string => x !== undefined);
   out.push(`Net: ${saved}${parts.length ? ` and costs ${parts.join(', ')}` : ''}${fall ? `: ${fall}` : ''}; TLB misses and their cost are not in a trace.`);
   return out;
 }
@@ -153,7 +166,9 @@ export function compareAnalyses(a: Analysis, b: Analysis): Comparison {
   if (noTdpMmu && a.config.eagerSplitChunk !== b.config.eagerSplitChunk) {
     s.push(`Eager page splitting needs the TDP MMU (kvm.tdp_mmu=Y): ${noTdpMmu === 'shadow' ? 'shadow paging' : 'the legacy MMU'} drops huge pages in the fault path whatever eager_page_split says, so B replays as A.`);
   }
-  if (winA.count !== winB.count) s.push(`Break-before-make windows: ${winA.count} (${ms(winA.totalNs)}) -> ${winB.count} (${ms(winB.totalNs)}).`);
+  const windows = (w: typeof winA): string =>
+    w.untimed === 0 ? `${w.count} (${ms(w.totalNs)})` : w.untimed === w.count ? `${w.count} (eager splits, untimed)` : `${w.count} (${ms(w.totalNs)} over the ${w.count - w.untimed} timed; ${w.untimed} eager splits, untimed)`;
+  if (winA.count !== winB.count || winA.untimed !== winB.untimed) s.push(`Break-before-make windows: ${windows(winA)} -> ${windows(winB)}.`);
   const ta = a.counters.tlbi;
   const tb = b.counters.tlbi;
   if (cmp.tlbi.a !== cmp.tlbi.b) {

@@ -25,7 +25,7 @@ function eagerLines(chunk: number, arch: Arch): string[] {
     `Eager splitting (assumed): ${how}.`,
     arch === 'x86'
       ? 'Costs of eager splitting: B counts the page-table pages its splits allocate (one per 2 MiB page split); how long the splits take is not in the trace, and the 2 MiB TLB reach they lose while logging is on is stated, not measured (What B costs).'
-      : 'Costs of eager splitting: B counts the break-before-make and TLB invalidation of each block it splits, the page-table pages it allocates, the lock-hold chunks of the chunk size (the kernel drops and retakes kvm->mmu_lock between chunks) and the time blocks spend split (What B costs); the lock hold time only where the trace times eager splits of its own. Which blocks split does not depend on the chunk size; the kernel stops silently when it cannot allocate, the model never does; a 1 GiB block is modelled as split at once.',
+      : 'Costs of eager splitting: B counts the break-before-make and TLB invalidation of each block it splits, the page-table pages it allocates, the lock-hold chunks of the chunk size (the kernel drops and retakes kvm->mmu_lock between chunks) and the time blocks spend split (What B costs); the lock hold time only where the trace times eager splits of its own. Which blocks split does not depend on the chunk size; the kernel stops silently when it cannot allocate, the model never does. A block splits as stage2_split_walker() does with the page cache kvm_mmu_split_nr_page_tables() gives each chunk: a 1 GiB block in 2 MiB chunks first becomes a table of 2 MiB blocks, each split in its own chunk (1 + 512 break-before-make sequences, each with a TLBI by IPA); in 1 GiB chunks it is rebuilt down to pages at once (one).',
   ];
 }
 

@@ -85,15 +85,22 @@ export interface Counters {
   /**
    * What splitting costs beyond its TLB invalidations, counted by the model for the configuration
    * replayed (arm64; zero where a replay does not model it): the page-table pages allocated (by
-   * every map and split), the time blocks spent split into smaller mappings (summed over blocks,
-   * from the split to the coalesce or the end of the trace: the TLB reach lost), the lock-hold
+   * every map and split), the time blocks spent split into smaller mappings, per block size ('2M',
+   * '1G': a 1 GiB block split into 2 MiB blocks and those into pages counts under both), summed over
+   * the splits of that size from the split to the coalesce or the end of the trace (the TLB reach
+   * lost), the lock-hold
    * chunks of eager splitting (KVM drops and retakes kvm->mmu_lock between chunks,
    * kvm_mmu_split_huge_pages()), and the hold of the eager splits the trace itself times
    * (kvm_pgtable_stage2_split probe to its return), which a what-if never invents.
    */
-  splitCosts: { tablePages: number; splitBlockNs: number; eagerChunks: number; timedEager: { chunks: number; blocks: number; ns: number } };
+  splitCosts: { tablePages: number; splitNsByBlockSize: Record<string, { splits: number; ns: number }>; eagerChunks: number; timedEager: { chunks: number; blocks: number; ns: number } };
   coalesces: number;
-  invalidWindows: { count: number; totalNs: number };
+  /**
+   * Break-before-make windows. `untimed`: those of `count` that no line times, the eager splits'
+   * (one per block split, stage2_try_break_pte()) when no break/make probe shows them; they add
+   * nothing to `totalNs`.
+   */
+  invalidWindows: { count: number; totalNs: number; untimed: number };
   costNsByClass: Partial<Record<FindingClass, number>>;
   /** Faults and findings per 2 MiB IPA region (`0x40200000`), capped at 10000 regions. */
   perRegion?: Record<string, { faults: number; byClass: Partial<Record<FindingClass, number>> }>;

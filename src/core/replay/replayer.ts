@@ -67,9 +67,9 @@ export function emptyCounters(): Counters {
     cmo: { dcacheCleanBytes: 0, icacheInvalBytes: 0, redundantBytesByClass: {}, calls: 0 },
     tlbi: { ipa: 0, ipaNsh: 0, range: 0, vmid: 0 },
     splits: { fault: 0, eager: 0 },
-    splitCosts: { tablePages: 0, splitBlockNs: 0, eagerChunks: 0, timedEager: { chunks: 0, blocks: 0, ns: 0 } },
+    splitCosts: { tablePages: 0, splitNsByBlockSize: {}, eagerChunks: 0, timedEager: { chunks: 0, blocks: 0, ns: 0 } },
     coalesces: 0,
-    invalidWindows: { count: 0, totalNs: 0 },
+    invalidWindows: { count: 0, totalNs: 0, untimed: 0 },
     costNsByClass: {},
   };
 }

@@ -1,7 +1,7 @@
 // Shared pieces of the human-readable reports (text and Markdown): findings grouped by class in
 // catalogue order with a few examples each, and the headline counts. Keeps both formats in step.
 import type { Analysis } from '../api';
-import type { Finding, FindingClass } from '../domain/types';
+import type { Counters, Finding, FindingClass } from '../domain/types';
 import { CLASS_ORDER, describeAvailability, findingEntry, NATURE_TITLE, NATURE_TITLE_ONE, type FindingNature } from '../catalog/findings';
 import { x86FaultLabel, x86WithoutTdpMmu, type LeverResult, type TimeStats, type TlbiCounts, type Verdicts } from '../analysis/verdicts';
 import { plural } from '../util/plural';
@@ -21,6 +21,13 @@ export interface ClassGroup {
   time: (TimeStats & { cls: FindingClass }) | undefined;
   levers: LeverResult[];
   examples: Finding[];
+}
+
+/** The invalid time of the windows, saying which of them no line times (the eager splits without break/make probes). */
+function windowTime(w: Counters['invalidWindows']): string {
+  if (w.untimed === 0) return `${fmtNs(w.totalNs)} invalid in total`;
+  if (w.untimed === w.count) return 'all of them eager splits, which no line times';
+  return `${fmtNs(w.totalNs)} invalid in the ${w.count - w.untimed} timed; ${w.untimed} eager splits, which no line times`;
 }
 
 export function groupFindings(a: Analysis, v: Verdicts, examplesPerClass = 3): ClassGroup[] {
@@ -135,6 +142,6 @@ export function headline(a: Analysis, v: Verdicts, source = '<file>'): string[] 
   const c = a.counters;
   const splitting = a.coverage.find((x) => x.analysis === 'splitting')?.support === 'observed' ? '' : ' (model)';
   const windows = a.coverage.find((x) => x.analysis === 'invalid-windows')?.support === 'observed' ? 'observed' : 'inferred';
-  out.push(`${plural(c.splits.fault, 'split')} in the fault path, ${plural(c.splits.eager, 'eager split')}, ${plural(c.coalesces, 'table->block collapse')}${splitting}; ${plural(c.invalidWindows.count, 'break-before-make window')} (${windows}, ${fmtNs(c.invalidWindows.totalNs)} invalid in total)`);
+  out.push(`${plural(c.splits.fault, 'split')} in the fault path, ${plural(c.splits.eager, 'eager split')}, ${plural(c.coalesces, 'table->block collapse')}${splitting}; ${plural(c.invalidWindows.count, 'break-before-make window')} (${windows}, ${windowTime(c.invalidWindows)})`);
   return out;
 }

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { computeGeometry } from '../../../src/core/model/arm64/geometry';
-import { PageTable, PROT_R, PROT_W, PROT_X, type ModelFeatures } from '../../../src/core/model/arm64/pageTable';
+import { PageTable, PROT_R, PROT_W, PROT_X, splitChunks, type ModelFeatures } from '../../../src/core/model/arm64/pageTable';
 
 const M2 = 2 * 1024 * 1024;
 const K4 = 4096;
@@ -158,4 +158,30 @@ test('a 1 GiB map on a 4K stage 2 that starts at level 2 (32-bit IPA) is 512 lev
   assert.equal(leaves[0][0], BASE);
   assert.equal(leaves[511][0], BASE + 2 ** 30 - 2 ** 21);
   assert.equal(pt.map(BASE, 2 ** 30, PROT_R | PROT_W, ctx(11)).result, 'eagain');
+});
+
+test('eager split of a 1 GiB block: in 2 MiB chunks a table of 2 MiB blocks first, then each of them (1 + 512 break-before-make); in 1 GiB chunks at once (#15 item 4)', () => {
+  const G1 = 2 ** 30;
+  for (const [chunk, splits] of [[M2, 513], [G1, 1], [undefined, 1]] as const) {
+    const pt = table();
+    pt.map(BASE, G1, PROT_R, ctx(1));
+    // kvm_mmu_split_nr_page_tables(2M) = 2 pages: not the 513 a level-1 block needs to be rebuilt at once
+    const r = pt.split(BASE, G1, ctx(2), chunk);
+    assert.equal(r.splits, splits, `chunk ${chunk}`);
+    assert.equal(r.tlbi.ipa, splits, 'one TLBI by IPA per block replaced (stage2_try_break_pte)');
+    assert.equal(r.windows.length, splits);
+    assert.equal(r.windows[0].size, G1);
+    if (splits > 1) assert.ok(r.windows.slice(1).every((w) => w.size === M2 && w.level === 2));
+    assert.equal(r.tablePages, 513, 'one level-2 table and 512 page tables either way');
+    const leaves = pt.leaves();
+    assert.equal(leaves.length, 512 * 512);
+    assert.ok(leaves.every(([, size, level]) => size === K4 && level === 3));
+    assert.equal(pt.lookup(BASE + G1 - K4).prot & PROT_W, 0, 'the split keeps the permissions');
+  }
+});
+
+test('eager split chunks end at multiples of the chunk size, as __stage2_range_addr_end() does', () => {
+  assert.deepEqual(splitChunks(BASE, 3 * M2, M2), [[BASE, BASE + M2], [BASE + M2, BASE + 2 * M2], [BASE + 2 * M2, BASE + 3 * M2]]);
+  assert.deepEqual(splitChunks(BASE + K4, M2, M2), [[BASE + K4, BASE + M2], [BASE + M2, BASE + M2 + K4]]);
+  assert.deepEqual(splitChunks(BASE, 16 * M2, 2 ** 30), [[BASE, BASE + 16 * M2]]);
 });

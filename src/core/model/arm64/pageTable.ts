@@ -479,20 +479,71 @@ export class PageTable {
   }
 
   /**
-   * kvm_pgtable_stage2_split (eager split): every valid block in range becomes a table of leaves
-   * of the next size down (recursively to pages), same permissions; one TLBI by IPA per block, no CMO.
+   * Eager splitting of [ipa, ipa+size) as kvm_mmu_split_huge_pages() (arch/arm64/kvm/mmu.c) does it:
+   * chunk by chunk (splitChunks), the split memcache topped up to kvm_mmu_split_nr_page_tables(chunk)
+   * pages before each, and kvm_pgtable_stage2_split() walking the chunk. There stage2_split_walker()
+   * (arch/arm64/kvm/hyp/pgtable.c) replaces a valid block by a subtree built down to pages when the
+   * cache holds stage2_block_get_nr_page_tables(level) pages (1 for a level-2 block, 1 + 512 for a
+   * level-1 block at 4K), and otherwise by one table of next-level blocks, which the walk then visits
+   * inside the chunk: a 1 GiB block and a 2 MiB chunk take 1 + 512 break-before-make sequences, a 1 GiB
+   * chunk one. Each replaced valid block is one break-before-make with a TLBI by IPA
+   * (stage2_try_break_pte); the entries of a subtree built unlinked are written without
+   * (KVM_PGTABLE_WALK_SKIP_BBM_TLBI). No CMO. With the kernel's capacity the cache never runs short
+   * (each chunk needs at most what kvm_mmu_split_nr_page_tables counts), so the -ENOMEM stop is only an
+   * allocation failure, which a trace does not show.
+   * `chunk` omitted: the range is one chunk (one kvm_pgtable_stage2_split() call seen in the trace).
    */
-  split(ipa: number, size: number, ctx: OpContext): OpResult {
+  split(ipa: number, size: number, ctx: OpContext, chunk?: number): OpResult {
     const res = emptyResult();
-    const blocks: [TableNode, number, number][] = [];
-    this.forLeaves(ipa, size, (node, i, base) => {
-      if (node.level < 3) blocks.push([node, i, base]);
-    });
-    for (const [node, i, base] of blocks) this.splitBlock(node, i, base, ctx, res);
-    if (blocks.length === 0) res.result = 'noop';
+    for (const [a, e] of chunk === undefined ? [[ipa, ipa + size] as [number, number]] : splitChunks(ipa, size, chunk)) {
+      const cache = { free: this.splitCacheCapacity(chunk ?? size) };
+      const blocks: [TableNode, number, number][] = [];
+      this.forLeaves(a, e - a, (node, i, base) => {
+        if (node.level < 3) blocks.push([node, i, base]);
+      });
+      for (const [node, i, base] of blocks) this.splitBlockInChunk(node, i, base, a, e, ctx, res, cache);
+    }
+    if (res.splits === 0) res.result = 'noop';
     return res;
   }
 
+  /** kvm_mmu_split_nr_page_tables(): one page per level-1 block (where blocks exist at level 1) and per level-2 block of the range. */
+  private splitCacheCapacity(range: number): number {
+    const perLevel1 = this.geom.minBlockLevel < 2 ? Math.ceil(range / this.sizeOf[2]) : 0;
+    return perLevel1 + Math.ceil(range / this.sizeOf[3]);
+  }
+
+  /** stage2_block_get_nr_page_tables(): pages to rebuild a block at `level` down to pages. */
+  private tablesToPages(level: number): number {
+    return level === 1 ? this.n + 1 : 1;
+  }
+
+  private splitBlockInChunk(node: TableNode, i: number, base: number, a: number, e: number, ctx: OpContext, res: OpResult, cache: { free: number }): void {
+    const need = this.tablesToPages(node.level);
+    if (cache.free >= need) {
+      cache.free -= need;
+      this.splitBlock(node, i, base, ctx, res);
+      return;
+    }
+    // One table of next-level blocks; the walk goes on into it, inside the chunk only.
+    cache.free--;
+    const prot = node.attr[i] & ~ATTR_AF;
+    this.needWindow(res, { kind: 'split', ipa: base, size: this.sizeOf[node.level + 1], level: node.level }, true);
+    res.tlbi.ipa++;
+    res.splits++;
+    this.clearEntry(node, i);
+    const child = this.newChild(node, i, ctx);
+    res.tablePages++;
+    for (let j = 0; j < this.n; j++) this.setLeaf(child, j, prot, ctx);
+    if (child.level >= 3) return;
+    const csize = this.sizeOf[child.level + 1];
+    for (let j = 0; j < this.n; j++) {
+      const cbase = base + j * csize;
+      if (cbase < e && cbase + csize > a) this.splitBlockInChunk(child, j, cbase, a, e, ctx, res, cache);
+    }
+  }
+
+  /** A block rebuilt down to pages in one step (force_pte): one window and TLBI for the block itself. */
   private splitBlock(node: TableNode, i: number, base: number, ctx: OpContext, res: OpResult): void {
     const prot = node.attr[i] & ~ATTR_AF;
     const bsize = this.sizeOf[node.level + 1];
@@ -552,4 +603,21 @@ export class PageTable {
   memoryBytes(): number {
     return this.tables * (this.n * 8 + 96) + this.tables * this.n * 0.5;
   }
+}
+
+/**
+ * The chunks kvm_mmu_split_huge_pages() splits [ipa, ipa+size) in, each under one hold of the MMU lock
+ * for write (it may drop the lock between them): __stage2_range_addr_end(addr, end, chunk) ends a chunk
+ * at the next multiple of the chunk size, or at the end of the range.
+ */
+export function splitChunks(ipa: number, size: number, chunk: number): [number, number][] {
+  const out: [number, number][] = [];
+  const end = ipa + size;
+  for (let a = ipa; a < end; ) {
+    const boundary = Math.floor((a + chunk) / chunk) * chunk;
+    const next = boundary < end ? boundary : end;
+    out.push([a, next]);
+    a = next;
+  }
+  return out;
 }

@@ -36,7 +36,7 @@ class Arm64Replayer extends Arm64Intake implements Replayer {
     for (const s of this.tasks.values()) if (s.ep) this.close(s, end);
     this.sink.compact();
     // blocks still split at the end of the trace count until then
-    for (const since of this.splitSince.values()) this.counters.splitCosts.splitBlockNs += this.lastTs - since;
+    for (const s of this.splitSince.values()) this.addSplitTime(s, this.lastTs);
     // What ran, and what proves it: only lines of the trace count (probes, function-tracer lines,
     // the recording script's cpu-features marker); otherwise "unknown" and the value the model used.
     if (!this.sawMapProbes) this.evidence.dcacheBeforeMap = undefined; // without map probes "before the map" is unknowable

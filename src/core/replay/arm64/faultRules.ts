@@ -116,7 +116,10 @@ export class Arm64FaultRules extends Arm64HostActions {
         const fresh = atL !== undefined && atL.line >= ep.runStartLine;
         const tableHere = atL?.kind === 'table' && !(look.kind === 'leaf' && look.line >= ep.runStartLine);
         const oldLeaf = look.kind === 'leaf' && look.level === L && look.line < ep.runStartLine && look.actor !== actor;
-        if (!fresh && (tableHere || oldLeaf)) {
+        // A what-if whose walk ends on a leaf without the access (a page its eager split left
+        // read-only) takes the fault as the permission fault it would be (below), not as a window.
+        const whatIfPermission = this.whatIf && look.kind === 'leaf' && (look.prot & need) !== need;
+        if (!fresh && (tableHere || oldLeaf) && !whatIfPermission) {
           const size = this.sizeAt(L);
           const base = Math.floor(f.ipa / size) * size;
           const restr = this.splitOnFault.get(Math.floor(base / this.regionSize));
@@ -142,8 +145,13 @@ export class Arm64FaultRules extends Arm64HostActions {
         look = this.pt.lookup(f.ipa);
       }
       if (look.kind === 'leaf') {
-        if ((look.prot & need) === need || mapEagain) {
-          if (this.whatIf && look.line < ep.runStartLine && !mapEagain) {
+        // A what-if keeps the recorded -EAGAIN only when its own entry changed during this fault
+        // (another vCPU's map or relax after this vCPU entered the guest). An entry it has held since
+        // before then is not what the recorded map lost to: that was the recorded state (a block
+        // being broken by another vCPU, say), which the what-if does not have.
+        const lostHere = mapEagain && !(this.whatIf && look.line < ep.runStartLine);
+        if ((look.prot & need) === need || lostHere) {
+          if (this.whatIf && look.line < ep.runStartLine && !lostHere) {
             dec.avoided = true;
             dec.effKindLevel = undefined;
             return;
@@ -151,7 +159,7 @@ export class Arm64FaultRules extends Arm64HostActions {
           // A what-if replays a fault on an entry that lacks the access as the permission fault it
           // would be, unless the trace shows the map lost a race (-EAGAIN): then the entry appeared
           // during this fault in any configuration, and it is the same S4 as recorded.
-          if (!((look.prot & need) === need) && this.whatIf && !mapEagain) {
+          if (!((look.prot & need) === need) && this.whatIf && !lostHere) {
             faultClass = 'permission';
             level = look.level;
           } else {

@@ -3,7 +3,7 @@
 // and P1 (a change or a fault inside a pinned range).
 import { findingEntry } from '../../catalog/findings';
 import type { TraceEvent } from '../../parse/types';
-import { type OpResult } from '../../model/arm64/pageTable';
+import { type OpResult, splitChunks } from '../../model/arm64/pageTable';
 import { REC_PERMS_CLEAR_W, REC_SPLIT, REC_UNMAP } from './stateHistory';
 import { HOST, markerBit, type FaultInfo, type VcpuState, type MarkerFeatures } from './types';
 import { Arm64CmoAccounting } from './cmoAccounting';
@@ -66,14 +66,20 @@ export class Arm64HostActions extends Arm64CmoAccounting {
 
   /** `startTs`: when the trace's own kvm_pgtable_stage2_split call began (observed splits). */
   protected eagerSplit(ev: TraceEvent, key: string, ipa: number, size: number, observed: boolean, startTs?: number): void {
-    const r = this.pt.split(ipa, size, { line: ev.line, actor: this.actor(key) });
-    if (r.splits === 0) return;
-    this.account(r, ev, key, ipa, size, true);
     // Lock-hold chunks: each kvm_pgtable_stage2_split() call the trace shows is one; a what-if splits
     // the write-protected range in chunks of the configured size, as kvm_mmu_split_huge_pages() does.
+    const chunk = observed ? undefined : typeof this.cfg.eagerSplitChunk === 'number' && this.cfg.eagerSplitChunk > 0 ? this.cfg.eagerSplitChunk : this.regionSize;
+    const r = this.pt.split(ipa, size, { line: ev.line, actor: this.actor(key) }, chunk);
+    if (r.splits === 0) return;
+    this.account(r, ev, key, ipa, size, true);
     const costs = this.counters.splitCosts;
-    const chunk = typeof this.cfg.eagerSplitChunk === 'number' && this.cfg.eagerSplitChunk > 0 ? this.cfg.eagerSplitChunk : this.regionSize;
-    costs.eagerChunks += observed ? 1 : Math.ceil(size / chunk);
+    costs.eagerChunks += chunk === undefined ? 1 : splitChunks(ipa, size, chunk).length;
+    // Each block split is a break-before-make: the probes time the trace's own (as windows); a
+    // what-if's, or the trace's without break/make probes, are counted untimed.
+    if (!observed || !this.sawBreakProbes) {
+      this.counters.invalidWindows.count += r.windows.length;
+      this.counters.invalidWindows.untimed += r.windows.length;
+    }
     if (observed && startTs !== undefined) {
       costs.timedEager.chunks++;
       costs.timedEager.blocks += r.splits;
@@ -128,16 +134,10 @@ export class Arm64HostActions extends Arm64CmoAccounting {
     const costs = this.counters.splitCosts;
     costs.tablePages += r.tablePages;
     if (r.splits > 0) {
-      for (const w of r.windows) if (w.kind === 'split' && !this.splitSince.has(w.ipa)) this.splitSince.set(w.ipa, ev.ts);
-      for (const w of r.bbmAvoided) if (w.kind === 'split' && !this.splitSince.has(w.ipa)) this.splitSince.set(w.ipa, ev.ts);
+      for (const w of r.windows) if (w.kind === 'split') this.splitStarted(w.ipa, w.size, ev.ts);
+      for (const w of r.bbmAvoided) if (w.kind === 'split') this.splitStarted(w.ipa, w.size, ev.ts);
     }
-    if (r.coalesces > 0) {
-      const since = this.splitSince.get(ipa);
-      if (since !== undefined) {
-        costs.splitBlockNs += ev.ts - since;
-        this.splitSince.delete(ipa);
-      }
-    }
+    if (r.coalesces > 0) this.splitEnded(ipa, size, ev.ts);
     const lane = key;
     const tl = r.tlbi.ipa + r.tlbi.ipaNsh + r.tlbi.range + r.tlbi.vmid;
     if (tl > 0 && (r.splits > 0 || r.coalesces > 0 || r.tlbi.range + r.tlbi.vmid > 0)) {

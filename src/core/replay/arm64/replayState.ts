@@ -5,7 +5,7 @@
 import type { Counters, FindingClass, ModelConfig } from '../../domain/types';
 import { MarkStore } from '../../marks/markStore';
 import type { TraceEvent } from '../../parse/types';
-import { computeGeometry, levelSize, type Geometry } from '../../model/arm64/geometry';
+import { computeGeometry, formatSize, levelSize, type Geometry } from '../../model/arm64/geometry';
 import { kernelBehaviour, noKernelEvidence, type KernelEvidence } from '../../model/arm64/kernelProfile';
 import { PageTable } from '../../model/arm64/pageTable';
 import { emptyCounters, type Phase } from '../replayer';
@@ -78,13 +78,35 @@ export class Arm64ReplayState {
   protected readonly errors = new ReplayErrors();
   protected tlbiRangeSeen = false;
   protected lastTs = 0;
-  /** When each split block (by its base) was split, until its coalesce (Counters.splitCosts.splitBlockNs). */
-  protected readonly splitSince = new Map<number, number>();
+  /** Blocks split and not mapped as blocks of their size again, by `size:base` (Counters.splitCosts.splitNsByBlockSize). */
+  protected readonly splitSince = new Map<string, { base: number; size: number; ts: number }>();
   protected lastNotifierUnmapLine = 0;
   protected sawUnmapProbes = false;
   /** A write-protect's caller flushes once per batch (GET_DIRTY_LOG / memslot): one TLBI per run of wrprotects. */
   protected wpFlushPending = false;
   protected maxLine = 0;
+
+  protected splitStarted(base: number, size: number, ts: number): void {
+    const k = `${size}:${base}`;
+    if (!this.splitSince.has(k)) this.splitSince.set(k, { base, size, ts });
+  }
+
+  /** A block of `size` mapped at `base` again: it and every smaller split block inside it are whole again. */
+  protected splitEnded(base: number, size: number, ts: number): void {
+    for (const [k, s] of this.splitSince) {
+      if (s.base >= base && s.base + s.size <= base + size) {
+        this.addSplitTime(s, ts);
+        this.splitSince.delete(k);
+      }
+    }
+  }
+
+  protected addSplitTime(s: { size: number; ts: number }, until: number): void {
+    const bySize = this.counters.splitCosts.splitNsByBlockSize;
+    const e = (bySize[formatSize(s.size)] ??= { splits: 0, ns: 0 });
+    e.splits++;
+    e.ns += until - s.ts;
+  }
 
   constructor(config: ModelConfig, options: Arm64ReplayOptions) {
     this.cfg = config;
