@@ -39,7 +39,7 @@ test('contention lines decode as the kernel prints them, as trace-cmd prints the
   assert.equal(typeof decodeContentionBegin('000000007b0706b9'), 'string');
 });
 
-for (const name of ['getlog-vhe', 'clearlog-vhe']) {
+for (const name of ['getlog-vhe', 'clearlog-vhe', 'getlog-nvhe', 'clearlog-nvhe']) {
   test(`${name}: mmu_lock found from the trace; holds and per-vCPU waits within 5% of the ground truth`, async () => {
     const truth = JSON.parse(readFileSync(join(DIR, `${name}.truth.json`), 'utf8')) as Truth;
     const r = await collect(`${name}.trace.gz`);
