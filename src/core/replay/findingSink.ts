@@ -106,8 +106,15 @@ export class FindingSink {
     this.revisedAway.clear();
   }
 
-  /** What the analysis says when some findings were counted but not listed. */
+  /** What the analysis says when some findings were counted but not listed: how many of which class. */
   droppedNote(): string | undefined {
-    return this.dropped ? `findings: ${this.dropped} beyond ${MAX_LISTED_PER_CLASS} per class are counted but not listed` : undefined;
+    if (!this.dropped) return undefined;
+    const listed = new Map<FindingClass, number>();
+    for (const f of this.live()) listed.set(f.cls, (listed.get(f.cls) ?? 0) + 1);
+    const unlisted = [...this.count]
+      .map(([cls, n]) => [cls, n - (listed.get(cls) ?? 0)] as const)
+      .filter(([, n]) => n > 0)
+      .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+    return `findings: each class lists its first ${MAX_LISTED_PER_CLASS}; counted but not listed: ${unlisted.map(([cls, n]) => `${n} ${cls}`).join(', ')}`;
   }
 }
