@@ -97,7 +97,7 @@ export class X86FaultRules extends X86HostActions {
           if (allowed) this.untracedProtects++;
           outcome = 'fast_fixed';
           inferred = true;
-          this.table.set(leaf.gfn, leaf.level, leaf.spte | 2n, ep.faultLine, endTs, ep.lane, true);
+          this.table.set(leaf.gfn, leaf.level, leaf.spte | 2n, ep.faultLine, endTs, ep.lane, { inferred: true });
         }
         if (inferred) this.inferredFastFaults++;
       }
