@@ -159,7 +159,7 @@ export class X86FaultRules extends X86HostActions {
         if (rec && rec.ts >= ep.exitTs && rec.actor !== ep.lane) {
           emit({
             cls: 'S1',
-            message: message.lostRaceRetry(rec.actor, gfn, vcpuLabel),
+            message: message.lostRaceRetry(rec.actor, gfn, vcpuLabel, tdp),
             related: [{ line: rec.line, message: relatedText.installed(rec.actor) }], observed: true,
           });
         } else if (this.lastUnmapTs >= ep.exitTs) {
