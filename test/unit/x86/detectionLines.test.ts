@@ -12,6 +12,7 @@ import { repoRoot, sharedPath } from '../../support/shared';
 import { createAnalyzer } from '../../../src/core/index';
 import type { Analysis } from '../../../src/core/api';
 import { readTrace } from '../../../src/core/read/readTrace';
+import { reportText } from '../../../src/core/report/reportText';
 
 const FIXTURES = join(repoRoot(), 'test', 'fixtures');
 const PUBLIC = sharedPath('traces', 'public') ?? '(no ../shared)';
@@ -66,6 +67,10 @@ test('eager page split: as the TDP MMU trace shows it, inferred from the MMU on 
   assert.equal(line(vmx, 'eager page split:'), 'eager page split: unknown (no split and no huge-page write-protect in the trace)');
   assert.match(line(vmx, 'MMU:')!, /^MMU: TDP MMU or legacy MMU on EPT, not told apart: 6 EPT exits and no kvmmmu SPTE event in the trace/);
   assert.equal(vmx.config.eagerSplitChunk, 'auto');
+  // The faults are named by the vendor the exits show (EPT_VIOLATION: Intel VMX), and no drop of huge pages is claimed
+  const text = reportText(vmx, { source: 'x.trace' });
+  assert.match(text, /^ {2}6 EPT faults: /m);
+  assert.doesNotMatch(text, /NPT\/EPT faults|never splits them/);
 });
 
 test('MMU line: set_spte without fault exits is an unknown MMU that names what it saw; no SPTE layout claimed without evidence', async (t) => {
