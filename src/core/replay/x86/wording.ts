@@ -41,7 +41,7 @@ export const message = {
   lostRaceRetry: (winner: string, gfn: number, vcpu: string, tdp: boolean): string =>
     tdp
       ? `lost race (retry): ${winner} changed the SPTE for gfn ${hex(gfn)} while ${vcpu} was handling its fault; the fault returned RET_PF_RETRY and the guest re-ran`
-      : `lost race: ${winner} set the SPTE for gfn ${hex(gfn)} while ${vcpu} was handling its fault, and ${vcpu}'s fault set none (RET_PF_SPURIOUS or RET_PF_RETRY: mmu_set_spte() traces only a change); the guest re-ran`,
+      : `lost race: ${winner} set the SPTE for gfn ${hex(gfn)} while ${vcpu} was handling its fault, and this fault set none (RET_PF_SPURIOUS or RET_PF_RETRY: mmu_set_spte() traces only a change); the guest re-ran`,
   /** S6. */
   notifierRetry: (gfn: number): string => `fault on gfn ${hex(gfn)} retried while an MMU-notifier invalidation was in flight`,
   /** X1 on the TDP MMU (kvm_tdp_mmu_spte_changed shows old and new). */
