@@ -51,7 +51,7 @@ class X86ReplayerImpl extends X86Intake implements X86Replayer {
     const eagerLine = this.hostSplits > 0
       ? `Y in the trace (the dirty-log ioctls split ${this.hostSplits} huge page(s) themselves)`
       : noTdpMmu
-        ? `none, inferred from the MMU: the trace shows ${fl.flavour === 'shadow' ? 'shadow paging' : 'the legacy MMU'}, and eager page splitting needs the TDP MMU (kvm.tdp_mmu=Y); ${this.faultSplits} huge page(s) dropped in the fault path instead${this.eagerFromMarker ? ` (the marker says eager_page_split=${this.eagerFromMarker}: without the TDP MMU it has no effect)` : ''}`
+        ? `none, inferred from the MMU: the trace shows ${fl.flavour === 'shadow' ? 'shadow paging' : 'the legacy MMU'}, and eager page splitting needs the TDP MMU (kvm.tdp_mmu=Y); ${this.faultSplits} huge page(s) dropped in the fault path${this.eagerFromMarker ? ` (the marker says eager_page_split=${this.eagerFromMarker}: without the TDP MMU it has no effect)` : ''}`
         : this.faultSplits > 0 || this.hostHugeWp > 0
         ? `N in the trace (the ioctls write-protected ${this.hostHugeWp} huge SPTE(s) and vCPUs split ${this.faultSplits} in the fault path)`
         : this.eagerFromMarker ? `${this.eagerFromMarker}, from the marker (eager_page_split=${this.eagerFromMarker}); no split in the trace` : 'unknown (no split and no huge-page write-protect in the trace)';
