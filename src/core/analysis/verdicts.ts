@@ -279,11 +279,14 @@ export function leverResults(a: Analysis, whatIfs: ReadonlyMap<string, Analysis>
 
 /** The x86 MMUs without the TDP MMU: they never split huge pages (they drop them), so eager splitting does nothing. */
 export function x86WithoutTdpMmu(a: Analysis): 'legacy' | 'shadow' | undefined {
-  const f = a.x86?.flavour.flavour;
-  return f === 'legacy-tdp' ? 'legacy' : f === 'shadow' ? 'shadow' : undefined;
+  const f = a.x86?.flavour;
+  // A legacy MMU only assumed (no SPTE events) is no evidence that the TDP MMU was off
+  return f?.flavour === 'legacy-tdp' && !f.assumed ? 'legacy' : f?.flavour === 'shadow' ? 'shadow' : undefined;
 }
 
-/** What an x86 fault is: an NPT/EPT violation, or under shadow paging the guest's own #PF, intercepted. */
+/** What an x86 fault is: an EPT violation (VMX) or #NPF (SVM), or under shadow paging the guest's own #PF, intercepted. */
 export function x86FaultLabel(a: Analysis): string {
-  return x86WithoutTdpMmu(a) === 'shadow' ? 'guest page faults (#PF, shadow paging)' : 'NPT/EPT faults';
+  if (x86WithoutTdpMmu(a) === 'shadow') return 'guest page faults (#PF, shadow paging)';
+  const paging = a.x86?.flavour.paging;
+  return paging === 'ept' ? 'EPT faults' : paging === 'npt' ? 'NPT faults' : 'NPT/EPT faults';
 }

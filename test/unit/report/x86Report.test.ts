@@ -22,7 +22,7 @@ test('x86: Analysis.x86 carries the pass tallies, eager-split summary and fast-p
   assert.deepEqual(x.fastPathFailures, { 'huge-page-under-dirty-logging': 16 });
   assert.equal(x.hugePagesRecovered, 16);
   const text = reportText(a, { source: 'x.trace' });
-  assert.match(text, /^ {2}16428 NPT\/EPT faults: 16390 needed \(no finding class applies\); 32 by design \(S5 16, X3 16\); 6 inherent races \(X1 6\)$/m);
+  assert.match(text, /^ {2}16428 NPT faults: 16390 needed \(no finding class applies\); 32 by design \(S5 16, X3 16\); 6 inherent races \(X1 6\)$/m);
   assert.match(text, /16 huge-page splits in the fault path, 0 eager splits, 16 huge-page recoveries/);
   assert.doesNotMatch(text, /stage-2 faults|cache-maintenance calls|break-before-make/);
   assert.match(text, /^Passes \(5 with faults\)$/m);

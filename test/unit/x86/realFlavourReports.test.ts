@@ -111,7 +111,7 @@ test('report wording: shadow faults are guest page faults, legacy/shadow drops a
     const legacy = name.endsWith('-tdp0');
     const faults = a.counters.faults.total;
     const drops = a.x86!.eagerSplit.faultSplits;
-    assert.match(text, new RegExp(`^ {2}${faults} ${legacy ? 'NPT/EPT faults' : 'guest page faults \\(#PF, shadow paging\\)'}: `, 'm'), name);
+    assert.match(text, new RegExp(`^ {2}${faults} ${legacy ? 'NPT faults' : 'guest page faults \\(#PF, shadow paging\\)'}: `, 'm'), name);
     if (!legacy) assert.doesNotMatch(text + md, /NPT\/EPT faults/, name);
     assert.match(text, new RegExp(`^ {2}${drops} huge pages dropped in the fault path and refaulted at 4 KiB \\(the ${legacy ? 'legacy' : 'shadow-paging'} MMU never splits them\\), ${a.x86!.hugePagesRecovered} huge-page recoveries$`, 'm'), name);
     assert.match(text, new RegExp(`^ {2}eager page split: none without the TDP MMU; ${drops} huge pages dropped in the fault path \\(refaulted at 4 KiB\\)$`, 'm'), name);
@@ -125,9 +125,9 @@ test('report wording: shadow faults are guest page faults, legacy/shadow drops a
   const cmp = createAnalyzer().compare(dirty, eager);
   assert.equal(cmp.summary[2], 'Guest page faults (#PF, shadow paging): 1030 -> 1030 (0 avoided); exit-to-entry time of the faults B avoids, as measured in the trace (any preemption included): 0.0 us.');
   assert.ok(cmp.summary.includes('Eager page splitting needs the TDP MMU (kvm.tdp_mmu=Y): shadow paging drops huge pages in the fault path whatever eager_page_split says, so B replays as A.'));
-  // The TDP MMU keeps the NPT/EPT wording and the eager-split what-if.
+  // The TDP MMU on SVM: NPT faults, and the eager-split what-if.
   const tdp = reportText(await analysis(BASIC), { source: 'x.trace' });
-  assert.match(tdp, /^ {2}1558 NPT\/EPT faults: /m);
+  assert.match(tdp, /^ {2}1558 NPT faults: /m);
   assert.match(tdp, /huge-page splits in the fault path, \d+ eager splits/);
   assert.match(tdp, /^What if: stage2-lens compare x\.trace --b eager2m \(or noeager\)$/m);
 });

@@ -17,6 +17,11 @@ export interface SpteRecord {
   installedBy: string | undefined;
   /** The value was inferred (e.g. a fast-path fix with fast_page_fault absent), not printed. */
   inferred: boolean;
+  /**
+   * Legacy/shadow MMU: the value was set for a neighbour of another gfn's fault (direct_pte_prefetch /
+   * FNAME(pte_prefetch) in arch/x86/kvm/mmu/, which call mmu_set_spte() with no fault), not by a fault on this gfn.
+   */
+  prefetched: boolean;
   /** For a page-table pointer created by splitting a huge leaf: that leaf's value. */
   splitFrom: bigint | undefined;
 }
@@ -28,6 +33,13 @@ export interface LeafView {
   record: SpteRecord | undefined;
   /** A child of a split huge page that no event has touched yet. */
   derived: boolean;
+}
+
+/** How a value came to be (SpteRecord's fields of the same names). */
+export interface SetHow {
+  inferred?: boolean;
+  splitFrom?: bigint;
+  prefetched?: boolean;
 }
 
 interface HistoryEntry {
@@ -61,7 +73,8 @@ export class SpteTable {
   }
 
   /** Records a new value; returns the previous record (undefined when the model never saw this SPTE). */
-  set(gfn: number, level: number, spte: bigint, line: number, ts: number, actor: string, inferred = false, splitFrom?: bigint): SpteRecord | undefined {
+  set(gfn: number, level: number, spte: bigint, line: number, ts: number, actor: string, how: SetHow = {}): SpteRecord | undefined {
+    const { inferred = false, splitFrom, prefetched = false } = how;
     const k = SpteTable.key(gfn, level);
     const prev = this.entries.get(k);
     const info = decodeSpte(spte, level, this.format);
@@ -78,6 +91,7 @@ export class SpteTable {
       installedTs: becamePresent ? ts : info.present ? prev?.installedTs : undefined,
       installedBy: becamePresent ? actor : info.present ? prev?.installedBy : undefined,
       inferred,
+      prefetched,
       splitFrom: info.present && !info.leaf ? (splitFrom ?? (prev && decodeSpte(prev.spte, level, this.format).present ? prev.splitFrom : undefined)) : undefined,
     };
     this.entries.set(k, rec);

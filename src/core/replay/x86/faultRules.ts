@@ -97,7 +97,7 @@ export class X86FaultRules extends X86HostActions {
           if (allowed) this.untracedProtects++;
           outcome = 'fast_fixed';
           inferred = true;
-          this.table.set(leaf.gfn, leaf.level, leaf.spte | 2n, ep.faultLine, endTs, ep.lane, true);
+          this.table.set(leaf.gfn, leaf.level, leaf.spte | 2n, ep.faultLine, endTs, ep.lane, { inferred: true });
         }
         if (inferred) this.inferredFastFaults++;
       }
@@ -159,7 +159,7 @@ export class X86FaultRules extends X86HostActions {
         if (rec && rec.ts >= ep.exitTs && rec.actor !== ep.lane) {
           emit({
             cls: 'S1',
-            message: message.lostRaceRetry(rec.actor, gfn, vcpuLabel),
+            message: message.lostRaceRetry(rec.actor, gfn, vcpuLabel, tdp),
             related: [{ line: rec.line, message: relatedText.installed(rec.actor) }], observed: true,
           });
         } else if (this.lastUnmapTs >= ep.exitTs) {

@@ -35,7 +35,7 @@ export class X86Intake extends X86FaultRules {
     const lane = this.lanesByPid.get(ev.pid);
     const actor = lane?.id ?? 'host';
     const prev = this.table.get(gfn, level);
-    this.table.set(gfn, level, newSpte, ev.line, ev.ts, actor, false, transition === 'split' ? oldSpte : undefined);
+    this.table.set(gfn, level, newSpte, ev.line, ev.ts, actor, { splitFrom: transition === 'split' ? oldSpte : undefined });
     if (transition === 'split' || (transition === 'map' && level > 1)) this.table.dropBelow(gfn, level, ev.line);
     const rk = this.regionKey(gfn, level);
     if (transition === 'split') {
@@ -167,10 +167,15 @@ export class X86Intake extends X86FaultRules {
       }
       case 'x86.kvm_mmu_set_spte': {
         const ep = this.open.get(ev.pid);
+        // A set for another gfn than the fault's own is a neighbour prefetched by direct_pte_prefetch() (legacy MMU)
+        // or FNAME(pte_prefetch)() (shadow paging): arch/x86/kvm/mmu/mmu.c, paging_tmpl.h; no fault asked for it.
+        const prefetched = ep !== undefined && ep.faultLine !== 0 && d.gfn !== alignGfn(episodeGfn(ep, this.shadowPaging()), d.level);
         if (ep) {
           const before = this.flavour.tdpChanges === 0 ? this.table.get(d.gfn, d.level) : undefined;
           const actor = this.lanesByPid.get(ev.pid)?.id ?? 'host';
-          const fresh = before && before.ts > this.lastHostTs && before.actor !== actor && decodeSpte(before.spte, d.level, this.table.format).present;
+          // A repeat of another vCPU's fault: that vCPU's fault set this SPTE since the last host activity. Re-setting
+          // a prefetched SPTE (mmu_set_spte() traces it: the fault's SPTE adds the Accessed bit) is no second fault.
+          const fresh = before && before.ts > this.lastHostTs && before.actor !== actor && !before.prefetched && decodeSpte(before.spte, d.level, this.table.format).present;
           ep.sets.push({ gfn: d.gfn, level: d.level, spte: d.spte, line: ev.line, prev: fresh ? { spte: before.spte, actor: before.actor, line: before.line, ts: before.ts } : undefined });
           this.decideWhatIf(ep);
         }
@@ -181,7 +186,7 @@ export class X86Intake extends X86FaultRules {
             // The legacy MMU never splits: a 4 KiB set_spte inside a huge mapping means the huge SPTE was dropped.
             const huge = this.table.get(d.gfn, d.level + 1);
             if (huge && decodeSpte(huge.spte, d.level + 1, this.table.format).huge) {
-              this.table.set(d.gfn, d.level + 1, 0n, ev.line, ev.ts, actor, true);
+              this.table.set(d.gfn, d.level + 1, 0n, ev.line, ev.ts, actor, { inferred: true });
               this.faultSplits++;
               if (ep && ep.faultLine !== 0) ep.hugeDropped = { gfn: huge.gfn, level: d.level + 1, line: ev.line };
               this.droppedHuge.add(this.regionKey(huge.gfn, d.level + 1));
@@ -195,7 +200,7 @@ export class X86Intake extends X86FaultRules {
             this.table.dropBelow(d.gfn, d.level, ev.line);
             this.marks.push({ ts: ev.ts, lane: actor, kind: 'coalesce', line: ev.line, ipa: alignGfn(d.gfn, d.level) * 4096, size: bytesPerEntry(d.level), label: label.hugeRecovered });
           }
-          this.table.set(d.gfn, d.level, d.spte, ev.line, ev.ts, actor);
+          this.table.set(d.gfn, d.level, d.spte, ev.line, ev.ts, actor, { prefetched });
         }
         break;
       }

@@ -15,9 +15,26 @@ export interface FlavourResult {
   format: SpteFormat;
   rootLevel: number | undefined;
   why: string;
+  /**
+   * The flavour is assumed, not shown: NPT/EPT exits without any kvmmmu SPTE event, where the TDP MMU and the
+   * legacy MMU look the same. Nothing that only one of them does (eager splitting, dropping huge pages) is implied.
+   */
+  assumed: boolean;
 }
 
 const WALK_EVENTS = new Set(['kvm_mmu_pagetable_walk', 'kvm_mmu_paging_element', 'kvm_mmu_set_accessed_bit', 'kvm_mmu_set_dirty_bit', 'kvm_mmu_walker_error']);
+
+/** The shadow-paging signs a trace holds, counted (only the non-zero ones are named). */
+function shadowEvidence(d: FlavourDetector): string {
+  const signs = [
+    d.walks > 0 ? `${d.walks} guest page-table walk events` : '',
+    d.pfExceptionExits > 0 ? `${d.pfExceptionExits} #PF exits` : '',
+    // VMX reports every intercepted exception and NMI as EXCEPTION_NMI: not necessarily a #PF
+    d.exceptionNmiExits > 0 ? `${d.exceptionNmiExits} EXCEPTION_NMI exits` : '',
+    d.directPages === 0 && d.indirectPages > 0 ? `${d.indirectPages} indirect shadow pages` : '',
+  ];
+  return signs.filter((x) => x !== '').join(', ');
+}
 
 export class FlavourDetector {
   tdpChanges = 0;
@@ -29,7 +46,10 @@ export class FlavourDetector {
   walks = 0;
   npfExits = 0;
   eptExits = 0;
+  /** SVM `PF excp` exits (an intercepted #PF). */
   pfExceptionExits = 0;
+  /** VMX EXCEPTION_NMI exits (an intercepted exception or NMI; #PF under shadow paging). */
+  exceptionNmiExits = 0;
   maxLevel = 0;
 
   observe(ev: TraceEvent): void {
@@ -59,7 +79,8 @@ export class FlavourDetector {
         const r = d.reason;
         if (r === 'npf' || r === 'NPF') this.npfExits++;
         else if (r.startsWith('EPT_VIOLATION') || r.startsWith('EPT_MISCONFIG')) this.eptExits++;
-        else if (r.startsWith('PF') || r === 'EXCEPTION_NMI') this.pfExceptionExits++;
+        else if (r.startsWith('PF')) this.pfExceptionExits++;
+        else if (r === 'EXCEPTION_NMI') this.exceptionNmiExits++;
         break;
       }
       default:
@@ -72,20 +93,30 @@ export class FlavourDetector {
     const format: SpteFormat = paging === 'ept' ? 'ept' : 'npt';
     const rootLevel = this.maxLevel >= 4 ? this.maxLevel : undefined;
     const hw = paging === 'ept' ? 'EPT' : paging === 'npt' ? 'NPT' : 'two-dimensional paging';
+    // Every reason names only events that are in the trace, with their counts.
     if (this.tdpChanges > 0)
-      return { flavour: 'tdp-mmu', paging, format, rootLevel, why: `TDP MMU on ${hw} (${this.tdpChanges} kvm_tdp_mmu_spte_changed events)` };
-    const shadowSigns = this.walks + this.pfExceptionExits + (this.directPages === 0 ? this.indirectPages : 0);
+      return { flavour: 'tdp-mmu', paging, format, rootLevel, assumed: false, why: `TDP MMU on ${hw} (${this.tdpChanges} kvm_tdp_mmu_spte_changed events)` };
+    const shadowSigns = this.walks + this.pfExceptionExits + this.exceptionNmiExits + (this.directPages === 0 ? this.indirectPages : 0);
     if (shadowSigns > 0 && this.npfExits + this.eptExits === 0)
-      return { flavour: 'shadow', paging: 'unknown', format: 'npt', rootLevel, why: `shadow paging (${this.walks} guest page-table walk events, ${this.pfExceptionExits} #PF exits, no ${hw} exits)` };
+      return { flavour: 'shadow', paging: 'unknown', format: 'npt', rootLevel, assumed: false, why: `shadow paging (${shadowEvidence(this)}, no NPT/EPT exits)` };
     if (this.npfExits + this.eptExits > 0)
-      return {
-        flavour: 'legacy-tdp', paging, format, rootLevel,
-        // Name only events that are in the trace: without kvmmmu events the TDP MMU cannot be told from the legacy one.
-        why: this.setSptes > 0
-          ? `legacy (shadow-page) MMU on ${hw}: ${this.npfExits + this.eptExits} ${hw} exits, ${this.setSptes} kvm_mmu_set_spte and no kvm_tdp_mmu_spte_changed events`
-          : `legacy (shadow-page) MMU on ${hw} assumed: ${this.npfExits + this.eptExits} ${hw} exits and no kvmmmu SPTE events in the trace (the TDP MMU cannot be told from the legacy MMU without kvm_tdp_mmu_spte_changed)`,
-      };
-    return { flavour: 'unknown', paging, format, rootLevel, why: 'no x86 MMU events seen' };
+      return this.setSptes > 0
+        ? { flavour: 'legacy-tdp', paging, format, rootLevel, assumed: false, why: `legacy (shadow-page) MMU on ${hw}: ${this.npfExits + this.eptExits} ${hw} exits, ${this.setSptes} kvm_mmu_set_spte and no kvm_tdp_mmu_spte_changed events` }
+        : {
+          flavour: 'legacy-tdp', paging, format, rootLevel, assumed: true,
+          why: `TDP MMU or legacy MMU on ${hw}, not told apart: ${this.npfExits + this.eptExits} ${hw} exits and no kvmmmu SPTE event in the trace; replayed as the legacy MMU, which needs none`,
+        };
+    const seen = [
+      this.setSptes > 0 ? `${this.setSptes} kvm_mmu_set_spte` : '',
+      this.fastFaults > 0 ? `${this.fastFaults} fast_page_fault` : '',
+      this.directPages + this.indirectPages > 0 ? `${this.directPages + this.indirectPages} kvm_mmu_get_page` : '',
+    ].filter((x) => x !== '');
+    return {
+      flavour: 'unknown', paging, format, rootLevel, assumed: false,
+      why: seen.length > 0
+        ? `unknown: ${seen.join(', ')}, but no TDP MMU SPTE change and no fault exit to tell the legacy MMU from shadow paging`
+        : 'unknown: no kvmmmu event and no fault exit in the trace',
+    };
   }
 
   gpaBits(): number | undefined {

@@ -33,14 +33,20 @@ export const message = {
     `lost race: fast_page_fault found the SPTE for gfn ${hex(gfn)} already allowing the access (RET_PF_SPURIOUS, another vCPU fixed it first)`,
   /** S1 from the slow path's RET_PF_SPURIOUS. */
   lostRaceSlow: (gfn: number): string => `lost race: the slow path computed the SPTE already installed for gfn ${hex(gfn)} (RET_PF_SPURIOUS)`,
-  /** S1 from RET_PF_RETRY after another vCPU's change. */
-  lostRaceRetry: (winner: string, gfn: number, vcpu: string): string =>
-    `lost race (retry): ${winner} changed the SPTE for gfn ${hex(gfn)} while ${vcpu} was handling its fault; the fault returned RET_PF_RETRY and the guest re-ran`,
+  /**
+   * S1: a fault that set no SPTE after another vCPU's change. The TDP MMU traces kvm_mmu_set_spte for a spurious
+   * fault too (tdp_mmu_map_handle_target_level()), so nothing traced is RET_PF_RETRY; the legacy MMU traces only a
+   * change (mmu_set_spte()), so nothing traced is RET_PF_SPURIOUS or RET_PF_RETRY, the trace does not say which.
+   */
+  lostRaceRetry: (winner: string, gfn: number, vcpu: string, tdp: boolean): string =>
+    tdp
+      ? `lost race (retry): ${winner} changed the SPTE for gfn ${hex(gfn)} while ${vcpu} was handling its fault; the fault returned RET_PF_RETRY and the guest re-ran`
+      : `lost race: ${winner} set the SPTE for gfn ${hex(gfn)} while ${vcpu} was handling its fault, and this fault set none (RET_PF_SPURIOUS or RET_PF_RETRY: mmu_set_spte() traces only a change); the guest re-ran`,
   /** S6. */
   notifierRetry: (gfn: number): string => `fault on gfn ${hex(gfn)} retried while an MMU-notifier invalidation was in flight`,
   /** X1 on the TDP MMU (kvm_tdp_mmu_spte_changed shows old and new). */
   rewriteTdp: (vcpu: string, gfn: number, installer: string, agoNs: number | undefined, oldSpte: bigint, newSpte: bigint, t: SpteTransition): string =>
-    `duplicate fault: ${vcpu} re-made the SPTE for gfn ${hex(gfn)} that ${installer} had installed${agoNs !== undefined ? ` ${us(agoNs)} µs earlier` : ''} (${hexSpte(oldSpte)} -> ${hexSpte(newSpte)}: ${transitionLabel(t)}; make_spte() does not set Dirty when the old SPTE is already writable)`,
+    `duplicate fault: ${vcpu} re-made the SPTE for gfn ${hex(gfn)} that ${installer} had installed${agoNs !== undefined ? ` ${us(agoNs)} µs earlier` : ''} (${hexSpte(oldSpte)} -> ${hexSpte(newSpte)}: ${transitionLabel(t)}${t === 'clear-dirty' ? '; make_spte() does not set Dirty when the old SPTE is already writable' : ''})`,
   /** X1 on the legacy MMU or shadow paging (the old value is the earlier set_spte's, `sinceExitNs` after this fault's exit). */
   rewriteLegacy: (vcpu: string, gfn: number, installer: string, sinceExitNs: number, oldSpte: bigint, newSpte: bigint, t: SpteTransition, shadow: boolean): string =>
     `duplicate fault: ${vcpu} set the SPTE for gfn ${hex(gfn)} again; ${installer} had set it ${sinceExitNs > 0 ? `${us(sinceExitNs)} µs after` : `${us(-sinceExitNs)} µs before`} this fault's exit (${hexSpte(oldSpte)} -> ${hexSpte(newSpte)}: ${t === 'unchanged' ? 'the same value printed' : transitionLabel(t)}). ${mmuName(shadow, true)}: kvm_mmu_set_spte fires only when the SPTE changes but prints only the new value, read when the event fires; the old value is the earlier set_spte's`,

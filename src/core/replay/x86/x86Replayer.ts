@@ -30,26 +30,32 @@ class X86ReplayerImpl extends X86Intake implements X86Replayer {
     const fl = this.flavour.result();
     // Eager page splitting is a TDP MMU feature (kernel-parameters.txt: "only supported when kvm.tdp_mmu=Y"): without
     // it the ioctls split nothing, whatever the parameter says (the real tdp_mmu=N / npt=0 runs with Y and N agree).
-    const noTdpMmu = fl.flavour === 'legacy-tdp' || fl.flavour === 'shadow';
+    // A legacy MMU that is only assumed (no SPTE events) implies nothing about splitting.
+    const noTdpMmu = (fl.flavour === 'legacy-tdp' && !fl.assumed) || fl.flavour === 'shadow';
     const traceEager: 'Y' | 'N' | 'unknown' = this.hostSplits > 0 ? 'Y' : this.faultSplits > 0 || this.hostHugeWp > 0 || noTdpMmu ? 'N' : this.eagerFromMarker ?? 'unknown';
     const mode = this.whatIf.mode;
     // Splits as the replayed configuration has them.
     this.counters.splits.fault = this.faultSplits - this.whatIf.suppressedFaultSplits + this.whatIf.virtualFaultSplits;
     this.counters.splits.eager = this.hostSplits - this.whatIf.suppressedEagerSplits + this.whatIf.virtualEagerSplits;
-    const detected: string[] = [`arch: x86 (${fl.why})`];
+    const detected: string[] = [`MMU: ${fl.why}`];
     if (fl.rootLevel)
       detected.push(fl.flavour === 'shadow'
         ? `paging levels: ${fl.rootLevel} (shadow root at level ${fl.rootLevel}: the guest's own paging mode)`
         : `paging levels: ${fl.rootLevel} (root SPTEs at level ${fl.rootLevel}: ${gpaBitsForRootLevel(fl.rootLevel)}-bit guest physical addresses)`);
-    detected.push(`SPTE layout: ${fl.format === 'ept' ? 'EPT (A bit 8, D bit 9, Host-/MMU-writable bits 57/58)' : 'NPT/x86 page-table bits (A bit 5, D bit 6, Host-/MMU-writable bits 9/10)'}; present = bit 11`);
-    const eagerWhy = this.hostSplits > 0
-      ? `the dirty-log ioctls split ${this.hostSplits} huge page(s) themselves`
+    const layouts = { ept: 'EPT (A bit 8, D bit 9, Host-/MMU-writable bits 57/58)', npt: 'NPT/x86 page-table bits (A bit 5, D bit 6, Host-/MMU-writable bits 9/10)' };
+    // The layout follows the vendor's exits; shadow SPTEs use the x86 page-table bits on both vendors.
+    const spteEvents = this.flavour.tdpChanges + this.flavour.setSptes + this.flavour.fastFaults + this.flavour.splitEvents;
+    if (fl.paging !== 'unknown' || fl.flavour === 'shadow') detected.push(`SPTE layout: ${layouts[fl.format]}; present = bit 11`);
+    else if (spteEvents > 0) detected.push(`SPTE layout: unknown (no NPT/EPT exit in the trace says which); SPTE values are decoded with the ${layouts.npt}`);
+    // What the trace shows about eager splitting, and what is inferred from the MMU flavour: said apart.
+    const eagerLine = this.hostSplits > 0
+      ? `Y in the trace (the dirty-log ioctls split ${this.hostSplits} huge page(s) themselves)`
       : noTdpMmu
-        ? `eager page splitting needs the TDP MMU (kvm.tdp_mmu=Y): the ${fl.flavour === 'shadow' ? 'shadow-paging' : 'legacy'} MMU drops huge pages in the fault path instead (${this.faultSplits} here)${this.eagerFromMarker ? `, whatever eager_page_split says (marker: ${this.eagerFromMarker})` : ''}`
+        ? `none, inferred from the MMU: the trace shows ${fl.flavour === 'shadow' ? 'shadow paging' : 'the legacy MMU'}, and eager page splitting needs the TDP MMU (kvm.tdp_mmu=Y); ${this.faultSplits} huge page(s) dropped in the fault path${this.eagerFromMarker ? ` (the marker says eager_page_split=${this.eagerFromMarker}: without the TDP MMU it has no effect)` : ''}`
         : this.faultSplits > 0 || this.hostHugeWp > 0
-        ? `the ioctls write-protected ${this.hostHugeWp} huge SPTE(s) and vCPUs split ${this.faultSplits} in the fault path`
-        : this.eagerFromMarker ? `marker: eager_page_split=${this.eagerFromMarker}` : 'no splitting seen';
-    detected.push(`eager page split: ${traceEager} in the trace (${eagerWhy})${mode === 'as-trace' ? '' : `; replayed as if eager_page_split=${mode === 'on' ? 'Y' : 'N'} (${this.whatIf.virtualEagerSplits + this.whatIf.suppressedEagerSplits} huge page(s) handled differently)`}`);
+        ? `N in the trace (the ioctls write-protected ${this.hostHugeWp} huge SPTE(s) and vCPUs split ${this.faultSplits} in the fault path)`
+        : this.eagerFromMarker ? `${this.eagerFromMarker}, from the marker (eager_page_split=${this.eagerFromMarker}); no split in the trace` : 'unknown (no split and no huge-page write-protect in the trace)';
+    detected.push(`eager page split: ${eagerLine}${mode === 'as-trace' ? '' : `; replayed as if eager_page_split=${mode === 'on' ? 'Y' : 'N'} (${this.whatIf.virtualEagerSplits + this.whatIf.suppressedEagerSplits} huge page(s) handled differently)`}`);
     if (mode === 'on' && fl.flavour !== 'tdp-mmu') detected.push('eager-split what-if needs kvm_tdp_mmu_spte_changed (the TDP MMU) to see which huge SPTEs the ioctl protected; nothing was changed');
     if (this.remoteFlushes > 0) detected.push(`remote TLB flushes (kvm_flush_remote_tlbs* probes): ${this.counters.tlbi.vmid} whole-VM, ${this.counters.tlbi.range} ranged`);
     if (this.hugeRecovered > 0) detected.push(`huge pages recovered after dirty logging stopped: ${this.hugeRecovered} (zap of the 4 KiB SPTEs, then ${this.hugeRecovered} huge refault(s))`);
@@ -80,7 +86,7 @@ class X86ReplayerImpl extends X86Intake implements X86Replayer {
     const coverage: CoverageItem[] = flavourCoverage(fl, { fastFaults: this.fastSeen, splitEvents: this.hostSplits + this.faultSplits });
     const supported = coverage.filter((c) => c.support !== 'none').map((c) => `${c.analysis} (${c.support})`);
     const notApplicable = coverage.filter((c) => c.support === 'none').map((c) => c.analysis);
-    detected.splice(1, 0, `${fl.flavour} supports: ${supported.join(', ') || 'nothing'}${notApplicable.length ? `; not on x86 / not in this trace: ${notApplicable.join(', ')}` : ''}`);
+    detected.splice(1, 0, `${fl.flavour}${fl.assumed ? ' (assumed)' : ''} supports: ${supported.join(', ') || 'nothing'}${notApplicable.length ? `; not on x86 / not in this trace: ${notApplicable.join(', ')}` : ''}`);
 
     const lanes = [...this.laneOrder].sort((a, b) => a.vcpu - b.vcpu).map((l) => ({ id: l.id, label: l.id }));
     lanes.push({ id: 'host', label: 'host' });
