@@ -10,7 +10,7 @@
 // Without map probes a fault's map is assumed read-write: a write fault that lost the race to such a
 // map is S1 until the loser's retry takes a write permission fault on it, which revises it to S4.
 // Layers: replayState, windows, cmoAccounting, hostActions, faultRules, intake (each file's header says what it owns).
-import type { Counters, CoverageItem, EntryState, Finding, ModelConfig } from '../../domain/types';
+import type { Counters, CoverageItem, EntryState, Finding, FindingClass, ModelConfig } from '../../domain/types';
 import type { TraceEvent } from '../../parse/types';
 import { levelSize } from '../../model/arm64/geometry';
 import { detectKernel } from '../../model/arm64/kernelProfile';
@@ -29,6 +29,10 @@ class Arm64Replayer extends Arm64Intake implements Replayer {
   peekFindings(): Finding[] {
     const live = this.sink.live();
     return live.map((f) => ({ ...f, vcpu: this.laneLabel(f.vcpu) }));
+  }
+
+  findingClasses(): Iterable<FindingClass> {
+    return this.sink.count.keys();
   }
 
   finish(): ReplayOutput {
