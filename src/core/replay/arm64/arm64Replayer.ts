@@ -99,8 +99,14 @@ class Arm64Replayer extends Arm64Intake implements Replayer {
     if (sinkNote) detected.push(sinkNote);
     const dropNote = this.marks.droppedNote();
     if (dropNote) detected.push(dropNote);
-    // Labels: a vCPU's index may be learnt after its first findings.
-    for (const fd of this.sink.findings) fd.vcpu = this.laneLabel(fd.vcpu);
+    // Labels: a vCPU's index may be learnt after its first findings. Fixed from here on: each
+    // lane's label is made once, not once per finding (thousands share a handful of lanes).
+    const labels = new Map<string, string>();
+    for (const fd of this.sink.findings) {
+      let l = labels.get(fd.vcpu);
+      if (l === undefined) labels.set(fd.vcpu, (l = this.laneLabel(fd.vcpu)));
+      fd.vcpu = l;
+    }
     this.marks.renameLanes((key) => this.laneLabel(key));
     const perVcpu: Record<string, number> = {};
     for (const [kk, v] of Object.entries(this.counters.faults.perVcpu)) perVcpu[this.laneLabel(kk)] = v;
