@@ -9,7 +9,7 @@
 // that fails only costs its replays to be run here.
 //
 // A worker is a second engine: it loads and compiles the bundle again and warms up its own JIT
-// (about 0.3-0.5 s of CPU on a 60 MB trace) and holds its own heap (about 30 MB more peak RSS).
+// (0.5-0.7 s more CPU on a 60 MB trace) and holds its own heap (about 30 MB more peak RSS).
 // That pays only when a core is free: on a machine whose load average already fills its cores,
 // the worker only competes with the main thread (measured: slower wall and more CPU), so it is
 // started only when the one-minute load average leaves a core idle. STAGE2_LENS_LEVER_WORKER=always
