@@ -1,5 +1,6 @@
 // The `stage2-lens` command line: one table of subcommands, each in src/cli/commands/<name>.ts.
 // Errors become one clear line on stderr and a documented exit code, never a stack trace.
+import { isMainThread } from 'node:worker_threads';
 import { CliIo, ExitCode, InputError, UsageError } from './io';
 import * as stats from './commands/stats';
 import * as analyze from './commands/analyze';
@@ -58,7 +59,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   }
 }
 
-if (require.main === module) {
+// (not in the lever check's worker thread, which loads this bundle too: src/cli/leverCheck.ts)
+if (require.main === module && isMainThread) {
   const io: CliIo = {
     out: (t) => process.stdout.write(t),
     err: (t) => process.stderr.write(t),

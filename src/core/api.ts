@@ -2,7 +2,7 @@
 // data out. The CLI, the language server and the tests call only this. No I/O happens in core:
 // callers hand in a ByteSource (an async iterable of chunks, e.g. fs.createReadStream).
 
-import type { Arch, Counters, Finding, ModelConfig } from './domain/types';
+import type { Arch, Counters, Finding, FindingClass, ModelConfig } from './domain/types';
 import type { MarkStore } from './marks/markStore';
 import type { ByteSource, ReaderRepairs, RejectReason, Stage2Op, TraceFormat } from './parse/types';
 import type { CoverageItem, EntryState } from './domain/types';
@@ -16,6 +16,12 @@ export interface AnalyzeOptions {
   onProgress?(bytesRead: number): void;
   /** Called once early (after the first few MB) with what is known so far: lets an editor show first diagnostics fast. */
   onEarlyFindings?(findings: Finding[]): void;
+  /**
+   * Called with each progress report, once the architecture is known, with the finding classes the
+   * first configuration's replay has found so far (when its replay can tell without copying its
+   * findings: arm64): lets the CLI start the lever check's what-if replays before the read ends.
+   */
+  onFindingClasses?(classes: Iterable<FindingClass>, arch: Arch): void;
   /**
    * Reopen the same input for bytes [start, end) (end exclusive): a trace.dat is then read one
    * CPU range at a time with bounded memory; without it its compressed trace data is buffered.

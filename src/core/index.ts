@@ -16,7 +16,7 @@ import { createStatsCollector } from './stats/statsCollector';
 import { createMmuLockCollector } from './lock/mmuLock';
 import { withLockWaits } from './lock/lockFindings';
 import { compareAnalyses } from './analysis/compare';
-import { leverPresets, leverResults, type LeverResult } from './analysis/verdicts';
+import { leverPresets, leverResults, type LeverResult, type LeverWhatIf } from './analysis/verdicts';
 import { presetByName } from './catalog/presets';
 import { ignoredEventNames, isWhatIf, normalizeConfig } from './model/modelConfig';
 import { createArm64Replayer } from './replay/arm64/arm64Replayer';
@@ -27,7 +27,7 @@ import type { RecordingManifest } from './record/traceEvidence';
 export * from './api';
 export * from './domain/types';
 export { MarkStore, MARK_KINDS, MARK_CLASSES } from './marks/markStore';
-export { verdicts, leverPresets, leverResults, type LeverResult, type Verdicts } from './analysis/verdicts';
+export { verdicts, leverPresets, leverPresetsOf, leverResults, type LeverResult, type LeverWhatIf, type Verdicts } from './analysis/verdicts';
 export { normalizeConfig, defaultConfig, validateConfig, parseSize } from './model/modelConfig';
 export * from './catalog/index';
 
@@ -205,6 +205,10 @@ async function replayAll(read: Read, partials: Partial<ModelConfig>[], opts: Ana
       earlySent = true;
       opts.onEarlyFindings(lanes[0].replayer?.peekFindings?.() ?? []);
     }
+    if (opts.onFindingClasses && arch) {
+      const classes = lanes[0].replayer?.findingClasses?.();
+      if (classes) opts.onFindingClasses(classes, arch);
+    }
   };
   const result = await read(sink, onProgress);
   if (!arch) decide('arm64');
@@ -243,6 +247,18 @@ function timeOrderLine(backwards: number, events: number, stretches: number): st
   return `order: the file is not in time order (${plural(backwards, 'event')} of ${events} behind a later event of another CPU: lines grouped by CPU?); replayed in time order, its ${stretches} stretches in time order merged by timestamp`;
 }
 
+/**
+ * The what-if replays checkLevers runs, for the given presets (one read, each preset on top of
+ * `opts.config`), by preset: what `leverResults` reads of them. Each replay depends only on the
+ * trace and its own configuration, so presets replayed apart give what they give together (the
+ * CLI starts some of them early, in a worker: src/cli/leverCheck.ts).
+ */
+export async function leverWhatIfs(source: ByteSource, presets: string[], opts: AnalyzeOptions = {}): Promise<Map<string, LeverWhatIf>> {
+  const base = opts.config ?? {};
+  const whatIfs = await runMany(source, presets.map((id) => ({ ...base, ...presetByName(id)!.config })), { ...opts, config: undefined });
+  return new Map(presets.map((id, i) => [id, whatIfs[i]]));
+}
+
 export function createAnalyzer(): Analyzer {
   return {
     async analyze(source, opts = {}) {
@@ -258,9 +274,8 @@ export function createAnalyzer(): Analyzer {
     async checkLevers(source, a, opts = {}) {
       const presets = leverPresets(a);
       if (!presets.length) return [];
-      const base = opts.config ?? {};
-      const whatIfs = await runMany(await source(), presets.map((id) => ({ ...base, ...presetByName(id)!.config })), { ...opts, config: undefined });
-      return leverResults(a, new Map(presets.map((id, i) => [id, whatIfs[i]])));
+      return leverResults(a, await leverWhatIfs(await source(), presets, opts));
     },
+
   };
 }

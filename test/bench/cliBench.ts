@@ -10,7 +10,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, statSync, createWriteStream, createReadStream } from 'node:fs';
 import { once } from 'node:events';
-import { availableParallelism, tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
@@ -187,6 +187,9 @@ export async function cliBench(log: (l: string) => void, o: CliBenchOptions): Pr
   const dir = join(tmpdir(), 'stage2-lens-cli-bench');
   mkdirSync(dir, { recursive: true });
   log(`node ${process.version}, ${availableParallelism()} cores; whole processes of ${o.cli}; a shared machine is noisy: medians of paired runs, with ranges`);
+  // analyze's lever check runs in a worker only while a core is idle (src/cli/leverCheck.ts): say which the runs got
+  const worker = process.env.STAGE2_LENS_LEVER_WORKER;
+  log(`load average ${loadavg().map((x) => x.toFixed(1)).join(' ')} at the start; lever check worker: ${worker === 'always' || worker === 'never' ? `${worker} (STAGE2_LENS_LEVER_WORKER)` : 'when the load average leaves a core idle'}`);
   const want = (p: string): boolean => o.parts.length === 0 || o.parts.includes(p);
   if (want('shapes')) {
     for (const shape of TRACE_SHAPES) {

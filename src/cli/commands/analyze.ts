@@ -9,6 +9,7 @@ import { reportByFormat } from '../../core/index';
 import { CliIo, ExitCode, UsageError } from '../io';
 import { MODEL_FLAGS_HELP, checkGeometry, decimalInt, modelFlag, timeRange, valueOf } from '../flags';
 import { openSource } from '../openSource';
+import { LeverCheck } from '../leverCheck';
 import { exitFor, jsonReport, textReport, reportReadProblems } from '../readProblems';
 import { countMarksInRange, writeTraceEvents } from '../../core/index';
 import { plural } from '../../shared/plural';
@@ -90,14 +91,14 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   const range = timeRange(from, to);
   if (format === 'perfetto' && range) throw new UsageError('--format perfetto exports the whole trace: zoom in the Perfetto UI instead of --from/--to');
   const { source, openRange, seekable } = await openSource(file);
-  const whole = await createAnalyzer().analyze(source, { config: cfg, openRange, seekable });
+  // What the levers remove, for the headline's "avoidable": one more read with their presets (a
+  // file only, not a stream), started on the second core as soon as a class calls for it.
+  const leverCheck = whatIf && seekable && (format === 'text' || format === 'md' || format === 'json') ? new LeverCheck(file, cfg) : undefined;
+  const whole = await createAnalyzer().analyze(source, { config: cfg, openRange, seekable, onFindingClasses: leverCheck?.onFindingClasses });
   const read = reportReadProblems(io, 'analyze', file, whole.stats);
   if (read === 'refused') return ExitCode.input;
   const partial = whole.stats.partial;
-  // What the levers remove, for the headline's "avoidable": one more read with their presets (a file only, not a stream).
-  const levers = whatIf && seekable && (format === 'text' || format === 'md' || format === 'json')
-    ? await createAnalyzer().checkLevers(async () => (await openSource(file!)).source, whole, { config: cfg, openRange, seekable })
-    : undefined;
+  const levers = leverCheck ? await leverCheck.results(whole) : undefined;
   const failing = (): boolean => failOn !== undefined && analysis.findings.some((f) => RANK[f.severity] >= RANK[failOn!]);
   const analysis = range ? { ...whole, findings: whole.findings.filter((f) => f.ts >= range.from && f.ts <= range.to) } : whole;
   if (range) {

@@ -13,7 +13,7 @@
 // - TLB invalidations and cache maintenance: the probe lines' counts when the trace has the probes,
 //   with the model's prediction beside them; otherwise only the prediction, labelled as such.
 import type { Analysis } from '../api';
-import type { FindingClass } from '../domain/types';
+import type { Arch, FindingClass } from '../domain/types';
 import type { Stage2Op } from '../parse/types';
 import { MARK_CLASSES, MARK_KINDS } from '../marks/markStore';
 import { CLASS_ORDER, checkableLevers, findingEntry, isSpurious, type FindingNature, type Lever } from '../catalog/findings';
@@ -227,13 +227,20 @@ export function verdicts(a: Analysis, levers?: LeverResult[]): Verdicts {
 
 /** The presets to replay so that `leverResults` can say what is avoidable: the checkable levers of the classes present. */
 export function leverPresets(a: Analysis): string[] {
+  const present = CLASS_ORDER.filter((cls) => (a.counters.faults.byClass[cls] ?? 0) + (a.counters.cmo.redundantBytesByClass[cls] ?? 0) + (a.counters.cmo.callsByClass?.[cls] ?? 0) > 0);
+  return leverPresetsOf(present, a.arch);
+}
+
+/** The presets of the checkable levers of these classes, in the catalog's class order. */
+export function leverPresetsOf(classes: Iterable<FindingClass>, arch: Arch): string[] {
+  const has = new Set(classes);
   const out = new Set<string>();
-  for (const cls of CLASS_ORDER) {
-    const present = (a.counters.faults.byClass[cls] ?? 0) + (a.counters.cmo.redundantBytesByClass[cls] ?? 0) + (a.counters.cmo.callsByClass?.[cls] ?? 0) > 0;
-    if (present) for (const l of checkableLevers(cls, a.arch)) out.add(l.preset!);
-  }
+  for (const cls of CLASS_ORDER) if (has.has(cls)) for (const l of checkableLevers(cls, arch)) out.add(l.preset!);
   return [...out];
 }
+
+/** What leverResults reads of a what-if replay: its counters and the faults it avoids. */
+export type LeverWhatIf = Pick<Analysis, 'counters' | 'avoidedFaults'>;
 
 /**
  * What each checkable lever removes, from what-if replays of the same trace (`leverPresets(a)`,
@@ -242,7 +249,7 @@ export function leverPresets(a: Analysis): string[] {
  * bounded by the fall of the total fault count (a fault that only changes class is not removed).
  * CMO classes: the fall of the class's redundant bytes.
  */
-export function leverResults(a: Analysis, whatIfs: ReadonlyMap<string, Analysis>): LeverResult[] {
+export function leverResults(a: Analysis, whatIfs: ReadonlyMap<string, LeverWhatIf>): LeverResult[] {
   const out: LeverResult[] = [];
   const faultClassOfLine = new Map<number, FindingClass>();
   const m = a.marks;

@@ -2,7 +2,7 @@
 // findings, counters, marks and a state query out. arm64 (src/core/replay/arm64*) and x86
 // (src/core/replay/x86/) implement it; the facade picks one from the events it sees.
 import type { CoverageItem, EntryState } from '../domain/types';
-import type { Counters, Finding, ModelConfig } from '../domain/types';
+import type { Counters, Finding, FindingClass, ModelConfig } from '../domain/types';
 import type { MarkStore } from '../marks/markStore';
 import type { SpecialLine, TraceEvent } from '../parse/types';
 import type { InternalErrors } from './replayErrors';
@@ -59,6 +59,8 @@ export interface Replayer {
   finish(): ReplayOutput;
   /** Findings so far (labels may still change), for early diagnostics on big traces. */
   peekFindings?(): Finding[];
+  /** The classes found so far (counted, listed or not), without copying findings: polled at every progress report. */
+  findingClasses?(): Iterable<FindingClass>;
 }
 
 export function emptyCounters(): Counters {

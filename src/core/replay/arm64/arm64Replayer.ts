@@ -10,7 +10,7 @@
 // Without map probes a fault's map is assumed read-write: a write fault that lost the race to such a
 // map is S1 until the loser's retry takes a write permission fault on it, which revises it to S4.
 // Layers: replayState, windows, cmoAccounting, hostActions, faultRules, intake (each file's header says what it owns).
-import type { Counters, CoverageItem, EntryState, Finding, ModelConfig } from '../../domain/types';
+import type { Counters, CoverageItem, EntryState, Finding, FindingClass, ModelConfig } from '../../domain/types';
 import type { TraceEvent } from '../../parse/types';
 import { levelSize } from '../../model/arm64/geometry';
 import { detectKernel } from '../../model/arm64/kernelProfile';
@@ -29,6 +29,10 @@ class Arm64Replayer extends Arm64Intake implements Replayer {
   peekFindings(): Finding[] {
     const live = this.sink.live();
     return live.map((f) => ({ ...f, vcpu: this.laneLabel(f.vcpu) }));
+  }
+
+  findingClasses(): Iterable<FindingClass> {
+    return this.sink.count.keys();
   }
 
   finish(): ReplayOutput {
@@ -95,8 +99,14 @@ class Arm64Replayer extends Arm64Intake implements Replayer {
     if (sinkNote) detected.push(sinkNote);
     const dropNote = this.marks.droppedNote();
     if (dropNote) detected.push(dropNote);
-    // Labels: a vCPU's index may be learnt after its first findings.
-    for (const fd of this.sink.findings) fd.vcpu = this.laneLabel(fd.vcpu);
+    // Labels: a vCPU's index may be learnt after its first findings. Fixed from here on: each
+    // lane's label is made once, not once per finding (thousands share a handful of lanes).
+    const labels = new Map<string, string>();
+    for (const fd of this.sink.findings) {
+      let l = labels.get(fd.vcpu);
+      if (l === undefined) labels.set(fd.vcpu, (l = this.laneLabel(fd.vcpu)));
+      fd.vcpu = l;
+    }
     this.marks.renameLanes((key) => this.laneLabel(key));
     const perVcpu: Record<string, number> = {};
     for (const [kk, v] of Object.entries(this.counters.faults.perVcpu)) perVcpu[this.laneLabel(kk)] = v;
