@@ -13,9 +13,10 @@ import { PRESETS } from '../shared/presets';
 import type { ConfigChoice, RecordingScriptParams, ReplayConfig, ReportFormat } from '../shared/protocol';
 import { CompareRequest, CoverageRequest, ExportReportRequest, RecordingDiffRequest, RecordingScriptRequest, ReplayRequest, SummaryRequest } from '../shared/requests';
 import { activeTraceUri, isTraceUri } from './activeTrace';
+import { datUriFor, isTraceDat } from './datDocument';
 import { errorText, guarded, onTrace, type Cmd, type CommandFactory, type Ctx } from './ctx';
 import { compareMarkdown, coverageMarkdown, summaryMarkdown } from './markdownViews';
-import { revealInTimeline, showTimeline, TimelinePanel } from './timelinePanel';
+import { focusGroup, revealInTimeline, showTimeline, TimelinePanel } from './timelinePanel';
 import { TimelineLink } from './timelineLink';
 import { plural } from '../shared/plural';
 
@@ -120,12 +121,19 @@ async function openSecondTrace(uri: vscode.Uri, first: vscode.Uri): Promise<vsco
   }
   const firstEditor = vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === first.toString());
   const viewColumn = firstEditor?.viewColumn ?? vscode.ViewColumn.Active;
-  await vscode.commands.executeCommand('vscode.open', uri, { preview: false, preserveFocus: true, viewColumn });
-  // A trace.dat opens as its rendered text (datDocument.ts): the tab's URI is then that document's.
-  const active = vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.input instanceof vscode.TabInputText && t.input.uri.path === uri.path);
-  const opened = active?.input instanceof vscode.TabInputText ? active.input.uri : uri;
-  const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === opened.toString());
-  if (doc && doc.languageId !== 'ftrace') await vscode.languages.setTextDocumentLanguage(doc, 'ftrace');
+  let opened = uri;
+  if (await isTraceDat(uri)) {
+    // A trace.dat is read as the text the server renders of it (datDocument.ts), under its own URI.
+    const doc = await vscode.workspace.openTextDocument(datUriFor(uri));
+    await vscode.languages.setTextDocumentLanguage(doc, 'ftrace');
+    await vscode.window.showTextDocument(doc, { viewColumn, preview: false, preserveFocus: true });
+    opened = doc.uri;
+  } else {
+    // vscode.open: a file over 50 MB gets a tab without a document, which the server reads from disk (largeFiles.ts).
+    await vscode.commands.executeCommand('vscode.open', uri, { preview: false, preserveFocus: true, viewColumn });
+    const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+    if (doc && doc.languageId !== 'ftrace') await vscode.languages.setTextDocumentLanguage(doc, 'ftrace');
+  }
   // The first trace in front again: the diff is about it.
   if (firstEditor) await vscode.window.showTextDocument(firstEditor.document, { viewColumn, preserveFocus: false, preview: false });
   return opened;
@@ -153,18 +161,30 @@ function compareWithTrace(ctx: Ctx): Cmd {
       { location: vscode.ProgressLocation.Notification, title: `Stage-2 Lens: comparing ${traceName(a)} with ${traceName(b)}`, cancellable: true },
       async (progress, token) => {
         progress.report({ message: 'waiting for the analysis of both traces…' });
-        try {
-          return await ctx.client().sendRequest(RecordingDiffRequest, { before: a.toString(), after: b.toString() }, token);
-        } catch (e) {
-          if (token.isCancellationRequested) return undefined;
-          throw e;
+        // A trace too large to sync reaches the server by a notification of the open tabs (largeFiles.ts), a moment after its tab opens.
+        const unsynced = !vscode.workspace.textDocuments.some((d) => d.uri.toString() === b.toString());
+        for (let attempt = 0; ; attempt++) {
+          try {
+            return await ctx.client().sendRequest(RecordingDiffRequest, { before: a.toString(), after: b.toString() }, token);
+          } catch (e) {
+            if (token.isCancellationRequested) return undefined;
+            if (!unsynced || attempt >= 20 || !/not an open trace/.test(errorText(e))) throw e;
+            await new Promise((resolve) => setTimeout(resolve, 250));
+          }
         }
       },
     );
     if (!diff) return;
+    const column = vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === a.toString())?.viewColumn;
     const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: diff.markdown });
-    await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true, preview: true });
+    await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.Beside, preview: false });
+    // The timelines go under the trace's editor group: make it the active one again.
+    if (column) await focusGroup(column);
     await TimelinePanel.openLinkedPair(ctx.extension, ctx.client(), new TimelineLink(a.toString(), b.toString(), diff));
+    // The diff belongs beside the trace only: a second tab of it was seen in the trace's group (code-server 4.100).
+    const diffTabs = vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputText && t.input.uri.toString() === doc.uri.toString());
+    const keep = diffTabs.find((t) => t.group.viewColumn !== column);
+    if (keep) await vscode.window.tabGroups.close(diffTabs.filter((t) => t !== keep), true);
   });
 }
 

@@ -70,6 +70,15 @@ async function columnForNewTimeline(where?: TimelineSettings['openIn']): Promise
   }
 }
 
+/** The workbench's commands that focus the editor group of a view column (1 to 8). */
+const FOCUS_GROUP = ['First', 'Second', 'Third', 'Fourth', 'Fifth', 'Sixth', 'Seventh', 'Eighth'].map((n) => `workbench.action.focus${n}EditorGroup`);
+
+/** Make the editor group of `column` the active one (as far as the workbench has commands for it). */
+export async function focusGroup(column: vscode.ViewColumn): Promise<void> {
+  const command = FOCUS_GROUP[column - 1];
+  if (command) await vscode.commands.executeCommand(command);
+}
+
 /**
  * `stage2Lens.revealInTimeline [uri, line]`: the timeline of the trace, zoomed to the mark of that
  * 1-based line and with it selected. Without arguments (the palette): the active trace at the cursor.
@@ -128,6 +137,9 @@ export class TimelinePanel {
   private pendingSelect: number | undefined;
   /** Every finding's cause arrows, built on the first ask after the trace's diagnostics or analysis changed. */
   private causeArrows: Promise<CauseArrow[]> | undefined;
+  /** Resolves when the page first says it is ready (its script runs). */
+  private readonly loaded: Promise<void>;
+  private markLoaded: () => void = () => undefined;
 
   private constructor(
     private readonly panel: vscode.WebviewPanel,
@@ -152,6 +164,7 @@ export class TimelinePanel {
     );
     TimelinePanel.panels.set(uri.toString(), this);
     TimelinePanel.hookNotifications(initialClient);
+    this.loaded = new Promise((resolve) => (this.markLoaded = resolve));
   }
 
   private get client(): LanguageClient {
@@ -205,15 +218,23 @@ export class TimelinePanel {
     TimelinePanel.setLink(link);
     const a = vscode.Uri.parse(link.before, true);
     const b = vscode.Uri.parse(link.after, true);
-    await TimelinePanel.createOrShow(context, client, a, undefined, 'below');
     const pa = TimelinePanel.panels.get(link.before);
-    // B's group goes under A's: focus A's panel first, so that the new group is made below it.
-    if (pa) pa.panel.reveal(pa.panel.viewColumn, false);
+    if (pa) {
+      pa.panel.reveal(undefined, true);
+      // Its group becomes the active one through a command (awaited), not through the webview's focus (which lands late).
+      if (pa.panel.viewColumn) await focusGroup(pa.panel.viewColumn);
+    } else {
+      // A new group below the active one, made active, holds A's new panel (opened without taking the focus).
+      await TimelinePanel.createOrShow(context, client, a, undefined, 'below');
+      // B's panel is made once A's page has loaded (made back to back, A's page stayed blank in code-server 4.100).
+      const created = TimelinePanel.panels.get(link.before);
+      if (created) await Promise.race([created.loaded, new Promise((resolve) => setTimeout(resolve, 10_000))]);
+    }
+    // The active group is A's timeline's: B's goes in a new group right under it.
+    await vscode.commands.executeCommand('workbench.action.newGroupBelow');
     const pb = TimelinePanel.panels.get(link.after);
-    if (pb) {
-      await vscode.commands.executeCommand('workbench.action.newGroupBelow');
-      pb.panel.reveal(vscode.ViewColumn.Active, true);
-    } else await TimelinePanel.createOrShow(context, client, b, undefined, 'below');
+    if (pb) pb.panel.reveal(vscode.ViewColumn.Active, true);
+    else await TimelinePanel.createOrShow(context, client, b, undefined, 'active');
   }
 
   /** Make `link` the linked pair (or none): the panels of the old pair and the new one are told. */
@@ -307,6 +328,7 @@ export class TimelinePanel {
     try {
       switch (m.type) {
         case 'ready':
+          this.markLoaded();
           await this.sendInfo();
           this.postCompareState();
           if (this.pendingSelect !== undefined) this.post({ type: 'select', line: this.pendingSelect });

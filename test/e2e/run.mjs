@@ -1154,6 +1154,12 @@ function markerTimes(file) {
   return out;
 }
 
+/** Each editor group's tabs, `*` before the active one: what a step saw of the layout. */
+async function editorGroups(page) {
+  const groups = await page.locator('.editor-group-container').evaluateAll((gs) => gs.map((g) => [...g.querySelectorAll('.tab')].map((t) => `${t.classList.contains('active') ? '*' : ''}${t.getAttribute('aria-label')?.split(',')[0]}`).join(' | ')));
+  return groups.map((g) => `[${g}]`).join(' ');
+}
+
 /**
  * The two timelines of a recording diff, found by the side their bar names ("Diff A: ...",
  * "Diff B: ..."), each with its webview's place on the page; waits until both show a range.
@@ -1173,7 +1179,7 @@ async function diffTimelines(page, timeout = 90_000) {
     }
     if (found.A && found.B) return found;
   }
-  throw new Error(`the diff's two timelines did not both show a range within ${timeout / 1000} s (found: ${Object.keys(found).join(', ') || 'none'})`);
+  throw new Error(`the diff's two timelines did not both show a range within ${timeout / 1000} s (found: ${Object.keys(found).join(', ') || 'none'}; editor groups: ${await editorGroups(page)})`);
 }
 
 /** "Compare with Another Trace..." on the eager0/eager2m pair: the diff view, the two timelines, linked zoom, highlighted classes. */
@@ -1221,7 +1227,7 @@ async function diffSteps(page, s) {
       // Both timelines, one above the other: B's under A's, over the same columns.
       const { A, B } = await diffTimelines(page);
       if (!(B.box.y >= A.box.y + A.box.height - 2) || Math.abs(A.box.x - B.box.x) > 2) throw new Error(`the timelines are not one above the other: A at ${JSON.stringify(A.box)}, B at ${JSON.stringify(B.box)}`);
-      return `diff view: ${rendered.length} rendered lines = the first ${shown.length} of ${want.length} non-blank characters of \`diff --format md\` (${rows.map((r) => r.split('|')[1].trim()).join(', ')} rows among them); timelines "${A.label}" above "${B.label}"`;
+      return `editor groups ${await editorGroups(page)}; diff view: ${rendered.length} rendered lines = the first ${shown.length} of ${want.length} non-blank characters of \`diff --format md\` (${rows.map((r) => r.split('|')[1].trim()).join(', ')} rows among them); timelines "${A.label}" above "${B.label}"`;
     },
     { needs: ['workbench', 'vsix'], timeoutMs: 240_000 },
   );
@@ -1289,6 +1295,22 @@ async function diffSteps(page, s) {
   await steps.step(
     'diff-highlight',
     async () => {
+      // For the README's picture: the trace's group made small, so that the timelines get its height (a sash dragged up; cosmetic, never fails the step).
+      const first = await diffTimelines(page, 20_000);
+      await (async () => {
+        const sashes = page.locator('.monaco-grid-view .monaco-sash.horizontal');
+        const n = await sashes.count();
+        for (let i = 0; i < n; i++) {
+          const box = await sashes.nth(i).boundingBox();
+          if (!box || Math.abs(box.y - (first.A.box.y - 35)) > 40 || box.x > first.A.box.x + first.A.box.width) continue;
+          await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+          await page.mouse.down();
+          await page.mouse.move(box.x + box.width / 2, 80, { steps: 8 });
+          await page.mouse.up();
+          break;
+        }
+      })().catch(() => undefined);
+      await page.waitForTimeout(500);
       const { A, B } = await diffTimelines(page, 20_000);
       // The diff's verdict per class (src/core/diff/diffReport.ts): a significant interval, or a change in phases that occur once.
       const changed = ctx.diffJson.totals
@@ -1308,6 +1330,12 @@ async function diffSteps(page, s) {
           if (!text.includes(`A ${r.a} → B ${r.b}`)) throw new Error(`${side}'s legend says "${text}" for ${cls}; the diff has A ${r.a}, B ${r.b}`);
         }
         const dimmed = await t.frame.locator('#legend li.unchanged').count();
+        // The README's picture shows both legends: each page scrolled to its legend, under its sticky toolbar.
+        await t.frame.locator('body').evaluate(() => {
+          const legend = document.getElementById('legend');
+          const bar = document.querySelector('.toolbar');
+          if (legend && bar) window.scrollTo(0, legend.getBoundingClientRect().top + window.scrollY - bar.getBoundingClientRect().height - 90);
+        });
         notes.push(`${side}: ${got.join(', ')} highlighted, ${dimmed} dimmed`);
       }
       return `${notes.join('; ')} (the diff: ${changed.join(', ')} changed)`;
@@ -1396,7 +1424,7 @@ function updateScreenshots() {
   if (process.env.E2E_UPDATE_SCREENSHOTS !== '1') return;
   const dest = join(repo, 'docs', 'screenshots');
   mkdirSync(dest, { recursive: true });
-  const pick = { problems: 'problems.png', hover: 'hover.png', 'timeline-open': 'timeline.png', 'timeline-range': 'timeline-range.png', 'timeline-reveal-problems': 'timeline-details.png', 'diff-linked-zoom': 'diff.png' };
+  const pick = { problems: 'problems.png', hover: 'hover.png', 'timeline-open': 'timeline.png', 'timeline-range': 'timeline-range.png', 'timeline-reveal-problems': 'timeline-details.png', 'diff-highlight': 'diff.png' };
   const copied = [];
   for (const r of steps.results) {
     if (r.status === 'pass' && r.screenshot && pick[r.name]) {
