@@ -48,8 +48,8 @@ function whyUnmapped(link: PhaseLink, from: Side, t: number, names: { A: string;
 export function mapRange(link: PhaseLink, from: Side, r: TimeRange, names: { A: string; B: string }): LinkedRange {
   if (!link.pairs.length) return { reason: 'the two recordings have no phase in common' };
   const t0 = mapTime(link, from, r.t0);
-  if (t0 === undefined) return { reason: `link off at the start of the view: ${whyUnmapped(link, from, r.t0, names)}` };
+  if (t0 === undefined) return { reason: `link off at the start of ${names[from]}'s view: ${whyUnmapped(link, from, r.t0, names)}` };
   const t1 = mapTime(link, from, r.t1);
-  if (t1 === undefined) return { reason: `link off at the end of the view: ${whyUnmapped(link, from, r.t1, names)}` };
+  if (t1 === undefined) return { reason: `link off at the end of ${names[from]}'s view: ${whyUnmapped(link, from, r.t1, names)}` };
   return t1 > t0 ? { range: { t0, t1 } } : { reason: 'the view maps to no time in the other recording' };
 }

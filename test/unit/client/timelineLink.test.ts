@@ -43,7 +43,7 @@ test('one side moves, the other gets the mapped range; no mapping gives a note t
   assert.deepEqual(link.follow('A', { t0: 25, t1: 50 }), { range: { t0: 1100, t1: 1200 }, noteChanged: false });
   const off = link.follow('B', { t0: 1200, t1: 1450 });
   assert.deepEqual(off, { range: undefined, noteChanged: true });
-  assert.match(link.state('A').note ?? '', /^link off at the end of the view: eager2m.trace has a phase here that eager0.trace does not \("extra"\)/);
+  assert.match(link.state('A').note ?? '', /^link off at the end of eager2m\.trace's view: eager2m.trace has a phase here that eager0.trace does not \("extra"\)/);
   assert.deepEqual(link.follow('B', { t0: 1200, t1: 1300 }), { range: { t0: 50, t1: 75 }, noteChanged: true });
   assert.equal(link.state('B').note, undefined);
   link.setLinked(false);

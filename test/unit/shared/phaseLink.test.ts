@@ -35,9 +35,9 @@ test('outside the matched phases the link is off, and says why', () => {
   assert.equal(mapTime(link, 'B', 1800), undefined, 'after the trace');
   const inExtra = mapRange(link, 'A', { t0: 200, t1: 500 }, names);
   assert.equal(inExtra.range, undefined);
-  assert.equal(inExtra.reason, 'link off at the start of the view: before.trace has a phase here that after.trace does not ("warm-up")');
+  assert.equal(inExtra.reason, 'link off at the start of before.trace\'s view: before.trace has a phase here that after.trace does not ("warm-up")');
   const past = mapRange(link, 'A', { t0: 350, t1: 610 }, names);
-  assert.equal(past.reason, 'link off at the end of the view: this time is outside the phases both recordings have');
+  assert.equal(past.reason, 'link off at the end of before.trace\'s view: this time is outside the phases both recordings have');
   assert.equal(mapRange({ pairs: [], unmatched: [] }, 'A', { t0: 0, t1: 1 }, names).reason, 'the two recordings have no phase in common');
 });
 
