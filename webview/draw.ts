@@ -5,7 +5,7 @@
 // spends tens of ms a frame filling thousands of path rects; trace text (lane and marker labels)
 // and the few strokes on top are drawn with ordinary canvas calls, text with fillText only. Takes a
 // minimal 2D context so a stub canvas can time it in tests.
-import { BIN_CLASS_ORDER, binStart, type BinClass, type LaneBins, type TimeRange, type WindowResult } from '../src/shared/timelineProtocol';
+import { BIN_CLASS_INDEX, BIN_CLASS_ORDER, binStart, type BinClass, type LaneBins, type TimeRange, type WindowResult } from '../src/shared/timelineProtocol';
 import { laneBinsFor, type Row } from './layout';
 import { colourOf, PixelLayer, type Rgba } from './pixels';
 import { classColour, type Theme } from './theme';
@@ -49,7 +49,15 @@ export interface Frame {
   rowLabels?: boolean | undefined;
   /** Cause arrows (a finding's cause to the finding), across lanes; `faint` for those of findings other than the selected one. */
   arrows?: readonly { from: TimelinePoint; to: TimelinePoint; faint?: boolean }[] | undefined;
+  /**
+   * By BIN_CLASS_ORDER rank: the classes drawn dimmed (a recording diff's unchanged classes, so
+   * that the changed ones stand out). A lane's bin is dimmed by its worst class, the faults track's bars by their own.
+   */
+  dimmed?: readonly boolean[] | undefined;
 }
+
+/** How much of its alpha a dimmed class keeps. */
+const DIM_ALPHA = 0.25;
 
 /** A mark's place on the canvas: its lane (configuration A unless said) and time. */
 export interface TimelinePoint {
@@ -196,9 +204,9 @@ interface BinScale {
   w: number;
 }
 
-function paintLane(r: Row, lb: LaneBins, dense: readonly number[] | undefined, s: BinScale, width: number, p: Palette, highContrast: boolean): void {
-  const solidAlpha = r.lane?.config === 'B' ? 0.75 : 1;
-  const avoidedAlpha = highContrast ? 0.6 : 0.3;
+function paintLane(r: Row, lb: LaneBins, dense: readonly number[] | undefined, s: BinScale, width: number, p: Palette, highContrast: boolean, dimmed: readonly boolean[] | undefined): void {
+  const laneAlpha = r.lane?.config === 'B' ? 0.75 : 1;
+  const laneAvoidedAlpha = highContrast ? 0.6 : 0.3;
   let max = 1;
   for (const n of lb.total) if (n > max) max = n;
   const logMax = Math.log1p(max);
@@ -211,6 +219,9 @@ function paintLane(r: Row, lb: LaneBins, dense: readonly number[] | undefined, s
     const bh = Math.max(2, h * (0.35 + (0.65 * Math.log1p(lb.total[k])) / logMax));
     const w = Math.max(1, x1 - x0);
     const avoided = lb.avoided[k];
+    const dim = dimmed?.[lb.worst[k]] ? DIM_ALPHA : 1;
+    const solidAlpha = laneAlpha * dim;
+    const avoidedAlpha = laneAvoidedAlpha * dim;
     if (avoided >= lb.total[k]) layer.fill(p.rank[lb.worst[k]] ?? p.blue, avoidedAlpha, x0, top + h - bh, w, bh);
     else {
       layer.fill(p.rank[lb.worst[k]] ?? p.rank[0], solidAlpha, x0, top + h - bh, w, bh);
@@ -231,10 +242,11 @@ function paintAvoidedOutlines(r: Row, lb: LaneBins, s: BinScale, width: number, 
   }
 }
 
-function paintFaults(r: Row, summary: WindowResult['summary'], s: BinScale, width: number, p: Palette): void {
+function paintFaults(r: Row, summary: WindowResult['summary'], s: BinScale, width: number, p: Palette, dimmed: readonly boolean[] | undefined): void {
   const classes = Object.keys(summary.faults) as BinClass[];
   const series = classes.map((c) => summary.faults[c] ?? []);
   const colours = classes.map(p.ofClass);
+  const alphas = classes.map((c) => (dimmed?.[BIN_CLASS_INDEX[c]] ? DIM_ALPHA : 1));
   let max = 1;
   for (let k = 0; k < summary.px.length; k++) {
     let total = 0;
@@ -253,7 +265,7 @@ function paintFaults(r: Row, summary: WindowResult['summary'], s: BinScale, widt
       if (!n) continue;
       const bh = (h * n) / max;
       y -= bh;
-      layer.fill(colours[j], 1, x0, y, w, bh);
+      layer.fill(colours[j], alphas[j], x0, y, w, bh);
     }
   }
 }
@@ -331,8 +343,8 @@ export function drawFrame(ctx: Canvas2D, f: Frame): number {
     for (const r of f.rows) {
       if (r.kind === 'lane') {
         const lb = laneBinsFor(data, r.lane);
-        if (lb) paintLane(r, lb, data.windowsDense?.find((x) => x.lane === lb.lane && x.config === lb.config)?.px, s, width, p, t.highContrast);
-      } else if (r.kind === 'faults') paintFaults(r, data.summary, s, width, p);
+        if (lb) paintLane(r, lb, data.windowsDense?.find((x) => x.lane === lb.lane && x.config === lb.config)?.px, s, width, p, t.highContrast, f.dimmed);
+      } else if (r.kind === 'faults') paintFaults(r, data.summary, s, width, p, f.dimmed);
       else if (r.kind === 'cmo') paintTotals(r, data.summary.px, data.summary.cmoBytes, s, p.yellow);
       else if (r.kind === 'tlbi') paintTotals(r, data.summary.px, data.summary.tlbi, s, p.green);
       else if (r.kind === 'heat') paintHeat(r, data, vp, width, p);

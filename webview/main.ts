@@ -16,6 +16,7 @@ import {
   parseIpa,
   traceLineTimestampNs,
   type BinClass,
+  type CompareViewState,
   type ExtensionToWebview,
   type MarkDetail,
   type MarkDetails,
@@ -87,6 +88,10 @@ const dom = {
   laneHeight: $<HTMLSelectElement>('lane-height'),
   arrowsToggle: $<HTMLElement>('arrows-toggle'),
   arrowsNote: $<HTMLSpanElement>('arrows-note'),
+  compareBar: $<HTMLElement>('compare-bar'),
+  compareLabel: $<HTMLSpanElement>('compare-label'),
+  linkToggle: $<HTMLElement>('link-toggle'),
+  linkNote: $<HTMLSpanElement>('link-note'),
   reducedMotion: window.matchMedia('(prefers-reduced-motion: reduce)'),
   listDom: { createElement: (tag) => document.createElement(tag) as unknown as ListElement } satisfies ListDom,
 };
@@ -138,7 +143,7 @@ function draw(): void {
   const arrows = [...allArrowsInView(), ...(mark ? causeArrows(mark, view.details) : [])];
   drawFrame(ctx, {
     width: cssWidth, height, rows: view.rows, vp: view.vp, data: replies.window, theme: view.theme, selection: view.saved.selection, cursorTs: view.cursorTs, highlight: view.highlight, dpr,
-    selectedMark: mark, markedRange: view.saved.markedRange, arrows, rowLabels: false,
+    selectedMark: mark, markedRange: view.saved.markedRange, arrows, rowLabels: false, dimmed: view.dimmed,
   });
 }
 
@@ -265,12 +270,17 @@ function requestStats(): void {
   post({ type: 'rangeStats', seq: replies.next(), range: view.saved.selection, ...(f ? { filter: f } : {}) });
 }
 
-/** Move the viewport (clamped by the callers' viewport.ts helpers), save it, draw, and ask for its window. */
-function setViewport(vp: TimeRange): void {
+/**
+ * Move the viewport (clamped by the callers' viewport.ts helpers), save it, draw, and ask for its
+ * window. On one side of a linked recording diff the extension is told, so that the other follows
+ * (not when this move is the other's, `fromLink`).
+ */
+function setViewport(vp: TimeRange, fromLink = false): void {
   view.vp = vp;
   view.save();
   scheduleDraw();
   requestWindow();
+  if (!fromLink && view.compare?.linked) post({ type: 'viewport', range: vp });
 }
 
 // --- the accessible list and the tooltip ------------------------------------------------------
@@ -489,10 +499,18 @@ function applyDetails(d: MarkDetails | null): void {
 
 // --- the legend ---------------------------------------------------------------------------------
 
-/** The classes present in the trace, worst first, each with its colour and its catalog title; text, not colour alone, says which is which. */
+/**
+ * The classes present in the trace, worst first, each with its colour and its catalog title; text,
+ * not colour alone, says which is which. On one side of a recording diff, the classes the diff says
+ * changed are marked `changed` with the diff's words (those this trace has none of are listed too,
+ * after the others), and the rest `unchanged` (dimmed, as on the canvas).
+ */
 function showLegend(classes: readonly BinClass[]): void {
+  const diff = view.compare?.classes;
+  const changed = new Map((diff ?? []).filter((x) => x.changed).map((x) => [x.cls, x.text]));
+  const absent = [...changed.keys()].filter((c) => !classes.includes(c as BinClass)) as BinClass[];
   dom.legend.replaceChildren(
-    ...classes.map((c) => {
+    ...[...classes, ...absent].map((c) => {
       const li = document.createElement('li');
       li.dataset.cls = c;
       const swatch = document.createElement('span');
@@ -500,10 +518,38 @@ function showLegend(classes: readonly BinClass[]): void {
       swatch.setAttribute('aria-hidden', 'true');
       swatch.style.backgroundColor = classColour(view.theme, c);
       li.append(swatch, textElement('span', isFindingClass(c) ? `${c} ${binClassTitle(c)}` : binClassTitle(c)));
+      if (diff) {
+        const words = changed.get(c);
+        li.classList.add(words ? 'changed' : 'unchanged');
+        if (words) li.append(textElement('span', `${classes.includes(c) ? '' : 'none in this trace; '}${words}`, 'change'));
+      }
       return li;
     }),
   );
 }
+
+/** This page's toggle asked to link again (then this view leads, not the other's). */
+let relinking = false;
+
+/** One side of a recording diff (or none): the bar naming both traces, the link toggle and note, the legend and the dimming. */
+function applyCompare(c: CompareViewState | undefined): void {
+  const was = view.compare;
+  view.setCompare(c);
+  dom.compareBar.hidden = !c;
+  if (c) {
+    dom.compareLabel.textContent = `Diff ${c.side}: ${c.self} (${c.side === 'A' ? 'before' : 'after'}) · ${c.side === 'A' ? 'B' : 'A'}: ${c.other}`;
+    dom.linkToggle.setAttribute('aria-pressed', String(c.linked));
+    dom.linkToggle.setAttribute('appearance', c.linked ? 'primary' : 'secondary');
+    dom.linkToggle.textContent = c.linked ? 'Linked' : 'Unlinked';
+    dom.linkNote.textContent = c.linked ? (c.note ?? `zoom and pan move ${c.other}'s timeline (mapped through the aligned phases)`) : 'zoom and pan are not linked';
+  }
+  showLegend(replies.info?.available ? replies.info.classes : []);
+  scheduleDraw();
+  // Linked again from this page's toggle: the other timeline follows this one's view.
+  if (c?.linked && was && !was.linked && relinking && replies.info?.available) post({ type: 'viewport', range: view.vp });
+  relinking = false;
+}
+
 
 // --- statistics ---------------------------------------------------------------------------------
 
@@ -682,6 +728,12 @@ function onMessage(m: ExtensionToWebview): void {
       dom.canvas.focus({ preventScroll: true });
       window.scrollTo(0, 0);
       return;
+    case 'compare':
+      applyCompare(m.state);
+      return;
+    case 'linkedViewport':
+      if (replies.info?.available) setViewport(clampViewport(m.range, view.bounds), true);
+      return;
     case 'error':
       dom.status.textContent = `Timeline: ${m.message}`;
       return;
@@ -791,6 +843,11 @@ $('zoom-in').addEventListener('click', () => zoom(2));
 $('zoom-out').addEventListener('click', () => zoom(0.5));
 $('zoom-fit').addEventListener('click', () => setViewport(fullView(view.bounds)));
 dom.arrowsToggle.addEventListener('click', () => setAllArrows(!view.saved.allArrows));
+dom.linkToggle.addEventListener('click', () => {
+  if (!view.compare) return;
+  relinking = !view.compare.linked;
+  post({ type: 'link', on: !view.compare.linked });
+});
 const LANE_HEIGHT_NAMES: Record<(typeof LANE_HEIGHTS)[number], string> = { 22: 'Compact lanes', 30: 'Normal lanes', 48: 'Tall lanes', 72: 'Taller lanes' };
 dom.laneHeight.replaceChildren(...LANE_HEIGHTS.map((h) => option(String(h), LANE_HEIGHT_NAMES[h], h === (view.saved.laneHeight ?? LANE_H))));
 dom.laneHeight.addEventListener('change', () => {

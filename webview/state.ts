@@ -2,7 +2,7 @@
 // user looks at and what survives hide/show and reload; `Replies`, what the extension answered, so
 // that an older answer never replaces a newer one; `Interaction`, gestures and timers in progress.
 // No DOM here: main.ts wires these to the page.
-import type { CauseArrow, MarkDetail, MarkDetails, TimelineFilter, TimelineInfo, TimelineViewState, TimeRange, WindowResult } from '../src/shared/timelineProtocol';
+import { BIN_CLASS_ORDER, type CauseArrow, type CompareViewState, type MarkDetail, type MarkDetails, type TimelineFilter, type TimelineInfo, type TimelineViewState, type TimeRange, type WindowResult } from '../src/shared/timelineProtocol';
 import type { LaneGroup, Row } from './layout';
 import type { Theme } from './theme';
 import { DEFAULT_MIN_SPAN, type Bounds } from './viewport';
@@ -21,6 +21,10 @@ export class ViewState {
   highlight: Highlight | undefined;
   /** The details of the selected mark (`saved.selectedLine`), once the extension has answered. */
   details: MarkDetails | undefined;
+  /** This timeline's side of a recording diff (from the extension on every load; not persisted). */
+  compare: CompareViewState | undefined;
+  /** By BIN_CLASS_ORDER rank, the classes drawn dimmed for the diff (undefined: none). */
+  dimmed: boolean[] | undefined;
 
   constructor(
     saved: TimelineViewState | undefined,
@@ -74,6 +78,16 @@ export class ViewState {
   collapsedGroups(known: readonly LaneGroup[]): LaneGroup[] {
     const stored = this.saved.collapsedGroups;
     return Array.isArray(stored) ? known.filter((g) => stored.includes(g)) : [];
+  }
+
+  /**
+   * Become (or stop being) one side of a recording diff: the classes the diff does not say
+   * changed are dimmed, unless it says none changed (then nothing is).
+   */
+  setCompare(c: CompareViewState | undefined): void {
+    this.compare = c;
+    const changed = new Set((c?.classes ?? []).filter((x) => x.changed).map((x) => x.cls));
+    this.dimmed = changed.size ? BIN_CLASS_ORDER.map((cls) => !changed.has(cls)) : undefined;
   }
 
   filter(): TimelineFilter | undefined {

@@ -4,15 +4,20 @@
 // (the typed requests of src/shared/requests.ts) and presents the answer: quick picks for
 // configurations, untitled Markdown for summaries, comparisons and coverage, the save dialog for
 // reports (VS Code's dialog confirms an overwrite; nothing is written without it), an untitled
-// editor for recording scripts. The timeline's command lives with its panel (timelinePanel.ts).
+// editor for recording scripts; "Compare with Another Trace..." opens the recording diff's Markdown
+// beside the trace and the two timelines linked (timelinePanel.ts, timelineLink.ts). The timeline's
+// command lives with its panel (timelinePanel.ts).
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { PRESETS } from '../shared/presets';
 import type { ConfigChoice, RecordingScriptParams, ReplayConfig, ReportFormat } from '../shared/protocol';
-import { CompareRequest, CoverageRequest, ExportReportRequest, RecordingScriptRequest, ReplayRequest, SummaryRequest } from '../shared/requests';
+import { CompareRequest, CoverageRequest, ExportReportRequest, RecordingDiffRequest, RecordingScriptRequest, ReplayRequest, SummaryRequest } from '../shared/requests';
+import { activeTraceUri, isTraceUri } from './activeTrace';
+import { datUriFor, isTraceDat } from './datDocument';
 import { errorText, guarded, onTrace, type Cmd, type CommandFactory, type Ctx } from './ctx';
 import { compareMarkdown, coverageMarkdown, summaryMarkdown } from './markdownViews';
-import { revealInTimeline, showTimeline } from './timelinePanel';
+import { focusGroup, revealInTimeline, showTimeline, TimelinePanel } from './timelinePanel';
+import { TimelineLink } from './timelineLink';
 import { plural } from '../shared/plural';
 
 async function openMarkdown(content: string): Promise<void> {
@@ -67,6 +72,119 @@ function compare(ctx: Ctx): Cmd {
     const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Stage-2 Lens: comparing…', cancellable: true }, (_p, token) =>
       ctx.client().sendRequest(CompareRequest, { uri: uri.toString(), a, b }, token));
     await openMarkdown(compareMarkdown(r, traceName(uri)));
+  });
+}
+
+/** Every trace open in an editor tab (or as an `ftrace` document), but `except`. */
+function openTraces(except: vscode.Uri): vscode.Uri[] {
+  const out = new Map<string, vscode.Uri>();
+  for (const group of vscode.window.tabGroups.all) {
+    for (const tab of group.tabs) {
+      const input = tab.input;
+      if (!(input instanceof vscode.TabInputText)) continue;
+      const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === input.uri.toString());
+      if (doc?.languageId === 'ftrace' || isTraceUri(input.uri)) out.set(input.uri.toString(), input.uri);
+    }
+  }
+  out.delete(except.toString());
+  return [...out.values()];
+}
+
+/** The second trace: one of the open traces, or a file from the open dialog. */
+async function pickSecondTrace(first: vscode.Uri): Promise<vscode.Uri | undefined> {
+  const browse = { label: '$(folder-opened) Browse...', detail: 'A trace file (.trace, .ftrace, trace.dat)' };
+  const items: (vscode.QuickPickItem & { uri?: vscode.Uri })[] = [
+    ...openTraces(first).map((uri) => ({ label: traceName(uri), description: vscode.workspace.asRelativePath(uri), uri })),
+    browse,
+  ];
+  const picked = await vscode.window.showQuickPick(items, { title: `Stage-2 Lens: compare ${traceName(first)} (A, before) with… (B, after)`, placeHolder: 'The second recording' });
+  if (!picked) return undefined;
+  if (picked.uri) return picked.uri;
+  const [file] = (await vscode.window.showOpenDialog({
+    title: 'Stage-2 Lens: the trace to compare with',
+    canSelectMany: false,
+    defaultUri: first.scheme === 'file' ? vscode.Uri.joinPath(first, '..') : undefined,
+    filters: { Traces: ['trace', 'ftrace', 'dat'], 'All files': ['*'] },
+  })) ?? [];
+  return file;
+}
+
+/**
+ * Opens the second trace in a tab behind the first one's (the server analyses what the editor
+ * has open; a tab keeps it open), and gives back the URI the server knows it by. A file that is
+ * gone is said so; a text that is not a trace is opened as one, and the server says what it is.
+ */
+async function openSecondTrace(uri: vscode.Uri, first: vscode.Uri): Promise<vscode.Uri> {
+  if (uri.scheme === 'file') {
+    const exists = await vscode.workspace.fs.stat(uri).then(() => true, () => false);
+    if (!exists) throw new Error(`${traceName(uri)} does not exist (${uri.fsPath})`);
+  }
+  const firstEditor = vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === first.toString());
+  const viewColumn = firstEditor?.viewColumn ?? vscode.ViewColumn.Active;
+  let opened = uri;
+  if (await isTraceDat(uri)) {
+    // A trace.dat is read as the text the server renders of it (datDocument.ts), under its own URI.
+    const doc = await vscode.workspace.openTextDocument(datUriFor(uri));
+    await vscode.languages.setTextDocumentLanguage(doc, 'ftrace');
+    await vscode.window.showTextDocument(doc, { viewColumn, preview: false, preserveFocus: true });
+    opened = doc.uri;
+  } else {
+    // vscode.open: a file over 50 MB gets a tab without a document, which the server reads from disk (largeFiles.ts).
+    await vscode.commands.executeCommand('vscode.open', uri, { preview: false, preserveFocus: true, viewColumn });
+    const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+    if (doc && doc.languageId !== 'ftrace') await vscode.languages.setTextDocumentLanguage(doc, 'ftrace');
+  }
+  // The first trace in front again: the diff is about it.
+  if (firstEditor) await vscode.window.showTextDocument(firstEditor.document, { viewColumn, preserveFocus: false, preview: false });
+  return opened;
+}
+
+/**
+ * "Compare with Another Trace...": the active trace (A, before) against a second one (B, after),
+ * as `stage2-lens diff A B` compares them. The server waits for both analyses (the second is
+ * usually just starting: progress, cancel), then the diff's Markdown opens beside the trace and the
+ * two timelines below it, one above the other, zoom and pan linked, the classes the diff says
+ * changed highlighted. `[a, b]` as arguments skip the pickers.
+ */
+function compareWithTrace(ctx: Ctx): Cmd {
+  return guarded('comparison failed', async (aArg?: unknown, bArg?: unknown) => {
+    const a = activeTraceUri(aArg);
+    if (!a) {
+      void vscode.window.showWarningMessage('Stage-2 Lens: open a trace (.trace, .ftrace or trace.dat) first.');
+      return;
+    }
+    const picked = bArg !== undefined ? activeTraceUri(bArg) : await pickSecondTrace(a);
+    if (!picked) return;
+    if (picked.toString() === a.toString()) throw new Error(`${traceName(a)} compared with itself: pick another trace`);
+    const b = await openSecondTrace(picked, a);
+    const diff = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Stage-2 Lens: comparing ${traceName(a)} with ${traceName(b)}`, cancellable: true },
+      async (progress, token) => {
+        progress.report({ message: 'waiting for the analysis of both traces…' });
+        // A trace too large to sync reaches the server by a notification of the open tabs (largeFiles.ts), a moment after its tab opens.
+        const unsynced = !vscode.workspace.textDocuments.some((d) => d.uri.toString() === b.toString());
+        for (let attempt = 0; ; attempt++) {
+          try {
+            return await ctx.client().sendRequest(RecordingDiffRequest, { before: a.toString(), after: b.toString() }, token);
+          } catch (e) {
+            if (token.isCancellationRequested) return undefined;
+            if (!unsynced || attempt >= 20 || !/not an open trace/.test(errorText(e))) throw e;
+            await new Promise((resolve) => setTimeout(resolve, 250));
+          }
+        }
+      },
+    );
+    if (!diff) return;
+    const column = vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === a.toString())?.viewColumn;
+    const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: diff.markdown });
+    await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.Beside, preview: false });
+    // The timelines go under the trace's editor group: make it the active one again.
+    if (column) await focusGroup(column);
+    await TimelinePanel.openLinkedPair(ctx.extension, ctx.client(), new TimelineLink(a.toString(), b.toString(), diff));
+    // The diff belongs beside the trace only: a second tab of it was seen in the trace's group (code-server 4.100).
+    const diffTabs = vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputText && t.input.uri.toString() === doc.uri.toString());
+    const keep = diffTabs.find((t) => t.group.viewColumn !== column);
+    if (keep) await vscode.window.tabGroups.close(diffTabs.filter((t) => t !== keep), true);
   });
 }
 
@@ -146,6 +264,7 @@ function createRecordingScript(ctx: Ctx): Cmd {
 export const COMMANDS: Record<string, CommandFactory> = {
   'stage2Lens.replayWith': replayWith,
   'stage2Lens.compare': compare,
+  'stage2Lens.compareWithTrace': compareWithTrace,
   'stage2Lens.showTimeline': showTimeline,
   'stage2Lens.revealInTimeline': revealInTimeline,
   'stage2Lens.exportReport': exportReport,

@@ -10,7 +10,7 @@ import { datScheme } from './languageClient';
 /** "\x17\x08Dtracing": the first 10 bytes of every trace.dat. */
 const magic = [0x17, 0x08, 0x44, 0x74, 0x72, 0x61, 0x63, 0x69, 0x6e, 0x67];
 
-async function isTraceDat(uri: vscode.Uri): Promise<boolean> {
+export async function isTraceDat(uri: vscode.Uri): Promise<boolean> {
   if (uri.scheme !== 'file' || !/\.dat$/i.test(uri.path)) return false;
   const handle = await open(uri.fsPath, 'r').catch(() => undefined);
   if (!handle) return false;

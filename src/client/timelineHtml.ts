@@ -56,6 +56,11 @@ export function timelineHtml(p: TimelineHtmlParams): string {
   <vscode-button id="find-go" aria-label="Find the IPA">Find</vscode-button>
   <span id="view-range" aria-label="Visible time range"></span>
   <span id="status" role="status" aria-live="polite"></span>
+  <div id="compare-bar" role="group" aria-label="Recording diff" hidden>
+    <span id="compare-label"></span>
+    <vscode-button id="link-toggle" appearance="primary" aria-pressed="true" aria-label="Link zoom and pan with the other recording's timeline">Linked</vscode-button>
+    <span id="link-note" role="status" aria-live="polite"></span>
+  </div>
 </header>
 <main>
   <div id="canvas-wrap">

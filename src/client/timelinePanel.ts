@@ -31,13 +31,15 @@ import {
   type MarkDetails,
   type MarkFinding,
   type TimelineViewState,
+  type TimeRange,
   type WebviewToExtension,
 } from '../shared/timelineProtocol';
-import { normalizeTimelineSettings } from '../shared/settings';
+import { normalizeTimelineSettings, type TimelineSettings } from '../shared/settings';
 import { restorableTraceUri, timeRangeOf } from '../shared/webviewInput';
 import { activeTraceUri } from './activeTrace';
 import { guarded, onTrace, type Cmd, type Ctx } from './ctx';
 import { newNonce, timelineHtml } from './timelineHtml';
+import type { TimelineLink } from './timelineLink';
 
 export const TIMELINE_VIEW_TYPE = 'stage2Lens.timeline';
 const TITLE = 'Stage-2 Timeline';
@@ -53,8 +55,8 @@ export function showTimeline(ctx: Ctx): Cmd {
  * The editor column a new timeline opens in, per `stage2Lens.timeline.openIn`. `below` first makes
  * an empty group under the active one (VS Code focuses it), so that the panel's "active" column is it.
  */
-async function columnForNewTimeline(): Promise<vscode.ViewColumn> {
-  const { openIn } = normalizeTimelineSettings(vscode.workspace.getConfiguration().get('stage2Lens'));
+async function columnForNewTimeline(where?: TimelineSettings['openIn']): Promise<vscode.ViewColumn> {
+  const openIn = where ?? normalizeTimelineSettings(vscode.workspace.getConfiguration().get('stage2Lens')).openIn;
   switch (openIn) {
     case 'beside':
       return vscode.ViewColumn.Beside;
@@ -66,6 +68,15 @@ async function columnForNewTimeline(): Promise<vscode.ViewColumn> {
     default:
       return assertNever(openIn);
   }
+}
+
+/** The workbench's commands that focus the editor group of a view column (1 to 8). */
+const FOCUS_GROUP = ['First', 'Second', 'Third', 'Fourth', 'Fifth', 'Sixth', 'Seventh', 'Eighth'].map((n) => `workbench.action.focus${n}EditorGroup`);
+
+/** Make the editor group of `column` the active one (as far as the workbench has commands for it). */
+export async function focusGroup(column: vscode.ViewColumn): Promise<void> {
+  const command = FOCUS_GROUP[column - 1];
+  if (command) await vscode.commands.executeCommand(command);
 }
 
 /**
@@ -119,11 +130,16 @@ export class TimelinePanel {
   private static notificationHooked = new WeakSet<LanguageClient>();
   /** The client of the latest call: after "Restart Server" panels talk to the new one. */
   private static latestClient: LanguageClient | undefined;
+  /** The latest recording diff's two timelines (one pair at a time: a new diff replaces it). */
+  private static link: TimelineLink | undefined;
   private readonly disposables: vscode.Disposable[] = [];
   /** A line "Reveal in Timeline" asked to select: sent again whenever the page (re)loads, until the page asks for its details. */
   private pendingSelect: number | undefined;
   /** Every finding's cause arrows, built on the first ask after the trace's diagnostics or analysis changed. */
   private causeArrows: Promise<CauseArrow[]> | undefined;
+  /** Resolves when the page first says it is ready (its script runs). */
+  private readonly loaded: Promise<void>;
+  private markLoaded: () => void = () => undefined;
 
   private constructor(
     private readonly panel: vscode.WebviewPanel,
@@ -148,14 +164,18 @@ export class TimelinePanel {
     );
     TimelinePanel.panels.set(uri.toString(), this);
     TimelinePanel.hookNotifications(initialClient);
+    this.loaded = new Promise((resolve) => (this.markLoaded = resolve));
   }
 
   private get client(): LanguageClient {
     return TimelinePanel.latestClient ?? this.initialClient;
   }
 
-  /** Open (or bring forward) the trace's timeline; with `selectLine`, select that line's mark and zoom to it. */
-  static async createOrShow(context: vscode.ExtensionContext, client: LanguageClient, uri: vscode.Uri, selectLine?: number): Promise<void> {
+  /**
+   * Open (or bring forward) the trace's timeline; with `selectLine`, select that line's mark and
+   * zoom to it. A new panel opens where `openIn` (default: the setting) says.
+   */
+  static async createOrShow(context: vscode.ExtensionContext, client: LanguageClient, uri: vscode.Uri, selectLine?: number, openIn?: TimelineSettings['openIn']): Promise<void> {
     TimelinePanel.latestClient = client;
     TimelinePanel.hookNotifications(client);
     const existing = TimelinePanel.panels.get(uri.toString());
@@ -169,10 +189,10 @@ export class TimelinePanel {
     const opening = TimelinePanel.opening.get(uri.toString());
     if (opening) {
       await opening;
-      return TimelinePanel.createOrShow(context, client, uri, selectLine);
+      return TimelinePanel.createOrShow(context, client, uri, selectLine, openIn);
     }
     const open = (async () => {
-      const viewColumn = await columnForNewTimeline();
+      const viewColumn = await columnForNewTimeline(openIn);
       // The file name in the title: two traces' timelines side by side must be told apart.
       const panel = vscode.window.createWebviewPanel(TIMELINE_VIEW_TYPE, `${TITLE}: ${uri.path.split('/').pop() ?? ''}`, { viewColumn, preserveFocus: true }, {
         enableScripts: true,
@@ -186,6 +206,62 @@ export class TimelinePanel {
       await open;
     } finally {
       TimelinePanel.opening.delete(uri.toString());
+    }
+  }
+
+  /**
+   * The two timelines of a recording diff, one above the other: A's (the trace the command ran on)
+   * below the active editor group (or where it already is), B's in a new group right under A's,
+   * both told they are linked (zoom and pan of one move the other through the diff's phases).
+   */
+  static async openLinkedPair(context: vscode.ExtensionContext, client: LanguageClient, link: TimelineLink): Promise<void> {
+    TimelinePanel.setLink(link);
+    const a = vscode.Uri.parse(link.before, true);
+    const b = vscode.Uri.parse(link.after, true);
+    const pa = TimelinePanel.panels.get(link.before);
+    if (pa) {
+      pa.panel.reveal(undefined, true);
+      // Its group becomes the active one through a command (awaited), not through the webview's focus (which lands late).
+      if (pa.panel.viewColumn) await focusGroup(pa.panel.viewColumn);
+    } else {
+      // A new group below the active one, made active, holds A's new panel (opened without taking the focus).
+      await TimelinePanel.createOrShow(context, client, a, undefined, 'below');
+      // B's panel is made once A's page has loaded (made back to back, A's page stayed blank in code-server 4.100).
+      const created = TimelinePanel.panels.get(link.before);
+      if (created) await Promise.race([created.loaded, new Promise((resolve) => setTimeout(resolve, 10_000))]);
+    }
+    // The active group is A's timeline's: B's goes in a new group right under it.
+    await vscode.commands.executeCommand('workbench.action.newGroupBelow');
+    const pb = TimelinePanel.panels.get(link.after);
+    if (pb) pb.panel.reveal(vscode.ViewColumn.Active, true);
+    else await TimelinePanel.createOrShow(context, client, b, undefined, 'active');
+  }
+
+  /** Make `link` the linked pair (or none): the panels of the old pair and the new one are told. */
+  static setLink(link: TimelineLink | undefined): void {
+    const old = TimelinePanel.link;
+    TimelinePanel.link = link;
+    for (const uri of new Set([old?.before, old?.after, link?.before, link?.after])) if (uri) TimelinePanel.panels.get(uri)?.postCompareState();
+  }
+
+  /** This panel's side of the linked pair, or undefined state when it is on none. */
+  private postCompareState(): void {
+    const link = TimelinePanel.link;
+    const side = link?.sideOf(this.uri.toString());
+    this.post({ type: 'compare', state: link && side ? link.state(side) : undefined });
+  }
+
+  /** The user moved this timeline: the other of the pair follows, or both say why the link is off. */
+  private followLink(range: TimeRange): void {
+    const link = TimelinePanel.link;
+    const side = link?.sideOf(this.uri.toString());
+    if (!link || !side) return;
+    const { range: mapped, noteChanged } = link.follow(side, range);
+    const other = TimelinePanel.panels.get(link.uriOf(side === 'A' ? 'B' : 'A'));
+    if (mapped) other?.post({ type: 'linkedViewport', range: mapped });
+    if (noteChanged) {
+      this.postCompareState();
+      other?.postCompareState();
     }
   }
 
@@ -252,9 +328,21 @@ export class TimelinePanel {
     try {
       switch (m.type) {
         case 'ready':
+          this.markLoaded();
           await this.sendInfo();
+          this.postCompareState();
           if (this.pendingSelect !== undefined) this.post({ type: 'select', line: this.pendingSelect });
           return;
+        case 'viewport':
+          this.followLink(timeRangeOf(m.range));
+          return;
+        case 'link': {
+          const link = TimelinePanel.link;
+          if (!link?.sideOf(uri)) return;
+          link.setLinked(m.on === true);
+          for (const u of [link.before, link.after]) TimelinePanel.panels.get(u)?.postCompareState();
+          return;
+        }
         case 'details':
           if (m.line === this.pendingSelect) this.pendingSelect = undefined;
           this.post({ type: 'details', seq: m.seq, result: await this.details(m.line) });

@@ -1,7 +1,7 @@
 // The `stage2Lens/*` custom requests (request objects in src/shared/requests.ts, types in
 // src/shared/protocol.ts): replay (re-analyses the trace with a preset or configuration and
-// re-publishes its diagnostics), compare, summary, coverage, exportReport, recordingScript and
-// renderDat. Each handler adapts core results to the
+// re-publishes its diagnostics), compare, recordingDiff (two open traces), summary, coverage,
+// exportReport, recordingScript and renderDat. Each handler adapts core results to the
 // protocol's plain JSON; cancellation and failures become LSP errors, never a dead server.
 import { LSPErrorCodes, ResponseError, type CancellationToken, type Connection } from 'vscode-languageserver/node';
 import type { ConfigChoice, UriParams } from '../shared/protocol';
@@ -9,6 +9,7 @@ import {
   CompareRequest,
   CoverageRequest,
   ExportReportRequest,
+  RecordingDiffRequest,
   RecordingScriptRequest,
   RenderDatRequest,
   ReplayRequest,
@@ -20,11 +21,24 @@ import { summarize } from './summary';
 import { exportReport } from './report';
 import { recordingScript } from './recordingScript';
 import { renderDat } from './renderDat';
+import { recordingDiffResult, whyNotComparable } from './recordingDiff';
+import type { TimeRange } from '../shared/timelineProtocol';
 
 export interface RequestDeps {
   store: TraceStore;
   /** The entry for a URI, opening it from disk when no editor synced it. */
   ensure(uri: string): Promise<TraceEntry | undefined>;
+  /** The extent a trace's timeline shows, once it has an analysis. */
+  timelineExtent(uri: string): TimeRange | undefined;
+}
+
+/** `p`, or a CancelledError as soon as `token` is cancelled (the work behind `p` goes on). */
+function untilCancelled<T>(p: Promise<T>, token: CancellationToken): Promise<T> {
+  if (token.isCancellationRequested) return Promise.reject(new CancelledError());
+  return new Promise<T>((resolve, reject) => {
+    const sub = token.onCancellationRequested(() => reject(new CancelledError()));
+    p.then(resolve, reject).finally(() => sub.dispose());
+  });
 }
 
 function asResponseError(e: unknown): ResponseError<void> {
@@ -75,6 +89,22 @@ export function registerRequests(connection: Connection, deps: RequestDeps): voi
     const entry = await entryOf(params);
     const { comparison, labelA, labelB } = await store.compare(entry.uri, checkedChoice(params.a), checkedChoice(params.b), token);
     return { ...comparison, labelA, labelB };
+  }));
+
+  connection.onRequest(RecordingDiffRequest, guarded(async (params, token) => {
+    if (typeof params?.before !== 'string' || typeof params?.after !== 'string') throw new ResponseError(LSPErrorCodes.RequestFailed, 'missing before or after');
+    if (params.before === params.after) throw new ResponseError(LSPErrorCodes.RequestFailed, 'a trace compared with itself: pick another trace');
+    const [ea, eb] = [await entryOf({ uri: params.before }), await entryOf({ uri: params.after })];
+    const names = { before: ea.source.name, after: eb.source.name };
+    // Each trace's current analysis (the second one is usually still being analysed: wait for it).
+    const [a, b] = await untilCancelled(Promise.all([store.current(ea.uri), store.current(eb.uri)]), token);
+    if (!a) throw new ResponseError(LSPErrorCodes.RequestFailed, `the analysis of ${names.before} failed (see the Stage-2 Lens output)`);
+    if (!b) throw new ResponseError(LSPErrorCodes.RequestFailed, `the analysis of ${names.after} failed (see the Stage-2 Lens output)`);
+    const why = whyNotComparable(a, b, names);
+    if (why) throw new ResponseError(LSPErrorCodes.RequestFailed, why);
+    const xa = deps.timelineExtent(ea.uri);
+    const xb = deps.timelineExtent(eb.uri);
+    return recordingDiffResult(a, b, names, xa && xb ? { a: xa, b: xb } : undefined);
   }));
 
   connection.onRequest(SummaryRequest, guarded(async (params) => {

@@ -252,7 +252,7 @@ connection.languages.inlayHint.on(async (params) => {
   return buildEsrHints(await entry.source.lines(first, last), first);
 });
 
-registerRequests(connection, { store, ensure });
+registerRequests(connection, { store, ensure, timelineExtent: (uri) => timeline.extent(uri) });
 const timeline = registerTimelineHandlers(connection, (uri) => store.get(uri)?.analysis, (uri) => store.get(uri)?.whatIf);
 
 documents.listen(connection);

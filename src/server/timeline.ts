@@ -12,7 +12,7 @@ import {
   TimelineRangeStatsRequest,
   TimelineWindowRequest,
 } from '../shared/requests';
-import type { TimelineInfo } from '../shared/timelineProtocol';
+import type { TimelineInfo, TimeRange } from '../shared/timelineProtocol';
 
 /** The what-if replay of a trace (configuration B) and its comparison with A, when the user made one. */
 export interface WhatIf {
@@ -44,7 +44,7 @@ export function registerTimelineHandlers(
   connection: Connection,
   getAnalysis: (uri: string) => Analysis | undefined,
   getWhatIf?: (uri: string) => WhatIf | undefined,
-): { forget(uri: string): void } {
+): { forget(uri: string): void; extent(uri: string): TimeRange | undefined } {
   // One query per (A, B) pair; a new analysis object means a new index (the old one is collected).
   const cache = new WeakMap<Analysis, { b: Analysis | undefined; q: TimelineQuery }>();
   const versions = new Map<string, { a: Analysis; b: Analysis | undefined; version: number }>();
@@ -93,7 +93,11 @@ export function registerTimelineHandlers(
   on(TimelineFindIpaRequest, null, (p) => queryFor(p.uri)?.findIpa(p.ipa, p.limit) ?? null);
   on(TimelineLocateRequest, null, (p) => queryFor(p.uri)?.locate(p.line) ?? null);
   // the version map holds the analyses it numbered: a closed trace's must go with it
-  return { forget: (uri) => void versions.delete(uri) };
+  return {
+    forget: (uri) => void versions.delete(uri),
+    // The extent the trace's timeline shows (the panel's bounds), which the linked timelines' phases must share.
+    extent: (uri) => queryFor(uri)?.info().extent,
+  };
 }
 
 /** Call when the analysis (or the what-if) of `uri` changed: an open timeline re-queries. */

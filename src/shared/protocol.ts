@@ -127,3 +127,72 @@ export function statusText(s: StatusNotification): string {
     }
   }
 }
+
+// --- "Compare with Another Trace...": two recordings diffed (src/core/diff) --------------------
+
+/** Two open traces, before (A) and after (B). */
+export interface RecordingDiffParams {
+  before: string;
+  after: string;
+}
+
+/** A stretch of one recording's timeline, ns (the timeline's own timestamps). */
+export interface PhaseSpan {
+  label: string;
+  t0: number;
+  t1: number;
+}
+
+/** A phase both recordings have (aligned by the diff), in each one's time. */
+export interface PhasePair {
+  label: string;
+  a: PhaseSpan;
+  b: PhaseSpan;
+}
+
+/**
+ * The diff's verdict on one finding class's fault count: `significant` (the repeated passes'
+ * 95% interval excludes zero), `once` (a change in phases that occur once, or without per-pass
+ * figures: its spread is unknown), `not-significant` (the interval spans zero and nothing changed
+ * elsewhere), `same` (equal counts).
+ */
+export type ClassChangeKind = 'significant' | 'once' | 'not-significant' | 'same';
+
+export interface ClassChange {
+  cls: string;
+  a: number;
+  b: number;
+  kind: ClassChangeKind;
+  /** The repeated passes' interval of the change, when the recordings repeat passes. */
+  interval?: { lo: number; hi: number };
+  /** The change in phases that occur once. */
+  onceDelta?: number;
+}
+
+/** One whole-trace row of the diff, as `stage2-lens diff --format json` prints it. */
+export interface DiffTotalRow {
+  metric: string;
+  a: number;
+  b: number;
+  delta: number;
+  repeated: { delta: number; interval: { lo: number; hi: number }; significant: boolean } | undefined;
+  onceDelta: number | undefined;
+}
+
+export interface RecordingDiffResult {
+  beforeName: string;
+  afterName: string;
+  /** The diff as `stage2-lens diff --format md` writes it. */
+  markdown: string;
+  totals: DiffTotalRow[];
+  setup: { what: string; a: string; b: string }[];
+  alignment: string;
+  /** The finding classes of either recording and the diff's verdict on each. */
+  classes: ClassChange[];
+  /** The phases both have, in time order on both sides: what linked zoom maps through. */
+  pairs: PhasePair[];
+  /** Phases only one recording has: the link is off there. */
+  unmatched: { side: 'A' | 'B'; phase: PhaseSpan }[];
+  /** Why the timelines cannot be linked at all (undefined when they can). */
+  linkUnavailable?: string;
+}

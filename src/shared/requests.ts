@@ -12,6 +12,8 @@ import type {
   ExportReportParams,
   ExportReportResult,
   LargeFilesParams,
+  RecordingDiffParams,
+  RecordingDiffResult,
   RecordingScriptParams,
   RecordingScriptResult,
   RenderDatResult,
@@ -42,6 +44,11 @@ import type {
 export const ReplayRequest = new RequestType<ReplayParams, ReplayResult, void>('stage2Lens/replay');
 /** Replay the trace with two configurations and compare them (cancellable). */
 export const CompareRequest = new RequestType<CompareParams, CompareResult, void>('stage2Lens/compare');
+/**
+ * Two open traces compared as `stage2-lens diff BEFORE AFTER` compares two recordings (waits for
+ * both analyses; cancellable), with the phases placed in time for the linked timelines.
+ */
+export const RecordingDiffRequest = new RequestType<RecordingDiffParams, RecordingDiffResult, void>('stage2Lens/recordingDiff');
 /** The current analysis in brief; null before the first analysis finished. */
 export const SummaryRequest = new RequestType<UriParams, SummaryResult, void>('stage2Lens/summary');
 /** Which events the trace holds and lacks; null before the first analysis finished. */

@@ -199,8 +199,27 @@ export interface TimelineViewState {
   collapsedGroups?: string[];
 }
 
+/**
+ * A timeline that is one side of a recording diff ("Compare with Another Trace..."): which side,
+ * the two traces, whether its zoom and pan move the other's, the classes the diff says changed
+ * and the legend's words for each, and why the link is off at the moment (undefined while it maps).
+ */
+export interface CompareViewState {
+  side: 'A' | 'B';
+  self: string;
+  other: string;
+  linked: boolean;
+  /** Every finding class of the diff with its verdict; `changed` says whether the legend highlights it. */
+  classes: { cls: string; changed: boolean; text: string }[];
+  note?: string;
+}
+
 export type WebviewToExtension =
   | { type: 'ready'; state?: TimelineViewState }
+  /** The user moved the view (zoom, pan, fit): a linked timeline follows. Sent only while the page is one side of a diff. */
+  | { type: 'viewport'; range: TimeRange }
+  /** The link toggle of a diff's timeline: on or off. */
+  | { type: 'link'; on: boolean }
   | { type: 'window'; seq: number; range: TimeRange; width: number; filter?: TimelineFilter }
   | { type: 'rangeStats'; seq: number; range: TimeRange; filter?: TimelineFilter }
   | { type: 'marks'; seq: number; range: TimeRange; filter?: TimelineFilter }
@@ -224,6 +243,10 @@ export type ExtensionToWebview =
   /** "Reveal in Timeline": select the mark of `line` and zoom to it. */
   | { type: 'select'; line: number }
   | { type: 'causes'; seq: number; result: CauseArrow[] }
+  /** This timeline is (or, with undefined, no longer is) one side of a recording diff. */
+  | { type: 'compare'; state: CompareViewState | undefined }
+  /** The linked timeline moved: show this range (mapped through the diff's phases). */
+  | { type: 'linkedViewport'; range: TimeRange }
   | { type: 'error'; seq?: number; message: string };
 
 /** Exhaustiveness check for switches over the unions above. */

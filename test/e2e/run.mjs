@@ -45,6 +45,10 @@ const BBM_TRACE_NAME = 'split_hot-vhe.trace';
 // The timeline at scale: the main trace repeated (shifted timestamps) past VS Code's 50 MB sync limit.
 const LARGE_TRACE_NAME = 'large-repeated.trace';
 const LARGE_TRACE_BYTES = 120e6;
+// "Compare with Another Trace...": a real pair, one dirty-logging workload without eager splitting
+// and with it at 2 MiB (test/fixtures/recorded/eager-chunk/README.md), unpacked into the workspace.
+const DIFF_PAIR = ['eager0.trace', 'eager2m.trace'];
+const DIFF_PAIR_DIR = join(repo, 'test', 'fixtures', 'recorded', 'eager-chunk');
 const broken = (step) => BREAK === step;
 const EXTHOST_NOISE = /^(Resolving connection token|Resolved connection token|Creating a socket|Ignoring fetching additional|Updating additional builtin|\[Service Worker\]|ChatSessionStore:|\s+at .*(node:internal|node_modules\/mocha))/;
 
@@ -274,6 +278,7 @@ async function startServer(name, opts) {
   if (name === 'ui') {
     ctx.bbmTrace = sharedBbmTrace();
     if (ctx.bbmTrace) writeFileSync(join(server.workspace, BBM_TRACE_NAME), gunzipSync(readFileSync(ctx.bbmTrace)));
+    for (const name of DIFF_PAIR) writeFileSync(join(server.workspace, name), gunzipSync(readFileSync(join(DIFF_PAIR_DIR, `${name}.gz`))));
     ctx.largeTrace = join(server.workspace, LARGE_TRACE_NAME);
     ctx.largeTraceInfo = await repeatTrace(ctx.trace, ctx.largeTrace, LARGE_TRACE_BYTES);
   }
@@ -1122,11 +1127,221 @@ async function uiLayer() {
     await replayStep('replay-bbm2-split-hot', 'FEAT_BBM level 2', ['--bbm', '2'], { mustChange: true, trace: ctx.bbmTrace, recordedFindings: ctx.bbmFindings, checkProblems: false, needs: ['open-bbm-trace'] });
     } else console.log(`  (no ${BBM_TRACE_NAME}.gz in ../shared/traces/arm64-bbm: the FEAT_BBM level 2 change is not checked; a skip would fail a run without ../shared)`);
 
+  await diffSteps(page, s);
+
   if (ctx.consoleErrors?.length) writeFileSync(join(resultsDir, 'console-errors.txt'), ctx.consoleErrors.join('\n'));
   if (ctx.consoleErrors?.length) console.log(`    browser console errors (vsda 404s excluded): ${ctx.consoleErrors.length}, first: ${ctx.consoleErrors[0].slice(0, 160)}`);
   await browser.context.close().catch(() => undefined);
   steps.page = undefined;
   await s.stop();
+}
+
+/** The visible range a timeline's toolbar shows (`#view-range`), in ns. */
+async function viewRange(frame) {
+  const text = await frame.locator('#view-range').innerText();
+  const m = /([\d.]+)\s*s\s*\S\s*([\d.]+)\s*s/.exec(text);
+  if (!m) throw new Error(`cannot read the visible range from #view-range "${text}"`);
+  return { t0: secondsToNs(m[1]), t1: secondsToNs(m[2]), text };
+}
+
+/** Each `tracing_mark_write` line's timestamp (ns), in file order: where the diff's phases start. */
+function markerTimes(file) {
+  const out = [];
+  for (const l of readFileSync(file, 'utf8').split('\n')) {
+    const m = /\s(\d+\.\d+): tracing_mark_write: /.exec(l);
+    if (m) out.push(secondsToNs(m[1]));
+  }
+  return out;
+}
+
+/** Each editor group's tabs, `*` before the active one: what a step saw of the layout. */
+async function editorGroups(page) {
+  const groups = await page.locator('.editor-group-container').evaluateAll((gs) => gs.map((g) => [...g.querySelectorAll('.tab')].map((t) => `${t.classList.contains('active') ? '*' : ''}${t.getAttribute('aria-label')?.split(',')[0]}`).join(' | ')));
+  return groups.map((g) => `[${g}]`).join(' ');
+}
+
+/**
+ * The two timelines of a recording diff, found by the side their bar names ("Diff A: ...",
+ * "Diff B: ..."), each with its webview's place on the page; waits until both show a range.
+ */
+async function diffTimelines(page, timeout = 90_000) {
+  const selector = `iframe.webview.ready[src*="extensionId=${EXTENSION_ID}"]`;
+  let found = {};
+  for (const deadline = Date.now() + timeout; Date.now() < deadline; await page.waitForTimeout(300)) {
+    found = {};
+    const n = await page.locator(selector).count();
+    for (let i = 0; i < n; i++) {
+      const frame = page.frameLocator(selector).nth(i).frameLocator('iframe#active-frame');
+      const label = (await frame.locator('#compare-label').textContent({ timeout: 1_000 }).catch(() => '')) ?? '';
+      const range = (await frame.locator('#view-range').textContent({ timeout: 1_000 }).catch(() => '')) ?? '';
+      const side = /^Diff ([AB]):/.exec(label)?.[1];
+      if (side && range) found[side] = { frame, label, box: await page.locator(selector).nth(i).boundingBox() };
+    }
+    if (found.A && found.B) return found;
+  }
+  throw new Error(`the diff's two timelines did not both show a range within ${timeout / 1000} s (found: ${Object.keys(found).join(', ') || 'none'}; editor groups: ${await editorGroups(page)})`);
+}
+
+/** "Compare with Another Trace..." on the eager0/eager2m pair: the diff view, the two timelines, linked zoom, highlighted classes. */
+async function diffSteps(page, s) {
+  const [nameA, nameB] = DIFF_PAIR;
+  const fileA = join(s.workspace, nameA);
+  const fileB = join(s.workspace, nameB);
+  const cliDiff = (format) => execFileSync(process.execPath, [join(ctx.extracted, 'dist', 'cli', 'main.js'), 'diff', nameA, nameB, '--format', format], { cwd: s.workspace, encoding: 'utf8', maxBuffer: 64 << 20 });
+
+  await steps.step(
+    'diff-open',
+    async () => {
+      ctx.diffJson = JSON.parse(cliDiff('json'));
+      const md = cliDiff('md');
+      await runCommand(page, 'View: Close All Editors').catch(() => undefined);
+      await runCommand(page, 'Notifications: Clear All Notifications').catch(() => page.keyboard.press('Escape'));
+      await quickOpen(page, nameB);
+      await quickOpen(page, nameA);
+      await runCommand(page, 'Stage-2 Lens: Compare with Another Trace...');
+      // The quick pick offers the traces open in editors (and Browse...): the second recording is one.
+      await pickQuickItem(page, nameB);
+      // The diff's Markdown opens beside the trace: each line the editor renders is a line of `diff --format md`.
+      const view = page.locator('.editor-instance', { has: page.locator('.view-line', { hasText: '# Stage-2 Lens diff' }) }).first();
+      try {
+        await view.waitFor({ timeout: 120_000 });
+      } catch {
+        const toast = await page.locator('.notifications-toasts .notification-toast').allInnerTexts().catch(() => []);
+        throw new Error(`no editor shows "# Stage-2 Lens diff" within 120 s${toast.length ? `; notifications: ${toast.join(' | ').replace(/\s+/g, ' ')}` : ''}`);
+      }
+      // Markdown wraps long lines: the rendered lines, top to bottom, run together (white space aside)
+      // are a stretch of `diff --format md`, from its first line.
+      const squeeze = (t) => t.replace(/\s+/g, '');
+      const rendered = await view.locator('.view-line').evaluateAll((els) => els.map((e) => ({ top: parseFloat(e.style.top) || 0, text: e.textContent ?? '' })).sort((x, y) => x.top - y.top).map((x) => x.text));
+      const shown = squeeze(rendered.join(''));
+      const want = squeeze(md);
+      if (!shown || !want.startsWith(shown)) {
+        let k = 0;
+        while (k < shown.length && shown[k] === want[k]) k++;
+        throw new Error(`the diff view is not \`diff --format md\`: they part after "${shown.slice(Math.max(0, k - 60), k)}" (view "${shown.slice(k, k + 40)}", CLI "${want.slice(k, k + 40)}")`);
+      }
+      const rows = md.split('\n').filter((l) => /^\| faults S\d /.test(l));
+      for (const row of ['# Stage-2 Lens diff', `A: \`${nameA}\``, `B: \`${nameB}\``, ...rows]) {
+        if (!shown.includes(squeeze(row))) throw new Error(`the diff view does not show "${row}"`);
+      }
+      // Both timelines, one above the other: B's under A's, over the same columns.
+      const { A, B } = await diffTimelines(page);
+      if (!(B.box.y >= A.box.y + A.box.height - 2) || Math.abs(A.box.x - B.box.x) > 2) throw new Error(`the timelines are not one above the other: A at ${JSON.stringify(A.box)}, B at ${JSON.stringify(B.box)}`);
+      return `editor groups ${await editorGroups(page)}; diff view: ${rendered.length} rendered lines = the first ${shown.length} of ${want.length} non-blank characters of \`diff --format md\` (${rows.map((r) => r.split('|')[1].trim()).join(', ')} rows among them); timelines "${A.label}" above "${B.label}"`;
+    },
+    { needs: ['workbench', 'vsix'], timeoutMs: 240_000 },
+  );
+
+  await steps.step(
+    'diff-linked-zoom',
+    async () => {
+      const { A, B } = await diffTimelines(page, 20_000);
+      // The phases the diff aligned: the start of the trace, then one per marker, all in both recordings.
+      const phases = ctx.diffJson.phases;
+      const [ma, mb] = [markerTimes(fileA), markerTimes(fileB)];
+      if (phases.some((p) => p.labelA === undefined || p.labelB === undefined) || phases.length !== ma.length + 1 || ma.length !== mb.length) throw new Error(`expected every phase in both recordings (${phases.length} phases, ${ma.length} and ${mb.length} markers)`);
+      // Piecewise linear between the matched markers (the phases inside the trace; the first and last need the timeline's extent).
+      const mapAB = (t) => {
+        const k = ma.findIndex((x, i) => i + 1 < ma.length && t >= x && t <= ma[i + 1]);
+        if (k < 0) return undefined;
+        return mb[k] + ((t - ma[k]) / (ma[k + 1] - ma[k])) * (mb[k + 1] - mb[k]);
+      };
+      const waitChange = async (frame, before, what) => {
+        for (const deadline = Date.now() + 10_000; Date.now() < deadline; await page.waitForTimeout(50)) {
+          const v = await viewRange(frame);
+          if (v.text !== before.text) return v;
+        }
+        throw new Error(`${what}: the view stayed "${before.text}"`);
+      };
+      const canvasA = A.frame.locator('canvas#timeline');
+      // Outside the phases (panned before the trace's start): the link says it is off, B stays.
+      await canvasA.focus();
+      await page.keyboard.press('Home');
+      await page.waitForTimeout(300);
+      const b0 = await viewRange(B.frame);
+      const a0 = await viewRange(A.frame);
+      await page.keyboard.press('a');
+      await waitChange(A.frame, a0, 'A on A');
+      const note = B.frame.locator('#link-note');
+      await note.filter({ hasText: 'link off' }).waitFor({ timeout: 10_000 }).catch(async () => {
+        throw new Error(`B's link note says "${await note.textContent()}" with A's view before the trace's start`);
+      });
+      const offText = await note.textContent();
+      const b1 = await viewRange(B.frame);
+      if (b1.text !== b0.text) throw new Error(`B moved with the link off: "${b0.text}" -> "${b1.text}"`);
+      // W on A: half the span about its centre; B shows that range mapped through the phases.
+      await page.keyboard.press('Home');
+      await waitChange(A.frame, await viewRange(A.frame), 'Home on A').catch(() => undefined);
+      await page.waitForTimeout(300);
+      const aFull = await viewRange(A.frame);
+      const bFull = await viewRange(B.frame);
+      await page.keyboard.press('w');
+      const aw = await waitChange(A.frame, aFull, 'W on A');
+      const bw = await waitChange(B.frame, bFull, 'B after W on A');
+      const want = { t0: mapAB(aw.t0), t1: mapAB(aw.t1) };
+      if (want.t0 === undefined || want.t1 === undefined) throw new Error(`A's zoomed view "${aw.text}" is not inside the markers' phases`);
+      // A's range is shown to a thousandth of its span, B's to a thousandth of its own: within 0.5% of B's span.
+      const tol = (bw.t1 - bw.t0) * 0.005;
+      if (Math.abs(bw.t0 - want.t0) > tol || Math.abs(bw.t1 - want.t1) > tol) throw new Error(`B shows "${bw.text}", the phases map A's "${aw.text}" to ${(want.t0 / 1e9).toFixed(6)} – ${(want.t1 / 1e9).toFixed(6)} s`);
+      // Not the whole-trace proportion: the map goes through the phases.
+      const naive = bFull.t0 + ((aw.t0 - aFull.t0) / (aFull.t1 - aFull.t0)) * (bFull.t1 - bFull.t0);
+      const linkNote = (await note.textContent()) ?? '';
+      if (/link off/.test(linkNote)) throw new Error(`B's note still says "${linkNote}" with A inside the phases`);
+      return `Home, A: B "${b1.text}" stays, note "${offText}"; W on A: "${aw.text}" -> B "${bw.text}" = the markers' map ${(want.t0 / 1e9).toFixed(6)} – ${(want.t1 / 1e9).toFixed(6)} s (whole-trace proportion would start at ${(naive / 1e9).toFixed(6)} s)`;
+    },
+    { needs: ['diff-open'], timeoutMs: 120_000 },
+  );
+
+  await steps.step(
+    'diff-highlight',
+    async () => {
+      // For the README's picture: the trace's group made small, so that the timelines get its height (a sash dragged up; cosmetic, never fails the step).
+      const first = await diffTimelines(page, 20_000);
+      await (async () => {
+        const sashes = page.locator('.monaco-grid-view .monaco-sash.horizontal');
+        const n = await sashes.count();
+        for (let i = 0; i < n; i++) {
+          const box = await sashes.nth(i).boundingBox();
+          if (!box || Math.abs(box.y - (first.A.box.y - 35)) > 40 || box.x > first.A.box.x + first.A.box.width) continue;
+          await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+          await page.mouse.down();
+          await page.mouse.move(box.x + box.width / 2, 80, { steps: 8 });
+          await page.mouse.up();
+          break;
+        }
+      })().catch(() => undefined);
+      await page.waitForTimeout(500);
+      const { A, B } = await diffTimelines(page, 20_000);
+      // The diff's verdict per class (src/core/diff/diffReport.ts): a significant interval, or a change in phases that occur once.
+      const changed = ctx.diffJson.totals
+        .flatMap((r) => {
+          const cls = /^faults ([A-Z]\d+)$/.exec(r.metric)?.[1];
+          return cls && (r.repeated?.significant || r.onceDelta || (!r.repeated && r.delta)) ? [cls] : [];
+        })
+        .sort();
+      if (!changed.length) throw new Error('the CLI diff says no class changed: nothing to highlight');
+      const notes = [];
+      for (const [side, t] of [['A', A], ['B', B]]) {
+        const got = (await t.frame.locator('#legend li.changed').evaluateAll((els) => els.map((e) => e.getAttribute('data-cls')))).sort();
+        if (got.join() !== changed.join()) throw new Error(`${side}'s legend highlights ${got.join(', ') || 'nothing'}; the diff says ${changed.join(', ')} changed`);
+        for (const cls of changed) {
+          const r = ctx.diffJson.totals.find((x) => x.metric === `faults ${cls}`);
+          const text = (await t.frame.locator(`#legend li.changed[data-cls="${cls}"] .change`).textContent()) ?? '';
+          if (!text.includes(`A ${r.a} → B ${r.b}`)) throw new Error(`${side}'s legend says "${text}" for ${cls}; the diff has A ${r.a}, B ${r.b}`);
+        }
+        const dimmed = await t.frame.locator('#legend li.unchanged').count();
+        // The README's picture shows both legends: each page scrolled to its legend, under its sticky toolbar.
+        await t.frame.locator('body').evaluate(() => {
+          const legend = document.getElementById('legend');
+          const bar = document.querySelector('.toolbar');
+          if (legend && bar) window.scrollTo(0, legend.getBoundingClientRect().top + window.scrollY - bar.getBoundingClientRect().height - 90);
+        });
+        notes.push(`${side}: ${got.join(', ')} highlighted, ${dimmed} dimmed`);
+      }
+      return `${notes.join('; ')} (the diff: ${changed.join(', ')} changed)`;
+    },
+    { needs: ['diff-open'] },
+  );
 }
 
 // ---------- layer 2: mocha inside the real extension host ----------
@@ -1209,7 +1424,7 @@ function updateScreenshots() {
   if (process.env.E2E_UPDATE_SCREENSHOTS !== '1') return;
   const dest = join(repo, 'docs', 'screenshots');
   mkdirSync(dest, { recursive: true });
-  const pick = { problems: 'problems.png', hover: 'hover.png', 'timeline-open': 'timeline.png', 'timeline-range': 'timeline-range.png', 'timeline-reveal-problems': 'timeline-details.png' };
+  const pick = { problems: 'problems.png', hover: 'hover.png', 'timeline-open': 'timeline.png', 'timeline-range': 'timeline-range.png', 'timeline-reveal-problems': 'timeline-details.png', 'diff-highlight': 'diff.png' };
   const copied = [];
   for (const r of steps.results) {
     if (r.status === 'pass' && r.screenshot && pick[r.name]) {

@@ -41,6 +41,7 @@ test('the commands have the fixed ids, titles and category', () => {
   assert.deepEqual(pkg.contributes.commands.map((c) => [c.command, c.title, c.category]), [
     ['stage2Lens.replayWith', 'Replay with Configuration...', 'Stage-2 Lens'],
     ['stage2Lens.compare', 'Compare Two Configurations...', 'Stage-2 Lens'],
+    ['stage2Lens.compareWithTrace', 'Compare with Another Trace...', 'Stage-2 Lens'],
     ['stage2Lens.showTimeline', 'Show Timeline', 'Stage-2 Lens'],
     ['stage2Lens.revealInTimeline', 'Reveal in Timeline', 'Stage-2 Lens'],
     ['stage2Lens.exportReport', 'Export Report...', 'Stage-2 Lens'],

@@ -98,6 +98,8 @@ export async function openTimelinePage(q: TimelineQuery, opts: PageOptions = {})
         return send({ type: 'findIpa', seq: m.seq, result: q.findIpa(m.ipa, 50) });
       case 'reveal':
       case 'openFindingPage':
+      case 'viewport':
+      case 'link':
         return;
       case 'causes':
         return send({ type: 'causes', seq: m.seq, result: (opts.causes ?? []).filter((a) => a.to.ts >= m.range.t0 && a.to.ts <= m.range.t1) });

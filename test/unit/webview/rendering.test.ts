@@ -13,6 +13,7 @@ import { marksListEntries, renderMarksList, type ListDom, type ListElement } fro
 import { describeStats } from '../../../webview/statsText';
 import { classColour, fallbackTheme, readTheme } from '../../../webview/theme';
 import { stubCanvas } from './stubCanvas';
+import { BIN_CLASS_ORDER } from '../../../src/shared/timelineProtocol';
 import { MarkStore } from '../../../src/core/marks/markStore';
 
 const EVIL = '<img src=x onerror=alert(1)>';
@@ -263,4 +264,33 @@ test('canvas: the selected mark is boxed in its lane, a cause arrow runs from th
   const none = stubCanvas();
   drawFrame(none, { ...frame, selectedMark: fault, arrows: [{ from: { lane: 'vCPU 9', ts: 200 }, to: fault }] });
   assert.equal(none.calls.bezierCurveTo ?? 0, 0);
+});
+
+test('a recording diff\'s unchanged classes are drawn dimmed, the changed ones as before', () => {
+  const lanes = [{ id: 'v0', label: 'v0' }];
+  const marks: Mark[] = [
+    { ts: 100, lane: 'v0', kind: 'fault', cls: 'S5', line: 1 },
+    { ts: 300, lane: 'v0', kind: 'fault', line: 2 },
+  ];
+  const q = new TimelineQuery({ a: { lanes, marks: MarkStore.from(marks) } });
+  const data = q.window({ t0: 0, t1: 500 }, 400);
+  assert.ok(data);
+  const rows = computeLayout(q.info().lanes, data.summary.heat.rows.length);
+  const render = (dimmed: boolean[] | undefined) => {
+    const ctx = stubCanvas();
+    drawFrame(ctx, { width: 400, height: 300, rows, vp: { t0: 0, t1: 500 }, data, theme: fallbackTheme, dimmed });
+    assert.ok(ctx.image);
+    return ctx.image;
+  };
+  /** Sum over the canvas's pixels in columns [x0, x1) of how far two frames differ. */
+  const differ = (a: ImageData, b: ImageData, x0: number, x1: number) => {
+    let d = 0;
+    for (let y = 0; y < a.height; y++) for (let x = x0; x < x1; x++) for (let c = 0; c < 3; c++) d += Math.abs(a.data[(y * a.width + x) * 4 + c] - b.data[(y * a.width + x) * 4 + c]);
+    return d;
+  };
+  const plain = render(undefined);
+  // Only S5 changed: every other class is dimmed.
+  const dimmed = render(BIN_CLASS_ORDER.map((c) => c !== 'S5'));
+  assert.equal(differ(plain, dimmed, 76, 84), 0, 'the S5 fault (x = 80) is drawn as without a diff');
+  assert.ok(differ(plain, dimmed, 236, 244) > 0, 'the unchanged plain fault (x = 240) is dimmed');
 });
