@@ -54,6 +54,8 @@ export class Arm64FaultRules extends Arm64HostActions {
     const ep = s.ep!;
     const f = ep.fault!;
     ep.resolved = true;
+    const prevAssumed = s.prevAssumedMap;
+    s.prevAssumedMap = undefined;
     const line = ev?.line ?? f.line;
     const key = s.key;
     const actor = this.actor(key);
@@ -95,6 +97,14 @@ export class Arm64FaultRules extends Arm64HostActions {
         }
         this.setClass(dec, 'S2', win.observed, message.inWindow(f.ipa, this.laneLabel(win.ownerKey), win.level, win.kind));
         dec.win = win;
+        const pm = ep.pendingMap;
+        if (pm && obs.mapRet === 0 && !this.whatIf) {
+          // The fault met the window, and its map, retried under mmu_lock after the make, still installed
+          // its page (the probes say so): the model takes that page, so that later faults meet it.
+          const base = Math.floor(f.ipa / pm.size) * pm.size;
+          const prot = pm.prot ?? PROT_R | PROT_W;
+          this.applyMapResult(this.pt.map(base, pm.size, prot, { line, actor }), dec, f, ev, s, base, pm.size, prot, true);
+        }
         return;
       }
       if (!this.sawUnmapProbes && this.lastNotifierUnmapLine > 0 && (look.kind === 'leaf' || this.pt.validAtLevel(f.ipa, L ?? 3)) && this.leafLineAt(f.ipa, look) < this.lastNotifierUnmapLine && this.lastNotifierUnmapLine < f.line) {
@@ -107,6 +117,24 @@ export class Arm64FaultRules extends Arm64HostActions {
           this.hostUnmaps.set(reg, { line: this.lastNotifierUnmapLine, size: span.size });
         this.splitOnFault.delete(Math.floor(span.base / this.regionSize));
         look = this.pt.lookup(f.ipa);
+      }
+      // Without map probes every fault's map is the model's assumption. A translation fault of a vCPU on
+      // the leaf the model had its own previous fault map says that map never took: the walk met no
+      // entry, and a vCPU cannot fault inside its own break-before-make window (it is in the host for
+      // it). So the earlier map lost (another actor's map was in flight) and this fault is the retry
+      // (S1), not a window.
+      // Only the retry of the same access counts (same page and PC, the vCPU's fault just before): a
+      // vCPU that ran on its page before faults there again in another actor's window (S2).
+      const prev = prevAssumed;
+      const ownAssumedMap = prev !== undefined && !this.sawMapProbes && !this.mapProbesDeclared && !this.whatIf && look.kind === 'leaf' && look.actor === actor && look.line === prev.line && prev.pc === f.pc && prev.page === pageBase;
+      if (ownAssumedMap) {
+        // The entry the model holds is the one the winner installs: the model keeps it (and its CMOs,
+        // counted once), and this fault is the loser's retry.
+        dec.ipa = { start: look.base, size: look.size };
+        dec.related.push({ line: look.line, message: related.ownMapDidNotTake });
+        this.setClass(dec, 'S1', false, message.lostRaceByRepeat(look.base));
+        s.prevAssumedMap = prev; // a further retry of the same access is one more
+        return;
       }
       // Level rule: a walk stopping at level L although the model holds a valid entry there can only
       // have met an invalid (locked) entry: another actor's break-before-make window.
@@ -141,7 +169,11 @@ export class Arm64FaultRules extends Arm64HostActions {
         this.splitOnFault.delete(reg);
         look = this.pt.lookup(f.ipa);
       }
-      if (look.kind === 'leaf') {
+      // The fault's level (ESR) says where the walk stopped: below the model's leaf, the hardware met a
+      // table there, so that leaf (a block the model still holds) is not what this fault saw; another
+      // actor restructured it and the model has not seen how. No verdict is drawn from it.
+      const walkBelowLeaf = look.kind === 'leaf' && L !== undefined && look.level < L && !this.whatIf;
+      if (look.kind === 'leaf' && !walkBelowLeaf) {
         if ((look.prot & need) === need || mapEagain) {
           if (this.whatIf && look.line < ep.runStartLine && !mapEagain) {
             dec.avoided = true;
@@ -166,8 +198,19 @@ export class Arm64FaultRules extends Arm64HostActions {
               return;
             }
             const winner = this.laneLabel(this.actorKeys[look.actor]);
+            const timing = this.mapsMadeAt.get(look.line);
+            if (timing && look.actor !== actor && timing.lockedTs < ep.exitTs && (timing.madeTs === undefined || timing.madeTs > ep.exitTs)) {
+              // The winner had locked the entry for its map before this vCPU's exit and made it only after:
+              // the walk met the locked (invalid) entry of a map in flight.
+              dec.related.push({ line: look.line, message: related.lockedForMap(winner, look.level) });
+              this.setClass(dec, 'S1', mapEagain || obs.mapRet !== undefined, message.lostRaceInFlight(winner, look.base, look.size, look.level));
+              this.cmoInFaultPath(dec, f, ev, key, look.size, true);
+              return;
+            }
             dec.related.push({ line: look.line, message: related.mappedBy(winner) });
-            this.setClass(dec, already ? 'S1' : 'S4', mapEagain, already ? message.lostRace(winner, look.base, look.size, look.line > f.line) : message.permsOnly(look.base));
+            // For a map applied at its break, "during" is decided by when its entry was made, not by its line.
+            const during = timing ? timing.madeTs === undefined || timing.madeTs > ep.exitTs : look.line > f.line;
+            this.setClass(dec, already ? 'S1' : 'S4', mapEagain, already ? message.lostRace(winner, look.base, look.size, during) : message.permsOnly(look.base));
             this.cmoInFaultPath(dec, f, ev, key, look.size, true);
             return;
           }
@@ -203,6 +246,7 @@ export class Arm64FaultRules extends Arm64HostActions {
       const r = this.pt.map(base, size, prot, { line, actor });
       this.applyMapResult(r, dec, f, ev, s, base, size, prot, pm !== undefined || probeSaysMapped);
       if (r.result === 'ok') {
+        if (pm === undefined && !probeSaysMapped) s.prevAssumedMap = { line, pc: f.pc, page: pageBase };
         if (pm?.prot === undefined && prot & PROT_W) this.assumedWrite.remember(base, line);
         const reg = Math.floor(base / this.regionSize);
         const sp = this.splitOnFault.get(reg);

@@ -81,6 +81,13 @@ export class Arm64ReplayState {
   /** When each split block (by its base) was split, until its coalesce (Counters.splitCosts.splitBlockNs). */
   protected readonly splitSince = new Map<number, number>();
   protected lastNotifierUnmapLine = 0;
+  /**
+   * Fault-path maps applied at their leaf's break, by the line of that break probe: when the entry was
+   * certainly locked for the map (stage2_try_break_pte returned 1) and made (stage2_make_pte returned;
+   * undefined until then). Another vCPU's fault between the two met the entry locked, not the winner's
+   * new entry. Oldest dropped past 4096.
+   */
+  protected readonly mapsMadeAt = new Map<number, { lockedTs: number; madeTs: number | undefined }>();
   protected sawUnmapProbes = false;
   /** A write-protect's caller flushes once per batch (GET_DIRTY_LOG / memslot): one TLBI per run of wrprotects. */
   protected wpFlushPending = false;
@@ -127,7 +134,7 @@ export class Arm64ReplayState {
         key, task: ev.task, pid: ev.pid, vcpuIndex: undefined, lastEntryTs: ev.ts, lastEntryLine: ev.line, ep: undefined, isVcpu: false,
         // Optional fields present from the start (one hidden class for every task).
         lastBreak: undefined, openWindow: undefined, pendingIndex: undefined, pendingHostMap: undefined, pendingSplit: undefined, retried: undefined, setWayFlush: undefined,
-        pendingLostRace: undefined,
+        pendingLostRace: undefined, mapInFlight: undefined, prevAssumedMap: undefined,
       };
       this.tasks.set(ev.pid, s);
       this.tasksByKey.set(key, s);

@@ -30,6 +30,8 @@ export interface Episode {
   fnMakePte: number;
   fnMap: boolean;
   sawLocked: boolean;
+  /** The map was applied at its leaf's successful break (the entry locked for it), before its return. */
+  appliedAtBreak: boolean;
   observedDcache: number;
   observedIcache: number;
   /** The CMO probe lines of this episode (clean_dcache_guest_page / invalidate_icache_guest_page). */
@@ -104,6 +106,10 @@ export interface VcpuState {
   lastEntryLine: number;
   ep: Episode | undefined;
   lastBreak?: { ipa: number; level: number; old: bigint; ts: number; line: number };
+  /** This vCPU's fault-path map applied at its leaf's break, until its make (stage2_make_pte returns). */
+  mapInFlight?: { line: number; level: number };
+  /** The map the model assumed (no map probes) for this vCPU's last fault: its retry shows it never took. */
+  prevAssumedMap?: { line: number; pc: bigint; page: number };
   openWindow?: WindowEntry;
   isVcpu: boolean;
   /** vCPU index seen on a non-vCPU line of this task, applied once it runs a vCPU. */

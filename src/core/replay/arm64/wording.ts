@@ -14,8 +14,14 @@ export const message = {
   /** S1: another vCPU's map of the entry won; `during` when it came while this fault was handled. */
   lostRace: (winner: string, base: number, size: number, during: boolean): string =>
     `Lost race: ${winner} ${during ? 'mapped' : 'had already mapped'} ${hex(base)} (${formatSize(size)})${during ? ' while this fault was being handled' : ''}, so this fault's map changed nothing.`,
+  /** S1: the winner's map had locked the entry (break) and not yet made it when this vCPU faulted. */
+  lostRaceInFlight: (winner: string, base: number, size: number, level: number): string =>
+    `Lost race: ${winner}'s map of ${hex(base)} (${formatSize(size)}) was in flight when this vCPU faulted (its level-${level} entry locked for the map, not yet made), so this fault's map changed nothing.`,
+  /** S1 inferred without map probes: the vCPU's translation fault again on the page its previous fault was taken to map. */
+  lostRaceByRepeat: (base: number): string =>
+    `Repeated translation fault at ${hex(base)}: this vCPU's previous fault on it did not leave an entry, so its map lost to another actor's map in flight (inferred: no map probes show the -EAGAIN); this fault is the retry.`,
   /** S1 from the map probe's -EAGAIN, before the model saw the winner's map. */
-  lostRaceByReturn: (page: number): string => `Lost race on ${hex(page)}: the map returned -EAGAIN because another vCPU had just installed the entry.`,
+  lostRaceByReturn: (page: number): string => `Lost race on ${hex(page)}: the map returned -EAGAIN: another actor had installed the entry, or held it locked to install it.`,
   /** S2 in an observed or inferred break-before-make window. */
   inWindow: (ipa: number, owner: string, level: number, kind: string): string =>
     `Translation fault at ${hex(ipa)} while ${owner} held the level-${level} entry invalid for break-before-make (${kind}).`,
@@ -74,6 +80,8 @@ export const message = {
 export const related = {
   mappedBy: (who: string): string => `${who} mapped it here`,
   mappedWithFewerPerms: 'mapped here with fewer permissions',
+  ownMapDidNotTake: "this vCPU's previous fault, which the model took to map the page (no map probes)",
+  lockedForMap: (who: string, level: number): string => `${who} locked the level-${level} entry here to map it`,
   window: (owner: string, kind: string): string => `${owner} ${kind === 'coalesce' ? 'collapsed the table into a block' : 'split the block'} here (invalid window)`,
   restructured: (who: string): string => `${who} restructured this block`,
   splitInFaultPath: (who: string): string => `${who} split the block in the fault path here`,
