@@ -39,3 +39,14 @@ test('split_race-a72: a fault that met another vCPU\'s map made after its exit i
   assert.match(f.message, /vCPU 0 \(kvmtest-314\) mapped 0x40000000 \(4K\) while this fault was being handled/);
   assert.deepEqual(f.related.map((r) => r.line), [2686]);
 });
+
+test('split_race_eager-a72: the permission fault at line 37823 met an entry vCPU 3 relaxed while vCPU 1 ran the guest: race or stale TLB, not asserted to be either', async () => {
+  const [a] = await run('split_race_eager', [{}]);
+  const f = a.findings.find((x) => x.cls === 'S3');
+  assert.ok(f);
+  // vCPU 1 entered at line 37805, vCPU 3's relax returned 0 at line 37814, vCPU 1 exited at line 37821;
+  // its own relax (line 37836) returned 0: the entry already had W.
+  assert.equal(f.line, 37823);
+  assert.match(f.message, /relaxed while this vCPU ran the guest: either this vCPU's walk came first \(a lost race\) or its TLB still held the stricter entry; the trace cannot tell which/);
+  assert.deepEqual(f.related.map((r) => r.line), [37814]);
+});

@@ -85,6 +85,7 @@ export class Arm64Intake extends Arm64FaultRules {
       }
       case 'kvm.kvm_unmap_hva_range':
         this.lastNotifierUnmapLine = ev.line;
+        this.notifier = { line: ev.line, unmapLine: undefined, endedBy: undefined };
         this.marks.push({ ts: ev.ts, lane: HOST, kind: 'host', line: ev.line, label: label.notifierUnmap });
         return;
       case 'kvm.kvm_age_hva':
@@ -168,6 +169,7 @@ export class Arm64Intake extends Arm64FaultRules {
     switch (d.op) {
       case 'map':
         this.sawMapProbes = true;
+        if (s.ep?.fault) this.noteRetryPassed(ev);
         if (a.ipa !== undefined && a.size !== undefined) {
           if (s.ep && s.ep.fault) s.ep.pendingMap = { ipa: a.ipa, size: a.size, prot: a.prot, line: ev.line };
           else s.pendingHostMap = { ipa: a.ipa, size: a.size, prot: a.prot ?? PROT_R | PROT_W, line: ev.line };
@@ -175,10 +177,12 @@ export class Arm64Intake extends Arm64FaultRules {
         }
         return;
       case 'relax':
+        if (s.ep?.fault) this.noteRetryPassed(ev);
         if (a.ipa !== undefined && s.ep) s.ep.pendingRelax = { ipa: a.ipa, prot: a.prot, line: ev.line };
         return;
       case 'unmap':
         this.sawUnmapProbes = true;
+        if (this.notifier && this.notifier.unmapLine === undefined) this.notifier.unmapLine = ev.line;
         if (a.ipa !== undefined && a.size !== undefined) this.hostUnmap(ev, s, a.ipa, a.size);
         return;
       case 'wrprotect':
@@ -304,6 +308,16 @@ export class Arm64Intake extends Arm64FaultRules {
     if (this.mapsMadeAt.size >= 4096) this.mapsMadeAt.delete(this.mapsMadeAt.keys().next().value!);
     this.mapsMadeAt.set(b.line, { lockedTs, madeTs: undefined });
     s.mapInFlight = { line: b.line, level: b.level };
+  }
+
+  /**
+   * A vCPU's user_mem_abort() reached its map or relax, so its mmu_invalidate_retry() passed: no
+   * invalidation was in progress then. After the notifier's s2_unmap (which ran under the write lock,
+   * after kvm_mmu_invalidate_begin()) that check came later than the begin, so the invalidation had ended.
+   */
+  protected noteRetryPassed(ev: TraceEvent): void {
+    const n = this.notifier;
+    if (n && n.endedBy === undefined && n.unmapLine !== undefined && ev.line > n.unmapLine) n.endedBy = ev.ts;
   }
 
   protected functionLine(ev: TraceEvent, op: string | undefined): void {

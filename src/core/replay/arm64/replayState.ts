@@ -82,6 +82,13 @@ export class Arm64ReplayState {
   protected readonly splitSince = new Map<number, number>();
   protected lastNotifierUnmapLine = 0;
   /**
+   * The last MMU-notifier invalidation (kvm_unmap_hva_range, traced at the top of
+   * kvm_mmu_notifier_invalidate_range_start()), its first s2_unmap line (under the write lock, so after
+   * kvm_mmu_invalidate_begin()), and a bound on its end: a fault-path map or relax probe after that
+   * unmap line, whose mmu_invalidate_retry() then passed (include/linux/kvm_host.h).
+   */
+  protected notifier: { line: number; unmapLine: number | undefined; endedBy: number | undefined } | undefined;
+  /**
    * Fault-path maps applied at their leaf's break, by the line of that break probe: when the entry was
    * certainly locked for the map (stage2_try_break_pte returned 1) and made (stage2_make_pte returned;
    * undefined until then). Another vCPU's fault between the two met the entry locked, not the winner's

@@ -109,7 +109,7 @@ export interface VcpuState {
   /** This vCPU's fault-path map applied at its leaf's break, until its make (stage2_make_pte returns). */
   mapInFlight?: { line: number; level: number };
   /** The map the model assumed (no map probes) for this vCPU's last fault: its retry shows it never took. */
-  prevAssumedMap?: { line: number; pc: bigint; page: number };
+  prevAssumedMap?: { line: number; faultLine: number; pc: bigint; page: number };
   openWindow?: WindowEntry;
   isVcpu: boolean;
   /** vCPU index seen on a non-vCPU line of this task, applied once it runs a vCPU. */
@@ -117,7 +117,7 @@ export interface VcpuState {
   pendingHostMap?: { ipa: number; size: number; prot: number; line: number };
   pendingSplit?: { ipa: number; size: number; ts: number };
   /** A fault that the probes show ended without a map while an MMU-notifier unmap was in flight (S6). */
-  retried?: { line: number; page: number; unmapLine: number };
+  retried?: { line: number; page: number; unmapLine: number; beganBefore: boolean };
   /** The last kvm_set_way_flush of this vCPU while no kvm_toggle_cache turned its caches on since (C7). */
   setWayFlush?: { line: number };
   /** This vCPU's last fault was an S1 against an assumed-writable leaf (settled by its next fault). */
