@@ -34,7 +34,13 @@ export class Arm64FaultRules extends Arm64HostActions {
     const inv = this.notifier;
     if (noMapSeen && inv && (inv.endedBy === undefined || inv.endedBy > ep.exitTs) && f.esr.faultClass === 'translation') {
       ep.resolved = true;
-      ep.decision = { observed: true, message: '', related: [], ipa: { start: page, size: this.geom.granule }, avoided: false, effKindLevel: kindLevel(f.esr), cmos: [], extra: undefined, win: undefined, lostTo: undefined };
+      const dec: Decision = { observed: true, message: '', related: [], ipa: { start: page, size: this.geom.granule }, avoided: false, effKindLevel: kindLevel(f.esr), cmos: [], extra: undefined, win: undefined, lostTo: undefined };
+      ep.decision = dec;
+      // A retry that is dropped again (the invalidation still in flight) is a repeated fault as well.
+      if (retried && retried.page === page) {
+        dec.related.push({ line: retried.unmapLine, message: related.notifierInFlight }, { line: retried.line, message: related.firstFaultDropped });
+        this.setClass(dec, 'S6', true, message.notifierRetry(f.ipa, retried.beganBefore));
+      }
       s.retried = { line: f.line, page, unmapLine: inv.line, beganBefore: inv.line < ep.exitLine };
       return;
     }

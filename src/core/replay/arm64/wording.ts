@@ -100,7 +100,7 @@ export const related = {
   splitInFaultPath: (who: string): string => `${who} split the block in the fault path here`,
   hostUnmap: 'host unmap (MMU notifier) removed the mapping here',
   notifierInFlight: 'the MMU-notifier invalidation in flight in the VM (any range makes a fault retry on arm64)',
-  firstFaultDropped: 'the first fault, dropped without a map',
+  firstFaultDropped: "this vCPU's previous fault on the page, dropped without a map",
   walkMappedReadOnly: "the stage-1 walk's translation fault that mapped the table page read-only",
   dataFault: (who: string, ipa: number): string => `the data fault: ${who} mapped ${hex(ipa)} without execute permission here`,
   retriedWrite: "the retried write's permission fault: the entry lacked W",
