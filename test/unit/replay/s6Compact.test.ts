@@ -20,7 +20,7 @@ test('s6-compact: S6 = the probes\' repeated faults after a fault that mapped no
   assert.ok((by.S1 ?? 0) <= truth.map_ret_eagain && (by.S1 ?? 0) >= truth.map_ret_eagain * 0.9, `S1 ${by.S1} vs ${truth.map_ret_eagain} maps returning -EAGAIN`);
   // The storm on 0x40085000: the invalidation in flight (line 5395) is of 0x4005f000 (s2_unmap, line 5399)
   // and began before the first dropped fault's exit.
-  const f = a.findings.find((x) => x.cls === 'S6' && x.ipa.start === 0x40085000);
+  const f = a.findings.find((x) => x.cls === 'S6' && x.ipa?.start === 0x40085000);
   assert.ok(f);
   assert.equal(f.related[0].line, 5395);
   assert.match(f.message, /in flight in the VM \(begun before that fault's exit, not ended\): mmu_invalidate_retry\(\) retries on the VM-wide mmu_invalidate_seq/);
