@@ -106,8 +106,8 @@ export const FINDING_CLASSES: readonly FindingClassEntry[] = [
   },
   {
     cls: 'S3', code: 'S3-stale-tlb-perm', title: 'Permission fault on an entry that already allowed the access', subject: 'fault', nature: 'inherent-race', severity: 'information',
-    means: 'A permission fault although the entry already granted the access: another vCPU relaxed it first, or a TLB still held the stricter permissions. KVM changes nothing and at most invalidates the local TLB.',
-    shows: 'A permission fault (FSC 0x0C-0x0F) whose kvm_pgtable_stage2_relax_perms changes no entry, possibly followed by a local TLBI (__kvm_tlb_flush_vmid_ipa_nsh).',
+    means: 'A permission fault although the entry already granted the access. Either a lost race: several vCPUs faulted on the same IPA and another one relaxed the entry first (this vCPU\'s relax then finds nothing to change and returns 0, or -EAGAIN when the two collided on the entry); or a stale TLB entry: the entry allowed the access before this vCPU entered the guest, but the relaxing vCPU invalidates only its own TLB (since a12ab1378a88), so this CPU still held the stricter one. KVM changes nothing and invalidates the local TLB.',
+    shows: 'A permission fault (FSC 0x0C-0x0F) whose kvm_pgtable_stage2_relax_perms changes no entry. The message says which case it is: -EAGAIN from the relax (kretprobe), or the permission given by another actor after this vCPU\'s exit, is a lost race; given before this vCPU entered the guest, a stale TLB entry; given while it ran the guest, either (the trace cannot tell).',
     levers: [],
     kernel: 'kvm_pgtable_stage2_relax_perms() (arch/arm64/kvm/hyp/pgtable.c)',
   },
@@ -133,12 +133,18 @@ export const FINDING_CLASSES: readonly FindingClassEntry[] = [
   },
   {
     cls: 'S6', code: 'S6-notifier-retry', title: 'MMU-notifier retry', subject: 'fault', nature: 'inherent-race', severity: 'information',
-    means: 'A fault retried because an MMU-notifier invalidation was in flight in the VM (mmu_invalidate_seq changed, or a range invalidation was active).',
-    shows: 'A fault whose map never ran or returned without a change while kvm_unmap_hva_range ran, then a second fault on the same page.',
+    means: 'A fault retried because an MMU-notifier invalidation was in flight in the VM. On arm64 the check is VM-wide: user_mem_abort() snapshots mmu_invalidate_seq after the exit and mmu_invalidate_retry() bails out while any invalidation is in progress or once the sequence moved, whatever range it covers and even when it began before the fault\'s exit; the vCPU re-enters and faults again.',
+    shows: 'A translation fault that mapped nothing (no map or relax probe) while an invalidation (kvm_unmap_hva_range) was in flight anywhere in the VM, then a second fault on the same page. An invalidation counts until a fault-path map or relax after its s2_unmap shows that its mmu_invalidate_retry() passed.',
     levers: [],
-    needs: 'map probes (s2_map, or the recording script\'s probe marker): only they show that the first fault mapped nothing; plus kvm_unmap_hva_range during that fault',
-    kernel: 'user_mem_abort(): mmu_invalidate_retry() (arch/arm64/kvm/mmu.c, include/linux/kvm_host.h)',
-    onX86: { kernel: 'kvm_faultin_pfn() and is_page_fault_stale(): mmu_invalidate_retry_gfn() (arch/x86/kvm/mmu/mmu.c, include/linux/kvm_host.h)' },
+    needs: 'map probes (s2_map, or the recording script\'s probe marker): only they show that the first fault mapped nothing; plus kvm_unmap_hva_range before that fault ended (and s2_unmap probes to bound when it ended)',
+    kernel: 'user_mem_abort(): mmu_seq = kvm->mmu_invalidate_seq, then mmu_invalidate_retry(kvm, mmu_seq) under mmu_lock (arch/arm64/kvm/mmu.c, include/linux/kvm_host.h)',
+    // x86's text as it was: its check is range-based (mmu_invalidate_retry_gfn()), unlike arm64's.
+    onX86: {
+      means: 'A fault retried because an MMU-notifier invalidation was in flight in the VM (mmu_invalidate_seq changed, or a range invalidation was active).',
+      shows: 'A fault whose map never ran or returned without a change while kvm_unmap_hva_range ran, then a second fault on the same page.',
+      needs: 'map probes (s2_map, or the recording script\'s probe marker): only they show that the first fault mapped nothing; plus kvm_unmap_hva_range during that fault',
+      kernel: 'kvm_faultin_pfn() and is_page_fault_stale(): mmu_invalidate_retry_gfn() (arch/x86/kvm/mmu/mmu.c, include/linux/kvm_host.h)',
+    },
   },
   {
     cls: 'S7', code: 'S7-lazy-exec', title: 'Lazy execute fault', subject: 'fault', nature: 'by-design', severity: 'hint',

@@ -1,6 +1,6 @@
 // ../shared/traces/arm64-bbm: every break-before-make window is found (kind, owner, range, start,
 // end) and the other vCPUs' faults it caused (S2) match the ground truth's "saw LOCKED" counts
-// (5% with probes, 15% from tracepoints alone); FEAT_BBM level 2 removes them and saves vCPU time;
+// (5% with probes, 10% from tracepoints alone); FEAT_BBM level 2 removes them and saves vCPU time;
 // eager split at 2 MiB removes the fault-path splits of split_hot (compare split_hot_eager).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -42,7 +42,7 @@ for (const name of TRACES) {
     const s2 = a.findings.filter((f) => f.cls === 'S2').length;
     const s2tp = tp.findings.filter((f) => f.cls === 'S2').length;
     assert.ok(Math.abs(s2 - locked) <= Math.max(1, locked * 0.05), `S2 with probes ${s2} vs saw LOCKED ${locked}`);
-    assert.ok(Math.abs(s2tp - locked) <= Math.max(1, locked * 0.15), `S2 from tracepoints ${s2tp} vs saw LOCKED ${locked}`);
+    assert.ok(Math.abs(s2tp - locked) <= Math.max(1, locked * 0.1), `S2 from tracepoints ${s2tp} vs saw LOCKED ${locked}`);
     assert.equal(bbm2.findings.filter((f) => f.cls === 'S2').length, 0);
     const cmp = createAnalyzer().compare(a, bbm2);
     assert.equal(cmp.invalidWindows.b, 0);
@@ -66,4 +66,19 @@ test('split_hot: eager split at 2 MiB removes the fault-path splits, as split_ho
   assert.equal(eager.findings.filter((f) => f.cls === 'S2' || f.cls === 'S5').length, 0);
   const cmp = createAnalyzer().compare(a, eager);
   assert.ok(cmp.faults.b < cmp.faults.a / 10, `faults ${cmp.faults.a} -> ${cmp.faults.b}`);
+});
+
+test('split_race: the fault at line 2831 met vCPU 3\'s level-3 map in flight (issue #14 item 5)', async (t) => {
+  const p = sharedOrSkip(t, 'traces', 'arm64-bbm', 'split_race-vhe.trace.gz');
+  if (!p) return;
+  const [a] = await run(p, [{}]);
+  // vCPU 3 split the block (lines 2810-2813), locked the level-3 entry for its map at line 2817
+  // (s2_break ... old=0x0 level=3, ok=1 at 2821) and made it at line 2884; vCPU 0 exited at line 2828 and
+  // its map returned -EAGAIN on the locked entry. Line 2071 (s2_wrprotect) has nothing to do with it.
+  const f = a.findings.find((x) => x.line === 2831);
+  assert.ok(f);
+  assert.equal(f.cls, 'S1');
+  assert.match(f.message, /vCPU 3 \(kvmtest-313\)'s map of 0x40200000 \(4K\) was in flight when this vCPU faulted/);
+  assert.deepEqual(f.related.map((r) => r.line), [2817]);
+  assert.equal(a.findings.filter((x) => x.cls === 'S4').length, 0);
 });

@@ -24,9 +24,38 @@ test('S6: a fault dropped while kvm_unmap_hva_range was in flight, then the same
   assert.equal(a.stateAt(17, 0x40003000)?.mappedAtLine, 16);
 });
 
+test('S6 on arm64 is VM-wide: an invalidation of another range, begun before the fault\'s exit, makes it retry; once a later map shows it ended, no more', async () => {
+  // Line 8: kvm_unmap_hva_range of another range (its s2_unmap at 0x40600000, line 9) before vCPU 306's exit
+  // (line 10); the fault at 0x40003000 maps nothing (line 11), the retry maps (line 14): S6 on line 14.
+  // vCPU 306's map at line 15 came after that unmap, so its mmu_invalidate_retry() passed: the invalidation had
+  // ended, and vCPU 307's fault without a map at line 21 (exit at 20) is no S6 half.
+  const [a] = await analyzeText(fixture('s6_vm_wide_notifier.trace'));
+  assert.deepEqual(classes(a), { S6: 1 });
+  const f = a.findings[0];
+  assert.equal(f.line, 14);
+  assert.deepEqual(f.related.map((r) => r.line), [8, 11]);
+  assert.match(f.message, /in flight in the VM \(begun before that fault's exit, not ended\): mmu_invalidate_retry\(\) retries on the VM-wide mmu_invalidate_seq/);
+});
+
 test('S6 needs the map probes: from tracepoints alone the retry cannot be told from a lost map', async () => {
   const [a] = await analyzeText(fixture('s6_notifier_retry.trace'), [{ tracepointsOnly: true }]);
   assert.equal(classes(a).S6, undefined);
+});
+
+test('S3 is told apart by when the entry got the access: relaxed by another vCPU after this exit (lost race), -EAGAIN (lost race), before this vCPU entered (stale TLB)', async () => {
+  const [a] = await analyzeText(fixture('s3_relax_race.trace'));
+  assert.deepEqual(classes(a), { S3: 3 });
+  const [race, eagain, stale] = a.findings;
+  // vCPU 307 exited (line 17) before vCPU 306's relax wrote W (line 20): its walk met the read-only entry.
+  assert.equal(race.line, 18);
+  assert.match(race.message, /^Lost race: kvmtest-306 relaxed 0x40003000 while this fault was being handled/);
+  assert.deepEqual(race.related.map((r) => r.line), [20]);
+  assert.equal(eagain.line, 26);
+  assert.match(eagain.message, /^Lost race on 0x40003000: the relax returned -EAGAIN/);
+  // vCPU 308 entered the guest (line 29) after the entry had W (line 20): its TLB held the read-only entry.
+  assert.equal(stale.line, 31);
+  assert.match(stale.message, /had given the entry this access before this vCPU entered the guest: a stale TLB entry/);
+  assert.deepEqual(stale.related.map((r) => r.line), [20]);
 });
 
 test('S8: a stage-1 walk translation fault, then its permission fault (S1PTW=1)', async () => {

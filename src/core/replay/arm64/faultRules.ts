@@ -23,14 +23,25 @@ export class Arm64FaultRules extends Arm64HostActions {
     const page = Math.floor(f.ipa / this.geom.granule) * this.geom.granule;
     const retried = s.retried;
     s.retried = undefined;
-    // S6: the probes show every map; a fault handled without one while kvm_unmap_hva_range came in
-    // (after this fault's exit) bailed out on mmu_invalidate_retry(): no model change, and the vCPU
-    // faults again on the same page.
+    // S6: the probes show every map; a fault handled without one while an MMU-notifier invalidation was
+    // in flight anywhere in the VM bailed out on mmu_invalidate_retry(): no model change, and the vCPU
+    // faults again on the same page. On arm64 user_mem_abort() (arch/arm64/kvm/mmu.c) snapshots the
+    // VM-wide mmu_invalidate_seq after the exit and, under mmu_lock, calls mmu_invalidate_retry(kvm,
+    // mmu_seq) (include/linux/kvm_host.h), which retries while mmu_invalidate_in_progress is non-zero or
+    // once the sequence moved: any invalidation of the VM, whatever its range, including one that began
+    // before this fault's exit and had not ended (x86 checks the range: mmu_invalidate_retry_gfn()).
     const noMapSeen = (this.sawMapProbes || this.mapProbesDeclared) && !ep.mmio && !ep.pendingMap && !ep.pendingRelax && !ep.fnMap && obs.mapRet === undefined && obs.relaxRet === undefined;
-    if (noMapSeen && this.lastNotifierUnmapLine > ep.exitLine && f.esr.faultClass === 'translation') {
+    const inv = this.notifier;
+    if (noMapSeen && inv && (inv.endedBy === undefined || inv.endedBy > ep.exitTs) && f.esr.faultClass === 'translation') {
       ep.resolved = true;
-      ep.decision = { observed: true, message: '', related: [], ipa: { start: page, size: this.geom.granule }, avoided: false, effKindLevel: kindLevel(f.esr), cmos: [], extra: undefined, win: undefined, lostTo: undefined };
-      s.retried = { line: f.line, page, unmapLine: this.lastNotifierUnmapLine };
+      const dec: Decision = { observed: true, message: '', related: [], ipa: { start: page, size: this.geom.granule }, avoided: false, effKindLevel: kindLevel(f.esr), cmos: [], extra: undefined, win: undefined, lostTo: undefined };
+      ep.decision = dec;
+      // A retry that is dropped again (the invalidation still in flight) is a repeated fault as well.
+      if (retried && retried.page === page) {
+        dec.related.push({ line: retried.unmapLine, message: related.notifierInFlight }, { line: retried.line, message: related.firstFaultDropped });
+        this.setClass(dec, 'S6', true, message.notifierRetry(f.ipa, retried.beganBefore));
+      }
+      s.retried = { line: f.line, page, unmapLine: inv.line, beganBefore: inv.line < ep.exitLine };
       return;
     }
     const s1ptwMapBefore = f.esr.s1ptw && f.esr.faultClass === 'permission' ? this.s1ptwMaps.get(page) : undefined;
@@ -39,7 +50,7 @@ export class Arm64FaultRules extends Arm64HostActions {
     if (dec.avoided) return;
     if (retried && retried.page === page) {
       dec.related.unshift({ line: retried.unmapLine, message: related.notifierInFlight }, { line: retried.line, message: related.firstFaultDropped });
-      this.setClass(dec, 'S6', true, message.notifierRetry(f.ipa));
+      this.setClass(dec, 'S6', true, message.notifierRetry(f.ipa, retried.beganBefore));
       return;
     }
     if (f.esr.s1ptw && f.esr.faultClass === 'translation' && this.s1ptwMaps.size < 65536) this.s1ptwMaps.set(page, f.line);
@@ -54,6 +65,8 @@ export class Arm64FaultRules extends Arm64HostActions {
     const ep = s.ep!;
     const f = ep.fault!;
     ep.resolved = true;
+    const prevAssumed = s.prevAssumedMap;
+    s.prevAssumedMap = undefined;
     const line = ev?.line ?? f.line;
     const key = s.key;
     const actor = this.actor(key);
@@ -95,6 +108,14 @@ export class Arm64FaultRules extends Arm64HostActions {
         }
         this.setClass(dec, 'S2', win.observed, message.inWindow(f.ipa, this.laneLabel(win.ownerKey), win.level, win.kind));
         dec.win = win;
+        const pm = ep.pendingMap;
+        if (pm && obs.mapRet === 0 && !this.whatIf) {
+          // The fault met the window, and its map, retried under mmu_lock after the make, still installed
+          // its page (the probes say so): the model takes that page, so that later faults meet it.
+          const base = Math.floor(f.ipa / pm.size) * pm.size;
+          const prot = pm.prot ?? PROT_R | PROT_W;
+          this.applyMapResult(this.pt.map(base, pm.size, prot, { line, actor }), dec, f, ev, s, base, pm.size, prot, true);
+        }
         return;
       }
       if (!this.sawUnmapProbes && this.lastNotifierUnmapLine > 0 && (look.kind === 'leaf' || this.pt.validAtLevel(f.ipa, L ?? 3)) && this.leafLineAt(f.ipa, look) < this.lastNotifierUnmapLine && this.lastNotifierUnmapLine < f.line) {
@@ -107,6 +128,24 @@ export class Arm64FaultRules extends Arm64HostActions {
           this.hostUnmaps.set(reg, { line: this.lastNotifierUnmapLine, size: span.size });
         this.splitOnFault.delete(Math.floor(span.base / this.regionSize));
         look = this.pt.lookup(f.ipa);
+      }
+      // Without map probes every fault's map is the model's assumption. A translation fault of a vCPU on
+      // the leaf the model had its own previous fault map says that map never took: the walk met no
+      // entry, and a vCPU cannot fault inside its own break-before-make window (it is in the host for
+      // it). So the earlier map lost (another actor's map was in flight) and this fault is the retry
+      // (S1), not a window.
+      // Only the retry of the same access counts (same page and PC, the vCPU's fault just before): a
+      // vCPU that ran on its page before faults there again in another actor's window (S2).
+      const prev = prevAssumed;
+      const ownAssumedMap = prev !== undefined && !this.sawMapProbes && !this.mapProbesDeclared && !this.whatIf && look.kind === 'leaf' && look.actor === actor && look.line === prev.line && prev.pc === f.pc && prev.page === pageBase;
+      if (ownAssumedMap) {
+        // The entry the model holds is the one the winner installs: the model keeps it (and its CMOs,
+        // counted once), and this fault is the loser's retry.
+        dec.ipa = { start: look.base, size: look.size };
+        dec.related.push({ line: prev.faultLine, message: related.ownMapDidNotTake });
+        this.setClass(dec, 'S1', false, message.lostRaceByRepeat(look.base));
+        s.prevAssumedMap = prev; // a further retry of the same access is one more
+        return;
       }
       // Level rule: a walk stopping at level L although the model holds a valid entry there can only
       // have met an invalid (locked) entry: another actor's break-before-make window.
@@ -144,7 +183,11 @@ export class Arm64FaultRules extends Arm64HostActions {
         this.splitOnFault.delete(reg);
         look = this.pt.lookup(f.ipa);
       }
-      if (look.kind === 'leaf') {
+      // The fault's level (ESR) says where the walk stopped: below the model's leaf, the hardware met a
+      // table there, so that leaf (a block the model still holds) is not what this fault saw; another
+      // actor restructured it and the model has not seen how. No verdict is drawn from it.
+      const walkBelowLeaf = look.kind === 'leaf' && L !== undefined && look.level < L && !this.whatIf;
+      if (look.kind === 'leaf' && !walkBelowLeaf) {
         // A what-if keeps the recorded -EAGAIN only when its own entry changed during this fault
         // (another vCPU's map or relax after this vCPU entered the guest). An entry it has held since
         // before then is not what the recorded map lost to: that was the recorded state (a block
@@ -174,8 +217,19 @@ export class Arm64FaultRules extends Arm64HostActions {
               return;
             }
             const winner = this.laneLabel(this.actorKeys[look.actor]);
+            const timing = this.mapsMadeAt.get(look.line);
+            if (timing && look.actor !== actor && timing.lockedTs < ep.exitTs && (timing.madeTs === undefined || timing.madeTs > ep.exitTs)) {
+              // The winner had locked the entry for its map before this vCPU's exit and made it only after:
+              // the walk met the locked (invalid) entry of a map in flight.
+              dec.related.push({ line: look.line, message: related.lockedForMap(winner, look.level) });
+              this.setClass(dec, 'S1', mapEagain || obs.mapRet !== undefined, message.lostRaceInFlight(winner, look.base, look.size, look.level));
+              this.cmoInFaultPath(dec, f, ev, key, look.size, true);
+              return;
+            }
             dec.related.push({ line: look.line, message: related.mappedBy(winner) });
-            this.setClass(dec, already ? 'S1' : 'S4', mapEagain, already ? message.lostRace(winner, look.base, look.size, look.line > f.line) : message.permsOnly(look.base));
+            // For a map applied at its break, "during" is decided by when its entry was made, not by its line.
+            const during = timing ? timing.madeTs === undefined || timing.madeTs > ep.exitTs : look.line > f.line;
+            this.setClass(dec, already ? 'S1' : 'S4', mapEagain, already ? message.lostRace(winner, look.base, look.size, during) : message.permsOnly(look.base));
             this.cmoInFaultPath(dec, f, ev, key, look.size, true);
             return;
           }
@@ -211,6 +265,9 @@ export class Arm64FaultRules extends Arm64HostActions {
       const r = this.pt.map(base, size, prot, { line, actor });
       this.applyMapResult(r, dec, f, ev, s, base, size, prot, pm !== undefined || probeSaysMapped);
       if (r.result === 'ok') {
+        if (pm === undefined && !probeSaysMapped) {
+          s.prevAssumedMap = { line, faultLine: f.line, pc: f.pc, page: pageBase };
+        }
         if (pm?.prot === undefined && prot & PROT_W) this.assumedWrite.remember(base, line);
         const reg = Math.floor(base / this.regionSize);
         const sp = this.splitOnFault.get(reg);
@@ -233,6 +290,13 @@ export class Arm64FaultRules extends Arm64HostActions {
     }
 
     if (faultClass === 'permission') {
+      if (obs.relaxRet === -11 && !this.whatIf) {
+        // stage2_attr_walker() (arch/arm64/kvm/hyp/pgtable.c) returns -EAGAIN only when the leaf was invalid
+        // or its cmpxchg lost: another actor changed the entry while this vCPU relaxed it. No model change.
+        dec.ipa = { start: look.base || pageBase, size: look.size || page };
+        this.setClass(dec, 'S3', true, message.relaxLostRace(f.ipa));
+        return;
+      }
       if (mapEagain && !this.whatIf) {
         // The probes say the map changed nothing (another vCPU held or had changed the entry): no model change.
         dec.ipa = { start: look.base, size: look.size || page };
@@ -271,10 +335,7 @@ export class Arm64FaultRules extends Arm64HostActions {
           dec.effKindLevel = undefined;
           return;
         }
-        if (this.sawWrprotect && obs.relaxRet !== undefined) {
-          dec.ipa = { start: look.base, size: look.size };
-          this.setClass(dec, 'S3', true, message.staleTlb(f.ipa));
-        }
+        if (this.sawWrprotect && obs.relaxRet !== undefined) this.classifyS3(dec, f, ep, look, actor);
         this.relax(f, ev, key, look, need, dec);
         return;
       }
@@ -305,6 +366,30 @@ export class Arm64FaultRules extends Arm64HostActions {
       this.relax(f, ev, key, look, need, dec);
       return;
     }
+  }
+
+  /**
+   * S3, a permission fault on an entry that already allows the access, told apart by when the entry got
+   * the permission (the model's leaf line: the change that gave it) against this vCPU's run [entry, exit].
+   * kvm_pgtable_stage2_relax_perms() returns 0 both when it writes and when the entry already allows the
+   * access (stage2_attr_walker() writes only a changed value), so its return does not tell them apart:
+   * - given after this vCPU's exit: its walk met the old entry and another actor relaxed it first, a lost race;
+   * - given before this vCPU entered the guest: the walk would have seen it, so this CPU's TLB held the
+   *   stricter entry; since a12ab1378a88 the relaxing vCPU invalidates only its own TLB, so the others
+   *   keep theirs until they fault (kernel-behaviour.md 5.7);
+   * - given while this vCPU ran the guest: either; the trace cannot tell which.
+   */
+  protected classifyS3(dec: Decision, f: FaultInfo, ep: NonNullable<VcpuState['ep']>, look: ReturnType<PageTable['lookup']>, actor: number): void {
+    dec.ipa = { start: look.base, size: look.size };
+    if (look.kind !== 'leaf' || look.actor === actor) {
+      this.setClass(dec, 'S3', true, message.staleTlb(f.ipa));
+      return;
+    }
+    const who = this.laneLabel(this.actorKeys[look.actor] ?? HOST);
+    dec.related.push({ line: look.line, message: related.gavePermission(who) });
+    if (look.line > ep.exitLine) this.setClass(dec, 'S3', true, message.relaxedFirst(f.ipa, who));
+    else if (look.line < ep.runStartLine) this.setClass(dec, 'S3', true, message.staleTlbAfter(f.ipa, who));
+    else this.setClass(dec, 'S3', true, message.relaxedWhileRunning(f.ipa, who));
   }
 
   /** Line of the leaf covering ipa, or of the deepest valid table entry above it. */

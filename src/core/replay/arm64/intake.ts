@@ -85,6 +85,7 @@ export class Arm64Intake extends Arm64FaultRules {
       }
       case 'kvm.kvm_unmap_hva_range':
         this.lastNotifierUnmapLine = ev.line;
+        this.notifier = { line: ev.line, unmapLine: undefined, endedBy: undefined };
         this.marks.push({ ts: ev.ts, lane: HOST, kind: 'host', line: ev.line, label: label.notifierUnmap });
         return;
       case 'kvm.kvm_age_hva':
@@ -136,6 +137,7 @@ export class Arm64Intake extends Arm64FaultRules {
       fnMakePte: 0,
       fnMap: false,
       sawLocked: false,
+      appliedAtBreak: false,
       observedDcache: 0,
       observedIcache: 0,
       cmoProbes: undefined,
@@ -167,6 +169,7 @@ export class Arm64Intake extends Arm64FaultRules {
     switch (d.op) {
       case 'map':
         this.sawMapProbes = true;
+        if (s.ep?.fault) this.noteRetryPassed(ev);
         if (a.ipa !== undefined && a.size !== undefined) {
           if (s.ep && s.ep.fault) s.ep.pendingMap = { ipa: a.ipa, size: a.size, prot: a.prot, line: ev.line };
           else s.pendingHostMap = { ipa: a.ipa, size: a.size, prot: a.prot ?? PROT_R | PROT_W, line: ev.line };
@@ -174,10 +177,12 @@ export class Arm64Intake extends Arm64FaultRules {
         }
         return;
       case 'relax':
+        if (s.ep?.fault) this.noteRetryPassed(ev);
         if (a.ipa !== undefined && s.ep) s.ep.pendingRelax = { ipa: a.ipa, prot: a.prot, line: ev.line };
         return;
       case 'unmap':
         this.sawUnmapProbes = true;
+        if (this.notifier && this.notifier.unmapLine === undefined) this.notifier.unmapLine = ev.line;
         if (a.ipa !== undefined && a.size !== undefined) this.hostUnmap(ev, s, a.ipa, a.size);
         return;
       case 'wrprotect':
@@ -205,7 +210,7 @@ export class Arm64Intake extends Arm64FaultRules {
       case 'dcache-clean':
         this.cleanTiming.entered(ev.pid, ev.ts, a.size);
         if (s.ep) s.ep.observedDcache++;
-        if (s.ep && s.ep.fault && !s.ep.resolved) {
+        if (s.ep && s.ep.fault && (!s.ep.resolved || s.ep.appliedAtBreak)) {
           // Before the map probe: <= 5.13's user_mem_abort(); inside it: 5.14+'s stage2_map_walker_try_leaf().
           if (s.ep.pendingMap) this.evidence.dcacheInsideMap ??= ev.line;
           else this.evidence.dcacheBeforeMap ??= ev.line;
@@ -249,6 +254,7 @@ export class Arm64Intake extends Arm64FaultRules {
         const b = s.lastBreak;
         if (!b) return;
         const ok = d.ret ?? Number(d.args.ok ?? '0');
+        if (ok === 1) this.mapAtLeafBreak(s, b, ev.ts);
         if (ok !== 1 && s.openWindow && s.openWindow.line === b.line) {
           // The cmpxchg lost: no window after all.
           s.openWindow.dropped = true;
@@ -266,6 +272,12 @@ export class Arm64Intake extends Arm64FaultRules {
         this.cleanTiming.returned(ev.pid, ev.ts, ev.line);
         return;
       case 'make-pte': {
+        const m = s.mapInFlight;
+        if (m) {
+          const at = this.mapsMadeAt.get(m.line);
+          if (at) at.madeTs = ev.ts;
+          s.mapInFlight = undefined;
+        }
         const w = s.openWindow;
         if (w) {
           w.endTs = ev.ts;
@@ -276,6 +288,36 @@ export class Arm64Intake extends Arm64FaultRules {
       default:
         return;
     }
+  }
+
+  /**
+   * A fault-path map is applied when its leaf's break succeeds, not at its return: from that cmpxchg
+   * the entry is locked for this map and stage2_map_walker_try_leaf() always goes on to
+   * stage2_make_pte() (arch/arm64/kvm/hyp/pgtable.c), so the map cannot fail any more, and other
+   * vCPUs' faults from then on meet this map, in flight until the make, not the entry before it.
+   * The leaf is the break at the map's own level (a split's block break and table make come first).
+   */
+  protected mapAtLeafBreak(s: VcpuState, b: NonNullable<VcpuState['lastBreak']>, lockedTs: number): void {
+    const ep = s.ep;
+    const pm = ep?.pendingMap;
+    if (!ep || !ep.fault || ep.resolved || !pm) return;
+    const size = this.sizeAt(b.level);
+    if (size !== pm.size || Math.floor(pm.ipa / size) * size !== b.ipa) return;
+    ep.appliedAtBreak = true;
+    this.resolve(s, { line: b.line, ts: b.ts } as TraceEvent, { mapRet: 0 });
+    if (this.mapsMadeAt.size >= 4096) this.mapsMadeAt.delete(this.mapsMadeAt.keys().next().value!);
+    this.mapsMadeAt.set(b.line, { lockedTs, madeTs: undefined });
+    s.mapInFlight = { line: b.line, level: b.level };
+  }
+
+  /**
+   * A vCPU's user_mem_abort() reached its map or relax, so its mmu_invalidate_retry() passed: no
+   * invalidation was in progress then. After the notifier's s2_unmap (which ran under the write lock,
+   * after kvm_mmu_invalidate_begin()) that check came later than the begin, so the invalidation had ended.
+   */
+  protected noteRetryPassed(ev: TraceEvent): void {
+    const n = this.notifier;
+    if (n && n.endedBy === undefined && n.unmapLine !== undefined && ev.line > n.unmapLine) n.endedBy = ev.ts;
   }
 
   protected functionLine(ev: TraceEvent, op: string | undefined): void {

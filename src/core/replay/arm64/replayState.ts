@@ -81,6 +81,20 @@ export class Arm64ReplayState {
   /** Blocks split and not mapped as blocks of their size again, by `size:base` (Counters.splitCosts.splitNsByBlockSize). */
   protected readonly splitSince = new Map<string, { base: number; size: number; ts: number }>();
   protected lastNotifierUnmapLine = 0;
+  /**
+   * The last MMU-notifier invalidation (kvm_unmap_hva_range, traced at the top of
+   * kvm_mmu_notifier_invalidate_range_start()), its first s2_unmap line (under the write lock, so after
+   * kvm_mmu_invalidate_begin()), and a bound on its end: a fault-path map or relax probe after that
+   * unmap line, whose mmu_invalidate_retry() then passed (include/linux/kvm_host.h).
+   */
+  protected notifier: { line: number; unmapLine: number | undefined; endedBy: number | undefined } | undefined;
+  /**
+   * Fault-path maps applied at their leaf's break, by the line of that break probe: when the entry was
+   * certainly locked for the map (stage2_try_break_pte returned 1) and made (stage2_make_pte returned;
+   * undefined until then). Another vCPU's fault between the two met the entry locked, not the winner's
+   * new entry. Oldest dropped past 4096.
+   */
+  protected readonly mapsMadeAt = new Map<number, { lockedTs: number; madeTs: number | undefined }>();
   protected sawUnmapProbes = false;
   /** A write-protect's caller flushes once per batch (GET_DIRTY_LOG / memslot): one TLBI per run of wrprotects. */
   protected wpFlushPending = false;
@@ -149,7 +163,7 @@ export class Arm64ReplayState {
         key, task: ev.task, pid: ev.pid, vcpuIndex: undefined, lastEntryTs: ev.ts, lastEntryLine: ev.line, ep: undefined, isVcpu: false,
         // Optional fields present from the start (one hidden class for every task).
         lastBreak: undefined, openWindow: undefined, pendingIndex: undefined, pendingHostMap: undefined, pendingSplit: undefined, retried: undefined, setWayFlush: undefined,
-        pendingLostRace: undefined,
+        pendingLostRace: undefined, mapInFlight: undefined, prevAssumedMap: undefined,
       };
       this.tasks.set(ev.pid, s);
       this.tasksByKey.set(key, s);

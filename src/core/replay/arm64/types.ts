@@ -30,6 +30,8 @@ export interface Episode {
   fnMakePte: number;
   fnMap: boolean;
   sawLocked: boolean;
+  /** The map was applied at its leaf's successful break (the entry locked for it), before its return. */
+  appliedAtBreak: boolean;
   observedDcache: number;
   observedIcache: number;
   /** The CMO probe lines of this episode (clean_dcache_guest_page / invalidate_icache_guest_page). */
@@ -104,6 +106,10 @@ export interface VcpuState {
   lastEntryLine: number;
   ep: Episode | undefined;
   lastBreak?: { ipa: number; level: number; old: bigint; ts: number; line: number };
+  /** This vCPU's fault-path map applied at its leaf's break, until its make (stage2_make_pte returns). */
+  mapInFlight?: { line: number; level: number };
+  /** The map the model assumed (no map probes) for this vCPU's last fault: its retry shows it never took. */
+  prevAssumedMap?: { line: number; faultLine: number; pc: bigint; page: number };
   openWindow?: WindowEntry;
   isVcpu: boolean;
   /** vCPU index seen on a non-vCPU line of this task, applied once it runs a vCPU. */
@@ -111,7 +117,7 @@ export interface VcpuState {
   pendingHostMap?: { ipa: number; size: number; prot: number; line: number };
   pendingSplit?: { ipa: number; size: number; ts: number };
   /** A fault that the probes show ended without a map while an MMU-notifier unmap was in flight (S6). */
-  retried?: { line: number; page: number; unmapLine: number };
+  retried?: { line: number; page: number; unmapLine: number; beganBefore: boolean };
   /** The last kvm_set_way_flush of this vCPU while no kvm_toggle_cache turned its caches on since (C7). */
   setWayFlush?: { line: number };
   /** This vCPU's last fault was an S1 against an assumed-writable leaf (settled by its next fault). */
