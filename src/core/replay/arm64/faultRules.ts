@@ -354,15 +354,26 @@ export class Arm64FaultRules extends Arm64HostActions {
         this.applyMapResult(r, dec, f, ev, s, pageBase, page, prot | PROT_W, true);
         return;
       }
-      if (f.exec && !(look.prot & PROT_X)) {
-        const data = this.dataMapsWithoutX.take(look.base);
-        dec.ipa = { start: look.base, size: look.size };
-        // One finding per lazily granted execute permission: the data fault before it was needed (it mapped the
-        // page), so it is the related line, not a second S7. user_mem_abort() (arch/arm64/kvm/mmu.c) maps a data
-        // fault without X when !cpus_have_final_cap(ARM64_HAS_CACHE_DIC) and adds X only on an exec fault.
-        if (data) dec.related.push({ line: data.line, message: related.dataFault(this.laneLabel(data.lane), data.ipa) });
-        this.setClass(dec, 'S7', observedOutcome || obs.relaxRet !== undefined, message.lazyExec(f.ipa));
+      const pm2 = ep.pendingMap;
+      if (f.exec && !(look.prot & PROT_X) && !(look.prot & PROT_W) && look.level < 3 && obs.relaxRet === undefined && (pm2 === undefined || pm2.size < look.size)) {
+        // An execute fault on a write-protected block: dirty logging (kvm_mmu_wp_memory_region() leaves no
+        // block of a logged slot writable) makes user_mem_abort() map one page (force_pte under
+        // memslot_is_logging()), and as vma_pagesize != fault_granule it maps rather than relaxes: the
+        // block is broken and replaced by a table holding only this page, as for a write (#14 item 7).
+        this.lazyExec(dec, f, look, observedOutcome);
+        if (this.eagerWhatIf()) {
+          if (ev) this.lazyEagerSplit(ev, look.base, look.size);
+          look = this.pt.lookup(f.ipa);
+          dec.effKindLevel = `permission/L${look.level}`;
+          this.relax(f, ev, key, look, need, dec);
+          return;
+        }
+        const prot = pm2?.prot ?? (look.prot | PROT_R | PROT_X);
+        const r = this.pt.map(pageBase, page, prot, { line, actor });
+        this.applyMapResult(r, dec, f, ev, s, pageBase, page, prot, true);
+        return;
       }
+      if (f.exec && !(look.prot & PROT_X)) this.lazyExec(dec, f, look, observedOutcome || obs.relaxRet !== undefined);
       this.relax(f, ev, key, look, need, dec);
       return;
     }
@@ -390,6 +401,19 @@ export class Arm64FaultRules extends Arm64HostActions {
     if (look.line > ep.exitLine) this.setClass(dec, 'S3', true, message.relaxedFirst(f.ipa, who));
     else if (look.line < ep.runStartLine) this.setClass(dec, 'S3', true, message.staleTlbAfter(f.ipa, who));
     else this.setClass(dec, 'S3', true, message.relaxedWhileRunning(f.ipa, who));
+  }
+
+  /**
+   * S7: one finding per lazily granted execute permission. The data fault before it was needed (it
+   * mapped the page), so it is the related line, not a second S7. user_mem_abort() (arch/arm64/kvm/mmu.c)
+   * maps a data fault without X when !cpus_have_final_cap(ARM64_HAS_CACHE_DIC) and adds X only on an
+   * exec fault.
+   */
+  protected lazyExec(dec: Decision, f: FaultInfo, look: ReturnType<PageTable['lookup']>, observed: boolean): void {
+    const data = this.dataMapsWithoutX.take(look.base);
+    dec.ipa = { start: look.base, size: look.size };
+    if (data) dec.related.push({ line: data.line, message: related.dataFault(this.laneLabel(data.lane), data.ipa) });
+    this.setClass(dec, 'S7', observed, message.lazyExec(f.ipa));
   }
 
   /** Line of the leaf covering ipa, or of the deepest valid table entry above it. */
