@@ -356,8 +356,9 @@ export class Arm64FaultRules extends Arm64HostActions {
       }
       const pm2 = ep.pendingMap;
       if (f.exec && !(look.prot & PROT_X) && !(look.prot & PROT_W) && look.level < 3 && obs.relaxRet === undefined && (pm2 === undefined || pm2.size < look.size)) {
-        // An execute fault on a write-protected block: dirty logging (kvm_mmu_wp_memory_region() leaves no
-        // block of a logged slot writable) makes user_mem_abort() map one page (force_pte under
+        // An execute fault on a write-protected block, taken as dirty logging (enabling it write-protects
+        // the slot, kvm_mmu_wp_memory_region(); with manual protect a block stays writable until cleared,
+        // and that case is missed without map probes): user_mem_abort() maps one page (force_pte under
         // memslot_is_logging()), and as vma_pagesize != fault_granule it maps rather than relaxes: the
         // block is broken and replaced by a table holding only this page, as for a write (#14 item 7).
         this.lazyExec(dec, f, look, observedOutcome);
