@@ -231,7 +231,13 @@ function setupDifferences(a: Analysis, b: Analysis): { what: string; a: string; 
   const detected = (x: Analysis): Map<string, string> => new Map(x.detected.map((d) => [d.split(':')[0], d.slice(d.indexOf(':') + 1).trim()]));
   const da = detected(a);
   const db = detected(b);
-  for (const k of new Set([...da.keys(), ...db.keys()])) add(`detected ${k}`, da.get(k) ?? 'not detected', db.get(k) ?? 'not detected');
+  // The line a detection cites is where each recording showed it: the same value at another line is no difference.
+  const value = (d: string): string => d.replace(/\blines? \d+/g, 'line');
+  for (const k of new Set([...da.keys(), ...db.keys()])) {
+    const x = da.get(k) ?? 'not detected';
+    const y = db.get(k) ?? 'not detected';
+    if (value(x) !== value(y)) out.push({ what: `detected ${k}`, a: x, b: y });
+  }
   // Events one recording traced and the other did not (a different event set or probe set).
   const only = (x: Analysis, y: Analysis): string => {
     const names = Object.keys(x.stats.events).filter((n) => !(n in y.stats.events)).sort();

@@ -93,3 +93,14 @@ test('real recordings lazy vs eager: per-class deltas equal the difference of th
   const text = diffText(d, { before: 'lazy', after: 'eager' });
   assert.ok(text.indexOf('Set-up differences') < text.indexOf('Totals'));
 });
+
+test('two real recordings of one configuration: no set-up difference, and no significant change in any total with repeated passes', async () => {
+  const dir = join(repoRoot(), 'test', 'fixtures', 'recorded', 'diff-same');
+  const [a, b] = await Promise.all(['diffsame_a.trace.gz', 'diffsame_b.trace.gz'].map((f) => createAnalyzer().analyze(createReadStream(join(dir, f)))));
+  const d = diffRecordings(a, b);
+  assert.deepEqual(d.setup, [], 'the same kernel, CPU and VMM arguments (detections citing other lines are the same)');
+  assert.ok(d.repeatedGroups >= 1);
+  for (const r of d.totals) if (r.repeated) assert.equal(r.repeated.significant, false, `${r.metric}: ${JSON.stringify(r.repeated)}`);
+  assert.equal(d.totals.find((r) => r.metric === 'faults S5')?.delta, 0, 'the split cascade is the workload\'s: the same in both');
+});
+
