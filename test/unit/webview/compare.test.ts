@@ -55,7 +55,8 @@ test('timeline page in a recording diff: legend highlight, dimming, linked zoom 
     for (let i = 0; i < 50 && posted() === 0; i++) await page.waitForTimeout(20);
     const zoomed = tp.posted.filter((m) => m.type === 'viewport').at(-1);
     assert.ok(zoomed && zoomed.type === 'viewport');
-    assert.equal(await page.textContent('#view-range'), describeViewport(zoomed.range));
+    // the page posts the view as it zooms and draws the range text on its next frame: wait for it
+    await page.waitForFunction((want) => document.getElementById('view-range')?.textContent === want, describeViewport(zoomed.range), { timeout: 5000 });
     const n = posted();
     const range = { t0: 1_200_000, t1: 1_400_000 };
     await tp.send({ type: 'linkedViewport', range });
