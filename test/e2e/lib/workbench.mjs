@@ -54,37 +54,41 @@ export async function quickOpen(page, fileName) {
  */
 export async function runCommand(page, title) {
   const input = page.locator('.quick-input-widget .quick-input-box input');
+  const rows = page.locator('.quick-input-widget .quick-input-list .monaco-list-row');
+  // The row whose label is exactly the title ("Preferences: Color Theme", not "...Browse Color Themes...").
+  const exact = (label) => label === title || label.startsWith(`${title},`) || label.startsWith(`${title} `);
   // The palette closes when focus moves away right after it opened (a webview or editor taking focus
-  // late): open it again rather than wait 30 s for an input that is gone.
-  for (let attempt = 1; ; attempt++) {
+  // late, an editor that just opened): open it again rather than wait for an input that is gone.
+  for (let attempt = 1; attempt <= 3; attempt++) {
     await page.keyboard.press('F1');
     try {
       await input.waitFor({ timeout: 10_000 });
       await input.fill(`>${title}`, { timeout: 5_000 }); // fill() replaces the '>' F1 typed
-      break;
     } catch (e) {
-      if (attempt >= 3) throw new Error(`the command palette did not stay open for "${title}" (3 tries): ${e.message.split('\n')[0]}`);
+      if (attempt === 3) throw new Error(`the command palette did not stay open for "${title}" (3 tries): ${e.message.split('\n')[0]}`);
       await page.keyboard.press('Escape');
       await page.waitForTimeout(300);
+      continue;
     }
+    const deadline = Date.now() + 8_000;
+    while (Date.now() < deadline && (await input.isVisible())) {
+      const labels = await rows.evaluateAll((r) => r.map((x) => x.getAttribute('aria-label') ?? ''));
+      const index = labels.findIndex(exact);
+      if (index >= 0) {
+        await rows.nth(index).click();
+        return;
+      }
+      await page.waitForTimeout(200);
+    }
+    if (await input.isVisible()) break; // open, and the command is not offered: say which are
+    await page.waitForTimeout(300); // closed before offering it: open it again
   }
-  // The row whose label is exactly the title ("Preferences: Color Theme", not "...Browse Color Themes...").
-  const exact = (label) => label === title || label.startsWith(`${title},`) || label.startsWith(`${title} `);
-  let index = -1;
-  const deadline = Date.now() + 8_000;
-  while (index < 0 && Date.now() < deadline) {
-    const labels = await page.locator('.quick-input-widget .quick-input-list .monaco-list-row').evaluateAll((rows) => rows.map((r) => r.getAttribute('aria-label') ?? ''));
-    index = labels.findIndex(exact);
-    if (index < 0) await page.waitForTimeout(200);
-  }
-  if (index < 0) {
-    await input.fill('>Stage-2 Lens');
-    await page.waitForTimeout(500);
-    const offered = (await page.locator('.quick-input-widget .quick-input-list .monaco-list-row').evaluateAll((rows) => rows.map((r) => r.getAttribute('aria-label') ?? ''))).filter((l) => l.startsWith('Stage-2 Lens'));
-    await page.keyboard.press('Escape');
-    throw new Error(`command "${title}" is not in the palette; "Stage-2 Lens" commands offered: ${offered.length ? offered.join(' | ') : 'none'}`);
-  }
-  await page.locator('.quick-input-widget .quick-input-list .monaco-list-row').nth(index).click();
+  if (!(await input.isVisible())) throw new Error(`the command palette closed before it offered "${title}" (3 tries)`);
+  await input.fill('>Stage-2 Lens');
+  await page.waitForTimeout(500);
+  const offered = (await rows.evaluateAll((r) => r.map((x) => x.getAttribute('aria-label') ?? ''))).filter((l) => l.startsWith('Stage-2 Lens'));
+  await page.keyboard.press('Escape');
+  throw new Error(`command "${title}" is not in the palette; "Stage-2 Lens" commands offered: ${offered.length ? offered.join(' | ') : 'none'}`);
 }
 
 /** Picks a row of an open quick pick by its label text; fails listing the rows offered. */
