@@ -527,14 +527,7 @@ export class PageTable {
     }
     // One table of next-level blocks; the walk goes on into it, inside the chunk only.
     cache.free--;
-    const prot = node.attr[i] & ~ATTR_AF;
-    this.needWindow(res, { kind: 'split', ipa: base, size: this.sizeOf[node.level + 1], level: node.level }, true);
-    res.tlbi.ipa++;
-    res.splits++;
-    this.clearEntry(node, i);
-    const child = this.newChild(node, i, ctx);
-    res.tablePages++;
-    for (let j = 0; j < this.n; j++) this.setLeaf(child, j, prot, ctx);
+    const { child } = this.replaceBlockByTable(node, i, base, ctx, res);
     if (child.level >= 3) return;
     const csize = this.sizeOf[child.level + 1];
     for (let j = 0; j < this.n; j++) {
@@ -545,19 +538,27 @@ export class PageTable {
 
   /** A block rebuilt down to pages in one step (force_pte): one window and TLBI for the block itself. */
   private splitBlock(node: TableNode, i: number, base: number, ctx: OpContext, res: OpResult): void {
+    const { child, prot } = this.replaceBlockByTable(node, i, base, ctx, res);
+    if (child.level < 3) {
+      const csize = this.sizeOf[child.level + 1];
+      for (let j = 0; j < this.n; j++) this.splitBlockQuiet(child, j, base + j * csize, ctx, prot, res);
+    }
+  }
+
+  /**
+   * The block at `node[i]` replaced, with break-before-make and a TLBI by IPA, by a table of leaves
+   * one level down with the block's permissions (the access flag left to the guest's next touch).
+   */
+  private replaceBlockByTable(node: TableNode, i: number, base: number, ctx: OpContext, res: OpResult): { child: TableNode; prot: number } {
     const prot = node.attr[i] & ~ATTR_AF;
-    const bsize = this.sizeOf[node.level + 1];
-    this.needWindow(res, { kind: 'split', ipa: base, size: bsize, level: node.level }, true);
+    this.needWindow(res, { kind: 'split', ipa: base, size: this.sizeOf[node.level + 1], level: node.level }, true);
     res.tlbi.ipa++;
     res.splits++;
     this.clearEntry(node, i);
     const child = this.newChild(node, i, ctx);
     res.tablePages++;
     for (let j = 0; j < this.n; j++) this.setLeaf(child, j, prot, ctx);
-    if (child.level < 3) {
-      const csize = this.sizeOf[child.level + 1];
-      for (let j = 0; j < this.n; j++) this.splitBlockQuiet(child, j, base + j * csize, ctx, prot, res);
-    }
+    return { child, prot };
   }
 
   /** Lower levels of an eager split are built unlinked (SKIP_BBM_TLBI): no window, no TLBI. */

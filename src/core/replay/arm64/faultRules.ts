@@ -342,10 +342,7 @@ export class Arm64FaultRules extends Arm64HostActions {
       if (f.write && !(look.prot & PROT_W) && look.level < 3) {
         // Dirty logging on a block: split in the fault path (or, under eager split, split it now).
         if (this.eagerWhatIf()) {
-          if (ev) this.lazyEagerSplit(ev, look.base, look.size);
-          look = this.pt.lookup(f.ipa);
-          dec.effKindLevel = `permission/L${look.level}`;
-          this.relax(f, ev, key, look, need, dec);
+          this.eagerSplitThenRelax(f, ev, key, look, need, dec);
           return;
         }
         const prot = (ep.pendingMap?.prot ?? PROT_R | PROT_W) | (look.prot & PROT_X);
@@ -354,8 +351,7 @@ export class Arm64FaultRules extends Arm64HostActions {
         this.applyMapResult(r, dec, f, ev, s, pageBase, page, prot | PROT_W, true);
         return;
       }
-      const pm2 = ep.pendingMap;
-      if (f.exec && !(look.prot & PROT_X) && !(look.prot & PROT_W) && look.level < 3 && obs.relaxRet === undefined && (pm2 === undefined || pm2.size < look.size)) {
+      if (f.exec && !(look.prot & PROT_X) && !(look.prot & PROT_W) && look.level < 3 && obs.relaxRet === undefined && (pm === undefined || pm.size < look.size)) {
         // An execute fault on a write-protected block, taken as dirty logging (enabling it write-protects
         // the slot, kvm_mmu_wp_memory_region(); with manual protect a block stays writable until cleared,
         // and that case is missed without map probes): user_mem_abort() maps one page (force_pte under
@@ -363,13 +359,10 @@ export class Arm64FaultRules extends Arm64HostActions {
         // block is broken and replaced by a table holding only this page, as for a write (#14 item 7).
         this.lazyExec(dec, f, look, observedOutcome);
         if (this.eagerWhatIf()) {
-          if (ev) this.lazyEagerSplit(ev, look.base, look.size);
-          look = this.pt.lookup(f.ipa);
-          dec.effKindLevel = `permission/L${look.level}`;
-          this.relax(f, ev, key, look, need, dec);
+          this.eagerSplitThenRelax(f, ev, key, look, need, dec);
           return;
         }
-        const prot = pm2?.prot ?? (look.prot | PROT_R | PROT_X);
+        const prot = pm?.prot ?? (look.prot | PROT_R | PROT_X);
         const r = this.pt.map(pageBase, page, prot, { line, actor });
         this.applyMapResult(r, dec, f, ev, s, pageBase, page, prot, true);
         return;
@@ -402,6 +395,14 @@ export class Arm64FaultRules extends Arm64HostActions {
     if (look.line > ep.exitLine) this.setClass(dec, 'S3', true, message.relaxedFirst(f.ipa, who));
     else if (look.line < ep.runStartLine) this.setClass(dec, 'S3', true, message.staleTlbAfter(f.ipa, who));
     else this.setClass(dec, 'S3', true, message.relaxedWhileRunning(f.ipa, who));
+  }
+
+  /** An eager-split what-if split this block when logging began: do it now, then the fault relaxes its page. */
+  protected eagerSplitThenRelax(f: FaultInfo, ev: TraceEvent | undefined, key: string, block: ReturnType<PageTable['lookup']>, need: number, dec: Decision): void {
+    if (ev) this.lazyEagerSplit(ev, block.base, block.size);
+    const look = this.pt.lookup(f.ipa);
+    dec.effKindLevel = `permission/L${look.level}`;
+    this.relax(f, ev, key, look, need, dec);
   }
 
   /**
